@@ -1,0 +1,195 @@
+/**
+ * Typed errors. Each class's `name` is the Step Functions error name that the
+ * definition's Retry/Catch match (`ErrorEquals` compares `error.name` exactly),
+ * so renaming a class is a breaking change to statemachine/efi.asl.json.
+ *
+ * Three families, mirroring the failure model in docs/architecture.md:
+ * - transient: retried with backoff by the state machine;
+ * - rejected: the file itself is wrong; caught, file moved to rejected/, run FAILED;
+ * - operational: the environment is wrong (missing table, no config, aborted statement);
+ *   the execution fails at the failing state so a redrive resumes there.
+ */
+
+export type ErrorKind = 'transient' | 'rejected' | 'operational';
+
+/** Where in the source file a problem is, 1-based. */
+export interface ErrorLocation {
+  line?: number;
+  column?: number | string;
+}
+
+export abstract class EfiError extends Error {
+  abstract readonly kind: ErrorKind;
+  readonly line?: number;
+  readonly column?: number | string;
+
+  constructor(message: string, location: ErrorLocation = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    if (location.line !== undefined) this.line = location.line;
+    if (location.column !== undefined) this.column = location.column;
+  }
+
+  toJSON(): SerializedError {
+    return serializeError(this);
+  }
+}
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  line?: number | null;
+  column?: number | string | null;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof EfiError) {
+    return { name: err.name, message: err.message, line: err.line ?? null, column: err.column ?? null };
+  }
+  if (err instanceof Error) return { name: err.name, message: err.message, line: null, column: null };
+  return { name: 'Error', message: String(err), line: null, column: null };
+}
+
+// ---------------------------------------------------------------- transient
+export class TransientError extends EfiError {
+  override readonly name: string = 'EfiTransient';
+  readonly kind = 'transient' as const;
+}
+
+// ---------------------------------------------------------------- rejected content
+abstract class RejectedError extends EfiError {
+  readonly kind = 'rejected' as const;
+}
+export class FileTooSmall extends RejectedError {
+  override readonly name = 'FileTooSmall';
+}
+export class FileTooLarge extends RejectedError {
+  override readonly name = 'FileTooLarge';
+}
+export class ExtensionMismatch extends RejectedError {
+  override readonly name = 'ExtensionMismatch';
+}
+export class CompressionMismatch extends RejectedError {
+  override readonly name = 'CompressionMismatch';
+}
+export class EncodingInvalid extends RejectedError {
+  override readonly name = 'EncodingInvalid';
+}
+export class HeaderMismatch extends RejectedError {
+  override readonly name = 'HeaderMismatch';
+}
+export class TrailerMissing extends RejectedError {
+  override readonly name = 'TrailerMissing';
+}
+export class TrailerInvalid extends RejectedError {
+  override readonly name = 'TrailerInvalid';
+}
+export class TrailerMismatch extends RejectedError {
+  override readonly name = 'TrailerMismatch';
+}
+export class ZeroRecords extends RejectedError {
+  override readonly name = 'ZeroRecords';
+}
+export class UnknownRecordType extends RejectedError {
+  override readonly name = 'UnknownRecordType';
+}
+export class MalformedRecord extends RejectedError {
+  override readonly name = 'MalformedRecord';
+}
+/** A row the warehouse refused (bad date, too long, wrong type, wrong column count). */
+export class RowRejected extends RejectedError {
+  override readonly name = 'RowRejected';
+}
+
+// ---------------------------------------------------------------- operational
+abstract class OperationalError extends EfiError {
+  readonly kind = 'operational' as const;
+}
+export class NoConfigMatch extends OperationalError {
+  override readonly name = 'NoConfigMatch';
+}
+export class AmbiguousConfigMatch extends OperationalError {
+  override readonly name = 'AmbiguousConfigMatch';
+}
+export class ConfigInvalid extends OperationalError {
+  override readonly name = 'ConfigInvalid';
+}
+export class ObjectNotFound extends OperationalError {
+  override readonly name = 'ObjectNotFound';
+}
+/** The load statement failed for a reason other than the file's rows (missing table, permissions). */
+export class LoadFailed extends OperationalError {
+  override readonly name = 'LoadFailed';
+}
+export class StatementAborted extends OperationalError {
+  override readonly name = 'StatementAborted';
+}
+export class TransformFailed extends OperationalError {
+  override readonly name = 'TransformFailed';
+}
+/** State input that does not match the state contract: a definition or caller bug. */
+export class InvalidStateInput extends OperationalError {
+  override readonly name = 'InvalidStateInput';
+}
+
+/** Names the definition routes to the rejection path. Kept here so a test can check the ASL against it. */
+export const REJECTED_ERROR_NAMES = [
+  'FileTooSmall',
+  'FileTooLarge',
+  'ExtensionMismatch',
+  'CompressionMismatch',
+  'EncodingInvalid',
+  'HeaderMismatch',
+  'TrailerMissing',
+  'TrailerInvalid',
+  'TrailerMismatch',
+  'ZeroRecords',
+  'UnknownRecordType',
+  'MalformedRecord',
+  'RowRejected',
+] as const;
+
+export const TRANSIENT_ERROR_NAMES = [
+  'EfiTransient',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+const TRANSIENT_CODES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'ServiceUnavailable',
+  'InternalError',
+  'InternalServerError',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ECONNREFUSED',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '08006', // connection_failure
+  '08001',
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+]);
+
+/**
+ * Maps errors from SDKs and drivers onto the typed families, so the state
+ * machine's Retry sees `EfiTransient` whatever library threw.
+ */
+export function classifyError(err: unknown): Error {
+  if (err instanceof EfiError) return err;
+  if (err instanceof Error) {
+    const code = (err as { code?: string }).code ?? err.name;
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const retryable = (err as { $retryable?: unknown }).$retryable;
+    if (TRANSIENT_CODES.has(code) || retryable || (status !== undefined && status >= 500)) {
+      return new TransientError(`${err.name}: ${err.message}`, {}, { cause: err });
+    }
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

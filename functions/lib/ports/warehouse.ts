@@ -1,0 +1,97 @@
+import type { ColumnSpec, LineageColumns, LoadOptions, TableRef } from '../config/model.ts';
+
+/** Data API statement states (DescribeStatement's Status). */
+export type StatementState = 'SUBMITTED' | 'PICKED' | 'STARTED' | 'FINISHED' | 'FAILED' | 'ABORTED';
+
+export interface LoadPart {
+  bucket: string;
+  key: string;
+  compression: 'gzip' | 'none';
+  /** Uncompressed bytes. */
+  bytes: number;
+  records: number;
+  /** Ordinal (1-based, among this target's records) of the part's first record: maps "line n of part" back to the file. */
+  firstRecord: number;
+}
+
+export interface LoadFormat {
+  layout: 'delimited' | 'fixed_width';
+  delimiter: string;
+  quote: string | null;
+  escape: string | null;
+}
+
+/** One target of a load: rows from the parts go into `target` with lineage set, all or nothing. */
+export interface LoadTargetSpec {
+  recordType: string | null;
+  target: TableRef;
+  columns: ColumnSpec[];
+  lineage: LineageColumns;
+  format: LoadFormat;
+  options: LoadOptions;
+  parts: LoadPart[];
+  /** Redshift manifest listing the parts (s3 key), written by Preprocess. */
+  manifest: { bucket: string; key: string } | null;
+}
+
+/**
+ * The structured load spec. Adapters render it (Redshift COPY SQL, PostgreSQL
+ * COPY) with every identifier validated and quoted; nothing here is SQL text.
+ */
+export interface LoadSpec {
+  runId: string;
+  /** Lineage value for the source file column (`s3://bucket/key` of the original). */
+  sourceFile: string;
+  targets: LoadTargetSpec[];
+}
+
+export interface TargetResult {
+  target: TableRef;
+  recordType: string | null;
+  rowsLoaded: number;
+  rowsRejected: number;
+}
+
+export interface StatementStatus {
+  statementId: string;
+  status: StatementState;
+  error: string | null;
+  /** For a load: per target counts, once FINISHED. */
+  targets?: TargetResult[];
+  submittedAt?: string;
+  updatedAt?: string;
+}
+
+/** A row the warehouse refused, located in the part it came from. */
+export interface LoadRowError {
+  target: TableRef;
+  partKey: string;
+  /** 1-based line within the part (as the warehouse reports it). */
+  lineInPart: number;
+  column: string | null;
+  reason: string;
+  rawValue: string | null;
+}
+
+export interface QueryResult {
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
+
+/**
+ * Warehouse port, shaped like the Redshift Data API: submit returns at once,
+ * DescribeStatement is polled. `clientToken` makes submits idempotent: the same
+ * token returns the same statement instead of running it twice.
+ */
+export interface Warehouse {
+  submitLoad(spec: LoadSpec, clientToken: string): Promise<{ statementId: string }>;
+  /** Submit config-authored SQL (post-load transform) as one transaction. */
+  submitSql(sql: string, clientToken: string): Promise<{ statementId: string }>;
+  describe(statementId: string): Promise<StatementStatus>;
+  /** Row-level errors of a failed load statement. */
+  loadErrors(statementId: string): Promise<LoadRowError[]>;
+  cancel(statementId: string): Promise<void>;
+  /** Ad-hoc read query (efi sql). */
+  query(sql: string): Promise<QueryResult>;
+  close(): Promise<void>;
+}
