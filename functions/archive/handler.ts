@@ -1,4 +1,12 @@
-// Placeholder: replaced by the thin handler for this state.
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error('not implemented yet');
-};
+import { z } from 'zod';
+import { moveOriginal } from '../lib/core/archive.ts';
+import { parseInput, runContextSchema } from '../lib/core/state-input.ts';
+import { defineHandler } from '../lib/handler.ts';
+
+const schema = z.object({ run: runContextSchema }).passthrough();
+
+export const handler = defineHandler(
+  'Archive',
+  (e) => parseInput('Archive', schema, e),
+  ({ run }, rt) => moveOriginal(rt, run, 'archive'),
+);

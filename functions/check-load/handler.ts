@@ -1,4 +1,24 @@
-// Placeholder: replaced by the thin handler for this state.
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error('not implemented yet');
-};
+import { z } from 'zod';
+import {
+  parseInput,
+  preparedSchema,
+  redriveCountSchema,
+  runContextSchema,
+  statementRefSchema,
+} from '../lib/core/state-input.ts';
+import { checkLoad } from '../lib/core/statements.ts';
+import type { PreparedLoad, StatementRef } from '../lib/contract.ts';
+import { defineHandler } from '../lib/handler.ts';
+
+const schema = z.object({
+  run: runContextSchema,
+  prepared: preparedSchema,
+  load: statementRefSchema,
+  redriveCount: redriveCountSchema,
+});
+
+export const handler = defineHandler(
+  'CheckLoad',
+  (e) => parseInput('CheckLoad', schema, e),
+  (i, rt) => checkLoad(rt, { ...i, prepared: i.prepared as PreparedLoad, load: i.load as StatementRef }),
+);

@@ -1,4 +1,13 @@
-// Placeholder: replaced by the thin handler for this state.
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error('not implemented yet');
-};
+import { z } from 'zod';
+import { parseInput, redriveCountSchema, runContextSchema, statementRefSchema } from '../lib/core/state-input.ts';
+import { checkTransform } from '../lib/core/statements.ts';
+import type { StatementRef } from '../lib/contract.ts';
+import { defineHandler } from '../lib/handler.ts';
+
+const schema = z.object({ run: runContextSchema, transform: statementRefSchema, redriveCount: redriveCountSchema });
+
+export const handler = defineHandler(
+  'CheckTransform',
+  (e) => parseInput('CheckTransform', schema, e),
+  (i, rt) => checkTransform(rt, { ...i, transform: i.transform as StatementRef }),
+);

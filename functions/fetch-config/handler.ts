@@ -1,4 +1,42 @@
-// Placeholder: replaced by the thin handler for this state.
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error('not implemented yet');
-};
+import { z } from 'zod';
+import { fetchConfig } from '../lib/core/fetch-config.ts';
+import { parseInput } from '../lib/core/state-input.ts';
+import { defineHandler } from '../lib/handler.ts';
+
+const schema = z.object({
+  input: z.object({
+    detail: z.object({
+      bucket: z.object({ name: z.string().min(1) }),
+      object: z.object({
+        key: z.string().min(1),
+        size: z.number().int().nonnegative().optional(),
+        etag: z.string().optional(),
+      }),
+    }),
+    efi: z.object({ reload: z.boolean().optional() }).optional(),
+  }),
+  executionId: z.string().min(1),
+  executionName: z.string().min(1),
+  startTime: z.string().min(1),
+});
+
+export const handler = defineHandler(
+  'FetchConfig',
+  (e) => parseInput('FetchConfig', schema, e),
+  (i, rt) =>
+    fetchConfig(rt, {
+      bucket: i.input.detail.bucket.name,
+      // S3 event keys are URL-encoded in notifications; EventBridge delivers them decoded.
+      key: i.input.detail.object.key,
+      etag: i.input.detail.object.etag ?? null,
+      size: i.input.detail.object.size ?? null,
+      reload: i.input.efi?.reload ?? false,
+      executionId: i.executionId,
+      runId: i.executionName,
+      startedAt: i.startTime,
+    }),
+  (e) => {
+    const name = (e as { executionName?: unknown } | null)?.executionName;
+    return typeof name === 'string' ? name : null;
+  },
+);

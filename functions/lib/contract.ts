@@ -6,7 +6,7 @@
 import type { FileConfig } from './config/model.ts';
 import type { SerializedError } from './errors.ts';
 import type { RunStatus } from './ports/notifier.ts';
-import type { LoadPart, StatementState, TargetResult } from './ports/warehouse.ts';
+import type { LoadFormat, LoadPart, StatementState, TargetResult } from './ports/warehouse.ts';
 
 /** EventBridge "Object Created" detail (the part the pipeline reads). */
 export interface S3ObjectCreatedDetail {
@@ -65,6 +65,12 @@ export interface PreparedTarget {
   records: number;
   parts: LoadPart[];
   manifest: { bucket: string; key: string } | null;
+  /**
+   * Format of the parts as Preprocess wrote them; differs from the config's
+   * when a multi-character delimiter was rewritten to CSV (',' and '"').
+   * Loaders use this instead of config.format when present.
+   */
+  format?: LoadFormat;
 }
 
 export interface PreparedLoad {
@@ -101,6 +107,7 @@ export interface AuditInput {
   archive?: ArchiveResult;
   /** Step Functions Catch output: { Error, Cause }. */
   error?: { Error: string; Cause?: string };
+  redriveCount?: number;
 }
 
 export interface AuditResult {

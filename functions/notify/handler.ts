@@ -1,4 +1,12 @@
-// Placeholder: replaced by the thin handler for this state.
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error('not implemented yet');
-};
+import { z } from 'zod';
+import { notifyRun } from '../lib/core/notify.ts';
+import { parseInput, redriveCountSchema, runContextSchema } from '../lib/core/state-input.ts';
+import { defineHandler } from '../lib/handler.ts';
+
+const schema = z.object({ run: runContextSchema, redriveCount: redriveCountSchema }).passthrough();
+
+export const handler = defineHandler(
+  'Notify',
+  (e) => parseInput('Notify', schema, e),
+  (i, rt) => notifyRun(rt, i.run.runId, i.redriveCount),
+);

@@ -1,4 +1,18 @@
-// Placeholder: replaced by the thin handler for this state.
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error('not implemented yet');
-};
+import { z } from 'zod';
+import { getConfig } from '../lib/config/repository.ts';
+import { preprocess } from '../lib/core/preprocess.ts';
+import { parseInput, runContextSchema, validationSchema } from '../lib/core/state-input.ts';
+import { defineHandler } from '../lib/handler.ts';
+
+const schema = z.object({ run: runContextSchema, validation: validationSchema });
+
+export const handler = defineHandler(
+  'Preprocess',
+  (e) => parseInput('Preprocess', schema, e),
+  async ({ run, validation }, rt) => {
+    const config = await getConfig(await rt.db(), run.configId!);
+    return preprocess(await rt.store(), { runId: run.runId, bucket: run.bucket, key: run.key }, config, validation, {
+      processingPrefix: rt.settings.prefixes.processing,
+    });
+  },
+);

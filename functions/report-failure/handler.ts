@@ -1,4 +1,11 @@
-// Placeholder: replaced by the thin handler for this state.
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error('not implemented yet');
-};
+import { parseInput } from '../lib/core/state-input.ts';
+import { reportFailure, statusChangeEventSchema } from '../lib/core/report-failure.ts';
+import { defineHandler } from '../lib/handler.ts';
+
+/** Target of the EventBridge rule on the state machine's FAILED / TIMED_OUT / ABORTED status changes. */
+export const handler = defineHandler(
+  'ReportFailure',
+  (e) => parseInput('ReportFailure', statusChangeEventSchema, e),
+  (event, rt) => reportFailure(rt, event),
+  () => null,
+);

@@ -1,4 +1,13 @@
-// Placeholder: replaced by the thin handler for this state.
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error('not implemented yet');
-};
+import { z } from 'zod';
+import { parseInput, preparedSchema, redriveCountSchema, runContextSchema } from '../lib/core/state-input.ts';
+import { submitLoad } from '../lib/core/statements.ts';
+import type { PreparedLoad } from '../lib/contract.ts';
+import { defineHandler } from '../lib/handler.ts';
+
+const schema = z.object({ run: runContextSchema, prepared: preparedSchema, redriveCount: redriveCountSchema });
+
+export const handler = defineHandler(
+  'SubmitLoad',
+  (e) => parseInput('SubmitLoad', schema, e),
+  (i, rt) => submitLoad(rt, { ...i, prepared: i.prepared as PreparedLoad }),
+);

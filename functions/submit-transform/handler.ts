@@ -1,4 +1,12 @@
-// Placeholder: replaced by the thin handler for this state.
-export const handler = async (_event: unknown): Promise<unknown> => {
-  throw new Error('not implemented yet');
-};
+import { z } from 'zod';
+import { parseInput, redriveCountSchema, runContextSchema } from '../lib/core/state-input.ts';
+import { submitTransform } from '../lib/core/statements.ts';
+import { defineHandler } from '../lib/handler.ts';
+
+const schema = z.object({ run: runContextSchema, redriveCount: redriveCountSchema });
+
+export const handler = defineHandler(
+  'SubmitTransform',
+  (e) => parseInput('SubmitTransform', schema, e),
+  (i, rt) => submitTransform(rt, i),
+);

@@ -87,8 +87,8 @@ export interface ExecutionTable {
   execution_id: string;
   name: string;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
-  input: JSONColumnType<unknown, unknown, unknown>;
-  output: JSONColumnType<unknown, unknown, unknown> | null;
+  input: ColumnType<unknown, string, string>;
+  output: ColumnType<unknown, string | null, string | null>;
   error: string | null;
   cause: string | null;
   redrive_count: Generated<number>;
@@ -102,8 +102,8 @@ export interface ExecutionEventTable {
   redrive_count: number;
   type: string;
   state_name: string | null;
-  input: JSONColumnType<unknown, unknown, unknown> | null;
-  output: JSONColumnType<unknown, unknown, unknown> | null;
+  input: ColumnType<unknown, string | null, string | null>;
+  output: ColumnType<unknown, string | null, string | null>;
   error: string | null;
   cause: string | null;
   at: Timestamp;

@@ -1,0 +1,220 @@
+import { parseArgs } from 'node:util';
+import { type ConfigIssue, formatIssue, type ParsedConfigFile, readConfigFiles } from '../../functions/lib/config/load-yaml.ts';
+import type { FileConfig } from '../../functions/lib/config/model.ts';
+import { applyConfigs, listConfigs, type StoredConfig } from '../../functions/lib/config/repository.ts';
+import { openConfigDb } from '../../functions/lib/db/connect.ts';
+import { migrateToLatest } from '../../functions/lib/db/migrate.ts';
+import { EfiError } from '../../functions/lib/errors.ts';
+import type { Settings } from '../../functions/lib/settings.ts';
+
+/**
+ * `efi config validate|apply|list`: config-as-code. validate needs no
+ * database; apply validates every file first and applies nothing unless all
+ * are valid; list shows what the config database holds.
+ */
+
+export interface ConfigCommandContext {
+  settings: Settings;
+  json: boolean;
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+export const CONFIG_HELP = `Usage: efi config <validate|apply|list> [options]
+
+Config-as-code: one YAML file per interface (feed) describes its file configs
+(how files are matched, checked and loaded). The format is documented by the
+JSON Schema sql/efi-config.schema.json (point your editor at it).
+
+  validate PATH...   check YAML files or folders of them; no database needed
+  apply PATH...      validate, then create or update the configs in the config database
+  list               the configs in the config database
+
+Options: --json (machine-readable output), --help
+Exit status: 0 ok, 1 invalid config or failure, 2 usage error.`;
+
+const HELP: Record<string, string> = {
+  validate: `Usage: efi config validate PATH... [--json]
+
+Checks each YAML file (folders: every *.yaml / *.yml under them) and prints
+each file with its config ids, or every problem as FILE:LINE:COL: PATH: MESSAGE.
+Config ids must be unique across all the files given. Exit 1 on any problem.`,
+  apply: `Usage: efi config apply PATH... [--json]
+
+Validates every file (as validate does) and, only when all are valid, applies
+them in one transaction to the config database (migrating it first): new
+configs are created, changed ones get version + 1, identical ones are left
+unchanged. Configs not in the files are left as they are.`,
+  list: `Usage: efi config list [--active] [--json]
+
+Lists the configs in the config database: id, interface, match, target
+table(s), whether active, and version. --active shows only the configs that
+can match files (active configs of active interfaces).`,
+};
+
+class Usage extends Error {}
+
+export async function configCommand(argv: string[], ctx: ConfigCommandContext): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    if (sub === undefined) throw new Usage('missing subcommand: validate, apply or list');
+    if (sub === '--help' || sub === '-h' || sub === 'help') {
+      ctx.out(CONFIG_HELP);
+      return EXIT_OK;
+    }
+    const help = HELP[sub];
+    if (!help) throw new Usage(`unknown subcommand ${JSON.stringify(sub)}: expected validate, apply or list`);
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        ...(sub === 'list' ? { active: { type: 'boolean' as const, default: false } } : {}),
+      },
+    });
+    if (values.help) {
+      ctx.out(help);
+      return EXIT_OK;
+    }
+    const json = ctx.json || values.json === true;
+    if (sub === 'list') {
+      if (positionals.length > 0) throw new Usage(`list takes no arguments, got ${positionals.join(' ')}`);
+      return await listCommand(ctx, json, (values as { active?: boolean }).active === true);
+    }
+    if (positionals.length === 0) throw new Usage(`${sub} needs at least one PATH (a YAML file or a folder)`);
+    return sub === 'validate' ? await validateCommand(ctx, json, positionals) : await applyCommand(ctx, json, positionals);
+  } catch (e) {
+    if (e instanceof Usage || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      ctx.err(`efi config: ${(e as Error).message}\nRun efi config${sub && HELP[sub] ? ` ${sub}` : ''} --help for usage.`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof EfiError) {
+      ctx.err(`efi config ${sub}: ${e.name}: ${e.message}`);
+      return EXIT_FAILED;
+    }
+    ctx.err(`efi config ${sub}: ${(e as Error).message}`);
+    return EXIT_FAILED;
+  }
+}
+
+function fileReport(f: ParsedConfigFile) {
+  return { file: f.file, ok: f.issues.length === 0, configs: f.configs.map((c) => c.id), issues: f.issues };
+}
+
+/** Prints each file's outcome; returns the problems. */
+function report(ctx: ConfigCommandContext, json: boolean, files: ParsedConfigFile[]): ConfigIssue[] {
+  const issues = files.flatMap((f) => f.issues);
+  if (json) return issues;
+  for (const f of files) {
+    if (f.issues.length === 0) ctx.out(`ok      ${f.file}: ${f.configs.map((c) => c.id).join(', ')}`);
+    else {
+      ctx.err(`invalid ${f.file}`);
+      for (const i of f.issues) ctx.err(`  ${formatIssue(i)}`);
+    }
+  }
+  const bad = files.filter((f) => f.issues.length > 0).length;
+  const configs = files.reduce((n, f) => n + f.configs.length, 0);
+  const summary = `${files.length} file${files.length === 1 ? '' : 's'}, ${configs} config${configs === 1 ? '' : 's'}`;
+  if (bad === 0) ctx.out(`${summary}: valid`);
+  else ctx.err(`${summary}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in ${bad} file${bad === 1 ? '' : 's'}`);
+  return issues;
+}
+
+async function validateCommand(ctx: ConfigCommandContext, json: boolean, paths: string[]): Promise<number> {
+  const files = await readConfigFiles(paths);
+  const issues = report(ctx, json, files);
+  if (json) ctx.out(JSON.stringify({ ok: issues.length === 0, files: files.map(fileReport) }, null, 2));
+  return issues.length === 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+async function applyCommand(ctx: ConfigCommandContext, json: boolean, paths: string[]): Promise<number> {
+  const files = await readConfigFiles(paths);
+  const issues = report(ctx, json, files);
+  if (issues.length > 0) {
+    if (json) ctx.out(JSON.stringify({ ok: false, applied: false, files: files.map(fileReport) }, null, 2));
+    else ctx.err('nothing applied: fix the problems above and run efi config apply again');
+    return EXIT_FAILED;
+  }
+  const sourceOf = new Map<FileConfig, string>();
+  for (const f of files) for (const c of f.configs) sourceOf.set(c, f.file);
+  const interfaces = new Map(files.flatMap((f) => (f.interface ? [[f.interface.name, f.interface] as const] : [])));
+
+  const db = await openConfigDb(ctx.settings.configDb);
+  await migrateToLatest(db);
+  const result = await applyConfigs(db, [...sourceOf.keys()], {
+    source: (c) => sourceOf.get(c) ?? null,
+    interfaces: [...interfaces.values()],
+  });
+  if (json) {
+    ctx.out(JSON.stringify({ ok: true, applied: true, ...result }, null, 2));
+  } else {
+    const line = (label: string, ids: string[]) => `${label.padEnd(10)}${ids.length}${ids.length ? `  ${ids.join(', ')}` : ''}`;
+    ctx.out(line('created', result.created));
+    ctx.out(line('updated', result.updated));
+    ctx.out(line('unchanged', result.unchanged));
+  }
+  return EXIT_OK;
+}
+
+function describeTargets(c: FileConfig): string {
+  return c.records.map((r) => `${r.recordType === null ? '' : `${r.recordType}→`}${r.target.schema}.${r.target.table}`).join(', ');
+}
+
+function activeLabel(s: StoredConfig): string {
+  if (!s.config.active) return 'no';
+  return s.interfaceActive ? 'yes' : 'no (interface inactive)';
+}
+
+async function listCommand(ctx: ConfigCommandContext, json: boolean, activeOnly: boolean): Promise<number> {
+  const db = await openConfigDb(ctx.settings.configDb);
+  await migrateToLatest(db);
+  const stored = await listConfigs(db, { activeOnly });
+  if (json) {
+    ctx.out(
+      JSON.stringify(
+        stored.map((s) => ({
+          id: s.config.id,
+          interface: s.config.interface,
+          match: s.config.match,
+          targets: s.config.records.map((r) => ({ recordType: r.recordType, ...r.target })),
+          active: s.config.active && s.interfaceActive,
+          configActive: s.config.active,
+          interfaceActive: s.interfaceActive,
+          version: s.version,
+          source: s.source,
+          updatedAt: s.updatedAt.toISOString(),
+        })),
+        null,
+        2,
+      ),
+    );
+    return EXIT_OK;
+  }
+  if (stored.length === 0) {
+    ctx.out('no configs: add some with efi config apply PATH');
+    return EXIT_OK;
+  }
+  const header = ['ID', 'INTERFACE', 'MATCH', 'TARGET', 'ACTIVE', 'VERSION'];
+  const rows = stored.map((s) => [
+    s.config.id,
+    s.config.interface,
+    `${s.config.match.kind} ${s.config.match.pattern}`,
+    describeTargets(s.config),
+    activeLabel(s),
+    String(s.version),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  ctx.out([line(header), ...rows.map(line)].join('\n'));
+  return EXIT_OK;
+}

@@ -1,0 +1,138 @@
+import { parseArgs } from 'node:util';
+import pc from 'picocolors';
+import { type CliContext, colorStatus, localRuntime, table, UsageError } from '../context.ts';
+import { listLocalRuns, showLocalRun } from '../local/history.ts';
+import { LocalRunner, RedriveRefused } from '../local/runner.ts';
+import type { RunDetail, RunSummary } from '../model.ts';
+import { describeOutcome, runWithProgress } from './ingest.ts';
+
+export const RUNS_HELP = `Usage: efi runs [--status S] [--limit N] [--json]
+
+List runs, newest first (local history; with --state-machine-arn or
+EFI_STATE_MACHINE_ARN, the deployed state machine's executions).
+
+  --status S   FINISHED, FAILED, ABORTED, SKIPPED, RUNNING (or SUCCEEDED, TIMED_OUT)
+  --limit N    at most N runs (default 50)
+  --json       a JSON array`;
+
+export const SHOW_HELP = `Usage: efi show RUN [--json]
+
+Show one run: its file, status, error (with line and column), and every state
+in order with its input, output and error, like the Step Functions console.`;
+
+export const REDRIVE_HELP = `Usage: efi redrive RUN [--json]
+
+Resume a FAILED, ABORTED or TIMED_OUT run at the state that failed, as Step
+Functions' redrive does, once you have fixed the cause (missing table, config,
+permissions). Rejected files cannot be redriven: send a corrected file.`;
+
+const STATUSES = ['FINISHED', 'FAILED', 'ABORTED', 'SKIPPED', 'RUNNING', 'SUCCEEDED', 'TIMED_OUT'];
+
+export async function runsCommand(argv: string[], ctx: CliContext): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      status: { type: 'string' },
+      limit: { type: 'string', default: '50' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return ctx.out(RUNS_HELP), 0;
+  const status = values.status?.toUpperCase();
+  if (status && !STATUSES.includes(status)) throw new UsageError(`--status ${values.status}: expected one of ${STATUSES.join(', ')}`);
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit ${values.limit}: expected a positive whole number`);
+  const runs = await listLocalRuns(await localRuntime(ctx).db(), { ...(status ? { status } : {}), limit });
+  printRuns(ctx, runs);
+  return 0;
+}
+
+export function printRuns(ctx: CliContext, runs: RunSummary[]): void {
+  if (ctx.json) return ctx.out(JSON.stringify(runs, null, 2));
+  if (runs.length === 0) return ctx.out('no runs yet: try efi ingest FILE (or npm run demo)');
+  ctx.out(
+    table(
+      runs.map((r) => [
+        r.runId,
+        colorStatus(ctx, r.status ?? r.executionStatus),
+        r.startedAt.replace('T', ' ').replace(/\..*/, ''),
+        r.redriveCount ? String(r.redriveCount) : '',
+        r.file ?? '',
+      ]),
+      ['RUN', 'STATUS', 'STARTED (UTC)', 'REDRIVES', 'FILE'],
+    ),
+  );
+}
+
+export async function showCommand(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) return ctx.out(SHOW_HELP), 0;
+  if (positionals.length !== 1) throw new UsageError('efi show needs exactly one RUN (see efi runs)');
+  const detail = await showLocalRun(await localRuntime(ctx).db(), positionals[0]!);
+  if (!detail) {
+    ctx.err(`no run ${positionals[0]}; list them with: efi runs`);
+    return 1;
+  }
+  printDetail(ctx, detail);
+  return 0;
+}
+
+export function printDetail(ctx: CliContext, d: RunDetail): void {
+  if (ctx.json) return ctx.out(JSON.stringify(d, null, 2));
+  ctx.out(`${pc.bold(`run ${d.runId}`)}  ${colorStatus(ctx, d.status ?? d.executionStatus)} (execution ${d.executionStatus})`);
+  ctx.out(`file      ${d.file ?? '-'}`);
+  ctx.out(`started   ${d.startedAt}${d.stoppedAt ? `, stopped ${d.stoppedAt}` : ''}${d.redriveCount ? `, redriven ${d.redriveCount}x` : ''}`);
+  if (d.error) {
+    const where = [d.error.line ? `line ${d.error.line}` : null, d.error.column ? `column ${d.error.column}` : null].filter(Boolean).join(', ');
+    ctx.out(`error     ${d.error.name}${where ? ` at ${where}` : ''}: ${d.error.message}`);
+  }
+  ctx.out('');
+  ctx.out(
+    table(
+      d.states.map((s) => [
+        s.redriveCount ? `${s.name} (redrive ${s.redriveCount})` : s.name,
+        colorStatus(ctx, s.status === 'SUCCEEDED' ? 'SUCCEEDED' : s.status === 'RUNNING' ? 'RUNNING' : 'FAILED').replace(/SUCCEEDED|RUNNING|FAILED/, s.status),
+        s.error ? `${s.error}: ${(s.cause ?? '').slice(0, 100)}` : summarise(s.output),
+      ]),
+      ['STATE', 'STATUS', 'OUTPUT / ERROR'],
+    ),
+  );
+  ctx.out(pc.dim('\nfull inputs and outputs: efi show --json'));
+}
+
+function summarise(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = JSON.stringify(v);
+  return s.length > 100 ? `${s.slice(0, 97)}...` : s;
+}
+
+export async function redriveCommand(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) return ctx.out(REDRIVE_HELP), 0;
+  if (positionals.length !== 1) throw new UsageError('efi redrive needs exactly one RUN (see efi runs --status FAILED)');
+  const rt = localRuntime(ctx);
+  const runner = LocalRunner.create(rt);
+  try {
+    if (!ctx.json) ctx.err(`${pc.bold('redrive')} run ${positionals[0]}`);
+    const outcome = await runWithProgress(ctx, (o) => runner.redrive(positionals[0]!, o));
+    const run = await showLocalRun(await rt.db(), outcome.name);
+    const result = await describeOutcome(rt, ctx, run?.file ?? '', outcome);
+    if (ctx.json) ctx.out(JSON.stringify(result));
+    return result.status === 'FINISHED' ? 0 : 1;
+  } catch (e) {
+    if (e instanceof RedriveRefused) {
+      ctx.err(e.message);
+      return 1;
+    }
+    throw e;
+  }
+}

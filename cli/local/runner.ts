@@ -1,0 +1,292 @@
+import './polyfill.ts';
+import { randomBytes } from 'node:crypto';
+import type { StateMachine as StateMachineType } from 'aws-local-stepfunctions';
+import { sql } from 'kysely';
+import type { ExecutionInput } from '../../functions/lib/contract.ts';
+import { reportFailure } from '../../functions/lib/core/report-failure.ts';
+import { getRun, updateRun } from '../../functions/lib/core/runs.ts';
+import { type Runtime, setRuntime } from '../../functions/lib/runtime.ts';
+import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
+import { TASK_HANDLERS } from './handlers.ts';
+
+const { StateMachine } = await import('aws-local-stepfunctions');
+
+export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
+export interface ProgressEvent {
+  executionId: string;
+  name: string;
+  type: string;
+  state: string | null;
+  error: string | null;
+  cause: string | null;
+  at: number;
+}
+
+export interface ExecutionOutcome {
+  executionId: string;
+  name: string;
+  status: ExecutionStatus;
+  output: unknown;
+  error: string | null;
+  cause: string | null;
+  redriveCount: number;
+}
+
+export interface RunOpts {
+  onProgress?: (e: ProgressEvent) => void;
+  /** Receives the abort function while the execution runs (Ctrl-C → ABORTED). */
+  onAbortable?: (abort: () => void) => void;
+}
+
+const LOCAL_ARN_PREFIX = 'arn:aws:states:local:000000000000:execution:efi:';
+
+export class RedriveRefused extends Error {
+  override readonly name = 'RedriveRefused';
+}
+
+/**
+ * Runs statemachine/efi.asl.json in-process with aws-local-stepfunctions, the
+ * Task states mapped by name to the same handlers CDK deploys. Every event is
+ * persisted (efi.executions / efi.execution_events) so `efi runs`, `efi show`
+ * and `efi redrive` work across processes, like the Step Functions console.
+ */
+export class LocalRunner {
+  private constructor(
+    private readonly rt: Runtime,
+    private readonly definition: AslDefinition,
+    private readonly machine: StateMachineType,
+  ) {}
+
+  static create(rt: Runtime): LocalRunner {
+    setRuntime(rt);
+    const def = substitutePlaceholders(loadDefinition());
+    // Built once per process: construction validates the definition (~75 ms).
+    return new LocalRunner(rt, def, new StateMachine(def as never));
+  }
+
+  static newExecutionName(now = new Date()): string {
+    const ts = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+    return `${ts}-${randomBytes(3).toString('hex')}`;
+  }
+
+  async start(input: ExecutionInput, opts: RunOpts & { name?: string } = {}): Promise<ExecutionOutcome> {
+    const name = opts.name ?? LocalRunner.newExecutionName();
+    const executionId = `${LOCAL_ARN_PREFIX}${name}`;
+    const startedAt = new Date();
+    const db = await this.rt.db();
+    await db
+      .insertInto('efi.executions')
+      .values({
+        execution_id: executionId,
+        name,
+        status: 'RUNNING',
+        input: JSON.stringify(input),
+        output: null,
+        error: null,
+        cause: null,
+        started_at: startedAt,
+        stopped_at: null,
+      })
+      .execute();
+    return this.execute(this.machine, input, { executionId, name, startedAt, redriveCount: 0, seq: 0, input }, opts);
+  }
+
+  /** Resumes a failed execution at the state that failed, as Step Functions' RedriveExecution does. */
+  async redrive(nameOrId: string, opts: RunOpts = {}): Promise<ExecutionOutcome> {
+    const db = await this.rt.db();
+    const executionId = nameOrId.startsWith(LOCAL_ARN_PREFIX) ? nameOrId : `${LOCAL_ARN_PREFIX}${nameOrId}`;
+    const ex = await db.selectFrom('efi.executions').selectAll().where('execution_id', '=', executionId).executeTakeFirst();
+    if (!ex) throw new RedriveRefused(`no local execution named ${nameOrId}; list them with: efi runs`);
+    if (ex.status === 'SUCCEEDED' || ex.status === 'RUNNING') {
+      throw new RedriveRefused(`run ${ex.name} is ${ex.status}: only FAILED, ABORTED or TIMED_OUT runs can be redriven`);
+    }
+    const events = await db
+      .selectFrom('efi.execution_events')
+      .selectAll()
+      .where('execution_id', '=', executionId)
+      .where('redrive_count', '=', ex.redrive_count)
+      .orderBy('seq')
+      .execute();
+    const open = new Map<string, (typeof events)[number]>();
+    let last: (typeof events)[number] | undefined;
+    for (const e of events) {
+      if (!e.state_name) continue;
+      if (e.type === 'StateEntered') {
+        open.set(e.state_name, e);
+        last = e;
+      } else if (e.type === 'StateExited' || e.type === 'StateCaught') open.delete(e.state_name);
+    }
+    const failed = last && open.has(last.state_name!) ? last : undefined;
+    if (!failed) throw new RedriveRefused(`run ${ex.name} has no failed state to resume from`);
+    const stateName = failed.state_name!;
+    if (this.definition.States[stateName]?.Type === 'Fail') {
+      throw new RedriveRefused(
+        `run ${ex.name} ended at ${stateName}: the file was rejected for its content, and a redrive would reject it again. Send a corrected file.`,
+      );
+    }
+    const maxSeq = await db
+      .selectFrom('efi.execution_events')
+      .select(sql<number>`coalesce(max(seq), 0)`.as('m'))
+      .where('execution_id', '=', executionId)
+      .executeTakeFirstOrThrow();
+    const redriveCount = ex.redrive_count + 1;
+    await db
+      .updateTable('efi.executions')
+      .set({ status: 'RUNNING', redrive_count: redriveCount, error: null, cause: null, stopped_at: null })
+      .where('execution_id', '=', executionId)
+      .execute();
+    const run = await getRun(db, ex.name);
+    if (run) await updateRun(db, run.runId, { status: 'RUNNING', redriveCount, finished: false });
+
+    const def = structuredClone(this.definition);
+    def.StartAt = stateName;
+    // The clone starts mid-graph; its shape was validated when the original machine was built.
+    const machine = new StateMachine(def as never, { validationOptions: { noValidate: true } });
+    return this.execute(
+      machine,
+      failed.input,
+      {
+        executionId,
+        name: ex.name,
+        startedAt: new Date(ex.started_at),
+        redriveCount,
+        seq: Number(maxSeq.m),
+        input: ex.input,
+      },
+      opts,
+    );
+  }
+
+  private async execute(
+    machine: StateMachineType,
+    input: unknown,
+    ctx: { executionId: string; name: string; startedAt: Date; redriveCount: number; seq: number; input: unknown },
+    opts: RunOpts,
+  ): Promise<ExecutionOutcome> {
+    const db = await this.rt.db();
+    const execution = machine.run(input as never, {
+      context: {
+        Execution: {
+          Id: ctx.executionId,
+          Name: ctx.name,
+          StartTime: ctx.startedAt.toISOString(),
+          Input: ctx.input as never,
+          RedriveCount: ctx.redriveCount,
+        },
+      },
+      overrides: {
+        taskResourceLocalHandlers: TASK_HANDLERS as never,
+        waitTimeOverrides: waitOverrides(this.definition),
+        retryIntervalOverrides: retryOverrides(this.definition),
+      },
+    });
+    opts.onAbortable?.(execution.abort);
+
+    let seq = ctx.seq;
+    let final: { status: ExecutionStatus; error: string | null; cause: string | null; output: unknown } | null = null;
+    for await (const ev of execution.eventLogs) {
+      const e = ev as unknown as {
+        type: string;
+        timestamp: number;
+        state?: { name: string; input?: unknown; output?: unknown };
+        Error?: string;
+        Cause?: unknown;
+        output?: unknown;
+      };
+      const cause = e.Cause === undefined ? null : typeof e.Cause === 'string' ? e.Cause : JSON.stringify(e.Cause);
+      await db
+        .insertInto('efi.execution_events')
+        .values({
+          execution_id: ctx.executionId,
+          seq: ++seq,
+          redrive_count: ctx.redriveCount,
+          type: e.type,
+          state_name: e.state?.name ?? null,
+          input: e.state?.input === undefined ? null : JSON.stringify(e.state.input),
+          output: e.state?.output === undefined ? null : JSON.stringify(e.state.output),
+          error: e.Error ?? null,
+          cause,
+          at: new Date(e.timestamp),
+        })
+        .execute();
+      opts.onProgress?.({
+        executionId: ctx.executionId,
+        name: ctx.name,
+        type: e.type,
+        state: e.state?.name ?? null,
+        error: e.Error ?? null,
+        cause,
+        at: e.timestamp,
+      });
+      if (e.type === 'ExecutionSucceeded') final = { status: 'SUCCEEDED', error: null, cause: null, output: e.output };
+      else if (e.type === 'ExecutionFailed') final = { status: 'FAILED', error: e.Error ?? null, cause, output: null };
+      else if (e.type === 'ExecutionAborted') final = { status: 'ABORTED', error: null, cause: null, output: null };
+      else if (e.type === 'ExecutionTimeout') {
+        final = { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'execution timed out', output: null };
+      }
+    }
+    let output: unknown = null;
+    try {
+      output = await execution.result;
+    } catch {
+      // The event log already says how it ended.
+    }
+    if (!final) final = { status: 'SUCCEEDED', error: null, cause: null, output };
+    if (final.status === 'SUCCEEDED') final.output = output ?? final.output;
+
+    await db
+      .updateTable('efi.executions')
+      .set({
+        status: final.status,
+        output: final.output === null || final.output === undefined ? null : JSON.stringify(final.output),
+        error: final.error,
+        cause: final.cause,
+        stopped_at: new Date(),
+      })
+      .where('execution_id', '=', ctx.executionId)
+      .execute();
+
+    if (final.status !== 'SUCCEEDED') {
+      // What the EventBridge rule on Execution Status Change does in AWS.
+      await reportFailure(this.rt, {
+        detail: {
+          executionArn: ctx.executionId,
+          name: ctx.name,
+          status: final.status,
+          input: JSON.stringify(ctx.input),
+          error: final.error,
+          cause: final.cause,
+          startDate: ctx.startedAt.getTime(),
+          redriveCount: ctx.redriveCount,
+        },
+      });
+    }
+    return {
+      executionId: ctx.executionId,
+      name: ctx.name,
+      status: final.status,
+      output: final.output,
+      error: final.error,
+      cause: final.cause,
+      redriveCount: ctx.redriveCount,
+    };
+  }
+}
+
+/** Waits are for the Data API's pace; locally statements finish before the first poll. */
+function waitOverrides(def: AslDefinition): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(def.States)
+      .filter(([, s]) => s.Type === 'Wait')
+      .map(([n]) => [n, 0]),
+  );
+}
+
+function retryOverrides(def: AslDefinition): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(def.States)
+      .filter(([, s]) => Array.isArray((s as { Retry?: unknown }).Retry))
+      .map(([n]) => [n, 50]),
+  );
+}

@@ -1,0 +1,128 @@
+import type { FileConfig } from '../config/model.ts';
+import { getConfig } from '../config/repository.ts';
+import type { PreparedLoad, RunContext, StatementRef } from '../contract.ts';
+import { LoadFailed, RowRejected, StatementAborted, TransformFailed } from '../errors.ts';
+import type { StatementStatus } from '../ports/warehouse.ts';
+import type { Runtime } from '../runtime.ts';
+import { locateRecord } from './locate-record.ts';
+import { buildLoadSpec, clientToken } from './load-spec.ts';
+import { addStatementId, updateRun } from './runs.ts';
+
+/**
+ * SubmitLoad / CheckLoad / SubmitTransform / CheckTransform. A statement that
+ * failed before a redrive is resubmitted by the Check state (new attempt, new
+ * client token), because a Step Functions redrive resumes at the failed state,
+ * which is the Check, not the Submit.
+ */
+
+async function configOf(rt: Runtime, run: RunContext): Promise<FileConfig> {
+  return getConfig(await rt.db(), run.configId!);
+}
+
+export async function submitLoad(
+  rt: Runtime,
+  input: { run: RunContext; prepared: PreparedLoad; redriveCount: number },
+): Promise<StatementRef> {
+  const config = await configOf(rt, input.run);
+  const store = await rt.store();
+  const spec = buildLoadSpec(
+    config,
+    { runId: input.run.runId, sourceFile: store.uri(input.run.bucket, input.run.key) },
+    input.prepared,
+  );
+  const wh = await rt.warehouse();
+  const { statementId } = await wh.submitLoad(spec, clientToken(input.run.runId, 'load', input.redriveCount));
+  await addStatementId(await rt.db(), input.run.runId, statementId);
+  return { statementId, status: 'SUBMITTED', attempt: input.redriveCount };
+}
+
+export async function checkLoad(
+  rt: Runtime,
+  input: { run: RunContext; prepared: PreparedLoad; load: StatementRef; redriveCount: number },
+): Promise<StatementRef> {
+  const wh = await rt.warehouse();
+  const st = await wh.describe(input.load.statementId);
+  if (st.status === 'FINISHED') {
+    const targets = st.targets ?? [];
+    const rowsLoaded = targets.reduce((n, t) => n + t.rowsLoaded, 0);
+    const rowsRejected = targets.reduce((n, t) => n + t.rowsRejected, 0);
+    await updateRun(await rt.db(), input.run.runId, { rowsLoaded, rowsRejected, targets });
+    return { ...input.load, status: 'FINISHED', targets, rowsLoaded, rowsRejected };
+  }
+  if (st.status !== 'FAILED' && st.status !== 'ABORTED') return { ...input.load, status: st.status };
+
+  // Rows the warehouse refused are the file's fault: no redrive will fix them.
+  if (st.status === 'FAILED') await throwIfRowsRejected(rt, input, st);
+  if (input.load.attempt < input.redriveCount) return submitLoad(rt, input);
+  if (st.status === 'ABORTED') {
+    throw new StatementAborted(
+      `load statement ${st.statementId} was aborted${st.error ? `: ${st.error}` : ''}. Redrive the run to submit it again.`,
+    );
+  }
+  throw new LoadFailed(
+    `load statement ${st.statementId} failed: ${st.error ?? 'no reason given'}. Fix the cause (e.g. create the target table or grant access), then redrive: efi redrive ${input.run.runId}`,
+  );
+}
+
+async function throwIfRowsRejected(
+  rt: Runtime,
+  input: { run: RunContext; prepared: PreparedLoad },
+  st: StatementStatus,
+): Promise<void> {
+  const wh = await rt.warehouse();
+  const errors = await wh.loadErrors(st.statementId);
+  const first = errors[0];
+  if (!first) return;
+  const target = input.prepared.targets.find((t) => t.parts.some((p) => p.key === first.partKey));
+  const part = target?.parts.find((p) => p.key === first.partKey);
+  let line: number | undefined;
+  if (target && part) {
+    const config = await configOf(rt, input.run);
+    line = await locateRecord(
+      await rt.store(),
+      { bucket: input.run.bucket, key: input.run.key },
+      config,
+      target.recordType,
+      part.firstRecord + first.lineInPart - 1,
+    );
+  }
+  const where = [line !== undefined ? `line ${line}` : null, first.column ? `column ${first.column}` : null]
+    .filter(Boolean)
+    .join(', ');
+  const value = first.rawValue !== null ? ` (value ${JSON.stringify(first.rawValue.slice(0, 80))})` : '';
+  const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : '';
+  throw new RowRejected(
+    `${first.target.schema}.${first.target.table} refused the row at ${where || 'an unknown position'}: ${first.reason}${value}${more}. Nothing was loaded; send a corrected file.`,
+    { ...(line !== undefined ? { line } : {}), ...(first.column ? { column: first.column } : {}) },
+  );
+}
+
+export async function submitTransform(
+  rt: Runtime,
+  input: { run: RunContext; redriveCount: number },
+): Promise<StatementRef> {
+  const config = await configOf(rt, input.run);
+  if (!config.transform) return { statementId: 'none', status: 'FINISHED', attempt: input.redriveCount };
+  const wh = await rt.warehouse();
+  const { statementId } = await wh.submitSql(
+    config.transform.sql,
+    clientToken(input.run.runId, 'transform', input.redriveCount),
+  );
+  await addStatementId(await rt.db(), input.run.runId, statementId);
+  return { statementId, status: 'SUBMITTED', attempt: input.redriveCount };
+}
+
+export async function checkTransform(
+  rt: Runtime,
+  input: { run: RunContext; transform: StatementRef; redriveCount: number },
+): Promise<StatementRef> {
+  if (input.transform.statementId === 'none') return input.transform;
+  const st = await (await rt.warehouse()).describe(input.transform.statementId);
+  if (st.status === 'FINISHED') return { ...input.transform, status: 'FINISHED' };
+  if (st.status !== 'FAILED' && st.status !== 'ABORTED') return { ...input.transform, status: st.status };
+  // The data is loaded already: a redrive reruns only the transform.
+  if (input.transform.attempt < input.redriveCount) return submitTransform(rt, input);
+  throw new TransformFailed(
+    `post-load transform (statement ${st.statementId}) ${st.status === 'ABORTED' ? 'was aborted' : 'failed'}: ${st.error ?? 'no reason given'}. The rows are loaded; fix the SQL or its objects, then redrive: efi redrive ${input.run.runId}`,
+  );
+}

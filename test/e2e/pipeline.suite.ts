@@ -1,0 +1,193 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfigYaml } from '../../functions/lib/config/load-yaml.ts';
+import { getRun } from '../../functions/lib/core/runs.ts';
+import { type Backend, createHarness, type Harness, sample } from './harness.ts';
+
+/**
+ * The whole path through the real state-machine definition and every
+ * handler, on one backend. The same suite runs on PGlite and on a real
+ * PostgreSQL (pipeline-*.test.ts).
+ */
+export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
+  describe(`pipeline end to end on ${backend}`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await createHarness(backend, pgUrl);
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    const count = async (table: string, where = 'true') =>
+      Number((await h.query<{ n: number }>(`select count(*)::int as n from ${table} where ${where}`))[0]!.n);
+    const outbox = async (runId: string) =>
+      (await (await h.rt.db()).selectFrom('efi.outbox').selectAll().where('run_id', '=', runId).execute()).map((r) => r.status);
+    const exists = (key: string) => fs.existsSync(path.join(h.home, 's3', 'efi-local', key));
+
+    it('loads a CSV with header and trailer, sets lineage, archives the original and cleans its parts', async () => {
+      const r = await h.ingest(sample('sales_pos_20261121.csv'));
+      expect(r.error).toBeNull();
+      expect(r).toMatchObject({ status: 'FINISHED', recordsInFile: 1200, rowsLoaded: 1200, rowsRejected: 0, target: 'stage.pos_sales' });
+      expect(await count('stage.pos_sales', `efi_run_id = '${r.runId}'`)).toBe(1200);
+      expect(await count('stage.pos_sales', `efi_source_file = 's3://efi-local/landing/sales_pos_20261121.csv' and efi_loaded_at is not null`)).toBe(1200);
+      const first = await h.query<{ sale_id: string; unit_price: string }>(
+        `select sale_id::text, unit_price::text from stage.pos_sales where efi_run_id = '${r.runId}' order by sale_id limit 1`,
+      );
+      expect(first[0]).toEqual({ sale_id: '20261121000001', unit_price: '6.85' });
+      expect(r.archivedTo).toMatch(/^s3:\/\/efi-local\/archive\/sales\/\d{4}\/\d{2}\/\d{2}\/sales_pos_20261121\.csv$/);
+      expect(exists('landing/sales_pos_20261121.csv')).toBe(false);
+      expect(exists(r.archivedTo!.replace('s3://efi-local/', ''))).toBe(true);
+      expect(fs.existsSync(path.join(h.home, 's3', 'efi-local', 'processing', r.runId))).toBe(false);
+      expect(await outbox(r.runId)).toEqual(['FINISHED']);
+    });
+
+    it('loads a file that needs no preprocessing straight from the original (pipe-delimited, quotes and apostrophes as data)', async () => {
+      const r = await h.ingest(sample('customers_20261122.txt'));
+      expect(r).toMatchObject({ status: 'FINISHED', recordsInFile: 800, rowsLoaded: 800 });
+      const rows = await h.query<{ n: number }>(
+        `select count(*)::int as n from stage.customers where efi_run_id = '${r.runId}' and full_name like '%''%'`,
+      );
+      expect(rows[0]!.n).toBeGreaterThan(0);
+      const show = await (await h.rt.db())
+        .selectFrom('efi.execution_events')
+        .select('state_name')
+        .where('execution_id', 'like', `%${r.runId}`)
+        .where('type', '=', 'StateEntered')
+        .execute();
+      const states = show.map((s) => s.state_name);
+      expect(states).toContain('UseOriginalFile');
+      expect(states).not.toContain('Preprocess');
+    });
+
+    it('loads gzip input with CRLF, quoted commas and a fixed-position trailer', async () => {
+      const r = await h.ingest(sample('inventory_20261122.csv.gz'));
+      expect(r.error).toBeNull();
+      expect(r).toMatchObject({ status: 'FINISHED', recordsInFile: 640, rowsLoaded: 640 });
+      expect(await count('stage.inventory', `description like '%,%' and efi_run_id = '${r.runId}'`)).toBeGreaterThan(0);
+      expect(await count('stage.inventory', `description like '%"barista"%'`)).toBeGreaterThan(0);
+    });
+
+    it('rejects a trailer count mismatch: typed error, file moved to rejected/, nothing loaded, notified once', async () => {
+      const r = await h.ingest(sample('sales_pos_20261123.csv'));
+      expect(r.status).toBe('FAILED');
+      expect(r.error?.name).toBe('TrailerMismatch');
+      expect(r.error?.message).toMatch(/1000/);
+      expect(r.error?.message).toMatch(/998/);
+      expect(r.error?.line).toBe(1000);
+      expect(r.archivedTo).toMatch(/^s3:\/\/efi-local\/rejected\/sales\/.*sales_pos_20261123\.csv$/);
+      expect(exists('landing/sales_pos_20261123.csv')).toBe(false);
+      expect(await count('stage.pos_sales', `efi_run_id = '${r.runId}'`)).toBe(0);
+      expect(await outbox(r.runId)).toEqual(['FAILED']);
+    });
+
+    it('rejects a row the warehouse refuses with the line and column in the original file, loading nothing', async () => {
+      const r = await h.ingest(sample('customers_20261123.txt'));
+      expect(r.status).toBe('FAILED');
+      expect(r.error?.name).toBe('RowRejected');
+      expect(r.error?.line).toBe(57);
+      expect(r.error?.column).toBe('created_on');
+      expect(r.error?.message).toMatch(/2026-02-30/);
+      expect(await count('stage.customers', `efi_run_id = '${r.runId}'`)).toBe(0);
+      expect(r.archivedTo).toMatch(/rejected\/crm\//);
+    });
+
+    it('loads a duplicate delivery of the same event once', async () => {
+      const file = sample('sales_pos_20261122.csv');
+      const first = await h.ingest(file);
+      expect(first.status).toBe('FINISHED');
+      // At-least-once delivery: the same S3 event again (the file is archived by now).
+      const dup = await h.startEvent({
+        detail: {
+          bucket: { name: 'efi-local' },
+          object: { key: 'landing/sales_pos_20261122.csv', etag: (await getRun(await h.rt.db(), first.runId))!.etag! },
+        },
+      });
+      expect(dup.status).toBe('SKIPPED');
+      // Re-uploading the same content is skipped too, unless reload is asked for.
+      const again = await h.ingest(file);
+      expect(again.status).toBe('SKIPPED');
+      expect(again.skipReason).toMatch(/already loaded/);
+      expect(await count('stage.pos_sales', `efi_source_file like '%20261122%'`)).toBe(1500);
+      const reload = await h.ingest(file, { reload: true });
+      expect(reload.status).toBe('FINISHED');
+      expect(await count('stage.pos_sales', `efi_run_id = '${reload.runId}'`)).toBe(1500);
+    });
+
+    it('fails at the load when the target table is missing, then a redrive after creating it loads exactly once', async () => {
+      const [config] = parseConfigYaml(
+        [
+          'interface: returns',
+          'files:',
+          '  - id: returns.daily',
+          '    match: { glob: "returns_*.csv" }',
+          '    format: { delimiter: "," }',
+          '    header: { lines: 1 }',
+          '    target: { schema: stage, table: returns }',
+          '    columns: [return_id, sku, quantity]',
+        ].join('\n'),
+        'returns.yaml',
+      );
+      await h.apply([config!]);
+      const file = path.join(h.home, 'returns_20261124.csv');
+      const body = ['return_id,sku,quantity', ...Array.from({ length: 25 }, (_, i) => `${i + 1},ESP-001,${(i % 3) + 1}`)].join('\n');
+      fs.writeFileSync(file, `${body}\n`);
+
+      const failed = await h.ingest(file);
+      expect(failed.status).toBe('FAILED');
+      expect(failed.error?.name).toBe('LoadFailed');
+      expect(failed.error?.message).toMatch(/returns/);
+      // Operational: the file stays where it landed, ready for the redrive.
+      expect(exists('landing/returns_20261124.csv')).toBe(true);
+      expect(await outbox(failed.runId)).toEqual(['FAILED']);
+
+      await h.query(
+        'create table stage.returns (return_id int, sku varchar(20), quantity int, efi_source_file varchar(1024), efi_run_id varchar(64), efi_loaded_at timestamp)',
+      );
+      const outcome = await h.runner.redrive(failed.runId);
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(outcome.redriveCount).toBe(1);
+      const run = (await getRun(await h.rt.db(), failed.runId))!;
+      expect(run).toMatchObject({ status: 'FINISHED', rowsLoaded: 25, error: null, redriveCount: 1 });
+      expect(await count('stage.returns')).toBe(25);
+      expect(await outbox(failed.runId)).toEqual(['FAILED', 'FINISHED']);
+      expect(exists('landing/returns_20261124.csv')).toBe(false);
+      // A second redrive of a succeeded run is refused, so nothing loads twice.
+      await expect(h.runner.redrive(failed.runId)).rejects.toThrow(/only FAILED/);
+      expect(await count('stage.returns')).toBe(25);
+    });
+
+    it('fails at FetchConfig when no config matches, naming the key; applying a config and redriving finishes it', async () => {
+      const file = path.join(h.home, 'unknown_feed_20261124.csv');
+      fs.writeFileSync(file, `a,b\n${'1,2\n'.repeat(40)}`);
+      const r = await h.ingest(file);
+      expect(r.status).toBe('FAILED');
+      expect(r.error?.name).toBe('NoConfigMatch');
+      expect(r.error?.message).toMatch(/unknown_feed_20261124\.csv/);
+      await h.query('create table stage.unknown_feed (a int, b int, efi_source_file varchar(1024), efi_run_id varchar(64), efi_loaded_at timestamp)');
+      const [config] = parseConfigYaml(
+        [
+          'interface: misc',
+          'files:',
+          '  - id: misc.unknown_feed',
+          '    match: { glob: "unknown_feed_*.csv" }',
+          '    header: { lines: 1 }',
+          '    target: { schema: stage, table: unknown_feed }',
+          '    columns: [a, b]',
+        ].join('\n'),
+        'misc.yaml',
+      );
+      await h.apply([config!]);
+      const outcome = await h.runner.redrive(r.runId);
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(await count('stage.unknown_feed')).toBe(40);
+    });
+
+    it('refuses to redrive a rejected file, pointing at the remedy', async () => {
+      const runs = await (await h.rt.db()).selectFrom('efi.runs').select('run_id').where('error_name', '=', 'TrailerMismatch').execute();
+      expect(runs.length).toBe(1);
+      await expect(h.runner.redrive(runs[0]!.run_id)).rejects.toThrow(/corrected file/);
+    });
+  });
+}
