@@ -22,8 +22,34 @@ function rng(seed: number): () => number {
   };
 }
 
-const FIRST = ['Ana', 'Bram', 'Chloé', 'Dmitri', 'Eilidh', 'Femi', 'Grace', 'Hiro', 'Inès', 'Jonas', 'Kavya', 'Liam', "Seán", 'Zoë'];
-const LAST = ["O'Brien", 'Nakamura', 'García', 'Müller', 'Okafor', 'Smith', 'Van der Berg', 'Kowalski', 'Rossi', 'Haddad'];
+const FIRST = [
+  'Ana',
+  'Bram',
+  'Chloé',
+  'Dmitri',
+  'Eilidh',
+  'Femi',
+  'Grace',
+  'Hiro',
+  'Inès',
+  'Jonas',
+  'Kavya',
+  'Liam',
+  'Seán',
+  'Zoë',
+];
+const LAST = [
+  "O'Brien",
+  'Nakamura',
+  'García',
+  'Müller',
+  'Okafor',
+  'Smith',
+  'Van der Berg',
+  'Kowalski',
+  'Rossi',
+  'Haddad',
+];
 const COUNTRIES = ['GB', 'IE', 'DE', 'FR', 'NL', 'ES', 'PL', 'JP', 'NG', 'US'];
 const SKUS = ['ESP-001', 'LAT-002', 'CAP-003', 'MOC-004', 'TEA-005', 'CRO-006', 'MUF-007', 'BAG-008'];
 
@@ -43,7 +69,14 @@ function posSales(day: string, rows: number, seed: number, trailerCount = rows):
     const h = pad(7 + Math.floor(r() * 14), 2);
     const m = pad(Math.floor(r() * 60), 2);
     lines.push(
-      [`${day.replace(/-/g, '')}${pad(i, 6)}`, 100 + Math.floor(r() * 25), pick(r, SKUS), 1 + Math.floor(r() * 4), (1.5 + r() * 6).toFixed(2), `${day} ${h}:${m}:00`].join(','),
+      [
+        `${day.replace(/-/g, '')}${pad(i, 6)}`,
+        100 + Math.floor(r() * 25),
+        pick(r, SKUS),
+        1 + Math.floor(r() * 4),
+        (1.5 + r() * 6).toFixed(2),
+        `${day} ${h}:${m}:00`,
+      ].join(','),
     );
   }
   lines.push(`TRAILER|${trailerCount}`);
@@ -57,8 +90,15 @@ function customers(rows: number, seed: number, badDateAtLine?: number): string {
   for (let i = 1; i <= rows; i++) {
     const first = pick(r, FIRST);
     const last = pick(r, LAST);
-    const email = `${first}.${last}`.toLowerCase().normalize('NFD').replace(/[^a-z.]/g, '') + '@example.com';
-    const created = i === badDateAtLine ? '2026-02-30' : `2026-${pad(1 + Math.floor(r() * 10), 2)}-${pad(1 + Math.floor(r() * 28), 2)}`;
+    const email =
+      `${first}.${last}`
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[^a-z.]/g, '') + '@example.com';
+    const created =
+      i === badDateAtLine
+        ? '2026-02-30'
+        : `2026-${pad(1 + Math.floor(r() * 10), 2)}-${pad(1 + Math.floor(r() * 28), 2)}`;
     lines.push([`C${pad(seed * 10000 + i, 8)}`, `${first} ${last}`, email, pick(r, COUNTRIES), created].join('|'));
   }
   return `${lines.join('\n')}\n`;
@@ -71,10 +111,36 @@ function inventory(rows: number, seed: number): Buffer {
   const desc = ['Espresso beans, 1kg', 'Oat milk "barista", 1l', 'Paper cups, 12oz', 'Croissant (frozen), box of 24'];
   for (let i = 1; i <= rows; i++) {
     const d = pick(r, desc);
-    lines.push([`WH-${pick(r, ['LON', 'DUB', 'AMS'])}`, pick(r, SKUS), `"${d.replace(/"/g, '""')}"`, Math.floor(r() * 500), `2026-11-2${Math.floor(r() * 3)}T06:00:00Z`].join(','));
+    lines.push(
+      [
+        `WH-${pick(r, ['LON', 'DUB', 'AMS'])}`,
+        pick(r, SKUS),
+        `"${d.replace(/"/g, '""')}"`,
+        Math.floor(r() * 500),
+        `2026-11-2${Math.floor(r() * 3)}T06:00:00Z`,
+      ].join(','),
+    );
   }
   lines.push(`T${pad(rows, 9)}`);
   return zlib.gzipSync(Buffer.from(`${lines.join('\r\n')}\r\n`), { level: 9, mtime: 0 } as zlib.ZlibOptions);
+}
+
+/**
+ * Product flavours for the stage → validate → error table → core MERGE sample:
+ * a few rows are invalid on purpose (no name, negative price) and end up in
+ * core.flavor_error instead of core.flavor.
+ */
+function flavors(rows: number, seed: number): string {
+  const r = rng(seed);
+  const names = ['Hazelnut', 'Vanilla', 'Caramel', 'Pumpkin Spice', 'Gingerbread', 'Mint', 'Cinnamon', 'Maple'];
+  const lines = ['flavor_code|flavor_name|price|valid_from'];
+  for (let i = 1; i <= rows; i++) {
+    const bad = i % 17 === 0;
+    const name = bad && i % 2 ? '' : `${pick(r, names)} ${i}`;
+    const price = bad && !(i % 2) ? '-0.50' : (0.3 + r() * 0.9).toFixed(2);
+    lines.push([`FL${pad(i, 4)}`, name, price, `2026-${pad(1 + (i % 11), 2)}-01`].join('|'));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 fs.mkdirSync(OUT, { recursive: true });
@@ -87,6 +153,7 @@ const files: Record<string, string | Buffer> = {
   // Rejected by the warehouse: 2026-02-30 is not a date (line 57, column created_on).
   'customers_20261123.txt': customers(300, 2, 57),
   'inventory_20261122.csv.gz': inventory(640, 3),
+  'flavors_20261122.csv': flavors(200, 4),
 };
 for (const [name, body] of Object.entries(files)) fs.writeFileSync(path.join(OUT, name), body);
 console.log(`wrote ${Object.keys(files).length} sample files to ${OUT}`);

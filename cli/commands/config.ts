@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util';
-import { type ConfigIssue, formatIssue, type ParsedConfigFile, readConfigFiles } from '../../functions/lib/config/load-yaml.ts';
+import {
+  type ConfigIssue,
+  formatIssue,
+  type ParsedConfigFile,
+  readConfigFiles,
+} from '../../functions/lib/config/load-yaml.ts';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
 import { applyConfigs, listConfigs, type StoredConfig } from '../../functions/lib/config/repository.ts';
 import { openConfigDb } from '../../functions/lib/db/connect.ts';
@@ -88,10 +93,14 @@ export async function configCommand(argv: string[], ctx: ConfigCommandContext): 
       return await listCommand(ctx, json, (values as { active?: boolean }).active === true);
     }
     if (positionals.length === 0) throw new Usage(`${sub} needs at least one PATH (a YAML file or a folder)`);
-    return sub === 'validate' ? await validateCommand(ctx, json, positionals) : await applyCommand(ctx, json, positionals);
+    return sub === 'validate'
+      ? await validateCommand(ctx, json, positionals)
+      : await applyCommand(ctx, json, positionals);
   } catch (e) {
     if (e instanceof Usage || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      ctx.err(`efi config: ${(e as Error).message}\nRun efi config${sub && HELP[sub] ? ` ${sub}` : ''} --help for usage.`);
+      ctx.err(
+        `efi config: ${(e as Error).message}\nRun efi config${sub && HELP[sub] ? ` ${sub}` : ''} --help for usage.`,
+      );
       return EXIT_USAGE;
     }
     if (e instanceof EfiError) {
@@ -122,7 +131,10 @@ function report(ctx: ConfigCommandContext, json: boolean, files: ParsedConfigFil
   const configs = files.reduce((n, f) => n + f.configs.length, 0);
   const summary = `${files.length} file${files.length === 1 ? '' : 's'}, ${configs} config${configs === 1 ? '' : 's'}`;
   if (bad === 0) ctx.out(`${summary}: valid`);
-  else ctx.err(`${summary}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in ${bad} file${bad === 1 ? '' : 's'}`);
+  else
+    ctx.err(
+      `${summary}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in ${bad} file${bad === 1 ? '' : 's'}`,
+    );
   return issues;
 }
 
@@ -154,7 +166,8 @@ async function applyCommand(ctx: ConfigCommandContext, json: boolean, paths: str
   if (json) {
     ctx.out(JSON.stringify({ ok: true, applied: true, ...result }, null, 2));
   } else {
-    const line = (label: string, ids: string[]) => `${label.padEnd(10)}${ids.length}${ids.length ? `  ${ids.join(', ')}` : ''}`;
+    const line = (label: string, ids: string[]) =>
+      `${label.padEnd(10)}${ids.length}${ids.length ? `  ${ids.join(', ')}` : ''}`;
     ctx.out(line('created', result.created));
     ctx.out(line('updated', result.updated));
     ctx.out(line('unchanged', result.unchanged));
@@ -163,7 +176,9 @@ async function applyCommand(ctx: ConfigCommandContext, json: boolean, paths: str
 }
 
 function describeTargets(c: FileConfig): string {
-  return c.records.map((r) => `${r.recordType === null ? '' : `${r.recordType}→`}${r.target.schema}.${r.target.table}`).join(', ');
+  return c.records
+    .map((r) => `${r.recordType === null ? '' : `${r.recordType}→`}${r.target.schema}.${r.target.table}`)
+    .join(', ');
 }
 
 function activeLabel(s: StoredConfig): string {

@@ -26,7 +26,10 @@ export async function demoCommand(argv: string[], ctx: CliContext): Promise<numb
     args: argv,
     options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
-  if (values.help) return ctx.out(DEMO_HELP), 0;
+  if (values.help) {
+    ctx.out(DEMO_HELP);
+    return 0;
+  }
 
   const rt = localRuntime(ctx);
   const say = (s: string) => {
@@ -36,7 +39,10 @@ export async function demoCommand(argv: string[], ctx: CliContext): Promise<numb
 
   const loaded = await loadConfigFiles([path.join(SAMPLES_DIR, 'configs')]);
   const configs = loaded.configs;
-  const applied = await applyConfigs(await rt.db(), configs, { source: 'samples/configs', interfaces: loaded.interfaces });
+  const applied = await applyConfigs(await rt.db(), configs, {
+    source: 'samples/configs',
+    interfaces: loaded.interfaces,
+  });
   say(
     `config: ${configs.length} file configs from samples/configs (${applied.created.length} created, ${applied.updated.length} updated, ${applied.unchanged.length} unchanged)`,
   );
@@ -45,7 +51,10 @@ export async function demoCommand(argv: string[], ctx: CliContext): Promise<numb
   await wh.query(fs.readFileSync(path.join(SAMPLES_DIR, 'warehouse.sql'), 'utf8'));
   say('warehouse: sample target tables ready (samples/warehouse.sql)\n');
 
-  const expected = JSON.parse(fs.readFileSync(path.join(SAMPLES_DIR, 'expected.json'), 'utf8')) as Record<string, string>;
+  const expected = JSON.parse(fs.readFileSync(path.join(SAMPLES_DIR, 'expected.json'), 'utf8')) as Record<
+    string,
+    string
+  >;
   const files = fs
     .readdirSync(path.join(SAMPLES_DIR, 'files'))
     .filter((f) => !f.startsWith('.'))
@@ -53,7 +62,10 @@ export async function demoCommand(argv: string[], ctx: CliContext): Promise<numb
   const runner = LocalRunner.create(rt);
   const results: IngestResult[] = [];
   for (const f of files) {
-    const r = await ingestFile(rt, runner, { ...ctx, out: say }, path.join(SAMPLES_DIR, 'files', f), { prefix: '', reload: false });
+    const r = await ingestFile(rt, runner, { ...ctx, out: say }, path.join(SAMPLES_DIR, 'files', f), {
+      prefix: '',
+      reload: false,
+    });
     results.push(r);
     say('');
   }
@@ -63,7 +75,9 @@ export async function demoCommand(argv: string[], ctx: CliContext): Promise<numb
     // A second demo run finds the good files already loaded: skipping them is the right outcome.
     return !want || r.status === want || (want === 'FINISHED' && r.status === 'SKIPPED');
   };
-  const tables = [...new Set(configs.flatMap((c) => c.records.map((l) => `${l.target.schema}.${l.target.table}`)))].sort();
+  const tables = [
+    ...new Set(configs.flatMap((c) => c.records.map((l) => `${l.target.schema}.${l.target.table}`))),
+  ].sort();
   const counts: Record<string, number> = {};
   for (const t of tables) {
     const [schema, table] = t.split('.') as [string, string];
@@ -81,7 +95,11 @@ export async function demoCommand(argv: string[], ctx: CliContext): Promise<numb
           path.basename(r.file),
           colorStatus(ctx, r.status),
           r.rowsLoaded === null ? '' : String(r.rowsLoaded),
-          r.status === 'FINISHED' ? (r.target ?? '') : r.status === 'SKIPPED' ? 'already loaded' : `${r.error?.name ?? ''}${r.error?.line ? ` line ${r.error.line}` : ''}${r.error?.column ? ` column ${r.error.column}` : ''}`,
+          r.status === 'FINISHED'
+            ? (r.target ?? '')
+            : r.status === 'SKIPPED'
+              ? 'already loaded'
+              : `${r.error?.name ?? ''}${r.error?.line ? ` line ${r.error.line}` : ''}${r.error?.column ? ` column ${r.error.column}` : ''}`,
           r.runId,
         ]),
         ['FILE', 'STATUS', 'ROWS', 'TARGET / REASON', 'RUN'],

@@ -73,7 +73,8 @@ export async function ingestCommand(argv: string[], ctx: CliContext): Promise<nu
 
 function normalisePrefix(p: string): string {
   if (!p) return '';
-  if (p.startsWith('/') || p.split('/').includes('..')) throw new UsageError(`--prefix ${p}: must be a relative folder without '..'`);
+  if (p.startsWith('/') || p.split('/').includes('..'))
+    throw new UsageError(`--prefix ${p}: must be a relative folder without '..'`);
   return p.endsWith('/') ? p : `${p}/`;
 }
 
@@ -105,7 +106,10 @@ export async function ingestFile(
 /** Runs an execution with live progress on stderr and Ctrl-C mapped to an abort. */
 export async function runWithProgress(
   ctx: CliContext,
-  run: (o: { onProgress: (e: ProgressEvent) => void; onAbortable: (a: () => void) => void }) => Promise<ExecutionOutcome>,
+  run: (o: {
+    onProgress: (e: ProgressEvent) => void;
+    onAbortable: (a: () => void) => void;
+  }) => Promise<ExecutionOutcome>,
 ): Promise<ExecutionOutcome> {
   const entered = new Map<string, number>();
   let abort: (() => void) | null = null;
@@ -155,12 +159,34 @@ export async function describeOutcome(
 }
 
 export function toIngestResult(file: string, outcome: ExecutionOutcome, run: RunRecord | null): IngestResult {
-  const targets = ((run?.targets ?? []) as { target: { schema: string; table: string }; recordType: string | null; rowsLoaded: number; rowsRejected: number }[]).map(
-    (t) => ({ target: `${t.target.schema}.${t.target.table}`, recordType: t.recordType, rowsLoaded: t.rowsLoaded, rowsRejected: t.rowsRejected }),
-  );
-  const status = run?.status && run.status !== 'RUNNING' ? run.status : outcome.status === 'SUCCEEDED' ? 'FINISHED' : outcome.status === 'ABORTED' ? 'ABORTED' : 'FAILED';
+  const targets = (
+    (run?.targets ?? []) as {
+      target: { schema: string; table: string };
+      recordType: string | null;
+      rowsLoaded: number;
+      rowsRejected: number;
+    }[]
+  ).map((t) => ({
+    target: `${t.target.schema}.${t.target.table}`,
+    recordType: t.recordType,
+    rowsLoaded: t.rowsLoaded,
+    rowsRejected: t.rowsRejected,
+  }));
+  const status =
+    run?.status && run.status !== 'RUNNING'
+      ? run.status
+      : outcome.status === 'SUCCEEDED'
+        ? 'FINISHED'
+        : outcome.status === 'ABORTED'
+          ? 'ABORTED'
+          : 'FAILED';
   const error = run?.error
-    ? { name: run.error.name, message: run.error.message, line: run.error.line ?? null, column: run.error.column ?? null }
+    ? {
+        name: run.error.name,
+        message: run.error.message,
+        line: run.error.line ?? null,
+        column: run.error.column ?? null,
+      }
     : outcome.error
       ? { name: outcome.error, message: outcome.cause ?? '', line: null, column: null }
       : null;

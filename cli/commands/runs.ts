@@ -38,19 +38,30 @@ export async function runsCommand(argv: string[], ctx: CliContext): Promise<numb
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) return ctx.out(RUNS_HELP), 0;
+  if (values.help) {
+    ctx.out(RUNS_HELP);
+    return 0;
+  }
   const status = values.status?.toUpperCase();
-  if (status && !STATUSES.includes(status)) throw new UsageError(`--status ${values.status}: expected one of ${STATUSES.join(', ')}`);
+  if (status && !STATUSES.includes(status))
+    throw new UsageError(`--status ${values.status}: expected one of ${STATUSES.join(', ')}`);
   const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit ${values.limit}: expected a positive whole number`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit ${values.limit}: expected a positive whole number`);
   const runs = await listLocalRuns(await localRuntime(ctx).db(), { ...(status ? { status } : {}), limit });
   printRuns(ctx, runs);
   return 0;
 }
 
 export function printRuns(ctx: CliContext, runs: RunSummary[]): void {
-  if (ctx.json) return ctx.out(JSON.stringify(runs, null, 2));
-  if (runs.length === 0) return ctx.out('no runs yet: try efi ingest FILE (or npm run demo)');
+  if (ctx.json) {
+    ctx.out(JSON.stringify(runs, null, 2));
+    return;
+  }
+  if (runs.length === 0) {
+    ctx.out('no runs yet: try efi ingest FILE (or npm run demo)');
+    return;
+  }
   ctx.out(
     table(
       runs.map((r) => [
@@ -71,7 +82,10 @@ export async function showCommand(argv: string[], ctx: CliContext): Promise<numb
     allowPositionals: true,
     options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
-  if (values.help) return ctx.out(SHOW_HELP), 0;
+  if (values.help) {
+    ctx.out(SHOW_HELP);
+    return 0;
+  }
   if (positionals.length !== 1) throw new UsageError('efi show needs exactly one RUN (see efi runs)');
   const detail = await showLocalRun(await localRuntime(ctx).db(), positionals[0]!);
   if (!detail) {
@@ -83,12 +97,21 @@ export async function showCommand(argv: string[], ctx: CliContext): Promise<numb
 }
 
 export function printDetail(ctx: CliContext, d: RunDetail): void {
-  if (ctx.json) return ctx.out(JSON.stringify(d, null, 2));
-  ctx.out(`${pc.bold(`run ${d.runId}`)}  ${colorStatus(ctx, d.status ?? d.executionStatus)} (execution ${d.executionStatus})`);
+  if (ctx.json) {
+    ctx.out(JSON.stringify(d, null, 2));
+    return;
+  }
+  ctx.out(
+    `${pc.bold(`run ${d.runId}`)}  ${colorStatus(ctx, d.status ?? d.executionStatus)} (execution ${d.executionStatus})`,
+  );
   ctx.out(`file      ${d.file ?? '-'}`);
-  ctx.out(`started   ${d.startedAt}${d.stoppedAt ? `, stopped ${d.stoppedAt}` : ''}${d.redriveCount ? `, redriven ${d.redriveCount}x` : ''}`);
+  ctx.out(
+    `started   ${d.startedAt}${d.stoppedAt ? `, stopped ${d.stoppedAt}` : ''}${d.redriveCount ? `, redriven ${d.redriveCount}x` : ''}`,
+  );
   if (d.error) {
-    const where = [d.error.line ? `line ${d.error.line}` : null, d.error.column ? `column ${d.error.column}` : null].filter(Boolean).join(', ');
+    const where = [d.error.line ? `line ${d.error.line}` : null, d.error.column ? `column ${d.error.column}` : null]
+      .filter(Boolean)
+      .join(', ');
     ctx.out(`error     ${d.error.name}${where ? ` at ${where}` : ''}: ${d.error.message}`);
   }
   ctx.out('');
@@ -96,7 +119,10 @@ export function printDetail(ctx: CliContext, d: RunDetail): void {
     table(
       d.states.map((s) => [
         s.redriveCount ? `${s.name} (redrive ${s.redriveCount})` : s.name,
-        colorStatus(ctx, s.status === 'SUCCEEDED' ? 'SUCCEEDED' : s.status === 'RUNNING' ? 'RUNNING' : 'FAILED').replace(/SUCCEEDED|RUNNING|FAILED/, s.status),
+        colorStatus(
+          ctx,
+          s.status === 'SUCCEEDED' ? 'SUCCEEDED' : s.status === 'RUNNING' ? 'RUNNING' : 'FAILED',
+        ).replace(/SUCCEEDED|RUNNING|FAILED/, s.status),
         s.error ? `${s.error}: ${(s.cause ?? '').slice(0, 100)}` : summarise(s.output),
       ]),
       ['STATE', 'STATUS', 'OUTPUT / ERROR'],
@@ -117,8 +143,12 @@ export async function redriveCommand(argv: string[], ctx: CliContext): Promise<n
     allowPositionals: true,
     options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
-  if (values.help) return ctx.out(REDRIVE_HELP), 0;
-  if (positionals.length !== 1) throw new UsageError('efi redrive needs exactly one RUN (see efi runs --status FAILED)');
+  if (values.help) {
+    ctx.out(REDRIVE_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1)
+    throw new UsageError('efi redrive needs exactly one RUN (see efi runs --status FAILED)');
   const rt = localRuntime(ctx);
   const runner = LocalRunner.create(rt);
   try {

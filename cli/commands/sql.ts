@@ -21,7 +21,10 @@ export async function sqlCommand(argv: string[], ctx: CliContext): Promise<numbe
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) return ctx.out(SQL_HELP), 0;
+  if (values.help) {
+    ctx.out(SQL_HELP);
+    return 0;
+  }
   if (ctx.settings.warehouse.kind === 'redshift') {
     throw new UsageError('efi sql queries the local warehouse; for Redshift use the query editor or the Data API');
   }
@@ -33,7 +36,12 @@ export async function sqlCommand(argv: string[], ctx: CliContext): Promise<numbe
     if (ctx.json) ctx.out(JSON.stringify(r.rows, null, 2));
     else if (r.columns.length === 0) ctx.out('ok');
     else {
-      ctx.out(table(r.rows.map((row) => r.columns.map((c) => fmt(row[c]))), r.columns));
+      ctx.out(
+        table(
+          r.rows.map((row) => r.columns.map((c) => fmt(row[c]))),
+          r.columns,
+        ),
+      );
       ctx.out(`(${r.rows.length} row${r.rows.length === 1 ? '' : 's'})`);
     }
     return 0;

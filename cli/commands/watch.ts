@@ -32,9 +32,13 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) return ctx.out(WATCH_HELP), 0;
+  if (values.help) {
+    ctx.out(WATCH_HELP);
+    return 0;
+  }
   const interval = Number(values.interval);
-  if (!Number.isInteger(interval) || interval < 50) throw new UsageError(`--interval ${values.interval}: expected whole milliseconds >= 50`);
+  if (!Number.isInteger(interval) || interval < 50)
+    throw new UsageError(`--interval ${values.interval}: expected whole milliseconds >= 50`);
   if (positionals.length > 1) throw new UsageError('efi watch takes at most one DIR');
 
   const rt = localRuntime(ctx);
@@ -86,7 +90,13 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
 }
 
 /** A file dropped straight into the landing folder is already "in S3": just play its event. */
-async function runLanded(rt: ReturnType<typeof localRuntime>, runner: LocalRunner, ctx: CliContext, file: string, rel: string) {
+async function runLanded(
+  rt: ReturnType<typeof localRuntime>,
+  runner: LocalRunner,
+  ctx: CliContext,
+  file: string,
+  rel: string,
+) {
   const store = await rt.store();
   const { bucket, prefixes } = rt.settings;
   const key = `${prefixes.landing}${rel.split(path.sep).join('/')}`;

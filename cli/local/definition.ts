@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 /** statemachine/efi.asl.json: the one definition CDK deploys and the local runner executes. */
 export const DEFINITION_PATH = fileURLToPath(new URL('../../statemachine/efi.asl.json', import.meta.url));
 
-export type AslDefinition = { StartAt: string; States: Record<string, { Type: string; Resource?: string } & Record<string, unknown>> } & Record<
-  string,
-  unknown
->;
+export type AslDefinition = {
+  StartAt: string;
+  States: Record<string, { Type: string; Resource?: string } & Record<string, unknown>>;
+} & Record<string, unknown>;
 
 export function loadDefinition(): AslDefinition {
   return JSON.parse(fs.readFileSync(DEFINITION_PATH, 'utf8')) as AslDefinition;

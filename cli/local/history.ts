@@ -20,7 +20,17 @@ export async function listLocalRuns(db: Db, opts: { status?: string; limit?: num
   let q = db
     .selectFrom('efi.executions as e')
     .leftJoin('efi.runs as r', 'r.run_id', 'e.name')
-    .select(['e.execution_id', 'e.name', 'e.status', 'e.started_at', 'e.stopped_at', 'e.redrive_count', 'r.status as run_status', 'r.object_key', 'r.bucket'])
+    .select([
+      'e.execution_id',
+      'e.name',
+      'e.status',
+      'e.started_at',
+      'e.stopped_at',
+      'e.redrive_count',
+      'r.status as run_status',
+      'r.object_key',
+      'r.bucket',
+    ])
     .orderBy('e.started_at', 'desc')
     .limit(opts.limit ?? 50);
   if (opts.status) {
@@ -48,7 +58,12 @@ export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | n
     .where((eb) => eb.or([eb('name', '=', runId), eb('execution_id', '=', runId)]))
     .executeTakeFirst();
   if (!ex) return null;
-  const events = await db.selectFrom('efi.execution_events').selectAll().where('execution_id', '=', ex.execution_id).orderBy('seq').execute();
+  const events = await db
+    .selectFrom('efi.execution_events')
+    .selectAll()
+    .where('execution_id', '=', ex.execution_id)
+    .orderBy('seq')
+    .execute();
   const run = await getRun(db, ex.name);
   const states: StateStep[] = [];
   const open = new Map<string, StateStep>();
@@ -103,7 +118,12 @@ export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | n
     input: parse(ex.input),
     output: parse(ex.output),
     error: run?.error
-      ? { name: run.error.name, message: run.error.message, line: run.error.line ?? null, column: run.error.column ?? null }
+      ? {
+          name: run.error.name,
+          message: run.error.message,
+          line: run.error.line ?? null,
+          column: run.error.column ?? null,
+        }
       : ex.error
         ? { name: ex.error, message: ex.cause ?? '', line: null, column: null }
         : null,

@@ -96,10 +96,16 @@ export class LocalRunner {
   async redrive(nameOrId: string, opts: RunOpts = {}): Promise<ExecutionOutcome> {
     const db = await this.rt.db();
     const executionId = nameOrId.startsWith(LOCAL_ARN_PREFIX) ? nameOrId : `${LOCAL_ARN_PREFIX}${nameOrId}`;
-    const ex = await db.selectFrom('efi.executions').selectAll().where('execution_id', '=', executionId).executeTakeFirst();
+    const ex = await db
+      .selectFrom('efi.executions')
+      .selectAll()
+      .where('execution_id', '=', executionId)
+      .executeTakeFirst();
     if (!ex) throw new RedriveRefused(`no local execution named ${nameOrId}; list them with: efi runs`);
     if (ex.status === 'SUCCEEDED' || ex.status === 'RUNNING') {
-      throw new RedriveRefused(`run ${ex.name} is ${ex.status}: only FAILED, ABORTED or TIMED_OUT runs can be redriven`);
+      throw new RedriveRefused(
+        `run ${ex.name} is ${ex.status}: only FAILED, ABORTED or TIMED_OUT runs can be redriven`,
+      );
     }
     const events = await db
       .selectFrom('efi.execution_events')

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AuditInput } from '../lib/contract.ts';
 import { audit } from '../lib/core/audit.ts';
 import {
   catchErrorSchema,
@@ -7,7 +8,6 @@ import {
   statementRefSchema,
   validationSchema,
 } from '../lib/core/state-input.ts';
-import type { AuditInput } from '../lib/contract.ts';
 import { defineHandler } from '../lib/handler.ts';
 
 const schema = z.object({

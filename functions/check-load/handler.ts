@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PreparedLoad, StatementRef } from '../lib/contract.ts';
 import {
   parseInput,
   preparedSchema,
@@ -7,7 +8,6 @@ import {
   statementRefSchema,
 } from '../lib/core/state-input.ts';
 import { checkLoad } from '../lib/core/statements.ts';
-import type { PreparedLoad, StatementRef } from '../lib/contract.ts';
 import { defineHandler } from '../lib/handler.ts';
 
 const schema = z.object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { StatementRef } from '../lib/contract.ts';
 import { parseInput, redriveCountSchema, runContextSchema, statementRefSchema } from '../lib/core/state-input.ts';
 import { checkTransform } from '../lib/core/statements.ts';
-import type { StatementRef } from '../lib/contract.ts';
 import { defineHandler } from '../lib/handler.ts';
 
 const schema = z.object({ run: runContextSchema, transform: statementRefSchema, redriveCount: redriveCountSchema });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { PreparedLoad } from '../lib/contract.ts';
 import { parseInput, preparedSchema, redriveCountSchema, runContextSchema } from '../lib/core/state-input.ts';
 import { submitLoad } from '../lib/core/statements.ts';
-import type { PreparedLoad } from '../lib/contract.ts';
 import { defineHandler } from '../lib/handler.ts';
 
 const schema = z.object({ run: runContextSchema, prepared: preparedSchema, redriveCount: redriveCountSchema });

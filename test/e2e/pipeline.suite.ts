@@ -23,15 +23,28 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
     const count = async (table: string, where = 'true') =>
       Number((await h.query<{ n: number }>(`select count(*)::int as n from ${table} where ${where}`))[0]!.n);
     const outbox = async (runId: string) =>
-      (await (await h.rt.db()).selectFrom('efi.outbox').selectAll().where('run_id', '=', runId).execute()).map((r) => r.status);
+      (await (await h.rt.db()).selectFrom('efi.outbox').selectAll().where('run_id', '=', runId).execute()).map(
+        (r) => r.status,
+      );
     const exists = (key: string) => fs.existsSync(path.join(h.home, 's3', 'efi-local', key));
 
     it('loads a CSV with header and trailer, sets lineage, archives the original and cleans its parts', async () => {
       const r = await h.ingest(sample('sales_pos_20261121.csv'));
       expect(r.error).toBeNull();
-      expect(r).toMatchObject({ status: 'FINISHED', recordsInFile: 1200, rowsLoaded: 1200, rowsRejected: 0, target: 'stage.pos_sales' });
+      expect(r).toMatchObject({
+        status: 'FINISHED',
+        recordsInFile: 1200,
+        rowsLoaded: 1200,
+        rowsRejected: 0,
+        target: 'stage.pos_sales',
+      });
       expect(await count('stage.pos_sales', `efi_run_id = '${r.runId}'`)).toBe(1200);
-      expect(await count('stage.pos_sales', `efi_source_file = 's3://efi-local/landing/sales_pos_20261121.csv' and efi_loaded_at is not null`)).toBe(1200);
+      expect(
+        await count(
+          'stage.pos_sales',
+          `efi_source_file = 's3://efi-local/landing/sales_pos_20261121.csv' and efi_loaded_at is not null`,
+        ),
+      ).toBe(1200);
       const first = await h.query<{ sale_id: string; unit_price: string }>(
         `select sale_id::text, unit_price::text from stage.pos_sales where efi_run_id = '${r.runId}' order by sale_id limit 1`,
       );
@@ -131,7 +144,10 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
       );
       await h.apply([config!]);
       const file = path.join(h.home, 'returns_20261124.csv');
-      const body = ['return_id,sku,quantity', ...Array.from({ length: 25 }, (_, i) => `${i + 1},ESP-001,${(i % 3) + 1}`)].join('\n');
+      const body = [
+        'return_id,sku,quantity',
+        ...Array.from({ length: 25 }, (_, i) => `${i + 1},ESP-001,${(i % 3) + 1}`),
+      ].join('\n');
       fs.writeFileSync(file, `${body}\n`);
 
       const failed = await h.ingest(file);
@@ -165,7 +181,9 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
       expect(r.status).toBe('FAILED');
       expect(r.error?.name).toBe('NoConfigMatch');
       expect(r.error?.message).toMatch(/unknown_feed_20261124\.csv/);
-      await h.query('create table stage.unknown_feed (a int, b int, efi_source_file varchar(1024), efi_run_id varchar(64), efi_loaded_at timestamp)');
+      await h.query(
+        'create table stage.unknown_feed (a int, b int, efi_source_file varchar(1024), efi_run_id varchar(64), efi_loaded_at timestamp)',
+      );
       const [config] = parseConfigYaml(
         [
           'interface: misc',
@@ -184,8 +202,53 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
       expect(await count('stage.unknown_feed')).toBe(40);
     });
 
+    it('runs the post-load transform (stage → error table → core MERGE) after the load, and redrives only the transform', async () => {
+      const r = await h.ingest(sample('flavors_20261122.csv'));
+      expect(r.error).toBeNull();
+      expect(r).toMatchObject({ status: 'FINISHED', rowsLoaded: 200 });
+      expect(await count('core.flavor')).toBe(189);
+      expect(await count('core.flavor_error')).toBe(11);
+      expect(await count('stage.flavor')).toBe(0);
+
+      // Break the transform (no active steps), load a new day: the load commits, the transform fails.
+      await h.query("update orchestration.sql_step set active_to = '2020-01-02' where target_table = 'flavor'");
+      const file = path.join(h.home, 'flavors_20261123.csv');
+      fs.writeFileSync(
+        file,
+        'flavor_code|flavor_name|price|valid_from\nFL9001|Chestnut|0.80|2026-11-01\nFL0001|Maple renamed|0.65|2026-11-01\n',
+      );
+      const failed = await h.ingest(file);
+      expect(failed.status).toBe('FAILED');
+      expect(failed.error?.name).toBe('TransformFailed');
+      expect(failed.error?.message).toMatch(/no active SQL steps/);
+      expect(await count('stage.flavor')).toBe(2);
+
+      await h.query("update orchestration.sql_step set active_to = '2030-01-01' where target_table = 'flavor'");
+      const outcome = await h.runner.redrive(failed.runId);
+      expect(outcome.status).toBe('SUCCEEDED');
+      // The data was not loaded again: the redrive resumed at the transform.
+      expect(await count('core.flavor')).toBe(190);
+      expect(
+        (await h.query<{ flavor_name: string }>("select flavor_name from core.flavor where flavor_code = 'FL0001'"))[0]!
+          .flavor_name,
+      ).toBe('Maple renamed');
+      const events = await (await h.rt.db())
+        .selectFrom('efi.execution_events')
+        .select('state_name')
+        .where('execution_id', 'like', `%${failed.runId}`)
+        .where('redrive_count', '=', 1)
+        .where('type', '=', 'StateEntered')
+        .execute();
+      expect(events.map((e) => e.state_name)).not.toContain('SubmitLoad');
+      expect(events[0]!.state_name).toBe('CheckTransform');
+    });
+
     it('refuses to redrive a rejected file, pointing at the remedy', async () => {
-      const runs = await (await h.rt.db()).selectFrom('efi.runs').select('run_id').where('error_name', '=', 'TrailerMismatch').execute();
+      const runs = await (await h.rt.db())
+        .selectFrom('efi.runs')
+        .select('run_id')
+        .where('error_name', '=', 'TrailerMismatch')
+        .execute();
       expect(runs.length).toBe(1);
       await expect(h.runner.redrive(runs[0]!.run_id)).rejects.toThrow(/corrected file/);
     });

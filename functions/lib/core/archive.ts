@@ -6,7 +6,12 @@ import { updateRun } from './runs.ts';
 
 /** `yyyy/mm/dd` of an instant in the configured time zone (archive folders follow the business day). */
 export function datePath(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '00';
   return `${get('year')}/${get('month')}/${get('day')}`;
 }
@@ -17,11 +22,7 @@ export function datePath(at: Date, timeZone: string): string {
  * Idempotent: "already moved" is done, and a name clash with a different file
  * on the same day never overwrites it.
  */
-export async function moveOriginal(
-  rt: Runtime,
-  run: RunContext,
-  to: 'archive' | 'rejected',
-): Promise<ArchiveResult> {
+export async function moveOriginal(rt: Runtime, run: RunContext, to: 'archive' | 'rejected'): Promise<ArchiveResult> {
   const store = await rt.store();
   const { prefixes, timeZone } = rt.settings;
   const folder = `${prefixes[to]}${run.interface ?? '_unmatched'}/${datePath(new Date(run.startedAt), timeZone)}/`;

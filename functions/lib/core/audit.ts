@@ -1,7 +1,7 @@
 import type { AuditInput, AuditResult } from '../contract.ts';
 import { serializeError } from '../errors.ts';
 import type { Runtime } from '../runtime.ts';
-import { getRun, recordRunError, registerRun, type RunRecord, updateRun } from './runs.ts';
+import { getRun, type RunRecord, recordRunError, registerRun, updateRun } from './runs.ts';
 
 /** Step Functions' Cause for a Lambda error is JSON {errorType, errorMessage}; locally it is the message. */
 export function parseCatch(e: { Error: string; Cause?: string | undefined }): { name: string; message: string } {
@@ -33,14 +33,21 @@ export async function audit(rt: Runtime, input: AuditInput): Promise<AuditResult
     const caught = parseCatch(input.error);
     // Keep the located error the failing state recorded (it has line/column); else record the caught one.
     if (before?.error?.name !== caught.name) {
-      await recordRunError(db, run.runId, serializeError(Object.assign(new Error(caught.message), { name: caught.name })), 'unknown');
+      await recordRunError(
+        db,
+        run.runId,
+        serializeError(Object.assign(new Error(caught.message), { name: caught.name })),
+        'unknown',
+      );
     }
   }
   await updateRun(db, run.runId, {
     status: input.status,
     configId: run.configId,
     interface: run.interface,
-    ...(input.validation ? { recordsInFile: input.validation.recordsInFile, fileBytes: input.validation.fileBytes } : {}),
+    ...(input.validation
+      ? { recordsInFile: input.validation.recordsInFile, fileBytes: input.validation.fileBytes }
+      : {}),
     ...(input.load?.rowsLoaded !== undefined ? { rowsLoaded: input.load.rowsLoaded } : {}),
     ...(input.load?.rowsRejected !== undefined ? { rowsRejected: input.load.rowsRejected } : {}),
     ...(input.load?.targets ? { targets: input.load.targets } : {}),
@@ -59,6 +66,8 @@ export function toAuditResult(r: RunRecord): AuditResult {
     recordsInFile: r.recordsInFile,
     rowsLoaded: r.rowsLoaded,
     rowsRejected: r.rowsRejected,
-    error: r.error ? { name: r.error.name, message: r.error.message, line: r.error.line ?? null, column: r.error.column ?? null } : null,
+    error: r.error
+      ? { name: r.error.name, message: r.error.message, line: r.error.line ?? null, column: r.error.column ?? null }
+      : null,
   };
 }

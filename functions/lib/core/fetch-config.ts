@@ -1,6 +1,6 @@
-import type { RunContext } from '../contract.ts';
 import { matchConfig } from '../config/match.ts';
 import { listActiveConfigs } from '../config/repository.ts';
+import type { RunContext } from '../contract.ts';
 import { ObjectNotFound, REJECTED_ERROR_NAMES } from '../errors.ts';
 import type { Runtime } from '../runtime.ts';
 import { claimFile, findLoadedContent, getRun, registerRun, transferClaim, updateRun } from './runs.ts';
@@ -55,7 +55,12 @@ export async function fetchConfig(rt: Runtime, input: FetchConfigInput): Promise
       const { owner } = await claimFile(db, { bucket: input.bucket, key: input.key, etag, runId: input.runId });
       if (owner !== input.runId) {
         const prior = await getRun(db, owner);
-        return skipped(rt, base, null, `duplicate event: run ${owner} already took this file (${prior?.status ?? 'unknown'})`);
+        return skipped(
+          rt,
+          base,
+          null,
+          `duplicate event: run ${owner} already took this file (${prior?.status ?? 'unknown'})`,
+        );
       }
     }
     throw new ObjectNotFound(
@@ -83,9 +88,18 @@ export async function fetchConfig(rt: Runtime, input: FetchConfigInput): Promise
     const rejected = prior?.status === 'FAILED' && REJECTED.has(prior.error?.name ?? '');
     const taken =
       ((reload && prior?.status === 'FINISHED') || rejected) &&
-      (await transferClaim(db, { bucket: input.bucket, key: input.key, etag: head.etag, from: owner, to: input.runId }));
+      (await transferClaim(db, {
+        bucket: input.bucket,
+        key: input.key,
+        etag: head.etag,
+        from: owner,
+        to: input.runId,
+      }));
     if (!taken) {
-      const what = prior?.status === 'FINISHED' ? 'already loaded this file' : `already took this file (${prior?.status ?? 'unknown'})`;
+      const what =
+        prior?.status === 'FINISHED'
+          ? 'already loaded this file'
+          : `already took this file (${prior?.status ?? 'unknown'})`;
       const next =
         prior?.status === 'FAILED' || prior?.status === 'ABORTED'
           ? `; redrive it (efi redrive ${owner}) or send a corrected file`

@@ -26,7 +26,10 @@ export const statusChangeEventSchema = z.object({
 
 export type StatusChangeEvent = z.infer<typeof statusChangeEventSchema>;
 
-export async function reportFailure(rt: Runtime, event: StatusChangeEvent): Promise<{ runId: string; notified: boolean }> {
+export async function reportFailure(
+  rt: Runtime,
+  event: StatusChangeEvent,
+): Promise<{ runId: string; notified: boolean }> {
   const d = event.detail;
   const db = await rt.db();
   let run = await getRunByExecution(db, d.executionArn);
@@ -47,7 +50,12 @@ export async function reportFailure(rt: Runtime, event: StatusChangeEvent): Prom
   if (!run.error && d.error) {
     const caught = parseCatch({ Error: d.error, Cause: d.cause ?? undefined });
     const message = d.status === 'TIMED_OUT' ? `execution timed out: ${caught.message}` : caught.message;
-    await recordRunError(db, run.runId, serializeError(Object.assign(new Error(message), { name: caught.name })), 'execution');
+    await recordRunError(
+      db,
+      run.runId,
+      serializeError(Object.assign(new Error(message), { name: caught.name })),
+      'execution',
+    );
   }
   // The rejection path already closed the run; a later status event must not rewrite it.
   if (run.status !== 'FAILED' || status === 'ABORTED') {

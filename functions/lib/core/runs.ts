@@ -60,7 +60,8 @@ export function toRunRecord(r: any): RunRecord {
           name: r.error_name,
           message: r.error_message ?? '',
           line: num(r.error_line),
-          column: r.error_column === null ? null : /^\d+$/.test(r.error_column) ? Number(r.error_column) : r.error_column,
+          column:
+            r.error_column === null ? null : /^\d+$/.test(r.error_column) ? Number(r.error_column) : r.error_column,
           state: r.error_state,
         }
       : null,
@@ -73,7 +74,15 @@ export function toRunRecord(r: any): RunRecord {
 
 export async function registerRun(
   db: Db,
-  run: { runId: string; executionId: string; bucket: string; key: string; etag: string | null; size: number | null; startedAt: string },
+  run: {
+    runId: string;
+    executionId: string;
+    bucket: string;
+    key: string;
+    etag: string | null;
+    size: number | null;
+    startedAt: string;
+  },
 ): Promise<RunRecord> {
   await db
     .insertInto('efi.runs')
@@ -119,7 +128,11 @@ export async function getRunByExecution(db: Db, executionId: string): Promise<Ru
 }
 
 export async function listRuns(db: Db, opts: { status?: string; limit?: number } = {}): Promise<RunRecord[]> {
-  let q = db.selectFrom('efi.runs').selectAll().orderBy('started_at', 'desc').limit(opts.limit ?? 50);
+  let q = db
+    .selectFrom('efi.runs')
+    .selectAll()
+    .orderBy('started_at', 'desc')
+    .limit(opts.limit ?? 50);
   if (opts.status) q = q.where('status', '=', opts.status as RunStatus);
   return (await q.execute()).map(toRunRecord);
 }
@@ -157,7 +170,13 @@ export async function updateRun(db: Db, runId: string, p: RunPatch): Promise<voi
   if (p.notified !== undefined) set['notified'] = p.notified;
   if (p.finished) set['finished_at'] = sql`now()`;
   if (p.clearError) {
-    Object.assign(set, { error_name: null, error_message: null, error_line: null, error_column: null, error_state: null });
+    Object.assign(set, {
+      error_name: null,
+      error_message: null,
+      error_line: null,
+      error_column: null,
+      error_state: null,
+    });
   }
   await db.updateTable('efi.runs').set(set).where('run_id', '=', runId).execute();
 }

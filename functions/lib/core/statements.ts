@@ -4,8 +4,8 @@ import type { PreparedLoad, RunContext, StatementRef } from '../contract.ts';
 import { LoadFailed, RowRejected, StatementAborted, TransformFailed } from '../errors.ts';
 import type { StatementStatus } from '../ports/warehouse.ts';
 import type { Runtime } from '../runtime.ts';
-import { locateRecord } from './locate-record.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
+import { locateRecord } from './locate-record.ts';
 import { addStatementId, updateRun } from './runs.ts';
 
 /**
@@ -25,10 +25,11 @@ export async function submitLoad(
 ): Promise<StatementRef> {
   const config = await configOf(rt, input.run);
   const store = await rt.store();
+  const prepared = await withManifests(rt, input.run, input.prepared);
   const spec = buildLoadSpec(
     config,
     { runId: input.run.runId, sourceFile: store.uri(input.run.bucket, input.run.key) },
-    input.prepared,
+    prepared,
   );
   const wh = await rt.warehouse();
   const { statementId } = await wh.submitLoad(spec, clientToken(input.run.runId, 'load', input.redriveCount));
@@ -43,7 +44,11 @@ export async function checkLoad(
   const wh = await rt.warehouse();
   const st = await wh.describe(input.load.statementId);
   if (st.status === 'FINISHED') {
-    const targets = st.targets ?? [];
+    // The Data API reports rows inserted, not rows COPY skipped under MAXERROR: rejected = records - loaded.
+    const targets = (st.targets ?? []).map((t) => {
+      const pt = input.prepared.targets.find((p) => p.recordType === t.recordType);
+      return pt ? { ...t, rowsRejected: Math.max(t.rowsRejected, pt.records - t.rowsLoaded) } : t;
+    });
     const rowsLoaded = targets.reduce((n, t) => n + t.rowsLoaded, 0);
     const rowsRejected = targets.reduce((n, t) => n + t.rowsRejected, 0);
     await updateRun(await rt.db(), input.run.runId, { rowsLoaded, rowsRejected, targets });
@@ -62,6 +67,32 @@ export async function checkLoad(
   throw new LoadFailed(
     `load statement ${st.statementId} failed: ${st.error ?? 'no reason given'}. Fix the cause (e.g. create the target table or grant access), then redrive: efi redrive ${input.run.runId}`,
   );
+}
+
+/**
+ * COPY without a manifest loads every key that starts with the object's key
+ * (`x.csv` would also pick up `x.csv.bak`), so a target that loads the
+ * original as is gets a one-entry manifest too, at a deterministic key.
+ */
+async function withManifests(rt: Runtime, run: RunContext, prepared: PreparedLoad): Promise<PreparedLoad> {
+  if (prepared.targets.every((t) => t.manifest)) return prepared;
+  const store = await rt.store();
+  const targets = [];
+  for (const [i, t] of prepared.targets.entries()) {
+    if (t.manifest) {
+      targets.push(t);
+      continue;
+    }
+    const key = `${rt.settings.prefixes.processing}${run.runId}/original-${i}/manifest.json`;
+    const entries = t.parts.map((p) => ({
+      url: store.uri(p.bucket, p.key),
+      mandatory: true,
+      meta: { content_length: p.bytes },
+    }));
+    await store.put(run.bucket, key, JSON.stringify({ entries }));
+    targets.push({ ...t, manifest: { bucket: run.bucket, key } });
+  }
+  return { ...prepared, targets };
 }
 
 async function throwIfRowsRejected(

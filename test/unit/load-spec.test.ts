@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { FileConfig } from '../../functions/lib/config/model.ts';
+import { DEFAULT_LINEAGE, DEFAULT_LOAD_OPTIONS } from '../../functions/lib/config/model.ts';
+import { datePath } from '../../functions/lib/core/archive.ts';
+import { parseCatch } from '../../functions/lib/core/audit.ts';
+import { buildLoadSpec, clientToken } from '../../functions/lib/core/load-spec.ts';
+
+const config: FileConfig = {
+  id: 'sales.daily',
+  interface: 'sales',
+  description: null,
+  active: true,
+  match: { kind: 'glob', pattern: '*.csv' },
+  format: {
+    layout: 'delimited',
+    delimiter: '~|~',
+    quote: null,
+    escape: null,
+    encoding: 'utf-8',
+    compression: 'none',
+    extensions: [],
+  },
+  header: { lines: 0, columns: null },
+  trailer: null,
+  minSizeBytes: 50,
+  maxSizeBytes: null,
+  records: [
+    { recordType: '01', target: { schema: 's', table: 'a' }, columns: [{ name: 'x' }], lineage: DEFAULT_LINEAGE },
+    { recordType: '02', target: { schema: 's', table: 'b' }, columns: [{ name: 'y' }], lineage: DEFAULT_LINEAGE },
+  ],
+  split: { prefixLength: 2, onUnknown: 'reject' },
+  load: DEFAULT_LOAD_OPTIONS,
+  partBytes: 1000,
+  duplicates: 'skip',
+  transform: null,
+};
+
+describe('buildLoadSpec', () => {
+  it('pairs each prepared target with its record layout and prefers the format Preprocess rewrote', () => {
+    const part = { bucket: 'b', key: 'k', compression: 'gzip' as const, bytes: 1, records: 1, firstRecord: 1 };
+    const spec = buildLoadSpec(
+      config,
+      { runId: 'r1', sourceFile: 's3://b/f' },
+      {
+        targets: [
+          { recordType: '02', records: 1, parts: [part], manifest: null },
+          {
+            recordType: '01',
+            records: 1,
+            parts: [part],
+            manifest: null,
+            format: { layout: 'delimited', delimiter: ',', quote: '"', escape: null },
+          } as never,
+        ],
+        processingPrefix: 'processing/r1/',
+        skippedRecords: 0,
+      },
+    );
+    expect(spec.targets.map((t) => t.target.table)).toEqual(['b', 'a']);
+    expect(spec.targets[0]!.format.delimiter).toBe('~|~');
+    expect(spec.targets[1]!.format).toEqual({ layout: 'delimited', delimiter: ',', quote: '"', escape: null });
+  });
+
+  it('fails with ConfigInvalid when a prepared record type has no layout any more', () => {
+    expect(() =>
+      buildLoadSpec(
+        config,
+        { runId: 'r', sourceFile: 's' },
+        {
+          targets: [{ recordType: '09', records: 0, parts: [], manifest: null }],
+          processingPrefix: null,
+          skippedRecords: 0,
+        },
+      ),
+    ).toThrow(/no record layout for record type "09"/);
+  });
+});
+
+describe('clientToken', () => {
+  it('is stable for a run and attempt, differs per attempt and purpose, and fits the Data API limit', () => {
+    expect(clientToken('r1', 'load', 0)).toBe(clientToken('r1', 'load', 0));
+    expect(clientToken('r1', 'load', 0)).not.toBe(clientToken('r1', 'load', 1));
+    expect(clientToken('r1', 'load', 0)).not.toBe(clientToken('r1', 'transform', 0));
+    expect(clientToken('r1', 'load', 0)).toHaveLength(64);
+  });
+});
+
+describe('datePath', () => {
+  it('uses the configured time zone for the archive day', () => {
+    const at = new Date('2026-11-24T23:30:00Z');
+    expect(datePath(at, 'UTC')).toBe('2026/11/24');
+    expect(datePath(at, 'Asia/Tokyo')).toBe('2026/11/25');
+  });
+});
+
+describe('parseCatch', () => {
+  it('reads the Lambda error JSON of a Catch cause, and a plain local cause', () => {
+    expect(
+      parseCatch({
+        Error: 'TrailerMismatch',
+        Cause: JSON.stringify({ errorType: 'TrailerMismatch', errorMessage: 'says 10' }),
+      }),
+    ).toEqual({
+      name: 'TrailerMismatch',
+      message: 'says 10',
+    });
+    expect(parseCatch({ Error: 'ZeroRecords', Cause: 'no data' })).toEqual({ name: 'ZeroRecords', message: 'no data' });
+  });
+});
