@@ -11,7 +11,8 @@ Running files
   demo                  apply the sample configs and ingest the bundled sample files
   watch DIR             ingest every file that appears in DIR (plays the S3 event)
 
-Operating runs
+Operating runs (local history; with EFI_STATE_MACHINE_ARN, the deployed state machine)
+  upload FILE...        upload files to the deployed landing bucket
   runs                  list runs (status, file, redrives)
   show RUN              one run: states in order with input, output, error
   redrive RUN           resume a failed run at the state that failed
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   runs: async () => (await import('./commands/runs.ts')).runsCommand,
   show: async () => (await import('./commands/runs.ts')).showCommand,
   redrive: async () => (await import('./commands/runs.ts')).redriveCommand,
+  upload: async () => (await import('./commands/upload.ts')).uploadCommand,
   sql: async () => (await import('./commands/sql.ts')).sqlCommand,
   config: async () => (await import('./commands/config.ts')).configCommand,
 };

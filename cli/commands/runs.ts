@@ -9,7 +9,8 @@ import { describeOutcome, runWithProgress } from './ingest.ts';
 export const RUNS_HELP = `Usage: efi runs [--status S] [--limit N] [--json]
 
 List runs, newest first (local history; with --state-machine-arn or
-EFI_STATE_MACHINE_ARN, the deployed state machine's executions).
+EFI_STATE_MACHINE_ARN, the deployed state machine's executions, using the
+usual AWS credentials).
 
   --status S   FINISHED, FAILED, ABORTED, SKIPPED, RUNNING (or SUCCEEDED, TIMED_OUT)
   --limit N    at most N runs (default 50)
@@ -18,13 +19,28 @@ EFI_STATE_MACHINE_ARN, the deployed state machine's executions).
 export const SHOW_HELP = `Usage: efi show RUN [--json]
 
 Show one run: its file, status, error (with line and column), and every state
-in order with its input, output and error, like the Step Functions console.`;
+in order with its input, output and error, like the Step Functions console.
+With --state-machine-arn ARN (or EFI_STATE_MACHINE_ARN): a deployed execution.`;
 
 export const REDRIVE_HELP = `Usage: efi redrive RUN [--json]
 
 Resume a FAILED, ABORTED or TIMED_OUT run at the state that failed, as Step
 Functions' redrive does, once you have fixed the cause (missing table, config,
-permissions). Rejected files cannot be redriven: send a corrected file.`;
+permissions). Rejected files cannot be redriven: send a corrected file.
+With --state-machine-arn ARN (or EFI_STATE_MACHINE_ARN): RedriveExecution on
+the deployed state machine.`;
+
+const REMOTE_OPTIONS = {
+  'state-machine-arn': { type: 'string' },
+  region: { type: 'string' },
+} as const;
+
+/** The deployed state machine when --state-machine-arn / EFI_STATE_MACHINE_ARN is set; else null (local). */
+async function remote(values: { 'state-machine-arn'?: string | undefined; region?: string | undefined }) {
+  const r = await import('../remote/index.ts');
+  const settings = r.resolveRemoteSettings(values);
+  return settings ? { r, settings, client: r.sfnClient(settings) } : null;
+}
 
 const STATUSES = ['FINISHED', 'FAILED', 'ABORTED', 'SKIPPED', 'RUNNING', 'SUCCEEDED', 'TIMED_OUT'];
 
@@ -35,6 +51,7 @@ export async function runsCommand(argv: string[], ctx: CliContext): Promise<numb
       status: { type: 'string' },
       limit: { type: 'string', default: '50' },
       json: { type: 'boolean', default: false },
+      ...REMOTE_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -48,7 +65,14 @@ export async function runsCommand(argv: string[], ctx: CliContext): Promise<numb
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit ${values.limit}: expected a positive whole number`);
-  const runs = await listLocalRuns(await localRuntime(ctx).db(), { ...(status ? { status } : {}), limit });
+  const aws = await remote(values);
+  const runs = aws
+    ? await aws.r.listRemoteRuns(aws.client, aws.settings.stateMachineArn, {
+        ...(status ? { status: status as never } : {}),
+        max: limit,
+        details: true,
+      })
+    : await listLocalRuns(await localRuntime(ctx).db(), { ...(status ? { status } : {}), limit });
   printRuns(ctx, runs);
   return 0;
 }
@@ -80,14 +104,27 @@ export async function showCommand(argv: string[], ctx: CliContext): Promise<numb
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      ...REMOTE_OPTIONS,
+    },
   });
   if (values.help) {
     ctx.out(SHOW_HELP);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('efi show needs exactly one RUN (see efi runs)');
-  const detail = await showLocalRun(await localRuntime(ctx).db(), positionals[0]!);
+  const aws = await remote(values);
+  let detail: RunDetail | null;
+  if (aws) {
+    try {
+      detail = await aws.r.showRemoteRun(aws.client, aws.r.executionArnFor(aws.settings, positionals[0]!));
+    } catch (e) {
+      if ((e as Error).name !== 'RemoteRunNotFound') throw e;
+      detail = null;
+    }
+  } else detail = await showLocalRun(await localRuntime(ctx).db(), positionals[0]!);
   if (!detail) {
     ctx.err(`no run ${positionals[0]}; list them with: efi runs`);
     return 1;

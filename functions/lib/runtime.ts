@@ -45,15 +45,8 @@ export function createRuntime(settings: Settings, opts: RuntimeOptions = {}): Ru
       const { FsObjectStore } = await import('./adapters/object-store-fs.ts');
       return new FsObjectStore(s.root);
     }
-    const { S3Client } = await import('@aws-sdk/client-s3');
-    const { S3ObjectStore } = await import('./adapters/object-store-s3.ts');
-    const client = new S3Client({
-      ...(s.endpoint ? { endpoint: s.endpoint } : {}),
-      forcePathStyle: s.forcePathStyle,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-    return new S3ObjectStore(client);
+    const { createS3Client, S3ObjectStore } = await import('./adapters/object-store-s3.ts');
+    return new S3ObjectStore(createS3Client({ endpoint: s.endpoint, forcePathStyle: s.forcePathStyle }));
   });
 
   const db = once(async () => {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { copyOptionsSql } from '../../functions/lib/adapters/postgres-copy-options.ts';
+import { DEFAULT_LOAD_OPTIONS, type LoadOptions } from '../../functions/lib/config/model.ts';
+import { ConfigInvalid } from '../../functions/lib/errors.ts';
+import type { LoadFormat } from '../../functions/lib/ports/warehouse.ts';
+
+const CSV: LoadFormat = { layout: 'delimited', delimiter: ',', quote: '"', escape: null };
+const render = (format: Partial<LoadFormat> = {}, options: Partial<LoadOptions> = {}, text: string[] = []) =>
+  copyOptionsSql({ ...CSV, ...format }, { ...DEFAULT_LOAD_OPTIONS, ...options }, text);
+
+describe('copyOptionsSql', () => {
+  it('renders CSV with quoted literals for every character option', () => {
+    expect(render()).toBe(`FORMAT csv, DELIMITER E',', QUOTE E'"', NULL E'', ENCODING 'UTF8'`);
+    expect(render({ delimiter: "'", quote: '\\', escape: '\\' })).toBe(
+      `FORMAT csv, DELIMITER E'''', QUOTE E'\\\\', ESCAPE E'\\\\', NULL E'', ENCODING 'UTF8'`,
+    );
+  });
+
+  it('uses U+0001 as the quote when the format has none, so quotes are data', () => {
+    expect(render({ delimiter: '|', quote: null })).toContain(`QUOTE E'\x01'`);
+  });
+
+  it('keeps empty text fields as empty strings without emptyAsNull, and uses nullAs as the marker', () => {
+    expect(render({}, { emptyAsNull: false }, ['name', 'code'])).toContain(`FORCE_NOT_NULL ("name", "code")`);
+    expect(render({}, { emptyAsNull: true }, ['name'])).not.toContain('FORCE_NOT_NULL');
+    const nullAs = render({}, { emptyAsNull: false, nullAs: 'N/A' }, ['name']);
+    expect(nullAs).toContain(`NULL E'N/A'`);
+    expect(nullAs).not.toContain('FORCE_NOT_NULL');
+  });
+
+  it.each<[string, Partial<LoadFormat>, Partial<LoadOptions>, RegExp]>([
+    ['fixed width', { layout: 'fixed_width' }, {}, /layout "fixed_width"/],
+    ['a multi-character delimiter', { delimiter: '||' }, {}, /delimiter "\|\|" must be a single one-byte character/],
+    ['a multi-byte delimiter', { delimiter: '§' }, {}, /single one-byte character/],
+    ['quote equal to delimiter', { quote: ',' }, {}, /must differ/],
+    ['escape without quote', { quote: null, escape: '\\' }, {}, /without a quote character/],
+    ['blanksAsNull', {}, { blanksAsNull: true }, /blanksAsNull/],
+    ['truncateColumns', {}, { truncateColumns: true }, /truncateColumns/],
+    ['maxErrors', {}, { maxErrors: 10 }, /maxErrors 10/],
+    ['acceptInvalidChars', {}, { acceptInvalidChars: '?' }, /acceptInvalidChars/],
+    ['a dateFormat pattern', {}, { dateFormat: 'DD/MM/YYYY' }, /dateFormat "DD\/MM\/YYYY"/],
+    ['a timeFormat pattern', {}, { timeFormat: 'epochsecs' }, /timeFormat "epochsecs"/],
+    ['nullAs with emptyAsNull', {}, { nullAs: 'NULL', emptyAsNull: true }, /one NULL marker/],
+  ])('refuses %s with ConfigInvalid naming it', (_what, format, options, message) => {
+    expect(() => render(format, options)).toThrow(ConfigInvalid);
+    expect(() => render(format, options)).toThrow(message);
+  });
+
+  it('accepts the date and time formats PostgreSQL parses natively', () => {
+    expect(() => render({}, { dateFormat: 'YYYY-MM-DD', timeFormat: 'YYYY-MM-DD HH:MI:SS' })).not.toThrow();
+    expect(() => render({}, { dateFormat: null, timeFormat: null })).not.toThrow();
+  });
+
+  it('refuses an unsafe column name in FORCE_NOT_NULL', () => {
+    expect(() => render({}, { emptyAsNull: false }, ['x"; drop table y; --'])).toThrow(ConfigInvalid);
+  });
+});

@@ -1,0 +1,17 @@
+import path from 'node:path';
+import { createPostgresWarehouse } from '../../functions/lib/adapters/warehouse-postgres.ts';
+import { closePglite } from '../../functions/lib/db/pglite.ts';
+import { defineWarehouseSuite } from './warehouse-suite.ts';
+
+defineWarehouseSuite('PGlite', async (store, root) => {
+  const dataDir = path.join(root, 'pglite');
+  const wh = await createPostgresWarehouse({ kind: 'pglite', dataDir }, store);
+  return {
+    wh,
+    async release() {
+      await wh.close();
+      // The adapter never closes the shared instance; this test opened it, so it does.
+      await closePglite(dataDir);
+    },
+  };
+});

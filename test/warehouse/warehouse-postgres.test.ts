@@ -1,0 +1,12 @@
+import { describe, inject } from 'vitest';
+import { createPostgresWarehouse } from '../../functions/lib/adapters/warehouse-postgres.ts';
+import { defineWarehouseSuite } from './warehouse-suite.ts';
+
+const pgUrl = inject('pgUrl');
+
+describe.skipIf(!pgUrl)('PostgreSQL server leg', () => {
+  defineWarehouseSuite('a PostgreSQL server', async (store) => {
+    const wh = await createPostgresWarehouse({ kind: 'postgres', url: pgUrl! }, store);
+    return { wh, release: () => wh.close() };
+  });
+});

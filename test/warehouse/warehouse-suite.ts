@@ -1,0 +1,381 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../functions/lib/adapters/object-store-fs.ts';
+import type { PostgresWarehouse } from '../../functions/lib/adapters/warehouse-postgres.ts';
+import { DEFAULT_LINEAGE, DEFAULT_LOAD_OPTIONS, type LoadOptions } from '../../functions/lib/config/model.ts';
+import { ConfigInvalid, InvalidStateInput } from '../../functions/lib/errors.ts';
+import type { LoadFormat, LoadPart, LoadSpec, LoadTargetSpec } from '../../functions/lib/ports/warehouse.ts';
+
+/**
+ * The warehouse behaviour every leg (PGlite, a PostgreSQL server) must show.
+ * Each leg's test file opens its warehouse and calls this; nothing is mocked.
+ */
+
+export interface Leg {
+  wh: PostgresWarehouse;
+  /** Releases the leg's database (after the suite's own clean-up ran through `wh`). */
+  release(): Promise<void>;
+}
+
+const BUCKET = 'landing';
+const CSV: LoadFormat = { layout: 'delimited', delimiter: ',', quote: '"', escape: null };
+
+export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, root: string) => Promise<Leg>): void {
+  describe(`PostgresWarehouse on ${leg}`, () => {
+    let root: string;
+    let store: FsObjectStore;
+    let opened: Leg;
+    let wh: PostgresWarehouse;
+    // A schema per file: the PostgreSQL leg shares one server with other test files.
+    const schema = `wh_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    let tableNo = 0;
+
+    beforeAll(async () => {
+      root = await fs.mkdtemp(path.join(os.tmpdir(), 'efi-wh-'));
+      store = new FsObjectStore(path.join(root, 's3'));
+      opened = await open(store, root);
+      wh = opened.wh;
+      await wh.query(`CREATE SCHEMA ${schema}`);
+    });
+
+    afterAll(async () => {
+      try {
+        if (wh) await wh.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        if (opened) await opened.release();
+      } finally {
+        if (root) await fs.rm(root, { recursive: true, force: true });
+      }
+    });
+
+    /** A fresh table with the default lineage columns; returns its name. */
+    async function table(columnsDdl: string, lineage = true): Promise<string> {
+      const name = `t${++tableNo}`;
+      const lineageDdl = lineage
+        ? ', efi_source_file varchar(1024), efi_run_id varchar(64), efi_loaded_at timestamptz'
+        : '';
+      await wh.query(`CREATE TABLE ${schema}.${name} (${columnsDdl}${lineageDdl})`);
+      return name;
+    }
+
+    async function part(key: string, content: string, compression: 'gzip' | 'none' = 'none'): Promise<LoadPart> {
+      const bytes = Buffer.from(content);
+      await store.put(BUCKET, key, compression === 'gzip' ? gzipSync(bytes) : bytes);
+      const records = content.split('\n').filter(Boolean).length;
+      return { bucket: BUCKET, key, compression, bytes: bytes.length, records, firstRecord: 1 };
+    }
+
+    function target(
+      tableName: string,
+      columns: string[],
+      parts: LoadPart[],
+      over: { format?: Partial<LoadFormat>; options?: Partial<LoadOptions>; lineage?: LoadTargetSpec['lineage'] } = {},
+    ): LoadTargetSpec {
+      return {
+        recordType: null,
+        target: { schema, table: tableName },
+        columns: columns.map((name) => ({ name })),
+        lineage: over.lineage ?? DEFAULT_LINEAGE,
+        format: { ...CSV, ...over.format },
+        options: { ...DEFAULT_LOAD_OPTIONS, ...over.options },
+        parts,
+        manifest: null,
+      };
+    }
+
+    function spec(targets: LoadTargetSpec[], runId: string = randomUUID()): LoadSpec {
+      return { runId, sourceFile: `s3://${BUCKET}/inbox/sales_20240101.csv`, targets };
+    }
+
+    async function rows(sql: string): Promise<Record<string, unknown>[]> {
+      return (await wh.query(sql)).rows;
+    }
+
+    async function count(tableName: string): Promise<number> {
+      const r = await rows(`SELECT count(*)::int AS n FROM ${schema}.${tableName}`);
+      return Number(r[0]?.['n']);
+    }
+
+    async function load(s: LoadSpec, token: string = randomUUID()) {
+      const { statementId } = await wh.submitLoad(s, token);
+      return { statementId, status: await wh.describe(statementId), errors: await wh.loadErrors(statementId) };
+    }
+
+    it('loads CSV with delimiters, doubled quotes and line breaks inside quoted fields', async () => {
+      const t = await table('id int, name text, note text');
+      const p = await part('csv/quoted.csv', '1,"Smith, John","say ""hi"""\n2,plain,"two\nlines"\n');
+      const r = await load(spec([target(t, ['id', 'name', 'note'], [p])]));
+      expect(r.status.status).toBe('FINISHED');
+      expect(await rows(`SELECT id, name, note FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, name: 'Smith, John', note: 'say "hi"' },
+        { id: 2, name: 'plain', note: 'two\nlines' },
+      ]);
+    });
+
+    it('loads a pipe-delimited file without quoting: quotes and backslashes are data', async () => {
+      const t = await table('id int, name text, path text');
+      const p = await part('plain/pipes.txt', '1|"quoted"|C:\\dir\\file.txt\n2|O\'Brien|back\\\\slash "x\n');
+      const r = await load(spec([target(t, ['id', 'name', 'path'], [p], { format: { delimiter: '|', quote: null } })]));
+      expect(r.status.status).toBe('FINISHED');
+      expect(await rows(`SELECT id, name, path FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, name: '"quoted"', path: 'C:\\dir\\file.txt' },
+        { id: 2, name: "O'Brien", path: 'back\\\\slash "x' },
+      ]);
+    });
+
+    it('loads gzip parts and a plain local part into one target, with lineage on every row', async () => {
+      const t = await table('id int, amount int');
+      const parts = [
+        await part('processing/r1/part-00001.csv.gz', '1,10\n2,20\n', 'gzip'),
+        await part('processing/r1/part-00002.csv.gz', '3,30\n4,40\n', 'gzip'),
+        await part('processing/r1/part-00003.csv', '5,50\n6,60\n'),
+      ];
+      const s = spec([target(t, ['id', 'amount'], parts)]);
+      const r = await load(s);
+      expect(r.status).toMatchObject({
+        status: 'FINISHED',
+        error: null,
+        targets: [{ target: { schema, table: t }, recordType: null, rowsLoaded: 6, rowsRejected: 0 }],
+      });
+      expect(r.errors).toEqual([]);
+      expect(await rows(`SELECT sum(amount)::int AS s FROM ${schema}.${t}`)).toEqual([{ s: 210 }]);
+      const lineage = await rows(
+        `SELECT efi_source_file AS f, efi_run_id AS r, count(*)::int AS n, bool_and(efi_loaded_at IS NOT NULL) AS stamped
+           FROM ${schema}.${t} GROUP BY 1, 2`,
+      );
+      expect(lineage).toEqual([{ f: s.sourceFile, r: s.runId, n: 6, stamped: true }]);
+    });
+
+    it('omits lineage columns the config leaves unset', async () => {
+      const t = await table('id int, efi_run_id varchar(64)', false);
+      const p = await part('lineage/partial.csv', '1\n2\n');
+      const s = spec([target(t, ['id'], [p], { lineage: { sourceFile: null, runId: 'efi_run_id', loadedAt: null } })]);
+      const r = await load(s);
+      expect(r.status.status).toBe('FINISHED');
+      expect(await rows(`SELECT id, efi_run_id AS r FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, r: s.runId },
+        { id: 2, r: s.runId },
+      ]);
+    });
+
+    it('fails on a bad row in part 2 and reports the part, line, column, reason and value, loading nothing', async () => {
+      const t = await table('id int, amount int');
+      const p1 = await part('bad/part-1.csv.gz', '1,10\n2,20\n3,30\n', 'gzip');
+      const p2 = await part('bad/part-2.csv.gz', '4,40\n5,50\n6,abc\n7,70\n', 'gzip');
+      const r = await load(spec([target(t, ['id', 'amount'], [p1, p2])]));
+      expect(r.status.status).toBe('FAILED');
+      expect(r.status.error).toContain('bad/part-2.csv.gz line 3, column amount');
+      expect(r.errors).toHaveLength(1);
+      expect(r.errors[0]).toMatchObject({
+        target: { schema, table: t },
+        partKey: 'bad/part-2.csv.gz',
+        lineInPart: 3,
+        column: 'amount',
+        rawValue: 'abc',
+      });
+      expect(r.errors[0]!.reason).toContain('invalid input syntax for type integer');
+      expect(r.errors[0]!.reason).toContain('22P02');
+      expect(await count(t)).toBe(0);
+    });
+
+    it('numbers lines by record, so a quoted multi-line record counts once (firstRecord + line - 1 is the record)', async () => {
+      const t = await table('id int, note text');
+      const p = await part('multiline/part.csv', '1,"two\nlines"\n2,b\nx,c\n');
+      const r = await load(spec([target(t, ['id', 'note'], [p])]));
+      expect(r.errors).toMatchObject([{ lineInPart: 3, column: 'id', rawValue: 'x' }]);
+    });
+
+    it('loads all targets in one transaction: a failure in the second leaves the first empty', async () => {
+      const a = await table('id int, name varchar(10)');
+      const b = await table('id int, code varchar(3)');
+      const pa = await part('multi/a.csv', '1,alpha\n2,beta\n');
+      const pb = await part('multi/b.csv', '1,abc\n2,abcd\n');
+      const r = await load(spec([target(a, ['id', 'name'], [pa]), target(b, ['id', 'code'], [pb])]));
+      expect(r.status.status).toBe('FAILED');
+      expect(r.errors).toMatchObject([
+        { target: { schema, table: b }, partKey: 'multi/b.csv', lineInPart: 2, column: 'code', rawValue: 'abcd' },
+      ]);
+      expect(r.errors[0]!.reason).toContain('value too long');
+      expect(await count(a)).toBe(0);
+      expect(await count(b)).toBe(0);
+    });
+
+    it('reports a missing NOT NULL value with its line, naming the target rather than the staging table', async () => {
+      const t = await table('id int NOT NULL, name text');
+      const p = await part('nn/part.csv', '1,a\n,b\n');
+      const r = await load(spec([target(t, ['id', 'name'], [p])]));
+      expect(r.status.status).toBe('FAILED');
+      expect(r.errors).toMatchObject([{ partKey: 'nn/part.csv', lineInPart: 2, column: 'id' }]);
+      expect(r.errors[0]!.reason).toContain(`"${schema}.${t}"`);
+      expect(r.errors[0]!.reason).not.toContain('efi_stage');
+      expect(r.errors[0]!.reason).toContain('23502');
+    });
+
+    it('reports a line with a missing column as a row error on the whole line', async () => {
+      const t = await table('id int, name text');
+      const p = await part('short/part.csv', '1,a\n2\n');
+      const r = await load(spec([target(t, ['id', 'name'], [p])]));
+      expect(r.status.status).toBe('FAILED');
+      expect(r.errors).toMatchObject([{ partKey: 'short/part.csv', lineInPart: 2, column: null, rawValue: '2' }]);
+      expect(r.errors[0]!.reason).toContain('missing data for column');
+    });
+
+    it('fails with no row errors when the target table does not exist', async () => {
+      const p = await part('missing/part.csv', '1,a\n');
+      const r = await load(spec([target('no_such_table', ['id', 'name'], [p])]));
+      expect(r.status.status).toBe('FAILED');
+      expect(r.status.error).toContain('does not exist');
+      expect(r.status.error).toContain('42P01');
+      expect(r.errors).toEqual([]);
+    });
+
+    it('fails with no row errors when a part is missing, plain or gzip', async () => {
+      const t = await table('id int');
+      const present = await part('gone/present.csv', '1\n');
+      for (const compression of ['none', 'gzip'] as const) {
+        const gone: LoadPart = { ...present, key: `gone/absent-${compression}.csv`, compression };
+        const r = await load(spec([target(t, ['id'], [present, gone])]));
+        expect(r.status.status).toBe('FAILED');
+        expect(r.status.error).toContain(`s3://${BUCKET}/gone/absent-${compression}.csv does not exist`);
+        expect(r.errors).toEqual([]);
+      }
+      expect(await count(t)).toBe(0);
+    });
+
+    it('fails with no row errors when a configured column is missing from the target', async () => {
+      const t = await table('id int');
+      const p = await part('missing/col.csv', '1,a\n');
+      const r = await load(spec([target(t, ['id', 'nope'], [p])]));
+      expect(r.status.status).toBe('FAILED');
+      expect(r.status.error).toContain('42703');
+      expect(r.errors).toEqual([]);
+    });
+
+    it('submits once per client token: the same token returns the same statement and loads once', async () => {
+      const t = await table('id int');
+      const p = await part('idem/part.csv', '1\n2\n3\n');
+      const s = spec([target(t, ['id'], [p])]);
+      const token = randomUUID();
+      const first = await wh.submitLoad(s, token);
+      const second = await wh.submitLoad(s, token);
+      expect(second.statementId).toBe(first.statementId);
+      expect(await count(t)).toBe(3);
+      const logged = await rows(`SELECT count(*)::int AS n FROM efi_wh.statements WHERE client_token = '${token}'`);
+      expect(logged).toEqual([{ n: 1 }]);
+    });
+
+    it("replaces a run's rows when the run is loaded again under a new token (redrive)", async () => {
+      const t = await table('id int');
+      const runId = randomUUID();
+      const other = await load(spec([target(t, ['id'], [await part('redrive/other.csv', '100\n101\n')])]));
+      expect(other.status.status).toBe('FINISHED');
+      const p = await part('redrive/part.csv', '1\n2\n3\n');
+      const first = await load(spec([target(t, ['id'], [p])], runId), `${runId}-0`);
+      const again = await load(spec([target(t, ['id'], [p])], runId), `${runId}-1`);
+      expect(again.statementId).not.toBe(first.statementId);
+      expect(again.status.targets?.[0]?.rowsLoaded).toBe(3);
+      expect(await rows(`SELECT count(*)::int AS n FROM ${schema}.${t} WHERE efi_run_id = '${runId}'`)).toEqual([
+        { n: 3 },
+      ]);
+      expect(await count(t)).toBe(5);
+    });
+
+    it('loads empty fields as NULL by default, as empty text without emptyAsNull, and honours nullAs', async () => {
+      const t = await table('id int, name text, amount int');
+      const p = await part('nulls/part.csv', '1,,\n');
+      await load(spec([target(t, ['id', 'name', 'amount'], [p])]));
+      await load(
+        spec([
+          target(t, ['id', 'name', 'amount'], [await part('nulls/p2.csv', '2,,\n')], {
+            options: { emptyAsNull: false },
+          }),
+        ]),
+      );
+      await load(
+        spec([
+          target(t, ['id', 'name', 'amount'], [await part('nulls/p3.csv', '3,NA,NA\n4,,5\n')], {
+            options: { emptyAsNull: false, nullAs: 'NA' },
+          }),
+        ]),
+      );
+      expect(await rows(`SELECT id, name, amount FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, name: null, amount: null },
+        { id: 2, name: '', amount: null },
+        { id: 3, name: null, amount: null },
+        { id: 4, name: '', amount: 5 },
+      ]);
+    });
+
+    it('refuses options PostgreSQL cannot reproduce before recording anything', async () => {
+      const t = await table('id int');
+      const p = await part('unsupported/part.csv', '1\n');
+      const token = randomUUID();
+      const s = spec([target(t, ['id'], [p], { options: { blanksAsNull: true } })]);
+      await expect(wh.submitLoad(s, token)).rejects.toThrow(ConfigInvalid);
+      await expect(wh.submitLoad(s, token)).rejects.toThrow(/blanksAsNull/);
+      const logged = await rows(`SELECT count(*)::int AS n FROM efi_wh.statements WHERE client_token = '${token}'`);
+      expect(logged).toEqual([{ n: 0 }]);
+      expect(await count(t)).toBe(0);
+    });
+
+    it('runs transform SQL (a CALL of a plpgsql procedure) in one transaction, once per token', async () => {
+      const stage = await table('id int', false);
+      const core = await table('id int, doubled int', false);
+      await wh.query(`INSERT INTO ${schema}.${stage} VALUES (1), (2)`);
+      await wh.query(`CREATE PROCEDURE ${schema}.promote() LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO ${schema}.${core} SELECT id, id * 2 FROM ${schema}.${stage};
+        END $$`);
+      const token = randomUUID();
+      const { statementId } = await wh.submitSql(`CALL ${schema}.promote()`, token);
+      expect(await wh.describe(statementId)).toMatchObject({ statementId, status: 'FINISHED', error: null });
+      expect((await wh.submitSql(`CALL ${schema}.promote()`, token)).statementId).toBe(statementId);
+      expect(await rows(`SELECT id, doubled FROM ${schema}.${core} ORDER BY id`)).toEqual([
+        { id: 1, doubled: 2 },
+        { id: 2, doubled: 4 },
+      ]);
+    });
+
+    it('rolls back every statement of failing transform SQL and records why', async () => {
+      const core = await table('id int', false);
+      const { statementId } = await wh.submitSql(
+        `INSERT INTO ${schema}.${core} VALUES (1); SELECT 1 / 0;`,
+        randomUUID(),
+      );
+      const status = await wh.describe(statementId);
+      expect(status.status).toBe('FAILED');
+      expect(status.error).toContain('division by zero');
+      expect(await count(core)).toBe(0);
+    });
+
+    it('answers ad-hoc queries with columns and rows', async () => {
+      const r = await wh.query(`SELECT 1 AS one, 'two' AS two UNION ALL SELECT 3, 'four' ORDER BY 1`);
+      expect(r.columns).toEqual(['one', 'two']);
+      expect(r.rows).toEqual([
+        { one: 1, two: 'two' },
+        { one: 3, two: 'four' },
+      ]);
+    });
+
+    it('leaves a finished statement unchanged on cancel and refuses unknown statement ids', async () => {
+      const t = await table('id int');
+      const r = await load(spec([target(t, ['id'], [await part('cancel/part.csv', '1\n')])]));
+      await wh.cancel(r.statementId);
+      expect((await wh.describe(r.statementId)).status).toBe('FINISHED');
+      await expect(wh.describe(randomUUID())).rejects.toThrow(InvalidStateInput);
+      await expect(wh.loadErrors(randomUUID())).rejects.toThrow(/statement log/);
+    });
+
+    it('marks a statement abandoned mid-run as ABORTED on cancel', async () => {
+      const id = randomUUID();
+      await wh.query(
+        `INSERT INTO efi_wh.statements (statement_id, client_token, kind, status) VALUES ('${id}', '${id}', 'load', 'STARTED')`,
+      );
+      await wh.cancel(id);
+      expect(await wh.describe(id)).toMatchObject({ status: 'ABORTED', error: 'cancelled' });
+    });
+  });
+}
