@@ -1,0 +1,54 @@
+import type { FunctionNeeds } from './function-catalog.ts';
+import { type EfiPrefixes, isServerless, type RedshiftTarget, redshiftSecretArn } from './props.ts';
+
+export interface EnvironmentInputs {
+  bucketName: string;
+  prefixes: EfiPrefixes;
+  redshift: RedshiftTarget;
+  copyRoleArn: string;
+  configDbSecretArn: string;
+  topicArn: string;
+  eventBusName: string;
+  timeZone: string;
+  minSizeBytesDefault?: number;
+}
+
+/**
+ * The variables functions/lib/settings.ts reads, limited to what one function
+ * needs: a function that never touches the warehouse is not told where it is.
+ */
+export function functionEnvironment(needs: FunctionNeeds, x: EnvironmentInputs): Record<string, string> {
+  const env: Record<string, string> = {
+    NODE_OPTIONS: '--enable-source-maps',
+    EFI_CONFIG_DB_SECRET_ARN: x.configDbSecretArn,
+    EFI_TIMEZONE: x.timeZone,
+  };
+  if (needs.s3 || needs.storageEnv) {
+    Object.assign(env, {
+      EFI_OBJECT_STORE: 's3',
+      EFI_BUCKET: x.bucketName,
+      EFI_LANDING_PREFIX: x.prefixes.landing,
+      EFI_PROCESSING_PREFIX: x.prefixes.processing,
+      EFI_ARCHIVE_PREFIX: x.prefixes.archive,
+      EFI_REJECTED_PREFIX: x.prefixes.rejected,
+    });
+  }
+  if (needs.warehouse) {
+    const t = x.redshift;
+    env['EFI_WAREHOUSE'] = 'redshift';
+    if (isServerless(t)) env['EFI_REDSHIFT_WORKGROUP'] = t.workgroupName;
+    else env['EFI_REDSHIFT_CLUSTER_ID'] = t.clusterIdentifier;
+    env['EFI_REDSHIFT_DATABASE'] = t.database;
+    const secret = redshiftSecretArn(t);
+    if (secret) env['EFI_REDSHIFT_SECRET_ARN'] = secret;
+    else if ('dbUser' in t) env['EFI_REDSHIFT_DB_USER'] = t.dbUser;
+    env['EFI_COPY_ROLE_ARN'] = x.copyRoleArn;
+  }
+  if (needs.notifier) {
+    Object.assign(env, { EFI_NOTIFIER: 'aws', EFI_SNS_TOPIC_ARN: x.topicArn, EFI_EVENT_BUS_NAME: x.eventBusName });
+  }
+  if (needs.minSizeDefault && x.minSizeBytesDefault !== undefined) {
+    env['EFI_DEFAULT_MIN_SIZE_BYTES'] = String(x.minSizeBytesDefault);
+  }
+  return env;
+}
