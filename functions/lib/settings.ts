@@ -25,7 +25,10 @@ export interface Settings {
         copyRoleArn: string;
         region: string | null;
       };
-  configDb: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string } | { kind: 'secret'; secretArn: string };
+  configDb:
+    | { kind: 'pglite'; dataDir: string }
+    | { kind: 'postgres'; url: string }
+    | { kind: 'secret'; secretArn: string };
   notifier: { kind: 'outbox'; echo: boolean } | { kind: 'aws'; topicArn: string | null; eventBusName: string | null };
   /** IANA zone for archive date folders. */
   timeZone: string;
@@ -35,7 +38,8 @@ type Env = Record<string, string | undefined>;
 
 function prefix(env: Env, name: string, dflt: string): string {
   const v = env[name] ?? dflt;
-  if (v.startsWith('/') || v.includes('..')) throw new ConfigInvalid(`${name}=${v}: a prefix must be relative and must not contain '..'`);
+  if (v.startsWith('/') || v.includes('..'))
+    throw new ConfigInvalid(`${name}=${v}: a prefix must be relative and must not contain '..'`);
   return v === '' || v.endsWith('/') ? v : `${v}/`;
 }
 
@@ -43,7 +47,9 @@ function pgUrl(env: Env, name: string): string | null {
   const v = env[name];
   if (v === undefined || v === '' || v === 'pglite') return null;
   if (!/^postgres(ql)?:\/\//.test(v)) {
-    throw new ConfigInvalid(`${name} must be a postgres:// URL or 'pglite', got ${JSON.stringify(v.replace(/:[^:@/]*@/, ':***@'))}`);
+    throw new ConfigInvalid(
+      `${name} must be a postgres:// URL or 'pglite', got ${JSON.stringify(v.replace(/:[^:@/]*@/, ':***@'))}`,
+    );
   }
   return v;
 }
@@ -71,7 +77,9 @@ export function loadSettings(env: Env = process.env): Settings {
     const clusterIdentifier = env['EFI_REDSHIFT_CLUSTER_ID'] || null;
     const workgroupName = env['EFI_REDSHIFT_WORKGROUP'] || null;
     if (!clusterIdentifier === !workgroupName) {
-      throw new ConfigInvalid('set exactly one of EFI_REDSHIFT_CLUSTER_ID (provisioned) or EFI_REDSHIFT_WORKGROUP (Serverless)');
+      throw new ConfigInvalid(
+        'set exactly one of EFI_REDSHIFT_CLUSTER_ID (provisioned) or EFI_REDSHIFT_WORKGROUP (Serverless)',
+      );
     }
     warehouse = {
       kind: 'redshift',
@@ -80,7 +88,11 @@ export function loadSettings(env: Env = process.env): Settings {
       database: required(env, 'EFI_REDSHIFT_DATABASE', 'when EFI_WAREHOUSE=redshift'),
       dbUser: env['EFI_REDSHIFT_DB_USER'] || null,
       secretArn: env['EFI_REDSHIFT_SECRET_ARN'] || null,
-      copyRoleArn: required(env, 'EFI_COPY_ROLE_ARN', 'when EFI_WAREHOUSE=redshift (the IAM role Redshift assumes to read S3)'),
+      copyRoleArn: required(
+        env,
+        'EFI_COPY_ROLE_ARN',
+        'when EFI_WAREHOUSE=redshift (the IAM role Redshift assumes to read S3)',
+      ),
       region: env['AWS_REGION'] || null,
     };
   } else {
@@ -99,7 +111,11 @@ export function loadSettings(env: Env = process.env): Settings {
   let notifier: Settings['notifier'];
   if (notifierKind === 'outbox') notifier = { kind: 'outbox', echo: env['EFI_OUTBOX_ECHO'] !== '0' };
   else if (notifierKind === 'aws') {
-    notifier = { kind: 'aws', topicArn: env['EFI_SNS_TOPIC_ARN'] || null, eventBusName: env['EFI_EVENT_BUS_NAME'] || null };
+    notifier = {
+      kind: 'aws',
+      topicArn: env['EFI_SNS_TOPIC_ARN'] || null,
+      eventBusName: env['EFI_EVENT_BUS_NAME'] || null,
+    };
   } else throw new ConfigInvalid(`EFI_NOTIFIER must be 'outbox' or 'aws', got ${JSON.stringify(notifierKind)}`);
 
   return {

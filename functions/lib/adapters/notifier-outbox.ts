@@ -15,7 +15,13 @@ export class OutboxNotifier implements Notifier {
   async publish(n: StatusNotification): Promise<void> {
     await this.db
       .insertInto('efi.outbox')
-      .values({ run_id: n.runId, status: n.status, subject: n.subject, body: n.body, detail: JSON.stringify(n.detail) as never })
+      .values({
+        run_id: n.runId,
+        status: n.status,
+        subject: n.subject,
+        body: n.body,
+        detail: JSON.stringify(n.detail) as never,
+      })
       .execute();
     this.echo?.(n);
   }

@@ -7,14 +7,16 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
  */
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** Defaulted by the database: optional on insert, a Date when selected. */
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Int8 = ColumnType<string | number, number | bigint, number | bigint>;
 
 export interface InterfaceTable {
   name: string;
   description: string | null;
   active: boolean;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface FileConfigTable {
@@ -29,8 +31,8 @@ export interface FileConfigTable {
   checksum: string;
   version: Generated<number>;
   source: string | null;
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
+  updated_at: GeneratedTimestamp;
 }
 
 export interface FileConfigColumnTable {
@@ -70,7 +72,7 @@ export interface RunTable {
   notified: string | null;
   started_at: Timestamp;
   finished_at: Timestamp | null;
-  updated_at: Generated<Timestamp>;
+  updated_at: GeneratedTimestamp;
 }
 
 /** Claim on a file's content: at most one run loads a given (bucket, key, etag). */
@@ -79,7 +81,7 @@ export interface FileClaimTable {
   object_key: string;
   etag: string;
   run_id: string;
-  claimed_at: Generated<Timestamp>;
+  claimed_at: GeneratedTimestamp;
 }
 
 /** Local executions (the Step Functions console's list, for local runs). */
@@ -116,7 +118,7 @@ export interface OutboxTable {
   subject: string;
   body: string;
   detail: JSONColumnType<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>>;
-  created_at: Generated<Timestamp>;
+  created_at: GeneratedTimestamp;
 }
 
 export interface EfiDatabase {

@@ -1,0 +1,173 @@
+/**
+ * Byte-level field splitting of one delimited record (any delimiter length,
+ * optional quote byte). Used for the header check and for rewriting
+ * multi-character delimiters to CSV; the hot validate path never splits fields.
+ */
+
+export interface FieldVisitor {
+  /**
+   * A field: [start, end) of buf. For a quoted field the range is inside the
+   * quotes and doubled quotes are still doubled.
+   */
+  field(buf: Buffer, start: number, end: number, quoted: boolean): void;
+}
+
+/** Where a record could not be split: 1-based field index and what was wrong. */
+export interface FieldError {
+  field: number;
+  problem: string;
+}
+
+/** Splits [start, end) of buf into fields; returns null or the first problem. */
+export function splitFields(
+  buf: Buffer,
+  start: number,
+  end: number,
+  delimiter: Buffer,
+  quote: number | null,
+  visitor: FieldVisitor,
+): FieldError | null {
+  const dlen = delimiter.length;
+  const d0 = delimiter[0]!;
+  let pos = start;
+  let index = 1;
+  for (;;) {
+    if (quote !== null && pos < end && buf[pos] === quote) {
+      let i = pos + 1;
+      let close = -1;
+      while (i < end) {
+        const q: number = buf.indexOf(quote, i);
+        if (q === -1 || q >= end) break;
+        if (q + 1 < end && buf[q + 1] === quote) {
+          i = q + 2;
+          continue;
+        }
+        close = q;
+        break;
+      }
+      if (close === -1) return { field: index, problem: 'its opening quote is never closed' };
+      visitor.field(buf, pos + 1, close, true);
+      const after = close + 1;
+      if (after === end) return null;
+      if (!matchesAt(buf, after, end, delimiter, d0, dlen)) {
+        return {
+          field: index,
+          problem: `its closing quote is followed by ${JSON.stringify(String.fromCharCode(buf[after]!))} instead of the delimiter`,
+        };
+      }
+      pos = after + dlen;
+      index++;
+      continue;
+    }
+    const next = findDelimiter(buf, pos, end, delimiter, d0, dlen);
+    if (next === -1) {
+      visitor.field(buf, pos, end, false);
+      return null;
+    }
+    visitor.field(buf, pos, next, false);
+    pos = next + dlen;
+    index++;
+  }
+}
+
+function matchesAt(buf: Buffer, at: number, end: number, delimiter: Buffer, d0: number, dlen: number): boolean {
+  if (at + dlen > end || buf[at] !== d0) return false;
+  for (let k = 1; k < dlen; k++) if (buf[at + k] !== delimiter[k]) return false;
+  return true;
+}
+
+function findDelimiter(buf: Buffer, from: number, end: number, delimiter: Buffer, d0: number, dlen: number): number {
+  if (from >= end) return -1;
+  const j = dlen === 1 ? buf.indexOf(d0, from) : buf.indexOf(delimiter, from);
+  return j === -1 || j + dlen > end ? -1 : j;
+}
+
+/** Field values as strings (header check): quotes removed, doubled quotes undone. */
+export function fieldStrings(
+  buf: Buffer,
+  start: number,
+  end: number,
+  delimiter: Buffer,
+  quote: number | null,
+): { fields: string[]; error: FieldError | null } {
+  const fields: string[] = [];
+  const q = quote === null ? '' : String.fromCharCode(quote);
+  const error = splitFields(buf, start, end, delimiter, quote, {
+    field(b, s, e, quoted) {
+      const text = b.toString('utf8', s, e);
+      fields.push(quoted ? text.split(q + q).join(q) : text);
+    },
+  });
+  return { fields, error };
+}
+
+const COMMA = 0x2c;
+const DQUOTE = 0x22;
+
+/**
+ * Re-encodes one record as RFC 4180 CSV (',' and '"') into a reusable buffer.
+ * A field is quoted when it was quoted in the source (keeps "" distinct from
+ * NULL under EMPTYASNULL) or when it holds a comma, quote, CR or LF.
+ */
+export class CsvRewriter implements FieldVisitor {
+  private out = Buffer.allocUnsafe(64 * 1024);
+  private len = 0;
+  private first = true;
+
+  constructor(
+    private readonly delimiter: Buffer,
+    private readonly quote: number | null,
+  ) {}
+
+  /** Rewrites a record; returns the bytes (valid until the next call) or the split problem. */
+  rewrite(buf: Buffer, start: number, end: number): { bytes: Buffer; error: FieldError | null } {
+    this.len = 0;
+    this.first = true;
+    const error = splitFields(buf, start, end, this.delimiter, this.quote, this);
+    return { bytes: this.out.subarray(0, this.len), error };
+  }
+
+  field(buf: Buffer, start: number, end: number, quoted: boolean): void {
+    // Worst case every byte is a quote that doubles, plus separators.
+    this.reserve((end - start) * 2 + 3);
+    const out = this.out;
+    let n = this.len;
+    if (!this.first) out[n++] = COMMA;
+    this.first = false;
+    let needsQuotes = quoted;
+    if (!needsQuotes) {
+      for (let i = start; i < end; i++) {
+        const b = buf[i]!;
+        if (b === COMMA || b === DQUOTE || b === 0x0a || b === 0x0d) {
+          needsQuotes = true;
+          break;
+        }
+      }
+    }
+    if (!needsQuotes) {
+      n += buf.copy(out, n, start, end);
+      this.len = n;
+      return;
+    }
+    const srcQuote = quoted ? this.quote : null;
+    out[n++] = DQUOTE;
+    for (let i = start; i < end; i++) {
+      const b = buf[i]!;
+      // A doubled source quote is one literal quote.
+      if (srcQuote !== null && b === srcQuote) i++;
+      if (b === srcQuote || b === DQUOTE) {
+        out[n++] = DQUOTE;
+        out[n++] = DQUOTE;
+      } else out[n++] = b;
+    }
+    out[n++] = DQUOTE;
+    this.len = n;
+  }
+
+  private reserve(extra: number): void {
+    if (this.len + extra <= this.out.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.len + extra));
+    this.out.copy(next, 0, 0, this.len);
+    this.out = next;
+  }
+}

@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_init.ts';
+
+/**
+ * Every migration, in order, imported statically so esbuild bundles them into
+ * each Lambda (a folder scan would find nothing in a bundle). Add new
+ * migrations here; names sort in execution order.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_init': m0001,
+};
