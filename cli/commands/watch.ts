@@ -63,6 +63,8 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
   try {
     while (!stop) {
       const ready: string[] = [];
+      // Archiving prunes emptied folders, the landing folder included.
+      fs.mkdirSync(dir, { recursive: true });
       for (const name of fs.readdirSync(dir).sort()) {
         const file = path.join(dir, name);
         const st = fs.statSync(file, { throwIfNoEntry: false });

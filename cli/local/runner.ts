@@ -188,6 +188,11 @@ export class LocalRunner {
       },
     });
     opts.onAbortable?.(execution.abort);
+    // Observe the result now: it rejects while the event log is still being read.
+    const settled = execution.result.then(
+      (output) => ({ output }),
+      () => ({ output: null }),
+    );
 
     let seq = ctx.seq;
     let final: { status: ExecutionStatus; error: string | null; cause: string | null; output: unknown } | null = null;
@@ -232,12 +237,8 @@ export class LocalRunner {
         final = { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'execution timed out', output: null };
       }
     }
-    let output: unknown = null;
-    try {
-      output = await execution.result;
-    } catch {
-      // The event log already says how it ended.
-    }
+    // How it ended comes from the event log; the result only carries a success's output.
+    const { output } = (await settled) as { output: unknown };
     if (!final) final = { status: 'SUCCEEDED', error: null, cause: null, output };
     if (final.status === 'SUCCEEDED') final.output = output ?? final.output;
 

@@ -211,7 +211,7 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
       expect(await count('stage.flavor')).toBe(0);
 
       // Break the transform (no active steps), load a new day: the load commits, the transform fails.
-      await h.query("update orchestration.sql_step set active_to = '2020-01-02' where target_table = 'flavor'");
+      await h.query("update orchestration.sql_step set active_to = '2019-12-31' where target_table = 'flavor'");
       const file = path.join(h.home, 'flavors_20261123.csv');
       fs.writeFileSync(
         file,
@@ -238,6 +238,7 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
         .where('execution_id', 'like', `%${failed.runId}`)
         .where('redrive_count', '=', 1)
         .where('type', '=', 'StateEntered')
+        .orderBy('seq')
         .execute();
       expect(events.map((e) => e.state_name)).not.toContain('SubmitLoad');
       expect(events[0]!.state_name).toBe('CheckTransform');

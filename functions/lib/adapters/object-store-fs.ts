@@ -115,6 +115,9 @@ export class FsObjectStore implements ObjectStore {
   async delete(bucket: string, key: string): Promise<void> {
     await fs.rm(this.objectPath(bucket, key), { force: true });
     await fs.rm(this.metaPath(bucket, key), { force: true });
+    // S3 has no folders: once a "folder" is empty it is gone, so prune it here too.
+    await pruneEmptyDirs(path.dirname(this.objectPath(bucket, key)), path.join(this.root, bucket));
+    await pruneEmptyDirs(path.dirname(this.metaPath(bucket, key)), path.join(this.root, '.meta', bucket));
   }
 
   async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
@@ -156,6 +159,18 @@ async function readMeta(file: string): Promise<Meta | null> {
     return JSON.parse(await fs.readFile(file, 'utf8')) as Meta;
   } catch {
     return null;
+  }
+}
+
+async function pruneEmptyDirs(dir: string, stopAt: string): Promise<void> {
+  let d = dir;
+  while (d.startsWith(`${stopAt}${path.sep}`)) {
+    try {
+      await fs.rmdir(d);
+    } catch {
+      return; // not empty (or already gone): stop climbing
+    }
+    d = path.dirname(d);
   }
 }
 

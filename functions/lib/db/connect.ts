@@ -1,15 +1,15 @@
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { getDbSecret } from '../adapters/secrets.ts';
 import type { Settings } from '../settings.ts';
 import { openPglite } from './pglite.ts';
+import { pglitePool } from './pglite-pool.ts';
 import type { EfiDatabase } from './schema.ts';
 
 /**
- * The config/audit database as a Kysely instance over `pg`, whichever backend
- * settings name: the process-wide PGlite (in-process, pool of 1 because PGlite
- * is single-session), a PostgreSQL URL, or RDS with credentials from Secrets
+ * The config/audit database as a Kysely instance, whichever backend settings
+ * name: the process-wide PGlite (native API behind a pool of 1: PGlite is
+ * single-session), a PostgreSQL URL over `pg`, or RDS with credentials from Secrets
  * Manager. One instance per configuration per process, so warm Lambdas and the
  * CLI reuse connections.
  */
@@ -49,10 +49,8 @@ async function createConfigDb(cfg: ConfigDbSettings): Promise<Kysely<EfiDatabase
 
 async function createPool(cfg: ConfigDbSettings): Promise<pg.Pool> {
   if (cfg.kind === 'pglite') {
-    const pglite = await openPglite(cfg.dataDir);
-    // createPgConfig carries one in-process connection; a second pooled client
-    // would share that session, so the pool is 1 and idle clients are kept.
-    return new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 } as pg.PoolConfig);
+    // Native PGlite calls, not `pg` over its wire adapter: see pglite-pool.ts.
+    return pglitePool(await openPglite(cfg.dataDir)) as unknown as pg.Pool;
   }
   if (cfg.kind === 'postgres') {
     return withErrorListener(new pg.Pool({ connectionString: cfg.url, max: 4, idleTimeoutMillis: 30_000 }));
