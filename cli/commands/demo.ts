@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { loadConfigFiles } from '../../functions/lib/config/load-yaml.ts';
 import { applyConfigs } from '../../functions/lib/config/repository.ts';
+import { assertIdentifier } from '../../functions/lib/sql/identifiers.ts';
 import { type CliContext, colorStatus, localRuntime, table } from '../context.ts';
 import { LocalRunner } from '../local/runner.ts';
 import { type IngestResult, ingestFile } from './ingest.ts';
@@ -75,15 +76,18 @@ export async function demoCommand(argv: string[], ctx: CliContext): Promise<numb
     // A second demo run finds the good files already loaded: skipping them is the right outcome.
     return !want || r.status === want || (want === 'FINISHED' && r.status === 'SKIPPED');
   };
-  const tables = [
-    ...new Set(configs.flatMap((c) => c.records.map((l) => `${l.target.schema}.${l.target.table}`))),
-  ].sort();
+  // Where the rows went: every user table of the local warehouse, transform targets included.
+  const listed = await wh.query(
+    "select table_schema as s, table_name as t from information_schema.tables where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema', 'efi', 'efi_wh', 'orchestration') order by 1, 2",
+  );
+  const tables: string[] = [];
   const counts: Record<string, number> = {};
-  for (const t of tables) {
-    const [schema, table] = t.split('.') as [string, string];
-    // Names come from validated config identifiers; quoted anyway.
-    const r = await wh.query(`select count(*)::int as n from "${schema}"."${table}"`);
-    counts[t] = Number(r.rows[0]?.['n'] ?? 0);
+  for (const row of listed.rows) {
+    const schema = assertIdentifier(String(row['s']));
+    const name = assertIdentifier(String(row['t']));
+    const r = await wh.query(`select count(*)::int as n from "${schema}"."${name}"`);
+    tables.push(`${schema}.${name}`);
+    counts[`${schema}.${name}`] = Number(r.rows[0]?.['n'] ?? 0);
   }
 
   if (ctx.json) {
@@ -114,7 +118,7 @@ export async function demoCommand(argv: string[], ctx: CliContext): Promise<numb
           'next:',
           '  npx efi runs                                   list runs',
           failed ? `  npx efi show ${failed.runId}   why a run failed, state by state` : null,
-          `  npx efi sql "select * from ${tables[0]} limit 5"`,
+          `  npx efi sql "select * from ${tables.find((t) => t.startsWith('stage.')) ?? tables[0]} limit 5"`,
           '  npx efi ingest path/to/your_file.csv           after efi config apply your.yaml',
         ]
           .filter(Boolean)

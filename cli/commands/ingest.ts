@@ -112,6 +112,8 @@ export async function runWithProgress(
   }) => Promise<ExecutionOutcome>,
 ): Promise<ExecutionOutcome> {
   const entered = new Map<string, number>();
+  // A caught state also logs StateExited: it must not print as a success.
+  const caught = new Set<string>();
   let abort: (() => void) | null = null;
   const onSigint = () => {
     if (abort) {
@@ -127,14 +129,22 @@ export async function runWithProgress(
       },
       onProgress: (e) => {
         if (ctx.json || !e.state) return;
-        if (e.type === 'StateEntered') entered.set(e.state, e.at);
+        if (e.type === 'StateEntered') {
+          entered.set(e.state, e.at);
+          caught.delete(e.state);
+        }
         const ms = e.at - (entered.get(e.state) ?? e.at);
         const took = pc.dim(`${ms} ms`);
-        if (e.type === 'StateExited' && !/^(Wait|Is|Needs|Has|Load|Transform)[A-Z]|^(Done|Skipped)$/.test(e.state)) {
+        if (
+          e.type === 'StateExited' &&
+          !caught.has(e.state) &&
+          !/^(Wait|Is|Needs|Has|Load|Transform)[A-Z]|^(Done|Skipped)$/.test(e.state)
+        ) {
           ctx.err(`  ${ctx.tty ? pc.green('✓') : 'ok'} ${e.state.padEnd(16)} ${took}`);
         } else if (e.type === 'StateFailed') {
           ctx.err(`  ${ctx.tty ? pc.red('✗') : 'FAILED'} ${e.state.padEnd(16)} ${e.error}: ${e.cause ?? ''}`);
         } else if (e.type === 'StateCaught') {
+          caught.add(e.state);
           ctx.err(`  ${ctx.tty ? pc.yellow('↳') : 'caught'} ${e.state.padEnd(16)} ${e.error ?? ''} → rejection path`);
         } else if (e.type === 'StateRetried') {
           ctx.err(`  ${pc.yellow('↻')} ${e.state.padEnd(16)} retrying after a transient error`);
@@ -214,10 +224,13 @@ function printOutcome(ctx: CliContext, r: IngestResult): void {
   } else if (r.status === 'SKIPPED') {
     ctx.out(`  ${s}  ${r.skipReason ?? ''}`);
   } else {
-    const where = [r.error?.line ? `line ${r.error.line}` : null, r.error?.column ? `column ${r.error.column}` : null]
-      .filter(Boolean)
-      .join(', ');
-    ctx.out(`  ${s}  ${r.error?.name ?? 'Error'}${where ? ` at ${where}` : ''}: ${r.error?.message ?? ''}`);
+    const message = r.error?.message ?? '';
+    // Most messages already say where; add the location only when they do not.
+    const where =
+      r.error?.line && !message.includes(`line ${r.error.line}`)
+        ? ` at line ${r.error.line}${r.error.column ? `, column ${r.error.column}` : ''}`
+        : '';
+    ctx.out(`  ${s}  ${r.error?.name ?? 'Error'}${where}: ${message}`);
     if (r.archivedTo) ctx.out(`  file kept at ${r.archivedTo}`);
     else ctx.out(`  file kept in the landing prefix; inspect with: efi show ${r.runId}`);
   }

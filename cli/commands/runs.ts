@@ -160,12 +160,23 @@ export function printDetail(ctx: CliContext, d: RunDetail): void {
           ctx,
           s.status === 'SUCCEEDED' ? 'SUCCEEDED' : s.status === 'RUNNING' ? 'RUNNING' : 'FAILED',
         ).replace(/SUCCEEDED|RUNNING|FAILED/, s.status),
-        s.error ? `${s.error}: ${(s.cause ?? '').slice(0, 100)}` : summarise(s.output),
+        s.error ? `${s.error}: ${(s.cause ?? '').slice(0, 100)}` : summarise(added(s.input, s.output)),
       ]),
       ['STATE', 'STATUS', 'OUTPUT / ERROR'],
     ),
   );
   ctx.out(pc.dim('\nfull inputs and outputs: efi show --json'));
+}
+
+/** What a state added to the state data (its ResultPath), so each row shows that state's own result. */
+function added(input: unknown, output: unknown): unknown {
+  if (!input || !output || typeof input !== 'object' || typeof output !== 'object' || Array.isArray(output))
+    return output;
+  const before = input as Record<string, unknown>;
+  const changed = Object.entries(output as Record<string, unknown>).filter(
+    ([k, v]) => JSON.stringify(before[k]) !== JSON.stringify(v),
+  );
+  return changed.length === 0 ? null : Object.fromEntries(changed);
 }
 
 function summarise(v: unknown): string {

@@ -32,7 +32,9 @@ export async function uploadCommand(argv: string[], ctx: CliContext): Promise<nu
   const bucket = values.bucket ?? process.env['EFI_BUCKET'];
   if (!bucket) throw new UsageError('efi upload needs --bucket NAME (or EFI_BUCKET): the deployed landing bucket');
   const remote = resolveRemoteSettings({ ...values, bucket });
-  const store = new S3ObjectStore(createS3Client({ ...(values.region ? { region: values.region } : remote ? { region: remote.region } : {}) }));
+  const store = new S3ObjectStore(
+    createS3Client({ ...(values.region ? { region: values.region } : remote ? { region: remote.region } : {}) }),
+  );
   const landing = remote?.landingPrefix ?? ctx.settings.prefixes.landing;
   for (const file of positionals) {
     const { key } = await uploadRemote(store, bucket, landing, file);

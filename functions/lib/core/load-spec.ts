@@ -13,34 +13,37 @@ export function buildLoadSpec(
   return {
     runId: run.runId,
     sourceFile: run.sourceFile,
-    targets: prepared.targets.map((pt) => {
-      const layout =
-        config.records.find((r) => r.recordType === pt.recordType) ??
-        (pt.recordType === null && config.records.length === 1 ? config.records[0] : undefined);
-      if (!layout) {
-        throw new ConfigInvalid(
-          `config ${config.id} has no record layout for record type ${JSON.stringify(pt.recordType)}; the config changed after the file was split: fix the config, then redrive`,
-        );
-      }
-      // Preprocess may have rewritten records (e.g. a multi-character delimiter to CSV): its format wins.
-      const rewritten = (pt as { format?: LoadFormat }).format;
-      const format: LoadFormat = rewritten ?? {
-        layout: config.format.layout,
-        delimiter: config.format.delimiter,
-        quote: config.format.quote,
-        escape: config.format.escape,
-      };
-      return {
-        recordType: pt.recordType,
-        target: layout.target,
-        columns: layout.columns,
-        lineage: layout.lineage,
-        format,
-        options: config.load,
-        parts: pt.parts,
-        manifest: pt.manifest,
-      };
-    }),
+    // A record type with no records in this file has nothing to COPY (an empty manifest fails on Redshift).
+    targets: prepared.targets
+      .filter((pt) => pt.parts.length > 0)
+      .map((pt) => {
+        const layout =
+          config.records.find((r) => r.recordType === pt.recordType) ??
+          (pt.recordType === null && config.records.length === 1 ? config.records[0] : undefined);
+        if (!layout) {
+          throw new ConfigInvalid(
+            `config ${config.id} has no record layout for record type ${JSON.stringify(pt.recordType)}; the config changed after the file was split: fix the config, then redrive`,
+          );
+        }
+        // Preprocess may have rewritten records (e.g. a multi-character delimiter to CSV): its format wins.
+        const rewritten = (pt as { format?: LoadFormat }).format;
+        const format: LoadFormat = rewritten ?? {
+          layout: config.format.layout,
+          delimiter: config.format.delimiter,
+          quote: config.format.quote,
+          escape: config.format.escape,
+        };
+        return {
+          recordType: pt.recordType,
+          target: layout.target,
+          columns: layout.columns,
+          lineage: layout.lineage,
+          format,
+          options: config.load,
+          parts: pt.parts,
+          manifest: pt.manifest,
+        };
+      }),
   };
 }
 
