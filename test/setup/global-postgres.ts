@@ -1,43 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { findPgBinDir, startThrowawayPostgres } from './throwaway-postgres.ts';
 
 /**
- * Starts a throwaway PostgreSQL cluster (Debian's binaries, run as the
- * `postgres` user when we are root) on a free loopback port for the whole
- * test run, and hands its URL to tests via `inject('pgUrl')`.
- * EFI_TEST_PG_URL uses an existing server instead; EFI_SKIP_POSTGRES=1 skips the leg.
+ * Starts a throwaway PostgreSQL cluster for the whole test run and hands its
+ * URL to tests via `inject('pgUrl')`. EFI_TEST_PG_URL uses an existing server
+ * instead; EFI_SKIP_POSTGRES=1 skips the leg.
  */
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgUrl: string | null;
   }
-}
-
-function findBinDir(): string | null {
-  const root = '/usr/lib/postgresql';
-  if (!fs.existsSync(root)) return null;
-  const versions = fs
-    .readdirSync(root)
-    .filter((v) => fs.existsSync(path.join(root, v, 'bin', 'pg_ctl')))
-    .sort((a, b) => Number(b) - Number(a));
-  return versions[0] ? path.join(root, versions[0], 'bin') : null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export default async function setup(project: TestProject): Promise<(() => void) | undefined> {
@@ -49,31 +22,13 @@ export default async function setup(project: TestProject): Promise<(() => void) 
     project.provide('pgUrl', null);
     return undefined;
   }
-  const bin = findBinDir();
+  const bin = findPgBinDir();
   if (!bin) {
     throw new Error(
       'PostgreSQL server binaries not found under /usr/lib/postgresql. Run scripts/ensure-postgres.sh (npm test does), set EFI_TEST_PG_URL, or EFI_SKIP_POSTGRES=1.',
     );
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'efi-pg-'));
-  const asRoot = process.getuid?.() === 0;
-  const run = (cmd: string, args: string[]) =>
-    asRoot
-      ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' })
-      : execFileSync(cmd, args, { stdio: 'pipe' });
-  if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
-  fs.chmodSync(dir, 0o700);
-  const data = path.join(dir, 'data');
-  run(path.join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8']);
-  const port = await freePort();
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-  run(path.join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
-  project.provide('pgUrl', `postgres://postgres@127.0.0.1:${port}/postgres`);
-  return () => {
-    try {
-      run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  };
+  const pg = await startThrowawayPostgres(bin);
+  project.provide('pgUrl', pg.url);
+  return () => pg.stop();
 }

@@ -1,0 +1,144 @@
+import { createReadStream, openAsBlob } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { LocalRunner } from '../cli/local/runner.ts';
+import { applyConfigs } from '../functions/lib/config/repository.ts';
+import { closeConfigDb } from '../functions/lib/db/connect.ts';
+import { closePglite, openPglite } from '../functions/lib/db/pglite.ts';
+import { createRuntime } from '../functions/lib/runtime.ts';
+import { loadSettings } from '../functions/lib/settings.ts';
+import { findPgBinDir, startThrowawayPostgres } from '../test/setup/throwaway-postgres.ts';
+import type { BenchCase, BenchCheck, BenchFile, BenchRow } from './cases.ts';
+import { BENCH_CONFIG } from './workloads.ts';
+
+const TABLE_COLUMNS = `id bigint, code varchar(8), name varchar(40), email varchar(80), amount numeric(12,2),
+  day date, note varchar(80), country char(2)`;
+const DDL = `CREATE SCHEMA IF NOT EXISTS stage;
+  CREATE TABLE stage.rows (${TABLE_COLUMNS}, efi_source_file varchar(1024), efi_run_id varchar(64), efi_loaded_at timestamp);
+  CREATE TABLE stage.rows_bare (${TABLE_COLUMNS});`;
+const BARE_COPY = 'COPY stage.rows_bare FROM %SOURCE% WITH (FORMAT csv, HEADER true)';
+
+const MB = 1024 * 1024;
+const rate = (bytes: number, ms: number) => bytes / MB / (ms / 1000);
+
+/** One `efi ingest` of the file through the whole state machine, then a bare COPY of it into the same database. */
+async function measure(backend: 'pglite' | 'postgres', file: BenchFile, pgUrl: string | null) {
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), `efi-bench-${backend}-`));
+  const env: Record<string, string> = { EFI_HOME: home, EFI_OUTBOX_ECHO: '0' };
+  if (pgUrl) Object.assign(env, { EFI_WAREHOUSE: pgUrl, EFI_CONFIG_DB: pgUrl });
+  const settings = loadSettings(env);
+  const rt = createRuntime(settings);
+  try {
+    const wh = await rt.warehouse();
+    await wh.query(DDL);
+    await applyConfigs(await rt.db(), [BENCH_CONFIG], { source: 'bench' });
+    const store = await rt.store();
+    const key = `${settings.prefixes.landing}${path.basename(file.path)}`;
+    // The upload is S3's part of the job, not the pipeline's: not timed.
+    await store.put(settings.bucket, key, createReadStream(file.path));
+    const head = (await store.head(settings.bucket, key))!;
+    const runner = LocalRunner.create(rt);
+
+    let t0 = performance.now();
+    const outcome = await runner.start({
+      detail: { bucket: { name: settings.bucket }, object: { key, size: head.size, etag: head.etag } },
+    });
+    const ingestMs = performance.now() - t0;
+    if (outcome.status !== 'SUCCEEDED')
+      throw new Error(`bench ingest ${outcome.status}: ${outcome.error} ${outcome.cause}`);
+    const loaded = Number((await wh.query('select count(*)::int as n from stage.rows')).rows[0]?.['n']);
+    if (loaded !== file.rows) throw new Error(`bench ingest loaded ${loaded} rows, expected ${file.rows}`);
+
+    t0 = performance.now();
+    if (backend === 'pglite') {
+      const db = await openPglite(settings.home + '/pglite');
+      await db.query(BARE_COPY.replace('%SOURCE%', "'/dev/blob'"), [], { blob: await openAsBlob(file.path) });
+    } else {
+      const client = new pg.Client({ connectionString: pgUrl! });
+      await client.connect();
+      await pipeline(createReadStream(file.path), client.query(copyFrom(BARE_COPY.replace('%SOURCE%', 'STDIN'))));
+      await client.end();
+    }
+    const copyMs = performance.now() - t0;
+    return { ingestMs, copyMs };
+  } finally {
+    await (await rt.warehouse().catch(() => null))?.close();
+    await closeConfigDb();
+    await closePglite();
+    await fs.rm(home, { recursive: true, force: true });
+  }
+}
+
+async function freshDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `efi_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export const ingestVsBareCopy: BenchCase = {
+  name: 'end-to-end efi ingest vs bare COPY',
+  async run({ small }) {
+    const rows: BenchRow[] = [];
+    const checks: BenchCheck[] = [];
+    const record = (backend: string, r: { ingestMs: number; copyMs: number }) => {
+      rows.push({
+        name: `efi ingest, ${backend}`,
+        file: small.key,
+        ms: r.ingestMs,
+        mbPerSec: rate(small.bytes, r.ingestMs),
+      });
+      rows.push({
+        name: `bare COPY, ${backend}`,
+        file: small.key,
+        ms: r.copyMs,
+        mbPerSec: rate(small.bytes, r.copyMs),
+      });
+      checks.push({
+        target: `${backend}: end-to-end <= 1.5x bare COPY`,
+        measured: `${(r.ingestMs / r.copyMs).toFixed(2)}x`,
+        ok: r.ingestMs <= 1.5 * r.copyMs,
+      });
+    };
+    record('PGlite', await measure('pglite', small, null));
+
+    const external = process.env['EFI_BENCH_PG_URL'];
+    const bin = external ? null : findPgBinDir();
+    if (!external && !bin) {
+      checks.push({
+        target: 'PostgreSQL leg',
+        measured: 'skipped: no PostgreSQL (install postgresql or set EFI_BENCH_PG_URL)',
+        ok: false,
+      });
+      return { rows, checks };
+    }
+    const server = external ? null : await startThrowawayPostgres(bin!);
+    try {
+      const db = await freshDatabase(external ?? server!.url);
+      try {
+        record('PostgreSQL', await measure('postgres', small, db.url));
+      } finally {
+        await db.drop();
+      }
+    } finally {
+      server?.stop();
+    }
+    return { rows, checks };
+  },
+};
