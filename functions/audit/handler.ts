@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { AuditInput } from '../lib/contract.ts';
 import { audit } from '../lib/core/audit.ts';
 import {
@@ -13,11 +13,11 @@ import { defineHandler } from '../lib/handler.ts';
 const schema = z.object({
   status: z.enum(['FINISHED', 'FAILED', 'ABORTED', 'SKIPPED']),
   run: runContextSchema,
-  validation: validationSchema.optional(),
-  load: statementRefSchema.optional(),
-  archive: z.object({ movedTo: z.string(), partsDeleted: z.number() }).optional(),
-  error: catchErrorSchema.optional(),
-  redriveCount: z.number().int().nonnegative().optional(),
+  validation: z.optional(validationSchema),
+  load: z.optional(statementRefSchema),
+  archive: z.optional(z.object({ movedTo: z.string(), partsDeleted: z.number() })),
+  error: z.optional(catchErrorSchema),
+  redriveCount: z.optional(z.int().check(z.nonnegative())),
 });
 
 export const handler = defineHandler(

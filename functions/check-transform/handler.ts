@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { StatementRef } from '../lib/contract.ts';
 import { parseInput, redriveCountSchema, runContextSchema, statementRefSchema } from '../lib/core/state-input.ts';
 import { checkTransform } from '../lib/core/statements.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { fetchConfig } from '../lib/core/fetch-config.ts';
 import { parseInput } from '../lib/core/state-input.ts';
 import { defineHandler } from '../lib/handler.ts';
@@ -6,18 +6,18 @@ import { defineHandler } from '../lib/handler.ts';
 const schema = z.object({
   input: z.object({
     detail: z.object({
-      bucket: z.object({ name: z.string().min(1) }),
+      bucket: z.object({ name: z.string().check(z.minLength(1)) }),
       object: z.object({
-        key: z.string().min(1),
-        size: z.number().int().nonnegative().optional(),
-        etag: z.string().optional(),
+        key: z.string().check(z.minLength(1)),
+        size: z.optional(z.int().check(z.nonnegative())),
+        etag: z.optional(z.string()),
       }),
     }),
-    efi: z.object({ reload: z.boolean().optional() }).optional(),
+    efi: z.optional(z.object({ reload: z.optional(z.boolean()) })),
   }),
-  executionId: z.string().min(1),
-  executionName: z.string().min(1),
-  startTime: z.string().min(1),
+  executionId: z.string().check(z.minLength(1)),
+  executionName: z.string().check(z.minLength(1)),
+  startTime: z.string().check(z.minLength(1)),
 });
 
 export const handler = defineHandler(

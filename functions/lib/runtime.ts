@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { EfiDatabase } from './db/schema.ts';
+import { ConfigInvalid } from './errors.ts';
 import type { Notifier, StatusNotification } from './ports/notifier.ts';
 import type { ObjectStore } from './ports/object-store.ts';
 import type { Warehouse } from './ports/warehouse.ts';
@@ -39,14 +40,20 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
 }
 
 export function createRuntime(settings: Settings, opts: RuntimeOptions = {}): Runtime {
+  // EFI_BUNDLE ('lambda') and EFI_BUNDLE_* ('0' = port unused) are esbuild defines in the
+  // Lambda bundles (infra/lib/bundling.ts): the branches they switch off, and the
+  // modules those import, drop out of the bundle. Unset (CLI, tests) = everything.
   const store = once(async (): Promise<ObjectStore> => {
     const s = settings.objectStore;
-    if (s.kind === 'fs') {
+    if (process.env.EFI_BUNDLE !== 'lambda' && s.kind === 'fs') {
       const { FsObjectStore } = await import('./adapters/object-store-fs.ts');
       return new FsObjectStore(s.root);
     }
-    const { createS3Client, S3ObjectStore } = await import('./adapters/object-store-s3.ts');
-    return new S3ObjectStore(createS3Client({ endpoint: s.endpoint, forcePathStyle: s.forcePathStyle }));
+    if (process.env.EFI_BUNDLE_STORE !== '0' && s.kind === 's3') {
+      const { createS3Client, S3ObjectStore } = await import('./adapters/object-store-s3.ts');
+      return new S3ObjectStore(createS3Client({ endpoint: s.endpoint, forcePathStyle: s.forcePathStyle }));
+    }
+    throw new ConfigInvalid(`EFI_OBJECT_STORE=${s.kind} is not available in this ${bundleName()}`);
   });
 
   const db = once(async () => {
@@ -60,7 +67,7 @@ export function createRuntime(settings: Settings, opts: RuntimeOptions = {}): Ru
 
   const warehouse = once(async (): Promise<Warehouse> => {
     const w = settings.warehouse;
-    if (w.kind === 'redshift') {
+    if (process.env.EFI_BUNDLE_WAREHOUSE !== '0' && w.kind === 'redshift') {
       const { RedshiftDataClient } = await import('@aws-sdk/client-redshift-data');
       const { RedshiftDataWarehouse } = await import('./adapters/warehouse-redshift.ts');
       return new RedshiftDataWarehouse(
@@ -75,21 +82,31 @@ export function createRuntime(settings: Settings, opts: RuntimeOptions = {}): Ru
         { iamRoleArn: w.copyRoleArn, region: w.region },
       );
     }
-    const { createPostgresWarehouse } = await import('./adapters/warehouse-postgres.ts');
-    return createPostgresWarehouse(w, await store());
+    if (process.env.EFI_BUNDLE !== 'lambda' && w.kind !== 'redshift') {
+      const { createPostgresWarehouse } = await import('./adapters/warehouse-postgres.ts');
+      return createPostgresWarehouse(w, await store());
+    }
+    throw new ConfigInvalid(`EFI_WAREHOUSE=${w.kind} is not available in this ${bundleName()}`);
   });
 
   const notifier = once(async (): Promise<Notifier> => {
     const n = settings.notifier;
-    if (n.kind === 'outbox') {
+    if (process.env.EFI_BUNDLE !== 'lambda' && n.kind === 'outbox') {
       const { OutboxNotifier } = await import('./adapters/notifier-outbox.ts');
       return new OutboxNotifier(await db(), n.echo ? (opts.onNotification ?? null) : null);
     }
-    const { AwsNotifier } = await import('./adapters/notifier-aws.ts');
-    return new AwsNotifier({ topicArn: n.topicArn, eventBusName: n.eventBusName });
+    if (process.env.EFI_BUNDLE_NOTIFIER !== '0' && n.kind === 'aws') {
+      const { AwsNotifier } = await import('./adapters/notifier-aws.ts');
+      return new AwsNotifier({ topicArn: n.topicArn, eventBusName: n.eventBusName });
+    }
+    throw new ConfigInvalid(`EFI_NOTIFIER=${n.kind} is not available in this ${bundleName()}`);
   });
 
   return { settings, store, db, warehouse, notifier };
+}
+
+function bundleName(): string {
+  return process.env.EFI_BUNDLE === 'lambda' ? 'Lambda bundle (local adapters are CLI-only)' : 'process';
 }
 
 let processRuntime: Runtime | null = null;

@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { notifyRun } from '../lib/core/notify.ts';
 import { parseInput, redriveCountSchema, runContextSchema } from '../lib/core/state-input.ts';
 import { defineHandler } from '../lib/handler.ts';
 
-const schema = z.object({ run: runContextSchema, redriveCount: redriveCountSchema }).passthrough();
+const schema = z.looseObject({ run: runContextSchema, redriveCount: redriveCountSchema });
 
 export const handler = defineHandler(
   'Notify',

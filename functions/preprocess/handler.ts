@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { getConfig } from '../lib/config/repository.ts';
 import { preprocess } from '../lib/core/preprocess.ts';
 import { parseInput, runContextSchema, validationSchema } from '../lib/core/state-input.ts';

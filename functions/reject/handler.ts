@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { moveOriginal } from '../lib/core/archive.ts';
 import { catchErrorSchema, parseInput, runContextSchema } from '../lib/core/state-input.ts';
 import { defineHandler } from '../lib/handler.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { PreparedLoad } from '../lib/contract.ts';
 import { parseInput, preparedSchema, redriveCountSchema, runContextSchema } from '../lib/core/state-input.ts';
 import { submitLoad } from '../lib/core/statements.ts';

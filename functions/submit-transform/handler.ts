@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseInput, redriveCountSchema, runContextSchema } from '../lib/core/state-input.ts';
 import { submitTransform } from '../lib/core/statements.ts';
 import { defineHandler } from '../lib/handler.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { getConfig } from '../lib/config/repository.ts';
 import { updateRun } from '../lib/core/runs.ts';
 import { parseInput, runContextSchema } from '../lib/core/state-input.ts';

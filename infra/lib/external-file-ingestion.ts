@@ -15,7 +15,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EfiAlarms } from './alarms.ts';
-import { BUNDLING, REPO_ROOT } from './bundling.ts';
+import { bundlingFor, REPO_ROOT } from './bundling.ts';
 import { FUNCTIONS, type FunctionSpec } from './function-catalog.ts';
 import { functionEnvironment } from './function-environment.ts';
 import {
@@ -228,7 +228,7 @@ export class ExternalFileIngestion extends Construct {
       ...(x.props.vpcSubnets ? { vpcSubnets: x.props.vpcSubnets } : {}),
       securityGroups: x.securityGroups,
       environment: x.environment,
-      bundling: BUNDLING,
+      bundling: bundlingFor(spec),
     });
     // Lambda checks the VPC permissions when it creates the function.
     fn.node.addDependency(role.policy);

@@ -58,7 +58,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     id: 'SubmitLoad',
     memoryMb: 256,
     timeout: Duration.seconds(60),
-    needs: { warehouse: true, storageEnv: true },
+    // Writes a one-entry COPY manifest when the original loads as is (no prefix matching).
+    needs: { warehouse: true, s3: { processing: 'w' } },
   },
   {
     folder: 'check-load',
@@ -66,7 +67,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     id: 'CheckLoad',
     memoryMb: 512,
     timeout: Duration.minutes(5),
-    needs: { warehouse: true, s3: { landing: 'r' } },
+    // Re-reads the original to locate a rejected row; resubmits (manifest included) after a redrive.
+    needs: { warehouse: true, s3: { landing: 'r', processing: 'w' } },
   },
   {
     folder: 'submit-transform',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { serializeError } from '../errors.ts';
 import type { Runtime } from '../runtime.ts';
 import { parseCatch } from './audit.ts';
@@ -13,14 +13,14 @@ import { getRunByExecution, recordRunError, registerRun, updateRun } from './run
  */
 export const statusChangeEventSchema = z.object({
   detail: z.object({
-    executionArn: z.string().min(1),
-    name: z.string().min(1),
+    executionArn: z.string().check(z.minLength(1)),
+    name: z.string().check(z.minLength(1)),
     status: z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']),
-    input: z.string().nullable().optional(),
-    error: z.string().nullable().optional(),
-    cause: z.string().nullable().optional(),
-    startDate: z.number().nullable().optional(),
-    redriveCount: z.number().int().nonnegative().nullable().optional(),
+    input: z.optional(z.nullable(z.string())),
+    error: z.optional(z.nullable(z.string())),
+    cause: z.optional(z.nullable(z.string())),
+    startDate: z.optional(z.nullable(z.number())),
+    redriveCount: z.optional(z.nullable(z.int().check(z.nonnegative()))),
   }),
 });
 

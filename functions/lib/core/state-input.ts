@@ -1,77 +1,78 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidStateInput } from '../errors.ts';
 
 /**
  * Zod schemas of the state contract (contract.ts). Each handler parses its
  * input with these at the boundary, so a definition/handler mismatch fails
  * with a precise InvalidStateInput instead of an undefined deep inside.
+ * zod/mini (tree-shakable) keeps every Lambda bundle small; the YAML config
+ * schema, which only the CLI uses, is on full zod.
  */
 
+const text = () => z.string().check(z.minLength(1));
+const count = () => z.int().check(z.nonnegative());
+
 export const runContextSchema = z.object({
-  runId: z.string().min(1),
-  executionId: z.string().min(1),
-  bucket: z.string().min(1),
-  key: z.string().min(1),
+  runId: text(),
+  executionId: text(),
+  bucket: text(),
+  key: text(),
   etag: z.string(),
-  size: z.number().int().nonnegative(),
-  configId: z.string().nullable(),
-  interface: z.string().nullable(),
+  size: count(),
+  configId: z.nullable(z.string()),
+  interface: z.nullable(z.string()),
   hasTransform: z.boolean(),
   skip: z.boolean(),
-  skipReason: z.string().nullable(),
+  skipReason: z.nullable(z.string()),
   startedAt: z.string(),
 });
 
 export const validationSchema = z.object({
-  fileBytes: z.number().int().nonnegative(),
-  recordsInFile: z.number().int().nonnegative(),
-  headerLines: z.number().int().nonnegative(),
-  trailerCount: z.number().int().nullable(),
+  fileBytes: count(),
+  recordsInFile: count(),
+  headerLines: count(),
+  trailerCount: z.nullable(z.int()),
   lineEnding: z.enum(['lf', 'crlf', 'none']),
   bom: z.boolean(),
-  recordTypes: z.record(z.string(), z.number()).nullable(),
-  unknownRecords: z.number().int().nonnegative(),
-  blankLines: z.number().int().nonnegative(),
+  recordTypes: z.nullable(z.record(z.string(), z.number())),
+  unknownRecords: count(),
+  blankLines: count(),
   needsPreprocess: z.boolean(),
 });
 
 const partSchema = z.object({
-  bucket: z.string().min(1),
-  key: z.string().min(1),
+  bucket: text(),
+  key: text(),
   compression: z.enum(['gzip', 'none']),
-  bytes: z.number().int().nonnegative(),
-  records: z.number().int().nonnegative(),
-  firstRecord: z.number().int().positive(),
+  bytes: count(),
+  records: count(),
+  firstRecord: z.int().check(z.positive()),
 });
 
 export const preparedSchema = z.object({
   targets: z.array(
-    z
-      .object({
-        recordType: z.string().nullable(),
-        records: z.number().int().nonnegative(),
-        parts: z.array(partSchema),
-        manifest: z.object({ bucket: z.string(), key: z.string() }).nullable(),
-      })
-      .passthrough(),
+    z.looseObject({
+      recordType: z.nullable(z.string()),
+      records: count(),
+      parts: z.array(partSchema),
+      manifest: z.nullable(z.object({ bucket: z.string(), key: z.string() })),
+    }),
   ),
-  processingPrefix: z.string().nullable(),
-  skippedRecords: z.number().int().nonnegative(),
+  processingPrefix: z.nullable(z.string()),
+  skippedRecords: count(),
 });
 
-export const statementRefSchema = z
-  .object({
-    statementId: z.string().min(1),
-    status: z.enum(['SUBMITTED', 'PICKED', 'STARTED', 'FINISHED', 'FAILED', 'ABORTED']),
-    attempt: z.number().int().nonnegative(),
-  })
-  .passthrough();
+export const statementRefSchema = z.looseObject({
+  statementId: text(),
+  status: z.enum(['SUBMITTED', 'PICKED', 'STARTED', 'FINISHED', 'FAILED', 'ABORTED']),
+  attempt: count(),
+});
 
-export const catchErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() }).passthrough();
+export const catchErrorSchema = z.looseObject({ Error: z.string(), Cause: z.optional(z.string()) });
 
-export const redriveCountSchema = z.number().int().nonnegative().optional().default(0);
+export const redriveCountSchema = z._default(count(), 0);
 
-export function parseInput<T extends z.ZodType>(state: string, schema: T, input: unknown): z.output<T> {
+export function parseInput<T extends z.ZodMiniType>(state: string, schema: T, input: unknown): z.output<T> {
   const r = schema.safeParse(input);
   if (!r.success) {
     const issues = r.error.issues

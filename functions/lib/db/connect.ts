@@ -1,9 +1,8 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { getDbSecret } from '../adapters/secrets.ts';
+import { ConfigInvalid } from '../errors.ts';
 import type { Settings } from '../settings.ts';
-import { openPglite } from './pglite.ts';
-import { pglitePool } from './pglite-pool.ts';
 import type { EfiDatabase } from './schema.ts';
 
 /**
@@ -48,10 +47,16 @@ async function createConfigDb(cfg: ConfigDbSettings): Promise<Kysely<EfiDatabase
 }
 
 async function createPool(cfg: ConfigDbSettings): Promise<pg.Pool> {
-  if (cfg.kind === 'pglite') {
+  // EFI_BUNDLE is 'lambda' in the Lambda bundles (an esbuild define): the
+  // branch and PGlite (a 10 MB WASM build, external there) drop out of them.
+  if (process.env.EFI_BUNDLE !== 'lambda' && cfg.kind === 'pglite') {
+    const { openPglite } = await import('./pglite.ts');
+    const { pglitePool } = await import('./pglite-pool.ts');
     // Native PGlite calls, not `pg` over its wire adapter: see pglite-pool.ts.
     return pglitePool(await openPglite(cfg.dataDir)) as unknown as pg.Pool;
   }
+  if (cfg.kind === 'pglite')
+    throw new ConfigInvalid('EFI_CONFIG_DB=pglite is for local runs; a Lambda needs EFI_CONFIG_DB_SECRET_ARN');
   if (cfg.kind === 'postgres') {
     return withErrorListener(new pg.Pool({ connectionString: cfg.url, max: 4, idleTimeoutMillis: 30_000 }));
   }
