@@ -124,3 +124,81 @@ INSERT INTO orchestration.sql_step VALUES
    '2020-01-01', '2030-01-01'),
   ('core', 'flavor', 30, 'DELETE FROM stage.flavor', '2020-01-01', '2030-01-01')
 ON CONFLICT DO NOTHING;
+
+-- Multi-layout orders feed: '01' headers and '02' lines split to their own
+-- tables; the record type is the first column of each.
+CREATE TABLE IF NOT EXISTS stage.order_header (
+  record_type     char(2)       NOT NULL,
+  order_id        bigint        NOT NULL,
+  customer_id     varchar(16)   NOT NULL,
+  order_date      date          NOT NULL,
+  currency        char(3)       NOT NULL,
+  order_total     numeric(12,2) NOT NULL,
+  efi_source_file varchar(1024),
+  efi_run_id      varchar(64),
+  efi_loaded_at   timestamp
+);
+
+CREATE TABLE IF NOT EXISTS stage.order_line (
+  record_type     char(2)       NOT NULL,
+  order_id        bigint        NOT NULL,
+  line_no         integer       NOT NULL,
+  sku             varchar(20)   NOT NULL,
+  quantity        integer       NOT NULL,
+  unit_price      numeric(10,2) NOT NULL,
+  efi_source_file varchar(1024),
+  efi_run_id      varchar(64),
+  efi_loaded_at   timestamp
+);
+
+-- Carrier tracking events (bzip2 and zstd feeds).
+CREATE TABLE IF NOT EXISTS stage.shipment_events (
+  shipment_id     varchar(20)   NOT NULL,
+  order_id        bigint        NOT NULL,
+  carrier         varchar(32)   NOT NULL,
+  status          varchar(32)   NOT NULL,
+  event_at        timestamptz   NOT NULL,
+  weight_kg       numeric(8,3),
+  efi_source_file varchar(1024),
+  efi_run_id      varchar(64),
+  efi_loaded_at   timestamp
+);
+
+-- windows-1252 export; stored as UTF-8 (Redshift varchar lengths are bytes: sized for multi-byte text).
+CREATE TABLE IF NOT EXISTS stage.loyalty_members (
+  member_id       varchar(16)   NOT NULL,
+  full_name       varchar(200)  NOT NULL,
+  city            varchar(100),
+  tier            varchar(16),
+  points          integer,
+  joined_on       date,
+  note            varchar(400),
+  efi_source_file varchar(1024),
+  efi_run_id      varchar(64),
+  efi_loaded_at   timestamp
+);
+
+CREATE TABLE IF NOT EXISTS stage.support_tickets (
+  ticket_id       varchar(16)   NOT NULL,
+  customer_id     varchar(16),
+  opened_at       timestamp     NOT NULL,
+  subject         varchar(200),
+  body            varchar(4000),
+  priority        smallint      NOT NULL,
+  efi_source_file varchar(1024),
+  efi_run_id      varchar(64),
+  efi_loaded_at   timestamp
+);
+
+-- Settlements delivered with the multi-character delimiter ~|~.
+CREATE TABLE IF NOT EXISTS stage.settlements (
+  settlement_id   varchar(16)   NOT NULL,
+  merchant        varchar(200)  NOT NULL,
+  amount          numeric(12,2) NOT NULL,
+  currency        char(3)       NOT NULL,
+  settled_on      date          NOT NULL,
+  memo            varchar(400),
+  efi_source_file varchar(1024),
+  efi_run_id      varchar(64),
+  efi_loaded_at   timestamp
+);

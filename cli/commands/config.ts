@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util';
 import {
+  DEFAULT_LEGACY_SCHEMA,
+  importLegacyConfigs,
+  type LegacyImportReport,
+} from '../../functions/lib/config/legacy-import.ts';
+import {
   type ConfigIssue,
   formatIssue,
   type ParsedConfigFile,
@@ -13,9 +18,10 @@ import { EfiError } from '../../functions/lib/errors.ts';
 import type { Settings } from '../../functions/lib/settings.ts';
 
 /**
- * `efi config validate|apply|list`: config-as-code. validate needs no
- * database; apply validates every file first and applies nothing unless all
- * are valid; list shows what the config database holds.
+ * `efi config validate|apply|list|import-legacy`: config-as-code. validate
+ * needs no database; apply validates every file first and applies nothing
+ * unless all are valid; list shows what the config database holds;
+ * import-legacy turns the original framework's config tables into YAML.
  */
 
 export interface ConfigCommandContext {
@@ -29,7 +35,7 @@ const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
-export const CONFIG_HELP = `Usage: efi config <validate|apply|list> [options]
+export const CONFIG_HELP = `Usage: efi config <validate|apply|list|import-legacy> [options]
 
 Config-as-code: one YAML file per interface (feed) describes its file configs
 (how files are matched, checked and loaded). The format is documented by the
@@ -38,6 +44,7 @@ JSON Schema sql/efi-config.schema.json (point your editor at it).
   validate PATH...   check YAML files or folders of them; no database needed
   apply PATH...      validate, then create or update the configs in the config database
   list               the configs in the config database
+  import-legacy      write YAML configs from the original framework's config tables
 
 Options: --json (machine-readable output), --help
 Exit status: 0 ok, 1 invalid config or failure, 2 usage error.`;
@@ -59,6 +66,19 @@ unchanged. Configs not in the files are left as they are.`,
 Lists the configs in the config database: id, interface, match, target
 table(s), whether active, and version. --active shows only the configs that
 can match files (active configs of active interfaces).`,
+  'import-legacy': `Usage: efi config import-legacy --from POSTGRES_URL [--schema ${DEFAULT_LEGACY_SCHEMA}] [--out DIR] [--json]
+
+Reads the original framework's config tables (ext_interface, ext_file_config,
+ext_file_config_dtl in --schema, default ${DEFAULT_LEGACY_SCHEMA}) and writes one efi YAML file
+per interface to --out (default ./legacy-configs), each checked with the same
+validation as efi config validate. Prints one line per legacy config row:
+  mapped    an equivalent config was written
+  review    written, but a REVIEW comment in the file needs a person
+  skipped   not written (the reason says why and what to do)
+  deleted   oprtnl_flag D: not imported
+Review the files, then: efi config apply DIR.
+Exit status: 0 everything mapped, 1 anything skipped or to review (the
+rest is still written), 2 usage error. See docs/legacy-import.md.`,
 };
 
 class Usage extends Error {}
@@ -66,13 +86,15 @@ class Usage extends Error {}
 export async function configCommand(argv: string[], ctx: ConfigCommandContext): Promise<number> {
   const [sub, ...rest] = argv;
   try {
-    if (sub === undefined) throw new Usage('missing subcommand: validate, apply or list');
+    if (sub === undefined) throw new Usage('missing subcommand: validate, apply, list or import-legacy');
     if (sub === '--help' || sub === '-h' || sub === 'help') {
       ctx.out(CONFIG_HELP);
       return EXIT_OK;
     }
     const help = HELP[sub];
-    if (!help) throw new Usage(`unknown subcommand ${JSON.stringify(sub)}: expected validate, apply or list`);
+    if (!help) {
+      throw new Usage(`unknown subcommand ${JSON.stringify(sub)}: expected validate, apply, list or import-legacy`);
+    }
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
@@ -81,6 +103,13 @@ export async function configCommand(argv: string[], ctx: ConfigCommandContext): 
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         ...(sub === 'list' ? { active: { type: 'boolean' as const, default: false } } : {}),
+        ...(sub === 'import-legacy'
+          ? {
+              from: { type: 'string' as const },
+              schema: { type: 'string' as const, default: DEFAULT_LEGACY_SCHEMA },
+              out: { type: 'string' as const, default: 'legacy-configs' },
+            }
+          : {}),
       },
     });
     if (values.help) {
@@ -91,6 +120,10 @@ export async function configCommand(argv: string[], ctx: ConfigCommandContext): 
     if (sub === 'list') {
       if (positionals.length > 0) throw new Usage(`list takes no arguments, got ${positionals.join(' ')}`);
       return await listCommand(ctx, json, (values as { active?: boolean }).active === true);
+    }
+    if (sub === 'import-legacy') {
+      if (positionals.length > 0) throw new Usage(`import-legacy takes no arguments, got ${positionals.join(' ')}`);
+      return await importLegacyCommand(ctx, json, values as { from?: string; schema?: string; out?: string });
     }
     if (positionals.length === 0) throw new Usage(`${sub} needs at least one PATH (a YAML file or a folder)`);
     return sub === 'validate'
@@ -232,4 +265,58 @@ async function listCommand(ctx: ConfigCommandContext, json: boolean, activeOnly:
       .trimEnd();
   ctx.out([line(header), ...rows.map(line)].join('\n'));
   return EXIT_OK;
+}
+
+const LEGACY_SCHEMA = /^[A-Za-z_][A-Za-z0-9_$]{0,126}$/;
+
+async function importLegacyCommand(
+  ctx: ConfigCommandContext,
+  json: boolean,
+  opts: { from?: string; schema?: string; out?: string },
+): Promise<number> {
+  const url = opts.from?.trim();
+  if (!url) throw new Usage('import-legacy needs --from POSTGRES_URL (the legacy config database)');
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new Usage('--from must be a PostgreSQL URL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE');
+  }
+  const schema = opts.schema ?? DEFAULT_LEGACY_SCHEMA;
+  if (!LEGACY_SCHEMA.test(schema)) {
+    throw new Usage(`--schema ${JSON.stringify(schema)} is not a schema name: letters, digits, _ or $`);
+  }
+  const report = await importLegacyConfigs({ url, schema, outDir: opts.out ?? 'legacy-configs' });
+  if (json) ctx.out(JSON.stringify(report, null, 2));
+  else printLegacyReport(ctx, report);
+  return report.complete ? EXIT_OK : EXIT_FAILED;
+}
+
+function printLegacyReport(ctx: ConfigCommandContext, r: LegacyImportReport): void {
+  for (const f of r.files) {
+    ctx.out(`wrote   ${f.path}: ${f.configs.join(', ')}`);
+  }
+  if (r.configs.length === 0) {
+    ctx.out(`no rows in ${r.schema}.ext_file_config: nothing to import`);
+    return;
+  }
+  const rows = r.configs.map((c) => [
+    String(c.sid),
+    c.legacyInterface ?? `(cid ${c.interfaceCid})`,
+    c.status,
+    c.configId === null ? '' : `${c.configId}${c.active === false ? ' (inactive)' : ''}`,
+  ]);
+  const header = ['SID', 'LEGACY INTERFACE', 'STATUS', 'CONFIG'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  ctx.out(line(header));
+  r.configs.forEach((c, i) => {
+    ctx.out(line(rows[i]!));
+    for (const reason of c.reasons) ctx.out(`${' '.repeat(widths[0]! + 2)}- ${reason}`);
+  });
+  const s = r.summary;
+  const summary = `${s.mapped} mapped, ${s.review} to review, ${s.skipped} skipped, ${s.deleted} deleted (${r.files.length} file${r.files.length === 1 ? '' : 's'} in ${r.outDir})`;
+  if (r.complete) ctx.out(`${summary}: next, efi config apply ${r.outDir}`);
+  else ctx.err(`${summary}: read the REVIEW comments and the reasons above before efi config apply ${r.outDir}`);
 }

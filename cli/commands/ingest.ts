@@ -28,6 +28,8 @@ export interface IngestResult {
   runId: string;
   status: string;
   recordsInFile: number | null;
+  /** Records of unknown types skipped on purpose (config `split.onUnknown: skip`). */
+  recordsSkipped: number | null;
   rowsLoaded: number | null;
   rowsRejected: number | null;
   target: string | null;
@@ -205,6 +207,7 @@ export function toIngestResult(file: string, outcome: ExecutionOutcome, run: Run
     runId: outcome.name,
     status,
     recordsInFile: run?.recordsInFile ?? null,
+    recordsSkipped: run?.recordsSkipped ?? null,
     rowsLoaded: run?.rowsLoaded ?? null,
     rowsRejected: run?.rowsRejected ?? null,
     target: targets.length ? targets.map((t) => t.target).join(',') : null,
@@ -219,7 +222,11 @@ function printOutcome(ctx: CliContext, r: IngestResult): void {
   const s = colorStatus(ctx, r.status);
   if (r.status === 'FINISHED') {
     const into = r.targets.map((t) => `${t.rowsLoaded} → ${t.target}`).join(', ');
-    ctx.out(`  ${s}  ${r.recordsInFile ?? '?'} records, ${r.rowsLoaded ?? 0} rows loaded (${into})`);
+    const skipped = r.recordsSkipped ? `, ${r.recordsSkipped} skipped (unknown record type)` : '';
+    const rejected = r.rowsRejected ? `, ${r.rowsRejected} rejected (within maxErrors)` : '';
+    ctx.out(
+      `  ${s}  ${r.recordsInFile ?? '?'} records, ${r.rowsLoaded ?? 0} rows loaded (${into})${skipped}${rejected}`,
+    );
     if (r.archivedTo) ctx.out(`  archived to ${r.archivedTo}`);
   } else if (r.status === 'SKIPPED') {
     ctx.out(`  ${s}  ${r.skipReason ?? ''}`);

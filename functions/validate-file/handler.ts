@@ -14,7 +14,11 @@ export const handler = defineHandler(
     const db = await rt.db();
     const config = await getConfig(db, run.configId!);
     const result = await validateFile(await rt.store(), { bucket: run.bucket, key: run.key, size: run.size }, config);
-    await updateRun(db, run.runId, { recordsInFile: result.recordsInFile, fileBytes: result.fileBytes });
+    await updateRun(db, run.runId, {
+      recordsInFile: result.recordsInFile,
+      recordsSkipped: result.unknownRecords,
+      fileBytes: result.fileBytes,
+    });
     return result;
   },
 );

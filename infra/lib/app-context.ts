@@ -45,7 +45,6 @@ export const CONTEXT_KEYS = [
   'eventBusName',
   'createEventBus',
   'timeZone',
-  'minSizeBytesDefault',
   'logRetentionDays',
   'removalPolicy',
   'functionTracing',
@@ -155,7 +154,6 @@ export function resolveContext(tryGetContext: Lookup, region: string): ResolvedC
   const bucketName = str('bucketName');
   const versioned = bool('versioned');
   const expiration = int('processingExpirationDays');
-  const minSize = int('minSizeBytesDefault');
   const tracing = bool('functionTracing');
   const securityGroupIds = list('securityGroupIds', false);
 
@@ -187,7 +185,6 @@ export function resolveContext(tryGetContext: Lookup, region: string): ResolvedC
       eventBusName: str('eventBusName') ?? 'default',
       createEventBus: bool('createEventBus') ?? false,
       timeZone: str('timeZone') ?? 'UTC',
-      ...(minSize !== undefined ? { minSizeBytesDefault: minSize } : {}),
       ...(retentionDays !== undefined ? { logRetention: retentionFromDays(retentionDays) } : {}),
       removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       ...(tracing !== undefined ? { functionTracing: tracing } : {}),

@@ -111,7 +111,6 @@ export class ExternalFileIngestion extends Construct {
       topicArn: this.topic.topicArn,
       eventBusName: this.eventBus.eventBusName,
       timeZone: props.timeZone ?? 'UTC',
-      ...(props.minSizeBytesDefault !== undefined ? { minSizeBytesDefault: props.minSizeBytesDefault } : {}),
     };
 
     this.deadLetterQueue = new Queue(this, 'EventsDeadLetterQueue', {

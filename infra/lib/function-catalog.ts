@@ -10,7 +10,6 @@ export interface FunctionNeeds {
   storageEnv?: boolean;
   warehouse?: boolean;
   notifier?: boolean;
-  minSizeDefault?: boolean;
 }
 
 export interface FunctionSpec {
@@ -42,7 +41,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     id: 'ValidateFile',
     memoryMb: 1024,
     timeout: Duration.minutes(15),
-    needs: { s3: { landing: 'r' }, minSizeDefault: true },
+    needs: { s3: { landing: 'r' } },
   },
   {
     folder: 'preprocess',

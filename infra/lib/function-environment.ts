@@ -10,7 +10,6 @@ export interface EnvironmentInputs {
   topicArn: string;
   eventBusName: string;
   timeZone: string;
-  minSizeBytesDefault?: number;
 }
 
 /**
@@ -20,6 +19,8 @@ export interface EnvironmentInputs {
 export function functionEnvironment(needs: FunctionNeeds, x: EnvironmentInputs): Record<string, string> {
   const env: Record<string, string> = {
     NODE_OPTIONS: '--enable-source-maps',
+    // Node 20+ on Lambda no longer trusts the RDS CAs by default; the config DB connection verifies TLS.
+    NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
     EFI_CONFIG_DB_SECRET_ARN: x.configDbSecretArn,
     EFI_TIMEZONE: x.timeZone,
   };
@@ -46,9 +47,6 @@ export function functionEnvironment(needs: FunctionNeeds, x: EnvironmentInputs):
   }
   if (needs.notifier) {
     Object.assign(env, { EFI_NOTIFIER: 'aws', EFI_SNS_TOPIC_ARN: x.topicArn, EFI_EVENT_BUS_NAME: x.eventBusName });
-  }
-  if (needs.minSizeDefault && x.minSizeBytesDefault !== undefined) {
-    env['EFI_DEFAULT_MIN_SIZE_BYTES'] = String(x.minSizeBytesDefault);
   }
   return env;
 }

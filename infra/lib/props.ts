@@ -72,8 +72,6 @@ export interface ExternalFileIngestionProps {
   createEventBus?: boolean;
   /** IANA zone for archive date folders. Default UTC. */
   timeZone?: string;
-  /** Default minimum file size for configs that set none (EFI_DEFAULT_MIN_SIZE_BYTES). */
-  minSizeBytesDefault?: number;
   /** Retention of every log group. Default three months. */
   logRetention?: RetentionDays;
   /** Applies to the bucket, log buckets, keys and log groups. Default RETAIN. */

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_init.ts';
+import * as m0002 from './0002_records_skipped.ts';
 
 /**
  * Every migration, in order, imported statically so esbuild bundles them into
@@ -8,4 +9,5 @@ import * as m0001 from './0001_init.ts';
  */
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
+  '0002_records_skipped': m0002,
 };

@@ -56,6 +56,8 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'started_at',
     'finished_at',
     'updated_at',
+    // 0002_records_skipped
+    'records_skipped',
   ],
   file_claims: ['bucket', 'object_key', 'etag', 'run_id', 'claimed_at'],
   executions: [
@@ -135,7 +137,10 @@ describe.each(backends)('migrations on $name', (backend) => {
 
   it.skipIf(backend.skip)('creates every table with the columns schema.ts names, and is idempotent', async () => {
     const first = await migrateToLatest(db);
-    expect(first.map((r) => [r.migrationName, r.status])).toEqual([['0001_init', 'Success']]);
+    expect(first.map((r) => [r.migrationName, r.status])).toEqual([
+      ['0001_init', 'Success'],
+      ['0002_records_skipped', 'Success'],
+    ]);
 
     // A fresh migrator (as a new process would have) finds nothing to do.
     const again = await createMigrator(db).migrateToLatest();

@@ -63,7 +63,7 @@ describe('functions', () => {
   });
 
   it('passes each function only the settings it needs', () => {
-    const base = ['NODE_OPTIONS', 'EFI_CONFIG_DB_SECRET_ARN', 'EFI_TIMEZONE'];
+    const base = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'EFI_CONFIG_DB_SECRET_ARN', 'EFI_TIMEZONE'];
     const storage = [
       'EFI_OBJECT_STORE',
       'EFI_BUCKET',

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { PGlite, Results, Transaction } from '@electric-sql/pglite';
@@ -30,9 +30,10 @@ export interface PgSession {
   exec(sql: string): Promise<PgResult>;
   /**
    * Copies one part into `into` (`table (cols)`, already quoted) with the given
-   * `WITH (...)` options; returns the rows copied.
+   * `WITH (...)` options; returns the rows copied. `transform`, when given,
+   * makes the stream the part's bytes pass through on their way to COPY.
    */
-  copyPart(into: string, optionsSql: string, part: LoadPart): Promise<number>;
+  copyPart(into: string, optionsSql: string, part: LoadPart, transform?: () => Transform): Promise<number>;
 }
 
 export interface PgConnection {
@@ -64,8 +65,8 @@ function pgliteSession(tx: Transaction, store: ObjectStore): PgSession {
   return {
     query: async (sql, params) => fromPglite(await tx.query(sql, params ?? [])),
     exec: async (sql) => lastPglite(await tx.exec(sql)),
-    async copyPart(into, optionsSql, part) {
-      const blob = await partBlob(part, store);
+    async copyPart(into, optionsSql, part, transform) {
+      const blob = await partBlob(part, store, transform?.());
       const r = await tx.query(`COPY ${into} FROM '/dev/blob' WITH (${optionsSql})`, [], { blob });
       return r.affectedRows ?? 0;
     },
@@ -77,8 +78,8 @@ function pgliteSession(tx: Transaction, store: ObjectStore): PgSession {
  * memory is bounded by the part size (Preprocess sizes parts), never the file.
  * An uncompressed part in a local folder store is handed over file-backed.
  */
-async function partBlob(part: LoadPart, store: ObjectStore): Promise<Blob> {
-  const local = part.compression === 'none' ? store.localPath(part.bucket, part.key) : null;
+async function partBlob(part: LoadPart, store: ObjectStore, transform?: Transform): Promise<Blob> {
+  const local = part.compression === 'none' && !transform ? store.localPath(part.bucket, part.key) : null;
   if (local) {
     try {
       // openAsBlob's own error says only "Unable to open file as blob".
@@ -92,9 +93,11 @@ async function partBlob(part: LoadPart, store: ObjectStore): Promise<Blob> {
     }
   }
   const chunks: Buffer[] = [];
-  await pipeline(await partStream(part, store), async (source: AsyncIterable<Buffer>) => {
+  const collect = async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) chunks.push(chunk);
-  });
+  };
+  const source = await partStream(part, store);
+  await (transform ? pipeline(source, transform, collect) : pipeline(source, collect));
   return new Blob(chunks);
 }
 
@@ -149,10 +152,11 @@ function pgSession(client: pg.PoolClient, store: ObjectStore): PgSession {
   return {
     query: async (sql, params) => fromPg(await client.query(sql, params ?? [])),
     exec: async (sql) => lastPg(await client.query(sql)),
-    async copyPart(into, optionsSql, part) {
+    async copyPart(into, optionsSql, part, transform) {
       const source = await partStream(part, store);
       const copy = client.query(copyFrom(`COPY ${into} FROM STDIN WITH (${optionsSql})`));
-      await pipeline(source, copy);
+      const through = transform?.();
+      await (through ? pipeline(source, through, copy) : pipeline(source, copy));
       return copy.rowCount;
     },
   };

@@ -2,12 +2,14 @@ import type { LoadOptions } from '../config/model.ts';
 import { ConfigInvalid } from '../errors.ts';
 import type { LoadFormat } from '../ports/warehouse.ts';
 import { quoteIdent, quotePgLiteral } from '../sql/identifiers.ts';
+import { isNativeDateTimeFormat } from './postgres-date-format.ts';
 
 /**
  * Renders a load spec's format and options as the option list of a
  * PostgreSQL `COPY ... WITH (...)`, matching what Redshift's COPY would load
- * from the same bytes. Everything PostgreSQL cannot express natively is
- * refused with ConfigInvalid naming the option, rather than loaded differently.
+ * from the same bytes. What PostgreSQL cannot express natively (fixed width,
+ * BLANKSASNULL, TRUNCATECOLUMNS, ACCEPTINVCHARS, DATEFORMAT patterns, MAXERROR)
+ * is done by the part transform (postgres-part-transform.ts) instead.
  */
 
 /**
@@ -17,20 +19,42 @@ import { quoteIdent, quotePgLiteral } from '../sql/identifiers.ts';
  */
 export const NO_QUOTE_BYTE = '\x01';
 
-const DATE_FORMATS_NATIVE = new Set(['auto', 'YYYY-MM-DD']);
-const TIME_FORMATS_NATIVE = new Set(['auto', 'YYYY-MM-DD HH:MI:SS']);
+const MAX_MAXERROR = 100_000;
 
-/** Throws ConfigInvalid for any part of the format/options PostgreSQL COPY cannot reproduce. */
+/**
+ * Throws ConfigInvalid for any part of the format/options the local warehouse
+ * cannot reproduce. Options PostgreSQL COPY lacks are applied by the part
+ * transform (see `needsRewrite`), so only malformed values are refused here.
+ */
 export function assertCopySupported(format: LoadFormat, options: LoadOptions, where: string): void {
-  const unsupported = (what: string, next: string) =>
-    new ConfigInvalid(`${where}: ${what} is not supported by the PostgreSQL warehouse: ${next}`);
-
-  if (format.layout !== 'delimited') {
-    throw unsupported(
-      `layout ${JSON.stringify(format.layout)}`,
-      'PostgreSQL COPY has no fixed-width mode; Preprocess must rewrite fixed-width records as delimited parts first',
+  if (format.layout === 'fixed_width') {
+    if (format.escape !== null) {
+      throw new ConfigInvalid(
+        `${where}: escape ${JSON.stringify(format.escape)} cannot be used with a fixed_width layout: remove format.escape`,
+      );
+    }
+  } else {
+    assertDelimited(format, where);
+  }
+  if (!Number.isInteger(options.maxErrors) || options.maxErrors < 0 || options.maxErrors > MAX_MAXERROR) {
+    throw new ConfigInvalid(
+      `${where}: maxErrors ${String(options.maxErrors)} must be an integer from 0 to ${MAX_MAXERROR}`,
     );
   }
+  if (options.acceptInvalidChars !== null && !/^[\x01-\x7f]$/.test(options.acceptInvalidChars)) {
+    throw new ConfigInvalid(
+      `${where}: acceptInvalidChars ${JSON.stringify(options.acceptInvalidChars)} must be exactly one ASCII character other than NUL (Redshift ACCEPTINVCHARS)`,
+    );
+  }
+  if (options.acceptInvalidChars === '\n' || options.acceptInvalidChars === '\r') {
+    throw new ConfigInvalid(`${where}: acceptInvalidChars cannot be a line break`);
+  }
+  if (options.nullAs !== null && (options.nullAs.includes('\n') || options.nullAs.includes('\r'))) {
+    throw new ConfigInvalid(`${where}: nullAs cannot contain a line break`);
+  }
+}
+
+function assertDelimited(format: LoadFormat, where: string): void {
   assertSingleByte(format.delimiter, 'delimiter', where);
   if (format.delimiter === '\n' || format.delimiter === '\r') {
     throw new ConfigInvalid(`${where}: the delimiter cannot be a line break`);
@@ -48,53 +72,37 @@ export function assertCopySupported(format: LoadFormat, options: LoadOptions, wh
   }
   if (format.escape !== null) {
     if (format.quote === null) {
-      throw unsupported(
-        `escape ${JSON.stringify(format.escape)} without a quote character (Redshift ESCAPE)`,
-        'set a quote character so the escape applies inside quoted fields, or have Preprocess rewrite the file as CSV',
+      throw new ConfigInvalid(
+        `${where}: escape ${JSON.stringify(format.escape)} without a quote character (Redshift ESCAPE) is not supported by the PostgreSQL warehouse: set a quote character so the escape applies inside quoted fields, or have Preprocess rewrite the file as CSV`,
       );
     }
     assertSingleByte(format.escape, 'escape', where);
   }
-  if (options.blanksAsNull) {
-    throw unsupported('blanksAsNull (Redshift BLANKSASNULL)', 'set it to false, or trim blank fields in Preprocess');
-  }
-  if (options.truncateColumns) {
-    throw unsupported(
-      'truncateColumns (Redshift TRUNCATECOLUMNS)',
-      'set it to false; over-long values are rejected as row errors instead',
-    );
-  }
-  if (options.maxErrors > 0) {
-    throw unsupported(
-      `maxErrors ${options.maxErrors} (Redshift MAXERROR)`,
-      'set it to 0: a PostgreSQL load is all or nothing',
-    );
-  }
-  if (options.acceptInvalidChars !== null) {
-    throw unsupported(
-      'acceptInvalidChars (Redshift ACCEPTINVCHARS)',
-      'set it to null; invalid UTF-8 is rejected by ValidateFile',
-    );
-  }
-  if (options.dateFormat !== null && !DATE_FORMATS_NATIVE.has(options.dateFormat)) {
-    throw unsupported(`dateFormat ${JSON.stringify(options.dateFormat)}`, "use 'auto' or 'YYYY-MM-DD'");
-  }
-  if (options.timeFormat !== null && !TIME_FORMATS_NATIVE.has(options.timeFormat)) {
-    throw unsupported(`timeFormat ${JSON.stringify(options.timeFormat)}`, "use 'auto' or 'YYYY-MM-DD HH:MI:SS'");
-  }
-  if (options.nullAs !== null && options.nullAs !== '' && options.emptyAsNull) {
-    throw unsupported(
-      `nullAs ${JSON.stringify(options.nullAs)} together with emptyAsNull`,
-      'PostgreSQL COPY has one NULL marker: set emptyAsNull to false, or nullAs to null',
-    );
-  }
-  if (options.nullAs !== null && (options.nullAs.includes('\n') || options.nullAs.includes('\r'))) {
-    throw new ConfigInvalid(`${where}: nullAs cannot contain a line break`);
-  }
+}
+
+/** The COPY options of a rewritten part: canonical CSV where NULL is only an unquoted empty field. */
+export const REWRITTEN_COPY_OPTIONS = `FORMAT csv, DELIMITER ',', QUOTE '"', NULL '', ENCODING 'UTF8'`;
+
+/**
+ * Whether records must be parsed and rewritten as canonical CSV before COPY:
+ * true for every field rule PostgreSQL COPY has no option for. Otherwise the
+ * part's bytes go to COPY as they are (the fast path).
+ */
+export function needsRewrite(format: LoadFormat, options: LoadOptions): boolean {
+  return (
+    format.layout === 'fixed_width' ||
+    options.blanksAsNull ||
+    options.truncateColumns ||
+    !isNativeDateTimeFormat(options.dateFormat) ||
+    !isNativeDateTimeFormat(options.timeFormat) ||
+    // PostgreSQL COPY has one NULL marker; the rewrite honours both.
+    (options.nullAs !== null && options.nullAs !== '' && options.emptyAsNull)
+  );
 }
 
 /**
- * The `WITH (...)` contents for a COPY of `columns`. `textColumns` are the
+ * The `WITH (...)` contents for a COPY of `columns` (REWRITTEN_COPY_OPTIONS
+ * when the part transform rewrites the records). `textColumns` are the
  * columns of string type: without emptyAsNull Redshift loads an empty field as
  * '' into those and as NULL into every other type, which FORCE_NOT_NULL on
  * just the string columns reproduces.
@@ -106,6 +114,7 @@ export function copyOptionsSql(
   where = 'load',
 ): string {
   assertCopySupported(format, options, where);
+  if (needsRewrite(format, options)) return REWRITTEN_COPY_OPTIONS;
   const parts = [
     'FORMAT csv',
     `DELIMITER ${quotePgLiteral(format.delimiter)}`,

@@ -1,5 +1,6 @@
 import type { TableRef } from '../config/model.ts';
 import type { LoadRowError } from '../ports/warehouse.ts';
+import type { PartRowError } from './postgres-part-transform.ts';
 
 /**
  * Turns PostgreSQL errors raised during a COPY into LoadRowError. Both drivers
@@ -87,8 +88,10 @@ export interface PartContext {
 /**
  * The row error for a failed COPY of one part, or null when the failure is not
  * about a row (the caller then reports it as an operational failure).
+ * `skipped` are the part's lines left out of the COPY (rows rejected earlier):
+ * COPY numbers the lines it was given, the error names the line in the part.
  */
-export function toLoadRowError(err: unknown, part: PartContext): LoadRowError | null {
+export function toLoadRowError(err: unknown, part: PartContext, skipped: Iterable<number> = []): LoadRowError | null {
   const f = pgErrorFields(err);
   if (!f || !isRowErrorCode(f.code)) return null;
   const ctx = parseCopyContext(f.where);
@@ -97,11 +100,33 @@ export function toLoadRowError(err: unknown, part: PartContext): LoadRowError | 
   return {
     target: part.target,
     partKey: part.partKey,
-    lineInPart: ctx.line,
+    lineInPart: lineInPart(ctx.line, skipped),
     column: ctx.column ?? f.column,
     // The staging table is an implementation detail; people know the target.
     reason: `${f.message.split(`"${part.stageTable}"`).join(`"${targetName}"`)} (SQLSTATE ${f.code})`,
     rawValue: ctx.rawValue,
+  };
+}
+
+/** The line of the part that was the `copied`-th line COPY saw, when `skipped` lines were left out. */
+export function lineInPart(copied: number, skipped: Iterable<number>): number {
+  let line = copied;
+  for (const s of [...skipped].sort((a, b) => a - b)) {
+    if (s <= line) line++;
+    else break;
+  }
+  return line;
+}
+
+/** A row the part transform refused, as a LoadRowError. */
+export function partRowError(e: PartRowError, part: PartContext): LoadRowError {
+  return {
+    target: part.target,
+    partKey: part.partKey,
+    lineInPart: e.line,
+    column: e.column,
+    reason: e.reason,
+    rawValue: e.rawValue,
   };
 }
 

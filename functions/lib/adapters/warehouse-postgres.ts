@@ -15,8 +15,10 @@ import type {
 } from '../ports/warehouse.ts';
 import { assertIdentifier, quoteIdent, quoteTable } from '../sql/identifiers.ts';
 import { type PgConnection, type PgSession, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
-import { assertCopySupported, copyOptionsSql } from './postgres-copy-options.ts';
-import { describeDbError, describeRowError, toLoadRowError } from './postgres-load-errors.ts';
+import { assertCopySupported, copyOptionsSql, needsRewrite } from './postgres-copy-options.ts';
+import { type DateTimeConverter, dateTimeConverter, isNativeDateTimeFormat } from './postgres-date-format.ts';
+import { describeDbError, describeRowError, partRowError, toLoadRowError } from './postgres-load-errors.ts';
+import { type ColumnRule, PartRowError, PartTransform, type RewritePlan } from './postgres-part-transform.ts';
 
 /**
  * The local warehouse: the Warehouse port over PostgreSQL (PGlite embedded, or
@@ -29,6 +31,15 @@ import { describeDbError, describeRowError, toLoadRowError } from './postgres-lo
  * A load is one transaction over all its targets: each target's parts are
  * COPYed into a temporary staging table with the target's column types, then
  * moved into the target with lineage set. Any failure rolls everything back.
+ *
+ * Redshift options PostgreSQL COPY lacks are applied by a per-part stream
+ * (postgres-part-transform.ts). MAXERROR: each part is COPYed under a
+ * SAVEPOINT; a row error rolls back to it and the part is COPYed again
+ * without the rejected lines. The cost is one extra pass over a part per row
+ * PostgreSQL rejects (at most maxErrors per target); rows the transform itself
+ * refuses (short fixed-width records, dates not in DATEFORMAT) are dropped in
+ * the same pass at no extra cost. Rejected rows are kept in the statement log
+ * (loadErrors) even when the statement FINISHED, like STL_LOAD_ERRORS.
  */
 
 export type PostgresWarehouseOptions =
@@ -99,8 +110,9 @@ export class PostgresWarehouse implements Warehouse {
     // the Redshift adapter refuses it while rendering the COPY.
     const plans = planLoad(spec);
     return this.submit('load', clientToken, async () => {
-      const targets = await this.conn.transaction((session) => runLoad(session, plans, spec));
-      return { status: 'FINISHED', error: null, rowErrors: null, targets };
+      const rejected: LoadRowError[] = [];
+      const targets = await this.conn.transaction((session) => runLoad(session, plans, spec, rejected));
+      return { status: 'FINISHED', error: null, rowErrors: rejected.length > 0 ? rejected : null, targets };
     });
   }
 
@@ -129,6 +141,7 @@ export class PostgresWarehouse implements Warehouse {
     return status;
   }
 
+  /** Row errors of a failed load, or the rows a FINISHED load rejected under maxErrors. */
   async loadErrors(statementId: string): Promise<LoadRowError[]> {
     return (await this.statementRow(statementId)).row_errors ?? [];
   }
@@ -283,6 +296,10 @@ interface TargetPlan {
   columnNames: string[];
   columns: string;
   lineage: { sourceFile: string | null; runId: string | null; loadedAt: string | null };
+  /** Records are rewritten as canonical CSV by the part transform. */
+  rewrite: boolean;
+  dateConverter: DateTimeConverter | null;
+  timeConverter: DateTimeConverter | null;
 }
 
 function planLoad(spec: LoadSpec): TargetPlan[] {
@@ -304,6 +321,16 @@ function planLoad(spec: LoadSpec): TargetPlan[] {
       seen.add(c);
     }
     assertCopySupported(t.format, t.options, where);
+    if (t.format.layout === 'fixed_width') {
+      for (const c of t.columns) {
+        if (c.width === undefined || !Number.isInteger(c.width) || c.width < 1) {
+          throw new ConfigInvalid(
+            `${where}: column ${JSON.stringify(c.name)} has no valid width (${String(c.width)}): fixed_width columns need a positive integer width`,
+          );
+        }
+      }
+    }
+    const { dateFormat, timeFormat } = t.options;
     const lineageIdent = (c: string | null, what: string) => (c === null ? null : quoteIdent(c, `${where}: ${what}`));
     const stageName = `efi_stage_${i}`;
     return {
@@ -319,6 +346,16 @@ function planLoad(spec: LoadSpec): TargetPlan[] {
         runId: lineageIdent(t.lineage.runId, 'lineage column runId'),
         loadedAt: lineageIdent(t.lineage.loadedAt, 'lineage column loadedAt'),
       },
+      rewrite: needsRewrite(t.format, t.options),
+      // Compiled here so a bad pattern is refused before anything is recorded.
+      dateConverter:
+        dateFormat === null || isNativeDateTimeFormat(dateFormat)
+          ? null
+          : dateTimeConverter(dateFormat, 'date', `${where}: dateFormat`),
+      timeConverter:
+        timeFormat === null || isNativeDateTimeFormat(timeFormat)
+          ? null
+          : dateTimeConverter(timeFormat, 'timestamp', `${where}: timeFormat`),
     };
   });
 }
@@ -327,15 +364,29 @@ interface ColumnInfo {
   name: string;
   not_null: boolean;
   category: string;
+  type_name: string;
+  /** Characters a varchar(n)/char(n) holds; null for unbounded types. */
+  max_chars: number | string | null;
 }
 
-async function runLoad(session: PgSession, plans: TargetPlan[], spec: LoadSpec): Promise<TargetResult[]> {
+async function runLoad(
+  session: PgSession,
+  plans: TargetPlan[],
+  spec: LoadSpec,
+  rejected: LoadRowError[],
+): Promise<TargetResult[]> {
   const results: TargetResult[] = [];
-  for (const plan of plans) results.push(await loadTarget(session, plan, spec));
+  for (const plan of plans) results.push(await loadTarget(session, plan, spec, rejected));
   return results;
 }
 
-async function loadTarget(session: PgSession, plan: TargetPlan, spec: LoadSpec): Promise<TargetResult> {
+/** Loads one target; rows it rejects under maxErrors are appended to `rejected` (the whole load's list). */
+async function loadTarget(
+  session: PgSession,
+  plan: TargetPlan,
+  spec: LoadSpec,
+  rejected: LoadRowError[],
+): Promise<TargetResult> {
   const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -345,41 +396,95 @@ async function loadTarget(session: PgSession, plan: TargetPlan, spec: LoadSpec):
     }
   };
 
-  const textColumns = await step('creating its staging table', async () => {
+  const columns = await step('creating its staging table', async () => {
     await session.query(
       `CREATE TEMP TABLE ${plan.stage} ON COMMIT DROP AS SELECT ${plan.columns} FROM ${plan.table} WITH NO DATA`,
     );
     // The staging table carries the target's NOT NULL constraints, so COPY
     // reports a missing value with its line instead of the INSERT without one.
     const info = await session.query(
-      `SELECT a.attname AS name, a.attnotnull AS not_null, t.typcategory AS category
+      `SELECT a.attname AS name, a.attnotnull AS not_null, t.typcategory AS category, t.typname AS type_name,
+              CASE WHEN t.typname IN ('varchar', 'bpchar') AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_chars
          FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
         WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
       [plan.table],
     );
-    const columns = info.rows as unknown as ColumnInfo[];
+    const all = info.rows as unknown as ColumnInfo[];
     const wanted = new Set(plan.columnNames);
-    const notNull = columns.filter((c) => c.not_null && wanted.has(c.name)).map((c) => c.name);
+    const notNull = all.filter((c) => c.not_null && wanted.has(c.name)).map((c) => c.name);
     if (notNull.length > 0) {
       const clauses = notNull.map((c) => `ALTER COLUMN ${quoteIdent(c)} SET NOT NULL`).join(', ');
       await session.query(`ALTER TABLE ${plan.stage} ${clauses}`);
     }
-    // 'S' is PostgreSQL's string type category (text, varchar, char).
-    return columns.filter((c) => c.category === 'S' && wanted.has(c.name)).map((c) => c.name);
+    return new Map(all.filter((c) => wanted.has(c.name)).map((c) => [c.name, c]));
   });
 
+  // 'S' is PostgreSQL's string type category (text, varchar, char).
+  const textColumns = [...columns.values()].filter((c) => c.category === 'S').map((c) => c.name);
   const options = copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);
+  const rewrite = plan.rewrite ? rewritePlan(plan, columns) : null;
+  const { maxErrors, acceptInvalidChars } = plan.spec.options;
+  const replaceInvalid = acceptInvalidChars === null ? null : acceptInvalidChars.charCodeAt(0);
+  const delimiter = Buffer.from(plan.spec.format.delimiter, 'utf8');
+  const quote = plan.spec.format.quote === null ? null : plan.spec.format.quote.charCodeAt(0);
+  const rejectedBefore = rejected.length;
+  const overBudget = (e: LoadRowError) => {
+    const n = rejected.length - rejectedBefore + 1;
+    const why =
+      maxErrors > 0
+        ? ` (${n} rows rejected for ${plan.name}, more than maxErrors ${maxErrors}: nothing was loaded)`
+        : '';
+    return new LoadAttemptFailed(`${describeRowError(e)}${why}`, [...rejected, e], e);
+  };
+
   for (const part of plan.spec.parts) {
-    try {
-      await session.copyPart(`${plan.stage} (${plan.columns})`, options, part);
-    } catch (e) {
-      const rowError = toLoadRowError(e, { target: plan.spec.target, partKey: part.key, stageTable: plan.stageName });
-      if (rowError) throw new LoadAttemptFailed(describeRowError(rowError), [rowError], e);
-      throw new LoadAttemptFailed(
-        `load into ${plan.name} failed while copying part s3://${part.bucket}/${part.key}: ${describeDbError(e)}`,
-        null,
-        e,
-      );
+    const ctx = { target: plan.spec.target, partKey: part.key, stageTable: plan.stageName };
+    // Lines of this part rejected so far: left out of every later attempt.
+    const skipped = new Map<number, LoadRowError>();
+    const withinBudget = (e: LoadRowError): boolean => {
+      if (rejected.length - rejectedBefore >= maxErrors) return false;
+      rejected.push(e);
+      skipped.set(e.lineInPart, e);
+      return true;
+    };
+    let overflow: LoadRowError | null = null;
+    for (;;) {
+      const transform =
+        rewrite || replaceInvalid !== null || skipped.size > 0
+          ? () =>
+              new PartTransform({
+                delimiter,
+                quote,
+                skip: new Set(skipped.keys()),
+                replaceInvalid,
+                rewrite,
+                reject: (e: PartRowError) => {
+                  const rowError = partRowError(e, ctx);
+                  if (withinBudget(rowError)) return true;
+                  overflow = rowError;
+                  return false;
+                },
+              })
+          : undefined;
+      if (maxErrors > 0) await step('setting a savepoint', () => session.query('SAVEPOINT efi_part'));
+      try {
+        await session.copyPart(`${plan.stage} (${plan.columns})`, options, part, transform);
+        if (maxErrors > 0) await step('releasing a savepoint', () => session.query('RELEASE SAVEPOINT efi_part'));
+        break;
+      } catch (e) {
+        if (e instanceof PartRowError) throw overBudget(overflow ?? partRowError(e, ctx));
+        const rowError = toLoadRowError(e, ctx, skipped.keys());
+        if (!rowError) {
+          throw new LoadAttemptFailed(
+            `load into ${plan.name} failed while copying part s3://${part.bucket}/${part.key}: ${describeDbError(e)}`,
+            null,
+            e,
+          );
+        }
+        // A line already left out cannot fail again; refusing to loop is the safe answer if it seems to.
+        if (skipped.has(rowError.lineInPart) || !withinBudget(rowError)) throw overBudget(rowError);
+        await step('rolling back to the savepoint', () => session.query('ROLLBACK TO SAVEPOINT efi_part'));
+      }
     }
   }
 
@@ -411,5 +516,41 @@ async function loadTarget(session: PgSession, plan: TargetPlan, spec: LoadSpec):
       params,
     ),
   );
-  return { target: plan.spec.target, recordType: plan.spec.recordType, rowsLoaded: inserted.rowCount, rowsRejected: 0 };
+  return {
+    target: plan.spec.target,
+    recordType: plan.spec.recordType,
+    rowsLoaded: inserted.rowCount,
+    rowsRejected: rejected.length - rejectedBefore,
+  };
+}
+
+/** What the part transform needs to know of each file column: its type, length and format. */
+function rewritePlan(plan: TargetPlan, columns: Map<string, ColumnInfo>): RewritePlan {
+  const o = plan.spec.options;
+  const rules: ColumnRule[] = plan.spec.columns.map((c) => {
+    const info = columns.get(c.name);
+    const type = info?.type_name ?? '';
+    let convert: ColumnRule['convert'] = null;
+    if (type === 'date' && plan.dateConverter) {
+      convert = { fn: plan.dateConverter, option: 'dateFormat', format: o.dateFormat ?? '' };
+    } else if ((type === 'timestamp' || type === 'timestamptz') && plan.timeConverter) {
+      convert = { fn: plan.timeConverter, option: 'timeFormat', format: o.timeFormat ?? '' };
+    }
+    return {
+      name: c.name,
+      // An unknown column fails the COPY itself (42703); treat it as text meanwhile.
+      isText: info ? info.category === 'S' : true,
+      maxChars: info?.max_chars == null ? null : Number(info.max_chars),
+      convert,
+      width: c.width ?? null,
+    };
+  });
+  return {
+    layout: plan.spec.format.layout,
+    columns: rules,
+    emptyAsNull: o.emptyAsNull,
+    blanksAsNull: o.blanksAsNull,
+    nullAs: o.nullAs,
+    truncateColumns: o.truncateColumns,
+  };
 }

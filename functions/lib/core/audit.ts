@@ -46,7 +46,11 @@ export async function audit(rt: Runtime, input: AuditInput): Promise<AuditResult
     configId: run.configId,
     interface: run.interface,
     ...(input.validation
-      ? { recordsInFile: input.validation.recordsInFile, fileBytes: input.validation.fileBytes }
+      ? {
+          recordsInFile: input.validation.recordsInFile,
+          recordsSkipped: input.validation.unknownRecords,
+          fileBytes: input.validation.fileBytes,
+        }
       : {}),
     ...(input.load?.rowsLoaded !== undefined ? { rowsLoaded: input.load.rowsLoaded } : {}),
     ...(input.load?.rowsRejected !== undefined ? { rowsRejected: input.load.rowsRejected } : {}),

@@ -20,6 +20,7 @@ export interface RunRecord {
   fileBytes: number | null;
   status: RunStatus;
   recordsInFile: number | null;
+  recordsSkipped: number | null;
   rowsLoaded: number | null;
   rowsRejected: number | null;
   targets: unknown[] | null;
@@ -49,6 +50,7 @@ export function toRunRecord(r: any): RunRecord {
     fileBytes: num(r.file_bytes),
     status: r.status,
     recordsInFile: num(r.records_in_file),
+    recordsSkipped: num(r.records_skipped),
     rowsLoaded: num(r.rows_loaded),
     rowsRejected: num(r.rows_rejected),
     targets: r.targets ?? null,
@@ -143,6 +145,7 @@ export interface RunPatch {
   status?: RunStatus;
   fileBytes?: number | null;
   recordsInFile?: number | null;
+  recordsSkipped?: number | null;
   rowsLoaded?: number | null;
   rowsRejected?: number | null;
   targets?: unknown[] | null;
@@ -161,6 +164,7 @@ export async function updateRun(db: Db, runId: string, p: RunPatch): Promise<voi
   if (p.status !== undefined) set['status'] = p.status;
   if (p.fileBytes !== undefined) set['file_bytes'] = p.fileBytes;
   if (p.recordsInFile !== undefined) set['records_in_file'] = p.recordsInFile;
+  if (p.recordsSkipped !== undefined) set['records_skipped'] = p.recordsSkipped;
   if (p.rowsLoaded !== undefined) set['rows_loaded'] = p.rowsLoaded;
   if (p.rowsRejected !== undefined) set['rows_rejected'] = p.rowsRejected;
   if (p.targets !== undefined) set['targets'] = JSON.stringify(p.targets);

@@ -2,10 +2,11 @@ import type { FileConfig } from '../config/model.ts';
 import { getConfig } from '../config/repository.ts';
 import type { PreparedLoad, RunContext, StatementRef } from '../contract.ts';
 import { LoadFailed, RowRejected, StatementAborted, TransformFailed } from '../errors.ts';
-import type { StatementStatus } from '../ports/warehouse.ts';
+import type { LoadFormat, StatementStatus } from '../ports/warehouse.ts';
 import type { Runtime } from '../runtime.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
 import { locateRecord } from './locate-record.ts';
+import { recordOfPartLine } from './part-record.ts';
 import { addStatementId, updateRun } from './runs.ts';
 
 /**
@@ -109,12 +110,15 @@ async function throwIfRowsRejected(
   let line: number | undefined;
   if (target && part) {
     const config = await configOf(rt, input.run);
+    const store = await rt.store();
+    const quote = ((target as { format?: LoadFormat }).format ?? config.format).quote;
+    const recordInPart = await recordOfPartLine(store, part, quote, first.lineInPart);
     line = await locateRecord(
-      await rt.store(),
+      store,
       { bucket: input.run.bucket, key: input.run.key },
       config,
       target.recordType,
-      part.firstRecord + first.lineInPart - 1,
+      part.firstRecord + recordInPart - 1,
     );
   }
   const where = [line !== undefined ? `line ${line}` : null, first.column ? `column ${first.column}` : null]

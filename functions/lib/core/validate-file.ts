@@ -51,7 +51,9 @@ export async function validateFile(
   const checks = new ContentChecks(config, plan);
   const roles = new RecordRoles(checks, plan.roles);
   const scanner = new RecordScanner(roles, plan.scanner);
-  for await (const chunk of recordBytes(store, run.bucket, run.key, config, { checkEncoding: true })) {
+  // With acceptInvalidChars the warehouse replaces invalid UTF-8 as Redshift's ACCEPTINVCHARS does.
+  const checkEncoding = !(config.format.encoding === 'utf-8' && config.load.acceptInvalidChars !== null);
+  for await (const chunk of recordBytes(store, run.bucket, run.key, config, { checkEncoding })) {
     scanner.push(chunk);
     roles.chunkEnd();
   }

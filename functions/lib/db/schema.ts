@@ -56,6 +56,8 @@ export interface RunTable {
   file_bytes: Int8 | null;
   status: 'RUNNING' | 'FINISHED' | 'FAILED' | 'ABORTED' | 'SKIPPED';
   records_in_file: Int8 | null;
+  /** Unknown record types skipped on purpose (`split.onUnknown: skip`). */
+  records_skipped: ColumnType<string | number | null, number | bigint | null | undefined, number | bigint | null>;
   rows_loaded: Int8 | null;
   rows_rejected: Int8 | null;
   /** Per-target counts: [{schema, table, recordType, rowsLoaded, rowsRejected}]. */

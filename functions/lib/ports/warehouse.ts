@@ -66,7 +66,7 @@ export interface StatementStatus {
 export interface LoadRowError {
   target: TableRef;
   partKey: string;
-  /** 1-based line within the part (as the warehouse reports it). */
+  /** 1-based physical line within the part, as the warehouse reports it (line breaks inside quotes count). */
   lineInPart: number;
   column: string | null;
   reason: string;

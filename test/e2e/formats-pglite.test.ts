@@ -1,0 +1,3 @@
+import { formatsSuite } from './formats.suite.ts';
+
+formatsSuite('pglite', null);
