@@ -18,7 +18,7 @@ Operating runs (local history; with EFI_STATE_MACHINE_ARN, the deployed state ma
   redrive RUN           resume a failed run at the state that failed
 
 Config and data
-  config validate|apply|list   config-as-code (YAML) for feeds and file layouts
+  config validate|apply|list|import-legacy   config-as-code (YAML) for feeds; import the original tables
   sql "QUERY"           query the local warehouse
 
 Every command takes --help; most take --json for scripts.
