@@ -180,7 +180,13 @@ export function formatsSuite(backend: Backend, pgUrl: string | null): void {
         const r = await h.ingest(sample('orders_20261123.txt'), { key: 'landing/partner/orders_20261123.txt' });
         expect(r.error).toBeNull();
         // 148 data records: 40 headers, 107 lines and the one '03' gift message.
-        expect(r).toMatchObject({ status: 'FINISHED', recordsInFile: 148, recordsSkipped: 1, rowsLoaded: 147, rowsRejected: 0 });
+        expect(r).toMatchObject({
+          status: 'FINISHED',
+          recordsInFile: 148,
+          recordsSkipped: 1,
+          rowsLoaded: 147,
+          rowsRejected: 0,
+        });
         expect(r.targets).toEqual([
           { target: 'stage.order_header', recordType: '01', rowsLoaded: 40, rowsRejected: 0 },
           { target: 'stage.order_line', recordType: '02', rowsLoaded: 107, rowsRejected: 0 },
