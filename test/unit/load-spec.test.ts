@@ -61,13 +61,41 @@ describe('buildLoadSpec', () => {
     expect(spec.targets[1]!.format).toEqual({ layout: 'delimited', delimiter: ',', quote: '"', escape: null });
   });
 
+  it('leaves out record types with no records in this file (nothing to COPY)', () => {
+    const spec = buildLoadSpec(
+      config,
+      { runId: 'r', sourceFile: 's' },
+      {
+        targets: [
+          { recordType: '01', records: 0, parts: [], manifest: null },
+          {
+            recordType: '02',
+            records: 1,
+            parts: [{ bucket: 'b', key: 'k', compression: 'gzip', bytes: 1, records: 1, firstRecord: 1 }],
+            manifest: null,
+          },
+        ],
+        processingPrefix: null,
+        skippedRecords: 0,
+      },
+    );
+    expect(spec.targets.map((t) => t.recordType)).toEqual(['02']);
+  });
+
   it('fails with ConfigInvalid when a prepared record type has no layout any more', () => {
     expect(() =>
       buildLoadSpec(
         config,
         { runId: 'r', sourceFile: 's' },
         {
-          targets: [{ recordType: '09', records: 0, parts: [], manifest: null }],
+          targets: [
+            {
+              recordType: '09',
+              records: 1,
+              parts: [{ bucket: 'b', key: 'k', compression: 'gzip', bytes: 1, records: 1, firstRecord: 1 }],
+              manifest: null,
+            },
+          ],
           processingPrefix: null,
           skippedRecords: 0,
         },
