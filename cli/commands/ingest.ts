@@ -91,13 +91,27 @@ export async function ingestFile(
   const { bucket, prefixes } = rt.settings;
   const key = `${prefixes.landing}${opts.prefix}${path.basename(file)}`;
   await store.put(bucket, key, fs.createReadStream(file));
-  const head = (await store.head(bucket, key))!;
+  return runLandedObject(rt, runner, ctx, file, key, opts.reload);
+}
+
+/** Plays the S3 "Object Created" event for an object already in the landing prefix, as EventBridge does. */
+export async function runLandedObject(
+  rt: Runtime,
+  runner: LocalRunner,
+  ctx: CliContext,
+  file: string,
+  key: string,
+  reload = false,
+): Promise<IngestResult> {
+  const { bucket } = rt.settings;
+  const head = await (await rt.store()).head(bucket, key);
+  if (!head) throw new Error(`s3://${bucket}/${key} disappeared before its run started`);
   const input: ExecutionInput = {
     'detail-type': 'Object Created',
     source: 'aws.s3',
     time: new Date().toISOString(),
     detail: { bucket: { name: bucket }, object: { key, size: head.size, etag: head.etag }, reason: 'PutObject' },
-    ...(opts.reload ? { efi: { reload: true } } : {}),
+    ...(reload ? { efi: { reload: true } } : {}),
   };
   const name = LocalRunner.newExecutionName();
   if (!ctx.json) ctx.err(`${pc.bold(path.basename(file))} → run ${name}`);

@@ -3,10 +3,9 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import type { ExecutionInput } from '../../functions/lib/contract.ts';
 import { type CliContext, localRuntime, UsageError } from '../context.ts';
 import { LocalRunner } from '../local/runner.ts';
-import { describeOutcome, ingestFile, runWithProgress } from './ingest.ts';
+import { ingestFile, runLandedObject } from './ingest.ts';
 
 export const WATCH_HELP = `Usage: efi watch [DIR] [--interval MS] [--once] [--json]
 
@@ -77,7 +76,14 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
       }
       for (const file of ready) {
         const result = inLanding
-          ? await runLanded(rt, runner, ctx, file, path.relative(landingDir!, file))
+          ? // Dropped straight into the landing folder: already "in S3", just play its event.
+            await runLandedObject(
+              rt,
+              runner,
+              ctx,
+              file,
+              `${prefixes.landing}${path.relative(landingDir!, file).split(path.sep).join('/')}`,
+            )
           : await ingestFile(rt, runner, ctx, file, { prefix: '', reload: false });
         if (result.status !== 'FINISHED' && result.status !== 'SKIPPED') failures++;
         if (ctx.json) ctx.out(JSON.stringify(result));
@@ -89,28 +95,4 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
     process.off('SIGINT', onSigint);
   }
   return failures ? 1 : 0;
-}
-
-/** A file dropped straight into the landing folder is already "in S3": just play its event. */
-async function runLanded(
-  rt: ReturnType<typeof localRuntime>,
-  runner: LocalRunner,
-  ctx: CliContext,
-  file: string,
-  rel: string,
-) {
-  const store = await rt.store();
-  const { bucket, prefixes } = rt.settings;
-  const key = `${prefixes.landing}${rel.split(path.sep).join('/')}`;
-  const head = (await store.head(bucket, key))!;
-  const input: ExecutionInput = {
-    'detail-type': 'Object Created',
-    source: 'aws.s3',
-    time: new Date().toISOString(),
-    detail: { bucket: { name: bucket }, object: { key, size: head.size, etag: head.etag }, reason: 'PutObject' },
-  };
-  const name = LocalRunner.newExecutionName();
-  if (!ctx.json) ctx.err(`${pc.bold(path.basename(file))} → run ${name}`);
-  const outcome = await runWithProgress(ctx, (o) => runner.start(input, { ...o, name }));
-  return describeOutcome(rt, ctx, file, outcome);
 }
