@@ -17,8 +17,9 @@ export const DEMO_HELP = `Usage: efi demo [--json]
 The quick start: apply the sample configs (samples/configs), create the sample
 target tables (samples/warehouse.sql) and ingest every file in samples/files
 end to end through the state machine, then show where the rows went.
-Two samples are bad on purpose (a trailer count mismatch, an impossible date):
-they end FAILED with the reason, line and column, and their files are kept.
+Four samples are bad on purpose (a trailer count mismatch, an impossible date,
+an unknown record type, a file named gzip that is not): they end FAILED with
+the reason, line and column, nothing of them is loaded, and the files are kept.
 
 Exit status: 0 when every sample ended as expected (samples/expected.json).`;
 
