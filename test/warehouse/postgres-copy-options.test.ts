@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { copyOptionsSql } from '../../functions/lib/adapters/postgres-copy-options.ts';
+import {
+  copyOptionsSql,
+  needsRewrite,
+  REWRITTEN_COPY_OPTIONS,
+} from '../../functions/lib/adapters/postgres-copy-options.ts';
 import { DEFAULT_LOAD_OPTIONS, type LoadOptions } from '../../functions/lib/config/model.ts';
 import { ConfigInvalid } from '../../functions/lib/errors.ts';
 import type { LoadFormat } from '../../functions/lib/ports/warehouse.ts';
@@ -29,26 +33,46 @@ describe('copyOptionsSql', () => {
   });
 
   it.each<[string, Partial<LoadFormat>, Partial<LoadOptions>, RegExp]>([
-    ['fixed width', { layout: 'fixed_width' }, {}, /layout "fixed_width"/],
     ['a multi-character delimiter', { delimiter: '||' }, {}, /delimiter "\|\|" must be a single one-byte character/],
     ['a multi-byte delimiter', { delimiter: '§' }, {}, /single one-byte character/],
     ['quote equal to delimiter', { quote: ',' }, {}, /must differ/],
     ['escape without quote', { quote: null, escape: '\\' }, {}, /without a quote character/],
-    ['blanksAsNull', {}, { blanksAsNull: true }, /blanksAsNull/],
-    ['truncateColumns', {}, { truncateColumns: true }, /truncateColumns/],
-    ['maxErrors', {}, { maxErrors: 10 }, /maxErrors 10/],
-    ['acceptInvalidChars', {}, { acceptInvalidChars: '?' }, /acceptInvalidChars/],
-    ['a dateFormat pattern', {}, { dateFormat: 'DD/MM/YYYY' }, /dateFormat "DD\/MM\/YYYY"/],
-    ['a timeFormat pattern', {}, { timeFormat: 'epochsecs' }, /timeFormat "epochsecs"/],
-    ['nullAs with emptyAsNull', {}, { nullAs: 'NULL', emptyAsNull: true }, /one NULL marker/],
+    ['escape with fixed width', { layout: 'fixed_width', escape: '\\' }, {}, /fixed_width/],
+    ['a negative maxErrors', {}, { maxErrors: -1 }, /maxErrors -1 must be an integer/],
+    ['a fractional maxErrors', {}, { maxErrors: 1.5 }, /maxErrors 1.5 must be an integer/],
+    ['a multi-character acceptInvalidChars', {}, { acceptInvalidChars: '??' }, /one ASCII character/],
+    ['a non-ASCII acceptInvalidChars', {}, { acceptInvalidChars: '€' }, /one ASCII character/],
+    ['a line break as acceptInvalidChars', {}, { acceptInvalidChars: '\n' }, /line break/],
+    ['a line break in nullAs', {}, { nullAs: 'a\nb' }, /line break/],
   ])('refuses %s with ConfigInvalid naming it', (_what, format, options, message) => {
     expect(() => render(format, options)).toThrow(ConfigInvalid);
     expect(() => render(format, options)).toThrow(message);
   });
 
-  it('accepts the date and time formats PostgreSQL parses natively', () => {
-    expect(() => render({}, { dateFormat: 'YYYY-MM-DD', timeFormat: 'YYYY-MM-DD HH:MI:SS' })).not.toThrow();
-    expect(() => render({}, { dateFormat: null, timeFormat: null })).not.toThrow();
+  it('accepts the date and time formats PostgreSQL parses natively without a rewrite', () => {
+    const native = { dateFormat: 'YYYY-MM-DD', timeFormat: 'YYYY-MM-DD HH:MI:SS' };
+    expect(render({}, native)).toBe(render());
+    expect(needsRewrite(CSV, { ...DEFAULT_LOAD_OPTIONS, ...native })).toBe(false);
+    expect(render({}, { dateFormat: null, timeFormat: null })).toBe(render());
+  });
+
+  it.each<[string, Partial<LoadFormat>, Partial<LoadOptions>]>([
+    ['fixed width', { layout: 'fixed_width' }, {}],
+    ['blanksAsNull', {}, { blanksAsNull: true }],
+    ['truncateColumns', {}, { truncateColumns: true }],
+    ['a dateFormat pattern', {}, { dateFormat: 'DD/MM/YYYY' }],
+    ['a timeFormat pattern', {}, { timeFormat: 'epochsecs' }],
+    ['nullAs with emptyAsNull', {}, { nullAs: 'NULL', emptyAsNull: true }],
+  ])('copies the rewritten canonical CSV for %s', (_what, format, options) => {
+    expect(needsRewrite({ ...CSV, ...format }, { ...DEFAULT_LOAD_OPTIONS, ...options })).toBe(true);
+    expect(render(format, options, ['name'])).toBe(REWRITTEN_COPY_OPTIONS);
+  });
+
+  it('keeps the fast path (no rewrite) for maxErrors and acceptInvalidChars alone', () => {
+    for (const options of [{ maxErrors: 10 }, { acceptInvalidChars: '?' }]) {
+      expect(needsRewrite(CSV, { ...DEFAULT_LOAD_OPTIONS, ...options })).toBe(false);
+      expect(render({}, options)).toBe(render());
+    }
   });
 
   it('refuses an unsafe column name in FORCE_NOT_NULL', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../functions/lib/adapters/object-store-fs.ts';
+import { parseMarker, renderLoadStatements } from '../../functions/lib/adapters/redshift-copy-sql.ts';
 import type { PostgresWarehouse } from '../../functions/lib/adapters/warehouse-postgres.ts';
 import { DEFAULT_LINEAGE, DEFAULT_LOAD_OPTIONS, type LoadOptions } from '../../functions/lib/config/model.ts';
 import { ConfigInvalid, InvalidStateInput } from '../../functions/lib/errors.ts';
@@ -61,10 +62,14 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       return name;
     }
 
-    async function part(key: string, content: string, compression: 'gzip' | 'none' = 'none'): Promise<LoadPart> {
-      const bytes = Buffer.from(content);
+    async function part(
+      key: string,
+      content: string | Buffer,
+      compression: 'gzip' | 'none' = 'none',
+    ): Promise<LoadPart> {
+      const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
       await store.put(BUCKET, key, compression === 'gzip' ? gzipSync(bytes) : bytes);
-      const records = content.split('\n').filter(Boolean).length;
+      const records = bytes.toString('latin1').split('\n').filter(Boolean).length;
       return { bucket: BUCKET, key, compression, bytes: bytes.length, records, firstRecord: 1 };
     }
 
@@ -72,12 +77,17 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       tableName: string,
       columns: string[],
       parts: LoadPart[],
-      over: { format?: Partial<LoadFormat>; options?: Partial<LoadOptions>; lineage?: LoadTargetSpec['lineage'] } = {},
+      over: {
+        format?: Partial<LoadFormat>;
+        options?: Partial<LoadOptions>;
+        lineage?: LoadTargetSpec['lineage'];
+        widths?: number[];
+      } = {},
     ): LoadTargetSpec {
       return {
         recordType: null,
         target: { schema, table: tableName },
-        columns: columns.map((name) => ({ name })),
+        columns: columns.map((name, i) => (over.widths ? { name, width: over.widths[i]! } : { name })),
         lineage: over.lineage ?? DEFAULT_LINEAGE,
         format: { ...CSV, ...over.format },
         options: { ...DEFAULT_LOAD_OPTIONS, ...over.options },
@@ -97,6 +107,15 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
     async function count(tableName: string): Promise<number> {
       const r = await rows(`SELECT count(*)::int AS n FROM ${schema}.${tableName}`);
       return Number(r[0]?.['n']);
+    }
+
+    /** The COPY statement Redshift would run for the same target (its options are what the local load must match). */
+    function redshiftCopy(t: LoadTargetSpec): string {
+      const withManifest = { ...t, manifest: { bucket: BUCKET, key: 'processing/run/manifest.json' } };
+      const sqls = renderLoadStatements(spec([withManifest]), {
+        iamRoleArn: 'arn:aws:iam::123456789012:role/efi-copy',
+      });
+      return sqls.find((q) => parseMarker(q)?.step === 'copy')!;
     }
 
     async function load(s: LoadSpec, token: string = randomUUID()) {
@@ -181,11 +200,33 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       expect(await count(t)).toBe(0);
     });
 
-    it('numbers lines by record, so a quoted multi-line record counts once (firstRecord + line - 1 is the record)', async () => {
+    it('reports the physical line of the part where the refused record starts, line breaks inside quotes counted', async () => {
       const t = await table('id int, note text');
-      const p = await part('multiline/part.csv', '1,"two\nlines"\n2,b\nx,c\n');
-      const r = await load(spec([target(t, ['id', 'note'], [p])]));
-      expect(r.errors).toMatchObject([{ lineInPart: 3, column: 'id', rawValue: 'x' }]);
+      // PostgreSQL itself would say line 3 here (it skips the first record's inner break) and line 5 below.
+      const first = await part('multiline/first.csv', '1,"two\nlines"\n2,b\nx,c\n');
+      expect((await load(spec([target(t, ['id', 'note'], [first])]))).errors).toMatchObject([
+        { lineInPart: 4, column: 'id', rawValue: 'x' },
+      ]);
+      const later = await part('multiline/later.csv', '1,a\n2,"two\nlines"\n3,"three\nmore\nlines"\nx,c\n');
+      expect((await load(spec([target(t, ['id', 'note'], [later])]))).errors).toMatchObject([
+        { lineInPart: 7, column: 'id', rawValue: 'x' },
+      ]);
+    });
+
+    it('skips the right records under maxErrors when records span lines', async () => {
+      const t = await table('id int, note text');
+      const p = await part('multiline/maxerr.csv', '1,"a\nb"\nx,c\n3,"d\ne"\ny,f\n5,g\n');
+      const r = await load(spec([target(t, ['id', 'note'], [p], { options: { maxErrors: 2 } })]));
+      expect(r.status).toMatchObject({ status: 'FINISHED', error: null });
+      expect(r.errors.map((e) => [e.lineInPart, e.rawValue])).toEqual([
+        [3, 'x'],
+        [6, 'y'],
+      ]);
+      expect(await rows(`SELECT id, note FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, note: 'a\nb' },
+        { id: 3, note: 'd\ne' },
+        { id: 5, note: 'g' },
+      ]);
     });
 
     it('loads all targets in one transaction: a failure in the second leaves the first empty', async () => {
@@ -309,16 +350,299 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       ]);
     });
 
-    it('refuses options PostgreSQL cannot reproduce before recording anything', async () => {
+    it('refuses malformed options before recording anything', async () => {
       const t = await table('id int');
       const p = await part('unsupported/part.csv', '1\n');
       const token = randomUUID();
-      const s = spec([target(t, ['id'], [p], { options: { blanksAsNull: true } })]);
+      const s = spec([target(t, ['id'], [p], { options: { maxErrors: -1 } })]);
       await expect(wh.submitLoad(s, token)).rejects.toThrow(ConfigInvalid);
-      await expect(wh.submitLoad(s, token)).rejects.toThrow(/blanksAsNull/);
+      await expect(wh.submitLoad(s, token)).rejects.toThrow(/maxErrors -1/);
+      const bad = spec([target(t, ['id'], [p], { options: { dateFormat: 'DD/MM' } })]);
+      await expect(wh.submitLoad(bad, token)).rejects.toThrow(/dateFormat "DD\/MM" has no year/);
       const logged = await rows(`SELECT count(*)::int AS n FROM efi_wh.statements WHERE client_token = '${token}'`);
       expect(logged).toEqual([{ n: 0 }]);
       expect(await count(t)).toBe(0);
+    });
+
+    // ---------------------------------------------------------------- Redshift options
+
+    it('loads fixed-width records cut by character widths (multibyte safe), trailing padding trimmed', async () => {
+      const t = await table('id int, name varchar(6), city text, amount numeric(7,2), code char(3)');
+      const widths = [4, 6, 5, 7, 3];
+      // Widths in characters: 'Zoë' and 'Köln' hold 2-byte characters.
+      const record = (...values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('');
+      const p = await part(
+        'fixed/part.txt',
+        `${[
+          record('0001', 'Zoë', 'Köln', '  12.50', 'ABC'),
+          record('0002', '  Li', 'Oslo', '  -1.00', ' x'),
+          record('    ', 'Bob', 'Rome', '', 'ZZ'),
+          record('0004', 'Ann', '', '3.00', ''),
+        ].join('\n')}\n`,
+      );
+      // Padding is part of the layout: every record is exactly the sum of the widths.
+      expect(record('0001', 'Zoë', 'Köln', '  12.50', 'ABC')).toHaveLength(25);
+      const tg = target(t, ['id', 'name', 'city', 'amount', 'code'], [p], {
+        format: { layout: 'fixed_width', delimiter: '', quote: null },
+        widths,
+      });
+      expect(redshiftCopy(tg)).toContain(`FIXEDWIDTH 'id:4,name:6,city:5,amount:7,code:3'`);
+      expect(redshiftCopy(tg)).toContain('EMPTYASNULL');
+      const r = await load(spec([tg]));
+      expect(r.status).toMatchObject({ status: 'FINISHED', error: null });
+      expect(r.status.targets?.[0]).toMatchObject({ rowsLoaded: 4, rowsRejected: 0 });
+      expect(
+        await rows(`SELECT id, name, city, amount::text AS amount, code FROM ${schema}.${t} ORDER BY name`),
+      ).toEqual([
+        // Leading spaces are data; a blank field loads as NULL (EMPTYASNULL, and always for numbers).
+        { id: 2, name: '  Li', city: 'Oslo', amount: '-1.00', code: ' x ' },
+        { id: 4, name: 'Ann', city: null, amount: '3.00', code: null },
+        { id: null, name: 'Bob', city: 'Rome', amount: null, code: 'ZZ ' },
+        { id: 1, name: 'Zoë', city: 'Köln', amount: '12.50', code: 'ABC' },
+      ]);
+    });
+
+    it('rejects a short fixed-width record with its line and the column where it ran out, loading nothing', async () => {
+      const t = await table('id int, name text, city text');
+      const p = await part('fixed/short.txt', '0001Zoë   Köln \n0002Ann   Ro\n');
+      const r = await load(
+        spec([
+          target(t, ['id', 'name', 'city'], [p], {
+            format: { layout: 'fixed_width', delimiter: '', quote: null },
+            widths: [4, 6, 5],
+          }),
+        ]),
+      );
+      expect(r.status.status).toBe('FAILED');
+      expect(r.errors).toMatchObject([
+        { partKey: 'fixed/short.txt', lineInPart: 2, column: 'city', rawValue: '0002Ann   Ro' },
+      ]);
+      expect(r.errors[0]!.reason).toContain('ends inside column city (characters 11-15)');
+      expect(r.status.error).toContain('fixed/short.txt line 2, column city');
+      expect(await count(t)).toBe(0);
+    });
+
+    it('loads whitespace-only fields as NULL with blanksAsNull, and keeps them without it', async () => {
+      const t = await table('id int, name varchar(10), note text');
+      const content = '1,   ,x\n2,a,\t\n 3 ,  ,  \n';
+      const on = target(t, ['id', 'name', 'note'], [await part('blanks/on.csv', content)], {
+        options: { blanksAsNull: true },
+      });
+      expect(redshiftCopy(on)).toContain('BLANKSASNULL');
+      expect((await load(spec([on]))).status.status).toBe('FINISHED');
+      expect(await rows(`SELECT id, name, note FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, name: null, note: 'x' },
+        { id: 2, name: 'a', note: null },
+        { id: 3, name: null, note: null },
+      ]);
+      await wh.query(`DELETE FROM ${schema}.${t}`);
+      const off = target(t, ['id', 'name', 'note'], [await part('blanks/off.csv', '1,   ,x\n')]);
+      expect(redshiftCopy(off)).not.toContain('BLANKSASNULL');
+      expect((await load(spec([off]))).status.status).toBe('FINISHED');
+      expect(await rows(`SELECT id, name, note FROM ${schema}.${t}`)).toEqual([{ id: 1, name: '   ', note: 'x' }]);
+    });
+
+    it('keeps empty text as empty without emptyAsNull on the rewrite path too; other types load NULL', async () => {
+      const t = await table('id int, name varchar(10), code char(2), amount int');
+      const tg = target(t, ['id', 'name', 'code', 'amount'], [await part('empty/part.csv', '1,,,\n2, , , \n')], {
+        options: { emptyAsNull: false, blanksAsNull: true },
+      });
+      expect(redshiftCopy(tg)).not.toContain('EMPTYASNULL');
+      expect((await load(spec([tg]))).status.status).toBe('FINISHED');
+      expect(await rows(`SELECT id, name, code, amount FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, name: '', code: '  ', amount: null },
+        { id: 2, name: null, code: null, amount: null },
+      ]);
+    });
+
+    it('honours nullAs together with emptyAsNull: both the marker and the empty field load as NULL', async () => {
+      const t = await table('id int, name text, amount int');
+      const tg = target(t, ['id', 'name', 'amount'], [await part('nullas/part.csv', '1,NA,NA\n2,,7\n3,"NA",\n')], {
+        options: { emptyAsNull: true, nullAs: 'NA' },
+      });
+      expect(redshiftCopy(tg)).toContain(`EMPTYASNULL\nNULL AS 'NA'`);
+      expect((await load(spec([tg]))).status.status).toBe('FINISHED');
+      expect(await rows(`SELECT id, name, amount FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, name: null, amount: null },
+        { id: 2, name: null, amount: 7 },
+        // A quoted "NA" is data, as PostgreSQL's CSV NULL marker only matches unquoted text.
+        { id: 3, name: 'NA', amount: null },
+      ]);
+    });
+
+    it('cuts over-long values to the varchar/char length in characters with truncateColumns', async () => {
+      const t = await table('id int, name varchar(3), code char(2), note text');
+      const tg = target(
+        t,
+        ['id', 'name', 'code', 'note'],
+        [await part('trunc/part.csv', '1,Zoë!x,ABC,long text\n2,ab,A,\n')],
+        {
+          options: { truncateColumns: true },
+        },
+      );
+      expect(redshiftCopy(tg)).toContain('TRUNCATECOLUMNS');
+      expect((await load(spec([tg]))).status.status).toBe('FINISHED');
+      expect(await rows(`SELECT id, name, code, note FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, name: 'Zoë', code: 'AB', note: 'long text' },
+        { id: 2, name: 'ab', code: 'A ', note: null },
+      ]);
+    });
+
+    it('replaces each byte of invalid UTF-8 with the acceptInvalidChars character, and rejects it without', async () => {
+      const t = await table('id int, name text');
+      // 0xE9 is a latin1 é; E2 82 starts a 3-byte character that never ends.
+      const bytes = Buffer.concat([
+        Buffer.from('1,caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('\n2,'),
+        Buffer.from([0xe2, 0x82]),
+        Buffer.from('x\n3,ok\n'),
+      ]);
+      const p = await part('invalid/part.csv', bytes);
+      const accept = target(t, ['id', 'name'], [p], { options: { acceptInvalidChars: '^' } });
+      expect(redshiftCopy(accept)).toContain(`ACCEPTINVCHARS AS '^'`);
+      expect((await load(spec([accept]))).status.status).toBe('FINISHED');
+      expect(await rows(`SELECT id, name FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, name: 'caf^' },
+        { id: 2, name: '^^x' },
+        { id: 3, name: 'ok' },
+      ]);
+      await wh.query(`DELETE FROM ${schema}.${t}`);
+      const reject = await load(spec([target(t, ['id', 'name'], [p])]));
+      expect(reject.status.status).toBe('FAILED');
+      expect(reject.errors).toMatchObject([{ partKey: 'invalid/part.csv', lineInPart: 1 }]);
+      expect(reject.errors[0]!.reason).toContain('22021');
+      expect(await count(t)).toBe(0);
+    });
+
+    it.each([
+      ['MM/DD/YYYY', '12/31/2023', '2023-12-31'],
+      ['DD.MM.YYYY', '31.12.2023', '2023-12-31'],
+      ['YYYYMMDD', '20231231', '2023-12-31'],
+      ['DD-MON-YYYY', '31-Dec-2023', '2023-12-31'],
+    ])('reads dates in dateFormat %s', async (format, text, iso) => {
+      const t = await table('id int, d date, note text');
+      const tg = target(t, ['id', 'd', 'note'], [await part(`date/${randomUUID()}.csv`, `1,${text},${text}\n2,,x\n`)], {
+        options: { dateFormat: format },
+      });
+      expect(redshiftCopy(tg)).toContain(`DATEFORMAT AS '${format}'`);
+      const r = await load(spec([tg]));
+      expect(r.status.status).toBe('FINISHED');
+      // Only date columns are read with the format; text stays as it was.
+      expect(await rows(`SELECT id, d::text AS d, note FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, d: iso, note: text },
+        { id: 2, d: null, note: 'x' },
+      ]);
+    });
+
+    it('reads timestamps in timeFormat patterns and epoch seconds', async () => {
+      const t = await table('id int, at timestamp');
+      const cases: Array<[string, string, string]> = [
+        ['YYYY-MM-DD HH24:MI:SS', '2023-12-31 23:59:58', '2023-12-31 23:59:58'],
+        ['DD.MM.YYYY HH24:MI:SS', '31.12.2023 07:05:09.25', '2023-12-31 07:05:09.25'],
+        ['MM/DD/YYYY HH12:MI:SS AM', '12/31/2023 01:02:03 PM', '2023-12-31 13:02:03'],
+        ['epochsecs', '1704067199', '2023-12-31 23:59:59'],
+      ];
+      for (const [i, [format, text]] of cases.entries()) {
+        const tg = target(t, ['id', 'at'], [await part(`time/${i}.csv`, `${i},${text}\n`)], {
+          options: { timeFormat: format },
+        });
+        expect(redshiftCopy(tg)).toContain(`TIMEFORMAT AS '${format}'`);
+        expect((await load(spec([tg]))).status.status).toBe('FINISHED');
+      }
+      expect(await rows(`SELECT id, at::text AS at FROM ${schema}.${t} ORDER BY id`)).toEqual(
+        cases.map(([, , iso], id) => ({ id, at: iso })),
+      );
+    });
+
+    it('rejects a date not in the dateFormat with its line, column and the expected format', async () => {
+      const t = await table('id int, d date');
+      const p = await part('date/bad.csv', '1,12/31/2023\n2,2023-12-31\n');
+      const r = await load(spec([target(t, ['id', 'd'], [p], { options: { dateFormat: 'MM/DD/YYYY' } })]));
+      expect(r.status.status).toBe('FAILED');
+      expect(r.errors).toMatchObject([{ partKey: 'date/bad.csv', lineInPart: 2, column: 'd', rawValue: '2023-12-31' }]);
+      expect(r.errors[0]!.reason).toContain('does not match dateFormat "MM/DD/YYYY"');
+      expect(await count(t)).toBe(0);
+    });
+
+    it('loads the rest under maxErrors 3 with 2 bad rows, and reports both with part, line and column', async () => {
+      const t = await table('id int, amount int, d date');
+      const p1 = await part('maxerr/part-1.csv.gz', '1,10,01/01/2024\n2,x20,01/02/2024\n3,30,01/03/2024\n', 'gzip');
+      const p2 = await part('maxerr/part-2.csv.gz', '4,40,01/04/2024\n5,50,2024-01-05\n6,60,01/06/2024\n', 'gzip');
+      const tg = target(t, ['id', 'amount', 'd'], [p1, p2], { options: { maxErrors: 3, dateFormat: 'MM/DD/YYYY' } });
+      expect(redshiftCopy(tg)).toContain('MAXERROR 3');
+      const r = await load(spec([tg]));
+      expect(r.status).toMatchObject({
+        status: 'FINISHED',
+        error: null,
+        targets: [{ target: { schema, table: t }, rowsLoaded: 4, rowsRejected: 2 }],
+      });
+      expect(await rows(`SELECT id FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1 },
+        { id: 3 },
+        { id: 4 },
+        { id: 6 },
+      ]);
+      expect(r.errors).toMatchObject([
+        { partKey: 'maxerr/part-1.csv.gz', lineInPart: 2, column: 'amount', rawValue: 'x20' },
+        { partKey: 'maxerr/part-2.csv.gz', lineInPart: 2, column: 'd', rawValue: '2024-01-05' },
+      ]);
+      expect(r.errors[0]!.reason).toContain('22P02');
+    });
+
+    it('maps lines back past rows already skipped when a part has several bad rows (plain CSV)', async () => {
+      const t = await table('id int, amount int');
+      const p = await part('maxerr/many.csv', '1,10\n2,x\n3,30\n4,y\n5,50\n6,z\n');
+      const r = await load(spec([target(t, ['id', 'amount'], [p], { options: { maxErrors: 3 } })]));
+      expect(r.status.status).toBe('FINISHED');
+      expect(r.status.targets?.[0]).toMatchObject({ rowsLoaded: 3, rowsRejected: 3 });
+      expect(r.errors.map((e) => [e.lineInPart, e.rawValue])).toEqual([
+        [2, 'x'],
+        [4, 'y'],
+        [6, 'z'],
+      ]);
+      expect(await rows(`SELECT id FROM ${schema}.${t} ORDER BY id`)).toEqual([{ id: 1 }, { id: 3 }, { id: 5 }]);
+    });
+
+    it('fails the whole load, loading nothing, when bad rows exceed maxErrors (4 of 3 allowed)', async () => {
+      const t = await table('id int, amount int');
+      const p1 = await part('maxerr4/part-1.csv', '1,a\n2,20\n3,b\n');
+      const p2 = await part('maxerr4/part-2.csv', '4,c\n5,50\n6,d\n7,70\n');
+      const r = await load(spec([target(t, ['id', 'amount'], [p1, p2], { options: { maxErrors: 3 } })]));
+      expect(r.status.status).toBe('FAILED');
+      expect(r.status.error).toContain('4 rows rejected');
+      expect(r.status.error).toContain('more than maxErrors 3');
+      expect(r.errors.map((e) => [e.partKey, e.lineInPart, e.column])).toEqual([
+        ['maxerr4/part-1.csv', 1, 'amount'],
+        ['maxerr4/part-1.csv', 3, 'amount'],
+        ['maxerr4/part-2.csv', 1, 'amount'],
+        ['maxerr4/part-2.csv', 3, 'amount'],
+      ]);
+      expect(await count(t)).toBe(0);
+    });
+
+    it('counts fixed-width rows the transform refuses against maxErrors', async () => {
+      const t = await table('id int, name text');
+      const p = await part('fixed/maxerr.txt', '0001Ann\n02\n0003Bob\n0004\n');
+      const r = await load(
+        spec([
+          target(t, ['id', 'name'], [p], {
+            format: { layout: 'fixed_width', delimiter: '', quote: null },
+            widths: [4, 3],
+            options: { maxErrors: 2 },
+          }),
+        ]),
+      );
+      expect(r.status.status).toBe('FINISHED');
+      expect(r.status.targets?.[0]).toMatchObject({ rowsLoaded: 2, rowsRejected: 2 });
+      expect(r.errors.map((e) => [e.lineInPart, e.column])).toEqual([
+        [2, 'id'],
+        [4, 'name'],
+      ]);
+      expect(await rows(`SELECT id, name FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, name: 'Ann' },
+        { id: 3, name: 'Bob' },
+      ]);
     });
 
     it('runs transform SQL (a CALL of a plpgsql procedure) in one transaction, once per token', async () => {

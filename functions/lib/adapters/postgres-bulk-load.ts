@@ -34,6 +34,8 @@ export interface PgSession {
    * makes the stream the part's bytes pass through on their way to COPY.
    */
   copyPart(into: string, optionsSql: string, part: LoadPart, transform?: () => Transform): Promise<number>;
+  /** The part's uncompressed bytes (to locate a rejected row after a failed COPY). */
+  readPart(part: LoadPart): Promise<Readable>;
 }
 
 export interface PgConnection {
@@ -65,6 +67,7 @@ function pgliteSession(tx: Transaction, store: ObjectStore): PgSession {
   return {
     query: async (sql, params) => fromPglite(await tx.query(sql, params ?? [])),
     exec: async (sql) => lastPglite(await tx.exec(sql)),
+    readPart: (part) => partStream(part, store),
     async copyPart(into, optionsSql, part, transform) {
       const blob = await partBlob(part, store, transform?.());
       const r = await tx.query(`COPY ${into} FROM '/dev/blob' WITH (${optionsSql})`, [], { blob });
@@ -152,6 +155,7 @@ function pgSession(client: pg.PoolClient, store: ObjectStore): PgSession {
   return {
     query: async (sql, params) => fromPg(await client.query(sql, params ?? [])),
     exec: async (sql) => lastPg(await client.query(sql)),
+    readPart: (part) => partStream(part, store),
     async copyPart(into, optionsSql, part, transform) {
       const source = await partStream(part, store);
       const copy = client.query(copyFrom(`COPY ${into} FROM STDIN WITH (${optionsSql})`));

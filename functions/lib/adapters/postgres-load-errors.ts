@@ -88,10 +88,10 @@ export interface PartContext {
 /**
  * The row error for a failed COPY of one part, or null when the failure is not
  * about a row (the caller then reports it as an operational failure).
- * `skipped` are the part's lines left out of the COPY (rows rejected earlier):
- * COPY numbers the lines it was given, the error names the line in the part.
+ * `lineInPart` is PostgreSQL's own line number: see locateCopyLine for the
+ * physical line of the part it stands for.
  */
-export function toLoadRowError(err: unknown, part: PartContext, skipped: Iterable<number> = []): LoadRowError | null {
+export function toLoadRowError(err: unknown, part: PartContext): LoadRowError | null {
   const f = pgErrorFields(err);
   if (!f || !isRowErrorCode(f.code)) return null;
   const ctx = parseCopyContext(f.where);
@@ -100,22 +100,12 @@ export function toLoadRowError(err: unknown, part: PartContext, skipped: Iterabl
   return {
     target: part.target,
     partKey: part.partKey,
-    lineInPart: lineInPart(ctx.line, skipped),
+    lineInPart: ctx.line,
     column: ctx.column ?? f.column,
     // The staging table is an implementation detail; people know the target.
     reason: `${f.message.split(`"${part.stageTable}"`).join(`"${targetName}"`)} (SQLSTATE ${f.code})`,
     rawValue: ctx.rawValue,
   };
-}
-
-/** The line of the part that was the `copied`-th line COPY saw, when `skipped` lines were left out. */
-export function lineInPart(copied: number, skipped: Iterable<number>): number {
-  let line = copied;
-  for (const s of [...skipped].sort((a, b) => a - b)) {
-    if (s <= line) line++;
-    else break;
-  }
-  return line;
 }
 
 /** A row the part transform refused, as a LoadRowError. */

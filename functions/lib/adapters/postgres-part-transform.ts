@@ -17,16 +17,21 @@ import type { DateTimeConverter } from './postgres-date-format.ts';
  * only in rewrite mode. Memory is bounded by a chunk plus one record.
  */
 
-/** A row the transform itself refuses, located by its record number in the part. */
+/** A row the transform itself refuses, located by its record number and physical line in the part. */
 export class PartRowError extends Error {
+  /** 1-based physical line where the record starts (line breaks inside quotes count); set by the transform. */
+  line: number;
+
   constructor(
-    readonly line: number,
+    /** 1-based record number in the part: what a retry skips. */
+    readonly record: number,
     readonly column: string | null,
     readonly reason: string,
     readonly rawValue: string | null,
   ) {
-    super(`line ${line}${column ? `, column ${column}` : ''}: ${reason}`);
+    super(`record ${record}${column ? `, column ${column}` : ''}: ${reason}`);
     this.name = 'PartRowError';
+    this.line = record;
   }
 }
 
@@ -86,7 +91,7 @@ export class PartTransform extends Transform {
     // Without quoting a newline always ends a record, as in fixed-width parts.
     const quote = opts.rewrite?.layout === 'fixed_width' ? null : opts.quote;
     this.scanner = new RecordScanner(
-      { record: (buf, start, end) => this.onRecord(buf, start, end) },
+      { record: (buf, start, end, line) => this.onRecord(buf, start, end, line) },
       { quote, stripBom: false },
     );
   }
@@ -135,11 +140,15 @@ export class PartTransform extends Transform {
   }
 
   private asRowError(e: unknown): Error {
-    if (e instanceof MalformedRecord) return new PartRowError(this.record + 1, null, e.message, null);
+    if (e instanceof MalformedRecord) {
+      const error = new PartRowError(this.record + 1, null, e.message, null);
+      error.line = e.line ?? error.line;
+      return error;
+    }
     return e instanceof Error ? e : new Error(String(e));
   }
 
-  private onRecord(buf: Buffer, start: number, end: number): void {
+  private onRecord(buf: Buffer, start: number, end: number, line: number): void {
     const n = ++this.record;
     if (this.opts.skip.has(n)) return;
     let bytes = buf.subarray(start, end);
@@ -154,6 +163,7 @@ export class PartTransform extends Transform {
     try {
       this.text += this.rewriteRecord(bytes, n, rewrite);
     } catch (e) {
+      if (e instanceof PartRowError) e.line = line;
       if (!(e instanceof PartRowError) || !this.opts.reject(e)) throw e;
     }
   }

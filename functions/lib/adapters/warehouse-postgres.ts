@@ -15,6 +15,7 @@ import type {
 } from '../ports/warehouse.ts';
 import { assertIdentifier, quoteIdent, quoteTable } from '../sql/identifiers.ts';
 import { type PgConnection, type PgSession, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
+import { locateCopyLine } from './postgres-copy-line.ts';
 import { assertCopySupported, copyOptionsSql, needsRewrite } from './postgres-copy-options.ts';
 import { type DateTimeConverter, dateTimeConverter, isNativeDateTimeFormat } from './postgres-date-format.ts';
 import { describeDbError, describeRowError, partRowError, toLoadRowError } from './postgres-load-errors.ts';
@@ -35,8 +36,10 @@ import { type ColumnRule, PartRowError, PartTransform, type RewritePlan } from '
  * Redshift options PostgreSQL COPY lacks are applied by a per-part stream
  * (postgres-part-transform.ts). MAXERROR: each part is COPYed under a
  * SAVEPOINT; a row error rolls back to it and the part is COPYed again
- * without the rejected lines. The cost is one extra pass over a part per row
- * PostgreSQL rejects (at most maxErrors per target); rows the transform itself
+ * without the rejected records. The cost per row PostgreSQL rejects (at most
+ * maxErrors per target) is two more reads of its part: one to map COPY's line
+ * number to the record (postgres-copy-line.ts), one to COPY the part again,
+ * plus the work COPY had done on the part before the bad row; rows the transform itself
  * refuses (short fixed-width records, dates not in DATEFORMAT) are dropped in
  * the same pass at no extra cost. Rejected rows are kept in the statement log
  * (loadErrors) even when the statement FINISHED, like STL_LOAD_ERRORS.
@@ -427,6 +430,8 @@ async function loadTarget(
   const replaceInvalid = acceptInvalidChars === null ? null : acceptInvalidChars.charCodeAt(0);
   const delimiter = Buffer.from(plan.spec.format.delimiter, 'utf8');
   const quote = plan.spec.format.quote === null ? null : plan.spec.format.quote.charCodeAt(0);
+  // Fixed-width records never span lines: a newline always ends one.
+  const recordQuote = plan.spec.format.layout === 'fixed_width' ? null : quote;
   const rejectedBefore = rejected.length;
   const overBudget = (e: LoadRowError) => {
     const n = rejected.length - rejectedBefore + 1;
@@ -439,12 +444,12 @@ async function loadTarget(
 
   for (const part of plan.spec.parts) {
     const ctx = { target: plan.spec.target, partKey: part.key, stageTable: plan.stageName };
-    // Lines of this part rejected so far: left out of every later attempt.
-    const skipped = new Map<number, LoadRowError>();
-    const withinBudget = (e: LoadRowError): boolean => {
+    // Records of this part rejected so far (by record number): left out of every later attempt.
+    const skipped = new Set<number>();
+    const withinBudget = (e: LoadRowError, record: number): boolean => {
       if (rejected.length - rejectedBefore >= maxErrors) return false;
       rejected.push(e);
-      skipped.set(e.lineInPart, e);
+      skipped.add(record);
       return true;
     };
     let overflow: LoadRowError | null = null;
@@ -455,12 +460,12 @@ async function loadTarget(
               new PartTransform({
                 delimiter,
                 quote,
-                skip: new Set(skipped.keys()),
+                skip: new Set(skipped),
                 replaceInvalid,
                 rewrite,
                 reject: (e: PartRowError) => {
                   const rowError = partRowError(e, ctx);
-                  if (withinBudget(rowError)) return true;
+                  if (withinBudget(rowError, e.record)) return true;
                   overflow = rowError;
                   return false;
                 },
@@ -473,7 +478,7 @@ async function loadTarget(
         break;
       } catch (e) {
         if (e instanceof PartRowError) throw overBudget(overflow ?? partRowError(e, ctx));
-        const rowError = toLoadRowError(e, ctx, skipped.keys());
+        const rowError = toLoadRowError(e, ctx);
         if (!rowError) {
           throw new LoadAttemptFailed(
             `load into ${plan.name} failed while copying part s3://${part.bucket}/${part.key}: ${describeDbError(e)}`,
@@ -481,8 +486,13 @@ async function loadTarget(
             e,
           );
         }
-        // A line already left out cannot fail again; refusing to loop is the safe answer if it seems to.
-        if (skipped.has(rowError.lineInPart) || !withinBudget(rowError)) throw overBudget(rowError);
+        // PostgreSQL's line number is of the rows it was given: find the record and its line in the part.
+        const at = await step('locating the rejected row in its part', async () =>
+          locateCopyLine(await session.readPart(part), recordQuote, skipped, rowError.lineInPart),
+        );
+        if (at) rowError.lineInPart = at.line;
+        // A record already left out cannot fail again; refusing to loop is the safe answer if it seems to.
+        if (!at || skipped.has(at.record) || !withinBudget(rowError, at.record)) throw overBudget(rowError);
         await step('rolling back to the savepoint', () => session.query('ROLLBACK TO SAVEPOINT efi_part'));
       }
     }
