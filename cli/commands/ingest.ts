@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { ExecutionInput } from '../../functions/lib/contract.ts';
+import type { LocatedRowError } from '../../functions/lib/core/locate-row-error.ts';
 import { getRun, type RunRecord } from '../../functions/lib/core/runs.ts';
 import type { Runtime } from '../../functions/lib/runtime.ts';
 import { type CliContext, colorStatus, localRuntime, UsageError } from '../context.ts';
@@ -33,7 +34,14 @@ export interface IngestResult {
   rowsLoaded: number | null;
   rowsRejected: number | null;
   target: string | null;
-  targets: { target: string; recordType: string | null; rowsLoaded: number; rowsRejected: number }[];
+  targets: {
+    target: string;
+    recordType: string | null;
+    rowsLoaded: number;
+    rowsRejected: number;
+    /** Rows rejected within maxErrors (first 10), located in the original file. */
+    rejected?: LocatedRowError[];
+  }[];
   archivedTo: string | null;
   skipReason: string | null;
   error: { name: string; message: string; line: number | null; column: number | string | null } | null;
@@ -191,12 +199,14 @@ export function toIngestResult(file: string, outcome: ExecutionOutcome, run: Run
       recordType: string | null;
       rowsLoaded: number;
       rowsRejected: number;
+      rejected?: LocatedRowError[];
     }[]
   ).map((t) => ({
     target: `${t.target.schema}.${t.target.table}`,
     recordType: t.recordType,
     rowsLoaded: t.rowsLoaded,
     rowsRejected: t.rowsRejected,
+    ...(t.rejected ? { rejected: t.rejected } : {}),
   }));
   const status =
     run?.status && run.status !== 'RUNNING'
@@ -241,6 +251,11 @@ function printOutcome(ctx: CliContext, r: IngestResult): void {
     ctx.out(
       `  ${s}  ${r.recordsInFile ?? '?'} records, ${r.rowsLoaded ?? 0} rows loaded (${into})${skipped}${rejected}`,
     );
+    for (const t of r.targets) {
+      for (const x of t.rejected ?? []) {
+        ctx.out(`    rejected: ${x.table} line ${x.line ?? '?'}${x.column ? `, column ${x.column}` : ''}: ${x.reason}`);
+      }
+    }
     if (r.archivedTo) ctx.out(`  archived to ${r.archivedTo}`);
   } else if (r.status === 'SKIPPED') {
     ctx.out(`  ${s}  ${r.skipReason ?? ''}`);

@@ -23,9 +23,9 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
     const count = async (table: string, where = 'true') =>
       Number((await h.query<{ n: number }>(`select count(*)::int as n from ${table} where ${where}`))[0]!.n);
     const outbox = async (runId: string) =>
-      (await (await h.rt.db()).selectFrom('efi.outbox').selectAll().where('run_id', '=', runId).execute()).map(
-        (r) => r.status,
-      );
+      (
+        await (await h.rt.db()).selectFrom('efi.outbox').selectAll().where('run_id', '=', runId).orderBy('id').execute()
+      ).map((r) => r.status);
     const exists = (key: string) => fs.existsSync(path.join(h.home, 's3', 'efi-local', key));
 
     it('loads a CSV with header and trailer, sets lineage, archives the original and cleans its parts', async () => {
@@ -242,6 +242,43 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
         .execute();
       expect(events.map((e) => e.state_name)).not.toContain('SubmitLoad');
       expect(events[0]!.state_name).toBe('CheckTransform');
+    });
+
+    it('loads the good rows when bad ones are within maxErrors, and audits each rejected row with its line in the file', async () => {
+      const [config] = parseConfigYaml(
+        [
+          'interface: readings',
+          'files:',
+          '  - id: readings.meters',
+          '    match: { glob: "meters_*.csv" }',
+          '    header: { lines: 1 }',
+          '    target: { schema: stage, table: meter_readings }',
+          '    columns: [meter_id, reading, read_on]',
+          '    load: { maxErrors: 2 }',
+        ].join('\n'),
+        'readings.yaml',
+      );
+      await h.apply([config!]);
+      await h.query(
+        'create table stage.meter_readings (meter_id int, reading numeric(10,2), read_on date, efi_source_file varchar(1024), efi_run_id varchar(64), efi_loaded_at timestamp)',
+      );
+      const lines = ['meter_id,reading,read_on'];
+      for (let i = 1; i <= 30; i++) lines.push(`${i},${i}.5,2026-11-${String((i % 28) + 1).padStart(2, '0')}`);
+      lines[8] = '8,not-a-number,2026-11-09'; // line 9 of the file
+      lines[21] = '21,21.5,2026-13-01'; // line 22 of the file
+      const file = path.join(h.home, 'meters_20261124.csv');
+      fs.writeFileSync(file, `${lines.join('\n')}\n`);
+
+      const r = await h.ingest(file);
+      expect(r.error).toBeNull();
+      expect(r).toMatchObject({ status: 'FINISHED', recordsInFile: 30, rowsLoaded: 28, rowsRejected: 2 });
+      expect(await count('stage.meter_readings', `efi_run_id = '${r.runId}'`)).toBe(28);
+      const run = (await getRun(await h.rt.db(), r.runId))!;
+      const rejected = (run.targets as { rejected?: { line: number; column: string }[] }[])[0]!.rejected!;
+      expect(rejected.map((x) => [x.line, x.column])).toEqual([
+        [9, 'reading'],
+        [22, 'read_on'],
+      ]);
     });
 
     it('refuses to redrive a rejected file, pointing at the remedy', async () => {

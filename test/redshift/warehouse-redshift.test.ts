@@ -450,6 +450,37 @@ describe('loadErrors', () => {
     expect(rs).toHaveReceivedCommandTimes(ExecuteStatementCommand, 1);
   });
 
+  it('reads the rows each COPY of a FINISHED load rejected within MAXERROR, per target', async () => {
+    // Two targets: their COPYs are sub-statements 2 and 6 (stage, copy, delete, insert each).
+    rs.on(DescribeStatementCommand, { Id: 'load-1' }).resolves(
+      described({
+        Status: 'FINISHED',
+        SubStatements: subStatements([{}, { RedshiftQueryId: 11 }, {}, {}, {}, { RedshiftQueryId: 22 }, {}, {}]),
+      }),
+    );
+    rs.on(ExecuteStatementCommand, { Parameters: [{ name: 'query_id', value: '11' }] }).resolves({ Id: 'q11' });
+    rs.on(ExecuteStatementCommand, { Parameters: [{ name: 'query_id', value: '22' }] }).resolves({ Id: 'q22' });
+    mockErrorQuery('q11', [{ ColumnMetadata: errorColumns, Records: [] }]);
+    mockErrorQuery('q22', [
+      {
+        ColumnMetadata: errorColumns,
+        Records: [
+          [
+            { stringValue: `s3://efi-data/processing/${RUN_ID}/all/part-00000.gz` },
+            { longValue: 3 },
+            { stringValue: 'amount' },
+            { stringValue: 'Invalid digit' },
+          ],
+        ],
+      },
+    ]);
+    const errors = await warehouse(WORKGROUP).loadErrors('load-1');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ lineInPart: 3, column: 'amount', reason: 'Invalid digit' });
+    expect(errors[0]!.target).toEqual(twoTargets.targets[1]!.target);
+    expect(rs).toHaveReceivedCommandTimes(ExecuteStatementCommand, 2);
+  });
+
   it('returns no row errors when the failure was not the COPY (missing table)', async () => {
     rs.on(DescribeStatementCommand).resolves(
       described({

@@ -128,21 +128,28 @@ export class RedshiftDataWarehouse implements Warehouse {
 
   async loadErrors(statementId: string): Promise<LoadRowError[]> {
     const d = await this.call(() => this.client.send(new DescribeStatementCommand({ Id: statementId })));
-    const failed = (d.SubStatements ?? []).find((s) => s.Status === 'FAILED');
-    const marker = parseMarker(failed?.QueryString);
-    // Only a failed COPY has row errors; a missing table or a failed INSERT does not.
-    if (!failed || marker?.step !== 'copy' || failed.RedshiftQueryId === undefined) return [];
-    const params = loadErrorParameters(failed.RedshiftQueryId);
-    let rows: Record<string, unknown>[] | null = null;
-    try {
-      rows = (await this.run(SYS_LOAD_ERRORS_SQL, params)).rows;
-    } catch (e) {
-      if (!this.target.clusterIdentifier || e instanceof TransientError) throw e;
+    const subs = d.SubStatements ?? [];
+    const failed = subs.find((s) => s.Status === 'FAILED');
+    // A failed load: only a failed COPY has row errors (a missing table or a failed INSERT does not).
+    // A finished load: rows its COPYs rejected within MAXERROR.
+    const copies = (failed ? [failed] : d.Status === 'FINISHED' ? subs : [])
+      .map((s) => ({ s, marker: parseMarker(s.QueryString) }))
+      .filter((c) => c.marker?.step === 'copy' && c.s.RedshiftQueryId !== undefined);
+    const errors: LoadRowError[] = [];
+    for (const { s, marker } of copies) {
+      const params = loadErrorParameters(s.RedshiftQueryId!);
+      let rows: Record<string, unknown>[] | null = null;
+      try {
+        rows = (await this.run(SYS_LOAD_ERRORS_SQL, params)).rows;
+      } catch (e) {
+        if (!this.target.clusterIdentifier || e instanceof TransientError) throw e;
+      }
+      if ((rows === null || rows.length === 0) && this.target.clusterIdentifier) {
+        rows = (await this.run(STL_LOAD_ERRORS_SQL, params)).rows;
+      }
+      errors.push(...(rows ?? []).map((r) => mapLoadErrorRow(r, marker!.table)));
     }
-    if ((rows === null || rows.length === 0) && this.target.clusterIdentifier) {
-      rows = (await this.run(STL_LOAD_ERRORS_SQL, params)).rows;
-    }
-    return (rows ?? []).map((r) => mapLoadErrorRow(r, marker.table));
+    return errors;
   }
 
   async cancel(statementId: string): Promise<void> {

@@ -54,7 +54,6 @@ export async function audit(rt: Runtime, input: AuditInput): Promise<AuditResult
       : {}),
     ...(input.load?.rowsLoaded !== undefined ? { rowsLoaded: input.load.rowsLoaded } : {}),
     ...(input.load?.rowsRejected !== undefined ? { rowsRejected: input.load.rowsRejected } : {}),
-    ...(input.load?.targets ? { targets: input.load.targets } : {}),
     ...(input.archive ? { archivedTo: input.archive.movedTo } : {}),
     ...(input.status === 'FINISHED' || input.status === 'SKIPPED' ? { clearError: true } : {}),
     ...(input.redriveCount !== undefined ? { redriveCount: input.redriveCount } : {}),

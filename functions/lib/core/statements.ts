@@ -2,11 +2,10 @@ import type { FileConfig } from '../config/model.ts';
 import { getConfig } from '../config/repository.ts';
 import type { PreparedLoad, RunContext, StatementRef } from '../contract.ts';
 import { LoadFailed, RowRejected, StatementAborted, TransformFailed } from '../errors.ts';
-import type { LoadFormat, StatementStatus } from '../ports/warehouse.ts';
+import type { StatementStatus, TargetResult } from '../ports/warehouse.ts';
 import type { Runtime } from '../runtime.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
-import { locateRecord } from './locate-record.ts';
-import { recordOfPartLine } from './part-record.ts';
+import { type LocatedRowError, locateRowError } from './locate-row-error.ts';
 import { addStatementId, updateRun } from './runs.ts';
 
 /**
@@ -52,7 +51,8 @@ export async function checkLoad(
     });
     const rowsLoaded = targets.reduce((n, t) => n + t.rowsLoaded, 0);
     const rowsRejected = targets.reduce((n, t) => n + t.rowsRejected, 0);
-    await updateRun(await rt.db(), input.run.runId, { rowsLoaded, rowsRejected, targets });
+    const audited = rowsRejected > 0 ? await withRejectedRows(rt, input, st.statementId, targets) : targets;
+    await updateRun(await rt.db(), input.run.runId, { rowsLoaded, rowsRejected, targets: audited });
     return { ...input.load, status: 'FINISHED', targets, rowsLoaded, rowsRejected };
   }
   if (st.status !== 'FAILED' && st.status !== 'ABORTED') return { ...input.load, status: st.status };
@@ -67,6 +67,28 @@ export async function checkLoad(
   }
   throw new LoadFailed(
     `load statement ${st.statementId} failed: ${st.error ?? 'no reason given'}. Fix the cause (e.g. create the target table or grant access), then redrive: efi redrive ${input.run.runId}`,
+  );
+}
+
+/** Rows rejected within maxErrors, kept with the run (first 10 per target, located in the original file). */
+const REJECTED_ROWS_KEPT = 10;
+
+async function withRejectedRows(
+  rt: Runtime,
+  input: { run: RunContext; prepared: PreparedLoad },
+  statementId: string,
+  targets: TargetResult[],
+): Promise<(TargetResult & { rejected?: LocatedRowError[] })[]> {
+  const errors = await (await rt.warehouse()).loadErrors(statementId);
+  return Promise.all(
+    targets.map(async (t) => {
+      const mine = errors.filter((e) => e.target.schema === t.target.schema && e.target.table === t.target.table);
+      if (mine.length === 0) return t;
+      const rejected = [];
+      for (const e of mine.slice(0, REJECTED_ROWS_KEPT))
+        rejected.push(await locateRowError(rt, input.run, input.prepared, e));
+      return { ...t, rejected };
+    }),
   );
 }
 
@@ -101,34 +123,18 @@ async function throwIfRowsRejected(
   input: { run: RunContext; prepared: PreparedLoad },
   st: StatementStatus,
 ): Promise<void> {
-  const wh = await rt.warehouse();
-  const errors = await wh.loadErrors(st.statementId);
+  const errors = await (await rt.warehouse()).loadErrors(st.statementId);
   const first = errors[0];
   if (!first) return;
-  const target = input.prepared.targets.find((t) => t.parts.some((p) => p.key === first.partKey));
-  const part = target?.parts.find((p) => p.key === first.partKey);
-  let line: number | undefined;
-  if (target && part) {
-    const config = await configOf(rt, input.run);
-    const store = await rt.store();
-    const quote = ((target as { format?: LoadFormat }).format ?? config.format).quote;
-    const recordInPart = await recordOfPartLine(store, part, quote, first.lineInPart);
-    line = await locateRecord(
-      store,
-      { bucket: input.run.bucket, key: input.run.key },
-      config,
-      target.recordType,
-      part.firstRecord + recordInPart - 1,
-    );
-  }
-  const where = [line !== undefined ? `line ${line}` : null, first.column ? `column ${first.column}` : null]
+  const row = await locateRowError(rt, input.run, input.prepared, first);
+  const where = [row.line !== null ? `line ${row.line}` : null, row.column ? `column ${row.column}` : null]
     .filter(Boolean)
     .join(', ');
-  const value = first.rawValue !== null ? ` (value ${JSON.stringify(first.rawValue.slice(0, 80))})` : '';
+  const value = row.rawValue !== null ? ` (value ${JSON.stringify(row.rawValue.slice(0, 80))})` : '';
   const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : '';
   throw new RowRejected(
-    `${first.target.schema}.${first.target.table} refused the row at ${where || 'an unknown position'}: ${first.reason}${value}${more}. Nothing was loaded; send a corrected file.`,
-    { ...(line !== undefined ? { line } : {}), ...(first.column ? { column: first.column } : {}) },
+    `${row.table} refused the row at ${where || 'an unknown position'}: ${row.reason}${value}${more}. Nothing was loaded; send a corrected file.`,
+    { ...(row.line !== null ? { line: row.line } : {}), ...(row.column ? { column: row.column } : {}) },
   );
 }
 
