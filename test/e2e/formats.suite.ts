@@ -487,7 +487,7 @@ export function formatsSuite(backend: Backend, pgUrl: string | null): void {
         ).toEqual([{ subject: 'Barista said "no"', body: 'I asked for "extra hot", was told "no", twice' }]);
       });
 
-      it("refuses the original framework's backslash ESCAPE on an unquoted feed with a clear, operational error", async () => {
+      it("loads the original framework's backslash ESCAPE on an unquoted feed as Redshift COPY ... ESCAPE does", async () => {
         await h.query(
           'create table if not exists stage.notes (note_id int, note varchar(200), efi_source_file varchar(1024), efi_run_id varchar(64), efi_loaded_at timestamp)',
         );
@@ -510,19 +510,12 @@ export function formatsSuite(backend: Backend, pgUrl: string | null): void {
         );
         await h.apply([notes!]);
         const r = await h.ingest(file);
-        expect(r.status).toBe('FAILED');
-        expect(r.error?.name).toBe('ConfigInvalid');
-        expect(r.error?.message).toMatch(
-          /escape "\\\\" without a quote character \(Redshift ESCAPE\) is not supported/,
-        );
-        expect(await count('stage.notes')).toBe(0);
-        // Operational, not the file's fault: it stays in landing/ for a redrive after the config is fixed.
-        expect(exists('landing/notes_20261122.txt')).toBe(true);
+        expect(r.error).toBeNull();
+        expect(r).toMatchObject({ status: 'FINISHED', rowsLoaded: 30 });
+        expect(await rows(`select note from stage.notes where efi_run_id = '${r.runId}' and note_id = 7`)).toEqual([
+          { note: 'pipe | and backslash \\ in note 7' },
+        ]);
       });
-
-      it.todo(
-        'loads a backslash-escaped unquoted feed (Redshift ESCAPE / REMOVEQUOTES): the PostgreSQL warehouse refuses escape without quote, the scanner has no escape awareness, and REMOVEQUOTES has no config field',
-      );
     });
   });
 }

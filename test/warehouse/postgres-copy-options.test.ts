@@ -36,7 +36,7 @@ describe('copyOptionsSql', () => {
     ['a multi-character delimiter', { delimiter: '||' }, {}, /delimiter "\|\|" must be a single one-byte character/],
     ['a multi-byte delimiter', { delimiter: '§' }, {}, /single one-byte character/],
     ['quote equal to delimiter', { quote: ',' }, {}, /must differ/],
-    ['escape without quote', { quote: null, escape: '\\' }, {}, /without a quote character/],
+    ['a multi-character escape', { quote: null, escape: '\\\\' }, {}, /escape/],
     ['escape with fixed width', { layout: 'fixed_width', escape: '\\' }, {}, /fixed_width/],
     ['a negative maxErrors', {}, { maxErrors: -1 }, /maxErrors -1 must be an integer/],
     ['a fractional maxErrors', {}, { maxErrors: 1.5 }, /maxErrors 1.5 must be an integer/],
@@ -63,6 +63,7 @@ describe('copyOptionsSql', () => {
     ['a dateFormat pattern', {}, { dateFormat: 'DD/MM/YYYY' }],
     ['a timeFormat pattern', {}, { timeFormat: 'epochsecs' }],
     ['nullAs with emptyAsNull', {}, { nullAs: 'NULL', emptyAsNull: true }],
+    ['a backslash escape on unquoted text (Redshift ESCAPE)', { quote: null, escape: '\\' }, {}],
   ])('copies the rewritten canonical CSV for %s', (_what, format, options) => {
     expect(needsRewrite({ ...CSV, ...format }, { ...DEFAULT_LOAD_OPTIONS, ...options })).toBe(true);
     expect(render(format, options, ['name'])).toBe(REWRITTEN_COPY_OPTIONS);

@@ -177,3 +177,34 @@ describe('dateTimeConverter', () => {
     expect(() => dateTimeConverter('YYYY', 'date', 'dateFormat')).toThrow(/no month/);
   });
 });
+
+describe('Redshift ESCAPE on unquoted fields', () => {
+  it('keeps the character after the escape as data: delimiter, escape, letters', async () => {
+    const t = new PartTransform({
+      delimiter: Buffer.from('|'),
+      quote: null,
+      escape: '\\',
+      skip: new Set(),
+      replaceInvalid: null,
+      rewrite: {
+        layout: 'delimited',
+        columns: [
+          { name: 'a', isText: true, maxChars: null, convert: null, width: null },
+          { name: 'b', isText: true, maxChars: null, convert: null, width: null },
+        ],
+        emptyAsNull: true,
+        blanksAsNull: false,
+        nullAs: null,
+        truncateColumns: false,
+      },
+      reject: () => false,
+    });
+    const chunks: Buffer[] = [];
+    t.on('data', (c: Buffer) => chunks.push(c));
+    const done = new Promise((r) => t.on('end', r));
+    t.end(Buffer.from('x\\|y|back\\\\slash \\n\nplain|row\n'));
+    await done;
+    // Canonical CSV for COPY: a value with a backslash is quoted, which CSV reads back verbatim.
+    expect(Buffer.concat(chunks).toString()).toBe('x|y,"back\\slash n"\nplain,row\n');
+  });
+});

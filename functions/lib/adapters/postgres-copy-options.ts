@@ -70,14 +70,7 @@ function assertDelimited(format: LoadFormat, where: string): void {
       );
     }
   }
-  if (format.escape !== null) {
-    if (format.quote === null) {
-      throw new ConfigInvalid(
-        `${where}: escape ${JSON.stringify(format.escape)} without a quote character (Redshift ESCAPE) is not supported by the PostgreSQL warehouse: set a quote character so the escape applies inside quoted fields, or have Preprocess rewrite the file as CSV`,
-      );
-    }
-    assertSingleByte(format.escape, 'escape', where);
-  }
+  if (format.escape !== null) assertSingleByte(format.escape, 'escape', where);
 }
 
 /** The COPY options of a rewritten part: canonical CSV where NULL is only an unquoted empty field. */
@@ -91,6 +84,8 @@ export const REWRITTEN_COPY_OPTIONS = `FORMAT csv, DELIMITER ',', QUOTE '"', NUL
 export function needsRewrite(format: LoadFormat, options: LoadOptions): boolean {
   return (
     format.layout === 'fixed_width' ||
+    // Redshift ESCAPE on unquoted text: the character after the escape is data (PostgreSQL CSV has no such mode).
+    (format.escape !== null && format.quote === null) ||
     options.blanksAsNull ||
     options.truncateColumns ||
     !isNativeDateTimeFormat(options.dateFormat) ||

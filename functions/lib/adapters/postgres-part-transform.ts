@@ -61,6 +61,8 @@ export interface PartTransformOptions {
   /** Delimited input: the delimiter and quote bytes the part uses (ignored for fixed_width). */
   delimiter: Buffer;
   quote: number | null;
+  /** Redshift ESCAPE on unquoted fields: the character after it is data (delimiter, itself, anything). */
+  escape?: string | null;
   /** Record numbers (1-based) to leave out: rows already rejected. */
   skip: ReadonlySet<number>;
   /** ACCEPTINVCHARS: each byte of an invalid UTF-8 sequence becomes this ASCII byte. */
@@ -217,6 +219,11 @@ export class PartTransform extends Transform {
     const fields = this.fields;
     fields.length = 0;
     const quote = this.opts.quote;
+    const escape = this.opts.escape ?? null;
+    if (quote === null && escape !== null && bytes.indexOf(escape.charCodeAt(0)) !== -1) {
+      splitEscaped(bytes.toString('utf8'), this.delimiterText, escape, fields);
+      return this.checkCount(fields, bytes, n, plan);
+    }
     if (quote === null || bytes.indexOf(quote) === -1) {
       // No quotes in the record: one decode and a plain split is much cheaper than field-by-field.
       for (const text of bytes.toString('utf8').split(this.delimiterText)) fields.push({ text, quoted: false });
@@ -249,6 +256,31 @@ export class PartTransform extends Transform {
     }
     return fields;
   }
+}
+
+/**
+ * Splits one decoded unquoted record where `escape` makes the next character
+ * data, as Redshift COPY ... ESCAPE does (`\|` is a pipe, `\\` a backslash,
+ * `\n` the letter n). A trailing lone escape is kept as data.
+ */
+function splitEscaped(text: string, delimiter: string, escape: string, out: Field[]): void {
+  let value = '';
+  let pos = 0;
+  while (pos < text.length) {
+    if (text.startsWith(escape, pos) && pos + escape.length < text.length) {
+      const next = text.codePointAt(pos + escape.length)!;
+      value += String.fromCodePoint(next);
+      pos += escape.length + (next > 0xffff ? 2 : 1);
+    } else if (text.startsWith(delimiter, pos)) {
+      out.push({ text: value, quoted: false });
+      value = '';
+      pos += delimiter.length;
+    } else {
+      value += text[pos];
+      pos++;
+    }
+  }
+  out.push({ text: value, quoted: false });
 }
 
 /**

@@ -460,6 +460,7 @@ async function loadTarget(
               new PartTransform({
                 delimiter,
                 quote,
+                escape: plan.spec.format.escape,
                 skip: new Set(skipped),
                 replaceInvalid,
                 rewrite,

@@ -490,7 +490,7 @@ function mapDelimitedFormat(
   }
   draft.review(
     'format',
-    'the legacy load used REMOVEQUOTES with ESCAPE; efi keeps the backslash escapes (escape: "\\\\", Redshift ESCAPE) but cannot also strip surrounding quotes in the same load: quoted fields now load with their quotes. If the file has quoted fields and no backslash escapes, use quote: \'"\' and escape: null instead (note: the local PostgreSQL warehouse accepts escape only with a quote character)',
+    'the legacy load used REMOVEQUOTES with ESCAPE; efi keeps the backslash escapes (escape: "\\\\", Redshift ESCAPE) but cannot also strip surrounding quotes in the same load: quoted fields now load with their quotes. If the file has quoted fields and no backslash escapes, use quote: \'"\' and escape: null instead',
   );
   if (rawEscape !== '\\' && rawEscape !== '\\\\' && escapeFlag !== 'Y') {
     draft.review(
