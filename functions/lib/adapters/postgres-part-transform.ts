@@ -219,9 +219,9 @@ export class PartTransform extends Transform {
     const fields = this.fields;
     fields.length = 0;
     const quote = this.opts.quote;
-    const escape = this.opts.escape ?? null;
-    if (quote === null && escape !== null && bytes.indexOf(escape.charCodeAt(0)) !== -1) {
-      splitEscaped(bytes.toString('utf8'), this.delimiterText, escape, fields);
+    const esc = this.opts.escape ?? null;
+    if (quote === null && esc !== null && bytes.indexOf(esc.charCodeAt(0)) !== -1) {
+      splitEscaped(bytes.toString('utf8'), this.delimiterText, esc, fields);
       return this.checkCount(fields, bytes, n, plan);
     }
     if (quote === null || bytes.indexOf(quote) === -1) {
@@ -263,14 +263,14 @@ export class PartTransform extends Transform {
  * data, as Redshift COPY ... ESCAPE does (`\|` is a pipe, `\\` a backslash,
  * `\n` the letter n). A trailing lone escape is kept as data.
  */
-function splitEscaped(text: string, delimiter: string, escape: string, out: Field[]): void {
+function splitEscaped(text: string, delimiter: string, esc: string, out: Field[]): void {
   let value = '';
   let pos = 0;
   while (pos < text.length) {
-    if (text.startsWith(escape, pos) && pos + escape.length < text.length) {
-      const next = text.codePointAt(pos + escape.length)!;
+    if (text.startsWith(esc, pos) && pos + esc.length < text.length) {
+      const next = text.codePointAt(pos + esc.length)!;
       value += String.fromCodePoint(next);
-      pos += escape.length + (next > 0xffff ? 2 : 1);
+      pos += esc.length + (next > 0xffff ? 2 : 1);
     } else if (text.startsWith(delimiter, pos)) {
       out.push({ text: value, quoted: false });
       value = '';
