@@ -281,6 +281,39 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
       ]);
     });
 
+    it('ends ABORTED when the operator aborts (Ctrl-C), audits and notifies it, and a redrive finishes the run', async () => {
+      const file = path.join(h.home, 'returns_20261125.csv');
+      fs.writeFileSync(
+        file,
+        `return_id,sku,quantity\n${Array.from({ length: 12 }, (_, i) => `${i + 100},TEA-005,1`).join('\n')}\n`,
+      );
+      const store = await h.rt.store();
+      const key = 'landing/returns_20261125.csv';
+      await store.put('efi-local', key, fs.createReadStream(file));
+      const head = (await store.head('efi-local', key))!;
+      let abort: (() => void) | null = null;
+      const outcome = await h.runner.start(
+        { detail: { bucket: { name: 'efi-local' }, object: { key, size: head.size, etag: head.etag } } },
+        {
+          onAbortable: (a) => {
+            abort = a;
+          },
+          onProgress: (e) => {
+            if (e.type === 'StateEntered' && e.state === 'ValidateFile') abort?.();
+          },
+        },
+      );
+      expect(outcome.status).toBe('ABORTED');
+      const run = (await getRun(await h.rt.db(), outcome.name))!;
+      expect(run.status).toBe('ABORTED');
+      expect(await outbox(outcome.name)).toEqual(['ABORTED']);
+      expect(exists(key)).toBe(true);
+      const again = await h.runner.redrive(outcome.name);
+      expect(again.status).toBe('SUCCEEDED');
+      expect((await getRun(await h.rt.db(), outcome.name))!.status).toBe('FINISHED');
+      expect(await count('stage.returns', `efi_run_id = '${outcome.name}'`)).toBe(12);
+    });
+
     it('refuses to redrive a rejected file, pointing at the remedy', async () => {
       const runs = await (await h.rt.db())
         .selectFrom('efi.runs')
