@@ -245,6 +245,19 @@ describe('describe', () => {
     ]);
   });
 
+  it('still counts rows per target if the service returned the statements without their marker comments', async () => {
+    const subs = subStatements([{}, {}, {}, { ResultRows: 11 }, {}, {}, {}, { ResultRows: 22 }]).map((s) => ({
+      ...s,
+      QueryString: s.QueryString!.replace(/\/\*[\s\S]*?\*\/\s*/g, ''),
+    }));
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => [`${t.target.schema}.${t.target.table}`, t.rowsLoaded])).toEqual([
+      ['sales.header', 11],
+      ['sales.detail', 22],
+    ]);
+  });
+
   it('has no targets for a statement efi did not render (a transform)', async () => {
     rs.on(DescribeStatementCommand).resolves(
       described({ Id: 'tr-1', Status: 'FINISHED', QueryString: 'CALL core.merge_sales()', ResultRows: -1 }),

@@ -292,13 +292,25 @@ function targetResults(subs: SubStatementData[]): TargetResult[] {
   found.sort((a, b) => a.marker.target - b.marker.target);
   // Rejected rows (MAXERROR > 0) are not reported by the Data API; the caller
   // knows the records per target and derives them.
-  return found.map(({ marker, rows }) => ({
-    target: marker.table,
-    recordType: marker.recordType,
-    rowsLoaded: rows,
-    rowsRejected: 0,
-  }));
+  if (found.length > 0) {
+    return found.map(({ marker, rows }) => ({
+      target: marker.table,
+      recordType: marker.recordType,
+      rowsLoaded: rows,
+      rowsRejected: 0,
+    }));
+  }
+  // Fallback should the service ever return the statements without their
+  // marker comments: the INSERTs name their (validated, quoted) target, in target order.
+  return subs.flatMap((s) => {
+    const m = INSERT_TARGET.exec(s.QueryString ?? '');
+    return m
+      ? [{ target: { schema: m[1]!, table: m[2]! }, recordType: null, rowsLoaded: s.ResultRows ?? 0, rowsRejected: 0 }]
+      : [];
+  });
 }
+
+const INSERT_TARGET = /^\s*(?:\/\*[\s\S]*?\*\/\s*)?INSERT INTO "([a-z_][a-z0-9_$]*)"\."([a-z_][a-z0-9_$]*)"/i;
 
 function fieldValue(f: Field): unknown {
   if (f.isNull) return null;
