@@ -134,6 +134,19 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       ]);
     });
 
+    it('loads a blank field of a non-text column as NULL, as Redshift does, without rejecting the row', async () => {
+      const t = await table('id int, qty int, day date, name text');
+      const p = await part('csv/blanks.csv', '1,  ,2024-01-01, a \n2,5,   , \n3,7,2024-01-03,c\n');
+      const r = await load(spec([target(t, ['id', 'qty', 'day', 'name'], [p])]));
+      expect(r.status.status).toBe('FINISHED');
+      expect(r.errors).toEqual([]);
+      expect(await rows(`SELECT id, qty, day::text AS day, name FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, qty: null, day: '2024-01-01', name: ' a ' },
+        { id: 2, qty: 5, day: null, name: ' ' },
+        { id: 3, qty: 7, day: '2024-01-03', name: 'c' },
+      ]);
+    });
+
     it('loads a pipe-delimited file without quoting: quotes and backslashes are data', async () => {
       const t = await table('id int, name text, path text');
       const p = await part('plain/pipes.txt', '1|"quoted"|C:\\dir\\file.txt\n2|O\'Brien|back\\\\slash "x\n');

@@ -16,7 +16,7 @@ import type {
 import { assertIdentifier, quoteIdent, quoteTable } from '../sql/identifiers.ts';
 import { type PgConnection, type PgSession, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
-import { assertCopySupported, copyOptionsSql, needsRewrite } from './postgres-copy-options.ts';
+import { assertCopySupported, copyOptionsSql, needsRewrite, REWRITTEN_COPY_OPTIONS } from './postgres-copy-options.ts';
 import { type DateTimeConverter, dateTimeConverter, isNativeDateTimeFormat } from './postgres-date-format.ts';
 import { describeDbError, describeRowError, partRowError, toLoadRowError } from './postgres-load-errors.ts';
 import { type ColumnRule, PartRowError, PartTransform, type RewritePlan } from './postgres-part-transform.ts';
@@ -424,8 +424,8 @@ async function loadTarget(
 
   // 'S' is PostgreSQL's string type category (text, varchar, char).
   const textColumns = [...columns.values()].filter((c) => c.category === 'S').map((c) => c.name);
-  const options = copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);
-  const rewrite = plan.rewrite ? rewritePlan(plan, columns) : null;
+  let options = copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);
+  let rewrite = plan.rewrite ? rewritePlan(plan, columns) : null;
   const { maxErrors, acceptInvalidChars } = plan.spec.options;
   const replaceInvalid = acceptInvalidChars === null ? null : acceptInvalidChars.charCodeAt(0);
   const delimiter = Buffer.from(plan.spec.format.delimiter, 'utf8');
@@ -472,14 +472,24 @@ async function loadTarget(
                 },
               })
           : undefined;
-      if (maxErrors > 0) await step('setting a savepoint', () => session.query('SAVEPOINT efi_part'));
+      // The fast path may have to fall back to the rewrite (below): that needs a savepoint too.
+      const savepoint = maxErrors > 0 || rewrite === null;
+      if (savepoint) await step('setting a savepoint', () => session.query('SAVEPOINT efi_part'));
       try {
         await session.copyPart(`${plan.stage} (${plan.columns})`, options, part, transform);
-        if (maxErrors > 0) await step('releasing a savepoint', () => session.query('RELEASE SAVEPOINT efi_part'));
+        if (savepoint) await step('releasing a savepoint', () => session.query('RELEASE SAVEPOINT efi_part'));
         break;
       } catch (e) {
         if (e instanceof PartRowError) throw overBudget(overflow ?? partRowError(e, ctx));
         const rowError = toLoadRowError(e, ctx);
+        if (rewrite === null && rowError && isBlankInNonText(rowError, columns)) {
+          // Redshift loads a blank field of a non-text column as NULL; PostgreSQL COPY cannot,
+          // so this target's parts go through the rewrite, which does (no row is rejected).
+          await step('rolling back to the savepoint', () => session.query('ROLLBACK TO SAVEPOINT efi_part'));
+          rewrite = rewritePlan(plan, columns);
+          options = REWRITTEN_COPY_OPTIONS;
+          continue;
+        }
         if (!rowError) {
           throw new LoadAttemptFailed(
             `load into ${plan.name} failed while copying part s3://${part.bucket}/${part.key}: ${describeDbError(e)}`,
@@ -533,6 +543,13 @@ async function loadTarget(
     rowsLoaded: inserted.rowCount,
     rowsRejected: rejected.length - rejectedBefore,
   };
+}
+
+/** A whitespace-only value refused by a non-text column: Redshift would have loaded NULL. */
+function isBlankInNonText(e: LoadRowError, columns: Map<string, ColumnInfo>): boolean {
+  if (e.column === null || e.rawValue === null || !/^[ \t]+$/.test(e.rawValue)) return false;
+  const c = columns.get(e.column);
+  return c !== undefined && c.category !== 'S';
 }
 
 /** What the part transform needs to know of each file column: its type, length and format. */
