@@ -66,7 +66,7 @@ export async function ingestCommand(argv: string[], ctx: CliContext): Promise<nu
   const prefix = normalisePrefix(values.prefix);
   for (const f of positionals) {
     const st = fs.statSync(f, { throwIfNoEntry: false });
-    if (!st?.isFile()) throw new UsageError(`efi ingest: ${f} is not a readable file`);
+    if (!st?.isFile()) throw new UsageError(`${f} is not a readable file`);
   }
 
   const rt = localRuntime(ctx);

@@ -22,6 +22,7 @@ export const TASK_HANDLERS: Record<string, Handler> = {
   SubmitTransform: submitTransform,
   CheckTransform: checkTransform,
   Archive: archive,
+  ArchiveDuplicate: archive,
   Audit: audit,
   Notify: notify,
   RejectFile: reject,

@@ -39,6 +39,8 @@ export interface RunContext {
   /** True when this execution must not load (duplicate event, content already loaded). */
   skip: boolean;
   skipReason: string | null;
+  /** A skipped run whose content is already loaded: its copy is moved out of landing (ArchiveDuplicate). */
+  archiveDuplicate?: boolean;
   startedAt: string;
 }
 

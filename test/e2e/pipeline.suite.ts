@@ -122,6 +122,9 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
       const again = await h.ingest(file);
       expect(again.status).toBe('SKIPPED');
       expect(again.skipReason).toMatch(/already loaded/);
+      // The re-uploaded copy does not linger in landing: it is archived as a duplicate.
+      expect(again.archivedTo).toMatch(/^s3:\/\/efi-local\/archive\/sales\/.*sales_pos_20261122\.csv$/);
+      expect(exists('landing/sales_pos_20261122.csv')).toBe(false);
       expect(await count('stage.pos_sales', `efi_source_file like '%20261122%'`)).toBe(1500);
       const reload = await h.ingest(file, { reload: true });
       expect(reload.status).toBe('FINISHED');

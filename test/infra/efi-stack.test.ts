@@ -298,6 +298,7 @@ describe('state machine', () => {
       SubmitTransform: 'SubmitTransform',
       CheckTransform: 'CheckTransform',
       Archive: 'Archive',
+      ArchiveDuplicate: 'Archive',
       RejectFile: 'Reject',
       Audit: 'Audit',
       AuditRejection: 'Audit',

@@ -106,7 +106,9 @@ export async function fetchConfig(rt: Runtime, input: FetchConfigInput): Promise
           : prior?.status === 'FINISHED'
             ? '; ingest with --reload to load it again'
             : '';
-      return skipped(rt, ctx, config.id, `duplicate: run ${owner} ${what}${next}`);
+      // Already loaded: this copy is a re-upload, safe to move out of landing. A duplicate of a run
+      // still in progress (or failed, awaiting a redrive) must leave the file to that run.
+      return skipped(rt, ctx, config.id, `duplicate: run ${owner} ${what}${next}`, prior?.status === 'FINISHED');
     }
   } else if (!reload) {
     const loaded = await findLoadedContent(db, { configId: config.id, etag: head.etag, excludeRunId: input.runId });
@@ -116,6 +118,7 @@ export async function fetchConfig(rt: Runtime, input: FetchConfigInput): Promise
         ctx,
         config.id,
         `same content as ${loaded.key} already loaded by run ${loaded.runId}; ingest with --reload (or set duplicates: reload) to load it again`,
+        true,
       );
     }
   }
@@ -127,6 +130,7 @@ async function skipped(
   ctx: Omit<RunContext, 'configId' | 'interface' | 'hasTransform' | 'skip' | 'skipReason'> & Partial<RunContext>,
   configId: string | null,
   reason: string,
+  archiveDuplicate = false,
 ): Promise<RunContext> {
   await updateRun(await rt.db(), ctx.runId, { skipReason: reason });
   return {
@@ -136,5 +140,6 @@ async function skipped(
     hasTransform: false,
     skip: true,
     skipReason: reason,
+    archiveDuplicate,
   };
 }

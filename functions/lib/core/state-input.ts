@@ -24,6 +24,7 @@ export const runContextSchema = z.object({
   hasTransform: z.boolean(),
   skip: z.boolean(),
   skipReason: z.nullable(z.string()),
+  archiveDuplicate: z.optional(z.boolean()),
   startedAt: z.string(),
 });
 
