@@ -88,7 +88,8 @@ async function bestOfPair<A, B>(
 /** The reference: count lines with Buffer.indexOf(10), nothing else. */
 async function bareLineCount(file: string): Promise<number> {
   let n = 0;
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+  // The same 1 MiB reads the object store uses, so only the scanning differs.
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     let i = chunk.indexOf(10);
     while (i !== -1) {
       n++;
