@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { locateRecord } from '../../functions/lib/core/locate-record.ts';
+import { locateRecord, locateRecords } from '../../functions/lib/core/locate-record.ts';
+import { recordsOfPartLines } from '../../functions/lib/core/part-record.ts';
 import { preprocess } from '../../functions/lib/core/preprocess.ts';
 import { validateFile } from '../../functions/lib/core/validate-file.ts';
 import { BUCKET, fileConfig, layout, type TempStore, tempStore } from './helpers.ts';
@@ -24,6 +25,33 @@ describe('locateRecord', () => {
       name: 'InvalidStateInput',
       message: expect.stringMatching(/has only 3 data records/),
     });
+  });
+
+  it('locates several records in one pass, and names one that does not exist', async () => {
+    const cfg = fileConfig({ header: { lines: 1 } });
+    const body = 'id,name,amount\r\n1,a,1\r\n\r\n2,"multi\r\nline",2\r\n3,c,3\r\n';
+    const obj = await t.put('in/a.csv', body);
+    expect(await locateRecords(t.store, obj, cfg, null, [3, 1])).toEqual(
+      new Map([
+        [1, 2],
+        [3, 6],
+      ]),
+    );
+    await expect(locateRecords(t.store, obj, cfg, null, [2, 5])).rejects.toThrow(/record 5 does not exist/);
+  });
+
+  it('maps physical lines of a part to the records that contain them, quote-aware', async () => {
+    const obj = await t.put('processing/r/all/part-00000.csv', '1,a\n2,"two\nlines"\n3,c\n');
+    const part = { bucket: BUCKET, key: obj.key, compression: 'none' as const, bytes: 0, records: 3, firstRecord: 1 };
+    expect(await recordsOfPartLines(t.store, part, '"', [4, 1, 3, 2])).toEqual(
+      new Map([
+        [1, 1],
+        [2, 2],
+        [3, 2],
+        [4, 3],
+      ]),
+    );
+    expect(await recordsOfPartLines(t.store, part, null, [3])).toEqual(new Map([[3, 3]]));
   });
 
   it('counts within the record type for split files', async () => {

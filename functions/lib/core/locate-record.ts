@@ -6,10 +6,8 @@ import { RecordRoles } from './scan/record-roles.ts';
 import { RecordScanner } from './scan/record-scanner.ts';
 import { recordBytes } from './scan/source.ts';
 
-/** Thrown inside the scan to stop reading as soon as the record is found. */
-class Found {
-  constructor(readonly line: number) {}
-}
+/** Thrown inside the scan to stop reading as soon as every record asked for is found. */
+class AllFound {}
 
 /**
  * Maps "the n-th record (1-based) of this record type" (what a load error
@@ -24,8 +22,21 @@ export async function locateRecord(
   recordType: string | null,
   ordinal: number,
 ): Promise<number> {
-  if (!Number.isInteger(ordinal) || ordinal < 1) {
-    throw new InvalidStateInput(`record ordinal ${ordinal} must be a positive integer`);
+  return (await locateRecords(store, run, config, recordType, [ordinal])).get(ordinal)!;
+}
+
+/** locateRecord for several records of one type in a single pass over the original (ordinal → line). */
+export async function locateRecords(
+  store: ObjectStore,
+  run: { bucket: string; key: string },
+  config: FileConfig,
+  recordType: string | null,
+  ordinals: readonly number[],
+): Promise<Map<number, number>> {
+  for (const ordinal of ordinals) {
+    if (!Number.isInteger(ordinal) || ordinal < 1) {
+      throw new InvalidStateInput(`record ordinal ${ordinal} must be a positive integer`);
+    }
   }
   const plan = recordPlan(config);
   if (plan.prefixLength !== null && (recordType === null || !plan.typeIndex.has(recordType))) {
@@ -34,6 +45,8 @@ export async function locateRecord(
     );
   }
   const prefixLength = plan.prefixLength;
+  const wanted = new Set(ordinals);
+  const found = new Map<number, number>();
   let seen = 0;
   const ignore = () => undefined;
   const roles = new RecordRoles(
@@ -43,7 +56,9 @@ export async function locateRecord(
       blank: ignore,
       data(buf, start, end, line) {
         if (prefixLength !== null && recordTypeOf(buf, start, end, prefixLength) !== recordType) return;
-        if (++seen === ordinal) throw new Found(line);
+        if (!wanted.has(++seen)) return;
+        found.set(seen, line);
+        if (found.size === wanted.size) throw new AllFound();
       },
     },
     plan.roles,
@@ -57,10 +72,13 @@ export async function locateRecord(
     scanner.end();
     roles.end();
   } catch (e) {
-    if (e instanceof Found) return e.line;
-    throw e;
+    if (!(e instanceof AllFound)) throw e;
   }
-  throw new InvalidStateInput(
-    `${store.uri(run.bucket, run.key)} has only ${seen} data records${recordType === null ? '' : ` of type ${JSON.stringify(recordType)}`}, so record ${ordinal} does not exist; was the file replaced after it was loaded?`,
-  );
+  const missing = [...wanted].find((o) => !found.has(o));
+  if (missing !== undefined) {
+    throw new InvalidStateInput(
+      `${store.uri(run.bucket, run.key)} has only ${seen} data records${recordType === null ? '' : ` of type ${JSON.stringify(recordType)}`}, so record ${missing} does not exist; was the file replaced after it was loaded?`,
+    );
+  }
+  return found;
 }

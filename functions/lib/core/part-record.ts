@@ -9,25 +9,28 @@ class Stop {}
  * Warehouses report a refused row by its physical line within the part
  * (PostgreSQL's COPY "line N" and Redshift's line_number both count the line
  * breaks inside quoted fields). Records are what the part's firstRecord
- * counts, so this maps a part line to the 1-based record that contains it by
- * re-scanning the part, quote-aware, on failure only.
+ * counts, so this maps part lines to the 1-based records that contain them by
+ * re-scanning the part once, quote-aware, on failure only (line → record).
  */
-export async function recordOfPartLine(
+export async function recordsOfPartLines(
   store: ObjectStore,
   part: LoadPart,
   quote: string | null,
-  line: number,
-): Promise<number> {
+  lines: readonly number[],
+): Promise<Map<number, number>> {
   // Without quoting a record is a line: nothing to scan.
-  if (quote === null) return line;
+  if (quote === null) return new Map(lines.map((l) => [l, l]));
+  const pending = [...new Set(lines)].sort((a, b) => a - b);
+  const result = new Map<number, number>();
   let records = 0;
-  let found = 0;
+  let i = 0;
   const scanner = new RecordScanner(
     {
       record(_buf, _start, _end, recordLine) {
-        if (recordLine > line) throw new Stop();
+        // Every pending line before this record's first line belongs to the record before it.
+        while (i < pending.length && pending[i]! < recordLine) result.set(pending[i++]!, Math.max(records, 1));
+        if (i === pending.length) throw new Stop();
         records++;
-        found = records;
       },
     },
     { quote: quote.charCodeAt(0), stripBom: false },
@@ -43,5 +46,6 @@ export async function recordOfPartLine(
     raw.destroy();
     source.destroy();
   }
-  return Math.max(found, 1);
+  while (i < pending.length) result.set(pending[i++]!, Math.max(records, 1));
+  return result;
 }

@@ -2,10 +2,10 @@ import type { FileConfig } from '../config/model.ts';
 import { getConfig } from '../config/repository.ts';
 import type { PreparedLoad, RunContext, StatementRef } from '../contract.ts';
 import { LoadFailed, RowRejected, StatementAborted, TransformFailed } from '../errors.ts';
-import type { StatementStatus, TargetResult } from '../ports/warehouse.ts';
+import type { LoadRowError, StatementStatus, TargetResult } from '../ports/warehouse.ts';
 import type { Runtime } from '../runtime.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
-import { type LocatedRowError, locateRowError } from './locate-row-error.ts';
+import { type LocatedRowError, locateRowErrors } from './locate-row-error.ts';
 import { addStatementId, updateRun } from './runs.ts';
 
 /**
@@ -80,16 +80,14 @@ async function withRejectedRows(
   targets: TargetResult[],
 ): Promise<(TargetResult & { rejected?: LocatedRowError[] })[]> {
   const errors = await (await rt.warehouse()).loadErrors(statementId);
-  return Promise.all(
-    targets.map(async (t) => {
-      const mine = errors.filter((e) => e.target.schema === t.target.schema && e.target.table === t.target.table);
-      if (mine.length === 0) return t;
-      const rejected = [];
-      for (const e of mine.slice(0, REJECTED_ROWS_KEPT))
-        rejected.push(await locateRowError(rt, input.run, input.prepared, e));
-      return { ...t, rejected };
-    }),
-  );
+  const same = (e: LoadRowError, t: TargetResult) =>
+    e.target.schema === t.target.schema && e.target.table === t.target.table;
+  const kept = targets.flatMap((t) => errors.filter((e) => same(e, t)).slice(0, REJECTED_ROWS_KEPT));
+  const located = await locateRowErrors(rt, input.run, input.prepared, kept);
+  return targets.map((t) => {
+    const rejected = located.filter((_, i) => same(kept[i]!, t));
+    return rejected.length > 0 ? { ...t, rejected } : t;
+  });
 }
 
 /**
@@ -126,7 +124,7 @@ async function throwIfRowsRejected(
   const errors = await (await rt.warehouse()).loadErrors(st.statementId);
   const first = errors[0];
   if (!first) return;
-  const row = await locateRowError(rt, input.run, input.prepared, first);
+  const row = (await locateRowErrors(rt, input.run, input.prepared, [first]))[0]!;
   const where = [row.line !== null ? `line ${row.line}` : null, row.column ? `column ${row.column}` : null]
     .filter(Boolean)
     .join(', ');
