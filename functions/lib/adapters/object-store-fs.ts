@@ -125,24 +125,23 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
-    const base = path.join(this.root, safeSegment(bucket, 'bucket'));
-    const keys: string[] = [];
-    await walk(base, '', keys);
-    keys.sort();
-    for (const key of keys) {
-      if (!key.startsWith(prefix) || key.endsWith('.tmp')) continue;
+    for (const key of await this.keys(bucket, prefix)) {
       const info = await this.head(bucket, key);
       if (info) yield info;
     }
   }
 
   async deletePrefix(bucket: string, prefix: string): Promise<number> {
-    let n = 0;
-    for await (const o of this.list(bucket, prefix)) {
-      await this.delete(bucket, o.key);
-      n++;
-    }
-    return n;
+    // Keys only: a head() would hash every file that has no ETag sidecar yet.
+    const keys = await this.keys(bucket, prefix);
+    for (const key of keys) await this.delete(bucket, key);
+    return keys.length;
+  }
+
+  private async keys(bucket: string, prefix: string): Promise<string[]> {
+    const all: string[] = [];
+    await walk(path.join(this.root, safeSegment(bucket, 'bucket')), '', all);
+    return all.filter((key) => key.startsWith(prefix) && !key.endsWith('.tmp')).sort();
   }
 
   private async writeMeta(bucket: string, key: string, meta: Meta): Promise<void> {
