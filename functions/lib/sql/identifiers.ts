@@ -30,14 +30,13 @@ export function quoteTable(ref: { schema: string; table: string }): string {
   return `${quoteIdent(ref.schema, 'schema')}.${quoteIdent(ref.table, 'table')}`;
 }
 
-/** PostgreSQL literal that keeps backslashes literal whatever standard_conforming_strings says. */
-export function quotePgLiteral(value: string): string {
-  if (value.includes('\0')) throw new ConfigInvalid('a SQL literal cannot contain a NUL character');
-  return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-}
-
 /** Redshift literal: backslash is an escape character in Redshift string literals. */
 export function quoteRedshiftLiteral(value: string): string {
   if (value.includes('\0')) throw new ConfigInvalid('a SQL literal cannot contain a NUL character');
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/** PostgreSQL literal that keeps backslashes literal whatever standard_conforming_strings says: the same escaping in an E'' string. */
+export function quotePgLiteral(value: string): string {
+  return `E${quoteRedshiftLiteral(value)}`;
 }
