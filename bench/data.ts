@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { rng } from '../samples/prng.ts';
 
 /**
  * Benchmark input: an 8-column CSV with a header, about 104 bytes a row, a
@@ -10,18 +11,6 @@ import path from 'node:path';
  */
 
 export const HEADER = ['id', 'code', 'name', 'email', 'amount', 'day', 'note', 'country'];
-
-/** Deterministic PRNG (mulberry32) so every machine benchmarks the same bytes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet'];
 const COUNTRIES = ['NL', 'DE', 'FR', 'BE', 'US', 'GB', 'ES', 'IT'];
