@@ -39,6 +39,9 @@ export const STATUS_COLOR: Record<string, (s: string) => string> = {
   FAILED: pc.red,
   ABORTED: pc.red,
   TIMED_OUT: pc.red,
+  // State steps (efi show): a caught or retried state failed, whatever came after.
+  CAUGHT: pc.red,
+  RETRIED: pc.red,
 };
 
 export function colorStatus(ctx: CliContext, status: string): string {

@@ -156,10 +156,7 @@ export function printDetail(ctx: CliContext, d: RunDetail): void {
     table(
       d.states.map((s) => [
         s.redriveCount ? `${s.name} (redrive ${s.redriveCount})` : s.name,
-        colorStatus(
-          ctx,
-          s.status === 'SUCCEEDED' ? 'SUCCEEDED' : s.status === 'RUNNING' ? 'RUNNING' : 'FAILED',
-        ).replace(/SUCCEEDED|RUNNING|FAILED/, s.status),
+        colorStatus(ctx, s.status),
         s.error ? `${s.error}: ${(s.cause ?? '').slice(0, 100)}` : summarise(added(s.input, s.output)),
       ]),
       ['STATE', 'STATUS', 'OUTPUT / ERROR'],
