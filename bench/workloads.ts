@@ -1,4 +1,4 @@
-import { FsObjectStore } from '../functions/lib/adapters/object-store-fs.ts';
+import { FsObjectStore } from '../functions/lib/adapters/fs/object-store-fs.ts';
 import {
   DEFAULT_LINEAGE,
   DEFAULT_LOAD_OPTIONS,
@@ -6,8 +6,8 @@ import {
   DEFAULT_PART_BYTES,
   type FileConfig,
 } from '../functions/lib/config/model.ts';
-import { preprocess } from '../functions/lib/core/preprocess.ts';
-import { validateFile } from '../functions/lib/core/validate-file.ts';
+import { preprocess } from '../functions/lib/steps/preprocess.ts';
+import { validateFile } from '../functions/lib/steps/validate-file.ts';
 import { HEADER } from './data.ts';
 
 /** Where the bench store lives: bench/.data/store/<bucket>/<key>, so the data files are read in place. */

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
+import { createRuntime, type Runtime } from '../functions/lib/compose.ts';
 import type { StatusNotification } from '../functions/lib/ports/notifier.ts';
-import { createRuntime, type Runtime } from '../functions/lib/runtime.ts';
 import { loadSettings, type Settings } from '../functions/lib/settings.ts';
 
 /** What every command gets: settings, output channels, and whether to print JSON. */

@@ -77,9 +77,11 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Closes what commands opened (PGlite flushes its data dir on close). */
 async function shutdown(): Promise<void> {
-  const { closeConfigDb } = await import('../functions/lib/db/connect.ts').catch(() => ({ closeConfigDb: null }));
+  const { closeConfigDb } = await import('../functions/lib/adapters/config-db/connect.ts').catch(() => ({
+    closeConfigDb: null,
+  }));
   await closeConfigDb?.().catch(() => {});
-  const { closePglite } = await import('../functions/lib/db/pglite.ts');
+  const { closePglite } = await import('../functions/lib/adapters/postgres/pglite.ts');
   await closePglite().catch(() => {});
 }
 

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import {
-  DEFAULT_LEGACY_SCHEMA,
-  importLegacyConfigs,
-  type LegacyImportReport,
-} from '../../functions/lib/config/legacy-import.ts';
+  applyConfigs,
+  listConfigs,
+  type StoredConfig,
+} from '../../functions/lib/adapters/config-db/config-repository.ts';
+import { openConfigDb } from '../../functions/lib/adapters/config-db/connect.ts';
+import { migrateToLatest } from '../../functions/lib/adapters/config-db/migrate.ts';
 import {
   type ConfigIssue,
   formatIssue,
@@ -11,11 +13,9 @@ import {
   readConfigFiles,
 } from '../../functions/lib/config/load-yaml.ts';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
-import { applyConfigs, listConfigs, type StoredConfig } from '../../functions/lib/config/repository.ts';
-import { openConfigDb } from '../../functions/lib/db/connect.ts';
-import { migrateToLatest } from '../../functions/lib/db/migrate.ts';
 import { EfiError } from '../../functions/lib/errors.ts';
 import type { Settings } from '../../functions/lib/settings.ts';
+import { DEFAULT_LEGACY_SCHEMA, importLegacyConfigs, type LegacyImportReport } from '../legacy/legacy-import.ts';
 
 /**
  * `efi config validate|apply|list|import-legacy`: config-as-code. validate

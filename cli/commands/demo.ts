@@ -3,14 +3,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import { applyConfigs } from '../../functions/lib/adapters/config-db/config-repository.ts';
 import { loadConfigFiles } from '../../functions/lib/config/load-yaml.ts';
-import { applyConfigs } from '../../functions/lib/config/repository.ts';
 import { assertIdentifier } from '../../functions/lib/sql/identifiers.ts';
 import { type CliContext, colorStatus, localRuntime, table } from '../context.ts';
 import { LocalRunner } from '../local/runner.ts';
 import { type IngestResult, ingestFile } from './ingest.ts';
 
-export const SAMPLES_DIR = fileURLToPath(new URL('../../samples/', import.meta.url));
+export const SAMPLES_DIR = fileURLToPath(new URL('../../samples', import.meta.url));
 
 export const DEMO_HELP = `Usage: efi demo [--json]
 

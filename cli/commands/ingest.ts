@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import type { ExecutionInput } from '../../functions/lib/contract.ts';
-import type { LocatedRowError } from '../../functions/lib/core/locate-row-error.ts';
-import { getRun, type RunRecord } from '../../functions/lib/core/runs.ts';
-import type { Runtime } from '../../functions/lib/runtime.ts';
+import { getRun, type RunRecord } from '../../functions/lib/adapters/config-db/run-log.ts';
+import type { Runtime } from '../../functions/lib/compose.ts';
+import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
+import type { LocatedRowError } from '../../functions/lib/steps/locate-row-error.ts';
 import { type CliContext, colorStatus, localRuntime, UsageError } from '../context.ts';
 import { type ExecutionOutcome, LocalRunner, type ProgressEvent } from '../local/runner.ts';
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createS3Client, S3ObjectStore } from '../../functions/lib/adapters/object-store-s3.ts';
+import { createS3Client, S3ObjectStore } from '../../functions/lib/adapters/s3/object-store-s3.ts';
 import { type CliContext, UsageError } from '../context.ts';
 import { resolveRemoteSettings, uploadRemote } from '../remote/index.ts';
 

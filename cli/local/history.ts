@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { getRun } from '../../functions/lib/core/runs.ts';
-import type { EfiDatabase } from '../../functions/lib/db/schema.ts';
+import { getRun } from '../../functions/lib/adapters/config-db/run-log.ts';
+import type { EfiDatabase } from '../../functions/lib/adapters/config-db/schema.ts';
 import type { RunDetail, RunSummary, StateStep } from '../model.ts';
 
 /** Local execution history in the shapes the Step Functions backend also returns (cli/model.ts). */

@@ -2,10 +2,10 @@ import './polyfill.ts';
 import { randomBytes } from 'node:crypto';
 import type { StateMachine as StateMachineType } from 'aws-local-stepfunctions';
 import { sql } from 'kysely';
-import type { ExecutionInput } from '../../functions/lib/contract.ts';
-import { reportFailure } from '../../functions/lib/core/report-failure.ts';
-import { getRun, updateRun } from '../../functions/lib/core/runs.ts';
-import { type Runtime, setRuntime } from '../../functions/lib/runtime.ts';
+import { getRun, updateRun } from '../../functions/lib/adapters/config-db/run-log.ts';
+import { type Runtime, setRuntime } from '../../functions/lib/compose.ts';
+import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
+import { reportFailure } from '../../functions/lib/steps/report-failure.ts';
 import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
 import { TASK_HANDLERS } from './handlers.ts';
 

@@ -5,7 +5,7 @@ import {
   type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { ExecutionInput } from '../../functions/lib/contract.ts';
+import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
 import type { ExecutionStatus, RunDetail } from '../model.ts';
 import { remoteError } from './errors.ts';
 import { foldHistory, parseJson, runError } from './history.ts';

@@ -1,14 +1,14 @@
 import * as z from 'zod/mini';
-import type { AuditInput } from '../lib/contract.ts';
-import { audit } from '../lib/core/audit.ts';
+import type { AuditInput } from '../lib/contract/payloads.ts';
 import {
   catchErrorSchema,
   parseInput,
   runContextSchema,
   statementRefSchema,
   validationSchema,
-} from '../lib/core/state-input.ts';
+} from '../lib/contract/schemas.ts';
 import { defineHandler } from '../lib/handler.ts';
+import { audit } from '../lib/steps/audit.ts';
 
 const schema = z.object({
   status: z.enum(['FINISHED', 'FAILED', 'ABORTED', 'SKIPPED']),

@@ -1,14 +1,14 @@
 import * as z from 'zod/mini';
-import type { PreparedLoad, StatementRef } from '../lib/contract.ts';
+import type { PreparedLoad, StatementRef } from '../lib/contract/payloads.ts';
 import {
   parseInput,
   preparedSchema,
   redriveCountSchema,
   runContextSchema,
   statementRefSchema,
-} from '../lib/core/state-input.ts';
-import { checkLoad } from '../lib/core/statements.ts';
+} from '../lib/contract/schemas.ts';
 import { defineHandler } from '../lib/handler.ts';
+import { checkLoad } from '../lib/steps/statements.ts';
 
 const schema = z.object({
   run: runContextSchema,

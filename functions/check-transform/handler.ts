@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import type { StatementRef } from '../lib/contract.ts';
-import { parseInput, redriveCountSchema, runContextSchema, statementRefSchema } from '../lib/core/state-input.ts';
-import { checkTransform } from '../lib/core/statements.ts';
+import type { StatementRef } from '../lib/contract/payloads.ts';
+import { parseInput, redriveCountSchema, runContextSchema, statementRefSchema } from '../lib/contract/schemas.ts';
 import { defineHandler } from '../lib/handler.ts';
+import { checkTransform } from '../lib/steps/statements.ts';
 
 const schema = z.object({ run: runContextSchema, transform: statementRefSchema, redriveCount: redriveCountSchema });
 

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { fetchConfig } from '../lib/core/fetch-config.ts';
-import { parseInput } from '../lib/core/state-input.ts';
+import { parseInput } from '../lib/contract/schemas.ts';
 import { defineHandler } from '../lib/handler.ts';
+import { fetchConfig } from '../lib/steps/fetch-config.ts';
 
 const schema = z.object({
   input: z.object({

@@ -1,5 +1,5 @@
+import { getRuntime, type Runtime } from './compose.ts';
 import { classifyError, serializeError } from './errors.ts';
-import { getRuntime, type Runtime } from './runtime.ts';
 
 /**
  * Wraps a state's core into a Lambda handler: parse the input at the
@@ -22,7 +22,7 @@ export function defineHandler<I, O>(
       const runId = runIdOf(event);
       if (runId && (err as { kind?: string }).kind !== 'transient') {
         try {
-          const { recordRunError } = await import('./core/runs.ts');
+          const { recordRunError } = await import('./adapters/config-db/run-log.ts');
           await recordRunError(await rt.db(), runId, serializeError(err), stateName);
         } catch (recordErr) {
           // The original error matters more than the bookkeeping; say so in the log and go on.

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { notifyRun } from '../lib/core/notify.ts';
-import { parseInput, redriveCountSchema, runContextSchema } from '../lib/core/state-input.ts';
+import { parseInput, redriveCountSchema, runContextSchema } from '../lib/contract/schemas.ts';
 import { defineHandler } from '../lib/handler.ts';
+import { notifyRun } from '../lib/steps/notify.ts';
 
 const schema = z.looseObject({ run: runContextSchema, redriveCount: redriveCountSchema });
 

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import { getConfig } from '../lib/config/repository.ts';
-import { preprocess } from '../lib/core/preprocess.ts';
-import { parseInput, runContextSchema, validationSchema } from '../lib/core/state-input.ts';
+import { getConfig } from '../lib/adapters/config-db/config-repository.ts';
+import { parseInput, runContextSchema, validationSchema } from '../lib/contract/schemas.ts';
 import { defineHandler } from '../lib/handler.ts';
+import { preprocess } from '../lib/steps/preprocess.ts';
 
 const schema = z.object({ run: runContextSchema, validation: validationSchema });
 

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { moveOriginal } from '../lib/core/archive.ts';
-import { catchErrorSchema, parseInput, runContextSchema } from '../lib/core/state-input.ts';
+import { catchErrorSchema, parseInput, runContextSchema } from '../lib/contract/schemas.ts';
 import { defineHandler } from '../lib/handler.ts';
+import { moveOriginal } from '../lib/steps/archive.ts';
 
 const schema = z.object({ run: runContextSchema, error: catchErrorSchema });
 

@@ -1,6 +1,6 @@
-import { reportFailure, statusChangeEventSchema } from '../lib/core/report-failure.ts';
-import { parseInput } from '../lib/core/state-input.ts';
+import { parseInput } from '../lib/contract/schemas.ts';
 import { defineHandler } from '../lib/handler.ts';
+import { reportFailure, statusChangeEventSchema } from '../lib/steps/report-failure.ts';
 
 /** Target of the EventBridge rule on the state machine's FAILED / TIMED_OUT / ABORTED status changes. */
 export const handler = defineHandler(

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import type { PreparedLoad } from '../lib/contract.ts';
-import { parseInput, preparedSchema, redriveCountSchema, runContextSchema } from '../lib/core/state-input.ts';
-import { submitLoad } from '../lib/core/statements.ts';
+import type { PreparedLoad } from '../lib/contract/payloads.ts';
+import { parseInput, preparedSchema, redriveCountSchema, runContextSchema } from '../lib/contract/schemas.ts';
 import { defineHandler } from '../lib/handler.ts';
+import { submitLoad } from '../lib/steps/statements.ts';
 
 const schema = z.object({ run: runContextSchema, prepared: preparedSchema, redriveCount: redriveCountSchema });
 

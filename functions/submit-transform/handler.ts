@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { parseInput, redriveCountSchema, runContextSchema } from '../lib/core/state-input.ts';
-import { submitTransform } from '../lib/core/statements.ts';
+import { parseInput, redriveCountSchema, runContextSchema } from '../lib/contract/schemas.ts';
 import { defineHandler } from '../lib/handler.ts';
+import { submitTransform } from '../lib/steps/statements.ts';
 
 const schema = z.object({ run: runContextSchema, redriveCount: redriveCountSchema });
 

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
-import { getConfig } from '../lib/config/repository.ts';
-import { updateRun } from '../lib/core/runs.ts';
-import { parseInput, runContextSchema } from '../lib/core/state-input.ts';
-import { validateFile } from '../lib/core/validate-file.ts';
+import { getConfig } from '../lib/adapters/config-db/config-repository.ts';
+import { updateRun } from '../lib/adapters/config-db/run-log.ts';
+import { parseInput, runContextSchema } from '../lib/contract/schemas.ts';
 import { defineHandler } from '../lib/handler.ts';
+import { validateFile } from '../lib/steps/validate-file.ts';
 
 const schema = z.object({ run: runContextSchema });
 

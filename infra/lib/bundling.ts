@@ -3,7 +3,7 @@ import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/a
 import type { FunctionSpec } from './function-catalog.ts';
 
 /** The repository root (infra/lib/ is two levels down). */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * Local esbuild, never Docker. ESM for top-level await and smaller output; the
@@ -22,13 +22,13 @@ export const BUNDLING: BundlingOptions = {
   // The AWS SDK is bundled (pinned, tree-shaken) rather than taken from the runtime.
   // Never used in Lambda: PGlite is the local warehouse, pg-native an optional pg binding.
   externalModules: ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg-native'],
-  // functions/lib/runtime.ts and db/connect.ts test this to leave the local
+  // functions/lib/compose.ts and adapters/config-db/connect.ts test this to leave the local
   // adapters (folder store, PGlite, outbox) out of the Lambda bundles.
   define: { 'process.env.EFI_BUNDLE': JSON.stringify('lambda') },
 };
 
 /**
- * Per-function bundling: functions/lib/runtime.ts tests these defines, so a
+ * Per-function bundling: functions/lib/compose.ts tests these defines, so a
  * function's bundle holds only the AWS clients of the ports it uses (the
  * notifier's SNS/EventBridge clients only in notify and report-failure, the
  * Data API client only in the four warehouse functions).

@@ -24,7 +24,7 @@ import {
   showRemoteRun,
   uploadRemote,
 } from '../../cli/remote/index.ts';
-import { FsObjectStore } from '../../functions/lib/adapters/object-store-fs.ts';
+import { FsObjectStore } from '../../functions/lib/adapters/fs/object-store-fs.ts';
 import { ConfigInvalid, TransientError } from '../../functions/lib/errors.ts';
 import {
   EXEC_ARN,

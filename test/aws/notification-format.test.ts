@@ -3,7 +3,7 @@ import {
   formatNotification,
   type NotificationInput,
   SUBJECT_MAX,
-} from '../../functions/lib/adapters/notification-format.ts';
+} from '../../functions/lib/steps/notification-format.ts';
 
 const base: NotificationInput = {
   runId: 'run-20261124-0001',

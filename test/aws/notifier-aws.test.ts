@@ -2,9 +2,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { AuthorizationErrorException, PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { formatNotification } from '../../functions/lib/adapters/notification-format.ts';
-import { AwsNotifier, setAwsNotifierClientFactories } from '../../functions/lib/adapters/notifier-aws.ts';
+import { AwsNotifier, setAwsNotifierClientFactories } from '../../functions/lib/adapters/aws/aws-notifier.ts';
 import { TransientError } from '../../functions/lib/errors.ts';
+import { formatNotification } from '../../functions/lib/steps/notification-format.ts';
 
 const sns = mockClient(SNSClient);
 const events = mockClient(EventBridgeClient);

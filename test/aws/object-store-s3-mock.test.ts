@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { S3ObjectStore } from '../../functions/lib/adapters/object-store-s3.ts';
+import { S3ObjectStore } from '../../functions/lib/adapters/s3/object-store-s3.ts';
 import { ObjectNotFound, TransientError } from '../../functions/lib/errors.ts';
 
 const s3 = mockClient(S3Client);

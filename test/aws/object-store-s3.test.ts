@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3ObjectStore } from '../../functions/lib/adapters/object-store-s3.ts';
+import { S3ObjectStore } from '../../functions/lib/adapters/s3/object-store-s3.ts';
 import { ObjectNotFound } from '../../functions/lib/errors.ts';
 import { objectStoreContract, readAll } from '../contract/object-store.contract.ts';
 import { type S3rverHandle, startS3rver } from './s3rver-harness.ts';

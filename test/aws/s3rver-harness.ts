@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { createS3Client } from '../../functions/lib/adapters/object-store-s3.ts';
+import { createS3Client } from '../../functions/lib/adapters/s3/object-store-s3.ts';
 
 export interface S3rverHandle {
   client: S3Client;

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_HELP, configCommand } from '../../cli/commands/config.ts';
-import { closeConfigDb } from '../../functions/lib/db/connect.ts';
-import { closePglite } from '../../functions/lib/db/pglite.ts';
+import { closeConfigDb } from '../../functions/lib/adapters/config-db/connect.ts';
+import { closePglite } from '../../functions/lib/adapters/postgres/pglite.ts';
 import { loadSettings, type Settings } from '../../functions/lib/settings.ts';
 
 const SALES = `interface: sales

@@ -5,14 +5,14 @@ import {
   mapTrailerPosition,
   parseSplitPrefix,
   transformSql,
-} from '../../functions/lib/config/legacy-format.ts';
-import { generateLegacyConfigs } from '../../functions/lib/config/legacy-import.ts';
-import { prefixToMatch } from '../../functions/lib/config/legacy-prefix.ts';
-import type { LegacyColumnRow, LegacyFileConfigRow, LegacyTables } from '../../functions/lib/config/legacy-rows.ts';
+} from '../../cli/legacy/legacy-format.ts';
+import { generateLegacyConfigs } from '../../cli/legacy/legacy-import.ts';
+import { prefixToMatch } from '../../cli/legacy/legacy-prefix.ts';
+import type { LegacyColumnRow, LegacyFileConfigRow, LegacyTables } from '../../cli/legacy/legacy-rows.ts';
 import { parseConfigYaml } from '../../functions/lib/config/load-yaml.ts';
 import { keyToken, matcherFor } from '../../functions/lib/config/match.ts';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
-import { validateFile } from '../../functions/lib/core/validate-file.ts';
+import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 import { type TempStore, tempStore } from '../core/helpers.ts';
 
 /**

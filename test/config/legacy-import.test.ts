@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configCommand } from '../../cli/commands/config.ts';
-import type { LegacyImportReport } from '../../functions/lib/config/legacy-import.ts';
+import type { LegacyImportReport } from '../../cli/legacy/legacy-import.ts';
 import { parseConfigYaml, readConfigFiles } from '../../functions/lib/config/load-yaml.ts';
 import { matcherFor } from '../../functions/lib/config/match.ts';
 import type { FileConfig } from '../../functions/lib/config/model.ts';

@@ -3,18 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseConfigYaml } from '../../functions/lib/config/load-yaml.ts';
 import {
   applyConfigs,
   configChecksum,
   getConfig,
   listActiveConfigs,
   listConfigs,
-} from '../../functions/lib/config/repository.ts';
-import { closeConfigDb, openConfigDb } from '../../functions/lib/db/connect.ts';
-import { migrateToLatest } from '../../functions/lib/db/migrate.ts';
-import { closePglite } from '../../functions/lib/db/pglite.ts';
-import type { EfiDatabase } from '../../functions/lib/db/schema.ts';
+} from '../../functions/lib/adapters/config-db/config-repository.ts';
+import { closeConfigDb, openConfigDb } from '../../functions/lib/adapters/config-db/connect.ts';
+import { migrateToLatest } from '../../functions/lib/adapters/config-db/migrate.ts';
+import type { EfiDatabase } from '../../functions/lib/adapters/config-db/schema.ts';
+import { closePglite } from '../../functions/lib/adapters/postgres/pglite.ts';
+import { parseConfigYaml } from '../../functions/lib/config/load-yaml.ts';
 import { ConfigInvalid, NoConfigMatch } from '../../functions/lib/errors.ts';
 import type { Settings } from '../../functions/lib/settings.ts';
 import { createFreshDatabase } from '../db/fresh-database.ts';

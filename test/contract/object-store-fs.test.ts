@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FsObjectStore } from '../../functions/lib/adapters/object-store-fs.ts';
+import { FsObjectStore } from '../../functions/lib/adapters/fs/object-store-fs.ts';
 import { objectStoreContract } from './object-store.contract.ts';
 
 objectStoreContract('FsObjectStore', async () => {

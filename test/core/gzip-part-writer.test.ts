@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GzipPartWriter } from '../../functions/lib/core/preprocess/gzip-part-writer.ts';
+import { GzipPartWriter } from '../../functions/lib/steps/preprocess/gzip-part-writer.ts';
 import { BUCKET, type TempStore, tempStore } from './helpers.ts';
 
 let t: TempStore;

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FsObjectStore } from '../../functions/lib/adapters/object-store-fs.ts';
+import { FsObjectStore } from '../../functions/lib/adapters/fs/object-store-fs.ts';
 import {
   DEFAULT_LINEAGE,
   DEFAULT_LOAD_OPTIONS,

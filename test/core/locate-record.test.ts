@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { locateRecord, locateRecords } from '../../functions/lib/core/locate-record.ts';
-import { recordsOfPartLines } from '../../functions/lib/core/part-record.ts';
-import { preprocess } from '../../functions/lib/core/preprocess.ts';
-import { validateFile } from '../../functions/lib/core/validate-file.ts';
+import { locateRecord, locateRecords } from '../../functions/lib/records/locate-record.ts';
+import { recordsOfPartLines } from '../../functions/lib/records/part-record.ts';
+import { preprocess } from '../../functions/lib/steps/preprocess.ts';
+import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 import { BUCKET, fileConfig, layout, type TempStore, tempStore } from './helpers.ts';
 
 let t: TempStore;

@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
-import { preprocess } from '../../functions/lib/core/preprocess.ts';
-import { validateFile } from '../../functions/lib/core/validate-file.ts';
+import { preprocess } from '../../functions/lib/steps/preprocess.ts';
+import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 import { BUCKET, fileConfig, layout, type TempStore, tempStore } from './helpers.ts';
 
 let t: TempStore;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RecordRoles } from '../../functions/lib/core/scan/record-roles.ts';
-import { RecordScanner, type ScannerOptions } from '../../functions/lib/core/scan/record-scanner.ts';
+import { RecordRoles } from '../../functions/lib/records/record-roles.ts';
+import { RecordScanner, type ScannerOptions } from '../../functions/lib/records/record-scanner.ts';
 
 interface Rec {
   text: string;

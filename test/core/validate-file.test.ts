@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { validateFile } from '../../functions/lib/core/validate-file.ts';
+import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 import { caught, DEFAULT_MIN_SIZE_BYTES, fileConfig, layout, type TempStore, tempStore } from './helpers.ts';
 
 let t: TempStore;

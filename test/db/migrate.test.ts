@@ -3,16 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { closeConfigDb, openConfigDb } from '../../functions/lib/db/connect.ts';
-import { createMigrator, migrateToLatest } from '../../functions/lib/db/migrate.ts';
-import { closePglite } from '../../functions/lib/db/pglite.ts';
-import type { EfiDatabase } from '../../functions/lib/db/schema.ts';
+import { closeConfigDb, openConfigDb } from '../../functions/lib/adapters/config-db/connect.ts';
+import { createMigrator, migrateToLatest } from '../../functions/lib/adapters/config-db/migrate.ts';
+import type { EfiDatabase } from '../../functions/lib/adapters/config-db/schema.ts';
+import { closePglite } from '../../functions/lib/adapters/postgres/pglite.ts';
 import type { Settings } from '../../functions/lib/settings.ts';
 import { createFreshDatabase } from './fresh-database.ts';
 
 const pgUrl = inject('pgUrl');
 
-// Mirrors functions/lib/db/schema.ts: the rest of the code relies on these exact names.
+// Mirrors functions/lib/adapters/config-db/schema.ts: the rest of the code relies on these exact names.
 const EXPECTED_COLUMNS: Record<string, string[]> = {
   interfaces: ['name', 'description', 'active', 'created_at', 'updated_at'],
   file_configs: [

@@ -2,8 +2,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { getDbSecret, invalidateSecret, setSecretsClient } from '../../functions/lib/adapters/secrets.ts';
-import { closeConfigDb, openConfigDb } from '../../functions/lib/db/connect.ts';
+import { getDbSecret, invalidateSecret, setSecretsClient } from '../../functions/lib/adapters/aws/secrets.ts';
+import { closeConfigDb, openConfigDb } from '../../functions/lib/adapters/config-db/connect.ts';
 import { ConfigInvalid, TransientError } from '../../functions/lib/errors.ts';
 
 const pgUrl = inject('pgUrl');

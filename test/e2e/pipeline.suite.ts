@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getRun } from '../../functions/lib/adapters/config-db/run-log.ts';
 import { parseConfigYaml } from '../../functions/lib/config/load-yaml.ts';
-import { getRun } from '../../functions/lib/core/runs.ts';
 import { type Backend, createHarness, type Harness, sample } from './harness.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseMarker, renderLoadStatements } from '../../functions/lib/adapters/redshift-copy-sql.ts';
+import { parseMarker, renderLoadStatements } from '../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
 import { csvTarget, ROLE_ARN, spec } from './fixtures.ts';
 
 /**

@@ -7,7 +7,7 @@ import {
   type RedshiftCopyOptions,
   renderLoadStatements,
   renderMarker,
-} from '../../functions/lib/adapters/redshift-copy-sql.ts';
+} from '../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
 import { ConfigInvalid } from '../../functions/lib/errors.ts';
 import type { LoadSpec } from '../../functions/lib/ports/warehouse.ts';
 import { csvTarget, ROLE_ARN, RUN_ID, spec } from './fixtures.ts';

@@ -7,15 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { BatchExecuteStatementCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FsObjectStore } from '../../functions/lib/adapters/object-store-fs.ts';
-import { parseMarker, renderLoadStatements } from '../../functions/lib/adapters/redshift-copy-sql.ts';
-import { RedshiftDataWarehouse } from '../../functions/lib/adapters/warehouse-redshift.ts';
+import { FsObjectStore } from '../../functions/lib/adapters/fs/object-store-fs.ts';
+import { parseMarker, renderLoadStatements } from '../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
+import { RedshiftDataWarehouse } from '../../functions/lib/adapters/redshift/redshift-warehouse.ts';
 import { loadConfigFiles } from '../../functions/lib/config/load-yaml.ts';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
-import { buildLoadSpec, clientToken } from '../../functions/lib/core/load-spec.ts';
-import { preprocess } from '../../functions/lib/core/preprocess.ts';
-import { validateFile } from '../../functions/lib/core/validate-file.ts';
 import type { LoadSpec } from '../../functions/lib/ports/warehouse.ts';
+import { buildLoadSpec, clientToken } from '../../functions/lib/steps/load-spec.ts';
+import { preprocess } from '../../functions/lib/steps/preprocess.ts';
+import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 import { ROLE_ARN } from './fixtures.ts';
 
 /**

@@ -14,9 +14,15 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { renderLoadStatements } from '../../functions/lib/adapters/redshift-copy-sql.ts';
-import { STL_LOAD_ERRORS_SQL, SYS_LOAD_ERRORS_SQL } from '../../functions/lib/adapters/redshift-load-errors.ts';
-import { RedshiftDataWarehouse, type RedshiftTarget } from '../../functions/lib/adapters/warehouse-redshift.ts';
+import { renderLoadStatements } from '../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
+import {
+  STL_LOAD_ERRORS_SQL,
+  SYS_LOAD_ERRORS_SQL,
+} from '../../functions/lib/adapters/redshift/redshift-load-errors.ts';
+import {
+  RedshiftDataWarehouse,
+  type RedshiftTarget,
+} from '../../functions/lib/adapters/redshift/redshift-warehouse.ts';
 import { ConfigInvalid, InvalidStateInput, LoadFailed } from '../../functions/lib/errors.ts';
 import { csvTarget, ROLE_ARN, RUN_ID, spec } from './fixtures.ts';
 

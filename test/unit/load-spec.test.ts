@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
 import { DEFAULT_LINEAGE, DEFAULT_LOAD_OPTIONS } from '../../functions/lib/config/model.ts';
-import { datePath } from '../../functions/lib/core/archive.ts';
-import { parseCatch } from '../../functions/lib/core/audit.ts';
-import { buildLoadSpec, clientToken } from '../../functions/lib/core/load-spec.ts';
+import { datePath } from '../../functions/lib/steps/archive.ts';
+import { parseCatch } from '../../functions/lib/steps/audit.ts';
+import { buildLoadSpec, clientToken } from '../../functions/lib/steps/load-spec.ts';
 
 const config: FileConfig = {
   id: 'sales.daily',

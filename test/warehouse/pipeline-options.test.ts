@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresWarehouse, type PostgresWarehouse } from '../../functions/lib/adapters/warehouse-postgres.ts';
+import { closePglite } from '../../functions/lib/adapters/postgres/pglite.ts';
+import {
+  createPostgresWarehouse,
+  type PostgresWarehouse,
+} from '../../functions/lib/adapters/postgres/postgres-warehouse.ts';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
-import { buildLoadSpec } from '../../functions/lib/core/load-spec.ts';
-import { preprocess } from '../../functions/lib/core/preprocess.ts';
-import { validateFile } from '../../functions/lib/core/validate-file.ts';
-import { closePglite } from '../../functions/lib/db/pglite.ts';
 import { EncodingInvalid } from '../../functions/lib/errors.ts';
+import { buildLoadSpec } from '../../functions/lib/steps/load-spec.ts';
+import { preprocess } from '../../functions/lib/steps/preprocess.ts';
+import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 import { BUCKET, fileConfig, layout, type TempStore, tempStore } from '../core/helpers.ts';
 
 /**

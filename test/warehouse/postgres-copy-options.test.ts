@@ -3,7 +3,7 @@ import {
   copyOptionsSql,
   needsRewrite,
   REWRITTEN_COPY_OPTIONS,
-} from '../../functions/lib/adapters/postgres-copy-options.ts';
+} from '../../functions/lib/adapters/postgres/postgres-copy-options.ts';
 import { DEFAULT_LOAD_OPTIONS, type LoadOptions } from '../../functions/lib/config/model.ts';
 import { ConfigInvalid } from '../../functions/lib/errors.ts';
 import type { LoadFormat } from '../../functions/lib/ports/warehouse.ts';

@@ -4,7 +4,7 @@ import {
   parseCopyContext,
   pgErrorFields,
   toLoadRowError,
-} from '../../functions/lib/adapters/postgres-load-errors.ts';
+} from '../../functions/lib/adapters/postgres/postgres-load-errors.ts';
 
 // Real end-to-end parses against both drivers are in warehouse-suite.ts; these
 // pin the context forms PostgreSQL's CopyFromErrorCallback can produce.

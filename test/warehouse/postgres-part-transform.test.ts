@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { locateCopyLine } from '../../functions/lib/adapters/postgres-copy-line.ts';
-import { dateTimeConverter } from '../../functions/lib/adapters/postgres-date-format.ts';
+import { locateCopyLine } from '../../functions/lib/adapters/postgres/postgres-copy-line.ts';
+import { dateTimeConverter } from '../../functions/lib/adapters/postgres/postgres-date-format.ts';
 import {
   type ColumnRule,
   type PartRowError,
@@ -10,7 +10,7 @@ import {
   type PartTransformOptions,
   type RewritePlan,
   replaceInvalidUtf8,
-} from '../../functions/lib/adapters/postgres-part-transform.ts';
+} from '../../functions/lib/adapters/postgres/postgres-part-transform.ts';
 import { ConfigInvalid } from '../../functions/lib/errors.ts';
 
 function column(name: string, over: Partial<ColumnRule> = {}): ColumnRule {

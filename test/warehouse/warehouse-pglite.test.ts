@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { createPostgresWarehouse } from '../../functions/lib/adapters/warehouse-postgres.ts';
-import { closePglite } from '../../functions/lib/db/pglite.ts';
+import { closePglite } from '../../functions/lib/adapters/postgres/pglite.ts';
+import { createPostgresWarehouse } from '../../functions/lib/adapters/postgres/postgres-warehouse.ts';
 import { defineWarehouseSuite } from './warehouse-suite.ts';
 
 defineWarehouseSuite('PGlite', async (store, root) => {

@@ -1,5 +1,5 @@
 import { describe, inject } from 'vitest';
-import { createPostgresWarehouse } from '../../functions/lib/adapters/warehouse-postgres.ts';
+import { createPostgresWarehouse } from '../../functions/lib/adapters/postgres/postgres-warehouse.ts';
 import { defineWarehouseSuite } from './warehouse-suite.ts';
 
 const pgUrl = inject('pgUrl');

@@ -1,0 +1,156 @@
+import pg from 'pg';
+import { ConfigInvalid, TransientError } from '../../functions/lib/errors.ts';
+import { assertIdentifier, quoteIdent } from '../../functions/lib/sql/identifiers.ts';
+
+/**
+ * Reads the original framework's three config tables as they are. Every value
+ * comes back as text (numeric ids and widths included), so nothing is rounded
+ * or reinterpreted before the mapping decides what it means.
+ */
+
+export interface LegacyInterfaceRow {
+  cid: string;
+  name: string | null;
+  description: string | null;
+  flag: string | null;
+}
+
+export interface LegacyFileConfigRow {
+  sid: number;
+  cid: string;
+  tgtSchema: string | null;
+  tgtTable: string | null;
+  filePrefix: string | null;
+  fileFormat: string | null;
+  fileType: string | null;
+  delimiter: string | null;
+  headerFlag: string | null;
+  trailerFlag: string | null;
+  query: string | null;
+  splitFileFlag: string | null;
+  splitPrefix: string | null;
+  escapeChar: string | null;
+  trailerPstn: string | null;
+  flag: string | null;
+}
+
+export interface LegacyColumnRow {
+  sid: number;
+  configSid: number;
+  name: string | null;
+  /** column_width_fixed as text (numeric(20)). */
+  width: string | null;
+  /** column_order_sqnc as text (numeric(5,2)). */
+  order: string | null;
+  flag: string | null;
+}
+
+export interface LegacyTables {
+  interfaces: LegacyInterfaceRow[];
+  configs: LegacyFileConfigRow[];
+  columns: LegacyColumnRow[];
+}
+
+export const LEGACY_TABLES = ['ext_interface', 'ext_file_config', 'ext_file_config_dtl'] as const;
+
+/** The URL without its password, for messages and generated-file headers. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return '(unparseable PostgreSQL URL)';
+  }
+}
+
+/** Never let a password reach a message, whatever the driver put in it. */
+function scrub(message: string, url: string): string {
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    // an unparseable URL has no password we could find
+  }
+  return password ? message.split(password).join('***') : message;
+}
+
+const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', '57P03', '08006', '08001']);
+
+/** Schema names fold to lower case in PostgreSQL unless quoted; the legacy DDL used RDSCNFG unquoted. */
+export function legacySchemaName(schema: string): string {
+  return assertIdentifier(schema.trim().toLowerCase(), 'legacy schema (--schema)');
+}
+
+export async function readLegacyTables(url: string, schemaOption: string): Promise<LegacyTables> {
+  const schema = legacySchemaName(schemaOption);
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 15_000 });
+  // An idle-connection error would otherwise crash the process with the driver's text.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const message = `cannot connect to the legacy config database ${redactUrl(url)}: ${scrub(err.message, url)}; check host, port, database, user and password in --from`;
+    throw err.code && TRANSIENT.has(err.code) ? new TransientError(message) : new ConfigInvalid(message);
+  }
+  try {
+    await assertTablesExist(client, schema);
+    const s = quoteIdent(schema, 'legacy schema');
+    const interfaces = await client.query<LegacyInterfaceRow>(
+      `SELECT ext_interface_cid::text AS cid, interface_name AS name, interface_desc AS description,
+              oprtnl_flag AS flag
+         FROM ${s}.ext_interface ORDER BY ext_interface_cid`,
+    );
+    const configs = await client.query<LegacyFileConfigRow>(
+      `SELECT ext_file_config_sid::int AS sid, ext_interface_cid::text AS cid,
+              tgt_schema_name AS "tgtSchema", tgt_table_name AS "tgtTable", file_prefix AS "filePrefix",
+              file_format AS "fileFormat", file_type AS "fileType", delimiter, header_flag AS "headerFlag",
+              trailer_flag AS "trailerFlag", query, split_file_flag AS "splitFileFlag",
+              split_prefix AS "splitPrefix", escape_char AS "escapeChar", trailer_pstn AS "trailerPstn",
+              oprtnl_flag AS flag
+         FROM ${s}.ext_file_config ORDER BY ext_file_config_sid`,
+    );
+    const columns = await client.query<LegacyColumnRow>(
+      `SELECT ext_file_config_dtl_sid::int AS sid, ext_file_config_sid::int AS "configSid",
+              column_name AS name, column_width_fixed::text AS width, column_order_sqnc::text AS "order",
+              oprtnl_flag AS flag
+         FROM ${s}.ext_file_config_dtl ORDER BY ext_file_config_sid, column_order_sqnc, ext_file_config_dtl_sid`,
+    );
+    return { interfaces: interfaces.rows, configs: configs.rows, columns: columns.rows };
+  } catch (e) {
+    if (e instanceof ConfigInvalid) throw e;
+    const err = e as Error & { code?: string };
+    // 42703 undefined column: a table that is not the legacy one, or an older variant of it.
+    const hint =
+      err.code === '42703'
+        ? `; the legacy tables in schema ${schema} lack a column import-legacy reads (see docs/legacy-import.md for the expected columns)`
+        : '';
+    throw new ConfigInvalid(
+      `reading the legacy config tables in schema ${schema} of ${redactUrl(url)} failed: ${scrub(err.message, url)}${hint}`,
+    );
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function assertTablesExist(client: pg.Client, schema: string): Promise<void> {
+  const found = await client.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2::text[])`,
+    [schema, [...LEGACY_TABLES]],
+  );
+  const present = new Set(found.rows.map((r) => r.table_name));
+  const missing = LEGACY_TABLES.filter((t) => !present.has(t));
+  if (missing.length === 0) return;
+  const elsewhere = await client.query<{ table_schema: string }>(
+    `SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name = 'ext_file_config' ORDER BY 1`,
+  );
+  const candidates = elsewhere.rows.map((r) => r.table_schema).filter((s) => s !== schema);
+  const where = candidates.length
+    ? `ext_file_config exists in schema ${candidates.join(', ')}`
+    : 'no schema of this database has an ext_file_config table';
+  throw new ConfigInvalid(
+    `schema ${schema} has no table ${missing.join(', no table ')}: pass --schema with the schema that holds the legacy config tables (${where})`,
+  );
+}

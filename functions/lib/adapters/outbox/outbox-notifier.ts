@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely';
+import type { Notifier, StatusNotification } from '../../ports/notifier.ts';
+import type { EfiDatabase } from '../config-db/schema.ts';
+
+/**
+ * Local notifications: rows in `efi.outbox` (what SNS and EventBridge would
+ * have received), optionally echoed to stderr so a person running the CLI sees them.
+ */
+export class OutboxNotifier implements Notifier {
+  constructor(
+    private readonly db: Kysely<EfiDatabase>,
+    private readonly echo: ((n: StatusNotification) => void) | null = null,
+  ) {}
+
+  async publish(n: StatusNotification): Promise<void> {
+    await this.db
+      .insertInto('efi.outbox')
+      .values({
+        run_id: n.runId,
+        status: n.status,
+        subject: n.subject,
+        body: n.body,
+        detail: JSON.stringify(n.detail) as never,
+      })
+      .execute();
+    this.echo?.(n);
+  }
+}

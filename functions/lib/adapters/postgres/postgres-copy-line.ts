@@ -1,0 +1,60 @@
+import { RecordScanner } from '../../records/record-scanner.ts';
+
+/**
+ * Which record of a part PostgreSQL meant by "COPY t, line N", and the
+ * physical line that record starts on (what LoadRowError.lineInPart holds).
+ *
+ * PostgreSQL's CSV COPY counts a record's line breaks inside quotes, but only
+ * once it has seen the first line end (it does not know the line-end style
+ * before that), so the embedded breaks of the first record it reads are not
+ * counted; and it reports the line the record ends on. Rows the adapter left
+ * out of the COPY (`skip`, by record number) are not seen by PostgreSQL at all.
+ * This replays that count over the part, on the failure path only.
+ */
+
+export interface CopyLineTarget {
+  /** 1-based record number in the part. */
+  record: number;
+  /** 1-based physical line of the part where the record starts. */
+  line: number;
+}
+
+class Found {
+  constructor(readonly at: CopyLineTarget) {}
+}
+
+const LF = 0x0a;
+
+export async function locateCopyLine(
+  part: AsyncIterable<Buffer>,
+  quote: number | null,
+  skip: ReadonlySet<number>,
+  copyLine: number,
+): Promise<CopyLineTarget | null> {
+  let record = 0;
+  let copied = 0;
+  let pgLine = 0;
+  const scanner = new RecordScanner(
+    {
+      record(buf, start, end, line) {
+        record++;
+        if (skip.has(record)) return;
+        copied++;
+        pgLine++;
+        if (copied > 1 && quote !== null) {
+          for (let i = buf.indexOf(LF, start); i !== -1 && i < end; i = buf.indexOf(LF, i + 1)) pgLine++;
+        }
+        if (pgLine >= copyLine) throw new Found({ record, line });
+      },
+    },
+    { quote, stripBom: false },
+  );
+  try {
+    for await (const chunk of part) scanner.push(chunk);
+    scanner.end();
+  } catch (e) {
+    if (e instanceof Found) return e.at;
+    throw e;
+  }
+  return null;
+}

@@ -1,0 +1,193 @@
+import { ConfigInvalid } from '../../errors.ts';
+
+/**
+ * Redshift DATEFORMAT / TIMEFORMAT strings ('MM/DD/YYYY', 'DD.MM.YYYY',
+ * 'YYYYMMDD', 'YYYY-MM-DD HH24:MI:SS', 'epochsecs', ...) compiled once into a
+ * converter from the file's text to the ISO text PostgreSQL parses without
+ * guessing. PostgreSQL's own DateStyle cannot express these (and would read
+ * '01/02/2024' by locale), so the local warehouse reformats such columns in
+ * the part transform instead.
+ */
+
+/** Converts one value; returns null when the value does not match the format. */
+export type DateTimeConverter = (value: string) => string | null;
+
+/** Formats PostgreSQL's input parser reads exactly as Redshift would: no conversion needed. */
+const NATIVE = new Set(['auto', 'YYYY-MM-DD', 'YYYY-MM-DD HH:MI:SS', 'YYYY-MM-DD HH24:MI:SS']);
+
+/** True when values in this format can go to PostgreSQL unchanged (null = warehouse default). */
+export function isNativeDateTimeFormat(format: string | null): boolean {
+  return format === null || NATIVE.has(format);
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const MONTH_NAMES = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+
+type Part = 'year' | 'year2' | 'month' | 'monthName' | 'day' | 'hour24' | 'hour12' | 'minute' | 'second' | 'meridiem';
+
+// Longest first, so HH24 wins over HH and YYYY over YY.
+const TOKENS: Array<[string, Part]> = [
+  ['YYYY', 'year'],
+  ['HH24', 'hour24'],
+  ['HH12', 'hour12'],
+  ['MON', 'monthName'],
+  ['YY', 'year2'],
+  ['MM', 'month'],
+  ['DD', 'day'],
+  ['HH', 'hour24'],
+  ['MI', 'minute'],
+  ['SS', 'second'],
+  ['AM', 'meridiem'],
+  ['PM', 'meridiem'],
+];
+
+const NUMERIC: Partial<Record<Part, number>> = {
+  year: 4,
+  year2: 2,
+  month: 2,
+  day: 2,
+  hour24: 2,
+  hour12: 2,
+  minute: 2,
+  second: 2,
+};
+
+/**
+ * Compiles `format` for a column of `kind`. Throws ConfigInvalid when the
+ * format has no date part or uses a part Redshift does not define.
+ */
+export function dateTimeConverter(format: string, kind: 'date' | 'timestamp', what: string): DateTimeConverter {
+  const lower = format.toLowerCase();
+  if (lower === 'epochsecs' || lower === 'epochmillisecs') {
+    const scale = lower === 'epochsecs' ? 1000 : 1;
+    return (value) => {
+      const v = value.trim();
+      if (!/^-?\d+(\.\d+)?$/.test(v)) return null;
+      const d = new Date(Number(v) * scale);
+      if (Number.isNaN(d.getTime())) return null;
+      const iso = d.toISOString();
+      return kind === 'date' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+    };
+  }
+
+  const parts: Part[] = [];
+  let pattern = '';
+  let i = 0;
+  while (i < format.length) {
+    const token = TOKENS.find(([t]) => format.startsWith(t, i));
+    if (!token) {
+      pattern += escapeRegExp(format[i]!);
+      i++;
+      continue;
+    }
+    const [text, part] = token;
+    parts.push(part);
+    i += text.length;
+    const width = NUMERIC[part];
+    if (part === 'monthName') pattern += '([A-Za-z]{3,9})';
+    else if (part === 'meridiem') pattern += '([AaPp][Mm])';
+    else if (part === 'second') pattern += '(\\d{1,2}(?:\\.\\d{1,6})?)';
+    else {
+      // Next to another number there is no separator: the width must be exact.
+      const nextIsNumber = TOKENS.some(([t, p]) => NUMERIC[p] !== undefined && format.startsWith(t, i));
+      pattern += nextIsNumber || part === 'year' || part === 'year2' ? `(\\d{${width}})` : `(\\d{1,${width}})`;
+    }
+  }
+  if (!parts.includes('year') && !parts.includes('year2')) {
+    throw new ConfigInvalid(`${what} ${JSON.stringify(format)} has no year (YYYY or YY): it cannot be read as a date`);
+  }
+  if (!parts.includes('month') && !parts.includes('monthName')) {
+    throw new ConfigInvalid(`${what} ${JSON.stringify(format)} has no month (MM or MON): it cannot be read as a date`);
+  }
+  const re = new RegExp(`^${pattern}$`);
+
+  return (value) => {
+    const m = re.exec(value.trim());
+    if (!m) return null;
+    let year = 0;
+    let month = 0;
+    let day = 1;
+    let hour = 0;
+    let minute = 0;
+    let second = '00';
+    let pm: boolean | null = null;
+    let twelve = false;
+    for (let k = 0; k < parts.length; k++) {
+      const v = m[k + 1]!;
+      switch (parts[k]!) {
+        case 'year':
+          year = Number(v);
+          break;
+        case 'year2':
+          // PostgreSQL's and Redshift's pivot: 70-99 are the 1900s.
+          year = Number(v) + (Number(v) < 70 ? 2000 : 1900);
+          break;
+        case 'month':
+          month = Number(v);
+          break;
+        case 'monthName': {
+          const name = v.toLowerCase();
+          const index = name.length === 3 ? MONTHS.indexOf(name) : MONTH_NAMES.indexOf(name);
+          if (index < 0) return null;
+          month = index + 1;
+          break;
+        }
+        case 'day':
+          day = Number(v);
+          break;
+        case 'hour24':
+          hour = Number(v);
+          break;
+        case 'hour12':
+          hour = Number(v);
+          twelve = true;
+          break;
+        case 'minute':
+          minute = Number(v);
+          break;
+        case 'second': {
+          const [whole, fraction] = v.split('.');
+          second = fraction === undefined ? pad(Number(whole)) : `${pad(Number(whole))}.${fraction}`;
+          break;
+        }
+        case 'meridiem':
+          pm = v.toLowerCase() === 'pm';
+          break;
+      }
+    }
+    if (twelve) {
+      if (hour < 1 || hour > 12) return null;
+      if (pm !== null) hour = (hour % 12) + (pm ? 12 : 0);
+    } else if (pm !== null && hour >= 1 && hour <= 12) hour = (hour % 12) + (pm ? 12 : 0);
+    if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return null;
+    if (hour > 23 || minute > 59 || Number(second) >= 60) return null;
+    const date = `${String(year).padStart(4, '0')}-${pad(month)}-${pad(day)}`;
+    return kind === 'date' ? date : `${date} ${pad(hour)}:${pad(minute)}:${second}`;
+  };
+}
+
+function daysIn(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function escapeRegExp(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,298 @@
+import type { LoadOptions } from '../../config/model.ts';
+import { ConfigInvalid } from '../../errors.ts';
+import type { LoadFormat, LoadSpec, LoadTargetSpec } from '../../ports/warehouse.ts';
+import { assertIdentifier, quoteIdent, quoteRedshiftLiteral, quoteTable } from '../../sql/identifiers.ts';
+
+/**
+ * Renders a LoadSpec as the statements of ONE Redshift transaction (sent with
+ * BatchExecuteStatement). Per target: a temp stage table shaped like the
+ * target, a COPY into it, an optional DELETE of this run's earlier rows (a
+ * redriven load replaces its own rows), and an INSERT that adds lineage.
+ *
+ * Every statement starts with a marker comment (see `StatementMarker`): the
+ * Data API gives back each sub-statement's text, and the marker is how
+ * DescribeStatement results are mapped back to targets in another process
+ * (SubmitLoad and CheckLoad are different Lambdas) without re-reading config.
+ */
+
+export interface RedshiftCopyOptions {
+  /** IAM role Redshift assumes to read the parts. */
+  iamRoleArn: string;
+  /** Region of the bucket, when it differs from the cluster's. */
+  region?: string | null;
+  /** Temp stage table name prefix; the target index is appended. */
+  stagePrefix?: string;
+}
+
+export type StatementStep = 'stage' | 'copy' | 'delete' | 'insert';
+
+export interface StatementMarker {
+  target: number;
+  step: StatementStep;
+  table: { schema: string; table: string };
+  recordType: string | null;
+}
+
+export const DEFAULT_STAGE_PREFIX = 'efi_stage_';
+
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+// S3 bucket naming rules (lower case, digits, dots, hyphens; 3-63 chars).
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const MAX_MAXERROR = 100_000;
+
+export function renderLoadStatements(spec: LoadSpec, opts: RedshiftCopyOptions): string[] {
+  const roleArn = assertIamRoleArn(opts.iamRoleArn);
+  const region = opts.region == null ? null : assertRegion(opts.region);
+  const stagePrefix = assertIdentifier(opts.stagePrefix ?? DEFAULT_STAGE_PREFIX, 'stage table prefix');
+  if (spec.targets.length === 0) {
+    throw new ConfigInvalid(`load spec for run ${JSON.stringify(spec.runId)} has no targets: nothing to load`);
+  }
+  const out: string[] = [];
+  spec.targets.forEach((t, i) => {
+    out.push(...renderTarget(spec, t, i, { roleArn, region, stage: `${stagePrefix}${i}` }));
+  });
+  return out;
+}
+
+function renderTarget(
+  spec: LoadSpec,
+  t: LoadTargetSpec,
+  index: number,
+  ctx: { roleArn: string; region: string | null; stage: string },
+): string[] {
+  const where = targetName(t, index);
+  if (t.columns.length === 0) throw new ConfigInvalid(`${where} has no columns: list the file's columns in the config`);
+  const table = quoteTable(t.target);
+  const stage = quoteIdent(ctx.stage, 'stage table');
+  const columns = t.columns.map((c) => quoteIdent(c.name, `${where} column`));
+  const mark = (step: StatementStep) =>
+    renderMarker({ target: index, step, table: t.target, recordType: t.recordType });
+
+  const statements = [
+    `${mark('stage')}CREATE TEMP TABLE ${stage} (LIKE ${table})`,
+    `${mark('copy')}COPY ${stage} (${columns.join(', ')})\n${renderCopyClauses(t, ctx, where)}`,
+  ];
+
+  const lineage = lineageColumns(spec, t, where);
+  const runIdColumn = t.lineage.runId;
+  if (runIdColumn !== null) {
+    statements.push(
+      `${mark('delete')}DELETE FROM ${table} WHERE ${quoteIdent(runIdColumn, `${where} lineage runId column`)} = ${quoteRedshiftLiteral(spec.runId)}`,
+    );
+  }
+  const insertColumns = [...columns, ...lineage.map((l) => l.column)];
+  const selectList = [...columns, ...lineage.map((l) => l.value)];
+  statements.push(
+    `${mark('insert')}INSERT INTO ${table} (${insertColumns.join(', ')})\nSELECT ${selectList.join(', ')} FROM ${stage}`,
+  );
+  return statements;
+}
+
+function lineageColumns(spec: LoadSpec, t: LoadTargetSpec, where: string): { column: string; value: string }[] {
+  const out: { column: string; value: string }[] = [];
+  const { sourceFile, runId, loadedAt } = t.lineage;
+  if (sourceFile !== null) {
+    out.push({
+      column: quoteIdent(sourceFile, `${where} lineage sourceFile column`),
+      value: quoteRedshiftLiteral(spec.sourceFile),
+    });
+  }
+  if (runId !== null) {
+    out.push({ column: quoteIdent(runId, `${where} lineage runId column`), value: quoteRedshiftLiteral(spec.runId) });
+  }
+  if (loadedAt !== null) {
+    out.push({ column: quoteIdent(loadedAt, `${where} lineage loadedAt column`), value: 'GETDATE()' });
+  }
+  return out;
+}
+
+function renderCopyClauses(t: LoadTargetSpec, ctx: { roleArn: string; region: string | null }, where: string): string {
+  const lines: string[] = [];
+  if (t.manifest) {
+    lines.push(`FROM ${s3Uri(t.manifest.bucket, t.manifest.key, `${where} manifest`)}`);
+    lines.push(`IAM_ROLE ${quoteRedshiftLiteral(ctx.roleArn)}`);
+    lines.push('MANIFEST');
+  } else {
+    // Without a manifest Redshift reads every object whose key starts with the
+    // given one, so only the single-original case is allowed here.
+    const only = t.parts[0];
+    if (t.parts.length !== 1 || !only) {
+      throw new ConfigInvalid(
+        `${where} has ${t.parts.length} parts and no manifest: Preprocess must write a manifest whenever a target is not exactly one object`,
+      );
+    }
+    lines.push(`FROM ${s3Uri(only.bucket, only.key, `${where} part`)}`);
+    lines.push(`IAM_ROLE ${quoteRedshiftLiteral(ctx.roleArn)}`);
+  }
+  lines.push(renderFormat(t.format, t.columns, where));
+  if (isGzip(t, where)) lines.push('GZIP');
+  lines.push(...renderOptions(t.options, where));
+  if (ctx.region) lines.push(`REGION AS ${quoteRedshiftLiteral(ctx.region)}`);
+  // The stage table is dropped at the end of the session: analysing it is wasted work.
+  lines.push('COMPUPDATE OFF STATUPDATE OFF');
+  return lines.join('\n');
+}
+
+function isGzip(t: LoadTargetSpec, where: string): boolean {
+  const kinds = new Set(t.parts.map((p) => p.compression));
+  if (kinds.size > 1) {
+    throw new ConfigInvalid(
+      `${where} mixes gzip and uncompressed parts: one COPY reads one compression; Preprocess must compress all parts of a target or none`,
+    );
+  }
+  return kinds.has('gzip');
+}
+
+function renderFormat(format: LoadFormat, columns: LoadTargetSpec['columns'], where: string): string {
+  if (format.layout === 'fixed_width') {
+    if (format.escape !== null) {
+      throw new ConfigInvalid(
+        `${where}: escape ${JSON.stringify(format.escape)} cannot be used with a fixed_width layout: remove format.escape`,
+      );
+    }
+    const spec = columns.map((c) => {
+      if (c.width === undefined || !Number.isInteger(c.width) || c.width < 1) {
+        throw new ConfigInvalid(
+          `${where} column ${JSON.stringify(c.name)} has no valid width (${String(c.width)}): fixed_width columns need a positive integer width`,
+        );
+      }
+      return `${c.name}:${c.width}`;
+    });
+    return `FIXEDWIDTH ${quoteRedshiftLiteral(spec.join(','))}`;
+  }
+  const delimiter = assertSingleChar(format.delimiter, `${where} delimiter`);
+  if (format.quote !== null) {
+    const quote = assertSingleChar(format.quote, `${where} quote`);
+    if (quote === delimiter) {
+      throw new ConfigInvalid(`${where}: quote and delimiter are both ${JSON.stringify(quote)}: they must differ`);
+    }
+    // CSV mode escapes a quote by doubling it; Redshift has no other escape there.
+    if (format.escape !== null && format.escape !== quote) {
+      throw new ConfigInvalid(
+        `${where}: escape ${JSON.stringify(format.escape)} is not supported with quote ${JSON.stringify(quote)}: Redshift CSV only escapes a quote by doubling it; set escape to null or to the quote character`,
+      );
+    }
+    return `CSV QUOTE AS ${quoteRedshiftLiteral(quote)} DELIMITER AS ${quoteRedshiftLiteral(delimiter)}`;
+  }
+  const plain = `DELIMITER AS ${quoteRedshiftLiteral(delimiter)}`;
+  if (format.escape === null) return plain;
+  if (format.escape !== '\\') {
+    throw new ConfigInvalid(
+      `${where}: escape ${JSON.stringify(format.escape)} is not supported: Redshift's ESCAPE only means backslash escaping; set escape to "\\\\" or null`,
+    );
+  }
+  if (delimiter === '\\') {
+    throw new ConfigInvalid(`${where}: the delimiter cannot be a backslash when escape is a backslash`);
+  }
+  return `${plain} ESCAPE`;
+}
+
+function renderOptions(o: LoadOptions, where: string): string[] {
+  const out: string[] = [];
+  if (o.dateFormat !== null)
+    out.push(`DATEFORMAT AS ${quoteRedshiftLiteral(nonEmpty(o.dateFormat, `${where} dateFormat`))}`);
+  if (o.timeFormat !== null)
+    out.push(`TIMEFORMAT AS ${quoteRedshiftLiteral(nonEmpty(o.timeFormat, `${where} timeFormat`))}`);
+  if (o.emptyAsNull) out.push('EMPTYASNULL');
+  if (o.blanksAsNull) out.push('BLANKSASNULL');
+  if (o.nullAs !== null) out.push(`NULL AS ${quoteRedshiftLiteral(o.nullAs)}`);
+  if (o.acceptInvalidChars !== null) {
+    const c = assertSingleChar(o.acceptInvalidChars, `${where} acceptInvalidChars`);
+    out.push(`ACCEPTINVCHARS AS ${quoteRedshiftLiteral(c)}`);
+  }
+  if (o.truncateColumns) out.push('TRUNCATECOLUMNS');
+  if (o.ignoreBlankLines) out.push('IGNOREBLANKLINES');
+  if (!Number.isInteger(o.maxErrors) || o.maxErrors < 0 || o.maxErrors > MAX_MAXERROR) {
+    throw new ConfigInvalid(`${where}: maxErrors ${String(o.maxErrors)} must be an integer from 0 to ${MAX_MAXERROR}`);
+  }
+  out.push(`MAXERROR ${o.maxErrors}`);
+  return out;
+}
+
+// ---------------------------------------------------------------- markers
+
+const MARKER =
+  /^\/\* efi target=(\d+) step=(stage|copy|delete|insert) table=([a-z_][a-z0-9_$]*)\.([a-z_][a-z0-9_$]*)(?: record_type=([A-Za-z0-9%_.-]*))? \*\/\n/;
+
+/**
+ * The record type is percent-encoded down to [A-Za-z0-9%_.-], so it can never
+ * close or nest the comment nor confuse a tool that splits SQL on quotes;
+ * schema and table are validated identifiers.
+ */
+export function renderMarker(m: StatementMarker): string {
+  let rt = '';
+  if (m.recordType !== null) {
+    try {
+      rt = ` record_type=${encodeRecordType(m.recordType)}`;
+    } catch {
+      throw new ConfigInvalid(`record type ${JSON.stringify(m.recordType)} is not valid Unicode text`);
+    }
+  }
+  return `/* efi target=${m.target} step=${m.step} table=${assertIdentifier(m.table.schema, 'schema')}.${assertIdentifier(m.table.table, 'table')}${rt} */\n`;
+}
+
+function encodeRecordType(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The marker of a statement rendered here, or null for any other SQL. */
+export function parseMarker(sql: string | undefined): StatementMarker | null {
+  const m = sql === undefined ? null : MARKER.exec(sql);
+  if (!m) return null;
+  let recordType: string | null = null;
+  if (m[5] !== undefined) {
+    try {
+      recordType = decodeURIComponent(m[5]);
+    } catch {
+      return null;
+    }
+  }
+  return { target: Number(m[1]), step: m[2] as StatementStep, table: { schema: m[3]!, table: m[4]! }, recordType };
+}
+
+// ---------------------------------------------------------------- validation
+
+function targetName(t: LoadTargetSpec, index: number): string {
+  const rt = t.recordType === null ? '' : ` (record type ${JSON.stringify(t.recordType)})`;
+  return `load target ${index}${rt} ${JSON.stringify(`${t.target.schema}.${t.target.table}`)}`;
+}
+
+export function assertIamRoleArn(arn: string): string {
+  if (typeof arn !== 'string' || !IAM_ROLE_ARN.test(arn)) {
+    throw new ConfigInvalid(
+      `COPY IAM role ${JSON.stringify(arn)} is not an IAM role ARN: expected arn:aws:iam::<12-digit account>:role/<name> (EFI_COPY_ROLE_ARN)`,
+    );
+  }
+  return arn;
+}
+
+function assertRegion(region: string): string {
+  if (!REGION.test(region)) {
+    throw new ConfigInvalid(`region ${JSON.stringify(region)} is not an AWS region name such as eu-west-1`);
+  }
+  return region;
+}
+
+function s3Uri(bucket: string, key: string, what: string): string {
+  if (!BUCKET.test(bucket) || bucket.includes('..')) {
+    throw new ConfigInvalid(`${what}: bucket ${JSON.stringify(bucket)} is not a valid S3 bucket name`);
+  }
+  if (key.length === 0) throw new ConfigInvalid(`${what}: the object key is empty`);
+  return quoteRedshiftLiteral(`s3://${bucket}/${key}`);
+}
+
+function assertSingleChar(value: string, what: string): string {
+  // Redshift takes one ASCII character here; line breaks and NUL would end or corrupt records.
+  if (typeof value !== 'string' || !/^[\x01-\x7f]$/.test(value) || value === '\n' || value === '\r') {
+    throw new ConfigInvalid(
+      `${what} ${JSON.stringify(value)} must be exactly one ASCII character other than a line break or NUL for Redshift COPY`,
+    );
+  }
+  return value;
+}
+
+function nonEmpty(value: string, what: string): string {
+  if (value.trim() === '') throw new ConfigInvalid(`${what} is empty: use null for the warehouse default or 'auto'`);
+  return value;
+}

@@ -1,0 +1,323 @@
+import {
+  BatchExecuteStatementCommand,
+  type BatchExecuteStatementCommandInput,
+  CancelStatementCommand,
+  DescribeStatementCommand,
+  type DescribeStatementCommandOutput,
+  ExecuteStatementCommand,
+  type ExecuteStatementCommandInput,
+  type Field,
+  GetStatementResultCommand,
+  type RedshiftDataClient,
+  type SubStatementData,
+} from '@aws-sdk/client-redshift-data';
+import { ConfigInvalid, classifyError, InvalidStateInput, LoadFailed, TransientError } from '../../errors.ts';
+import type {
+  LoadRowError,
+  LoadSpec,
+  QueryResult,
+  StatementState,
+  StatementStatus,
+  TargetResult,
+  Warehouse,
+} from '../../ports/warehouse.ts';
+import { parseMarker, renderLoadStatements, type StatementMarker } from './redshift-copy-sql.ts';
+import {
+  loadErrorParameters,
+  mapLoadErrorRow,
+  STL_LOAD_ERRORS_SQL,
+  SYS_LOAD_ERRORS_SQL,
+} from './redshift-load-errors.ts';
+
+export interface RedshiftTarget {
+  clusterIdentifier: string | null;
+  workgroupName: string | null;
+  database: string;
+  dbUser: string | null;
+  secretArn: string | null;
+}
+
+export interface RedshiftCopySettings {
+  iamRoleArn: string;
+  region: string | null;
+}
+
+export interface RedshiftPollOptions {
+  /** Pause between DescribeStatement calls while waiting for a read query. */
+  pollDelayMs?: number;
+  /** DescribeStatement calls before a read query is given up (and cancelled). */
+  maxPolls?: number;
+}
+
+const STATES = new Set<StatementState>(['SUBMITTED', 'PICKED', 'STARTED', 'FINISHED', 'FAILED', 'ABORTED']);
+// Data API limits that clear by themselves; classifyError knows only generic codes.
+const TRANSIENT_DATA_API_ERRORS = new Set([
+  'ActiveStatementsExceededException',
+  'ActiveSessionsExceededException',
+  'ActiveWaitingRequestsExceededException',
+  'DatabaseConnectionException',
+  'InternalServerException',
+]);
+const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
+const STATEMENT_NAME_MAX = 500;
+
+/**
+ * Warehouse port on the Redshift Data API (provisioned cluster or Serverless
+ * workgroup). A load is one BatchExecuteStatement, which Redshift runs as one
+ * transaction; CheckLoad maps its sub-statements back to targets through the
+ * marker comment each rendered statement starts with (redshift-copy-sql.ts),
+ * since it runs in another Lambda than SubmitLoad and has only the id.
+ *
+ * `submitSql` sends the config's SQL as ONE ExecuteStatement: the Data API
+ * runs a single statement there, so multi-statement transforms belong in a
+ * stored procedure called with `CALL schema.proc(...)`.
+ */
+export class RedshiftDataWarehouse implements Warehouse {
+  private readonly pollDelayMs: number;
+  private readonly maxPolls: number;
+
+  constructor(
+    private readonly client: RedshiftDataClient,
+    private readonly target: RedshiftTarget,
+    private readonly copy: RedshiftCopySettings,
+    poll: RedshiftPollOptions = {},
+  ) {
+    validateTarget(target);
+    this.pollDelayMs = poll.pollDelayMs ?? 250;
+    this.maxPolls = poll.maxPolls ?? 480;
+  }
+
+  async submitLoad(spec: LoadSpec, clientToken: string): Promise<{ statementId: string }> {
+    const sqls = renderLoadStatements(spec, { iamRoleArn: this.copy.iamRoleArn, region: this.copy.region });
+    const input: BatchExecuteStatementCommandInput = {
+      ...this.connection(),
+      Sqls: sqls,
+      ClientToken: assertClientToken(clientToken),
+      StatementName: `efi-load-${spec.runId}`.slice(0, STATEMENT_NAME_MAX),
+      WithEvent: false,
+    };
+    const out = await this.call(() => this.client.send(new BatchExecuteStatementCommand(input)));
+    return { statementId: requireId(out.Id, 'BatchExecuteStatement') };
+  }
+
+  async submitSql(sql: string, clientToken: string): Promise<{ statementId: string }> {
+    if (sql.trim() === '') throw new ConfigInvalid('the transform SQL is empty: set transform.sql or remove transform');
+    const input: ExecuteStatementCommandInput = {
+      ...this.connection(),
+      Sql: sql,
+      ClientToken: assertClientToken(clientToken),
+      StatementName: 'efi-transform',
+      WithEvent: false,
+    };
+    const out = await this.call(() => this.client.send(new ExecuteStatementCommand(input)));
+    return { statementId: requireId(out.Id, 'ExecuteStatement') };
+  }
+
+  async describe(statementId: string): Promise<StatementStatus> {
+    const d = await this.call(() => this.client.send(new DescribeStatementCommand({ Id: statementId })));
+    const status = toState(d.Status, statementId);
+    const result: StatementStatus = { statementId, status, error: d.Error ?? null };
+    if (d.CreatedAt) result.submittedAt = d.CreatedAt.toISOString();
+    if (d.UpdatedAt) result.updatedAt = d.UpdatedAt.toISOString();
+    if (status === 'FINISHED') {
+      const targets = targetResults(d.SubStatements ?? []);
+      if (targets.length > 0) result.targets = targets;
+    }
+    return result;
+  }
+
+  async loadErrors(statementId: string): Promise<LoadRowError[]> {
+    const d = await this.call(() => this.client.send(new DescribeStatementCommand({ Id: statementId })));
+    const subs = d.SubStatements ?? [];
+    const failed = subs.find((s) => s.Status === 'FAILED');
+    // A failed load: only a failed COPY has row errors (a missing table or a failed INSERT does not).
+    // A finished load: rows its COPYs rejected within MAXERROR.
+    const copies = (failed ? [failed] : d.Status === 'FINISHED' ? subs : [])
+      .map((s) => ({ s, marker: parseMarker(s.QueryString) }))
+      .filter((c) => c.marker?.step === 'copy' && c.s.RedshiftQueryId !== undefined);
+    const errors: LoadRowError[] = [];
+    for (const { s, marker } of copies) {
+      const params = loadErrorParameters(s.RedshiftQueryId!);
+      let rows: Record<string, unknown>[] | null = null;
+      try {
+        rows = (await this.run(SYS_LOAD_ERRORS_SQL, params)).rows;
+      } catch (e) {
+        if (!this.target.clusterIdentifier || e instanceof TransientError) throw e;
+      }
+      if ((rows === null || rows.length === 0) && this.target.clusterIdentifier) {
+        rows = (await this.run(STL_LOAD_ERRORS_SQL, params)).rows;
+      }
+      errors.push(...(rows ?? []).map((r) => mapLoadErrorRow(r, marker!.table)));
+    }
+    return errors;
+  }
+
+  async cancel(statementId: string): Promise<void> {
+    await this.call(() => this.client.send(new CancelStatementCommand({ Id: statementId })));
+  }
+
+  async query(sql: string): Promise<QueryResult> {
+    return this.run(sql, []);
+  }
+
+  async close(): Promise<void> {}
+
+  /** ExecuteStatement, wait for it, read every page of its result. */
+  private async run(sql: string, parameters: { name: string; value: string }[]): Promise<QueryResult> {
+    const input: ExecuteStatementCommandInput = { ...this.connection(), Sql: sql, WithEvent: false };
+    if (parameters.length > 0) input.Parameters = parameters;
+    const { Id } = await this.call(() => this.client.send(new ExecuteStatementCommand(input)));
+    const id = requireId(Id, 'ExecuteStatement');
+    const d = await this.waitFor(id);
+    if (!d.HasResultSet) return { columns: [], rows: [] };
+
+    let columns: string[] = [];
+    const rows: Record<string, unknown>[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.call(() =>
+        this.client.send(new GetStatementResultCommand({ Id: id, NextToken: nextToken })),
+      );
+      if (columns.length === 0 && page.ColumnMetadata)
+        columns = page.ColumnMetadata.map((c, i) => c.name ?? `?column${i}?`);
+      for (const record of page.Records ?? []) {
+        const row: Record<string, unknown> = {};
+        record.forEach((field, i) => {
+          row[columns[i] ?? `?column${i}?`] = fieldValue(field);
+        });
+        rows.push(row);
+      }
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+    return { columns, rows };
+  }
+
+  private async waitFor(id: string): Promise<DescribeStatementCommandOutput> {
+    for (let i = 0; i < this.maxPolls; i++) {
+      const d = await this.call(() => this.client.send(new DescribeStatementCommand({ Id: id })));
+      if (d.Status === 'FINISHED') return d;
+      if (d.Status === 'FAILED' || d.Status === 'ABORTED') {
+        throw new LoadFailed(`Redshift query ${id} ${d.Status}: ${d.Error ?? 'no error message'}`);
+      }
+      if (this.pollDelayMs > 0) await new Promise((r) => setTimeout(r, this.pollDelayMs));
+    }
+    await this.cancel(id).catch(() => undefined);
+    throw new TransientError(
+      `Redshift query ${id} did not finish after ${this.maxPolls} status checks; it was cancelled, retry later`,
+    );
+  }
+
+  private connection(): Pick<
+    ExecuteStatementCommandInput,
+    'ClusterIdentifier' | 'WorkgroupName' | 'Database' | 'DbUser' | 'SecretArn'
+  > {
+    const t = this.target;
+    const c: Pick<
+      ExecuteStatementCommandInput,
+      'ClusterIdentifier' | 'WorkgroupName' | 'Database' | 'DbUser' | 'SecretArn'
+    > = {
+      Database: t.database,
+    };
+    if (t.clusterIdentifier) c.ClusterIdentifier = t.clusterIdentifier;
+    if (t.workgroupName) c.WorkgroupName = t.workgroupName;
+    if (t.secretArn) c.SecretArn = t.secretArn;
+    if (t.dbUser) c.DbUser = t.dbUser;
+    return c;
+  }
+
+  /** Every SDK call goes through here so throttling surfaces as EfiTransient. */
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (e) {
+      throw classifyDataApiError(e);
+    }
+  }
+}
+
+export function classifyDataApiError(e: unknown): Error {
+  if (e instanceof Error && TRANSIENT_DATA_API_ERRORS.has(e.name)) {
+    return new TransientError(`${e.name}: ${e.message}`, {}, { cause: e });
+  }
+  return classifyError(e);
+}
+
+function validateTarget(t: RedshiftTarget): void {
+  if (!t.clusterIdentifier === !t.workgroupName) {
+    throw new ConfigInvalid(
+      'Redshift target needs exactly one of clusterIdentifier (provisioned) or workgroupName (Serverless)',
+    );
+  }
+  if (!t.database) throw new ConfigInvalid('Redshift target needs a database name');
+  if (t.dbUser && t.secretArn) {
+    throw new ConfigInvalid(
+      'Redshift target has both dbUser and secretArn: use one (secretArn, or dbUser for temporary credentials)',
+    );
+  }
+  if (t.dbUser && !t.clusterIdentifier) {
+    throw new ConfigInvalid(
+      'dbUser (temporary credentials) only works with a provisioned cluster: use secretArn for a Serverless workgroup',
+    );
+  }
+}
+
+function assertClientToken(token: string): string {
+  if (typeof token !== 'string' || !CLIENT_TOKEN.test(token)) {
+    throw new InvalidStateInput(
+      `client token ${JSON.stringify(token)} must be 1 to 64 printable ASCII characters without spaces (derive it from the run id and redrive count)`,
+    );
+  }
+  return token;
+}
+
+function requireId(id: string | undefined, what: string): string {
+  if (!id) throw new LoadFailed(`${what} returned no statement id`);
+  return id;
+}
+
+function toState(status: string | undefined, statementId: string): StatementState {
+  if (status !== undefined && STATES.has(status as StatementState)) return status as StatementState;
+  throw new LoadFailed(
+    `DescribeStatement returned status ${JSON.stringify(status)} for statement ${statementId}, which efi does not know`,
+  );
+}
+
+/** Rows loaded per target = ResultRows of that target's INSERT from stage. */
+function targetResults(subs: SubStatementData[]): TargetResult[] {
+  const found: { marker: StatementMarker; rows: number }[] = [];
+  for (const s of subs) {
+    const marker = parseMarker(s.QueryString);
+    if (marker?.step === 'insert') found.push({ marker, rows: s.ResultRows ?? 0 });
+  }
+  found.sort((a, b) => a.marker.target - b.marker.target);
+  // Rejected rows (MAXERROR > 0) are not reported by the Data API; the caller
+  // knows the records per target and derives them.
+  if (found.length > 0) {
+    return found.map(({ marker, rows }) => ({
+      target: marker.table,
+      recordType: marker.recordType,
+      rowsLoaded: rows,
+      rowsRejected: 0,
+    }));
+  }
+  // Fallback should the service ever return the statements without their
+  // marker comments: the INSERTs name their (validated, quoted) target, in target order.
+  return subs.flatMap((s) => {
+    const m = INSERT_TARGET.exec(s.QueryString ?? '');
+    return m
+      ? [{ target: { schema: m[1]!, table: m[2]! }, recordType: null, rowsLoaded: s.ResultRows ?? 0, rowsRejected: 0 }]
+      : [];
+  });
+}
+
+const INSERT_TARGET = /^\s*(?:\/\*[\s\S]*?\*\/\s*)?INSERT INTO "([a-z_][a-z0-9_$]*)"\."([a-z_][a-z0-9_$]*)"/i;
+
+function fieldValue(f: Field): unknown {
+  if (f.isNull) return null;
+  if (f.stringValue !== undefined) return f.stringValue;
+  if (f.longValue !== undefined) return f.longValue;
+  if (f.doubleValue !== undefined) return f.doubleValue;
+  if (f.booleanValue !== undefined) return f.booleanValue;
+  if (f.blobValue !== undefined) return f.blobValue;
+  return null;
+}

@@ -1,0 +1,51 @@
+import { createGunzip } from 'node:zlib';
+import type { ObjectStore } from '../ports/object-store.ts';
+import type { LoadPart } from '../ports/warehouse.ts';
+import { RecordScanner } from './record-scanner.ts';
+
+class Stop {}
+
+/**
+ * Warehouses report a refused row by its physical line within the part
+ * (PostgreSQL's COPY "line N" and Redshift's line_number both count the line
+ * breaks inside quoted fields). Records are what the part's firstRecord
+ * counts, so this maps part lines to the 1-based records that contain them by
+ * re-scanning the part once, quote-aware, on failure only (line → record).
+ */
+export async function recordsOfPartLines(
+  store: ObjectStore,
+  part: LoadPart,
+  quote: string | null,
+  lines: readonly number[],
+): Promise<Map<number, number>> {
+  // Without quoting a record is a line: nothing to scan.
+  if (quote === null) return new Map(lines.map((l) => [l, l]));
+  const pending = [...new Set(lines)].sort((a, b) => a - b);
+  const result = new Map<number, number>();
+  let records = 0;
+  let i = 0;
+  const scanner = new RecordScanner(
+    {
+      record(_buf, _start, _end, recordLine) {
+        // Every pending line before this record's first line belongs to the record before it.
+        while (i < pending.length && pending[i]! < recordLine) result.set(pending[i++]!, Math.max(records, 1));
+        if (i === pending.length) throw new Stop();
+        records++;
+      },
+    },
+    { quote: quote.charCodeAt(0), stripBom: false },
+  );
+  const raw = await store.get(part.bucket, part.key);
+  const source = part.compression === 'gzip' ? raw.pipe(createGunzip()) : raw;
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) scanner.push(chunk);
+    scanner.end();
+  } catch (e) {
+    if (!(e instanceof Stop)) throw e;
+  } finally {
+    raw.destroy();
+    source.destroy();
+  }
+  while (i < pending.length) result.set(pending[i++]!, Math.max(records, 1));
+  return result;
+}

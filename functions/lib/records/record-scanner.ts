@@ -1,0 +1,214 @@
+import { MalformedRecord } from '../errors.ts';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Records longer than this are almost always a wrong delimiter/line ending or an unclosed quote. */
+export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Receives each record as a byte range of `buf`, line terminator and trailing CR excluded.
+ * The range is only valid during the call: copy it to keep it.
+ */
+export interface RecordSink {
+  record(buf: Buffer, start: number, end: number, line: number): void;
+}
+
+export interface ScannerOptions {
+  /** CSV quote byte; newlines between quotes do not end a record. null = no quoting. */
+  quote: number | null;
+  /** Strip a leading UTF-8 byte order mark (only meaningful for UTF-8 input). */
+  stripBom: boolean;
+  maxRecordBytes?: number;
+}
+
+/**
+ * Splits a byte stream into records without building strings: Buffer.indexOf
+ * finds line ends (and quote bytes when quoting is on), and only a record that
+ * spans a chunk boundary is ever copied.
+ */
+export class RecordScanner {
+  /** A UTF-8 BOM was found and stripped. */
+  bom = false;
+  /** Records ended by CRLF / by a bare LF. */
+  crlfRecords = 0;
+  lfRecords = 0;
+  /** Physical lines started so far (1-based number of the line being read). */
+  private line = 1;
+  /** Line where the pending (carried) record starts. */
+  private recordLine = 1;
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  private inQuotes = false;
+  private bomPending: boolean;
+  private head: Buffer | null = null;
+  private readonly quote: number | null;
+  private readonly maxRecordBytes: number;
+
+  constructor(
+    private readonly sink: RecordSink,
+    opts: ScannerOptions,
+  ) {
+    this.quote = opts.quote;
+    this.bomPending = opts.stripBom;
+    this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.bomPending) {
+      // The BOM may be split over tiny first chunks: wait for 3 bytes.
+      const joined = this.head ? Buffer.concat([this.head, chunk]) : chunk;
+      if (joined.length < 3) {
+        this.head = joined;
+        return;
+      }
+      this.head = null;
+      this.bomPending = false;
+      if (joined[0] === 0xef && joined[1] === 0xbb && joined[2] === 0xbf) {
+        this.bom = true;
+        chunk = joined.subarray(3);
+      } else chunk = joined;
+      if (chunk.length === 0) return;
+    }
+    if (this.quote === null) this.pushPlain(chunk);
+    else this.pushQuoted(chunk, this.quote);
+  }
+
+  /** Flushes the last record (a file need not end with a newline). */
+  end(): void {
+    if (this.bomPending && this.head) {
+      const head = this.head;
+      this.head = null;
+      this.bomPending = false;
+      if (head.length > 0) {
+        if (this.quote === null) this.pushPlain(head);
+        else this.pushQuoted(head, this.quote);
+      }
+    }
+    if (this.inQuotes) {
+      throw new MalformedRecord(
+        `line ${this.recordLine}: a quoted field opened in this record is never closed (reached the end of the file); close the quote or check format.quote in the config`,
+        { line: this.recordLine, column: 1 },
+      );
+    }
+    if (this.carryBytes > 0) {
+      const rec = this.takeCarry();
+      let end = rec.length;
+      if (end > 0 && rec[end - 1] === CR) end--;
+      this.sink.record(rec, 0, end, this.recordLine);
+    }
+  }
+
+  private pushPlain(chunk: Buffer): void {
+    let pos = 0;
+    const len = chunk.length;
+    if (this.carryBytes > 0) {
+      const nl = chunk.indexOf(LF);
+      if (nl === -1) {
+        this.addCarry(chunk, 0, len);
+        return;
+      }
+      this.addCarry(chunk, 0, nl);
+      this.emitCarry();
+      pos = nl + 1;
+    }
+    const sink = this.sink;
+    let line = this.line;
+    while (pos < len) {
+      const nl = chunk.indexOf(LF, pos);
+      if (nl === -1) break;
+      let end = nl;
+      if (end > pos && chunk[end - 1] === CR) {
+        end--;
+        this.crlfRecords++;
+      } else this.lfRecords++;
+      if (end - pos > this.maxRecordBytes) this.tooLong(line);
+      sink.record(chunk, pos, end, line);
+      line++;
+      pos = nl + 1;
+    }
+    this.line = line;
+    this.recordLine = line;
+    if (pos < len) this.addCarry(chunk, pos, len);
+  }
+
+  private pushQuoted(chunk: Buffer, quote: number): void {
+    const len = chunk.length;
+    const sink = this.sink;
+    let scan = 0;
+    let recStart = 0;
+    let q = chunk.indexOf(quote);
+    for (;;) {
+      const nl = chunk.indexOf(LF, scan);
+      const stop = nl === -1 ? len : nl;
+      // Quote parity decides whether a newline ends the record; "" keeps parity.
+      while (q !== -1 && q < stop) {
+        this.inQuotes = !this.inQuotes;
+        q = chunk.indexOf(quote, q + 1);
+      }
+      if (nl === -1) break;
+      this.line++;
+      scan = nl + 1;
+      if (this.inQuotes) continue;
+      let rec: Buffer;
+      let start: number;
+      let end: number;
+      if (this.carryBytes > 0) {
+        this.addCarry(chunk, recStart, nl);
+        rec = this.takeCarry();
+        start = 0;
+        end = rec.length;
+      } else {
+        rec = chunk;
+        start = recStart;
+        end = nl;
+      }
+      if (end > start && rec[end - 1] === CR) {
+        end--;
+        this.crlfRecords++;
+      } else this.lfRecords++;
+      if (end - start > this.maxRecordBytes) this.tooLong(this.recordLine);
+      sink.record(rec, start, end, this.recordLine);
+      recStart = scan;
+      this.recordLine = this.line;
+    }
+    if (recStart < len) this.addCarry(chunk, recStart, len);
+  }
+
+  private addCarry(chunk: Buffer, start: number, end: number): void {
+    if (end <= start) return;
+    this.carryBytes += end - start;
+    if (this.carryBytes > this.maxRecordBytes) this.tooLong(this.recordLine);
+    // Copy: the caller may reuse its chunk once push returns.
+    this.carry.push(Buffer.from(chunk.subarray(start, end)));
+  }
+
+  private takeCarry(): Buffer {
+    const rec = this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry, this.carryBytes);
+    this.carry = [];
+    this.carryBytes = 0;
+    return rec;
+  }
+
+  private emitCarry(): void {
+    const rec = this.takeCarry();
+    let end = rec.length;
+    if (end > 0 && rec[end - 1] === CR) {
+      end--;
+      this.crlfRecords++;
+    } else this.lfRecords++;
+    this.sink.record(rec, 0, end, this.line);
+    this.line++;
+    this.recordLine = this.line;
+  }
+
+  private tooLong(line: number): never {
+    const mib = Math.round(this.maxRecordBytes / 1024 / 1024);
+    const limit = mib >= 1 ? `${mib} MiB` : `${this.maxRecordBytes} bytes`;
+    throw new MalformedRecord(
+      `line ${line}: record is longer than ${limit} without a line end${this.quote !== null ? ' (an unclosed quote makes the rest of the file one record)' : ''}; check the line endings, format.quote and format.delimiter in the config`,
+      { line, column: 1 },
+    );
+  }
+}

@@ -1,0 +1,54 @@
+import path from 'node:path/posix';
+import { updateRun } from '../adapters/config-db/run-log.ts';
+import type { Runtime } from '../compose.ts';
+import type { ArchiveResult, RunContext } from '../contract/payloads.ts';
+import { ObjectNotFound } from '../errors.ts';
+
+/** `yyyy/mm/dd` of an instant in the configured time zone (archive folders follow the business day). */
+export function datePath(at: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(at);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '00';
+  return `${get('year')}/${get('month')}/${get('day')}`;
+}
+
+/**
+ * Moves the original out of the landing prefix (to archive/ after a load, to
+ * rejected/ after a rejection) and deletes the run's processing parts.
+ * Idempotent: "already moved" is done, and a name clash with a different file
+ * on the same day never overwrites it.
+ */
+export async function moveOriginal(rt: Runtime, run: RunContext, to: 'archive' | 'rejected'): Promise<ArchiveResult> {
+  const store = await rt.store();
+  const { prefixes, timeZone } = rt.settings;
+  const folder = `${prefixes[to]}${run.interface ?? '_unmatched'}/${datePath(new Date(run.startedAt), timeZone)}/`;
+  const base = path.basename(run.key);
+  let dest = `${folder}${base}`;
+
+  const src = await store.head(run.bucket, run.key);
+  const existing = await store.head(run.bucket, dest);
+  if (existing && existing.etag !== run.etag) dest = `${folder}${run.runId}-${base}`;
+
+  if (src) {
+    if (src.etag !== run.etag && run.etag) {
+      // A new file with the same name landed after this run started: leave it for its own run.
+      throw new ObjectNotFound(
+        `s3://${run.bucket}/${run.key} was replaced by different content after run ${run.runId} started; the loaded version is no longer there to move. Archive it by hand if needed.`,
+      );
+    }
+    await store.copy({ bucket: run.bucket, key: run.key }, { bucket: run.bucket, key: dest });
+    await store.delete(run.bucket, run.key);
+  } else if (!(await store.head(run.bucket, dest))) {
+    throw new ObjectNotFound(
+      `s3://${run.bucket}/${run.key} is gone and no copy is in ${folder}: it was moved or deleted by something else`,
+    );
+  }
+  const partsDeleted = await store.deletePrefix(run.bucket, `${prefixes.processing}${run.runId}/`);
+  const movedTo = store.uri(run.bucket, dest);
+  await updateRun(await rt.db(), run.runId, { archivedTo: movedTo });
+  return { movedTo, partsDeleted };
+}

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import type { FileConfig } from '../config/model.ts';
+import type { PreparedLoad } from '../contract/payloads.ts';
+import { ConfigInvalid } from '../errors.ts';
+import type { LoadFormat, LoadSpec } from '../ports/warehouse.ts';
+
+/** Builds the structured load spec (no SQL) from the config and Preprocess's manifest. */
+export function buildLoadSpec(
+  config: FileConfig,
+  run: { runId: string; sourceFile: string },
+  prepared: PreparedLoad,
+): LoadSpec {
+  return {
+    runId: run.runId,
+    sourceFile: run.sourceFile,
+    // A record type with no records in this file has nothing to COPY (an empty manifest fails on Redshift).
+    targets: prepared.targets
+      .filter((pt) => pt.parts.length > 0)
+      .map((pt) => {
+        const layout =
+          config.records.find((r) => r.recordType === pt.recordType) ??
+          (pt.recordType === null && config.records.length === 1 ? config.records[0] : undefined);
+        if (!layout) {
+          throw new ConfigInvalid(
+            `config ${config.id} has no record layout for record type ${JSON.stringify(pt.recordType)}; the config changed after the file was split: fix the config, then redrive`,
+          );
+        }
+        // Preprocess may have rewritten records (e.g. a multi-character delimiter to CSV): its format wins.
+        const rewritten = (pt as { format?: LoadFormat }).format;
+        const format: LoadFormat = rewritten ?? {
+          layout: config.format.layout,
+          delimiter: config.format.delimiter,
+          quote: config.format.quote,
+          escape: config.format.escape,
+        };
+        return {
+          recordType: pt.recordType,
+          target: layout.target,
+          columns: layout.columns,
+          lineage: layout.lineage,
+          format,
+          options: config.load,
+          parts: pt.parts,
+          manifest: pt.manifest,
+        };
+      }),
+  };
+}
+
+/**
+ * Data API ClientToken: the same run and attempt always produce the same token,
+ * so a retried submit returns the statement already running instead of loading twice.
+ * A redrive is a new attempt and gets a new token.
+ */
+export function clientToken(runId: string, purpose: 'load' | 'transform', attempt: number): string {
+  return createHash('sha256').update(`${runId}:${purpose}:${attempt}`).digest('hex').slice(0, 64);
+}

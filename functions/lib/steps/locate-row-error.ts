@@ -1,0 +1,71 @@
+import { getConfig } from '../adapters/config-db/config-repository.ts';
+import type { Runtime } from '../compose.ts';
+import type { PreparedLoad, RunContext } from '../contract/payloads.ts';
+import type { LoadFormat, LoadPart, LoadRowError } from '../ports/warehouse.ts';
+import { locateRecords } from '../records/locate-record.ts';
+import { recordsOfPartLines } from '../records/part-record.ts';
+
+/** A refused row as the audit and the notification report it: where it is in the original file. */
+export interface LocatedRowError {
+  table: string;
+  line: number | null;
+  column: string | null;
+  reason: string;
+  rawValue: string | null;
+}
+
+/**
+ * Maps warehouse row errors (physical lines of parts) to lines of the
+ * original file: part line → record in the part → record of its type → line
+ * in the original. Re-reads each part involved and the original once per
+ * record type, whatever the number of errors, and only on errors.
+ */
+export async function locateRowErrors(
+  rt: Runtime,
+  run: RunContext,
+  prepared: PreparedLoad,
+  errors: readonly LoadRowError[],
+): Promise<LocatedRowError[]> {
+  const located = errors.map((e) => ({
+    e,
+    target: prepared.targets.find((t) => t.parts.some((p) => p.key === e.partKey)),
+    part: undefined as LoadPart | undefined,
+    ordinal: 0,
+  }));
+  for (const x of located) x.part = x.target?.parts.find((p) => p.key === x.e.partKey);
+  const placed = located.filter((x) => x.target && x.part);
+  const lines = new Map<(typeof located)[number], number>();
+  if (placed.length > 0) {
+    const config = await getConfig(await rt.db(), run.configId!);
+    const store = await rt.store();
+    for (const part of new Set(placed.map((x) => x.part!))) {
+      const here = placed.filter((x) => x.part === part);
+      const quote = ((here[0]!.target as { format?: LoadFormat }).format ?? config.format).quote;
+      const records = await recordsOfPartLines(
+        store,
+        part,
+        quote,
+        here.map((x) => x.e.lineInPart),
+      );
+      for (const x of here) x.ordinal = part.firstRecord + records.get(x.e.lineInPart)! - 1;
+    }
+    for (const recordType of new Set(placed.map((x) => x.target!.recordType))) {
+      const ofType = placed.filter((x) => x.target!.recordType === recordType);
+      const found = await locateRecords(
+        store,
+        { bucket: run.bucket, key: run.key },
+        config,
+        recordType,
+        ofType.map((x) => x.ordinal),
+      );
+      for (const x of ofType) lines.set(x, found.get(x.ordinal)!);
+    }
+  }
+  return located.map((x) => ({
+    table: `${x.e.target.schema}.${x.e.target.table}`,
+    line: lines.get(x) ?? null,
+    column: x.e.column,
+    reason: x.e.reason,
+    rawValue: x.e.rawValue,
+  }));
+}

@@ -1,0 +1,150 @@
+import type { FileConfig } from '../config/model.ts';
+import type { PreparedLoad, ValidationResult } from '../contract/payloads.ts';
+import { InvalidStateInput, MalformedRecord, UnknownRecordType } from '../errors.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import type { LoadFormat } from '../ports/warehouse.ts';
+import { CsvRewriter } from '../records/fields.ts';
+import { recordPlan, recordTypeOf } from '../records/record-plan.ts';
+import { RecordRoles, type RoleHandler } from '../records/record-roles.ts';
+import { RecordScanner } from '../records/record-scanner.ts';
+import { recordBytes } from '../records/source.ts';
+import { DEFAULT_GZIP_PART_OPTIONS } from './preprocess/gzip-part-writer.ts';
+import { TargetOutput } from './preprocess/target-output.ts';
+
+export interface PreprocessRun {
+  runId: string;
+  bucket: string;
+  key: string;
+}
+
+export interface PreprocessOptions {
+  /** Where run folders go, e.g. 'processing/'; parts land under `${processingPrefix}${runId}/`. */
+  processingPrefix: string;
+  /** Compression blocks in flight per part and parts finishing at once (default 4). */
+  concurrency?: number;
+  /** Uncompressed bytes per compression block (default 1 MiB). */
+  blockBytes?: number;
+  maxRecordBytes?: number;
+}
+
+const CSV_FORMAT: LoadFormat = { layout: 'delimited', delimiter: ',', quote: '"', escape: null };
+
+/**
+ * Preprocess: one streaming pass over the original that writes what COPY can
+ * load as is: header, trailer, BOM and (optionally) blank lines removed, LF
+ * line ends, UTF-8, single-character delimiter, one stream per record type,
+ * each cut into gzip parts at record boundaries with a Redshift manifest.
+ * Keys are deterministic and the run folder is cleared first, so a rerun
+ * replaces its earlier output instead of adding to it.
+ */
+export async function preprocess(
+  store: ObjectStore,
+  run: PreprocessRun,
+  config: FileConfig,
+  validation: ValidationResult,
+  opts: PreprocessOptions,
+): Promise<PreparedLoad> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(run.runId)) {
+    throw new InvalidStateInput(
+      `run id ${JSON.stringify(run.runId)} cannot name a folder (letters, digits, '.', '_', '-' only)`,
+    );
+  }
+  const plan = recordPlan(config, opts.maxRecordBytes);
+  const runPrefix = `${opts.processingPrefix}${run.runId}/`;
+  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const gzip = {
+    ...DEFAULT_GZIP_PART_OPTIONS,
+    maxInFlight: concurrency,
+    ...(opts.blockBytes ? { blockBytes: opts.blockBytes } : {}),
+  };
+  const format: LoadFormat = plan.rewriteToCsv
+    ? CSV_FORMAT
+    : {
+        layout: config.format.layout,
+        delimiter: config.format.delimiter,
+        quote: config.format.quote,
+        escape: config.format.escape,
+      };
+
+  await store.deletePrefix(run.bucket, runPrefix);
+  const targets = plan.layouts.map(
+    (layout) =>
+      new TargetOutput(store, run.bucket, layout.recordType, format, {
+        dir: `${runPrefix}${folderFor(layout.recordType)}/`,
+        partBytes: config.partBytes,
+        gzip,
+        maxFinishingParts: concurrency,
+      }),
+  );
+  const rewriter = plan.rewriteToCsv ? new CsvRewriter(plan.delimiter, plan.quote) : null;
+  let skipped = 0;
+  const ignore = () => undefined;
+  const router: RoleHandler = {
+    header: ignore,
+    trailer: ignore,
+    blank: ignore,
+    data(buf, start, end, line) {
+      let target = targets[0]!;
+      if (plan.prefixLength !== null) {
+        const type = recordTypeOf(buf, start, end, plan.prefixLength);
+        const index = plan.typeIndex.get(type);
+        if (index === undefined) {
+          if (config.split?.onUnknown === 'reject') {
+            throw new UnknownRecordType(
+              `line ${line}, column 1: record type ${JSON.stringify(type)} is not configured; add a record layout for it or set split.onUnknown to skip`,
+              { line, column: 1 },
+            );
+          }
+          skipped++;
+          return;
+        }
+        target = targets[index]!;
+      }
+      if (rewriter && end > start) {
+        const r = rewriter.rewrite(buf, start, end);
+        if (r.error) {
+          throw new MalformedRecord(
+            `line ${line}, column ${r.error.field}: field ${r.error.field} cannot be read: ${r.error.problem}; fix the record or format.quote in the config`,
+            { line, column: r.error.field },
+          );
+        }
+        target.record(r.bytes, 0, r.bytes.length, false);
+      } else target.record(buf, start, end, true);
+    },
+  };
+  const roles = new RecordRoles(router, plan.roles);
+  const scanner = new RecordScanner(roles, plan.scanner);
+
+  const prepared: PreparedLoad = { targets: [], processingPrefix: runPrefix, skippedRecords: 0 };
+  try {
+    for await (const chunk of recordBytes(store, run.bucket, run.key, config, { checkEncoding: false })) {
+      scanner.push(chunk);
+      roles.chunkEnd();
+      for (const t of targets) t.flushRun();
+      await Promise.all(targets.map((t) => t.ready()));
+    }
+    scanner.end();
+    roles.end();
+    for (const t of targets) t.flushRun();
+    prepared.targets = await Promise.all(targets.map((t) => t.finish()));
+  } catch (e) {
+    await Promise.all(targets.map((t) => t.abort(e)));
+    throw e;
+  }
+  prepared.skippedRecords = skipped;
+
+  const written = prepared.targets.reduce((n, t) => n + t.records, 0) + skipped;
+  if (written !== validation.recordsInFile) {
+    throw new InvalidStateInput(
+      `${store.uri(run.bucket, run.key)} has ${written} data records now but ValidateFile counted ${validation.recordsInFile}: the object changed after validation; start a new run for the new object`,
+    );
+  }
+  return prepared;
+}
+
+/** Folder name for a record type: kept when it is a plain name, else hex-encoded so a key can never be steered. */
+export function folderFor(recordType: string | null): string {
+  if (recordType === null) return 'all';
+  if (/^[A-Za-z0-9_-]+$/.test(recordType)) return recordType;
+  return `x${Buffer.from(recordType, 'utf8').toString('hex')}`;
+}

@@ -1,0 +1,349 @@
+import type { FileConfig } from '../config/model.ts';
+import type { ValidationResult } from '../contract/payloads.ts';
+import {
+  ConfigInvalid,
+  ExtensionMismatch,
+  FileTooLarge,
+  FileTooSmall,
+  HeaderMismatch,
+  MalformedRecord,
+  TrailerInvalid,
+  TrailerMismatch,
+  TrailerMissing,
+  UnknownRecordType,
+  ZeroRecords,
+} from '../errors.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import { fieldStrings } from '../records/fields.ts';
+import { byteOffsetOfChar, charLength, type RecordPlan, recordPlan, recordTypeOf } from '../records/record-plan.ts';
+import { RecordRoles, type RoleHandler } from '../records/record-roles.ts';
+import { RecordScanner } from '../records/record-scanner.ts';
+import { recordBytes } from '../records/source.ts';
+
+export interface ValidateRun {
+  bucket: string;
+  key: string;
+  /** Object size in bytes, as stored (compressed size for compressed files). */
+  size: number;
+}
+
+export interface ValidateOptions {
+  /** Longest record accepted (default 16 MiB). */
+  maxRecordBytes?: number;
+}
+
+/**
+ * ValidateFile: every content check in one streaming pass. Metadata checks
+ * (size, extension) run first so a wrong file is refused without reading it.
+ */
+export async function validateFile(
+  store: ObjectStore,
+  run: ValidateRun,
+  config: FileConfig,
+  opts: ValidateOptions = {},
+): Promise<ValidationResult> {
+  const where = store.uri(run.bucket, run.key);
+  checkSize(run.size, config, where);
+  checkExtension(run.key, config);
+  const plan = recordPlan(config, opts.maxRecordBytes);
+  const trailerRule = config.trailer ? trailerParser(config) : null;
+
+  const checks = new ContentChecks(config, plan);
+  const roles = new RecordRoles(checks, plan.roles);
+  const scanner = new RecordScanner(roles, plan.scanner);
+  // With acceptInvalidChars the warehouse replaces invalid UTF-8 as Redshift's ACCEPTINVCHARS does.
+  const checkEncoding = !(config.format.encoding === 'utf-8' && config.load.acceptInvalidChars !== null);
+  for await (const chunk of recordBytes(store, run.bucket, run.key, config, { checkEncoding })) {
+    scanner.push(chunk);
+    roles.chunkEnd();
+  }
+  scanner.end();
+  const hasTrailer = roles.end();
+
+  let trailerCount: number | null = null;
+  if (trailerRule) {
+    if (!hasTrailer || !checks.trailerRecord) {
+      throw new TrailerMissing(
+        `${where} has no records after its ${roles.headerLinesSeen} header line(s), so the trailer record config ${config.id} expects is missing; deliver the complete file (data records and trailer)`,
+      );
+    }
+    const t = checks.trailerRecord;
+    const parsed = trailerRule(t.text, t.line);
+    trailerCount = parsed.count;
+    if (parsed.count !== checks.records) {
+      throw new TrailerMismatch(
+        `trailer at line ${t.line} says ${parsed.count} records (${parsed.where}) but the file has ${checks.records} data records; the file is incomplete or the trailer is wrong: re-deliver it`,
+        { line: t.line, column: parsed.column },
+      );
+    }
+  }
+  if (checks.records === 0) {
+    throw new ZeroRecords(
+      `${where} has no data records (header lines: ${roles.headerLinesSeen}, blank lines: ${checks.blankLines}${trailerCount !== null ? ', trailer count 0' : ''}); nothing to load: deliver a file with data`,
+    );
+  }
+  if (checks.records === checks.unknown) {
+    throw new ZeroRecords(
+      `all ${checks.records} data records of ${where} have record types not in config ${config.id} (known: ${[...plan.typeIndex.keys()].join(', ')}) and were skipped; nothing to load`,
+    );
+  }
+
+  const lineEnding = scanner.crlfRecords > 0 ? 'crlf' : scanner.lfRecords > 0 ? 'lf' : 'none';
+  const recordTypes = config.split
+    ? Object.fromEntries(config.records.map((r, i) => [r.recordType as string, checks.typeCounts[i] ?? 0]))
+    : null;
+  const needsPreprocess =
+    roles.headerLinesSeen > 0 ||
+    config.trailer !== null ||
+    scanner.bom ||
+    lineEnding === 'crlf' ||
+    checks.blankLines > 0 ||
+    config.split !== null ||
+    config.format.compression !== 'none' ||
+    config.format.encoding !== 'utf-8' ||
+    config.format.layout !== 'delimited' ||
+    plan.rewriteToCsv ||
+    run.size > config.partBytes;
+  return {
+    fileBytes: run.size,
+    recordsInFile: checks.records,
+    headerLines: roles.headerLinesSeen,
+    trailerCount,
+    lineEnding,
+    bom: scanner.bom,
+    recordTypes,
+    unknownRecords: checks.unknown,
+    blankLines: checks.blankLines,
+    needsPreprocess,
+  };
+}
+
+function checkSize(size: number, config: FileConfig, where: string): void {
+  if (size < config.minSizeBytes) {
+    throw new FileTooSmall(
+      `${where} is ${size} bytes, below the minimum of ${config.minSizeBytes} bytes (minSizeBytes of config ${config.id}); check that the upload completed, or lower minSizeBytes`,
+    );
+  }
+  if (config.maxSizeBytes !== null && size > config.maxSizeBytes) {
+    throw new FileTooLarge(
+      `${where} is ${size} bytes, above the maximum of ${config.maxSizeBytes} bytes (maxSizeBytes of config ${config.id}); split the file or raise maxSizeBytes`,
+    );
+  }
+}
+
+/** Accepts the last extension or the last two (`x.csv.gz` matches `gz` or `csv.gz`). */
+function checkExtension(key: string, config: FileConfig): void {
+  const accepted = config.format.extensions;
+  if (accepted.length === 0) return;
+  const name = key.slice(key.lastIndexOf('/') + 1).toLowerCase();
+  const parts = name.split('.');
+  const found: string[] = [];
+  if (parts.length >= 2) found.push(parts[parts.length - 1]!);
+  if (parts.length >= 3) found.push(parts.slice(-2).join('.'));
+  if (found.some((e) => accepted.includes(e))) return;
+  throw new ExtensionMismatch(
+    `file name ${JSON.stringify(name)} has ${found.length ? `extension ${found.map((e) => `"${e}"`).join(' / ')}` : 'no extension'} but config ${config.id} accepts only ${accepted.map((e) => `"${e}"`).join(', ')}; rename the file or add its extension to format.extensions`,
+  );
+}
+
+interface TrailerRecord {
+  text: string;
+  line: number;
+}
+
+/** Record-by-record checks; holds counts only, never record contents (the trailer line excepted). */
+class ContentChecks implements RoleHandler {
+  records = 0;
+  unknown = 0;
+  blankLines = 0;
+  readonly typeCounts: number[];
+  trailerRecord: TrailerRecord | null = null;
+  private headersSeen = 0;
+
+  constructor(
+    private readonly config: FileConfig,
+    private readonly plan: RecordPlan,
+  ) {
+    this.typeCounts = plan.layouts.map(() => 0);
+  }
+
+  header(buf: Buffer, start: number, end: number, line: number): void {
+    this.headersSeen++;
+    const expected = this.config.header.columns;
+    // Column names are on the last header line.
+    if (expected && this.headersSeen === this.config.header.lines) this.checkHeader(buf, start, end, line, expected);
+  }
+
+  data(buf: Buffer, start: number, end: number, line: number): void {
+    this.records++;
+    const plan = this.plan;
+    let layout = 0;
+    if (plan.prefixLength !== null) {
+      const type = recordTypeOf(buf, start, end, plan.prefixLength);
+      const index = plan.typeIndex.get(type);
+      if (index === undefined) {
+        if (this.config.split?.onUnknown === 'reject') {
+          throw new UnknownRecordType(
+            `line ${line}, column 1: record type ${JSON.stringify(type)}${start === end ? ' (blank line)' : ''} is not configured (known types: ${[...plan.typeIndex.keys()].map((t) => JSON.stringify(t)).join(', ')}); add a record layout for it or set split.onUnknown to skip`,
+            { line, column: 1 },
+          );
+        }
+        this.unknown++;
+        return;
+      }
+      this.typeCounts[index]!++;
+      layout = index;
+    }
+    const width = plan.widths[layout];
+    if (width != null) this.checkWidth(buf, start, end, line, width, layout);
+  }
+
+  trailer(buf: Buffer, start: number, end: number, line: number): void {
+    this.trailerRecord = { text: buf.toString('utf8', start, end), line };
+  }
+
+  blank(): void {
+    this.blankLines++;
+  }
+
+  private checkWidth(buf: Buffer, start: number, end: number, line: number, width: number, layout: number): void {
+    const bytes = end - start;
+    if (bytes < width) this.tooShort(line, charLength(buf, start, end), width, layout);
+    const chars = charLength(buf, start, end);
+    if (chars === width) return;
+    if (chars < width) this.tooShort(line, chars, width, layout);
+    const what = this.recordName(layout);
+    const extraAt = bytes === chars ? start + width : byteOffsetOfChar(buf, start, end, width);
+    for (let i = extraAt; i < end; i++) {
+      const b = buf[i]!;
+      if (b !== 0x20 && b !== 0x09) {
+        throw new MalformedRecord(
+          `line ${line}, column ${width + 1}: ${what} is ${chars} characters, longer than the ${width} its fixed-width layout defines, and the extra is not whitespace; fix the file or the column widths`,
+          { line, column: width + 1 },
+        );
+      }
+    }
+  }
+
+  private recordName(layout: number): string {
+    const type = this.plan.layouts[layout]!.recordType;
+    return type === null ? 'the record' : `record type ${JSON.stringify(type)}`;
+  }
+
+  private tooShort(line: number, chars: number, width: number, layout: number): never {
+    throw new MalformedRecord(
+      `line ${line}, column ${chars + 1}: ${this.recordName(layout)} is ${chars} characters but its fixed-width layout needs ${width} (sum of the column widths); the record is cut short: fix the file or the column widths`,
+      { line, column: chars + 1 },
+    );
+  }
+
+  private checkHeader(buf: Buffer, start: number, end: number, line: number, expected: string[]): void {
+    let found: string[];
+    if (this.config.format.layout === 'fixed_width') {
+      const text = Array.from(buf.toString('utf8', start, end));
+      found = [];
+      let at = 0;
+      for (const c of this.plan.layouts[0]!.columns) {
+        if (at >= text.length) break;
+        found.push(text.slice(at, at + (c.width ?? 0)).join(''));
+        at += c.width ?? 0;
+      }
+    } else {
+      const split = fieldStrings(buf, start, end, this.plan.delimiter, this.plan.quote);
+      if (split.error) {
+        throw new HeaderMismatch(
+          `line ${line}, column ${split.error.field}: header field ${split.error.field} cannot be read: ${split.error.problem}; fix the header line`,
+          { line, column: split.error.field },
+        );
+      }
+      found = split.fields;
+    }
+    const norm = (s: string) => s.trim().toLowerCase();
+    const n = Math.max(expected.length, found.length);
+    for (let i = 0; i < n; i++) {
+      const want = expected[i];
+      const got = found[i];
+      if (want !== undefined && got !== undefined && norm(want) === norm(got)) continue;
+      const column = i + 1;
+      const detail =
+        got === undefined
+          ? `expected ${JSON.stringify(want)} but the header ends after ${found.length} columns`
+          : want === undefined
+            ? `found extra column ${JSON.stringify(got.trim())} after the ${expected.length} expected`
+            : `expected ${JSON.stringify(want)} but found ${JSON.stringify(got.trim())}`;
+      throw new HeaderMismatch(
+        `line ${line}, column ${column}: header column ${column}: ${detail} (expected header: ${expected.join(', ')}); fix the file's header or header.columns in config ${this.config.id}`,
+        { line, column },
+      );
+    }
+  }
+}
+
+interface ParsedTrailer {
+  count: number;
+  column: number;
+  /** How the count was read, for messages: "columns 2-9" or "pattern /x/". */
+  where: string;
+}
+
+function trailerParser(config: FileConfig): (text: string, line: number) => ParsedTrailer {
+  const rule = config.trailer!.count;
+  if (rule.kind === 'position') {
+    const { from, to } = rule;
+    if (!(from >= 1 && to >= from)) {
+      throw new ConfigInvalid(
+        `config ${config.id}: trailer count position ${from}-${to} is not a valid 1-based range (from >= 1, to >= from)`,
+      );
+    }
+    const where = `columns ${from}-${to}`;
+    return (text, line) => {
+      const chars = Array.from(text);
+      if (chars.length < to) {
+        throw new TrailerInvalid(
+          `trailer at line ${line} is ${chars.length} characters, too short to hold the record count at ${where} (${JSON.stringify(clip(text))}); the file may lack its trailer: re-deliver it or fix trailer.count`,
+          { line, column: from },
+        );
+      }
+      const value = chars
+        .slice(from - 1, to)
+        .join('')
+        .trim();
+      return { count: digits(value, line, from, where, text), column: from, where };
+    };
+  }
+  let re: RegExp;
+  try {
+    re = new RegExp(rule.regex);
+  } catch (e) {
+    throw new ConfigInvalid(
+      `config ${config.id}: trailer pattern ${rule.regex} is not a valid regular expression: ${(e as Error).message}`,
+    );
+  }
+  const where = `pattern /${rule.regex}/`;
+  return (text, line) => {
+    const m = re.exec(text);
+    if (!m) {
+      throw new TrailerInvalid(
+        `trailer at line ${line} (${JSON.stringify(clip(text))}) does not match the trailer ${where}; the file may lack its trailer: re-deliver it or fix trailer.count`,
+        { line, column: 1 },
+      );
+    }
+    const group = m[1] ?? m[0];
+    const column = m.index + 1 + (m[1] !== undefined ? m[0].indexOf(m[1]) : 0);
+    return { count: digits(group.trim(), line, column, where, text), column, where };
+  };
+}
+
+function digits(value: string, line: number, column: number, where: string, text: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new TrailerInvalid(
+      `trailer at line ${line} has ${JSON.stringify(value)} at ${where} where the record count should be (digits only; trailer line: ${JSON.stringify(clip(text))}); fix the trailer or trailer.count`,
+      { line, column },
+    );
+  }
+  return Number(value);
+}
+
+function clip(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
