@@ -1,0 +1,210 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import { locateCopyLine } from '../../../functions/lib/adapters/postgres/postgres-copy-line.ts';
+import { dateTimeConverter } from '../../../functions/lib/adapters/postgres/postgres-date-format.ts';
+import {
+  type ColumnRule,
+  type PartRowError,
+  PartTransform,
+  type PartTransformOptions,
+  type RewritePlan,
+  replaceInvalidUtf8,
+} from '../../../functions/lib/adapters/postgres/postgres-part-transform.ts';
+import { ConfigInvalid } from '../../../functions/lib/errors.ts';
+
+function column(name: string, over: Partial<ColumnRule> = {}): ColumnRule {
+  return { name, isText: true, maxChars: null, convert: null, width: null, ...over };
+}
+
+/** Runs `input` (split into the given chunks) through a PartTransform; returns the output text and rejects. */
+async function run(chunks: Array<string | Buffer>, opts: Partial<PartTransformOptions> = {}) {
+  const rejected: PartRowError[] = [];
+  const transform = new PartTransform({
+    delimiter: Buffer.from(','),
+    quote: 0x22,
+    skip: new Set(),
+    replaceInvalid: null,
+    rewrite: null,
+    reject: (e) => {
+      rejected.push(e);
+      return true;
+    },
+    ...opts,
+  });
+  const out: Buffer[] = [];
+  await pipeline(
+    Readable.from(chunks.map((c) => (Buffer.isBuffer(c) ? c : Buffer.from(c)))),
+    transform,
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) out.push(chunk);
+    },
+  );
+  return { text: Buffer.concat(out).toString('utf8'), rejected, records: transform.records };
+}
+
+const plan = (columns: ColumnRule[], over: Partial<RewritePlan> = {}): RewritePlan => ({
+  layout: 'delimited',
+  columns,
+  emptyAsNull: true,
+  blanksAsNull: false,
+  nullAs: null,
+  truncateColumns: false,
+  ...over,
+});
+
+describe('PartTransform', () => {
+  it('passes records through unchanged but for skipped lines, a quoted newline staying inside its record', async () => {
+    const r = await run(['1,"a\nb"\n2,', 'x\n3,y\n4,z'], { skip: new Set([2, 4]) });
+    expect(r.text).toBe('1,"a\nb"\n3,y\n');
+    expect(r.records).toBe(4);
+  });
+
+  it('rewrites fields as canonical CSV: NULL unquoted empty, empty text "", specials quoted', async () => {
+    const r = await run(['a,,"",NA,"x,y","q""q",\\.\n'], {
+      rewrite: plan([column('a'), column('b'), column('c'), column('d'), column('e'), column('f'), column('g')], {
+        nullAs: 'NA',
+      }),
+    });
+    expect(r.text).toBe('a,,"",,"x,y","q""q","\\."\n');
+  });
+
+  it('cuts fixed-width records by characters across chunk boundaries, even inside a multibyte character', async () => {
+    const bytes = Buffer.from('01Zoë  \n02Ann  \n');
+    const cut = bytes.indexOf(0xc3) + 1;
+    const r = await run([bytes.subarray(0, cut), bytes.subarray(cut)], {
+      rewrite: plan([column('id', { width: 2, isText: false }), column('name', { width: 5 })], {
+        layout: 'fixed_width',
+      }),
+    });
+    expect(r.text).toBe('01,Zoë\n02,Ann\n');
+  });
+
+  it('drops a row it refuses when reject() allows, and fails the stream when it does not', async () => {
+    const rewrite = plan([column('id', { width: 2 }), column('name', { width: 3 })], { layout: 'fixed_width' });
+    const ok = await run(['01abc\n2\n03def\n'], { rewrite });
+    expect(ok.text).toBe('01,abc\n03,def\n');
+    expect(ok.rejected).toMatchObject([{ line: 2, column: 'id', rawValue: '2' }]);
+    await expect(run(['01abc\n02a\n'], { rewrite, reject: () => false })).rejects.toMatchObject({
+      line: 2,
+      column: 'name',
+    });
+  });
+
+  it('names a missing column and extra fields of delimited records', async () => {
+    const r = await run(['1\n1,2,3\n'], { rewrite: plan([column('a'), column('b')]) });
+    expect(r.text).toBe('');
+    expect(r.rejected.map((e) => [e.line, e.column])).toEqual([
+      [1, 'b'],
+      [2, null],
+    ]);
+    expect(r.rejected[1]!.reason).toContain('extra data');
+  });
+
+  it('refuses a record whose quoting is broken, and an unclosed quote at the end of the part', async () => {
+    const r = await run(['1,"a"b\n2,"ok"\n3,"open\n'], { rewrite: plan([column('a'), column('b')]) });
+    expect(r.text).toBe('2,ok\n');
+    expect(
+      r.rejected.map((e) => [e.line, e.reason.includes('closing quote') || e.reason.includes('never closed')]),
+    ).toEqual([
+      [1, true],
+      [3, true],
+    ]);
+  });
+
+  it('reports a date that does not match its format as a row error naming the format', async () => {
+    const fn = dateTimeConverter('MM/DD/YYYY', 'date', 'dateFormat');
+    const r = await run(['02/29/2024\n02/30/2024\n'], {
+      rewrite: plan([column('d', { isText: false, convert: { fn, option: 'dateFormat', format: 'MM/DD/YYYY' } })]),
+    });
+    expect(r.text).toBe('2024-02-29\n');
+    expect(r.rejected).toMatchObject([{ line: 2, column: 'd', rawValue: '02/30/2024' }]);
+    expect(r.rejected[0]!.reason).toContain('does not match dateFormat "MM/DD/YYYY"');
+  });
+});
+
+describe('replaceInvalidUtf8', () => {
+  it('replaces every byte of every invalid sequence and keeps valid characters', () => {
+    const bytes = Buffer.concat([Buffer.from('é'), Buffer.from([0xff, 0xe2, 0x82, 0x41]), Buffer.from('ü')]);
+    expect(replaceInvalidUtf8(bytes, 0x3f).toString('utf8')).toBe('é???Aü');
+  });
+});
+
+describe('locateCopyLine', () => {
+  const at = (text: string, quote: number | null, skip: number[], copyLine: number) =>
+    locateCopyLine(Readable.from([Buffer.from(text)]), quote, new Set(skip), copyLine);
+
+  it('counts line breaks inside quotes as PostgreSQL does: not in the first record it reads, then in every one', async () => {
+    const text = '1,"a\nb"\n2,"c\nd"\n3,e\n';
+    // PostgreSQL: record 1 is line 1 (its break uncounted), record 2 ends on line 3, record 3 is line 4.
+    expect(await at(text, 0x22, [], 1)).toEqual({ record: 1, line: 1 });
+    expect(await at(text, 0x22, [], 3)).toEqual({ record: 2, line: 3 });
+    expect(await at(text, 0x22, [], 4)).toEqual({ record: 3, line: 5 });
+    expect(await at(text, 0x22, [], 9)).toBeNull();
+  });
+
+  it('maps past records left out of the COPY, whose lines PostgreSQL never saw', async () => {
+    const text = '1,"a\nb"\n2,x\n3,"c\nd"\n4,y\n';
+    // Without record 1, record 2 is PostgreSQL's line 1 and record 3 (counted break) ends on its line 3.
+    expect(await at(text, 0x22, [1], 1)).toEqual({ record: 2, line: 3 });
+    expect(await at(text, 0x22, [1], 4)).toEqual({ record: 4, line: 6 });
+    expect(await at('a\nb\nc\nd\n', null, [2, 3], 2)).toEqual({ record: 4, line: 4 });
+  });
+});
+
+describe('dateTimeConverter', () => {
+  it.each<[string, 'date' | 'timestamp', string, string | null]>([
+    ['MM/DD/YYYY', 'date', '3/7/2024', '2024-03-07'],
+    ['DD.MM.YYYY', 'date', '07.03.2024', '2024-03-07'],
+    ['YYYYMMDD', 'date', '20240307', '2024-03-07'],
+    ['YYMMDD', 'date', '690307', '2069-03-07'],
+    ['YYMMDD', 'date', '700307', '1970-03-07'],
+    ['MON DD, YYYY', 'date', 'March 07, 2024', '2024-03-07'],
+    ['YYYY-MM-DD HH24:MI:SS', 'timestamp', '2024-03-07 23:05:01.5', '2024-03-07 23:05:01.5'],
+    ['MM/DD/YYYY HH12:MI AM', 'timestamp', '03/07/2024 12:30 AM', '2024-03-07 00:30:00'],
+    ['YYYYMMDD', 'timestamp', '20240307', '2024-03-07 00:00:00'],
+    ['epochmillisecs', 'timestamp', '1709769600000', '2024-03-07 00:00:00.000'],
+    ['MM/DD/YYYY', 'date', '2024-03-07', null],
+    ['MM/DD/YYYY', 'date', '13/01/2024', null],
+    ['YYYYMMDD', 'date', '20230229', null],
+    ['YYYY-MM-DD HH24:MI:SS', 'timestamp', '2024-03-07 24:00:00', null],
+  ])('%s (%s) reads %j as %j', (format, kind, value, expected) => {
+    expect(dateTimeConverter(format, kind, 'format')(value)).toBe(expected);
+  });
+
+  it('refuses a format without a year or month', () => {
+    expect(() => dateTimeConverter('DD/MM', 'date', 'dateFormat')).toThrow(ConfigInvalid);
+    expect(() => dateTimeConverter('YYYY', 'date', 'dateFormat')).toThrow(/no month/);
+  });
+});
+
+describe('Redshift ESCAPE on unquoted fields', () => {
+  it('keeps the character after the escape as data: delimiter, escape, letters', async () => {
+    const t = new PartTransform({
+      delimiter: Buffer.from('|'),
+      quote: null,
+      escape: '\\',
+      skip: new Set(),
+      replaceInvalid: null,
+      rewrite: {
+        layout: 'delimited',
+        columns: [
+          { name: 'a', isText: true, maxChars: null, convert: null, width: null },
+          { name: 'b', isText: true, maxChars: null, convert: null, width: null },
+        ],
+        emptyAsNull: true,
+        blanksAsNull: false,
+        nullAs: null,
+        truncateColumns: false,
+      },
+      reject: () => false,
+    });
+    const chunks: Buffer[] = [];
+    t.on('data', (c: Buffer) => chunks.push(c));
+    const done = new Promise((r) => t.on('end', r));
+    t.end(Buffer.from('x\\|y|back\\\\slash \\n\nplain|row\n'));
+    await done;
+    // Canonical CSV for COPY: a value with a backslash is quoted, which CSV reads back verbatim.
+    expect(Buffer.concat(chunks).toString()).toBe('x|y,"back\\slash n"\nplain,row\n');
+  });
+});

@@ -1,0 +1,622 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  ActiveStatementsExceededException,
+  BatchExecuteStatementCommand,
+  CancelStatementCommand,
+  DescribeStatementCommand,
+  type DescribeStatementCommandOutput,
+  ExecuteStatementCommand,
+  type Field,
+  GetStatementResultCommand,
+  RedshiftDataClient,
+  type SubStatementData,
+  ValidationException,
+} from '@aws-sdk/client-redshift-data';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { renderLoadStatements } from '../../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
+import {
+  STL_LOAD_ERRORS_SQL,
+  SYS_LOAD_ERRORS_SQL,
+} from '../../../functions/lib/adapters/redshift/redshift-load-errors.ts';
+import {
+  RedshiftDataWarehouse,
+  type RedshiftTarget,
+} from '../../../functions/lib/adapters/redshift/redshift-warehouse.ts';
+import { ConfigInvalid, InvalidStateInput, LoadFailed } from '../../../functions/lib/errors.ts';
+import { csvTarget, ROLE_ARN, RUN_ID, spec } from './fixtures.ts';
+
+const client = new RedshiftDataClient({
+  region: 'eu-west-1',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
+const rs = mockClient(client);
+
+const CLUSTER: RedshiftTarget = {
+  clusterIdentifier: 'efi-cluster',
+  workgroupName: null,
+  database: 'dev',
+  dbUser: 'efi_loader',
+  secretArn: null,
+};
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:efi-redshift-AbCdEf';
+const WORKGROUP: RedshiftTarget = {
+  clusterIdentifier: null,
+  workgroupName: 'efi-wg',
+  database: 'dev',
+  dbUser: null,
+  secretArn: SECRET_ARN,
+};
+const COPY = { iamRoleArn: ROLE_ARN, region: null };
+
+function warehouse(target: RedshiftTarget = CLUSTER, maxPolls?: number): RedshiftDataWarehouse {
+  return new RedshiftDataWarehouse(client, target, COPY, { pollDelayMs: 0, ...(maxPolls ? { maxPolls } : {}) });
+}
+
+const twoTargets = spec([
+  csvTarget({ recordType: 'H', target: { schema: 'sales', table: 'header' } }),
+  csvTarget({ recordType: 'D', target: { schema: 'sales', table: 'detail' } }),
+]);
+
+/** Sub-statements as DescribeStatement returns them for the rendered batch. */
+function subStatements(statuses: Partial<SubStatementData>[]): SubStatementData[] {
+  const sqls = renderLoadStatements(twoTargets, COPY);
+  return sqls.map((sql, i) => ({ Id: `load-1:${i + 1}`, QueryString: sql, Status: 'FINISHED', ...statuses[i] }));
+}
+
+function described(d: Partial<DescribeStatementCommandOutput>): DescribeStatementCommandOutput {
+  return { $metadata: {}, Id: 'load-1', ...d };
+}
+
+beforeEach(() => {
+  rs.reset();
+});
+
+afterAll(() => {
+  rs.restore();
+});
+
+describe('connection settings', () => {
+  it.each([
+    ['both cluster and workgroup', { ...CLUSTER, workgroupName: 'wg' }, /exactly one of clusterIdentifier/],
+    ['neither cluster nor workgroup', { ...CLUSTER, clusterIdentifier: null }, /exactly one of clusterIdentifier/],
+    [
+      'dbUser with a workgroup',
+      { ...WORKGROUP, secretArn: null, dbUser: 'u' },
+      /only works with a provisioned cluster/,
+    ],
+    ['dbUser and secret', { ...CLUSTER, secretArn: SECRET_ARN }, /both dbUser and secretArn/],
+    ['no database', { ...CLUSTER, database: '' }, /needs a database name/],
+  ])('rejects %s', (_what, target, message) => {
+    expect(() => warehouse(target as RedshiftTarget)).toThrow(ConfigInvalid);
+    expect(() => warehouse(target as RedshiftTarget)).toThrow(message);
+  });
+});
+
+describe('submitLoad', () => {
+  it('sends the rendered statements as one BatchExecuteStatement to a cluster with temporary credentials', async () => {
+    rs.on(BatchExecuteStatementCommand).resolves({ Id: 'load-1' });
+    const out = await warehouse().submitLoad(twoTargets, `${RUN_ID}-0`);
+    expect(out).toEqual({ statementId: 'load-1' });
+    expect(rs).toHaveReceivedCommandTimes(BatchExecuteStatementCommand, 1);
+    expect(rs.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input).toEqual({
+      ClusterIdentifier: 'efi-cluster',
+      Database: 'dev',
+      DbUser: 'efi_loader',
+      Sqls: renderLoadStatements(twoTargets, COPY),
+      ClientToken: `${RUN_ID}-0`,
+      StatementName: `efi-load-${RUN_ID}`,
+      WithEvent: false,
+    });
+  });
+
+  it('targets a Serverless workgroup with a secret and passes the copy region through', async () => {
+    rs.on(BatchExecuteStatementCommand).resolves({ Id: 'load-2' });
+    const wh = new RedshiftDataWarehouse(
+      client,
+      WORKGROUP,
+      { iamRoleArn: ROLE_ARN, region: 'us-east-1' },
+      { pollDelayMs: 0 },
+    );
+    await wh.submitLoad(twoTargets, 'tok-1');
+    const input = rs.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input;
+    expect(input).toEqual({
+      WorkgroupName: 'efi-wg',
+      Database: 'dev',
+      SecretArn: SECRET_ARN,
+      Sqls: renderLoadStatements(twoTargets, { iamRoleArn: ROLE_ARN, region: 'us-east-1' }),
+      ClientToken: 'tok-1',
+      StatementName: `efi-load-${RUN_ID}`,
+      WithEvent: false,
+    });
+    expect(input.Sqls![1]).toContain("REGION AS 'us-east-1'");
+  });
+
+  it.each([
+    ['too long', 'x'.repeat(65)],
+    ['empty', ''],
+    ['with a space', 'run 1'],
+  ])('refuses a client token that is %s before calling AWS', async (_what, token) => {
+    await expect(warehouse().submitLoad(twoTargets, token)).rejects.toThrow(InvalidStateInput);
+    expect(rs).not.toHaveReceivedAnyCommand();
+  });
+
+  it('accepts a 64-character client token', async () => {
+    rs.on(BatchExecuteStatementCommand).resolves({ Id: 'load-3' });
+    await warehouse().submitLoad(twoTargets, 'a'.repeat(64));
+    expect(rs).toHaveReceivedCommandWith(BatchExecuteStatementCommand, { ClientToken: 'a'.repeat(64) });
+  });
+
+  it('turns throttling into EfiTransient so the state machine retries', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    rs.on(BatchExecuteStatementCommand).rejects(throttled);
+    await expect(warehouse().submitLoad(twoTargets, 'tok')).rejects.toMatchObject({
+      name: 'EfiTransient',
+      message: 'ThrottlingException: Rate exceeded',
+    });
+  });
+
+  it('treats too many active statements as transient', async () => {
+    rs.on(BatchExecuteStatementCommand).rejects(
+      new ActiveStatementsExceededException({ message: 'Active statements exceeded the allowed quota', $metadata: {} }),
+    );
+    await expect(warehouse().submitLoad(twoTargets, 'tok')).rejects.toMatchObject({ name: 'EfiTransient' });
+  });
+
+  it('lets a validation error through unchanged (not retried)', async () => {
+    rs.on(BatchExecuteStatementCommand).rejects(
+      new ValidationException({ message: 'Cluster not found', $metadata: {} }),
+    );
+    await expect(warehouse().submitLoad(twoTargets, 'tok')).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'Cluster not found',
+    });
+  });
+});
+
+describe('submitSql', () => {
+  it('sends the transform as one ExecuteStatement with the client token', async () => {
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'tr-1' });
+    const out = await warehouse(WORKGROUP).submitSql('CALL core.merge_sales()', 'run-1-transform-0');
+    expect(out).toEqual({ statementId: 'tr-1' });
+    expect(rs.commandCalls(ExecuteStatementCommand)[0]!.args[0].input).toEqual({
+      WorkgroupName: 'efi-wg',
+      Database: 'dev',
+      SecretArn: SECRET_ARN,
+      Sql: 'CALL core.merge_sales()',
+      ClientToken: 'run-1-transform-0',
+      StatementName: 'efi-transform',
+      WithEvent: false,
+    });
+  });
+
+  it('refuses empty SQL', async () => {
+    await expect(warehouse().submitSql('  ', 'tok')).rejects.toThrow(ConfigInvalid);
+    expect(rs).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('describe', () => {
+  it.each(['SUBMITTED', 'PICKED', 'STARTED', 'FAILED', 'ABORTED'] as const)('passes %s through', async (status) => {
+    rs.on(DescribeStatementCommand).resolves(
+      described({
+        Status: status,
+        Error: status === 'FAILED' ? 'ERROR: relation "sales.header" does not exist' : undefined,
+        SubStatements: subStatements([]),
+      }),
+    );
+    const s = await warehouse().describe('load-1');
+    expect(s).toEqual({
+      statementId: 'load-1',
+      status,
+      error: status === 'FAILED' ? 'ERROR: relation "sales.header" does not exist' : null,
+    });
+    expect(rs).toHaveReceivedCommandWith(DescribeStatementCommand, { Id: 'load-1' });
+  });
+
+  it('reports rows loaded per target from the INSERT sub-statements once FINISHED', async () => {
+    // COPY rows (stage) differ from INSERT rows on purpose: only the INSERT counts.
+    const rows = [0, 120, 0, 119, 0, 5000, 7, 4998];
+    rs.on(DescribeStatementCommand).resolves(
+      described({
+        Status: 'FINISHED',
+        CreatedAt: new Date('2024-05-01T10:00:00.000Z'),
+        UpdatedAt: new Date('2024-05-01T10:00:42.500Z'),
+        SubStatements: subStatements(rows.map((ResultRows) => ({ ResultRows }))),
+      }),
+    );
+    expect(await warehouse().describe('load-1')).toEqual({
+      statementId: 'load-1',
+      status: 'FINISHED',
+      error: null,
+      submittedAt: '2024-05-01T10:00:00.000Z',
+      updatedAt: '2024-05-01T10:00:42.500Z',
+      targets: [
+        { target: { schema: 'sales', table: 'header' }, recordType: 'H', rowsLoaded: 119, rowsRejected: 0 },
+        { target: { schema: 'sales', table: 'detail' }, recordType: 'D', rowsLoaded: 4998, rowsRejected: 0 },
+      ],
+    });
+  });
+
+  it('keeps target order even if sub-statements come back shuffled', async () => {
+    const subs = subStatements([{}, {}, {}, { ResultRows: 1 }, {}, {}, {}, { ResultRows: 2 }]).reverse();
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => [t.recordType, t.rowsLoaded])).toEqual([
+      ['H', 1],
+      ['D', 2],
+    ]);
+  });
+
+  it('still counts rows per target if the service returned the statements without their marker comments', async () => {
+    const subs = subStatements([{}, {}, {}, { ResultRows: 11 }, {}, {}, {}, { ResultRows: 22 }]).map((s) => ({
+      ...s,
+      QueryString: s.QueryString!.replace(/\/\*[\s\S]*?\*\/\s*/g, ''),
+    }));
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => [`${t.target.schema}.${t.target.table}`, t.rowsLoaded])).toEqual([
+      ['sales.header', 11],
+      ['sales.detail', 22],
+    ]);
+  });
+
+  it('has no targets for a statement efi did not render (a transform)', async () => {
+    rs.on(DescribeStatementCommand).resolves(
+      described({ Id: 'tr-1', Status: 'FINISHED', QueryString: 'CALL core.merge_sales()', ResultRows: -1 }),
+    );
+    expect(await warehouse().describe('tr-1')).toEqual({ statementId: 'tr-1', status: 'FINISHED', error: null });
+  });
+
+  it('fails clearly on a status it does not know', async () => {
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'ALL' }));
+    await expect(warehouse().describe('load-1')).rejects.toThrow(LoadFailed);
+    await expect(warehouse().describe('load-1')).rejects.toThrow(/status "ALL" for statement load-1/);
+  });
+});
+
+describe('loadErrors', () => {
+  // Target 1 (detail): stage, copy(FAILED), ...; everything after the failure is aborted.
+  const failedCopy = () =>
+    subStatements([
+      {},
+      {},
+      {},
+      {},
+      {},
+      { Status: 'FAILED', RedshiftQueryId: 4242, Error: 'Load into table failed. Check load error views' },
+      { Status: 'ABORTED' },
+      { Status: 'ABORTED' },
+    ]);
+
+  function mockErrorQuery(
+    id: string,
+    pages: { ColumnMetadata?: { name: string }[]; Records: Field[][]; NextToken?: string }[],
+  ) {
+    rs.on(DescribeStatementCommand, { Id: id })
+      .resolvesOnce(described({ Id: id, Status: 'SUBMITTED' }))
+      .resolvesOnce(described({ Id: id, Status: 'STARTED' }))
+      .resolves(described({ Id: id, Status: 'FINISHED', HasResultSet: true }));
+    const getResult = rs.on(GetStatementResultCommand, { Id: id });
+    for (const p of pages) getResult.resolvesOnce({ $metadata: {}, ...p });
+  }
+
+  const errorColumns = [
+    { name: 'file_name' },
+    { name: 'line_number' },
+    { name: 'column_name' },
+    { name: 'error_message' },
+  ];
+
+  it('reads the failed COPY errors from SYS_LOAD_ERROR_DETAIL across two result pages', async () => {
+    rs.on(DescribeStatementCommand, { Id: 'load-1' }).resolves(
+      described({ Status: 'FAILED', SubStatements: failedCopy() }),
+    );
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'err-q' });
+    mockErrorQuery('err-q', [
+      {
+        ColumnMetadata: errorColumns,
+        Records: [
+          [
+            { stringValue: `s3://efi-data/processing/${RUN_ID}/all/part-00001.gz   ` },
+            { longValue: 7 },
+            { stringValue: 'sold_on   ' },
+            { stringValue: 'Invalid date format - length must be 10 or more   ' },
+          ],
+          [
+            { stringValue: `s3://efi-data/processing/${RUN_ID}/all/part-00001.gz` },
+            { longValue: 9 },
+            { isNull: true },
+            { stringValue: ' Extra column(s) found ' },
+          ],
+        ],
+        NextToken: 'page-2',
+      },
+      {
+        Records: [
+          [
+            { stringValue: `s3://efi-data/processing/${RUN_ID}/all/part-00002.gz` },
+            { longValue: 1 },
+            { stringValue: 'amount' },
+            { stringValue: "Invalid digit, Value 'x', Pos 0, Type: Decimal" },
+          ],
+        ],
+      },
+    ]);
+
+    const errors = await warehouse(WORKGROUP).loadErrors('load-1');
+
+    expect(rs.commandCalls(ExecuteStatementCommand)[0]!.args[0].input).toEqual({
+      WorkgroupName: 'efi-wg',
+      Database: 'dev',
+      SecretArn: SECRET_ARN,
+      Sql: SYS_LOAD_ERRORS_SQL,
+      Parameters: [{ name: 'query_id', value: '4242' }],
+      WithEvent: false,
+    });
+    expect(SYS_LOAD_ERRORS_SQL).toContain('WHERE query_id = CAST(:query_id AS BIGINT)');
+    expect(rs).toHaveReceivedCommandTimes(GetStatementResultCommand, 2);
+    expect(rs).toHaveReceivedNthCommandWith(GetStatementResultCommand, 1, { Id: 'err-q', NextToken: undefined });
+    expect(rs).toHaveReceivedNthCommandWith(GetStatementResultCommand, 2, { Id: 'err-q', NextToken: 'page-2' });
+    expect(rs).toHaveReceivedCommandTimes(ExecuteStatementCommand, 1);
+    const detail = { schema: 'sales', table: 'detail' };
+    expect(errors).toEqual([
+      {
+        target: detail,
+        partKey: `processing/${RUN_ID}/all/part-00001.gz`,
+        lineInPart: 7,
+        column: 'sold_on',
+        reason: 'Invalid date format - length must be 10 or more',
+        rawValue: null,
+      },
+      {
+        target: detail,
+        partKey: `processing/${RUN_ID}/all/part-00001.gz`,
+        lineInPart: 9,
+        column: null,
+        reason: 'Extra column(s) found',
+        rawValue: null,
+      },
+      {
+        target: detail,
+        partKey: `processing/${RUN_ID}/all/part-00002.gz`,
+        lineInPart: 1,
+        column: 'amount',
+        reason: "Invalid digit, Value 'x', Pos 0, Type: Decimal",
+        rawValue: null,
+      },
+    ]);
+  });
+
+  it('falls back to STL_LOAD_ERRORS on a provisioned cluster when SYS has no rows', async () => {
+    rs.on(DescribeStatementCommand, { Id: 'load-1' }).resolves(
+      described({ Status: 'FAILED', SubStatements: failedCopy() }),
+    );
+    rs.on(ExecuteStatementCommand, { Sql: SYS_LOAD_ERRORS_SQL }).resolves({ Id: 'sys-q' });
+    rs.on(ExecuteStatementCommand, { Sql: STL_LOAD_ERRORS_SQL }).resolves({ Id: 'stl-q' });
+    mockErrorQuery('sys-q', [{ ColumnMetadata: errorColumns, Records: [] }]);
+    mockErrorQuery('stl-q', [
+      {
+        ColumnMetadata: [...errorColumns, { name: 'raw_field_value' }],
+        Records: [
+          [
+            { stringValue: `s3://efi-data/processing/${RUN_ID}/all/part-00002.gz     ` },
+            { longValue: 3 },
+            { stringValue: 'amount    ' },
+            { stringValue: "Invalid digit, Value 'x', Pos 0, Type: Decimal      " },
+            { stringValue: 'x12.5        ' },
+          ],
+        ],
+      },
+    ]);
+
+    const errors = await warehouse(CLUSTER).loadErrors('load-1');
+
+    expect(rs.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        ClusterIdentifier: 'efi-cluster',
+        Database: 'dev',
+        DbUser: 'efi_loader',
+        Sql: SYS_LOAD_ERRORS_SQL,
+        Parameters: [{ name: 'query_id', value: '4242' }],
+        WithEvent: false,
+      },
+      {
+        ClusterIdentifier: 'efi-cluster',
+        Database: 'dev',
+        DbUser: 'efi_loader',
+        Sql: STL_LOAD_ERRORS_SQL,
+        Parameters: [{ name: 'query_id', value: '4242' }],
+        WithEvent: false,
+      },
+    ]);
+    expect(errors).toEqual([
+      {
+        target: { schema: 'sales', table: 'detail' },
+        partKey: `processing/${RUN_ID}/all/part-00002.gz`,
+        lineInPart: 3,
+        column: 'amount',
+        reason: "Invalid digit, Value 'x', Pos 0, Type: Decimal",
+        rawValue: 'x12.5',
+      },
+    ]);
+  });
+
+  it('falls back to STL_LOAD_ERRORS on a cluster when the SYS query itself fails', async () => {
+    rs.on(DescribeStatementCommand, { Id: 'load-1' }).resolves(
+      described({ Status: 'FAILED', SubStatements: failedCopy() }),
+    );
+    rs.on(ExecuteStatementCommand, { Sql: SYS_LOAD_ERRORS_SQL }).resolves({ Id: 'sys-q' });
+    rs.on(ExecuteStatementCommand, { Sql: STL_LOAD_ERRORS_SQL }).resolves({ Id: 'stl-q' });
+    rs.on(DescribeStatementCommand, { Id: 'sys-q' }).resolves(
+      described({ Id: 'sys-q', Status: 'FAILED', Error: 'relation "sys_load_error_detail" does not exist' }),
+    );
+    mockErrorQuery('stl-q', [{ ColumnMetadata: errorColumns, Records: [] }]);
+    expect(await warehouse(CLUSTER).loadErrors('load-1')).toEqual([]);
+    expect(rs).toHaveReceivedCommandTimes(ExecuteStatementCommand, 2);
+  });
+
+  it('does not ask STL on Serverless, where it does not exist', async () => {
+    rs.on(DescribeStatementCommand, { Id: 'load-1' }).resolves(
+      described({ Status: 'FAILED', SubStatements: failedCopy() }),
+    );
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'sys-q' });
+    mockErrorQuery('sys-q', [{ ColumnMetadata: errorColumns, Records: [] }]);
+    expect(await warehouse(WORKGROUP).loadErrors('load-1')).toEqual([]);
+    expect(rs).toHaveReceivedCommandTimes(ExecuteStatementCommand, 1);
+  });
+
+  it('reads the rows each COPY of a FINISHED load rejected within MAXERROR, per target', async () => {
+    // Two targets: their COPYs are sub-statements 2 and 6 (stage, copy, delete, insert each).
+    rs.on(DescribeStatementCommand, { Id: 'load-1' }).resolves(
+      described({
+        Status: 'FINISHED',
+        SubStatements: subStatements([{}, { RedshiftQueryId: 11 }, {}, {}, {}, { RedshiftQueryId: 22 }, {}, {}]),
+      }),
+    );
+    rs.on(ExecuteStatementCommand, { Parameters: [{ name: 'query_id', value: '11' }] }).resolves({ Id: 'q11' });
+    rs.on(ExecuteStatementCommand, { Parameters: [{ name: 'query_id', value: '22' }] }).resolves({ Id: 'q22' });
+    mockErrorQuery('q11', [{ ColumnMetadata: errorColumns, Records: [] }]);
+    mockErrorQuery('q22', [
+      {
+        ColumnMetadata: errorColumns,
+        Records: [
+          [
+            { stringValue: `s3://efi-data/processing/${RUN_ID}/all/part-00000.gz` },
+            { longValue: 3 },
+            { stringValue: 'amount' },
+            { stringValue: 'Invalid digit' },
+          ],
+        ],
+      },
+    ]);
+    const errors = await warehouse(WORKGROUP).loadErrors('load-1');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ lineInPart: 3, column: 'amount', reason: 'Invalid digit' });
+    expect(errors[0]!.target).toEqual(twoTargets.targets[1]!.target);
+    expect(rs).toHaveReceivedCommandTimes(ExecuteStatementCommand, 2);
+  });
+
+  it('returns no row errors when the failure was not the COPY (missing table)', async () => {
+    rs.on(DescribeStatementCommand).resolves(
+      described({
+        Status: 'FAILED',
+        SubStatements: subStatements([
+          { Status: 'FAILED', RedshiftQueryId: 1, Error: 'relation does not exist' },
+          ...Array(7).fill({ Status: 'ABORTED' }),
+        ]),
+      }),
+    );
+    expect(await warehouse().loadErrors('load-1')).toEqual([]);
+    expect(rs).not.toHaveReceivedCommand(ExecuteStatementCommand);
+  });
+});
+
+describe('query', () => {
+  it('reads every page and maps each Field kind by column name', async () => {
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'q-1' });
+    rs.on(DescribeStatementCommand, { Id: 'q-1' })
+      .resolvesOnce(described({ Id: 'q-1', Status: 'PICKED' }))
+      .resolves(described({ Id: 'q-1', Status: 'FINISHED', HasResultSet: true }));
+    rs.on(GetStatementResultCommand, { Id: 'q-1' })
+      .resolvesOnce({
+        $metadata: {},
+        ColumnMetadata: [{ name: 'name' }, { name: 'n' }, { name: 'ratio' }, { name: 'ok' }, { name: 'note' }],
+        Records: [
+          [{ stringValue: 'a' }, { longValue: 1 }, { doubleValue: 0.5 }, { booleanValue: true }, { isNull: true }],
+        ],
+        NextToken: 't2',
+      })
+      .resolvesOnce({
+        $metadata: {},
+        ColumnMetadata: [{ name: 'name' }, { name: 'n' }, { name: 'ratio' }, { name: 'ok' }, { name: 'note' }],
+        Records: [
+          [
+            { stringValue: 'b' },
+            { longValue: 2 },
+            { doubleValue: 1.25 },
+            { booleanValue: false },
+            { stringValue: 'x' },
+          ],
+        ],
+        NextToken: 't3',
+      })
+      .resolvesOnce({
+        $metadata: {},
+        Records: [
+          [{ stringValue: 'c' }, { longValue: 3 }, { doubleValue: 2 }, { booleanValue: true }, { stringValue: '' }],
+        ],
+      });
+
+    const r = await warehouse().query('SELECT * FROM sales.daily');
+
+    expect(r).toEqual({
+      columns: ['name', 'n', 'ratio', 'ok', 'note'],
+      rows: [
+        { name: 'a', n: 1, ratio: 0.5, ok: true, note: null },
+        { name: 'b', n: 2, ratio: 1.25, ok: false, note: 'x' },
+        { name: 'c', n: 3, ratio: 2, ok: true, note: '' },
+      ],
+    });
+    expect(rs).toHaveReceivedCommandWith(ExecuteStatementCommand, {
+      ClusterIdentifier: 'efi-cluster',
+      Sql: 'SELECT * FROM sales.daily',
+    });
+    expect(rs.commandCalls(GetStatementResultCommand).map((c) => c.args[0].input.NextToken)).toEqual([
+      undefined,
+      't2',
+      't3',
+    ]);
+  });
+
+  it('returns no rows for a statement without a result set', async () => {
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'q-2' });
+    rs.on(DescribeStatementCommand).resolves(described({ Id: 'q-2', Status: 'FINISHED', HasResultSet: false }));
+    expect(await warehouse().query('ANALYZE sales.daily')).toEqual({ columns: [], rows: [] });
+    expect(rs).not.toHaveReceivedCommand(GetStatementResultCommand);
+  });
+
+  it('reports a failed query with the warehouse message', async () => {
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'q-3' });
+    rs.on(DescribeStatementCommand).resolves(
+      described({ Id: 'q-3', Status: 'FAILED', Error: 'ERROR: relation "nope" does not exist' }),
+    );
+    await expect(warehouse().query('SELECT * FROM nope')).rejects.toThrow(
+      'Redshift query q-3 FAILED: ERROR: relation "nope" does not exist',
+    );
+  });
+
+  it('cancels a query that does not finish within the poll budget and reports it as transient', async () => {
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'q-4' });
+    rs.on(DescribeStatementCommand).resolves(described({ Id: 'q-4', Status: 'STARTED' }));
+    rs.on(CancelStatementCommand).resolves({ Status: true });
+    await expect(warehouse(CLUSTER, 3).query('SELECT 1')).rejects.toMatchObject({ name: 'EfiTransient' });
+    expect(rs).toHaveReceivedCommandTimes(DescribeStatementCommand, 3);
+    expect(rs).toHaveReceivedCommandWith(CancelStatementCommand, { Id: 'q-4' });
+  });
+
+  it('retries nothing itself: a throttled status check surfaces as EfiTransient', async () => {
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'q-5' });
+    rs.on(DescribeStatementCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }),
+    );
+    await expect(warehouse().query('SELECT 1')).rejects.toMatchObject({ name: 'EfiTransient' });
+    expect(rs).toHaveReceivedCommandTimes(DescribeStatementCommand, 1);
+  });
+});
+
+describe('cancel and close', () => {
+  it('cancels with CancelStatement', async () => {
+    rs.on(CancelStatementCommand).resolves({ Status: true });
+    await warehouse().cancel('load-1');
+    expect(rs).toHaveReceivedCommandExactlyOnceWith(CancelStatementCommand, { Id: 'load-1' });
+  });
+
+  it('close sends nothing', async () => {
+    await warehouse().close();
+    expect(rs).not.toHaveReceivedAnyCommand();
+  });
+});

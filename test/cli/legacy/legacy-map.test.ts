@@ -1,0 +1,292 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  decodeDelimiter,
+  mapFileFormat,
+  mapTrailerPosition,
+  parseSplitPrefix,
+  transformSql,
+} from '../../../cli/legacy/legacy-format.ts';
+import { generateLegacyConfigs } from '../../../cli/legacy/legacy-import.ts';
+import { prefixToMatch } from '../../../cli/legacy/legacy-prefix.ts';
+import type { LegacyColumnRow, LegacyFileConfigRow, LegacyTables } from '../../../cli/legacy/legacy-rows.ts';
+import { parseConfigYaml } from '../../../functions/lib/config/load-yaml.ts';
+import { keyToken, matcherFor } from '../../../functions/lib/config/match.ts';
+import type { FileConfig } from '../../../functions/lib/config/model.ts';
+import { validateFile } from '../../../functions/lib/steps/validate-file.ts';
+import { type TempStore, tempStore } from '../../support/config-builder.ts';
+
+/**
+ * The legacy → efi rules, row by row, without a database: the generated YAML
+ * is still parsed by the real parser and, for the trailer, checked by the
+ * real ValidateFile against a real file.
+ */
+
+const CTX = { source: 'postgres://legacy@db/cfg', schema: 'rdscnfg', generatedAt: new Date('2024-05-01T00:00:00Z') };
+
+function row(patch: Partial<LegacyFileConfigRow> = {}): LegacyFileConfigRow {
+  return {
+    sid: 1,
+    cid: '900',
+    tgtSchema: 'stage',
+    tgtTable: 'feed',
+    filePrefix: '900.',
+    fileFormat: 'txt',
+    fileType: 'txt',
+    delimiter: '|',
+    headerFlag: 'N',
+    trailerFlag: 'N',
+    query: null,
+    splitFileFlag: 'N',
+    splitPrefix: null,
+    escapeChar: null,
+    trailerPstn: null,
+    flag: 'A',
+    ...patch,
+  };
+}
+
+function cols(configSid: number, ...names: (string | [string, number])[]): LegacyColumnRow[] {
+  return names.map((n, i) => ({
+    sid: configSid * 100 + i,
+    configSid,
+    name: Array.isArray(n) ? n[0] : n,
+    width: Array.isArray(n) ? String(n[1]) : null,
+    order: String(i + 1),
+    flag: 'A',
+  }));
+}
+
+function tables(configs: LegacyFileConfigRow[], columns?: LegacyColumnRow[]): LegacyTables {
+  const cids = [...new Set(configs.map((c) => c.cid))];
+  return {
+    interfaces: cids.map((cid) => ({ cid, name: `FEED_${cid}`, description: null, flag: 'A' })),
+    configs,
+    columns: columns ?? configs.flatMap((c) => cols(c.sid, 'a', 'b')),
+  };
+}
+
+function generate(t: LegacyTables) {
+  const g = generateLegacyConfigs(t, CTX);
+  const configs = new Map<number, FileConfig>();
+  for (const f of g.files) {
+    const parsed = parseConfigYaml(f.text, f.name);
+    for (const c of parsed) {
+      const line = g.configs.find((r) => r.configId === c.id)!;
+      configs.set(line.sid, c);
+    }
+  }
+  return { ...g, bySid: configs, line: (sid: number) => g.configs.find((r) => r.sid === sid)! };
+}
+
+describe('trailer_pstn start:end is Python line[start-1:end-1]', () => {
+  let t: TempStore;
+  beforeEach(async () => {
+    t = await tempStore();
+  });
+  afterEach(async () => {
+    await t.cleanup();
+  });
+
+  const pythonSlice = (s: string, start: number, stop: number) => s.slice(start, stop);
+
+  it('maps to countAt from = start, to = end - 1', () => {
+    expect(mapTrailerPosition('1:10')).toEqual({ ok: true, from: 1, to: 9 });
+    expect(mapTrailerPosition(' 3 : 8 ')).toEqual({ ok: true, from: 3, to: 7 });
+    for (const bad of ['5:5', '0:5', '1-10', '10', null]) expect(mapTrailerPosition(bad).ok).toBe(false);
+  });
+
+  it.each([
+    ['1:10', '000000003|20240101', 3],
+    ['3:8', 'T9000429', 42],
+  ])(
+    'trailer_pstn %s on %j: efi reads what Python read, and ValidateFile accepts the file',
+    async (pstn, trailer, count) => {
+      const [start, end] = pstn.split(':').map(Number) as [number, number];
+      const legacyValue = pythonSlice(trailer, start - 1, end - 1);
+      expect(Number(legacyValue)).toBe(count);
+
+      const g = generate(tables([row({ trailerFlag: 'Y', trailerPstn: pstn })]));
+      const config = g.bySid.get(1)!;
+      expect(config.trailer?.count).toMatchObject({ kind: 'position' });
+      const pos = config.trailer!.count as { from: number; to: number };
+      // efi's countAt: 1-based, inclusive.
+      expect([...trailer].slice(pos.from - 1, pos.to).join('')).toBe(legacyValue);
+
+      const records = Array.from({ length: count }, (_, i) => `${i}|row number ${i}`).join('\n');
+      const put = await t.put('in/FEED_20240101_900.txt', `${records}\n${trailer}\n`);
+      const v = await validateFile(t.store, put, config);
+      expect(v.trailerCount).toBe(count);
+      expect(v.recordsInFile).toBe(count);
+    },
+  );
+
+  it('an unusable trailer_pstn imports the config inactive, marked for review', () => {
+    const g = generate(tables([row({ trailerFlag: 'Y', trailerPstn: '10' })]));
+    expect(g.line(1).status).toBe('review');
+    expect(g.line(1).reasons.join()).toContain('trailer_pstn "10" is not "start:end"');
+    expect(g.bySid.get(1)!.active).toBe(false);
+    expect(g.bySid.get(1)!.trailer).toBeNull();
+    expect(g.files[0]!.text).toContain('# REVIEW: trailer_flag is Y but trailer_pstn "10"');
+  });
+});
+
+describe('file_prefix → match', () => {
+  it.each([
+    ['527.', '527', false],
+    ['%527.%', '527', false],
+    ['abc_527.', '527', true],
+    ['527.txt', '527', true],
+    ['DAILY-527.', 'DAILY-527', false],
+  ])('%j → token %s', (prefix, token, noted) => {
+    const m = prefixToMatch(prefix);
+    expect(m).toMatchObject({ kind: 'token', token });
+    expect(m.kind === 'token' && m.note !== null).toBe(noted);
+  });
+
+  it('prefixes the LIKE never matched', () => {
+    expect(prefixToMatch('845')).toMatchObject({ kind: 'never', token: '845' });
+    expect(prefixToMatch('_.')).toMatchObject({ kind: 'never', token: null });
+    expect(prefixToMatch('')).toMatchObject({ kind: 'never', token: null });
+  });
+
+  it('several tokens: the regex agrees with the legacy LIKE for whole tokens', () => {
+    const prefix = 'ACME.HOSP.';
+    const m = prefixToMatch(prefix);
+    if (m.kind !== 'regex') throw new Error(`expected a regex, got ${m.kind}`);
+    const efi = matcherFor({ kind: 'regex', pattern: m.regex });
+    const legacy = (key: string) => {
+      const token = keyToken(key);
+      return token !== '' && prefix.includes(`${token}.`);
+    };
+    const keys = [
+      'a_ACME.txt',
+      'ACME',
+      'dir/sub/x_20240101_HOSP.csv.gz',
+      'x_y_HOSP',
+      'ACME_x.txt',
+      'x_ACMEHOSP.txt',
+      'x.ACME.txt',
+      'ACME/x_1.txt',
+      'x_acme.txt',
+      'x_ACME+.txt',
+    ];
+    for (const k of keys) expect([k, efi(k)]).toEqual([k, legacy(k)]);
+    // The one deliberate difference: LIKE also accepted the tail of a token.
+    expect(legacy('x_CME.txt')).toBe(true);
+    expect(efi('x_CME.txt')).toBe(false);
+  });
+
+  it('regex metacharacters in tokens are literal', () => {
+    const m = prefixToMatch('A+B.C$D.');
+    if (m.kind !== 'regex') throw new Error('expected a regex');
+    const efi = matcherFor({ kind: 'regex', pattern: m.regex });
+    expect(efi('x_A+B.txt')).toBe(true);
+    expect(efi('x_AAB.txt')).toBe(false);
+    expect(efi('C$D')).toBe(true);
+  });
+});
+
+describe('column values', () => {
+  it('delimiters typed as escapes become the character', () => {
+    expect(decodeDelimiter('\\t')).toMatchObject({ ok: true, value: '\t' });
+    expect(decodeDelimiter('TAB')).toMatchObject({ ok: true, value: '\t' });
+    expect(decodeDelimiter('\\011')).toMatchObject({ ok: true, value: '\t' });
+    expect(decodeDelimiter('\\x01')).toMatchObject({ ok: true, value: '\x01' });
+    expect(decodeDelimiter('\\|')).toMatchObject({ ok: true, value: '|' });
+    expect(decodeDelimiter('|')).toEqual({ ok: true, value: '|', note: null });
+    expect(decodeDelimiter('~|~')).toEqual({ ok: true, value: '~|~', note: null });
+    expect(decodeDelimiter('\\n')).toMatchObject({ ok: false });
+  });
+
+  it('split_prefix lists', () => {
+    expect(parseSplitPrefix('01,02,03')).toEqual({ ok: true, types: ['01', '02', '03'], prefixLength: 2 });
+    expect(parseSplitPrefix('01|02')).toEqual({ ok: true, types: ['01', '02'], prefixLength: 2 });
+    expect(parseSplitPrefix(' 10 20 ')).toEqual({ ok: true, types: ['10', '20'], prefixLength: 2 });
+    expect(parseSplitPrefix('H,DT').ok).toBe(false);
+    expect(parseSplitPrefix(null).ok).toBe(false);
+  });
+
+  it('query → transform.sql without the trailing semicolon', () => {
+    expect(transformSql("call a.b('x');  \n")).toEqual({ sql: "call a.b('x')", review: null });
+    expect(transformSql("call a.b('x;y');")).toEqual({ sql: "call a.b('x;y')", review: null });
+    expect(transformSql('call a(); call b();').review).toContain('several statements');
+    expect(transformSql('  ')).toEqual({ sql: null, review: null });
+  });
+
+  it('file_format', () => {
+    expect(mapFileFormat('gz')).toMatchObject({ ok: true, compression: 'gzip', layout: 'delimited' });
+    expect(mapFileFormat('BZ2')).toMatchObject({ ok: true, compression: 'bzip2' });
+    expect(mapFileFormat('fixed_width')).toMatchObject({ ok: true, layout: 'fixed_width' });
+    expect(mapFileFormat(null)).toMatchObject({ ok: true, layout: 'delimited', review: null });
+    expect(mapFileFormat('lzo')).toMatchObject({ ok: false });
+    expect(mapFileFormat('parquet')).toMatchObject({ ok: true, review: expect.stringContaining('parquet') });
+  });
+});
+
+describe('whole rows', () => {
+  it('an empty delimiter takes Redshift COPY default and asks for review', () => {
+    const g = generate(
+      tables([row({ delimiter: null }), row({ sid: 2, delimiter: '', fileFormat: 'csv', tgtTable: 'f2' })]),
+    );
+    expect(g.bySid.get(1)!.format.delimiter).toBe('|');
+    expect(g.bySid.get(2)!.format.delimiter).toBe(',');
+    expect(g.line(1).status).toBe('review');
+  });
+
+  it('escape_char: backslash whatever the column says, with an extra review when it was not a backslash', () => {
+    const g = generate(
+      tables([
+        row({ escapeChar: 'Y' }),
+        row({ sid: 2, escapeChar: '~', tgtTable: 'f2' }),
+        row({ sid: 3, escapeChar: 'N', tgtTable: 'f3' }),
+      ]),
+    );
+    expect(g.bySid.get(1)!.format).toMatchObject({ escape: '\\', quote: null });
+    expect(g.bySid.get(2)!.format).toMatchObject({ escape: '\\', quote: null });
+    expect(g.line(1).reasons).toHaveLength(1);
+    expect(g.line(2).reasons.join()).toContain("Redshift's ESCAPE option always means backslash");
+    expect(g.bySid.get(3)!.format).toMatchObject({ escape: null, quote: null });
+    expect(g.line(3).status).toBe('mapped');
+    expect(g.files[0]!.text).toContain('escape: "\\\\"');
+  });
+
+  it('the same table twice in one interface: ids carry the sid', () => {
+    const g = generate(tables([row({ sid: 7 }), row({ sid: 8, filePrefix: '901.' })]));
+    expect(g.configs.map((c) => c.configId)).toEqual(['feed_900.feed.7', 'feed_900.feed.8']);
+  });
+
+  it('legacy names that sanitise alike get separate files', () => {
+    const t = tables([row({ cid: '1' }), row({ sid: 2, cid: '2', filePrefix: '2.' })]);
+    t.interfaces = [
+      { cid: '1', name: 'Sales Feed', description: null, flag: 'A' },
+      { cid: '2', name: 'SALES-FEED'.replace('-', ' '), description: null, flag: 'A' },
+    ];
+    const g = generate(t);
+    expect(g.files.map((f) => f.name)).toEqual(['sales_feed-1.yaml', 'sales_feed-2.yaml']);
+  });
+
+  it('skips what cannot be loaded, with the reason', () => {
+    const t = tables(
+      [
+        row({ sid: 1, fileFormat: 'fixed_width' }),
+        row({ sid: 2, tgtTable: 'f2' }),
+        row({ sid: 3, cid: '999', tgtTable: 'f3' }),
+        row({ sid: 4, tgtTable: 'f4', splitFileFlag: 'Y', splitPrefix: 'A,BB' }),
+      ],
+      [...cols(1, ['a', 10], 'b'), ...cols(2, 'a', 'A'), ...cols(3, 'a'), ...cols(4, 'a')],
+    );
+    t.interfaces = t.interfaces.filter((i) => i.cid !== '999');
+    const g = generate(t);
+    expect(g.configs.map((c) => [c.sid, c.status])).toEqual([
+      [1, 'skipped'],
+      [2, 'skipped'],
+      [3, 'skipped'],
+      [4, 'skipped'],
+    ]);
+    expect(g.line(1).reasons.join()).toContain('fixed-width column b');
+    expect(g.line(2).reasons.join()).toContain('column a is listed twice');
+    expect(g.line(3).reasons.join()).toContain('ext_interface has no row with ext_interface_cid 999');
+    expect(g.line(4).reasons.join()).toContain('different lengths');
+    expect(g.files).toEqual([]);
+  });
+});

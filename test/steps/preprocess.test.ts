@@ -1,0 +1,218 @@
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FileConfig } from '../../functions/lib/config/model.ts';
+import { preprocess } from '../../functions/lib/steps/preprocess.ts';
+import { validateFile } from '../../functions/lib/steps/validate-file.ts';
+import { BUCKET, fileConfig, layout, type TempStore, tempStore } from '../support/config-builder.ts';
+
+let t: TempStore;
+beforeEach(async () => {
+  t = await tempStore();
+});
+afterEach(async () => {
+  await t.cleanup();
+});
+
+const OPTS = { processingPrefix: 'processing/' };
+
+async function run(key: string, body: string | Buffer, config: FileConfig, runId = 'run-1', opts = {}) {
+  const obj = await t.put(key, body);
+  const validation = await validateFile(t.store, obj, config);
+  return preprocess(t.store, { runId, bucket: BUCKET, key }, config, validation, { ...OPTS, ...opts });
+}
+
+/** All parts of a target, decompressed and concatenated. */
+async function targetText(prepared: Awaited<ReturnType<typeof run>>, index = 0): Promise<string> {
+  let out = '';
+  for (const p of prepared.targets[index]!.parts) out += await t.gunzip(p.key);
+  return out;
+}
+
+/** Minimal RFC 4180 reader for checking round trips (not used by the product). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  return rows;
+}
+
+describe('preprocess', () => {
+  it('strips BOM, header and trailer, normalises CRLF and drops blank lines, from gzip input', async () => {
+    const cfg = fileConfig({
+      header: { lines: 1 },
+      trailer: { count: { kind: 'position', from: 2, to: 9 } },
+      format: { compression: 'gzip' },
+    });
+    const body = gzipSync(Buffer.from('\uFEFFid,name,amount\r\n1,a,1\r\n\r\n2,"b\r\nc",2\r\nT00000002\r\n'));
+    const prepared = await run('in/a.csv.gz', body, cfg);
+    expect(prepared.processingPrefix).toBe('processing/run-1/');
+    expect(prepared.skippedRecords).toBe(0);
+    expect(prepared.targets).toHaveLength(1);
+    const target = prepared.targets[0]!;
+    expect(target.recordType).toBeNull();
+    expect(target.records).toBe(2);
+    // The CRLF inside the quoted field is data and stays.
+    expect(await targetText(prepared)).toBe('1,a,1\n2,"b\r\nc",2\n');
+    expect(target.format).toEqual({ layout: 'delimited', delimiter: ',', quote: '"', escape: null });
+  });
+
+  it('keeps blank lines as records when ignoreBlankLines is off', async () => {
+    const cfg = fileConfig({
+      load: { ignoreBlankLines: false },
+      trailer: { count: { kind: 'pattern', regex: 'T(\\d+)' } },
+    });
+    const prepared = await run('in/a.csv', '1,a,1\n\n2,b,2\nT3\n\n', cfg);
+    expect(await targetText(prepared)).toBe('1,a,1\n\n2,b,2\n');
+    expect(prepared.targets[0]!.records).toBe(3);
+  });
+
+  it('transcodes latin1 and windows-1252 to UTF-8', async () => {
+    const body = Buffer.from('1,caf\xe9,1\n2,\x80uro,2\n', 'latin1');
+    const latin1 = await run('in/a.csv', body, fileConfig({ format: { encoding: 'latin1' } }), 'r-latin1');
+    expect(await targetText(latin1)).toBe('1,café,1\n2,\u0080uro,2\n');
+    const cp = await run('in/b.csv', body, fileConfig({ format: { encoding: 'windows-1252' } }), 'r-cp1252');
+    expect(await targetText(cp)).toBe('1,café,1\n2,€uro,2\n');
+  });
+
+  it('rewrites a multi-character delimiter to CSV that round-trips commas, quotes and empty strings', async () => {
+    const cfg = fileConfig({ format: { delimiter: '|~|', quote: '"' } });
+    const fields = [
+      ['1', 'a, with comma', 'say "hi"', ''],
+      ['2', 'quoted|~|delimiter', 'multi\nline', 'plain'],
+    ];
+    const body = '1|~|a, with comma|~|say "hi"|~|\n2|~|"quoted|~|delimiter"|~|"multi\nline"|~|plain\n';
+    const prepared = await run('in/a.csv', body, cfg);
+    const text = await targetText(prepared);
+    expect(parseCsv(text)).toEqual(fields);
+    expect(prepared.targets[0]!.format).toEqual({ layout: 'delimited', delimiter: ',', quote: '"', escape: null });
+    // A field quoted in the source stays quoted: "" remains an empty string, not NULL.
+    const empty = await run('in/b.csv', '1|~|""|~|\n', cfg, 'run-2');
+    expect(await targetText(empty)).toBe('1,"",\n');
+  });
+
+  it('rewrites a multi-character delimiter without a quote character, quoting fields that need it', async () => {
+    const cfg = fileConfig({ format: { delimiter: '||', quote: null } });
+    const prepared = await run('in/a.csv', '1||say "x"||b,c||\n2||||plain||z\n', cfg);
+    const text = await targetText(prepared);
+    expect(text).toBe('1,"say ""x""","b,c",\n2,,plain,z\n');
+    expect(parseCsv(text)).toEqual([
+      ['1', 'say "x"', 'b,c', ''],
+      ['2', '', 'plain', 'z'],
+    ]);
+  });
+
+  it('splits by record type into one target each and drops unknown types when skipping', async () => {
+    const cfg = fileConfig({
+      split: { prefixLength: 2, onUnknown: 'skip' },
+      records: [layout('H1', ['t', 'a']), layout('D1', ['t', 'b']), layout('Z9', ['t'])],
+    });
+    const prepared = await run('in/a.csv', 'H1,x\nD1,y\nXX,skip me\nD1,z\n', cfg);
+    expect(prepared.skippedRecords).toBe(1);
+    expect(prepared.targets.map((x) => [x.recordType, x.records])).toEqual([
+      ['H1', 1],
+      ['D1', 2],
+      ['Z9', 0],
+    ]);
+    expect(await targetText(prepared, 0)).toBe('H1,x\n');
+    expect(await targetText(prepared, 1)).toBe('D1,y\nD1,z\n');
+    expect(prepared.targets[1]!.parts[0]!.key).toBe('processing/run-1/D1/part-00000.gz');
+    // A type with no records has nothing to load: no parts, no manifest.
+    expect(prepared.targets[2]!.parts).toEqual([]);
+    expect(prepared.targets[2]!.manifest).toBeNull();
+  });
+
+  it('rejects an unknown record type when configured to', async () => {
+    const cfg = fileConfig({ split: { prefixLength: 2, onUnknown: 'reject' }, records: [layout('H1', ['t'])] });
+    const obj = await t.put('in/a.csv', 'H1,x\nXX,y\n');
+    const validation = { ...(await validateFile(t.store, await t.put('in/ok.csv', 'H1,x\nH1,y\n'), cfg)) };
+    await expect(
+      preprocess(t.store, { runId: 'r', bucket: BUCKET, key: obj.key }, cfg, validation, OPTS),
+    ).rejects.toMatchObject({ name: 'UnknownRecordType', line: 2 });
+    // The failed run leaves no half-written part behind.
+    expect((await t.keys('processing/r/')).filter((k) => k.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('cuts parts at record boundaries with correct firstRecord, counts and manifest', async () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => `${i + 1},name-${i + 1},${'x'.repeat(i % 37)}`);
+    const body = `${rows.join('\n')}\n`;
+    const cfg = fileConfig({ partBytes: 4096 });
+    // Small compression blocks so parts are made of several parallel blocks.
+    const prepared = await run('in/a.csv', body, cfg, 'run-1', { blockBytes: 1000, concurrency: 3 });
+    const target = prepared.targets[0]!;
+    expect(target.parts.length).toBeGreaterThan(5);
+    let next = 1;
+    let all = '';
+    for (const [i, p] of target.parts.entries()) {
+      expect(p.key).toBe(`processing/run-1/all/part-${String(i).padStart(5, '0')}.gz`);
+      expect(p.compression).toBe('gzip');
+      expect(p.firstRecord).toBe(next);
+      const text = await t.gunzip(p.key);
+      expect(text.endsWith('\n')).toBe(true);
+      expect(Buffer.byteLength(text)).toBe(p.bytes);
+      const lines = text.split('\n').slice(0, -1);
+      expect(lines.length).toBe(p.records);
+      // Records are never cut: each part starts with the record its firstRecord names.
+      expect(lines[0]).toBe(rows[p.firstRecord - 1]);
+      if (i < target.parts.length - 1) expect(p.bytes).toBeGreaterThanOrEqual(4096);
+      next += p.records;
+      all += text;
+    }
+    expect(all).toBe(body);
+    expect(target.records).toBe(1000);
+
+    const manifest = JSON.parse((await t.read(target.manifest!.key)).toString('utf8'));
+    expect(target.manifest).toEqual({ bucket: BUCKET, key: 'processing/run-1/all/manifest.json' });
+    expect(manifest.entries).toHaveLength(target.parts.length);
+    for (const [i, entry] of manifest.entries.entries()) {
+      const p = target.parts[i]!;
+      expect(entry).toEqual({
+        url: `s3://${BUCKET}/${p.key}`,
+        mandatory: true,
+        meta: { content_length: (await t.read(p.key)).length },
+      });
+    }
+  });
+
+  it('is idempotent: a rerun writes the same keys and bytes and leaves nothing stale', async () => {
+    const rows = `${Array.from({ length: 300 }, (_, i) => `${i},n${i},${i * 3}`).join('\n')}\n`;
+    const first = await run('in/a.csv', rows, fileConfig({ partBytes: 1024 }));
+    const keys = await t.keys('processing/run-1/');
+    const bytes = await Promise.all(keys.map((k) => t.read(k)));
+    // A stale object from an earlier, different attempt must disappear.
+    await t.put('processing/run-1/all/part-09999.gz', 'stale');
+    const second = await run('in/a.csv', rows, fileConfig({ partBytes: 1024 }));
+    expect(second).toEqual(first);
+    expect(await t.keys('processing/run-1/')).toEqual(keys);
+    expect(await Promise.all(keys.map((k) => t.read(k)))).toEqual(bytes);
+  });
+
+  it('refuses to run when the object no longer matches its validation', async () => {
+    const cfg = fileConfig();
+    const obj = await t.put('in/a.csv', '1,a,1\n2,b,2\n');
+    const validation = await validateFile(t.store, obj, cfg);
+    await t.put('in/a.csv', '1,a,1\n');
+    await expect(
+      preprocess(t.store, { runId: 'r', bucket: BUCKET, key: obj.key }, cfg, validation, OPTS),
+    ).rejects.toMatchObject({ name: 'InvalidStateInput', message: expect.stringMatching(/changed after validation/) });
+  });
+});

@@ -1,0 +1,337 @@
+import { execFileSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { validateFile } from '../../functions/lib/steps/validate-file.ts';
+import {
+  caught,
+  DEFAULT_MIN_SIZE_BYTES,
+  fileConfig,
+  layout,
+  type TempStore,
+  tempStore,
+} from '../support/config-builder.ts';
+
+let t: TempStore;
+beforeEach(async () => {
+  t = await tempStore();
+});
+afterEach(async () => {
+  await t.cleanup();
+});
+
+function hasTool(name: string): boolean {
+  try {
+    execFileSync(name, ['--help'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CSV = 'id,name,amount\n1,alpha,10\n2,beta,20\n3,gamma,30\n';
+
+async function validate(key: string, body: string | Buffer, config = fileConfig()) {
+  const run = await t.put(key, body);
+  return validateFile(t.store, run, config);
+}
+
+describe('validateFile: accepted files', () => {
+  it('counts data records of a plain LF file that can be loaded as is', async () => {
+    const v = await validate('in/a.csv', '1,alpha,10\n2,beta,20\n');
+    expect(v).toEqual({
+      fileBytes: 21,
+      recordsInFile: 2,
+      headerLines: 0,
+      trailerCount: null,
+      lineEnding: 'lf',
+      bom: false,
+      recordTypes: null,
+      unknownRecords: 0,
+      blankLines: 0,
+      needsPreprocess: false,
+    });
+  });
+
+  it('a header line is not a record and requires preprocessing', async () => {
+    const v = await validate(
+      'in/a.csv',
+      CSV,
+      fileConfig({ header: { lines: 1, columns: ['ID', ' Name ', 'amount'] } }),
+    );
+    expect(v.recordsInFile).toBe(3);
+    expect(v.headerLines).toBe(1);
+    expect(v.needsPreprocess).toBe(true);
+  });
+
+  it('detects CRLF and a BOM', async () => {
+    const v = await validate('in/a.csv', '\uFEFF1,a,1\r\n2,b,2\r\n');
+    expect(v).toMatchObject({ recordsInFile: 2, lineEnding: 'crlf', bom: true, needsPreprocess: true });
+  });
+
+  it('reads gzip input', async () => {
+    const cfg = fileConfig({ format: { compression: 'gzip', extensions: ['gz'] } });
+    const v = await validate('in/a.csv.gz', gzipSync(Buffer.from(CSV)), cfg);
+    expect(v.recordsInFile).toBe(4);
+    expect(v.needsPreprocess).toBe(true);
+  });
+
+  for (const [compression, tool, ext] of [
+    ['bzip2', 'bzip2', 'bz2'],
+    ['zstd', 'zstd', 'zst'],
+  ] as const) {
+    it.skipIf(!hasTool(tool))(`reads ${compression} input (pure-JS decoder on Node 20)`, async () => {
+      const body = CSV.repeat(2000);
+      const packed = execFileSync(tool, ['-c'], { input: Buffer.from(body) });
+      const cfg = fileConfig({ format: { compression }, header: { lines: 0 } });
+      const v = await validate(`in/a.csv.${ext}`, packed, cfg);
+      expect(v.recordsInFile).toBe(8000);
+    });
+  }
+
+  it('counts a quoted multi-line field as one record', async () => {
+    const v = await validate('in/a.csv', '1,"two\nlines",3\n2,"x ""q""",4\n');
+    expect(v.recordsInFile).toBe(2);
+    expect(v.needsPreprocess).toBe(false);
+  });
+
+  it('ignores blank lines by default and counts them when configured to', async () => {
+    const body = '1,a,1\n\n2,b,2\n\n';
+    expect(await validate('in/a.csv', body)).toMatchObject({ recordsInFile: 2, blankLines: 2, needsPreprocess: true });
+    const counted = await validate('in/b.csv', body, fileConfig({ load: { ignoreBlankLines: false } }));
+    expect(counted).toMatchObject({ recordsInFile: 4, blankLines: 2 });
+  });
+
+  it('legacy trailer at fixed positions: T00000042 with positions 2-9 counts 42 records', async () => {
+    const rows = Array.from({ length: 42 }, (_, i) => `${i},n${i},${i}`).join('\n');
+    const cfg = fileConfig({ header: { lines: 1 }, trailer: { count: { kind: 'position', from: 2, to: 9 } } });
+    const v = await validate('in/a.csv', `id,name,amount\n${rows}\nT00000042\n\n`, cfg);
+    expect(v).toMatchObject({ recordsInFile: 42, trailerCount: 42, headerLines: 1, blankLines: 1 });
+  });
+
+  it('trailer by pattern uses the first capture group', async () => {
+    const cfg = fileConfig({ trailer: { count: { kind: 'pattern', regex: '^TRL\\|(\\d+)\\|' } } });
+    const v = await validate('in/a.csv', '1,a,1\n2,b,2\nTRL|2|2024-01-01\n', cfg);
+    expect(v.trailerCount).toBe(2);
+    expect(v.recordsInFile).toBe(2);
+  });
+
+  it('accepts gz or csv.gz for a .csv.gz file, and only the configured extensions', async () => {
+    const gz = gzipSync(Buffer.from(CSV));
+    for (const extensions of [['gz'], ['csv.gz']]) {
+      const cfg = fileConfig({ format: { compression: 'gzip', extensions } });
+      await expect(validate('in/A.CSV.GZ', gz, cfg)).resolves.toMatchObject({ recordsInFile: 4 });
+    }
+  });
+
+  it('latin1 and windows-1252 accept bytes that are invalid UTF-8', async () => {
+    const body = Buffer.from('1,caf\xe9,1\n2,\x80uro,2\n', 'latin1');
+    for (const encoding of ['latin1', 'windows-1252'] as const) {
+      const v = await validate(`in/${encoding}.csv`, body, fileConfig({ format: { encoding } }));
+      expect(v).toMatchObject({ recordsInFile: 2, needsPreprocess: true });
+    }
+  });
+
+  it('split files: counts per record type, skipping unknown types when configured to', async () => {
+    const cfg = fileConfig({
+      split: { prefixLength: 2, onUnknown: 'skip' },
+      records: [layout('H1', ['t', 'a']), layout('D1', ['t', 'b'])],
+    });
+    const v = await validate('in/a.csv', 'H1,x\nD1,y\nD1,z\nZZ,q\n', cfg);
+    expect(v).toMatchObject({ recordsInFile: 4, recordTypes: { H1: 1, D1: 2 }, unknownRecords: 1 });
+    expect(v.needsPreprocess).toBe(true);
+  });
+
+  it('fixed width: exact length and trailing whitespace beyond the widths pass', async () => {
+    const cfg = fileConfig({
+      format: { layout: 'fixed_width' },
+      records: [
+        layout(null, [
+          ['a', 3],
+          ['b', 4],
+        ]),
+      ],
+    });
+    const v = await validate('in/a.txt', 'abc1234\nxyz5678   \nçé€2345\n', cfg);
+    expect(v.recordsInFile).toBe(3);
+  });
+});
+
+describe('validateFile: rejections', () => {
+  it('FileTooSmall below minSizeBytes (default 50)', async () => {
+    expect(DEFAULT_MIN_SIZE_BYTES).toBe(50);
+    const e = await caught(() => validate('in/a.csv', '1,a,1\n', fileConfig({ minSizeBytes: DEFAULT_MIN_SIZE_BYTES })));
+    expect(e.name).toBe('FileTooSmall');
+    expect(e.message).toMatch(/is 6 bytes, below the minimum of 50 bytes/);
+  });
+
+  it('FileTooLarge above maxSizeBytes', async () => {
+    const e = await caught(() => validate('in/a.csv', CSV, fileConfig({ maxSizeBytes: 10 })));
+    expect(e.name).toBe('FileTooLarge');
+    expect(e.message).toMatch(/above the maximum of 10 bytes/);
+  });
+
+  it('ExtensionMismatch names the extension found and the accepted ones', async () => {
+    const e = await caught(() => validate('in/a.txt', CSV, fileConfig({ format: { extensions: ['csv'] } })));
+    expect(e.name).toBe('ExtensionMismatch');
+    expect(e.message).toMatch(/extension "txt" but config test.feed accepts only "csv"/);
+    const noExt = await caught(() => validate('in/README', CSV, fileConfig({ format: { extensions: ['csv'] } })));
+    expect(noExt.message).toMatch(/has no extension/);
+  });
+
+  it('CompressionMismatch both ways', async () => {
+    const gz = gzipSync(Buffer.from(CSV));
+    const asNone = await caught(() => validate('in/a.csv', gz));
+    expect(asNone.name).toBe('CompressionMismatch');
+    expect(asNone.message).toMatch(/config says compression none but the file starts with gzip magic bytes 1f 8b/);
+    const asGzip = await caught(() => validate('in/b.csv', CSV, fileConfig({ format: { compression: 'gzip' } })));
+    expect(asGzip.name).toBe('CompressionMismatch');
+    expect(asGzip.message).toMatch(/config says compression gzip but the file starts with no known compression/);
+    const bz = await caught(() => validate('in/c.csv', `BZh9${CSV}`));
+    expect(bz.message).toMatch(/bzip2 magic bytes/);
+  });
+
+  it('a truncated gzip file is a CompressionMismatch', async () => {
+    const gz = gzipSync(Buffer.from(CSV.repeat(50)));
+    const e = await caught(() =>
+      validate('in/a.csv.gz', gz.subarray(0, gz.length - 20), fileConfig({ format: { compression: 'gzip' } })),
+    );
+    expect(e.name).toBe('CompressionMismatch');
+    expect(e.message).toMatch(/corrupt or truncated/);
+  });
+
+  it('a file with bzip2 magic but corrupt data is a CompressionMismatch', async () => {
+    const e = await caught(() =>
+      validate('in/a.csv.bz2', `BZh9${CSV}`, fileConfig({ format: { compression: 'bzip2' } })),
+    );
+    expect(e.name).toBe('CompressionMismatch');
+    expect(e.message).toMatch(/bzip2 data is corrupt or truncated/);
+  });
+
+  it('EncodingInvalid with line and byte column, also for a sequence split across chunks', async () => {
+    const good = '1,ok,1\n'.repeat(20_000); // > 64 KiB: the bad byte is past the first chunk
+    const body = Buffer.concat([Buffer.from(`${good}2,ab`), Buffer.from([0xc3, 0x28]), Buffer.from(',2\n')]);
+    const e = await caught(() => validate('in/a.csv', body));
+    expect(e.name).toBe('EncodingInvalid');
+    expect(e).toMatchObject({ line: 20_001, column: 5 });
+    expect(e.message).toMatch(/line 20001, byte column 5: bytes c3 28 are not a valid UTF-8 sequence/);
+
+    // A valid 3-byte character straddling the 64 KiB chunk boundary is fine.
+    const pad = 'x'.repeat(65_536 - 1);
+    const v = await validate('in/b.csv', `${pad}€,1,1\n`);
+    expect(v.recordsInFile).toBe(1);
+  });
+
+  it('EncodingInvalid for a UTF-8 sequence cut off at the end of the file', async () => {
+    const body = Buffer.concat([Buffer.from('1,a,1\n2,b'), Buffer.from([0xe2, 0x82])]);
+    const e = await caught(() => validate('in/a.csv', body));
+    expect(e).toMatchObject({ name: 'EncodingInvalid', line: 2, column: 4 });
+  });
+
+  it('EncodingInvalid for bytes windows-1252 leaves undefined', async () => {
+    const body = Buffer.from('1,a,1\n2,b\x81,2\n', 'latin1');
+    const e = await caught(() => validate('in/a.csv', body, fileConfig({ format: { encoding: 'windows-1252' } })));
+    expect(e).toMatchObject({ name: 'EncodingInvalid', line: 2, column: 4 });
+    expect(e.message).toMatch(/0x81 is undefined in windows-1252/);
+  });
+
+  it('HeaderMismatch names the first differing column with expected vs found', async () => {
+    const cfg = fileConfig({ header: { lines: 1, columns: ['id', 'name', 'amount'] } });
+    const e = await caught(() => validate('in/a.csv', 'id,"Name",amt\n1,a,1\n', cfg));
+    expect(e).toMatchObject({ name: 'HeaderMismatch', line: 1, column: 3 });
+    expect(e.message).toMatch(/expected "amount" but found "amt"/);
+    const short = await caught(() => validate('in/b.csv', 'id,name\n1,a\n', cfg));
+    expect(short).toMatchObject({ name: 'HeaderMismatch', column: 3 });
+    expect(short.message).toMatch(/header ends after 2 columns/);
+    const extra = await caught(() => validate('in/c.csv', 'id,name,amount,x\n1,a,1,1\n', cfg));
+    expect(extra).toMatchObject({ name: 'HeaderMismatch', column: 4 });
+    expect(extra.message).toMatch(/found extra column "x"/);
+  });
+
+  it('header check honours the quote character around delimiters', async () => {
+    const cfg = fileConfig({ header: { lines: 1, columns: ['id', 'a,b'] }, records: [layout(null, ['id', 'ab'])] });
+    await expect(validate('in/a.csv', 'id,"a,b"\n1,2\n', cfg)).resolves.toMatchObject({ recordsInFile: 1 });
+  });
+
+  it('TrailerMismatch says what the trailer says and what the file has', async () => {
+    const cfg = fileConfig({ header: { lines: 1 }, trailer: { count: { kind: 'position', from: 2, to: 9 } } });
+    const e = await caught(() => validate('in/a.csv', 'h\n1,a,1\n2,b,2\nT00000042\n', cfg));
+    expect(e).toMatchObject({ name: 'TrailerMismatch', line: 4, column: 2 });
+    expect(e.message).toMatch(/trailer at line 4 says 42 records \(columns 2-9\) but the file has 2 data records/);
+  });
+
+  it('TrailerInvalid when the count is not digits or the line is too short', async () => {
+    const cfg = fileConfig({ trailer: { count: { kind: 'position', from: 2, to: 9 } } });
+    const e = await caught(() => validate('in/a.csv', '1,a,1\n2,b,2\n3,c,3xxxxxxx\n', cfg));
+    expect(e).toMatchObject({ name: 'TrailerInvalid', line: 3, column: 2 });
+    expect(e.message).toMatch(/has ",c,3xxxx" at columns 2-9 where the record count should be/);
+    const short = await caught(() => validate('in/b.csv', '1,a,1\nT42\n', cfg));
+    expect(short).toMatchObject({ name: 'TrailerInvalid', line: 2, column: 2 });
+    expect(short.message).toMatch(/too short/);
+    const pattern = fileConfig({ trailer: { count: { kind: 'pattern', regex: '^TRL(\\d+)$' } } });
+    const nomatch = await caught(() => validate('in/c.csv', '1,a,1\n2,b,2\n', pattern));
+    expect(nomatch).toMatchObject({ name: 'TrailerInvalid', line: 2 });
+    expect(nomatch.message).toMatch(/does not match the trailer pattern/);
+  });
+
+  it('TrailerMissing when the file has only a header', async () => {
+    const cfg = fileConfig({ header: { lines: 1 }, trailer: { count: { kind: 'position', from: 2, to: 9 } } });
+    const e = await caught(() => validate('in/a.csv', 'id,name,amount\n\n', cfg));
+    expect(e.name).toBe('TrailerMissing');
+    expect(e.message).toMatch(/no records after its 1 header line/);
+  });
+
+  it('ZeroRecords for a header-only file, and for header plus a trailer of 0', async () => {
+    const e = await caught(() => validate('in/a.csv', 'id,name,amount\n\n\n', fileConfig({ header: { lines: 1 } })));
+    expect(e.name).toBe('ZeroRecords');
+    expect(e.message).toMatch(/no data records \(header lines: 1, blank lines: 2\)/);
+    const cfg = fileConfig({ header: { lines: 1 }, trailer: { count: { kind: 'position', from: 2, to: 9 } } });
+    const t0 = await caught(() => validate('in/b.csv', 'id\nT00000000\n', cfg));
+    expect(t0.name).toBe('ZeroRecords');
+  });
+
+  it('UnknownRecordType with onUnknown reject names the type, line and known types', async () => {
+    const cfg = fileConfig({
+      split: { prefixLength: 2, onUnknown: 'reject' },
+      records: [layout('H1', ['t']), layout('D1', ['t'])],
+    });
+    const e = await caught(() => validate('in/a.csv', 'H1,x\nD1,y\nX9,z\n', cfg));
+    expect(e).toMatchObject({ name: 'UnknownRecordType', line: 3, column: 1 });
+    expect(e.message).toMatch(/record type "X9" is not configured \(known types: "H1", "D1"\)/);
+  });
+
+  it('ZeroRecords when every record is of an unknown, skipped type', async () => {
+    const cfg = fileConfig({ split: { prefixLength: 2, onUnknown: 'skip' }, records: [layout('H1', ['t'])] });
+    const e = await caught(() => validate('in/a.csv', 'ZZ,1\nZZ,2\n', cfg));
+    expect(e.name).toBe('ZeroRecords');
+    expect(e.message).toMatch(/all 2 data records/);
+  });
+
+  it('MalformedRecord for fixed-width records too short, or too long with non-blank extra', async () => {
+    const cfg = fileConfig({
+      format: { layout: 'fixed_width' },
+      split: { prefixLength: 1, onUnknown: 'reject' },
+      records: [
+        layout('A', [
+          ['t', 1],
+          ['x', 4],
+        ]),
+        layout('B', [
+          ['t', 1],
+          ['y', 2],
+        ]),
+      ],
+    });
+    const short = await caught(() => validate('in/a.txt', 'A1234\nB12\nA12\n', cfg));
+    expect(short).toMatchObject({ name: 'MalformedRecord', line: 3, column: 4 });
+    expect(short.message).toMatch(/record type "A" is 3 characters but its fixed-width layout needs 5/);
+    const long = await caught(() => validate('in/b.txt', 'A1234\nB12 \nB12 x\n', cfg));
+    expect(long).toMatchObject({ name: 'MalformedRecord', line: 3, column: 4 });
+    expect(long.message).toMatch(/longer than the 3 its fixed-width layout defines/);
+  });
+
+  it('MalformedRecord for a record with no line end past the size limit', async () => {
+    const run = await t.put('in/a.csv', `1,a,1\n2,${'x'.repeat(100)}\n`);
+    const e = await caught(() => validateFile(t.store, run, fileConfig(), { maxRecordBytes: 50 }));
+    expect(e).toMatchObject({ name: 'MalformedRecord', line: 2 });
+  });
+});
