@@ -9,7 +9,7 @@ import { LocalRunner } from '../cli/local/runner.ts';
 import { applyConfigs } from '../functions/lib/adapters/config-db/config-repository.ts';
 import { closeConfigDb } from '../functions/lib/adapters/config-db/connect.ts';
 import { closePglite, openPglite } from '../functions/lib/adapters/postgres/pglite.ts';
-import { createRuntime } from '../functions/lib/compose.ts';
+import { createDeps } from '../functions/lib/compose.ts';
 import { loadSettings } from '../functions/lib/settings.ts';
 import { findPgBinDir, startThrowawayPostgres } from '../test/setup/throwaway-postgres.ts';
 import type { BenchCase, BenchCheck, BenchFile, BenchRow } from './cases.ts';
@@ -31,7 +31,7 @@ async function measure(backend: 'pglite' | 'postgres', file: BenchFile, pgUrl: s
   const env: Record<string, string> = { EFI_HOME: home, EFI_OUTBOX_ECHO: '0' };
   if (pgUrl) Object.assign(env, { EFI_WAREHOUSE: pgUrl, EFI_CONFIG_DB: pgUrl });
   const settings = loadSettings(env);
-  const rt = createRuntime(settings);
+  const rt = createDeps(settings);
   try {
     const wh = await rt.warehouse();
     await wh.query(DDL);

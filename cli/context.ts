@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { createRuntime, type Runtime } from '../functions/lib/compose.ts';
+import { createDeps, type Deps } from '../functions/lib/compose.ts';
 import type { StatusNotification } from '../functions/lib/ports/notifier.ts';
 import { loadSettings, type Settings } from '../functions/lib/settings.ts';
 
@@ -24,9 +24,9 @@ export function createContext(json: boolean, env = process.env): CliContext {
   };
 }
 
-/** The local runtime for CLI commands: notifications go to the outbox and are echoed to stderr for people. */
-export function localRuntime(ctx: CliContext): Runtime {
-  return createRuntime(ctx.settings, {
+/** The local deps for CLI commands: notifications go to the outbox and are echoed to stderr for people. */
+export function localDeps(ctx: CliContext): Deps {
+  return createDeps(ctx.settings, {
     onNotification: ctx.json ? undefined : (n: StatusNotification) => ctx.err(pc.dim(`  notify: ${n.subject}`)),
   });
 }

@@ -6,7 +6,7 @@ import pc from 'picocolors';
 import { applyConfigs } from '../../functions/lib/adapters/config-db/config-repository.ts';
 import { loadConfigFiles } from '../../functions/lib/config/load-yaml.ts';
 import { assertIdentifier } from '../../functions/lib/sql/identifiers.ts';
-import { type CliContext, colorStatus, localRuntime, table } from '../context.ts';
+import { type CliContext, colorStatus, localDeps, table } from '../context.ts';
 import { LocalRunner } from '../local/runner.ts';
 import { type IngestResult, ingestFile } from './ingest.ts';
 
@@ -33,7 +33,7 @@ export async function demoCommand(argv: string[], ctx: CliContext): Promise<numb
     return 0;
   }
 
-  const rt = localRuntime(ctx);
+  const rt = localDeps(ctx);
   const say = (s: string) => {
     if (!ctx.json) ctx.err(s);
   };

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { getRun, type RunRecord } from '../../functions/lib/adapters/config-db/run-log.ts';
-import type { Runtime } from '../../functions/lib/compose.ts';
+import type { Deps } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
+import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
 import type { LocatedRowError } from '../../functions/lib/steps/locate-row-error.ts';
-import { type CliContext, colorStatus, localRuntime, UsageError } from '../context.ts';
+import { type CliContext, colorStatus, localDeps, UsageError } from '../context.ts';
 import { type ExecutionOutcome, LocalRunner, type ProgressEvent } from '../local/runner.ts';
 
 export const INGEST_HELP = `Usage: efi ingest FILE... [options]
@@ -69,7 +69,7 @@ export async function ingestCommand(argv: string[], ctx: CliContext): Promise<nu
     if (!st?.isFile()) throw new UsageError(`${f} is not a readable file`);
   }
 
-  const rt = localRuntime(ctx);
+  const rt = localDeps(ctx);
   const runner = LocalRunner.create(rt);
   const results: IngestResult[] = [];
   for (const file of positionals) {
@@ -89,7 +89,7 @@ function normalisePrefix(p: string): string {
 }
 
 export async function ingestFile(
-  rt: Runtime,
+  rt: Deps,
   runner: LocalRunner,
   ctx: CliContext,
   file: string,
@@ -104,7 +104,7 @@ export async function ingestFile(
 
 /** Plays the S3 "Object Created" event for an object already in the landing prefix, as EventBridge does. */
 export async function runLandedObject(
-  rt: Runtime,
+  rt: Deps,
   runner: LocalRunner,
   ctx: CliContext,
   file: string,
@@ -181,12 +181,12 @@ export async function runWithProgress(
 }
 
 export async function describeOutcome(
-  rt: Runtime,
+  rt: Deps,
   ctx: CliContext,
   file: string,
   outcome: ExecutionOutcome,
 ): Promise<IngestResult> {
-  const run = await getRun(await rt.db(), outcome.name);
+  const run = await (await rt.runs()).get(outcome.name);
   const result = toIngestResult(file, outcome, run);
   if (!ctx.json) printOutcome(ctx, result);
   return result;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { type CliContext, colorStatus, localRuntime, table, UsageError } from '../context.ts';
+import { type CliContext, colorStatus, localDeps, table, UsageError } from '../context.ts';
 import { listLocalRuns, showLocalRun } from '../local/history.ts';
 import { LocalRunner, RedriveRefused } from '../local/runner.ts';
 import type { RunDetail, RunSummary } from '../model.ts';
@@ -72,7 +72,7 @@ export async function runsCommand(argv: string[], ctx: CliContext): Promise<numb
         max: limit,
         details: true,
       })
-    : await listLocalRuns(await localRuntime(ctx).db(), { ...(status ? { status } : {}), limit });
+    : await listLocalRuns(await localDeps(ctx).db(), { ...(status ? { status } : {}), limit });
   printRuns(ctx, runs);
   return 0;
 }
@@ -124,7 +124,7 @@ export async function showCommand(argv: string[], ctx: CliContext): Promise<numb
       if ((e as Error).name !== 'RemoteRunNotFound') throw e;
       detail = null;
     }
-  } else detail = await showLocalRun(await localRuntime(ctx).db(), positionals[0]!);
+  } else detail = await showLocalRun(await localDeps(ctx).db(), positionals[0]!);
   if (!detail) {
     ctx.err(`no run ${positionals[0]}; list them with: efi runs`);
     return 1;
@@ -194,7 +194,7 @@ export async function redriveCommand(argv: string[], ctx: CliContext): Promise<n
   }
   if (positionals.length !== 1)
     throw new UsageError('efi redrive needs exactly one RUN (see efi runs --status FAILED)');
-  const rt = localRuntime(ctx);
+  const rt = localDeps(ctx);
   const runner = LocalRunner.create(rt);
   try {
     if (!ctx.json) ctx.err(`${pc.bold('redrive')} run ${positionals[0]}`);

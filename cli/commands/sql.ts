@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type CliContext, localRuntime, table, UsageError } from '../context.ts';
+import { type CliContext, localDeps, table, UsageError } from '../context.ts';
 
 export const SQL_HELP = `Usage: efi sql "QUERY" [--json]
        efi sql --file FILE.sql
@@ -30,7 +30,7 @@ export async function sqlCommand(argv: string[], ctx: CliContext): Promise<numbe
   }
   const text = values.file ? fs.readFileSync(values.file, 'utf8') : positionals.join(' ');
   if (!text.trim()) throw new UsageError('efi sql needs a QUERY or --file FILE (see efi sql --help)');
-  const wh = await localRuntime(ctx).warehouse();
+  const wh = await localDeps(ctx).warehouse();
   try {
     const r = await wh.query(text);
     if (ctx.json) ctx.out(JSON.stringify(r.rows, null, 2));

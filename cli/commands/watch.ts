@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { type CliContext, localRuntime, UsageError } from '../context.ts';
+import { type CliContext, localDeps, UsageError } from '../context.ts';
 import { LocalRunner } from '../local/runner.ts';
 import { ingestFile, runLandedObject } from './ingest.ts';
 
@@ -40,7 +40,7 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
     throw new UsageError(`--interval ${values.interval}: expected whole milliseconds >= 50`);
   if (positionals.length > 1) throw new UsageError('efi watch takes at most one DIR');
 
-  const rt = localRuntime(ctx);
+  const rt = localDeps(ctx);
   const store = await rt.store();
   const { bucket, prefixes } = rt.settings;
   const landingDir = store.localPath(bucket, `${prefixes.landing}x`)?.replace(/x$/, '');

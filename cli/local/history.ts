@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { getRun } from '../../functions/lib/adapters/config-db/run-log.ts';
+import { KyselyRunLog } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
 import type { EfiDatabase } from '../../functions/lib/adapters/config-db/schema.ts';
 import type { RunDetail, RunSummary, StateStep } from '../model.ts';
 
@@ -64,7 +64,7 @@ export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | n
     .where('execution_id', '=', ex.execution_id)
     .orderBy('seq')
     .execute();
-  const run = await getRun(db, ex.name);
+  const run = await new KyselyRunLog(db).get(ex.name);
   const states: StateStep[] = [];
   const open = new Map<string, StateStep>();
   for (const e of events) {

@@ -2,12 +2,11 @@ import './polyfill.ts';
 import { randomBytes } from 'node:crypto';
 import type { StateMachine as StateMachineType } from 'aws-local-stepfunctions';
 import { sql } from 'kysely';
-import { getRun, updateRun } from '../../functions/lib/adapters/config-db/run-log.ts';
-import { type Runtime, setRuntime } from '../../functions/lib/compose.ts';
+import type { Deps } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
 import { reportFailure } from '../../functions/lib/steps/report-failure.ts';
 import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
-import { TASK_HANDLERS } from './handlers.ts';
+import { taskHandlers } from './handlers.ts';
 
 const { StateMachine } = await import('aws-local-stepfunctions');
 
@@ -53,16 +52,17 @@ export class RedriveRefused extends Error {
  */
 export class LocalRunner {
   private constructor(
-    private readonly rt: Runtime,
+    private readonly rt: Deps,
     private readonly definition: AslDefinition,
     private readonly machine: StateMachineType,
+    private readonly handlers: ReturnType<typeof taskHandlers>,
   ) {}
 
-  static create(rt: Runtime): LocalRunner {
-    setRuntime(rt);
+  /** The runner's handlers are built from `rt`, the local deps (no process-wide state). */
+  static create(rt: Deps): LocalRunner {
     const def = substitutePlaceholders(loadDefinition());
     // Built once per process: construction validates the definition (~75 ms).
-    return new LocalRunner(rt, def, new StateMachine(def as never));
+    return new LocalRunner(rt, def, new StateMachine(def as never), taskHandlers(rt));
   }
 
   static newExecutionName(now = new Date()): string {
@@ -142,8 +142,9 @@ export class LocalRunner {
       .set({ status: 'RUNNING', redrive_count: redriveCount, error: null, cause: null, stopped_at: null })
       .where('execution_id', '=', executionId)
       .execute();
-    const run = await getRun(db, ex.name);
-    if (run) await updateRun(db, run.runId, { status: 'RUNNING', redriveCount, finished: false });
+    const runs = await this.rt.runs();
+    const run = await runs.get(ex.name);
+    if (run) await runs.update(run.runId, { status: 'RUNNING', redriveCount, finished: false });
 
     const def = structuredClone(this.definition);
     def.StartAt = stateName;
@@ -182,7 +183,7 @@ export class LocalRunner {
         },
       },
       overrides: {
-        taskResourceLocalHandlers: TASK_HANDLERS as never,
+        taskResourceLocalHandlers: this.handlers as never,
         waitTimeOverrides: waitOverrides(this.definition),
         retryIntervalOverrides: retryOverrides(this.definition),
       },
@@ -256,18 +257,21 @@ export class LocalRunner {
 
     if (final.status !== 'SUCCEEDED') {
       // What the EventBridge rule on Execution Status Change does in AWS.
-      await reportFailure(this.rt, {
-        detail: {
-          executionArn: ctx.executionId,
-          name: ctx.name,
-          status: final.status,
-          input: JSON.stringify(ctx.input),
-          error: final.error,
-          cause: final.cause,
-          startDate: ctx.startedAt.getTime(),
-          redriveCount: ctx.redriveCount,
+      await reportFailure(
+        {
+          detail: {
+            executionArn: ctx.executionId,
+            name: ctx.name,
+            status: final.status,
+            input: JSON.stringify(ctx.input),
+            error: final.error,
+            cause: final.cause,
+            startDate: ctx.startedAt.getTime(),
+            redriveCount: ctx.redriveCount,
+          },
         },
-      });
+        { runs: await this.rt.runs(), notifier: await this.rt.notifier() },
+      );
     }
     return {
       executionId: ctx.executionId,

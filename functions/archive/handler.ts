@@ -1,12 +1,24 @@
 import * as z from 'zod/mini';
-import { parseInput, runContextSchema } from '../lib/contract/schemas.ts';
+import { type Deps, lambdaHandler } from '../lib/compose.ts';
+import { parseInput, runContextSchema } from '../lib/contract/payloads.ts';
 import { defineHandler } from '../lib/handler.ts';
-import { moveOriginal } from '../lib/steps/archive.ts';
+import { archive } from '../lib/steps/archive.ts';
 
 const schema = z.looseObject({ run: runContextSchema });
 
-export const handler = defineHandler(
-  'Archive',
-  (e) => parseInput('Archive', schema, e),
-  ({ run }, rt) => moveOriginal(rt, run, 'archive'),
-);
+export function createHandler(deps: Deps) {
+  return defineHandler(
+    'Archive',
+    deps,
+    (e) => parseInput('Archive', schema, e),
+    async (i) =>
+      archive(i, {
+        store: await deps.store(),
+        runs: await deps.runs(),
+        prefixes: deps.settings.prefixes,
+        timeZone: deps.settings.timeZone,
+      }),
+  );
+}
+
+export const handler = lambdaHandler(createHandler);

@@ -1,24 +1,35 @@
 import * as z from 'zod/mini';
-import type { PreparedLoad, StatementRef } from '../lib/contract/payloads.ts';
+import { type Deps, lambdaHandler } from '../lib/compose.ts';
 import {
+  matchedRunSchema,
   parseInput,
-  preparedSchema,
+  preparedLoadSchema,
   redriveCountSchema,
-  runContextSchema,
   statementRefSchema,
-} from '../lib/contract/schemas.ts';
+} from '../lib/contract/payloads.ts';
 import { defineHandler } from '../lib/handler.ts';
-import { checkLoad } from '../lib/steps/statements.ts';
+import { checkLoad } from '../lib/steps/check-load.ts';
 
 const schema = z.object({
-  run: runContextSchema,
-  prepared: preparedSchema,
+  run: matchedRunSchema,
+  prepared: preparedLoadSchema,
   load: statementRefSchema,
   redriveCount: redriveCountSchema,
 });
 
-export const handler = defineHandler(
-  'CheckLoad',
-  (e) => parseInput('CheckLoad', schema, e),
-  (i, rt) => checkLoad(rt, { ...i, prepared: i.prepared as PreparedLoad, load: i.load as StatementRef }),
-);
+export function createHandler(deps: Deps) {
+  return defineHandler(
+    'CheckLoad',
+    deps,
+    (e) => parseInput('CheckLoad', schema, e),
+    async (i) =>
+      checkLoad(i, {
+        store: await deps.store(),
+        warehouse: await deps.warehouse(),
+        runs: await deps.runs(),
+        configs: await deps.configs(),
+      }),
+  );
+}
+
+export const handler = lambdaHandler(createHandler);

@@ -1,13 +1,23 @@
 import * as z from 'zod/mini';
-import type { StatementRef } from '../lib/contract/payloads.ts';
-import { parseInput, redriveCountSchema, runContextSchema, statementRefSchema } from '../lib/contract/schemas.ts';
+import { type Deps, lambdaHandler } from '../lib/compose.ts';
+import { matchedRunSchema, parseInput, redriveCountSchema, statementRefSchema } from '../lib/contract/payloads.ts';
 import { defineHandler } from '../lib/handler.ts';
-import { checkTransform } from '../lib/steps/statements.ts';
+import { checkTransform } from '../lib/steps/check-transform.ts';
 
-const schema = z.object({ run: runContextSchema, transform: statementRefSchema, redriveCount: redriveCountSchema });
+const schema = z.object({ run: matchedRunSchema, transform: statementRefSchema, redriveCount: redriveCountSchema });
 
-export const handler = defineHandler(
-  'CheckTransform',
-  (e) => parseInput('CheckTransform', schema, e),
-  (i, rt) => checkTransform(rt, { ...i, transform: i.transform as StatementRef }),
-);
+export function createHandler(deps: Deps) {
+  return defineHandler(
+    'CheckTransform',
+    deps,
+    (e) => parseInput('CheckTransform', schema, e),
+    async (i) =>
+      checkTransform(i, {
+        warehouse: await deps.warehouse(),
+        runs: await deps.runs(),
+        configs: await deps.configs(),
+      }),
+  );
+}
+
+export const handler = lambdaHandler(createHandler);

@@ -1,26 +1,33 @@
 import type { Kysely } from 'kysely';
 import type { EfiDatabase } from './adapters/config-db/schema.ts';
 import { ConfigInvalid } from './errors.ts';
+import type { ConfigSource } from './ports/config-source.ts';
 import type { Notifier, StatusNotification } from './ports/notifier.ts';
 import type { ObjectStore } from './ports/object-store.ts';
+import type { RunLog } from './ports/run-log.ts';
 import type { Warehouse } from './ports/warehouse.ts';
 import { loadSettings, type Settings } from './settings.ts';
 
 /**
- * The adapters a process uses, chosen from settings and built once per
- * process (Lambda container or CLI), lazily: a state that never touches the
- * warehouse never opens it. AWS SDK modules are imported only when selected,
- * so local runs do not load them.
+ * The composition root: the only module that imports adapters. It builds the
+ * ports a process uses, chosen from settings, once per process (Lambda
+ * container or CLI) and lazily: a state that never touches the warehouse never
+ * opens it. AWS SDK modules are imported only when selected, so local runs do
+ * not load them. Handlers resolve the ports their step needs and hand them to
+ * it; steps never see this bundle.
  */
-export interface Runtime {
+export interface Deps {
   settings: Settings;
   store(): Promise<ObjectStore>;
-  db(): Promise<Kysely<EfiDatabase>>;
   warehouse(): Promise<Warehouse>;
   notifier(): Promise<Notifier>;
+  runs(): Promise<RunLog>;
+  configs(): Promise<ConfigSource>;
+  /** The config/audit database itself, for the CLI (config apply, local history, outbox). Steps get ports instead. */
+  db(): Promise<Kysely<EfiDatabase>>;
 }
 
-export interface RuntimeOptions {
+export interface DepsOptions {
   /** Where local outbox notifications are echoed (the CLI prints them). */
   onNotification?: (n: StatusNotification) => void;
 }
@@ -39,7 +46,7 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
   };
 }
 
-export function createRuntime(settings: Settings, opts: RuntimeOptions = {}): Runtime {
+export function createDeps(settings: Settings, opts: DepsOptions = {}): Deps {
   // EFI_BUNDLE ('lambda') and EFI_BUNDLE_* ('0' = port unused) are esbuild defines in the
   // Lambda bundles (infra/lib/bundling.ts): the branches they switch off, and the
   // modules those import, drop out of the bundle. Unset (CLI, tests) = everything.
@@ -102,22 +109,42 @@ export function createRuntime(settings: Settings, opts: RuntimeOptions = {}): Ru
     throw new ConfigInvalid(`EFI_NOTIFIER=${n.kind} is not available in this ${bundleName()}`);
   });
 
-  return { settings, store, db, warehouse, notifier };
+  const runs = once(async (): Promise<RunLog> => {
+    const { KyselyRunLog } = await import('./adapters/config-db/kysely-run-log.ts');
+    return new KyselyRunLog(await db());
+  });
+
+  const configs = once(async (): Promise<ConfigSource> => {
+    const { KyselyConfigSource } = await import('./adapters/config-db/kysely-config-source.ts');
+    return new KyselyConfigSource(await db());
+  });
+
+  return { settings, store, warehouse, notifier, runs, configs, db };
 }
 
 function bundleName(): string {
   return process.env.EFI_BUNDLE === 'lambda' ? 'Lambda bundle (local adapters are CLI-only)' : 'process';
 }
 
-let processRuntime: Runtime | null = null;
+type Handler<O> = (event: unknown) => Promise<O>;
 
-/** The Lambda handlers' runtime: settings from the environment, built on first use. */
-export function getRuntime(): Runtime {
-  if (!processRuntime) processRuntime = createRuntime(loadSettings());
-  return processRuntime;
-}
+let processDeps: Deps | null = null;
 
-/** The local runner installs its runtime so in-process handlers share its adapters. */
-export function setRuntime(rt: Runtime | null): void {
-  processRuntime = rt;
+/**
+ * A Lambda entry point from a handler factory: the deps come from the
+ * environment, built on the first invocation and kept for the container's
+ * life (clients once per process), so importing a handler module (the local
+ * runner does) builds nothing.
+ *
+ * @example export const handler = lambdaHandler(createHandler);
+ */
+export function lambdaHandler<O>(factory: (deps: Deps) => Handler<O>): Handler<O> {
+  let h: Handler<O> | null = null;
+  return (event) => {
+    if (!h) {
+      processDeps ??= createDeps(loadSettings());
+      h = factory(processDeps);
+    }
+    return h(event);
+  };
 }

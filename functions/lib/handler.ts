@@ -1,29 +1,34 @@
-import { getRuntime, type Runtime } from './compose.ts';
 import { classifyError, serializeError } from './errors.ts';
+import type { RunLog } from './ports/run-log.ts';
+
+/** What the wrapper needs of the deps: the run log, to record where a run failed. */
+export interface HandlerDeps {
+  runs(): Promise<RunLog>;
+}
 
 /**
- * Wraps a state's core into a Lambda handler: parse the input at the
- * boundary, run the core, and on failure record where it failed on the run
- * row (Step Functions carries only error name and message, not line/column)
- * before rethrowing with the typed name Retry/Catch match.
+ * Wraps a state's step into a Lambda handler: parse the input at the
+ * boundary, run the step, and on failure record where it failed on the run
+ * row through the RunLog port (Step Functions carries only error name and
+ * message, not line/column) before rethrowing with the typed name Retry/Catch
+ * match. A transient error is not recorded: the retry decides.
  */
 export function defineHandler<I, O>(
   stateName: string,
+  deps: HandlerDeps,
   parse: (event: unknown) => I,
-  run: (input: I, rt: Runtime) => Promise<O>,
+  run: (input: I) => Promise<O>,
   runIdOf: (event: unknown) => string | null = defaultRunId,
 ): (event: unknown) => Promise<O> {
   return async (event: unknown) => {
-    const rt = getRuntime();
     try {
-      return await run(parse(event), rt);
+      return await run(parse(event));
     } catch (e) {
       const err = classifyError(e);
       const runId = runIdOf(event);
       if (runId && (err as { kind?: string }).kind !== 'transient') {
         try {
-          const { recordRunError } = await import('./adapters/config-db/run-log.ts');
-          await recordRunError(await rt.db(), runId, serializeError(err), stateName);
+          await (await deps.runs()).recordError(runId, serializeError(err), stateName);
         } catch (recordErr) {
           // The original error matters more than the bookkeeping; say so in the log and go on.
           console.error(`[${stateName}] could not record the error on run ${runId}:`, (recordErr as Error).message);

@@ -1,12 +1,22 @@
 import * as z from 'zod/mini';
-import { parseInput, redriveCountSchema, runContextSchema } from '../lib/contract/schemas.ts';
+import { type Deps, lambdaHandler } from '../lib/compose.ts';
+import { parseInput, redriveCountSchema, runContextSchema } from '../lib/contract/payloads.ts';
 import { defineHandler } from '../lib/handler.ts';
 import { notifyRun } from '../lib/steps/notify.ts';
 
 const schema = z.looseObject({ run: runContextSchema, redriveCount: redriveCountSchema });
 
-export const handler = defineHandler(
-  'Notify',
-  (e) => parseInput('Notify', schema, e),
-  (i, rt) => notifyRun(rt, i.run.runId, i.redriveCount),
-);
+export function createHandler(deps: Deps) {
+  return defineHandler(
+    'Notify',
+    deps,
+    (e) => parseInput('Notify', schema, e),
+    async (i) =>
+      notifyRun(
+        { runId: i.run.runId, redriveCount: i.redriveCount },
+        { runs: await deps.runs(), notifier: await deps.notifier() },
+      ),
+  );
+}
+
+export const handler = lambdaHandler(createHandler);

@@ -1,18 +1,24 @@
 import * as z from 'zod/mini';
-import { getConfig } from '../lib/adapters/config-db/config-repository.ts';
-import { parseInput, runContextSchema, validationSchema } from '../lib/contract/schemas.ts';
+import { type Deps, lambdaHandler } from '../lib/compose.ts';
+import { matchedRunSchema, parseInput, validationSchema } from '../lib/contract/payloads.ts';
 import { defineHandler } from '../lib/handler.ts';
-import { preprocess } from '../lib/steps/preprocess.ts';
+import { prepareLoad } from '../lib/steps/preprocess.ts';
 
-const schema = z.object({ run: runContextSchema, validation: validationSchema });
+const schema = z.object({ run: matchedRunSchema, validation: validationSchema });
 
-export const handler = defineHandler(
-  'Preprocess',
-  (e) => parseInput('Preprocess', schema, e),
-  async ({ run, validation }, rt) => {
-    const config = await getConfig(await rt.db(), run.configId!);
-    return preprocess(await rt.store(), { runId: run.runId, bucket: run.bucket, key: run.key }, config, validation, {
-      processingPrefix: rt.settings.prefixes.processing,
-    });
-  },
-);
+/** Preprocess and UseOriginalFile: ValidateFile's `needsPreprocess` picks the path. */
+export function createHandler(deps: Deps) {
+  return defineHandler(
+    'Preprocess',
+    deps,
+    (e) => parseInput('Preprocess', schema, e),
+    async (i) =>
+      prepareLoad(i, {
+        store: await deps.store(),
+        configs: await deps.configs(),
+        processingPrefix: deps.settings.prefixes.processing,
+      }),
+  );
+}
+
+export const handler = lambdaHandler(createHandler);

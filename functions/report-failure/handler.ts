@@ -1,11 +1,17 @@
-import { parseInput } from '../lib/contract/schemas.ts';
+import { type Deps, lambdaHandler } from '../lib/compose.ts';
+import { parseInput, statusChangeEventSchema } from '../lib/contract/payloads.ts';
 import { defineHandler } from '../lib/handler.ts';
-import { reportFailure, statusChangeEventSchema } from '../lib/steps/report-failure.ts';
+import { reportFailure } from '../lib/steps/report-failure.ts';
 
 /** Target of the EventBridge rule on the state machine's FAILED / TIMED_OUT / ABORTED status changes. */
-export const handler = defineHandler(
-  'ReportFailure',
-  (e) => parseInput('ReportFailure', statusChangeEventSchema, e),
-  (event, rt) => reportFailure(rt, event),
-  () => null,
-);
+export function createHandler(deps: Deps) {
+  return defineHandler(
+    'ReportFailure',
+    deps,
+    (e) => parseInput('ReportFailure', statusChangeEventSchema, e),
+    async (event) => reportFailure(event, { runs: await deps.runs(), notifier: await deps.notifier() }),
+    () => null,
+  );
+}
+
+export const handler = lambdaHandler(createHandler);

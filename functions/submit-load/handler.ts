@@ -1,13 +1,24 @@
 import * as z from 'zod/mini';
-import type { PreparedLoad } from '../lib/contract/payloads.ts';
-import { parseInput, preparedSchema, redriveCountSchema, runContextSchema } from '../lib/contract/schemas.ts';
+import { type Deps, lambdaHandler } from '../lib/compose.ts';
+import { matchedRunSchema, parseInput, preparedLoadSchema, redriveCountSchema } from '../lib/contract/payloads.ts';
 import { defineHandler } from '../lib/handler.ts';
-import { submitLoad } from '../lib/steps/statements.ts';
+import { submitLoad } from '../lib/steps/submit-load.ts';
 
-const schema = z.object({ run: runContextSchema, prepared: preparedSchema, redriveCount: redriveCountSchema });
+const schema = z.object({ run: matchedRunSchema, prepared: preparedLoadSchema, redriveCount: redriveCountSchema });
 
-export const handler = defineHandler(
-  'SubmitLoad',
-  (e) => parseInput('SubmitLoad', schema, e),
-  (i, rt) => submitLoad(rt, { ...i, prepared: i.prepared as PreparedLoad }),
-);
+export function createHandler(deps: Deps) {
+  return defineHandler(
+    'SubmitLoad',
+    deps,
+    (e) => parseInput('SubmitLoad', schema, e),
+    async (i) =>
+      submitLoad(i, {
+        store: await deps.store(),
+        warehouse: await deps.warehouse(),
+        runs: await deps.runs(),
+        configs: await deps.configs(),
+      }),
+  );
+}
+
+export const handler = lambdaHandler(createHandler);

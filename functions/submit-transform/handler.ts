@@ -1,12 +1,23 @@
 import * as z from 'zod/mini';
-import { parseInput, redriveCountSchema, runContextSchema } from '../lib/contract/schemas.ts';
+import { type Deps, lambdaHandler } from '../lib/compose.ts';
+import { matchedRunSchema, parseInput, redriveCountSchema } from '../lib/contract/payloads.ts';
 import { defineHandler } from '../lib/handler.ts';
-import { submitTransform } from '../lib/steps/statements.ts';
+import { submitTransform } from '../lib/steps/submit-transform.ts';
 
-const schema = z.object({ run: runContextSchema, redriveCount: redriveCountSchema });
+const schema = z.object({ run: matchedRunSchema, redriveCount: redriveCountSchema });
 
-export const handler = defineHandler(
-  'SubmitTransform',
-  (e) => parseInput('SubmitTransform', schema, e),
-  (i, rt) => submitTransform(rt, i),
-);
+export function createHandler(deps: Deps) {
+  return defineHandler(
+    'SubmitTransform',
+    deps,
+    (e) => parseInput('SubmitTransform', schema, e),
+    async (i) =>
+      submitTransform(i, {
+        warehouse: await deps.warehouse(),
+        runs: await deps.runs(),
+        configs: await deps.configs(),
+      }),
+  );
+}
+
+export const handler = lambdaHandler(createHandler);

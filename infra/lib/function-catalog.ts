@@ -49,6 +49,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     id: 'Preprocess',
     memoryMb: 2048,
     timeout: Duration.minutes(15),
+    // Preprocess and UseOriginalFile: the parts and every COPY manifest of the run.
     needs: { s3: { landing: 'r', processing: 'w' } },
   },
   {
@@ -57,8 +58,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     id: 'SubmitLoad',
     memoryMb: 256,
     timeout: Duration.seconds(60),
-    // Writes a one-entry COPY manifest when the original loads as is (no prefix matching).
-    needs: { warehouse: true, s3: { processing: 'w' } },
+    // Only submits: the manifests are Preprocess's (UseOriginalFile included). The store renders lineage s3:// URIs.
+    needs: { warehouse: true, storageEnv: true },
   },
   {
     folder: 'check-load',
@@ -66,8 +67,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     id: 'CheckLoad',
     memoryMb: 512,
     timeout: Duration.minutes(5),
-    // Re-reads the original to locate a rejected row; resubmits (manifest included) after a redrive.
-    needs: { warehouse: true, s3: { landing: 'r', processing: 'w' } },
+    // Re-reads the original and its parts to locate a rejected row; a resubmit after a redrive writes nothing.
+    needs: { warehouse: true, s3: { landing: 'r', processing: 'r' } },
   },
   {
     folder: 'submit-transform',
@@ -94,9 +95,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     needs: { s3: { landing: 'rd', archive: 'w', processing: 'd' }, listBucket: true },
   },
   {
-    folder: 'reject',
-    placeholder: 'RejectFunctionArn',
-    id: 'Reject',
+    folder: 'reject-file',
+    placeholder: 'RejectFileFunctionArn',
+    id: 'RejectFile',
     memoryMb: 512,
     timeout: Duration.minutes(15),
     needs: { s3: { landing: 'rd', rejected: 'w', processing: 'd' }, listBucket: true },

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_init.ts';
 import * as m0002 from './0002_records_skipped.ts';
+import * as m0003 from './0003_config_versions.ts';
 
 /**
  * Every migration, in order, imported statically so esbuild bundles them into
@@ -10,4 +11,5 @@ import * as m0002 from './0002_records_skipped.ts';
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_records_skipped': m0002,
+  '0003_config_versions': m0003,
 };

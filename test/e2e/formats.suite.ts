@@ -405,7 +405,7 @@ export function formatsSuite(backend: Backend, pgUrl: string | null): void {
 
       // Fails today (InvalidStateInput "record 307 does not exist"): PostgreSQL's COPY counts the line
       // breaks inside quotes, so its "line 307" is a physical line of the part, but
-      // statements.ts/throwIfRowsRejected treats lineInPart as a record ordinal. Reported to the lead.
+      // check-load.ts/throwIfRowsRejected treats lineInPart as a record ordinal. Reported to the lead.
       it('points a bad row after multi-line records at its physical line in the file', async () => {
         const text = fs.readFileSync(sample('tickets_20261122.csv'), 'utf8');
         const start = text.indexOf('\nT000200,') + 1;

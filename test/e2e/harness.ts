@@ -6,9 +6,8 @@ import { type IngestResult, toIngestResult } from '../../cli/commands/ingest.ts'
 import { LocalRunner } from '../../cli/local/runner.ts';
 import { applyConfigs } from '../../functions/lib/adapters/config-db/config-repository.ts';
 import { closeConfigDb } from '../../functions/lib/adapters/config-db/connect.ts';
-import { getRun } from '../../functions/lib/adapters/config-db/run-log.ts';
 import { closePglite } from '../../functions/lib/adapters/postgres/pglite.ts';
-import { createRuntime, type Runtime, setRuntime } from '../../functions/lib/compose.ts';
+import { createDeps, type Deps } from '../../functions/lib/compose.ts';
 import { loadConfigFiles } from '../../functions/lib/config/load-yaml.ts';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
@@ -25,7 +24,7 @@ export type Backend = 'pglite' | 'postgres';
  */
 export interface Harness {
   home: string;
-  rt: Runtime;
+  rt: Deps;
   runner: LocalRunner;
   ingest(file: string, opts?: { reload?: boolean; key?: string; name?: string }): Promise<IngestResult>;
   startEvent(input: ExecutionInput, name?: string): Promise<IngestResult>;
@@ -57,7 +56,7 @@ export async function createHarness(backend: Backend, pgUrl: string | null): Pro
     };
   }
   const settings = loadSettings(env);
-  const rt = createRuntime(settings);
+  const rt = createDeps(settings);
   const runner = LocalRunner.create(rt);
   const wh = await rt.warehouse();
   await wh.query(fs.readFileSync(path.join(SAMPLES, 'warehouse.sql'), 'utf8'));
@@ -65,9 +64,8 @@ export async function createHarness(backend: Backend, pgUrl: string | null): Pro
   await applyConfigs(await rt.db(), loaded.configs, { source: 'test', interfaces: loaded.interfaces });
 
   const startEvent = async (input: ExecutionInput, name = LocalRunner.newExecutionName()) => {
-    setRuntime(rt);
     const outcome = await runner.start(input, { name });
-    return toIngestResult(input.detail.object.key, outcome, await getRun(await rt.db(), outcome.name));
+    return toIngestResult(input.detail.object.key, outcome, await (await rt.runs()).get(outcome.name));
   };
 
   const h: Harness = {

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRun } from '../../functions/lib/adapters/config-db/run-log.ts';
 import { parseConfigYaml } from '../../functions/lib/config/load-yaml.ts';
 import { type Backend, createHarness, type Harness, sample } from './harness.ts';
 
@@ -114,7 +113,7 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
       const dup = await h.startEvent({
         detail: {
           bucket: { name: 'efi-local' },
-          object: { key: 'landing/sales_pos_20261122.csv', etag: (await getRun(await h.rt.db(), first.runId))!.etag! },
+          object: { key: 'landing/sales_pos_20261122.csv', etag: (await (await h.rt.runs()).get(first.runId))!.etag! },
         },
       });
       expect(dup.status).toBe('SKIPPED');
@@ -167,7 +166,7 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
       const outcome = await h.runner.redrive(failed.runId);
       expect(outcome.status).toBe('SUCCEEDED');
       expect(outcome.redriveCount).toBe(1);
-      const run = (await getRun(await h.rt.db(), failed.runId))!;
+      const run = (await (await h.rt.runs()).get(failed.runId))!;
       expect(run).toMatchObject({ status: 'FINISHED', rowsLoaded: 25, error: null, redriveCount: 1 });
       expect(await count('stage.returns')).toBe(25);
       expect(await outbox(failed.runId)).toEqual(['FAILED', 'FINISHED']);
@@ -276,7 +275,7 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
       expect(r.error).toBeNull();
       expect(r).toMatchObject({ status: 'FINISHED', recordsInFile: 30, rowsLoaded: 28, rowsRejected: 2 });
       expect(await count('stage.meter_readings', `efi_run_id = '${r.runId}'`)).toBe(28);
-      const run = (await getRun(await h.rt.db(), r.runId))!;
+      const run = (await (await h.rt.runs()).get(r.runId))!;
       const rejected = (run.targets as { rejected?: { line: number; column: string }[] }[])[0]!.rejected!;
       expect(rejected.map((x) => [x.line, x.column])).toEqual([
         [9, 'reading'],
@@ -307,13 +306,13 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
         },
       );
       expect(outcome.status).toBe('ABORTED');
-      const run = (await getRun(await h.rt.db(), outcome.name))!;
+      const run = (await (await h.rt.runs()).get(outcome.name))!;
       expect(run.status).toBe('ABORTED');
       expect(await outbox(outcome.name)).toEqual(['ABORTED']);
       expect(exists(key)).toBe(true);
       const again = await h.runner.redrive(outcome.name);
       expect(again.status).toBe('SUCCEEDED');
-      expect((await getRun(await h.rt.db(), outcome.name))!.status).toBe('FINISHED');
+      expect((await (await h.rt.runs()).get(outcome.name))!.status).toBe('FINISHED');
       expect(await count('stage.returns', `efi_run_id = '${outcome.name}'`)).toBe(12);
     });
 

@@ -3,8 +3,10 @@ import path from 'node:path';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { loadDefinition } from '../../cli/local/definition.ts';
-import { TASK_HANDLERS } from '../../cli/local/handlers.ts';
+import { taskHandlers } from '../../cli/local/handlers.ts';
+import { createDeps } from '../../functions/lib/compose.ts';
 import { REJECTED_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../../functions/lib/errors.ts';
+import { loadSettings } from '../../functions/lib/settings.ts';
 
 const def = loadDefinition();
 type State = {
@@ -19,6 +21,8 @@ type State = {
 };
 const states = def.States as Record<string, State>;
 const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
+// Deps are lazy: building the handlers opens nothing.
+const TASK_HANDLERS = taskHandlers(createDeps(loadSettings({ EFI_HOME: '/nonexistent/efi-definition-test' })));
 
 describe('statemachine/efi.asl.json', () => {
   it('is valid ASL', () => {

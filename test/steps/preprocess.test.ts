@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
-import { preprocess } from '../../functions/lib/steps/preprocess.ts';
+import { preprocess, useOriginal } from '../../functions/lib/steps/preprocess.ts';
 import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 import { BUCKET, fileConfig, layout, type TempStore, tempStore } from '../support/config-builder.ts';
 
@@ -214,5 +214,46 @@ describe('preprocess', () => {
     await expect(
       preprocess(t.store, { runId: 'r', bucket: BUCKET, key: obj.key }, cfg, validation, OPTS),
     ).rejects.toMatchObject({ name: 'InvalidStateInput', message: expect.stringMatching(/changed after validation/) });
+  });
+});
+
+describe('useOriginal (UseOriginalFile)', () => {
+  it('loads the original as is: one uncompressed part, the original itself, with a one-entry manifest and no byte copied', async () => {
+    const cfg = fileConfig();
+    const obj = await t.put('in/plain.csv', '1,a,1\n2,b,2\n');
+    const validation = await validateFile(t.store, obj, cfg);
+    expect(validation.needsPreprocess).toBe(false);
+    const prepared = await useOriginal(
+      t.store,
+      { runId: 'run-9', bucket: BUCKET, key: 'in/plain.csv' },
+      validation,
+      OPTS,
+    );
+    const part = {
+      bucket: BUCKET,
+      key: 'in/plain.csv',
+      compression: 'none',
+      bytes: obj.size,
+      records: 2,
+      firstRecord: 1,
+    };
+    expect(prepared).toEqual({
+      targets: [
+        {
+          recordType: null,
+          records: 2,
+          parts: [part],
+          manifest: { bucket: BUCKET, key: 'processing/run-9/all/manifest.json' },
+        },
+      ],
+      processingPrefix: 'processing/run-9/',
+      skippedRecords: 0,
+    });
+    // COPY from the bare key would also load every key that starts with it: the manifest names exactly the original.
+    const manifest = JSON.parse((await t.read('processing/run-9/all/manifest.json')).toString('utf8'));
+    expect(manifest).toEqual({
+      entries: [{ url: t.store.uri(BUCKET, 'in/plain.csv'), mandatory: true, meta: { content_length: obj.size } }],
+    });
+    expect(await t.keys('processing/run-9/')).toEqual(['processing/run-9/all/manifest.json']);
   });
 });

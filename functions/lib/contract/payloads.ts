@@ -1,117 +1,198 @@
 /**
- * The state contract: what each state receives and returns. Payloads are small
- * JSON (never file contents): Step Functions caps them at 256 KB.
+ * The state contract: what each state receives and returns, declared once as
+ * zod schemas; every type is `z.infer` of its schema, so a handler's parsed
+ * input is the step's input with no cast in between. Payloads are small JSON
+ * (never file contents): Step Functions caps them at 256 KB.
  * docs/architecture.md documents the same shapes; keep them in step.
+ *
+ * zod/mini (tree-shakable) keeps every Lambda bundle small; the YAML config
+ * schema, which only the CLI uses, is on full zod.
+ *
+ * May import: errors, ports (types only). Nothing above it.
  */
-import type { FileConfig } from '../config/model.ts';
-import type { SerializedError } from '../errors.ts';
+import * as z from 'zod/mini';
+import { InvalidStateInput, type SerializedError } from '../errors.ts';
 import type { RunStatus } from '../ports/notifier.ts';
-import type { LoadFormat, LoadPart, StatementState, TargetResult } from '../ports/warehouse.ts';
+
+const text = () => z.string().check(z.minLength(1));
+const count = () => z.int().check(z.nonnegative());
 
 /** EventBridge "Object Created" detail (the part the pipeline reads). */
-export interface S3ObjectCreatedDetail {
-  bucket: { name: string };
-  object: { key: string; size?: number; etag?: string; sequencer?: string };
-  reason?: string;
-}
+export const s3ObjectCreatedDetailSchema = z.object({
+  bucket: z.object({ name: text() }),
+  object: z.object({
+    // S3 event keys are URL-encoded in notifications; EventBridge delivers them decoded.
+    key: text(),
+    size: z.optional(count()),
+    etag: z.optional(z.string()),
+    sequencer: z.optional(z.string()),
+  }),
+  reason: z.optional(z.string()),
+});
+export type S3ObjectCreatedDetail = z.infer<typeof s3ObjectCreatedDetailSchema>;
 
 /** Execution input: the EventBridge event, plus optional operator options. */
-export interface ExecutionInput {
-  'detail-type'?: string;
-  source?: string;
-  time?: string;
-  detail: S3ObjectCreatedDetail;
+export const executionInputSchema = z.object({
+  'detail-type': z.optional(z.string()),
+  source: z.optional(z.string()),
+  time: z.optional(z.string()),
+  detail: s3ObjectCreatedDetailSchema,
   /** Operator options (local `efi ingest --reload`, or a manual StartExecution). */
-  efi?: { reload?: boolean };
-}
+  efi: z.optional(z.object({ reload: z.optional(z.boolean()) })),
+});
+export type ExecutionInput = z.infer<typeof executionInputSchema>;
 
-/** FetchConfig → `$.run`. */
-export interface RunContext {
-  runId: string;
-  executionId: string;
-  bucket: string;
-  key: string;
-  etag: string;
-  size: number;
-  configId: string | null;
-  interface: string | null;
-  hasTransform: boolean;
+/** FetchConfig's input: the execution input plus the context fields the ASL passes. */
+export const fetchConfigInputSchema = z.object({
+  input: executionInputSchema,
+  executionId: text(),
+  executionName: text(),
+  startTime: text(),
+});
+export type FetchConfigEvent = z.infer<typeof fetchConfigInputSchema>;
+
+/**
+ * FetchConfig → `$.run`. `configId`/`configVersion` are null only for a run
+ * that never matched a config (a skipped duplicate event); every later state
+ * of a matched run reads the config version it started with.
+ */
+export const runContextSchema = z.object({
+  runId: text(),
+  executionId: text(),
+  bucket: text(),
+  key: text(),
+  etag: z.string(),
+  size: count(),
+  configId: z.nullable(z.string()),
+  configVersion: z.nullable(z.int().check(z.positive())),
+  interface: z.nullable(z.string()),
+  hasTransform: z.boolean(),
   /** True when this execution must not load (duplicate event, content already loaded). */
-  skip: boolean;
-  skipReason: string | null;
+  skip: z.boolean(),
+  skipReason: z.nullable(z.string()),
   /** A skipped run whose content is already loaded: its copy is moved out of landing (ArchiveDuplicate). */
-  archiveDuplicate?: boolean;
-  startedAt: string;
-}
+  archiveDuplicate: z.optional(z.boolean()),
+  startedAt: z.string(),
+});
+export type RunContext = z.infer<typeof runContextSchema>;
+
+/** A run matched to a config: what every state between FetchConfig and Archive receives. */
+export const matchedRunSchema = z.extend(runContextSchema, {
+  configId: text(),
+  configVersion: z.int().check(z.positive()),
+});
+export type MatchedRun = z.infer<typeof matchedRunSchema>;
 
 /** ValidateFile → `$.validation`. */
-export interface ValidationResult {
-  fileBytes: number;
+export const validationSchema = z.object({
+  fileBytes: count(),
   /** Data records (header, trailer and ignored blank lines excluded). */
-  recordsInFile: number;
-  headerLines: number;
-  trailerCount: number | null;
-  lineEnding: 'lf' | 'crlf' | 'none';
-  bom: boolean;
+  recordsInFile: count(),
+  headerLines: count(),
+  trailerCount: z.nullable(z.int()),
+  lineEnding: z.enum(['lf', 'crlf', 'none']),
+  bom: z.boolean(),
   /** Records per record type, for split files. */
-  recordTypes: Record<string, number> | null;
-  unknownRecords: number;
-  blankLines: number;
-  /** False when the original can be loaded as is (Preprocess is skipped). */
-  needsPreprocess: boolean;
-}
+  recordTypes: z.nullable(z.record(z.string(), z.number())),
+  unknownRecords: count(),
+  blankLines: count(),
+  /** False when the original can be loaded as is (UseOriginalFile instead of Preprocess). */
+  needsPreprocess: z.boolean(),
+});
+export type ValidationResult = z.infer<typeof validationSchema>;
 
-/** Preprocess → `$.prepared`: parts per target, plus where the manifests are. */
-export interface PreparedTarget {
-  recordType: string | null;
-  records: number;
-  parts: LoadPart[];
-  manifest: { bucket: string; key: string } | null;
+/** Same shape as the warehouse port's LoadPart. */
+export const loadPartSchema = z.object({
+  bucket: text(),
+  key: text(),
+  compression: z.enum(['gzip', 'none']),
+  /** Uncompressed bytes. */
+  bytes: count(),
+  records: count(),
+  /** Ordinal (1-based, among this target's records) of the part's first record. */
+  firstRecord: z.int().check(z.positive()),
+});
+
+/** Same shape as the warehouse port's LoadFormat. */
+export const loadFormatSchema = z.object({
+  layout: z.enum(['delimited', 'fixed_width']),
+  delimiter: z.string(),
+  quote: z.nullable(z.string()),
+  escape: z.nullable(z.string()),
+});
+
+const objectRefSchema = z.object({ bucket: text(), key: text() });
+
+/** Preprocess / UseOriginalFile → `$.prepared`: parts per target, plus where their COPY manifests are. */
+export const preparedTargetSchema = z.object({
+  recordType: z.nullable(z.string()),
+  records: count(),
+  parts: z.array(loadPartSchema),
+  /** The target's COPY manifest; null only in payloads from before every target had one. */
+  manifest: z.nullable(objectRefSchema),
   /**
    * Format of the parts as Preprocess wrote them; differs from the config's
    * when a multi-character delimiter was rewritten to CSV (',' and '"').
    * Loaders use this instead of config.format when present.
    */
-  format?: LoadFormat;
-}
+  format: z.optional(loadFormatSchema),
+});
+export type PreparedTarget = z.infer<typeof preparedTargetSchema>;
 
-export interface PreparedLoad {
-  targets: PreparedTarget[];
-  /** Prefix holding every part of this run (`processing/<runId>/`), deleted by Archive. */
-  processingPrefix: string | null;
-  skippedRecords: number;
-}
+export const preparedLoadSchema = z.object({
+  targets: z.array(preparedTargetSchema),
+  /** Prefix holding every object this run wrote (`processing/<runId>/`), deleted by Archive. */
+  processingPrefix: z.nullable(z.string()),
+  skippedRecords: count(),
+});
+export type PreparedLoad = z.infer<typeof preparedLoadSchema>;
+
+const statementStateSchema = z.enum(['SUBMITTED', 'PICKED', 'STARTED', 'FINISHED', 'FAILED', 'ABORTED']);
+
+/** Same shape as the warehouse port's TargetResult. */
+export const targetResultSchema = z.object({
+  target: z.object({ schema: z.string(), table: z.string() }),
+  recordType: z.nullable(z.string()),
+  rowsLoaded: count(),
+  rowsRejected: count(),
+});
 
 /** SubmitLoad / CheckLoad / SubmitTransform / CheckTransform → `$.load` / `$.transform`. */
-export interface StatementRef {
-  statementId: string;
-  status: StatementState;
+export const statementRefSchema = z.object({
+  statementId: text(),
+  status: statementStateSchema,
   /** RedriveCount the statement was submitted under: a redrive resubmits a statement that failed earlier. */
-  attempt: number;
-  targets?: TargetResult[];
-  rowsLoaded?: number;
-  rowsRejected?: number;
-}
+  attempt: count(),
+  targets: z.optional(z.array(targetResultSchema)),
+  rowsLoaded: z.optional(count()),
+  rowsRejected: z.optional(count()),
+});
+export type StatementRef = z.infer<typeof statementRefSchema>;
 
-/** Archive / Reject → `$.archive`. */
-export interface ArchiveResult {
-  movedTo: string;
-  partsDeleted: number;
-}
+/** Archive / RejectFile → `$.archive`. */
+export const archiveResultSchema = z.object({ movedTo: z.string(), partsDeleted: count() });
+export type ArchiveResult = z.infer<typeof archiveResultSchema>;
+
+/** Step Functions Catch output: { Error, Cause }. */
+export const catchErrorSchema = z.looseObject({ Error: z.string(), Cause: z.optional(z.string()) });
+export type CatchError = z.infer<typeof catchErrorSchema>;
+
+/** `$$.Execution.RedriveCount` (0 when a caller leaves it out). */
+export const redriveCountSchema = z._default(count(), 0);
 
 /** Audit input: everything known about the run, plus the status to record. */
-export interface AuditInput {
-  status: RunStatus;
-  run: RunContext;
-  validation?: ValidationResult;
-  load?: StatementRef;
-  transform?: StatementRef;
-  archive?: ArchiveResult;
-  /** Step Functions Catch output: { Error, Cause }. */
-  error?: { Error: string; Cause?: string };
-  redriveCount?: number;
-}
+export const auditInputSchema = z.object({
+  status: z.enum(['FINISHED', 'FAILED', 'ABORTED', 'SKIPPED']),
+  run: runContextSchema,
+  validation: z.optional(validationSchema),
+  load: z.optional(statementRefSchema),
+  archive: z.optional(archiveResultSchema),
+  error: z.optional(catchErrorSchema),
+  redriveCount: z.optional(count()),
+});
+export type AuditInput = z.infer<typeof auditInputSchema>;
 
+/** Audit → `$.audit` (an output only: nothing parses it). */
 export interface AuditResult {
   runId: string;
   status: RunStatus;
@@ -121,5 +202,36 @@ export interface AuditResult {
   error: SerializedError | null;
 }
 
-/** Shape the local runner and handlers share for config look-ups. */
-export type ConfigLookup = (configId: string) => Promise<FileConfig>;
+/**
+ * The execution's status-change event (EventBridge rule in AWS; the local
+ * runner emits the same shape): ReportFailure's input.
+ */
+export const statusChangeEventSchema = z.object({
+  detail: z.object({
+    executionArn: text(),
+    name: text(),
+    status: z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']),
+    input: z.optional(z.nullable(z.string())),
+    error: z.optional(z.nullable(z.string())),
+    cause: z.optional(z.nullable(z.string())),
+    startDate: z.optional(z.nullable(z.number())),
+    redriveCount: z.optional(z.nullable(count())),
+  }),
+});
+export type StatusChangeEvent = z.infer<typeof statusChangeEventSchema>;
+
+/**
+ * Parses a state's input at the boundary, so a definition/handler mismatch
+ * fails with a precise InvalidStateInput instead of an undefined deep inside.
+ */
+export function parseInput<T extends z.ZodMiniType>(state: string, schema: T, input: unknown): z.output<T> {
+  const r = schema.safeParse(input);
+  if (!r.success) {
+    const issues = r.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`)
+      .join('; ');
+    throw new InvalidStateInput(`${state}: state input does not match the state contract: ${issues}`);
+  }
+  return r.data;
+}

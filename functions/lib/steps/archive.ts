@@ -1,8 +1,18 @@
 import path from 'node:path/posix';
-import { updateRun } from '../adapters/config-db/run-log.ts';
-import type { Runtime } from '../compose.ts';
 import type { ArchiveResult, RunContext } from '../contract/payloads.ts';
 import { ObjectNotFound } from '../errors.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import type { RunLog } from '../ports/run-log.ts';
+import type { Settings } from '../settings.ts';
+import { runFolder } from './processing.ts';
+
+export interface ArchivePorts {
+  store: ObjectStore;
+  runs: RunLog;
+  prefixes: Settings['prefixes'];
+  /** IANA zone of the archive date folders. */
+  timeZone: string;
+}
 
 /** `yyyy/mm/dd` of an instant in the configured time zone (archive folders follow the business day). */
 export function datePath(at: Date, timeZone: string): string {
@@ -22,9 +32,12 @@ export function datePath(at: Date, timeZone: string): string {
  * Idempotent: "already moved" is done, and a name clash with a different file
  * on the same day never overwrites it.
  */
-export async function moveOriginal(rt: Runtime, run: RunContext, to: 'archive' | 'rejected'): Promise<ArchiveResult> {
-  const store = await rt.store();
-  const { prefixes, timeZone } = rt.settings;
+export async function moveOriginal(
+  run: RunContext,
+  to: 'archive' | 'rejected',
+  ports: ArchivePorts,
+): Promise<ArchiveResult> {
+  const { store, prefixes, timeZone } = ports;
   const folder = `${prefixes[to]}${run.interface ?? '_unmatched'}/${datePath(new Date(run.startedAt), timeZone)}/`;
   const base = path.basename(run.key);
   let dest = `${folder}${base}`;
@@ -47,8 +60,13 @@ export async function moveOriginal(rt: Runtime, run: RunContext, to: 'archive' |
       `s3://${run.bucket}/${run.key} is gone and no copy is in ${folder}: it was moved or deleted by something else`,
     );
   }
-  const partsDeleted = await store.deletePrefix(run.bucket, `${prefixes.processing}${run.runId}/`);
+  const partsDeleted = await store.deletePrefix(run.bucket, runFolder(prefixes.processing, run.runId));
   const movedTo = store.uri(run.bucket, dest);
-  await updateRun(await rt.db(), run.runId, { archivedTo: movedTo });
+  await ports.runs.update(run.runId, { archivedTo: movedTo });
   return { movedTo, partsDeleted };
+}
+
+/** Archive (and ArchiveDuplicate): the original goes to archive/, its processing parts are deleted. */
+export function archive(input: { run: RunContext }, ports: ArchivePorts): Promise<ArchiveResult> {
+  return moveOriginal(input.run, 'archive', ports);
 }

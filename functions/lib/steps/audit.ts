@@ -1,7 +1,6 @@
-import { getRun, type RunRecord, recordRunError, registerRun, updateRun } from '../adapters/config-db/run-log.ts';
-import type { Runtime } from '../compose.ts';
 import type { AuditInput, AuditResult } from '../contract/payloads.ts';
 import { serializeError } from '../errors.ts';
+import type { RunLog, RunRecord } from '../ports/run-log.ts';
 
 /** Step Functions' Cause for a Lambda error is JSON {errorType, errorMessage}; locally it is the message. */
 export function parseCatch(e: { Error: string; Cause?: string | undefined }): { name: string; message: string } {
@@ -16,10 +15,10 @@ export function parseCatch(e: { Error: string; Cause?: string | undefined }): { 
 }
 
 /** Audit: close the run row (upsert by run id, so a second run of the state changes nothing). */
-export async function audit(rt: Runtime, input: AuditInput): Promise<AuditResult> {
-  const db = await rt.db();
+export async function audit(input: AuditInput, ports: { runs: RunLog }): Promise<AuditResult> {
+  const { runs } = ports;
   const run = input.run;
-  await registerRun(db, {
+  await runs.register({
     runId: run.runId,
     executionId: run.executionId,
     bucket: run.bucket,
@@ -29,19 +28,18 @@ export async function audit(rt: Runtime, input: AuditInput): Promise<AuditResult
     startedAt: run.startedAt,
   });
   if (input.error) {
-    const before = await getRun(db, run.runId);
+    const before = await runs.get(run.runId);
     const caught = parseCatch(input.error);
     // Keep the located error the failing state recorded (it has line/column); else record the caught one.
     if (before?.error?.name !== caught.name) {
-      await recordRunError(
-        db,
+      await runs.recordError(
         run.runId,
         serializeError(Object.assign(new Error(caught.message), { name: caught.name })),
         'unknown',
       );
     }
   }
-  await updateRun(db, run.runId, {
+  await runs.update(run.runId, {
     status: input.status,
     configId: run.configId,
     interface: run.interface,
@@ -59,7 +57,7 @@ export async function audit(rt: Runtime, input: AuditInput): Promise<AuditResult
     ...(input.redriveCount !== undefined ? { redriveCount: input.redriveCount } : {}),
     finished: true,
   });
-  return toAuditResult((await getRun(db, run.runId))!);
+  return toAuditResult((await runs.get(run.runId))!);
 }
 
 export function toAuditResult(r: RunRecord): AuditResult {

@@ -1,16 +1,10 @@
-import { listActiveConfigs } from '../adapters/config-db/config-repository.ts';
-import {
-  claimFile,
-  findLoadedContent,
-  getRun,
-  registerRun,
-  transferClaim,
-  updateRun,
-} from '../adapters/config-db/run-log.ts';
-import type { Runtime } from '../compose.ts';
 import { matchConfig } from '../config/match.ts';
 import type { RunContext } from '../contract/payloads.ts';
 import { ObjectNotFound, REJECTED_ERROR_NAMES } from '../errors.ts';
+import type { ConfigSource } from '../ports/config-source.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import type { RunLog, RunRecord } from '../ports/run-log.ts';
+import type { Settings } from '../settings.ts';
 
 const REJECTED = new Set<string>(REJECTED_ERROR_NAMES);
 
@@ -25,18 +19,80 @@ export interface FetchConfigInput {
   startedAt: string;
 }
 
+export interface FetchConfigPorts {
+  store: ObjectStore;
+  runs: RunLog;
+  configs: ConfigSource;
+  prefixes: Pick<Settings['prefixes'], 'landing'>;
+}
+
+/** A run that must not load: why, and whether its copy may be moved out of landing. */
+export interface Skip {
+  reason: string;
+  /** The content is already loaded: this copy is a re-upload, safe to archive. */
+  archiveDuplicate: boolean;
+}
+
+/**
+ * What to do when another run (`owner`) already holds the claim on this file's
+ * content: take the claim over (a reload of a FINISHED run, or new bytes after a
+ * rejection), else skip with the reason. `skip` is also the answer when the
+ * take-over loses a race (the claim moved on).
+ *
+ * A rejected run's file sits in rejected/ and can never be redriven, so the
+ * same bytes dropped again (say, after fixing the config) get a fresh run.
+ */
+export function decideDuplicate(
+  owner: string,
+  prior: Pick<RunRecord, 'status' | 'error'> | null,
+  reload: boolean,
+): { takeOver: boolean; skip: Skip } {
+  const rejected = prior?.status === 'FAILED' && REJECTED.has(prior.error?.name ?? '');
+  const takeOver = (reload && prior?.status === 'FINISHED') || rejected;
+  const what =
+    prior?.status === 'FINISHED'
+      ? 'already loaded this file'
+      : `already took this file (${prior?.status ?? 'unknown'})`;
+  const next =
+    prior?.status === 'FAILED' || prior?.status === 'ABORTED'
+      ? `; redrive it (efi redrive ${owner}) or send a corrected file`
+      : prior?.status === 'FINISHED'
+        ? '; ingest with --reload to load it again'
+        : '';
+  // Already loaded: this copy is a re-upload, safe to move out of landing. A duplicate of a run
+  // still in progress (or failed, awaiting a redrive) must leave the file to that run.
+  return {
+    takeOver,
+    skip: { reason: `duplicate: run ${owner} ${what}${next}`, archiveDuplicate: prior?.status === 'FINISHED' },
+  };
+}
+
+/** A duplicate event for a file an earlier run already took (and moved): nothing to do. */
+export function duplicateEventSkip(owner: string, prior: Pick<RunRecord, 'status'> | null): Skip {
+  return {
+    reason: `duplicate event: run ${owner} already took this file (${prior?.status ?? 'unknown'})`,
+    archiveDuplicate: false,
+  };
+}
+
+/** The same content under another name, already loaded by a FINISHED run of the same config. */
+export function sameContentSkip(loaded: Pick<RunRecord, 'key' | 'runId'>): Skip {
+  return {
+    reason: `same content as ${loaded.key} already loaded by run ${loaded.runId}; ingest with --reload (or set duplicates: reload) to load it again`,
+    archiveDuplicate: true,
+  };
+}
+
 /**
  * FetchConfig: register the run, match the key to exactly one active config,
  * and decide whether this execution loads at all (duplicate S3 delivery, or
  * content already loaded).
  */
-export async function fetchConfig(rt: Runtime, input: FetchConfigInput): Promise<RunContext> {
-  const db = await rt.db();
-  const store = await rt.store();
-
+export async function fetchConfig(input: FetchConfigInput, ports: FetchConfigPorts): Promise<RunContext> {
+  const { store, runs } = ports;
   const head = await store.head(input.bucket, input.key);
   const etag = head?.etag ?? input.etag;
-  const run = await registerRun(db, {
+  const run = await runs.register({
     runId: input.runId,
     executionId: input.executionId,
     bucket: input.bucket,
@@ -57,17 +113,11 @@ export async function fetchConfig(rt: Runtime, input: FetchConfigInput): Promise
   };
 
   if (!head) {
-    // A duplicate event for a file an earlier run already archived: nothing to do.
     if (etag) {
-      const { owner } = await claimFile(db, { bucket: input.bucket, key: input.key, etag, runId: input.runId });
+      const { owner } = await runs.claimFile({ bucket: input.bucket, key: input.key, etag, runId: input.runId });
       if (owner !== input.runId) {
-        const prior = await getRun(db, owner);
-        return skipped(
-          rt,
-          base,
-          null,
-          `duplicate event: run ${owner} already took this file (${prior?.status ?? 'unknown'})`,
-        );
+        const unmatched = { ...base, configId: null, configVersion: null, interface: null };
+        return skipped(runs, unmatched, duplicateEventSkip(owner, await runs.get(owner)));
       }
     }
     throw new ObjectNotFound(
@@ -75,11 +125,18 @@ export async function fetchConfig(rt: Runtime, input: FetchConfigInput): Promise
     );
   }
 
-  const config = matchConfig(input.key, await listActiveConfigs(db), { landingPrefix: rt.settings.prefixes.landing });
-  await updateRun(db, input.runId, { configId: config.id, interface: config.interface });
+  const active = await ports.configs.listActive();
+  const config = matchConfig(
+    input.key,
+    active.map((a) => a.config),
+    { landingPrefix: ports.prefixes.landing },
+  );
+  const configVersion = active.find((a) => a.config === config)!.version;
+  await runs.update(input.runId, { configId: config.id, interface: config.interface });
   const ctx: RunContext = {
     ...base,
     configId: config.id,
+    configVersion,
     interface: config.interface,
     hasTransform: config.transform !== null,
     skip: false,
@@ -87,66 +144,30 @@ export async function fetchConfig(rt: Runtime, input: FetchConfigInput): Promise
   };
 
   const reload = input.reload || config.duplicates === 'reload';
-  const { owner } = await claimFile(db, { bucket: input.bucket, key: input.key, etag: head.etag, runId: input.runId });
+  const claim = { bucket: input.bucket, key: input.key, etag: head.etag };
+  const { owner } = await runs.claimFile({ ...claim, runId: input.runId });
   if (owner !== input.runId) {
-    const prior = await getRun(db, owner);
-    // A rejected run's file sits in rejected/ and can never be redriven, so the same
-    // bytes dropped again (say, after fixing the config) get a fresh run.
-    const rejected = prior?.status === 'FAILED' && REJECTED.has(prior.error?.name ?? '');
-    const taken =
-      ((reload && prior?.status === 'FINISHED') || rejected) &&
-      (await transferClaim(db, {
-        bucket: input.bucket,
-        key: input.key,
-        etag: head.etag,
-        from: owner,
-        to: input.runId,
-      }));
-    if (!taken) {
-      const what =
-        prior?.status === 'FINISHED'
-          ? 'already loaded this file'
-          : `already took this file (${prior?.status ?? 'unknown'})`;
-      const next =
-        prior?.status === 'FAILED' || prior?.status === 'ABORTED'
-          ? `; redrive it (efi redrive ${owner}) or send a corrected file`
-          : prior?.status === 'FINISHED'
-            ? '; ingest with --reload to load it again'
-            : '';
-      // Already loaded: this copy is a re-upload, safe to move out of landing. A duplicate of a run
-      // still in progress (or failed, awaiting a redrive) must leave the file to that run.
-      return skipped(rt, ctx, config.id, `duplicate: run ${owner} ${what}${next}`, prior?.status === 'FINISHED');
-    }
+    const decision = decideDuplicate(owner, await runs.get(owner), reload);
+    const taken = decision.takeOver && (await runs.transferClaim({ ...claim, from: owner, to: input.runId }));
+    if (!taken) return skipped(runs, ctx, decision.skip);
   } else if (!reload) {
-    const loaded = await findLoadedContent(db, { configId: config.id, etag: head.etag, excludeRunId: input.runId });
-    if (loaded) {
-      return skipped(
-        rt,
-        ctx,
-        config.id,
-        `same content as ${loaded.key} already loaded by run ${loaded.runId}; ingest with --reload (or set duplicates: reload) to load it again`,
-        true,
-      );
-    }
+    const loaded = await runs.findLoadedContent({ configId: config.id, etag: head.etag, excludeRunId: input.runId });
+    if (loaded) return skipped(runs, ctx, sameContentSkip(loaded));
   }
   return ctx;
 }
 
 async function skipped(
-  rt: Runtime,
-  ctx: Omit<RunContext, 'configId' | 'interface' | 'hasTransform' | 'skip' | 'skipReason'> & Partial<RunContext>,
-  configId: string | null,
-  reason: string,
-  archiveDuplicate = false,
+  runs: RunLog,
+  ctx: Omit<RunContext, 'hasTransform' | 'skip' | 'skipReason'>,
+  skip: Skip,
 ): Promise<RunContext> {
-  await updateRun(await rt.db(), ctx.runId, { skipReason: reason });
+  await runs.update(ctx.runId, { skipReason: skip.reason });
   return {
     ...ctx,
-    configId: configId ?? ctx.configId ?? null,
-    interface: ctx.interface ?? null,
     hasTransform: false,
     skip: true,
-    skipReason: reason,
-    archiveDuplicate,
+    skipReason: skip.reason,
+    archiveDuplicate: skip.archiveDuplicate,
   };
 }

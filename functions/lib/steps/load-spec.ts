@@ -26,8 +26,7 @@ export function buildLoadSpec(
           );
         }
         // Preprocess may have rewritten records (e.g. a multi-character delimiter to CSV): its format wins.
-        const rewritten = (pt as { format?: LoadFormat }).format;
-        const format: LoadFormat = rewritten ?? {
+        const format: LoadFormat = pt.format ?? {
           layout: config.format.layout,
           delimiter: config.format.delimiter,
           quote: config.format.quote,

@@ -1,7 +1,7 @@
-import { getConfig } from '../adapters/config-db/config-repository.ts';
-import type { Runtime } from '../compose.ts';
-import type { PreparedLoad, RunContext } from '../contract/payloads.ts';
-import type { LoadFormat, LoadPart, LoadRowError } from '../ports/warehouse.ts';
+import type { MatchedRun, PreparedLoad } from '../contract/payloads.ts';
+import type { ConfigSource } from '../ports/config-source.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import type { LoadPart, LoadRowError } from '../ports/warehouse.ts';
 import { locateRecords } from '../records/locate-record.ts';
 import { recordsOfPartLines } from '../records/part-record.ts';
 
@@ -21,8 +21,8 @@ export interface LocatedRowError {
  * record type, whatever the number of errors, and only on errors.
  */
 export async function locateRowErrors(
-  rt: Runtime,
-  run: RunContext,
+  ports: { store: ObjectStore; configs: ConfigSource },
+  run: MatchedRun,
   prepared: PreparedLoad,
   errors: readonly LoadRowError[],
 ): Promise<LocatedRowError[]> {
@@ -36,11 +36,11 @@ export async function locateRowErrors(
   const placed = located.filter((x) => x.target && x.part);
   const lines = new Map<(typeof located)[number], number>();
   if (placed.length > 0) {
-    const config = await getConfig(await rt.db(), run.configId!);
-    const store = await rt.store();
+    const config = await ports.configs.get(run.configId, run.configVersion);
+    const store = ports.store;
     for (const part of new Set(placed.map((x) => x.part!))) {
       const here = placed.filter((x) => x.part === part);
-      const quote = ((here[0]!.target as { format?: LoadFormat }).format ?? config.format).quote;
+      const quote = (here[0]!.target!.format ?? config.format).quote;
       const records = await recordsOfPartLines(
         store,
         part,

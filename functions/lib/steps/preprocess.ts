@@ -1,6 +1,7 @@
 import type { FileConfig } from '../config/model.ts';
-import type { PreparedLoad, ValidationResult } from '../contract/payloads.ts';
+import type { MatchedRun, PreparedLoad, ValidationResult } from '../contract/payloads.ts';
 import { InvalidStateInput, MalformedRecord, UnknownRecordType } from '../errors.ts';
+import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { LoadFormat } from '../ports/warehouse.ts';
 import { CsvRewriter } from '../records/fields.ts';
@@ -10,6 +11,7 @@ import { RecordScanner } from '../records/record-scanner.ts';
 import { recordBytes } from '../records/source.ts';
 import { DEFAULT_GZIP_PART_OPTIONS } from './preprocess/gzip-part-writer.ts';
 import { TargetOutput } from './preprocess/target-output.ts';
+import { runFolder, targetFolder, writeManifest } from './processing.ts';
 
 export interface PreprocessRun {
   runId: string;
@@ -44,13 +46,8 @@ export async function preprocess(
   validation: ValidationResult,
   opts: PreprocessOptions,
 ): Promise<PreparedLoad> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(run.runId)) {
-    throw new InvalidStateInput(
-      `run id ${JSON.stringify(run.runId)} cannot name a folder (letters, digits, '.', '_', '-' only)`,
-    );
-  }
+  const runPrefix = runPrefixOf(run, opts.processingPrefix);
   const plan = recordPlan(config, opts.maxRecordBytes);
-  const runPrefix = `${opts.processingPrefix}${run.runId}/`;
   const concurrency = Math.max(1, opts.concurrency ?? 4);
   const gzip = {
     ...DEFAULT_GZIP_PART_OPTIONS,
@@ -70,7 +67,7 @@ export async function preprocess(
   const targets = plan.layouts.map(
     (layout) =>
       new TargetOutput(store, run.bucket, layout.recordType, format, {
-        dir: `${runPrefix}${folderFor(layout.recordType)}/`,
+        dir: targetFolder(runPrefix, layout.recordType),
         partBytes: config.partBytes,
         gzip,
         maxFinishingParts: concurrency,
@@ -142,9 +139,62 @@ export async function preprocess(
   return prepared;
 }
 
-/** Folder name for a record type: kept when it is a plain name, else hex-encoded so a key can never be steered. */
-export function folderFor(recordType: string | null): string {
-  if (recordType === null) return 'all';
-  if (/^[A-Za-z0-9_-]+$/.test(recordType)) return recordType;
-  return `x${Buffer.from(recordType, 'utf8').toString('hex')}`;
+function runPrefixOf(run: PreprocessRun, processingPrefix: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(run.runId)) {
+    throw new InvalidStateInput(
+      `run id ${JSON.stringify(run.runId)} cannot name a folder (letters, digits, '.', '_', '-' only)`,
+    );
+  }
+  return runFolder(processingPrefix, run.runId);
+}
+
+/**
+ * UseOriginalFile: the original loads as is (ValidateFile found nothing to
+ * rewrite), so no byte is copied: one part, the original itself, and its
+ * one-entry COPY manifest under the run folder.
+ */
+export async function useOriginal(
+  store: ObjectStore,
+  run: PreprocessRun,
+  validation: ValidationResult,
+  opts: Pick<PreprocessOptions, 'processingPrefix'>,
+): Promise<PreparedLoad> {
+  const runPrefix = runPrefixOf(run, opts.processingPrefix);
+  const part = {
+    bucket: run.bucket,
+    key: run.key,
+    compression: 'none' as const,
+    bytes: validation.fileBytes,
+    records: validation.recordsInFile,
+    firstRecord: 1,
+  };
+  const manifest = await writeManifest(store, run.bucket, targetFolder(runPrefix, null), [part], [part.bytes]);
+  return {
+    targets: [{ recordType: null, records: validation.recordsInFile, parts: [part], manifest }],
+    processingPrefix: runPrefix,
+    skippedRecords: 0,
+  };
+}
+
+export interface PrepareLoadPorts {
+  store: ObjectStore;
+  configs: ConfigSource;
+  processingPrefix: string;
+}
+
+/**
+ * Preprocess and UseOriginalFile (one function, two states): the one author
+ * of `PreparedLoad`. ValidateFile's `needsPreprocess` picks the path.
+ */
+export async function prepareLoad(
+  input: { run: MatchedRun; validation: ValidationResult },
+  ports: PrepareLoadPorts,
+): Promise<PreparedLoad> {
+  const { run, validation } = input;
+  const where = { runId: run.runId, bucket: run.bucket, key: run.key };
+  if (!validation.needsPreprocess) {
+    return useOriginal(ports.store, where, validation, { processingPrefix: ports.processingPrefix });
+  }
+  const config = await ports.configs.get(run.configId, run.configVersion);
+  return preprocess(ports.store, where, config, validation, { processingPrefix: ports.processingPrefix });
 }

@@ -1,42 +1,26 @@
-import * as z from 'zod/mini';
-import { getRunByExecution, recordRunError, registerRun, updateRun } from '../adapters/config-db/run-log.ts';
-import type { Runtime } from '../compose.ts';
+import type { StatusChangeEvent } from '../contract/payloads.ts';
 import { serializeError } from '../errors.ts';
 import { parseCatch } from './audit.ts';
-import { notifyRun } from './notify.ts';
+import { type NotifyPorts, notifyRun } from './notify.ts';
 
 /**
- * The execution's status-change event (EventBridge rule in AWS; the local
- * runner emits the same shape). Operational failures fail the execution at the
- * failing state so it stays redrivable; this closes the run as FAILED/ABORTED
- * and tells subscribers, reusing the audit and notify cores.
+ * ReportFailure, the target of the execution's status-change event
+ * (EventBridge rule in AWS; the local runner emits the same shape).
+ * Operational failures fail the execution at the failing state so it stays
+ * redrivable; this closes the run as FAILED/ABORTED and tells subscribers,
+ * reusing the audit and notify steps.
  */
-export const statusChangeEventSchema = z.object({
-  detail: z.object({
-    executionArn: z.string().check(z.minLength(1)),
-    name: z.string().check(z.minLength(1)),
-    status: z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']),
-    input: z.optional(z.nullable(z.string())),
-    error: z.optional(z.nullable(z.string())),
-    cause: z.optional(z.nullable(z.string())),
-    startDate: z.optional(z.nullable(z.number())),
-    redriveCount: z.optional(z.nullable(z.int().check(z.nonnegative()))),
-  }),
-});
-
-export type StatusChangeEvent = z.infer<typeof statusChangeEventSchema>;
-
 export async function reportFailure(
-  rt: Runtime,
   event: StatusChangeEvent,
+  ports: NotifyPorts,
 ): Promise<{ runId: string; notified: boolean }> {
   const d = event.detail;
-  const db = await rt.db();
-  let run = await getRunByExecution(db, d.executionArn);
+  const { runs } = ports;
+  let run = await runs.getByExecution(d.executionArn);
   if (!run) {
     // Failed before FetchConfig registered the run (e.g. bad input): audit it from the execution input.
     const detail = safeJson(d.input)?.detail as { bucket?: { name?: string }; object?: { key?: string } } | undefined;
-    run = await registerRun(db, {
+    run = await runs.register({
       runId: d.name,
       executionId: d.executionArn,
       bucket: detail?.bucket?.name ?? 'unknown',
@@ -50,8 +34,7 @@ export async function reportFailure(
   if (!run.error && d.error) {
     const caught = parseCatch({ Error: d.error, Cause: d.cause ?? undefined });
     const message = d.status === 'TIMED_OUT' ? `execution timed out: ${caught.message}` : caught.message;
-    await recordRunError(
-      db,
+    await runs.recordError(
       run.runId,
       serializeError(Object.assign(new Error(message), { name: caught.name })),
       'execution',
@@ -59,9 +42,9 @@ export async function reportFailure(
   }
   // The rejection path already closed the run; a later status event must not rewrite it.
   if (run.status !== 'FAILED' || status === 'ABORTED') {
-    await updateRun(db, run.runId, { status, redriveCount: d.redriveCount ?? 0, finished: true });
+    await runs.update(run.runId, { status, redriveCount: d.redriveCount ?? 0, finished: true });
   }
-  const { sent } = await notifyRun(rt, run.runId, d.redriveCount ?? 0);
+  const { sent } = await notifyRun({ runId: run.runId, redriveCount: d.redriveCount ?? 0 }, ports);
   return { runId: run.runId, notified: sent };
 }
 

@@ -1,5 +1,5 @@
 import type { FileConfig } from '../config/model.ts';
-import type { ValidationResult } from '../contract/payloads.ts';
+import type { MatchedRun, ValidationResult } from '../contract/payloads.ts';
 import {
   ConfigInvalid,
   ExtensionMismatch,
@@ -13,7 +13,9 @@ import {
   UnknownRecordType,
   ZeroRecords,
 } from '../errors.ts';
+import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
+import type { RunLog } from '../ports/run-log.ts';
 import { fieldStrings } from '../records/fields.ts';
 import { byteOffsetOfChar, charLength, type RecordPlan, recordPlan, recordTypeOf } from '../records/record-plan.ts';
 import { RecordRoles, type RoleHandler } from '../records/record-roles.ts';
@@ -346,4 +348,23 @@ function digits(value: string, line: number, column: number, where: string, text
 
 function clip(s: string): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+export interface ValidateFilePorts {
+  store: ObjectStore;
+  runs: RunLog;
+  configs: ConfigSource;
+}
+
+/** The ValidateFile state: validate the run's file against the config version it was matched to, and note the counts on the run row. */
+export async function validateRunFile(input: { run: MatchedRun }, ports: ValidateFilePorts): Promise<ValidationResult> {
+  const { run } = input;
+  const config = await ports.configs.get(run.configId, run.configVersion);
+  const result = await validateFile(ports.store, { bucket: run.bucket, key: run.key, size: run.size }, config);
+  await ports.runs.update(run.runId, {
+    recordsInFile: result.recordsInFile,
+    recordsSkipped: result.unknownRecords,
+    fileBytes: result.fileBytes,
+  });
+  return result;
 }

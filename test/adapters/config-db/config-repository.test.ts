@@ -6,11 +6,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   applyConfigs,
   configChecksum,
-  getConfig,
-  listActiveConfigs,
   listConfigs,
 } from '../../../functions/lib/adapters/config-db/config-repository.ts';
 import { closeConfigDb, openConfigDb } from '../../../functions/lib/adapters/config-db/connect.ts';
+import { KyselyConfigSource } from '../../../functions/lib/adapters/config-db/kysely-config-source.ts';
 import { migrateToLatest } from '../../../functions/lib/adapters/config-db/migrate.ts';
 import type { EfiDatabase } from '../../../functions/lib/adapters/config-db/schema.ts';
 import { closePglite } from '../../../functions/lib/adapters/postgres/pglite.ts';
@@ -90,8 +89,9 @@ describe.each(backends)('config repository on $name', (backend) => {
       updated: [],
       unchanged: [],
     });
-    expect(await getConfig(db, 'sales.daily')).toEqual(configs[0]);
-    expect(await getConfig(db, 'sales.mixed')).toEqual(configs[1]);
+    const source = new KyselyConfigSource(db);
+    expect(await source.get('sales.daily', 1)).toEqual(configs[0]);
+    expect(await source.get('sales.mixed', 1)).toEqual(configs[1]);
 
     expect(await applyConfigs(db, configs, { source: 'sales.yaml', interfaces })).toEqual({
       created: [],
@@ -114,6 +114,10 @@ describe.each(backends)('config repository on $name', (backend) => {
     expect(stored[0]!.checksum).toBe(configChecksum(changed[0]!));
     expect(stored[0]!.config.records[0]!.target.table).toBe('sales_v2');
     expect(stored[0]!.updatedAt).toBeInstanceOf(Date);
+    // Every version stays readable: a run keeps the version it was matched to.
+    expect(await source.get('sales.daily', 2)).toEqual(changed[0]);
+    expect(await source.get('sales.daily', 1)).toEqual(configs[0]);
+    await expect(source.get('sales.daily', 3)).rejects.toThrow(NoConfigMatch);
 
     const iface = await db.selectFrom('efi.interfaces').selectAll().execute();
     expect(iface.map((i) => [i.name, i.description, i.active])).toEqual([['sales', 'Point-of-sale exports', true]]);
@@ -158,19 +162,20 @@ describe.each(backends)('config repository on $name', (backend) => {
     );
     // sales.daily goes back to table sales (the previous test moved it to sales_v2).
     expect((await applyConfigs(db, off, { source: 's.yaml' })).updated).toEqual(['sales.daily', 'sales.mixed']);
-    expect((await listActiveConfigs(db)).map((c) => c.id)).toEqual(['sales.daily']);
+    const source = new KyselyConfigSource(db);
+    expect((await source.listActive()).map((c) => [c.config.id, c.version])).toEqual([['sales.daily', 3]]);
     expect((await listConfigs(db)).map((s) => [s.config.id, s.config.active])).toEqual([
       ['sales.daily', true],
       ['sales.mixed', false],
     ]);
     // An inactive config is still readable by id: a running file keeps its config.
-    expect((await getConfig(db, 'sales.mixed')).active).toBe(false);
+    expect((await source.get('sales.mixed', 2)).active).toBe(false);
 
     await applyConfigs(db, off, {
       source: 's.yaml',
       interfaces: [{ name: 'sales', description: null, active: false }],
     });
-    expect(await listActiveConfigs(db)).toEqual([]);
+    expect(await source.listActive()).toEqual([]);
     expect((await listConfigs(db)).map((s) => s.interfaceActive)).toEqual([false, false]);
   });
 
@@ -183,7 +188,7 @@ describe.each(backends)('config repository on $name', (backend) => {
       records: [{ ...fresh.records[0]!, target: { schema: 'stage', table: 'x; drop table y' } }],
     };
     await expect(applyConfigs(db, [bad], { source: null })).rejects.toThrow(/is not a valid identifier/);
-    await expect(getConfig(db, 'sales.new')).rejects.toThrow(NoConfigMatch);
+    await expect(new KyselyConfigSource(db).get('sales.new', 1)).rejects.toThrow(NoConfigMatch);
   });
 
   it.skipIf(backend.skip)('rolls back the whole apply when one config fails in the database', async () => {
@@ -192,7 +197,7 @@ describe.each(backends)('config repository on $name', (backend) => {
     // The match_pattern CHECK (non-empty) fails inside the transaction, after `good` was written.
     const broken = { ...a!, id: 'sales.broken', match: { kind: 'glob' as const, pattern: '' } };
     await expect(applyConfigs(db, [good, broken], { source: null })).rejects.toThrow(/check constraint/);
-    await expect(getConfig(db, 'sales.rollback')).rejects.toThrow(
+    await expect(new KyselyConfigSource(db).get('sales.rollback', 1)).rejects.toThrow(
       'config "sales.rollback" does not exist in the config database: apply it with `efi config apply`, then redrive',
     );
   });

@@ -15,6 +15,7 @@ const pgUrl = inject('pgUrl');
 // Mirrors functions/lib/adapters/config-db/schema.ts: the rest of the code relies on these exact names.
 const EXPECTED_COLUMNS: Record<string, string[]> = {
   interfaces: ['name', 'description', 'active', 'created_at', 'updated_at'],
+  config_versions: ['config_id', 'version', 'spec', 'checksum', 'source', 'created_at'],
   file_configs: [
     'id',
     'interface_name',
@@ -140,6 +141,7 @@ describe.each(backends)('migrations on $name', (backend) => {
     expect(first.map((r) => [r.migrationName, r.status])).toEqual([
       ['0001_init', 'Success'],
       ['0002_records_skipped', 'Success'],
+      ['0003_config_versions', 'Success'],
     ]);
 
     // A fresh migrator (as a new process would have) finds nothing to do.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { FileConfig } from '../../config/model.ts';
-import { ConfigInvalid, NoConfigMatch } from '../../errors.ts';
+import { ConfigInvalid } from '../../errors.ts';
 import { assertIdentifier } from '../../sql/identifiers.ts';
 import type { EfiDatabase } from './schema.ts';
 
@@ -9,7 +9,8 @@ import type { EfiDatabase } from './schema.ts';
  * Config-as-code storage: interfaces, file configs (the normalised FileConfig
  * as jsonb plus a checksum) and their column rows (the legacy framework's
  * column detail table, kept queryable). Applying the same YAML twice changes
- * nothing; a changed config gets version + 1.
+ * nothing; a changed config gets version + 1, and every version stays in
+ * `efi.config_versions` for the runs matched to it.
  */
 
 export interface InterfaceInput {
@@ -138,6 +139,17 @@ export async function applyConfigs(
           .execute();
         result.updated.push(c.id);
       }
+      // Versions are kept: a run reads the version it was matched to (KyselyConfigSource.get).
+      await trx
+        .insertInto('efi.config_versions')
+        .values({
+          config_id: c.id,
+          version: existing ? Number(existing.version) + 1 : 1,
+          spec: row.spec,
+          checksum,
+          source: row.source,
+        })
+        .execute();
       await trx.deleteFrom('efi.file_config_columns').where('config_id', '=', c.id).execute();
       const columnRows = c.records.flatMap((r) =>
         r.columns.map((col, i) => ({
@@ -197,24 +209,4 @@ export async function listConfigs(
   let q = selectConfigs(db);
   if (opts.activeOnly) q = q.where('fc.active', '=', true).where('i.active', '=', true);
   return (await q.execute()).map(toStored);
-}
-
-/** The candidates for matching: active configs of active interfaces. */
-export async function listActiveConfigs(db: Kysely<EfiDatabase>): Promise<FileConfig[]> {
-  return (await listConfigs(db, { activeOnly: true })).map((s) => s.config);
-}
-
-/**
- * One config by id, active or not (a running file keeps the config it was
- * matched to). A missing id is NoConfigMatch: like an unmatched key, it is
- * fixed by applying the config, after which the execution can be redriven.
- */
-export async function getConfig(db: Kysely<EfiDatabase>, id: string): Promise<FileConfig> {
-  const row = await selectConfigs(db).where('fc.id', '=', id).executeTakeFirst();
-  if (!row) {
-    throw new NoConfigMatch(
-      `config ${JSON.stringify(id)} does not exist in the config database: apply it with \`efi config apply\`, then redrive`,
-    );
-  }
-  return toStored(row).config;
 }

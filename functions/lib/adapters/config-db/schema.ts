@@ -35,6 +35,16 @@ export interface FileConfigTable {
   updated_at: GeneratedTimestamp;
 }
 
+/** Every stored version of a config (sql/migrations/0003): runs read the version they were matched to. */
+export interface ConfigVersionTable {
+  config_id: string;
+  version: number;
+  spec: JSONColumnType<import('../../config/model.ts').FileConfig>;
+  checksum: string;
+  source: string | null;
+  created_at: GeneratedTimestamp;
+}
+
 export interface FileConfigColumnTable {
   config_id: string;
   record_type: string;
@@ -126,6 +136,7 @@ export interface OutboxTable {
 export interface EfiDatabase {
   'efi.interfaces': InterfaceTable;
   'efi.file_configs': FileConfigTable;
+  'efi.config_versions': ConfigVersionTable;
   'efi.file_config_columns': FileConfigColumnTable;
   'efi.runs': RunTable;
   'efi.file_claims': FileClaimTable;

@@ -1,6 +1,7 @@
 import type { PreparedTarget } from '../../contract/payloads.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
 import type { LoadFormat, LoadPart } from '../../ports/warehouse.ts';
+import { partKey, writeManifest } from '../processing.ts';
 import { DEFAULT_GZIP_PART_OPTIONS, type GzipPartOptions, GzipPartWriter } from './gzip-part-writer.ts';
 
 const NL = Buffer.from('\n');
@@ -88,19 +89,8 @@ export class TargetOutput {
     this.finishing = [];
     if (this.failure) throw this.failure;
     const parts = this.parts;
-    let manifest: PreparedTarget['manifest'] = null;
-    if (parts.length > 0) {
-      const key = `${this.opts.dir}manifest.json`;
-      const body = {
-        entries: parts.map((p, i) => ({
-          url: this.store.uri(p.bucket, p.key),
-          mandatory: true,
-          meta: { content_length: this.compressed[i] ?? 0 },
-        })),
-      };
-      await this.store.put(this.bucket, key, `${JSON.stringify(body, null, 2)}\n`, 'application/json');
-      manifest = { bucket: this.bucket, key };
-    }
+    const manifest =
+      parts.length > 0 ? await writeManifest(this.store, this.bucket, this.opts.dir, parts, this.compressed) : null;
     return { recordType: this.recordType, records: this.records, parts, manifest, format: this.format };
   }
 
@@ -113,7 +103,7 @@ export class TargetOutput {
 
   private openPart(): GzipPartWriter {
     const index = this.parts.length;
-    const key = `${this.opts.dir}part-${String(index).padStart(5, '0')}.gz`;
+    const key = partKey(this.opts.dir, index);
     const writer = new GzipPartWriter(this.store, this.bucket, key, this.opts.gzip ?? DEFAULT_GZIP_PART_OPTIONS);
     this.settling.push(writer.settled());
     this.writer = writer;

@@ -1,0 +1,197 @@
+import { type Kysely, sql } from 'kysely';
+import type { SerializedError } from '../../errors.ts';
+import type { FileClaim, NewRun, RunLog, RunPatch, RunRecord } from '../../ports/run-log.ts';
+import type { EfiDatabase } from './schema.ts';
+
+type Db = Kysely<EfiDatabase>;
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+
+// biome-ignore lint/suspicious/noExplicitAny: row shape comes from the driver
+export function toRunRecord(r: any): RunRecord {
+  return {
+    runId: r.run_id,
+    executionId: r.execution_id,
+    configId: r.config_id,
+    interface: r.interface_name,
+    bucket: r.bucket,
+    key: r.object_key,
+    etag: r.etag,
+    fileBytes: num(r.file_bytes),
+    status: r.status,
+    recordsInFile: num(r.records_in_file),
+    recordsSkipped: num(r.records_skipped),
+    rowsLoaded: num(r.rows_loaded),
+    rowsRejected: num(r.rows_rejected),
+    targets: r.targets ?? null,
+    statementIds: r.statement_ids ?? [],
+    archivedTo: r.archived_to,
+    skipReason: r.skip_reason,
+    error: r.error_name
+      ? {
+          name: r.error_name,
+          message: r.error_message ?? '',
+          line: num(r.error_line),
+          column:
+            r.error_column === null ? null : /^\d+$/.test(r.error_column) ? Number(r.error_column) : r.error_column,
+          state: r.error_state,
+        }
+      : null,
+    redriveCount: Number(r.redrive_count ?? 0),
+    notified: r.notified,
+    startedAt: iso(r.started_at)!,
+    finishedAt: iso(r.finished_at),
+  };
+}
+
+/**
+ * The run log in the config/audit database (`efi.runs`, `efi.file_claims`).
+ * Every write is an idempotent upsert or a guarded update, because any state
+ * may run twice.
+ */
+export class KyselyRunLog implements RunLog {
+  constructor(private readonly db: Db) {}
+
+  async register(run: NewRun): Promise<RunRecord> {
+    await this.db
+      .insertInto('efi.runs')
+      .values({
+        run_id: run.runId,
+        execution_id: run.executionId,
+        config_id: null,
+        interface_name: null,
+        bucket: run.bucket,
+        object_key: run.key,
+        etag: run.etag,
+        file_bytes: run.size,
+        status: 'RUNNING',
+        records_in_file: null,
+        rows_loaded: null,
+        rows_rejected: null,
+        targets: JSON.stringify(null) as never,
+        statement_ids: JSON.stringify([]) as never,
+        archived_to: null,
+        skip_reason: null,
+        error_name: null,
+        error_message: null,
+        error_line: null,
+        error_column: null,
+        error_state: null,
+        notified: null,
+        started_at: run.startedAt,
+        finished_at: null,
+      })
+      .onConflict((oc) => oc.column('run_id').doNothing())
+      .execute();
+    return (await this.get(run.runId))!;
+  }
+
+  async get(runId: string): Promise<RunRecord | null> {
+    const r = await this.db.selectFrom('efi.runs').selectAll().where('run_id', '=', runId).executeTakeFirst();
+    return r ? toRunRecord(r) : null;
+  }
+
+  async getByExecution(executionId: string): Promise<RunRecord | null> {
+    const r = await this.db
+      .selectFrom('efi.runs')
+      .selectAll()
+      .where('execution_id', '=', executionId)
+      .executeTakeFirst();
+    return r ? toRunRecord(r) : null;
+  }
+
+  async update(runId: string, p: RunPatch): Promise<void> {
+    const set: Record<string, unknown> = { updated_at: sql`now()` };
+    if (p.configId !== undefined) set['config_id'] = p.configId;
+    if (p.interface !== undefined) set['interface_name'] = p.interface;
+    if (p.status !== undefined) set['status'] = p.status;
+    if (p.fileBytes !== undefined) set['file_bytes'] = p.fileBytes;
+    if (p.recordsInFile !== undefined) set['records_in_file'] = p.recordsInFile;
+    if (p.recordsSkipped !== undefined) set['records_skipped'] = p.recordsSkipped;
+    if (p.rowsLoaded !== undefined) set['rows_loaded'] = p.rowsLoaded;
+    if (p.rowsRejected !== undefined) set['rows_rejected'] = p.rowsRejected;
+    if (p.targets !== undefined) set['targets'] = JSON.stringify(p.targets);
+    if (p.archivedTo !== undefined) set['archived_to'] = p.archivedTo;
+    if (p.skipReason !== undefined) set['skip_reason'] = p.skipReason;
+    if (p.redriveCount !== undefined) set['redrive_count'] = p.redriveCount;
+    if (p.notified !== undefined) set['notified'] = p.notified;
+    if (p.finished) set['finished_at'] = sql`now()`;
+    if (p.clearError) {
+      Object.assign(set, {
+        error_name: null,
+        error_message: null,
+        error_line: null,
+        error_column: null,
+        error_state: null,
+      });
+    }
+    await this.db.updateTable('efi.runs').set(set).where('run_id', '=', runId).execute();
+  }
+
+  async recordError(runId: string, err: SerializedError, state: string): Promise<void> {
+    await this.db
+      .updateTable('efi.runs')
+      .set({
+        error_name: err.name,
+        error_message: err.message.slice(0, 4000),
+        error_line: err.line ?? null,
+        error_column: err.column === null || err.column === undefined ? null : String(err.column),
+        error_state: state,
+        updated_at: sql`now()`,
+      })
+      .where('run_id', '=', runId)
+      .execute();
+  }
+
+  async addStatementId(runId: string, statementId: string): Promise<void> {
+    const run = await this.get(runId);
+    if (!run || run.statementIds.includes(statementId)) return;
+    await this.db
+      .updateTable('efi.runs')
+      .set({ statement_ids: JSON.stringify([...run.statementIds, statementId]) as never, updated_at: sql`now()` })
+      .where('run_id', '=', runId)
+      .execute();
+  }
+
+  async claimFile(c: FileClaim & { runId: string }): Promise<{ owner: string }> {
+    await this.db
+      .insertInto('efi.file_claims')
+      .values({ bucket: c.bucket, object_key: c.key, etag: c.etag, run_id: c.runId })
+      .onConflict((oc) => oc.columns(['bucket', 'object_key', 'etag']).doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom('efi.file_claims')
+      .select('run_id')
+      .where('bucket', '=', c.bucket)
+      .where('object_key', '=', c.key)
+      .where('etag', '=', c.etag)
+      .executeTakeFirstOrThrow();
+    return { owner: row.run_id };
+  }
+
+  async transferClaim(c: FileClaim & { from: string; to: string }): Promise<boolean> {
+    const r = await this.db
+      .updateTable('efi.file_claims')
+      .set({ run_id: c.to })
+      .where('bucket', '=', c.bucket)
+      .where('object_key', '=', c.key)
+      .where('etag', '=', c.etag)
+      .where('run_id', '=', c.from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async findLoadedContent(c: { configId: string; etag: string; excludeRunId: string }): Promise<RunRecord | null> {
+    const r = await this.db
+      .selectFrom('efi.runs')
+      .selectAll()
+      .where('config_id', '=', c.configId)
+      .where('etag', '=', c.etag)
+      .where('status', '=', 'FINISHED')
+      .where('run_id', '!=', c.excludeRunId)
+      .orderBy('started_at', 'desc')
+      .executeTakeFirst();
+    return r ? toRunRecord(r) : null;
+  }
+}

@@ -1,0 +1,92 @@
+import type { SerializedError } from '../errors.ts';
+import type { RunStatus } from './notifier.ts';
+
+/**
+ * Run log port: the run row (one per execution, its whole lifecycle) and the
+ * claim on a file's content that decides which of two executions loads it.
+ * Every write is an idempotent upsert or a guarded update, because any state
+ * may run twice. The config/audit database implements it (adapters/config-db).
+ */
+export interface RunLog {
+  /** Inserts the run row if it is not there yet; returns the row as stored (a rerun keeps its first start time). */
+  register(run: NewRun): Promise<RunRecord>;
+  get(runId: string): Promise<RunRecord | null>;
+  getByExecution(executionId: string): Promise<RunRecord | null>;
+  update(runId: string, patch: RunPatch): Promise<void>;
+  /** Records where and why a state failed (Step Functions carries only error name and message, not line/column). */
+  recordError(runId: string, err: SerializedError, state: string): Promise<void>;
+  /** Appends a Data API statement id (once). */
+  addStatementId(runId: string, statementId: string): Promise<void>;
+  /**
+   * Claims a file's content for a run. S3 delivers events at least once, so two
+   * executions may see the same object: the claim decides which one loads.
+   * Returns the run that owns the claim (this one, or the earlier one).
+   */
+  claimFile(claim: FileClaim & { runId: string }): Promise<{ owner: string }>;
+  /** Hands a claim from `from` to `to`; false when `from` no longer owns it. */
+  transferClaim(claim: FileClaim & { from: string; to: string }): Promise<boolean>;
+  /** A FINISHED run of the same config with the same content (re-upload under any name). */
+  findLoadedContent(c: { configId: string; etag: string; excludeRunId: string }): Promise<RunRecord | null>;
+}
+
+export interface FileClaim {
+  bucket: string;
+  key: string;
+  etag: string;
+}
+
+export interface NewRun {
+  runId: string;
+  executionId: string;
+  bucket: string;
+  key: string;
+  etag: string | null;
+  size: number | null;
+  startedAt: string;
+}
+
+export interface RunRecord {
+  runId: string;
+  executionId: string;
+  configId: string | null;
+  interface: string | null;
+  bucket: string;
+  key: string;
+  etag: string | null;
+  fileBytes: number | null;
+  status: RunStatus;
+  recordsInFile: number | null;
+  recordsSkipped: number | null;
+  rowsLoaded: number | null;
+  rowsRejected: number | null;
+  targets: unknown[] | null;
+  statementIds: string[];
+  archivedTo: string | null;
+  skipReason: string | null;
+  error: (SerializedError & { state: string | null }) | null;
+  redriveCount: number;
+  /** `<status>:<redrive count>` of the last notification sent (notify once per status and attempt). */
+  notified: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** Fields to change; undefined leaves a field as it is. */
+export interface RunPatch {
+  configId?: string | null;
+  interface?: string | null;
+  status?: RunStatus;
+  fileBytes?: number | null;
+  recordsInFile?: number | null;
+  recordsSkipped?: number | null;
+  rowsLoaded?: number | null;
+  rowsRejected?: number | null;
+  targets?: unknown[] | null;
+  archivedTo?: string | null;
+  skipReason?: string | null;
+  redriveCount?: number;
+  notified?: string | null;
+  /** Sets finished_at to now. */
+  finished?: boolean;
+  clearError?: boolean;
+}

@@ -1,0 +1,100 @@
+import type { MatchedRun, PreparedLoad, StatementRef } from '../contract/payloads.ts';
+import { LoadFailed, RowRejected, StatementAborted } from '../errors.ts';
+import type { ConfigSource } from '../ports/config-source.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
+import type { RunLog } from '../ports/run-log.ts';
+import type { LoadRowError, StatementStatus, TargetResult, Warehouse } from '../ports/warehouse.ts';
+import { type LocatedRowError, locateRowErrors } from './locate-row-error.ts';
+import { resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
+import { submitLoad } from './submit-load.ts';
+
+export interface CheckLoadInput {
+  run: MatchedRun;
+  prepared: PreparedLoad;
+  load: StatementRef;
+  redriveCount: number;
+}
+
+export interface CheckLoadPorts {
+  /** Reads the original and the parts to locate a refused row; writes nothing. */
+  store: ObjectStore;
+  warehouse: Warehouse;
+  runs: RunLog;
+  configs: ConfigSource;
+}
+
+/**
+ * CheckLoad: poll the load statement. FINISHED records the counts; FAILED
+ * with refused rows is the file's fault (RowRejected, located in the
+ * original); any other failure is operational (LoadFailed / StatementAborted)
+ * and a redrive resubmits it.
+ */
+export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): Promise<StatementRef> {
+  const st = await ports.warehouse.describe(input.load.statementId);
+  const outcome = statementOutcome(st.status);
+  if (outcome === 'finished') {
+    const targets = rejectedFromCounts(st.targets ?? [], input.prepared);
+    const rowsLoaded = targets.reduce((n, t) => n + t.rowsLoaded, 0);
+    const rowsRejected = targets.reduce((n, t) => n + t.rowsRejected, 0);
+    const audited = rowsRejected > 0 ? await withRejectedRows(ports, input, st.statementId, targets) : targets;
+    await ports.runs.update(input.run.runId, { rowsLoaded, rowsRejected, targets: audited });
+    return { ...input.load, status: 'FINISHED', targets, rowsLoaded, rowsRejected };
+  }
+  if (outcome === 'running') return { ...input.load, status: st.status };
+
+  // Rows the warehouse refused are the file's fault: no redrive will fix them.
+  if (st.status === 'FAILED') await throwIfRowsRejected(ports, input, st);
+  if (resubmitAfterRedrive(input.load, input.redriveCount)) return submitLoad(input, ports);
+  if (st.status === 'ABORTED') {
+    throw new StatementAborted(
+      `load statement ${st.statementId} was aborted${st.error ? `: ${st.error}` : ''}. Redrive the run to submit it again.`,
+    );
+  }
+  throw new LoadFailed(
+    `load statement ${st.statementId} failed: ${st.error ?? 'no reason given'}. Fix the cause (e.g. create the target table or grant access), then redrive: efi redrive ${input.run.runId}`,
+  );
+}
+
+/** The Data API reports rows inserted, not rows COPY skipped under MAXERROR: rejected = records - loaded. */
+export function rejectedFromCounts(targets: readonly TargetResult[], prepared: PreparedLoad): TargetResult[] {
+  return targets.map((t) => {
+    const pt = prepared.targets.find((p) => p.recordType === t.recordType);
+    return pt ? { ...t, rowsRejected: Math.max(t.rowsRejected, pt.records - t.rowsLoaded) } : t;
+  });
+}
+
+/** Rows rejected within maxErrors, kept with the run (first 10 per target, located in the original file). */
+const REJECTED_ROWS_KEPT = 10;
+
+async function withRejectedRows(
+  ports: CheckLoadPorts,
+  input: CheckLoadInput,
+  statementId: string,
+  targets: TargetResult[],
+): Promise<(TargetResult & { rejected?: LocatedRowError[] })[]> {
+  const errors = await ports.warehouse.loadErrors(statementId);
+  const same = (e: LoadRowError, t: TargetResult) =>
+    e.target.schema === t.target.schema && e.target.table === t.target.table;
+  const kept = targets.flatMap((t) => errors.filter((e) => same(e, t)).slice(0, REJECTED_ROWS_KEPT));
+  const located = await locateRowErrors(ports, input.run, input.prepared, kept);
+  return targets.map((t) => {
+    const rejected = located.filter((_, i) => same(kept[i]!, t));
+    return rejected.length > 0 ? { ...t, rejected } : t;
+  });
+}
+
+async function throwIfRowsRejected(ports: CheckLoadPorts, input: CheckLoadInput, st: StatementStatus): Promise<void> {
+  const errors = await ports.warehouse.loadErrors(st.statementId);
+  const first = errors[0];
+  if (!first) return;
+  const row = (await locateRowErrors(ports, input.run, input.prepared, [first]))[0]!;
+  const where = [row.line !== null ? `line ${row.line}` : null, row.column ? `column ${row.column}` : null]
+    .filter(Boolean)
+    .join(', ');
+  const value = row.rawValue !== null ? ` (value ${JSON.stringify(row.rawValue.slice(0, 80))})` : '';
+  const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : '';
+  throw new RowRejected(
+    `${row.table} refused the row at ${where || 'an unknown position'}: ${row.reason}${value}${more}. Nothing was loaded; send a corrected file.`,
+    { ...(row.line !== null ? { line: row.line } : {}), ...(row.column ? { column: row.column } : {}) },
+  );
+}

@@ -1,0 +1,25 @@
+import type { StatementRef } from '../contract/payloads.ts';
+import type { StatementState } from '../ports/warehouse.ts';
+
+/**
+ * Decisions CheckLoad and CheckTransform share, kept apart from I/O.
+ *
+ * A Step Functions redrive resumes at the failed state, which is the Check,
+ * not the Submit: a statement that failed before a redrive is resubmitted by
+ * the Check (new attempt, new client token).
+ */
+
+/** How a polled statement stands: keep waiting, done, or ended without success. */
+export function statementOutcome(status: StatementState): 'running' | 'finished' | 'failed' {
+  if (status === 'FINISHED') return 'finished';
+  return status === 'FAILED' || status === 'ABORTED' ? 'failed' : 'running';
+}
+
+/**
+ * True when a failed statement was submitted under an earlier attempt than
+ * the execution's current RedriveCount: the operator fixed the cause and
+ * redrove, so submit it again instead of failing again.
+ */
+export function resubmitAfterRedrive(ref: Pick<StatementRef, 'attempt'>, redriveCount: number): boolean {
+  return ref.attempt < redriveCount;
+}

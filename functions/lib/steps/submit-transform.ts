@@ -1,0 +1,29 @@
+import type { MatchedRun, StatementRef } from '../contract/payloads.ts';
+import type { ConfigSource } from '../ports/config-source.ts';
+import type { RunLog } from '../ports/run-log.ts';
+import type { Warehouse } from '../ports/warehouse.ts';
+import { clientToken } from './load-spec.ts';
+
+export interface SubmitTransformInput {
+  run: MatchedRun;
+  redriveCount: number;
+}
+
+export interface SubmitTransformPorts {
+  warehouse: Warehouse;
+  runs: RunLog;
+  configs: ConfigSource;
+}
+
+/** SubmitTransform: submit the post-load SQL of the run's config version (statement id 'none' when it has none). */
+export async function submitTransform(input: SubmitTransformInput, ports: SubmitTransformPorts): Promise<StatementRef> {
+  const { run } = input;
+  const config = await ports.configs.get(run.configId, run.configVersion);
+  if (!config.transform) return { statementId: 'none', status: 'FINISHED', attempt: input.redriveCount };
+  const { statementId } = await ports.warehouse.submitSql(
+    config.transform.sql,
+    clientToken(run.runId, 'transform', input.redriveCount),
+  );
+  await ports.runs.addStatementId(run.runId, statementId);
+  return { statementId, status: 'SUBMITTED', attempt: input.redriveCount };
+}
