@@ -6,28 +6,66 @@ import { handler as fetchConfig } from '../../functions/fetch-config/handler.ts'
 import { handler as notify } from '../../functions/notify/handler.ts';
 import { handler as preprocess } from '../../functions/preprocess/handler.ts';
 import { handler as reject } from '../../functions/reject/handler.ts';
+import { handler as reportFailure } from '../../functions/report-failure/handler.ts';
 import { handler as submitLoad } from '../../functions/submit-load/handler.ts';
 import { handler as submitTransform } from '../../functions/submit-transform/handler.ts';
 import { handler as validateFile } from '../../functions/validate-file/handler.ts';
+import { type FunctionFolder, folderOfResource } from '../../statemachine/tasks.ts';
+import type { AslDefinition } from './definition.ts';
 
-type Handler = (event: unknown) => Promise<unknown>;
+export type Handler = (event: unknown) => Promise<unknown>;
 
-/** Task state name → the same Lambda handler module CDK deploys for it. */
-export const TASK_HANDLERS: Record<string, Handler> = {
-  FetchConfig: fetchConfig,
-  ValidateFile: validateFile,
-  Preprocess: preprocess,
-  SubmitLoad: submitLoad,
-  CheckLoad: checkLoad,
-  SubmitTransform: submitTransform,
-  CheckTransform: checkTransform,
-  Archive: archive,
-  ArchiveDuplicate: archive,
-  Audit: audit,
-  Notify: notify,
-  RejectFile: reject,
-  AuditRejection: audit,
-  NotifyRejection: notify,
-  AuditSkipped: audit,
-  NotifySkipped: notify,
+/**
+ * Function folder → the handler module CDK bundles from functions/<folder>/handler.ts.
+ * Which state uses which folder is statemachine/tasks.ts's; the Record type
+ * makes a folder added to the table without a handler here a type error.
+ */
+export const FOLDER_HANDLERS: Record<FunctionFolder, Handler> = {
+  'fetch-config': fetchConfig,
+  'validate-file': validateFile,
+  preprocess,
+  'submit-load': submitLoad,
+  'check-load': checkLoad,
+  'submit-transform': submitTransform,
+  'check-transform': checkTransform,
+  archive,
+  reject,
+  audit,
+  notify,
+  'report-failure': reportFailure,
 };
+
+type AslState = { Type: string; Resource?: string } & Record<string, unknown>;
+
+/** Every state of a definition by name, nested ones too (Map ItemProcessor/Iterator, Parallel Branches). */
+function* walkStates(states: Record<string, AslState>): Generator<[string, AslState]> {
+  for (const [name, s] of Object.entries(states)) {
+    yield [name, s];
+    const nested = [
+      s['ItemProcessor'],
+      s['Iterator'],
+      ...(Array.isArray(s['Branches']) ? (s['Branches'] as unknown[]) : []),
+    ] as ({ States?: Record<string, AslState> } | undefined)[];
+    for (const sub of nested) if (sub?.States) yield* walkStates(sub.States);
+  }
+}
+
+/**
+ * aws-local-stepfunctions binds Task handlers by state name: walk the
+ * definition (with its `${Placeholder}` Resources, before substitution) and
+ * give each Task state the handler of the folder its placeholder maps to.
+ * Throws on a Task whose Resource is not in the table.
+ */
+export function taskHandlersByState(
+  definition: AslDefinition,
+  handlers: Record<FunctionFolder, Handler> = FOLDER_HANDLERS,
+): Record<string, Handler> {
+  const byState: Record<string, Handler> = {};
+  for (const [name, s] of walkStates(definition.States)) {
+    if (s.Type !== 'Task') continue;
+    const folder = folderOfResource(s.Resource ?? '');
+    if (!folder) throw new Error(`Task ${name}: Resource ${s.Resource} is not in statemachine/tasks.ts`);
+    byState[name] = handlers[folder];
+  }
+  return byState;
+}

@@ -5,9 +5,9 @@ import { sql } from 'kysely';
 import { getRun, updateRun } from '../../functions/lib/adapters/config-db/run-log.ts';
 import { type Runtime, setRuntime } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
-import { reportFailure } from '../../functions/lib/steps/report-failure.ts';
 import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
-import { TASK_HANDLERS } from './handlers.ts';
+import { FOLDER_HANDLERS, type Handler, taskHandlersByState } from './handlers.ts';
+import { localStatusChangeEvent } from './status-change.ts';
 
 const { StateMachine } = await import('aws-local-stepfunctions');
 
@@ -47,7 +47,8 @@ export class RedriveRefused extends Error {
 
 /**
  * Runs statemachine/efi.asl.json in-process with aws-local-stepfunctions, the
- * Task states mapped by name to the same handlers CDK deploys. Every event is
+ * Task states bound through their Resource placeholder (statemachine/tasks.ts)
+ * to the same handlers CDK deploys. Every event is
  * persisted (efi.executions / efi.execution_events) so `efi runs`, `efi show`
  * and `efi redrive` work across processes, like the Step Functions console.
  */
@@ -56,13 +57,16 @@ export class LocalRunner {
     private readonly rt: Runtime,
     private readonly definition: AslDefinition,
     private readonly machine: StateMachineType,
+    /** Task state name → handler, bound through each state's Resource placeholder (statemachine/tasks.ts). */
+    private readonly taskHandlers: Record<string, Handler>,
   ) {}
 
   static create(rt: Runtime): LocalRunner {
     setRuntime(rt);
-    const def = substitutePlaceholders(loadDefinition());
+    const raw = loadDefinition();
+    const def = substitutePlaceholders(raw);
     // Built once per process: construction validates the definition (~75 ms).
-    return new LocalRunner(rt, def, new StateMachine(def as never));
+    return new LocalRunner(rt, def, new StateMachine(def as never), taskHandlersByState(raw, FOLDER_HANDLERS));
   }
 
   static newExecutionName(now = new Date()): string {
@@ -182,7 +186,7 @@ export class LocalRunner {
         },
       },
       overrides: {
-        taskResourceLocalHandlers: TASK_HANDLERS as never,
+        taskResourceLocalHandlers: this.taskHandlers as never,
         waitTimeOverrides: waitOverrides(this.definition),
         retryIntervalOverrides: retryOverrides(this.definition),
       },
@@ -255,19 +259,20 @@ export class LocalRunner {
       .execute();
 
     if (final.status !== 'SUCCEEDED') {
-      // What the EventBridge rule on Execution Status Change does in AWS.
-      await reportFailure(this.rt, {
-        detail: {
+      // What the EventBridge rule on Execution Status Change does in AWS: invoke report-failure's handler.
+      await FOLDER_HANDLERS['report-failure'](
+        localStatusChangeEvent({
           executionArn: ctx.executionId,
           name: ctx.name,
           status: final.status,
-          input: JSON.stringify(ctx.input),
+          input: ctx.input,
           error: final.error,
           cause: final.cause,
-          startDate: ctx.startedAt.getTime(),
+          startDate: ctx.startedAt,
+          stopDate: new Date(),
           redriveCount: ctx.redriveCount,
-        },
-      });
+        }),
+      );
     }
     return {
       executionId: ctx.executionId,

@@ -1,31 +1,16 @@
-import * as z from 'zod/mini';
 import { getRunByExecution, recordRunError, registerRun, updateRun } from '../adapters/config-db/run-log.ts';
 import type { Runtime } from '../compose.ts';
+import type { StatusChangeEvent } from '../contract/status-change-event.ts';
 import { serializeError } from '../errors.ts';
 import { parseCatch } from './audit.ts';
 import { notifyRun } from './notify.ts';
 
 /**
- * The execution's status-change event (EventBridge rule in AWS; the local
- * runner emits the same shape). Operational failures fail the execution at the
- * failing state so it stays redrivable; this closes the run as FAILED/ABORTED
- * and tells subscribers, reusing the audit and notify cores.
+ * Operational failures fail the execution at the failing state so it stays
+ * redrivable; on the execution's status-change event (contract/status-change-event.ts)
+ * this closes the run as FAILED/ABORTED and tells subscribers, reusing the
+ * audit and notify cores.
  */
-export const statusChangeEventSchema = z.object({
-  detail: z.object({
-    executionArn: z.string().check(z.minLength(1)),
-    name: z.string().check(z.minLength(1)),
-    status: z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']),
-    input: z.optional(z.nullable(z.string())),
-    error: z.optional(z.nullable(z.string())),
-    cause: z.optional(z.nullable(z.string())),
-    startDate: z.optional(z.nullable(z.number())),
-    redriveCount: z.optional(z.nullable(z.int().check(z.nonnegative()))),
-  }),
-});
-
-export type StatusChangeEvent = z.infer<typeof statusChangeEventSchema>;
-
 export async function reportFailure(
   rt: Runtime,
   event: StatusChangeEvent,
