@@ -5,8 +5,10 @@ import { sql } from 'kysely';
 import { getRun, updateRun } from '../../functions/lib/adapters/config-db/run-log.ts';
 import { type Runtime, setRuntime } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
+import { foldExecution } from '../history/fold.ts';
 import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
 import { FOLDER_HANDLERS, type Handler, taskHandlersByState } from './handlers.ts';
+import { localFoldEvents } from './history.ts';
 import { localStatusChangeEvent } from './status-change.ts';
 
 const { StateMachine } = await import('aws-local-stepfunctions');
@@ -118,18 +120,9 @@ export class LocalRunner {
       .where('redrive_count', '=', ex.redrive_count)
       .orderBy('seq')
       .execute();
-    const open = new Map<string, (typeof events)[number]>();
-    let last: (typeof events)[number] | undefined;
-    for (const e of events) {
-      if (!e.state_name) continue;
-      if (e.type === 'StateEntered') {
-        open.set(e.state_name, e);
-        last = e;
-      } else if (e.type === 'StateExited' || e.type === 'StateCaught') open.delete(e.state_name);
-    }
-    const failed = last && open.has(last.state_name!) ? last : undefined;
+    const failed = foldExecution(localFoldEvents(events)).resumeFrom;
     if (!failed) throw new RedriveRefused(`run ${ex.name} has no failed state to resume from`);
-    const stateName = failed.state_name!;
+    const stateName = failed.name;
     if (this.definition.States[stateName]?.Type === 'Fail') {
       throw new RedriveRefused(
         `run ${ex.name} ended at ${stateName}: the file was rejected for its content, and a redrive would reject it again. Send a corrected file.`,

@@ -70,8 +70,8 @@ describe('statemachine/efi.asl.json', () => {
     expect(byState['ArchiveDuplicate']).toBe(FOLDER_HANDLERS.archive);
     expect(byState['RejectFile']).toBe(FOLDER_HANDLERS.reject);
     const unknown = structuredClone(def);
-    unknown.States['FetchConfig']!.Resource = '${NoSuchFunctionArn}';
-    expect(() => taskHandlersByState(unknown)).toThrow(/FetchConfig: Resource \$\{NoSuchFunctionArn\} is not in/);
+    unknown.States['FetchConfig']!.Resource = 'arn:aws:lambda:elsewhere';
+    expect(() => taskHandlersByState(unknown)).toThrow(/FetchConfig: Resource arn:aws:lambda:elsewhere is not in/);
   });
 
   it('bounds every Task with a TimeoutSeconds, and lets States.Timeout fail the execution (redrivable)', () => {
