@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { getRun, updateRun } from '../../functions/lib/adapters/config-db/run-log.ts';
 import { type Runtime, setRuntime } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
+import type { FunctionFolder } from '../../statemachine/tasks.ts';
 import { foldExecution } from '../history/fold.ts';
 import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
 import { FOLDER_HANDLERS, type Handler, taskHandlersByState } from './handlers.ts';
@@ -59,7 +60,9 @@ export class LocalRunner {
     private readonly rt: Runtime,
     private readonly definition: AslDefinition,
     private readonly machine: StateMachineType,
-    /** Task state name → handler, bound through each state's Resource placeholder (statemachine/tasks.ts). */
+    /** Function folder → handler: the Tasks' and report-failure's (statemachine/tasks.ts). */
+    private readonly handlers: Record<FunctionFolder, Handler>,
+    /** Task state name → handler, bound through each state's Resource placeholder (taskHandlersByState on the unsubstituted definition). */
     private readonly taskHandlers: Record<string, Handler>,
   ) {}
 
@@ -68,7 +71,13 @@ export class LocalRunner {
     const raw = loadDefinition();
     const def = substitutePlaceholders(raw);
     // Built once per process: construction validates the definition (~75 ms).
-    return new LocalRunner(rt, def, new StateMachine(def as never), taskHandlersByState(raw, FOLDER_HANDLERS));
+    return new LocalRunner(
+      rt,
+      def,
+      new StateMachine(def as never),
+      FOLDER_HANDLERS,
+      taskHandlersByState(raw, FOLDER_HANDLERS),
+    );
   }
 
   static newExecutionName(now = new Date()): string {
@@ -253,7 +262,7 @@ export class LocalRunner {
 
     if (final.status !== 'SUCCEEDED') {
       // What the EventBridge rule on Execution Status Change does in AWS: invoke report-failure's handler.
-      await FOLDER_HANDLERS['report-failure'](
+      await this.handlers['report-failure'](
         localStatusChangeEvent({
           executionArn: ctx.executionId,
           name: ctx.name,
