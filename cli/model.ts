@@ -30,6 +30,8 @@ export interface StateStep {
   cause: string | null;
   /** Which attempt (RedriveCount) this step belongs to. */
   redriveCount: number;
+  /** Task attempts within this step: 1, plus one per retry. */
+  attempts: number;
 }
 
 export interface RunDetail extends RunSummary {

@@ -7,47 +7,69 @@ import type { Deps } from '../../functions/lib/compose.ts';
 import { createHandler as notify } from '../../functions/notify/handler.ts';
 import { createHandler as preprocess } from '../../functions/preprocess/handler.ts';
 import { createHandler as rejectFile } from '../../functions/reject-file/handler.ts';
+import { createHandler as reportFailure } from '../../functions/report-failure/handler.ts';
 import { createHandler as submitLoad } from '../../functions/submit-load/handler.ts';
 import { createHandler as submitTransform } from '../../functions/submit-transform/handler.ts';
 import { createHandler as validateFile } from '../../functions/validate-file/handler.ts';
+import { type FunctionFolder, folderOfResource } from '../../statemachine/tasks.ts';
+import type { AslDefinition } from './definition.ts';
 
-type Handler = (event: unknown) => Promise<unknown>;
+export type Handler = (event: unknown) => Promise<unknown>;
 
 /**
- * Task state name → the same handler CDK deploys for it, built from the
- * local deps (as a Lambda's module scope builds it from AWS ones).
+ * Function folder → the handler CDK bundles from functions/<folder>/handler.ts, built
+ * from the local deps (as a Lambda's module scope builds it from AWS ones).
+ * Which state uses which folder is statemachine/tasks.ts's; the Record type
+ * makes a folder added to the table without a handler here a type error.
  */
-export function taskHandlers(deps: Deps): Record<string, Handler> {
-  const h = {
-    fetchConfig: fetchConfig(deps),
-    validateFile: validateFile(deps),
+export function folderHandlers(deps: Deps): Record<FunctionFolder, Handler> {
+  return {
+    'fetch-config': fetchConfig(deps),
+    'validate-file': validateFile(deps),
     preprocess: preprocess(deps),
-    submitLoad: submitLoad(deps),
-    checkLoad: checkLoad(deps),
-    submitTransform: submitTransform(deps),
-    checkTransform: checkTransform(deps),
+    'submit-load': submitLoad(deps),
+    'check-load': checkLoad(deps),
+    'submit-transform': submitTransform(deps),
+    'check-transform': checkTransform(deps),
     archive: archive(deps),
-    rejectFile: rejectFile(deps),
+    'reject-file': rejectFile(deps),
     audit: audit(deps),
     notify: notify(deps),
+    'report-failure': reportFailure(deps),
   };
-  return {
-    FetchConfig: h.fetchConfig,
-    ValidateFile: h.validateFile,
-    Preprocess: h.preprocess,
-    UseOriginalFile: h.preprocess,
-    SubmitLoad: h.submitLoad,
-    CheckLoad: h.checkLoad,
-    SubmitTransform: h.submitTransform,
-    CheckTransform: h.checkTransform,
-    Archive: h.archive,
-    ArchiveDuplicate: h.archive,
-    Audit: h.audit,
-    Notify: h.notify,
-    RejectFile: h.rejectFile,
-    AuditRejection: h.audit,
-    NotifyRejection: h.notify,
-    AuditSkipped: h.audit,
-    NotifySkipped: h.notify,
-  };
+}
+
+type AslState = { Type: string; Resource?: string } & Record<string, unknown>;
+
+/** Every state of a definition by name, nested ones too (Map ItemProcessor/Iterator, Parallel Branches). */
+function* walkStates(states: Record<string, AslState>): Generator<[string, AslState]> {
+  for (const [name, s] of Object.entries(states)) {
+    yield [name, s];
+    const nested = [
+      s['ItemProcessor'],
+      s['Iterator'],
+      ...(Array.isArray(s['Branches']) ? (s['Branches'] as unknown[]) : []),
+    ] as ({ States?: Record<string, AslState> } | undefined)[];
+    for (const sub of nested) if (sub?.States) yield* walkStates(sub.States);
+  }
+}
+
+/**
+ * aws-local-stepfunctions binds Task handlers by state name: walk the
+ * definition (with its `${Placeholder}` Resources, before substitution) and
+ * give each Task state the handler of the folder its placeholder maps to.
+ * Throws on a Task whose Resource is not in the table.
+ */
+export function taskHandlersByState(
+  definition: AslDefinition,
+  handlers: Record<FunctionFolder, Handler>,
+): Record<string, Handler> {
+  const byState: Record<string, Handler> = {};
+  for (const [name, s] of walkStates(definition.States)) {
+    if (s.Type !== 'Task') continue;
+    const folder = folderOfResource(s.Resource ?? '');
+    if (!folder) throw new Error(`Task ${name}: Resource ${s.Resource} is not in statemachine/tasks.ts`);
+    byState[name] = handlers[folder];
+  }
+  return byState;
 }

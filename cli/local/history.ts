@@ -1,20 +1,71 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { KyselyRunLog } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
-import type { EfiDatabase } from '../../functions/lib/adapters/config-db/schema.ts';
-import type { RunDetail, RunSummary, StateStep } from '../model.ts';
+import type { EfiDatabase, ExecutionEventTable } from '../../functions/lib/adapters/config-db/schema.ts';
+import { type FoldEvent, foldExecution, parseJson as parse } from '../history/fold.ts';
+import type { RunDetail, RunSummary } from '../model.ts';
+import { loadDefinition } from './definition.ts';
 
 /** Local execution history in the shapes the Step Functions backend also returns (cli/model.ts). */
 
 type Db = Kysely<EfiDatabase>;
 const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
-const parse = (v: unknown) => {
-  if (typeof v !== 'string') return v ?? null;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return v;
+
+/** A row of efi.execution_events: one aws-local-stepfunctions event, as the local runner persisted it. */
+export type LocalEventRow = Pick<
+  Selectable<ExecutionEventTable>,
+  'type' | 'state_name' | 'input' | 'output' | 'error' | 'cause' | 'at' | 'redrive_count'
+>;
+
+/**
+ * The runner's event rows (ordered by seq) in the vocabulary of the one fold
+ * (cli/history/fold.ts). Each row carries its redrive count; a change of it
+ * is the redrive. aws-local-stepfunctions emits StateFailed for each failed
+ * attempt (and for a Fail state), StateRetried before the next attempt,
+ * StateCaught then StateExited for a caught error.
+ */
+export function* localFoldEvents(rows: Iterable<LocalEventRow>): Generator<FoldEvent> {
+  let redriveCount = 0;
+  for (const r of rows) {
+    const at = iso(r.at);
+    if (r.redrive_count !== redriveCount) {
+      redriveCount = r.redrive_count;
+      yield { kind: 'redriven', redriveCount, at };
+    }
+    const state = r.state_name;
+    switch (r.type) {
+      case 'StateEntered':
+        if (state) yield { kind: 'entered', state, input: parse(r.input), at };
+        break;
+      case 'StateExited':
+        if (state) yield { kind: 'exited', state, output: parse(r.output), at };
+        break;
+      case 'StateFailed':
+        yield { kind: 'attemptFailed', state, error: r.error ?? 'States.TaskFailed', cause: r.cause, at };
+        break;
+      case 'StateRetried':
+        yield { kind: 'attemptStarted', state, at };
+        break;
+      case 'ExecutionFailed':
+        yield { kind: 'executionFailed', error: r.error, cause: r.cause, at };
+        break;
+      case 'ExecutionAborted':
+        yield { kind: 'executionAborted', error: r.error, cause: r.cause, at };
+        break;
+      case 'ExecutionTimeout':
+        yield { kind: 'executionTimedOut', error: r.error, cause: r.cause, at };
+        break;
+    }
   }
-};
+}
+
+/** The Fail states of the definition, so the fold takes a rejection's reason from its caught step. */
+function failStates(): ReadonlySet<string> {
+  return new Set(
+    Object.entries(loadDefinition().States)
+      .filter(([, s]) => s.Type === 'Fail')
+      .map(([n]) => n),
+  );
+}
 
 export async function listLocalRuns(db: Db, opts: { status?: string; limit?: number }): Promise<RunSummary[]> {
   let q = db
@@ -65,47 +116,7 @@ export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | n
     .orderBy('seq')
     .execute();
   const run = await new KyselyRunLog(db).get(ex.name);
-  const states: StateStep[] = [];
-  const open = new Map<string, StateStep>();
-  for (const e of events) {
-    if (!e.state_name) continue;
-    if (e.type === 'StateEntered') {
-      const step: StateStep = {
-        name: e.state_name,
-        status: 'RUNNING',
-        enteredAt: iso(e.at),
-        exitedAt: null,
-        input: parse(e.input),
-        output: null,
-        error: null,
-        cause: null,
-        redriveCount: e.redrive_count,
-      };
-      states.push(step);
-      open.set(e.state_name, step);
-      continue;
-    }
-    const step = open.get(e.state_name);
-    if (!step) continue;
-    if (e.type === 'StateExited') {
-      step.status = 'SUCCEEDED';
-      step.output = parse(e.output);
-      step.exitedAt = iso(e.at);
-      open.delete(e.state_name);
-    } else if (e.type === 'StateFailed') {
-      step.status = 'FAILED';
-      step.error = e.error;
-      step.cause = e.cause;
-      step.exitedAt = iso(e.at);
-    } else if (e.type === 'StateCaught') {
-      step.status = 'CAUGHT';
-      step.error = step.error ?? e.error;
-      step.exitedAt = iso(e.at);
-      open.delete(e.state_name);
-    } else if (e.type === 'StateRetried') {
-      step.status = 'RETRIED';
-    }
-  }
+  const { steps: states } = foldExecution(localFoldEvents(events), { failStates: failStates() });
   return {
     runId: ex.name,
     executionId: ex.execution_id,

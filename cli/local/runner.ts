@@ -4,9 +4,12 @@ import type { StateMachine as StateMachineType } from 'aws-local-stepfunctions';
 import { sql } from 'kysely';
 import type { Deps } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
-import { reportFailure } from '../../functions/lib/steps/report-failure.ts';
+import type { FunctionFolder } from '../../statemachine/tasks.ts';
+import { foldExecution } from '../history/fold.ts';
 import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
-import { taskHandlers } from './handlers.ts';
+import { folderHandlers, type Handler, taskHandlersByState } from './handlers.ts';
+import { localFoldEvents } from './history.ts';
+import { localStatusChangeEvent } from './status-change.ts';
 
 const { StateMachine } = await import('aws-local-stepfunctions');
 
@@ -46,7 +49,8 @@ export class RedriveRefused extends Error {
 
 /**
  * Runs statemachine/efi.asl.json in-process with aws-local-stepfunctions, the
- * Task states mapped by name to the same handlers CDK deploys. Every event is
+ * Task states bound through their Resource placeholder (statemachine/tasks.ts)
+ * to the same handlers CDK deploys. Every event is
  * persisted (efi.executions / efi.execution_events) so `efi runs`, `efi show`
  * and `efi redrive` work across processes, like the Step Functions console.
  */
@@ -55,14 +59,19 @@ export class LocalRunner {
     private readonly rt: Deps,
     private readonly definition: AslDefinition,
     private readonly machine: StateMachineType,
-    private readonly handlers: ReturnType<typeof taskHandlers>,
+    /** Function folder → handler: the Tasks' and report-failure's (statemachine/tasks.ts). */
+    private readonly handlers: Record<FunctionFolder, Handler>,
+    /** Task state name → handler, bound through each state's Resource placeholder (taskHandlersByState on the unsubstituted definition). */
+    private readonly taskHandlers: Record<string, Handler>,
   ) {}
 
   /** The runner's handlers are built from `rt`, the local deps (no process-wide state). */
   static create(rt: Deps): LocalRunner {
-    const def = substitutePlaceholders(loadDefinition());
+    const raw = loadDefinition();
+    const handlers = folderHandlers(rt);
+    const def = substitutePlaceholders(raw);
     // Built once per process: construction validates the definition (~75 ms).
-    return new LocalRunner(rt, def, new StateMachine(def as never), taskHandlers(rt));
+    return new LocalRunner(rt, def, new StateMachine(def as never), handlers, taskHandlersByState(raw, handlers));
   }
 
   static newExecutionName(now = new Date()): string {
@@ -114,18 +123,9 @@ export class LocalRunner {
       .where('redrive_count', '=', ex.redrive_count)
       .orderBy('seq')
       .execute();
-    const open = new Map<string, (typeof events)[number]>();
-    let last: (typeof events)[number] | undefined;
-    for (const e of events) {
-      if (!e.state_name) continue;
-      if (e.type === 'StateEntered') {
-        open.set(e.state_name, e);
-        last = e;
-      } else if (e.type === 'StateExited' || e.type === 'StateCaught') open.delete(e.state_name);
-    }
-    const failed = last && open.has(last.state_name!) ? last : undefined;
+    const failed = foldExecution(localFoldEvents(events)).resumeFrom;
     if (!failed) throw new RedriveRefused(`run ${ex.name} has no failed state to resume from`);
-    const stateName = failed.state_name!;
+    const stateName = failed.name;
     if (this.definition.States[stateName]?.Type === 'Fail') {
       throw new RedriveRefused(
         `run ${ex.name} ended at ${stateName}: the file was rejected for its content, and a redrive would reject it again. Send a corrected file.`,
@@ -183,7 +183,7 @@ export class LocalRunner {
         },
       },
       overrides: {
-        taskResourceLocalHandlers: this.handlers as never,
+        taskResourceLocalHandlers: this.taskHandlers as never,
         waitTimeOverrides: waitOverrides(this.definition),
         retryIntervalOverrides: retryOverrides(this.definition),
       },
@@ -256,21 +256,19 @@ export class LocalRunner {
       .execute();
 
     if (final.status !== 'SUCCEEDED') {
-      // What the EventBridge rule on Execution Status Change does in AWS.
-      await reportFailure(
-        {
-          detail: {
-            executionArn: ctx.executionId,
-            name: ctx.name,
-            status: final.status,
-            input: JSON.stringify(ctx.input),
-            error: final.error,
-            cause: final.cause,
-            startDate: ctx.startedAt.getTime(),
-            redriveCount: ctx.redriveCount,
-          },
-        },
-        { runs: await this.rt.runs(), notifier: await this.rt.notifier() },
+      // What the EventBridge rule on Execution Status Change does in AWS: invoke report-failure's handler.
+      await this.handlers['report-failure'](
+        localStatusChangeEvent({
+          executionArn: ctx.executionId,
+          name: ctx.name,
+          status: final.status,
+          input: ctx.input,
+          error: final.error,
+          cause: final.cause,
+          startDate: ctx.startedAt,
+          stopDate: new Date(),
+          redriveCount: ctx.redriveCount,
+        }),
       );
     }
     return {

@@ -1,5 +1,6 @@
 import { type Deps, lambdaHandler } from '../lib/compose.ts';
-import { parseInput, statusChangeEventSchema } from '../lib/contract/payloads.ts';
+import { parseInput } from '../lib/contract/payloads.ts';
+import { statusChangeEventSchema } from '../lib/contract/status-change-event.ts';
 import { defineHandler } from '../lib/handler.ts';
 import { reportFailure } from '../lib/steps/report-failure.ts';
 

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { EVENT_FUNCTIONS, type FunctionFolder, TASK_FUNCTIONS } from '../../statemachine/tasks.ts';
 
 /** What a function touches; each maps to IAM statements and environment variables. */
 export interface FunctionNeeds {
@@ -12,118 +13,105 @@ export interface FunctionNeeds {
   notifier?: boolean;
 }
 
-export interface FunctionSpec {
-  /** functions/<folder>/handler.ts */
-  folder: string;
-  /** Placeholder in statemachine/efi.asl.json, without ${ }; null when not a state. */
-  placeholder: string | null;
+/** What infra decides per function folder; which folder backs which state is statemachine/tasks.ts's. */
+export interface FunctionSettings {
   /** Construct id. */
   id: string;
   memoryMb: number;
+  /** The Lambda timeout; a Task state's TimeoutSeconds equals it (test/infra/function-catalog.test.ts checks). */
   timeout: Duration;
   needs: FunctionNeeds;
 }
 
+export interface FunctionSpec extends FunctionSettings {
+  /** functions/<folder>/handler.ts */
+  folder: FunctionFolder;
+  /** Placeholder in statemachine/efi.asl.json, without ${ }; null when not a state. */
+  placeholder: string | null;
+}
+
 // Memory buys CPU on Lambda (1,769 MB = one vCPU): the streaming passes over
 // whole files get more; the Data API and bookkeeping calls need little.
-export const FUNCTIONS: readonly FunctionSpec[] = [
-  {
-    folder: 'fetch-config',
-    placeholder: 'FetchConfigFunctionArn',
+const SETTINGS: Record<FunctionFolder, FunctionSettings> = {
+  'fetch-config': {
     id: 'FetchConfig',
     memoryMb: 256,
     timeout: Duration.seconds(30),
     needs: { s3: { landing: 'r' }, listBucket: true },
   },
-  {
-    folder: 'validate-file',
-    placeholder: 'ValidateFileFunctionArn',
+  'validate-file': {
     id: 'ValidateFile',
     memoryMb: 1024,
     timeout: Duration.minutes(15),
     needs: { s3: { landing: 'r' } },
   },
-  {
-    folder: 'preprocess',
-    placeholder: 'PreprocessFunctionArn',
+  preprocess: {
     id: 'Preprocess',
     memoryMb: 2048,
     timeout: Duration.minutes(15),
     // Preprocess and UseOriginalFile: the parts and every COPY manifest of the run.
     needs: { s3: { landing: 'r', processing: 'w' } },
   },
-  {
-    folder: 'submit-load',
-    placeholder: 'SubmitLoadFunctionArn',
+  'submit-load': {
     id: 'SubmitLoad',
     memoryMb: 256,
     timeout: Duration.seconds(60),
     // Only submits: the manifests are Preprocess's (UseOriginalFile included). The store renders lineage s3:// URIs.
     needs: { warehouse: true, storageEnv: true },
   },
-  {
-    folder: 'check-load',
-    placeholder: 'CheckLoadFunctionArn',
+  'check-load': {
     id: 'CheckLoad',
     memoryMb: 512,
     timeout: Duration.minutes(5),
     // Re-reads the original and its parts to locate a rejected row; a resubmit after a redrive writes nothing.
     needs: { warehouse: true, s3: { landing: 'r', processing: 'r' } },
   },
-  {
-    folder: 'submit-transform',
-    placeholder: 'SubmitTransformFunctionArn',
+  'submit-transform': {
     id: 'SubmitTransform',
     memoryMb: 256,
     timeout: Duration.seconds(60),
     needs: { warehouse: true },
   },
-  {
-    folder: 'check-transform',
-    placeholder: 'CheckTransformFunctionArn',
+  'check-transform': {
     id: 'CheckTransform',
     memoryMb: 256,
     timeout: Duration.seconds(60),
     needs: { warehouse: true },
   },
-  {
-    folder: 'archive',
-    placeholder: 'ArchiveFunctionArn',
+  archive: {
     id: 'Archive',
     memoryMb: 512,
     timeout: Duration.minutes(15),
     needs: { s3: { landing: 'rd', archive: 'w', processing: 'd' }, listBucket: true },
   },
-  {
-    folder: 'reject-file',
-    placeholder: 'RejectFileFunctionArn',
+  'reject-file': {
     id: 'RejectFile',
     memoryMb: 512,
     timeout: Duration.minutes(15),
     needs: { s3: { landing: 'rd', rejected: 'w', processing: 'd' }, listBucket: true },
   },
-  {
-    folder: 'audit',
-    placeholder: 'AuditFunctionArn',
+  audit: {
     id: 'Audit',
     memoryMb: 256,
     timeout: Duration.seconds(30),
     needs: {},
   },
-  {
-    folder: 'notify',
-    placeholder: 'NotifyFunctionArn',
+  notify: {
     id: 'Notify',
     memoryMb: 256,
     timeout: Duration.seconds(30),
     needs: { notifier: true },
   },
-  {
-    folder: 'report-failure',
-    placeholder: null,
+  'report-failure': {
     id: 'ReportFailure',
     memoryMb: 256,
     timeout: Duration.seconds(60),
     needs: { notifier: true },
   },
+};
+
+/** One spec per function folder of statemachine/tasks.ts, in the table's order. */
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  ...TASK_FUNCTIONS.map((t) => ({ ...SETTINGS[t.folder], folder: t.folder, placeholder: t.placeholder })),
+  ...EVENT_FUNCTIONS.map((e) => ({ ...SETTINGS[e.folder], folder: e.folder, placeholder: null })),
 ];

@@ -3,15 +3,17 @@ import path from 'node:path';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { loadDefinition } from '../../cli/local/definition.ts';
-import { taskHandlers } from '../../cli/local/handlers.ts';
+import { folderHandlers, taskHandlersByState } from '../../cli/local/handlers.ts';
 import { createDeps } from '../../functions/lib/compose.ts';
 import { REJECTED_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../../functions/lib/errors.ts';
 import { loadSettings } from '../../functions/lib/settings.ts';
+import { EVENT_FUNCTIONS, FUNCTION_FOLDERS, folderOfResource, TASK_FUNCTIONS } from '../../statemachine/tasks.ts';
 
 const def = loadDefinition();
 type State = {
   Type: string;
   Resource?: string;
+  TimeoutSeconds?: number;
   Next?: string;
   Default?: string;
   Choices?: { Next: string }[];
@@ -22,7 +24,7 @@ type State = {
 const states = def.States as Record<string, State>;
 const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
 // Deps are lazy: building the handlers opens nothing.
-const TASK_HANDLERS = taskHandlers(createDeps(loadSettings({ EFI_HOME: '/nonexistent/efi-definition-test' })));
+const FOLDER_HANDLERS = folderHandlers(createDeps(loadSettings({ EFI_HOME: '/nonexistent/efi-definition-test' })));
 
 describe('statemachine/efi.asl.json', () => {
   it('is valid ASL', () => {
@@ -33,17 +35,66 @@ describe('statemachine/efi.asl.json', () => {
     expect(r.isValid).toBe(true);
   });
 
-  it('maps every Task to a Lambda placeholder backed by a handler folder, and to a local handler', () => {
+  it('backs every Task Resource with a placeholder of statemachine/tasks.ts', () => {
     for (const [name, s] of tasks) {
-      const m = /^\$\{(\w+)FunctionArn\}$/.exec(s.Resource ?? '');
-      expect(m, `${name} Resource`).not.toBeNull();
-      const folder = m![1]!.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+      expect(s.Resource, `${name} Resource`).toMatch(/^\$\{\w+FunctionArn\}$/);
+      expect(folderOfResource(s.Resource!), `${name}: ${s.Resource} in statemachine/tasks.ts`).toBeDefined();
+    }
+  });
+
+  it('uses every placeholder of statemachine/tasks.ts, each once in the table', () => {
+    const used = new Set(tasks.map(([, s]) => s.Resource));
+    const placeholders = TASK_FUNCTIONS.map((t) => t.placeholder);
+    expect(new Set(placeholders).size).toBe(placeholders.length);
+    for (const p of placeholders) expect(used.has(`\${${p}}`), p).toBe(true);
+  });
+
+  it('names only function folders that exist, each with a handler and a local binding', () => {
+    expect(new Set(FUNCTION_FOLDERS).size).toBe(FUNCTION_FOLDERS.length);
+    for (const folder of FUNCTION_FOLDERS) {
       expect(
         fs.existsSync(path.join(import.meta.dirname, '../../functions', folder, 'handler.ts')),
-        `${name} → functions/${folder}`,
+        `functions/${folder}/handler.ts`,
       ).toBe(true);
-      expect(TASK_HANDLERS[name], `local handler for ${name}`).toBeTypeOf('function');
+      expect(FOLDER_HANDLERS[folder], `local handler for ${folder}`).toBeTypeOf('function');
     }
+    // The folders beside functions/lib are exactly the table's.
+    const onDisk = fs
+      .readdirSync(path.join(import.meta.dirname, '../../functions'), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== 'lib')
+      .map((d) => d.name);
+    expect(onDisk.sort()).toEqual([...FUNCTION_FOLDERS].sort());
+    expect(EVENT_FUNCTIONS.map((e) => e.folder)).toEqual(['report-failure']);
+  });
+
+  it('binds each Task state locally to the handler of the folder its placeholder maps to', () => {
+    const byState = taskHandlersByState(def, FOLDER_HANDLERS);
+    expect(Object.keys(byState).sort()).toEqual(tasks.map(([n]) => n).sort());
+    for (const [name, s] of tasks) expect(byState[name], name).toBe(FOLDER_HANDLERS[folderOfResource(s.Resource!)!]);
+    expect(byState['ArchiveDuplicate']).toBe(FOLDER_HANDLERS.archive);
+    expect(byState['RejectFile']).toBe(FOLDER_HANDLERS['reject-file']);
+    const unknown = structuredClone(def);
+    unknown.States['FetchConfig']!.Resource = 'arn:aws:lambda:elsewhere';
+    expect(() => taskHandlersByState(unknown, FOLDER_HANDLERS)).toThrow(
+      /FetchConfig: Resource arn:aws:lambda:elsewhere is not in/,
+    );
+  });
+
+  it('bounds every Task with a TimeoutSeconds, and lets States.Timeout fail the execution (redrivable)', () => {
+    for (const [name, s] of tasks) {
+      expect(s.TimeoutSeconds, name).toBeGreaterThan(0);
+      // Neither retried nor caught: a timed-out Task is operational, so the run fails there and can be redriven.
+      expect(
+        (s.Retry ?? []).flatMap((r) => r.ErrorEquals),
+        name,
+      ).not.toContain('States.Timeout');
+      expect(
+        (s.Catch ?? []).flatMap((c) => c.ErrorEquals),
+        name,
+      ).not.toContain('States.Timeout');
+    }
+    // The whole execution is bounded too.
+    expect(def['TimeoutSeconds']).toBe(86400);
   });
 
   it('retries transient errors on every Task', () => {

@@ -203,24 +203,6 @@ export interface AuditResult {
 }
 
 /**
- * The execution's status-change event (EventBridge rule in AWS; the local
- * runner emits the same shape): ReportFailure's input.
- */
-export const statusChangeEventSchema = z.object({
-  detail: z.object({
-    executionArn: text(),
-    name: text(),
-    status: z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']),
-    input: z.optional(z.nullable(z.string())),
-    error: z.optional(z.nullable(z.string())),
-    cause: z.optional(z.nullable(z.string())),
-    startDate: z.optional(z.nullable(z.number())),
-    redriveCount: z.optional(z.nullable(count())),
-  }),
-});
-export type StatusChangeEvent = z.infer<typeof statusChangeEventSchema>;
-
-/**
  * Parses a state's input at the boundary, so a definition/handler mismatch
  * fails with a precise InvalidStateInput instead of an undefined deep inside.
  */

@@ -1,4 +1,4 @@
-import type { StatusChangeEvent } from '../contract/payloads.ts';
+import type { StatusChangeEvent } from '../contract/status-change-event.ts';
 import { serializeError } from '../errors.ts';
 import { parseCatch } from './audit.ts';
 import { type NotifyPorts, notifyRun } from './notify.ts';
