@@ -10,9 +10,7 @@ import {
 import type { Runtime } from '../compose.ts';
 import { matchConfig } from '../config/match.ts';
 import type { RunContext } from '../contract/payloads.ts';
-import { ObjectNotFound, REJECTED_ERROR_NAMES } from '../errors.ts';
-
-const REJECTED = new Set<string>(REJECTED_ERROR_NAMES);
+import { errorKindOf, ObjectNotFound } from '../errors.ts';
 
 export interface FetchConfigInput {
   bucket: string;
@@ -92,7 +90,7 @@ export async function fetchConfig(rt: Runtime, input: FetchConfigInput): Promise
     const prior = await getRun(db, owner);
     // A rejected run's file sits in rejected/ and can never be redriven, so the same
     // bytes dropped again (say, after fixing the config) get a fresh run.
-    const rejected = prior?.status === 'FAILED' && REJECTED.has(prior.error?.name ?? '');
+    const rejected = prior?.status === 'FAILED' && errorKindOf(prior.error?.name ?? '') === 'rejected';
     const taken =
       ((reload && prior?.status === 'FINISHED') || rejected) &&
       (await transferClaim(db, {
