@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ConfigInvalid, TransientError } from '../../functions/lib/errors.ts';
+import { ConfigInvalid, classifyError, TransientError } from '../../functions/lib/errors.ts';
 import { assertIdentifier, quoteIdent } from '../../functions/lib/sql/identifiers.ts';
 
 /**
@@ -76,8 +76,6 @@ function scrub(message: string, url: string): string {
   return password ? message.split(password).join('***') : message;
 }
 
-const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', '57P03', '08006', '08001']);
-
 /** Schema names fold to lower case in PostgreSQL unless quoted; the legacy DDL used RDSCNFG unquoted. */
 export function legacySchemaName(schema: string): string {
   return assertIdentifier(schema.trim().toLowerCase(), 'legacy schema (--schema)');
@@ -93,7 +91,7 @@ export async function readLegacyTables(url: string, schemaOption: string): Promi
   } catch (e) {
     const err = e as Error & { code?: string };
     const message = `cannot connect to the legacy config database ${redactUrl(url)}: ${scrub(err.message, url)}; check host, port, database, user and password in --from`;
-    throw err.code && TRANSIENT.has(err.code) ? new TransientError(message) : new ConfigInvalid(message);
+    throw classifyError(err) instanceof TransientError ? new TransientError(message) : new ConfigInvalid(message);
   }
   try {
     await assertTablesExist(client, schema);

@@ -4,12 +4,11 @@ import {
   RedriveExecutionCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { REJECTED_ERROR_NAMES } from '../../functions/lib/errors.ts';
+import { errorKindOf } from '../../functions/lib/errors.ts';
 import { RemoteRedriveRefused, remoteError } from './errors.ts';
 
 /** The Fail state a rejected file ends in (statemachine/efi.asl.json). */
 const REJECTED_END = 'FileRejected';
-const REJECTED = new Set<string>([REJECTED_END, ...REJECTED_ERROR_NAMES]);
 
 /**
  * RedriveExecution: resume a FAILED, ABORTED or TIMED_OUT execution at the
@@ -37,7 +36,7 @@ export async function redriveRemote(client: SFNClient, executionArn: string): Pr
       `run ${name} SUCCEEDED: there is nothing to resume; to load the same file again, upload it again (the duplicate check skips identical content unless the config says reload)`,
     );
   }
-  if (ex.error && REJECTED.has(ex.error)) {
+  if (ex.error && (ex.error === REJECTED_END || errorKindOf(ex.error) === 'rejected')) {
     throw new RemoteRedriveRefused(
       `run ${name} ended because the file was rejected (${ex.error}); redrive would reject it again. Send a corrected file (efi show ${name} says what was wrong)`,
     );

@@ -8,6 +8,9 @@
  * - rejected: the file itself is wrong; caught, file moved to rejected/, run FAILED;
  * - operational: the environment is wrong (missing table, no config, aborted statement);
  *   the execution fails at the failing state so a redrive resumes there.
+ *
+ * The family of a name is read from the classes in one place (`errorKindOf`,
+ * the registry at the end of this file); nothing else lists names by family.
  */
 
 export type ErrorKind = 'transient' | 'rejected' | 'operational';
@@ -131,30 +134,80 @@ export class InvalidStateInput extends OperationalError {
   override readonly name = 'InvalidStateInput';
 }
 
-/** Names the definition routes to the rejection path. Kept here so a test can check the ASL against it. */
-export const REJECTED_ERROR_NAMES = [
-  'FileTooSmall',
-  'FileTooLarge',
-  'ExtensionMismatch',
-  'CompressionMismatch',
-  'EncodingInvalid',
-  'HeaderMismatch',
-  'TrailerMissing',
-  'TrailerInvalid',
-  'TrailerMismatch',
-  'ZeroRecords',
-  'UnknownRecordType',
-  'MalformedRecord',
-  'RowRejected',
-] as const;
+// ---------------------------------------------------------------- registry
 
-export const TRANSIENT_ERROR_NAMES = [
-  'EfiTransient',
+/**
+ * Every error class efi throws, by Step Functions error name. A class listed
+ * here gets its family everywhere: the ASL's Retry/Catch (checked by
+ * test/statemachine/error-registry.test.ts), the notification's kind and next
+ * step, FetchConfig's "was the last run rejected", the remote redrive refusal
+ * and the legacy importer.
+ */
+export const ERROR_CLASSES: ReadonlyArray<new (message: string) => EfiError> = [
+  TransientError,
+  FileTooSmall,
+  FileTooLarge,
+  ExtensionMismatch,
+  CompressionMismatch,
+  EncodingInvalid,
+  HeaderMismatch,
+  TrailerMissing,
+  TrailerInvalid,
+  TrailerMismatch,
+  ZeroRecords,
+  UnknownRecordType,
+  MalformedRecord,
+  RowRejected,
+  NoConfigMatch,
+  AmbiguousConfigMatch,
+  ConfigInvalid,
+  ObjectNotFound,
+  LoadFailed,
+  StatementAborted,
+  TransformFailed,
+  InvalidStateInput,
+];
+
+/** Errors of the Lambda service itself, as Step Functions names them: no efi class throws them, and they clear by themselves. */
+const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
 ] as const;
+
+/** Error name → family. Names and kinds are read off one instance of each class, so they cannot drift from the classes. */
+export const ERROR_KINDS: ReadonlyMap<string, ErrorKind> = new Map<string, ErrorKind>([
+  ...ERROR_CLASSES.map((C): [string, ErrorKind] => {
+    const e = new C('');
+    return [e.name, e.kind];
+  }),
+  ...LAMBDA_SERVICE_ERRORS.map((n): [string, ErrorKind] => [n, 'transient']),
+]);
+
+/**
+ * The family of a Step Functions error name. A name efi does not declare
+ * (`States.Timeout`, a `TypeError`) fails the execution where it happened, as
+ * an operational error does, so it is `'operational'`.
+ *
+ * @example
+ * errorKindOf('TrailerMismatch'); // 'rejected'
+ * errorKindOf('EfiTransient'); // 'transient'
+ */
+export function errorKindOf(name: string): ErrorKind {
+  return ERROR_KINDS.get(name) ?? 'operational';
+}
+
+/** The declared names of one family, in declaration order. */
+export function errorNamesOfKind(kind: ErrorKind): string[] {
+  return [...ERROR_KINDS].filter(([, k]) => k === kind).map(([n]) => n);
+}
+
+/** Names the definition routes to the rejection path (its Catch lists). */
+export const REJECTED_ERROR_NAMES: readonly string[] = errorNamesOfKind('rejected');
+
+/** Names every Task retries (its Retry lists). */
+export const TRANSIENT_ERROR_NAMES: readonly string[] = errorNamesOfKind('transient');
 
 const TRANSIENT_CODES = new Set([
   'ThrottlingException',
@@ -171,6 +224,7 @@ const TRANSIENT_CODES = new Set([
   'ECONNREFUSED',
   'EAI_AGAIN',
   '57P01', // admin_shutdown
+  '57P03', // cannot_connect_now (server starting up)
   '08006', // connection_failure
   '08001',
   '40001', // serialization_failure

@@ -11,7 +11,11 @@ function scan(input: Buffer | string, opts: Partial<ScannerOptions> = {}, chunkS
   const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const records: Rec[] = [];
   const scanner = new RecordScanner(
-    { record: (b, s, e, line) => records.push({ text: b.toString('utf8', s, e), line }) },
+    {
+      record: (b, s, e, line) => {
+        records.push({ text: b.toString('utf8', s, e), line });
+      },
+    },
     { quote: null, stripBom: true, ...opts },
   );
   const size = chunkSize ?? buf.length;
@@ -124,10 +128,18 @@ describe('RecordRoles', () => {
     const out: string[] = [];
     const r = new RecordRoles(
       {
-        header: (b, s, e, line) => out.push(`H${line}:${b.toString('utf8', s, e)}`),
-        data: (b, s, e, line) => out.push(`D${line}:${b.toString('utf8', s, e)}`),
-        trailer: (b, s, e, line) => out.push(`T${line}:${b.toString('utf8', s, e)}`),
-        blank: (line) => out.push(`B${line}`),
+        header: (b, s, e, line) => {
+          out.push(`H${line}:${b.toString('utf8', s, e)}`);
+        },
+        data: (b, s, e, line) => {
+          out.push(`D${line}:${b.toString('utf8', s, e)}`);
+        },
+        trailer: (b, s, e, line) => {
+          out.push(`T${line}:${b.toString('utf8', s, e)}`);
+        },
+        blank: (line) => {
+          out.push(`B${line}`);
+        },
       },
       { headerLines, hasTrailer, ignoreBlankLines },
     );

@@ -1,13 +1,11 @@
 import type { FileConfig } from '../config/model.ts';
 import { InvalidStateInput } from '../errors.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
-import { recordPlan, recordTypeOf } from './record-plan.ts';
-import { RecordRoles } from './record-roles.ts';
-import { RecordScanner } from './record-scanner.ts';
+import { recordPlan } from './record-plan.ts';
+import { recordRouter } from './record-router.ts';
+import { STOP } from './record-scanner.ts';
+import { scanRecords } from './scan-records.ts';
 import { recordBytes } from './source.ts';
-
-/** Thrown inside the scan to stop reading as soon as every record asked for is found. */
-class AllFound {}
 
 /**
  * Maps "the n-th record (1-based) of this record type" (what a load error
@@ -44,36 +42,21 @@ export async function locateRecords(
       `record type ${JSON.stringify(recordType)} is not one of config ${config.id}'s types (${[...plan.typeIndex.keys()].join(', ')})`,
     );
   }
-  const prefixLength = plan.prefixLength;
+  // Unknown types were skipped or refused by ValidateFile; here they are just not the type asked for.
+  const route = recordRouter(plan, 'skip');
+  const layout = plan.prefixLength === null ? 0 : plan.typeIndex.get(recordType!)!;
   const wanted = new Set(ordinals);
   const found = new Map<number, number>();
   let seen = 0;
-  const ignore = () => undefined;
-  const roles = new RecordRoles(
-    {
-      header: ignore,
-      trailer: ignore,
-      blank: ignore,
-      data(buf, start, end, line) {
-        if (prefixLength !== null && recordTypeOf(buf, start, end, prefixLength) !== recordType) return;
-        if (!wanted.has(++seen)) return;
-        found.set(seen, line);
-        if (found.size === wanted.size) throw new AllFound();
-      },
+  const chunks = recordBytes(store, run.bucket, run.key, config, { checkEncoding: false });
+  await scanRecords(chunks, plan, {
+    data(buf, start, end, line) {
+      if (route(buf, start, end, line) !== layout) return;
+      if (!wanted.has(++seen)) return;
+      found.set(seen, line);
+      if (found.size === wanted.size) return STOP;
     },
-    plan.roles,
-  );
-  const scanner = new RecordScanner(roles, plan.scanner);
-  try {
-    for await (const chunk of recordBytes(store, run.bucket, run.key, config, { checkEncoding: false })) {
-      scanner.push(chunk);
-      roles.chunkEnd();
-    }
-    scanner.end();
-    roles.end();
-  } catch (e) {
-    if (!(e instanceof AllFound)) throw e;
-  }
+  });
   const missing = [...wanted].find((o) => !found.has(o));
   if (missing !== undefined) {
     throw new InvalidStateInput(

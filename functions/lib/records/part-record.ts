@@ -1,9 +1,8 @@
 import { createGunzip } from 'node:zlib';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { LoadPart } from '../ports/warehouse.ts';
-import { RecordScanner } from './record-scanner.ts';
-
-class Stop {}
+import { STOP } from './record-scanner.ts';
+import { ALL_RECORDS_ARE_DATA, scanRecords } from './scan-records.ts';
 
 /**
  * Warehouses report a refused row by its physical line within the part
@@ -24,24 +23,21 @@ export async function recordsOfPartLines(
   const result = new Map<number, number>();
   let records = 0;
   let i = 0;
-  const scanner = new RecordScanner(
-    {
-      record(_buf, _start, _end, recordLine) {
-        // Every pending line before this record's first line belongs to the record before it.
-        while (i < pending.length && pending[i]! < recordLine) result.set(pending[i++]!, Math.max(records, 1));
-        if (i === pending.length) throw new Stop();
-        records++;
-      },
-    },
-    { quote: quote.charCodeAt(0), stripBom: false },
-  );
   const raw = await store.get(part.bucket, part.key);
   const source = part.compression === 'gzip' ? raw.pipe(createGunzip()) : raw;
   try {
-    for await (const chunk of source as AsyncIterable<Buffer>) scanner.push(chunk);
-    scanner.end();
-  } catch (e) {
-    if (!(e instanceof Stop)) throw e;
+    await scanRecords(
+      source as AsyncIterable<Buffer>,
+      { scanner: { quote: quote.charCodeAt(0), stripBom: false }, roles: ALL_RECORDS_ARE_DATA },
+      {
+        data(_buf, _start, _end, recordLine) {
+          // Every pending line before this record's first line belongs to the record before it.
+          while (i < pending.length && pending[i]! < recordLine) result.set(pending[i++]!, Math.max(records, 1));
+          if (i === pending.length) return STOP;
+          records++;
+        },
+      },
+    );
   } finally {
     raw.destroy();
     source.destroy();

@@ -18,6 +18,8 @@ export interface RecordPlan {
   rewriteToCsv: boolean;
   /** Record-type prefix length when the file is split by type, else null. */
   prefixLength: number | null;
+  /** What a record type not in the config means (split files; 'reject' otherwise, where every record has layout 0). */
+  onUnknown: 'reject' | 'skip';
   layouts: RecordLayout[];
   /** Layout index by record type (split files). */
   typeIndex: Map<string, number>;
@@ -85,12 +87,18 @@ export function recordPlan(config: FileConfig, maxRecordBytes?: number): RecordP
     },
     delimiter,
     quote,
-    rewriteToCsv: delimited && delimiter.length > 1,
+    rewriteToCsv: rewritesToCsv(config),
     prefixLength: config.split ? config.split.prefixLength : null,
+    onUnknown: config.split?.onUnknown ?? 'reject',
     layouts: config.records,
     typeIndex,
     widths,
   };
+}
+
+/** A delimiter longer than one byte: COPY cannot take it, so Preprocess rewrites the records as CSV. */
+export function rewritesToCsv(config: FileConfig): boolean {
+  return config.format.layout === 'delimited' && Buffer.byteLength(config.format.delimiter, 'utf8') > 1;
 }
 
 /** The record-type prefix: the first `prefixLength` characters (records are UTF-8 here). */

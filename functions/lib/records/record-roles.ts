@@ -1,18 +1,21 @@
-import type { RecordSink } from './record-scanner.ts';
+import { type RecordSink, type ScanControl, STOP } from './record-scanner.ts';
+
+// biome-ignore lint/suspicious/noConfusingVoidType: a visitor that returns nothing goes on scanning
+type Control = ScanControl | void;
 
 /**
  * What each record is, decided the same way by ValidateFile, Preprocess and
  * locateRecord (so ordinals agree between them). Ranges are valid only during
- * the call.
+ * the call. Any method may return `STOP` to end the scan after that record.
  */
 export interface RoleHandler {
-  header(buf: Buffer, start: number, end: number, line: number): void;
+  header?(buf: Buffer, start: number, end: number, line: number): Control;
   /** A data record; blank records arrive here too (start === end) when blank lines count. */
-  data(buf: Buffer, start: number, end: number, line: number): void;
+  data(buf: Buffer, start: number, end: number, line: number): Control;
   /** The last non-blank record, when the config has a trailer. Called from end(). */
-  trailer(buf: Buffer, start: number, end: number, line: number): void;
+  trailer?(buf: Buffer, start: number, end: number, line: number): void;
   /** Every blank record, counted or not. */
-  blank(line: number): void;
+  blank?(line: number): Control;
 }
 
 export interface RoleOptions {
@@ -52,27 +55,24 @@ export class RecordRoles implements RecordSink {
     return this.headersSeen;
   }
 
-  record(buf: Buffer, start: number, end: number, line: number): void {
+  record(buf: Buffer, start: number, end: number, line: number): Control {
     if (this.headersSeen < this.opts.headerLines) {
       this.headersSeen++;
-      this.handler.header(buf, start, end, line);
-      return;
+      return this.handler.header?.(buf, start, end, line);
     }
     if (start === end) {
-      this.handler.blank(line);
+      if (this.handler.blank?.(line) === STOP) return STOP;
       if (!this.countBlanks) return;
-      if (!this.opts.hasTrailer) this.handler.data(buf, start, end, line);
-      else if (this.held) {
+      if (!this.opts.hasTrailer) return this.handler.data(buf, start, end, line);
+      if (this.held) {
         if (this.pendingBlanks === 0) this.pendingBlankFirst = line;
         this.pendingBlanks++;
-      } else this.handler.data(buf, start, end, line);
-      return;
+        return;
+      }
+      return this.handler.data(buf, start, end, line);
     }
-    if (!this.opts.hasTrailer) {
-      this.handler.data(buf, start, end, line);
-      return;
-    }
-    this.releaseHeld();
+    if (!this.opts.hasTrailer) return this.handler.data(buf, start, end, line);
+    if (this.releaseHeld() === STOP) return STOP;
     this.held = buf;
     this.heldStart = start;
     this.heldEnd = end;
@@ -93,16 +93,19 @@ export class RecordRoles implements RecordSink {
   /** Call after the scanner's end(): hands over the trailer, if any. Returns whether there was one. */
   end(): boolean {
     if (!this.opts.hasTrailer || !this.held) return false;
-    this.handler.trailer(this.held, this.heldStart, this.heldEnd, this.heldLine);
+    this.handler.trailer?.(this.held, this.heldStart, this.heldEnd, this.heldLine);
     this.held = null;
     return true;
   }
 
-  private releaseHeld(): void {
+  private releaseHeld(): Control {
     if (!this.held) return;
-    this.handler.data(this.held, this.heldStart, this.heldEnd, this.heldLine);
-    for (let i = 0; i < this.pendingBlanks; i++) this.handler.data(EMPTY, 0, 0, this.pendingBlankFirst + i);
-    this.pendingBlanks = 0;
+    const held = this.held;
+    const blanks = this.pendingBlanks;
     this.held = null;
+    this.pendingBlanks = 0;
+    if (this.handler.data(held, this.heldStart, this.heldEnd, this.heldLine) === STOP) return STOP;
+    for (let i = 0; i < blanks; i++)
+      if (this.handler.data(EMPTY, 0, 0, this.pendingBlankFirst + i) === STOP) return STOP;
   }
 }

@@ -6,12 +6,20 @@ const CR = 0x0d;
 /** Records longer than this are almost always a wrong delimiter/line ending or an unclosed quote. */
 export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
+/** What a record visitor returns: `'stop'` ends the scan after this record; nothing (or undefined) goes on. */
+export type ScanControl = 'stop' | undefined;
+
+/** Returned by a visitor to end the scan after the current record (see `scanRecords`). */
+export const STOP = 'stop' as const;
+
 /**
  * Receives each record as a byte range of `buf`, line terminator and trailing CR excluded.
- * The range is only valid during the call: copy it to keep it.
+ * The range is only valid during the call: copy it to keep it. Returning `STOP`
+ * ends the scan: no further record is delivered and `end()` does nothing.
  */
 export interface RecordSink {
-  record(buf: Buffer, start: number, end: number, line: number): void;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a sink that returns nothing goes on scanning
+  record(buf: Buffer, start: number, end: number, line: number): ScanControl | void;
 }
 
 export interface ScannerOptions {
@@ -42,6 +50,7 @@ export class RecordScanner {
   private inQuotes = false;
   private bomPending: boolean;
   private head: Buffer | null = null;
+  private halted = false;
   private readonly quote: number | null;
   private readonly maxRecordBytes: number;
 
@@ -54,8 +63,13 @@ export class RecordScanner {
     this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   }
 
+  /** A sink returned `STOP`: the rest of the input is not read. */
+  get stopped(): boolean {
+    return this.halted;
+  }
+
   push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
+    if (chunk.length === 0 || this.halted) return;
     if (this.bomPending) {
       // The BOM may be split over tiny first chunks: wait for 3 bytes.
       const joined = this.head ? Buffer.concat([this.head, chunk]) : chunk;
@@ -77,6 +91,7 @@ export class RecordScanner {
 
   /** Flushes the last record (a file need not end with a newline). */
   end(): void {
+    if (this.halted) return;
     if (this.bomPending && this.head) {
       const head = this.head;
       this.head = null;
@@ -84,6 +99,7 @@ export class RecordScanner {
       if (head.length > 0) {
         if (this.quote === null) this.pushPlain(head);
         else this.pushQuoted(head, this.quote);
+        if (this.halted) return;
       }
     }
     if (this.inQuotes) {
@@ -96,7 +112,7 @@ export class RecordScanner {
       const rec = this.takeCarry();
       let end = rec.length;
       if (end > 0 && rec[end - 1] === CR) end--;
-      this.sink.record(rec, 0, end, this.recordLine);
+      if (this.sink.record(rec, 0, end, this.recordLine) === STOP) this.halt();
     }
   }
 
@@ -110,7 +126,10 @@ export class RecordScanner {
         return;
       }
       this.addCarry(chunk, 0, nl);
-      this.emitCarry();
+      if (this.emitCarry() === STOP) {
+        this.halt();
+        return;
+      }
       pos = nl + 1;
     }
     const sink = this.sink;
@@ -124,7 +143,10 @@ export class RecordScanner {
         this.crlfRecords++;
       } else this.lfRecords++;
       if (end - pos > this.maxRecordBytes) this.tooLong(line);
-      sink.record(chunk, pos, end, line);
+      if (sink.record(chunk, pos, end, line) === STOP) {
+        this.halt();
+        return;
+      }
       line++;
       pos = nl + 1;
     }
@@ -169,7 +191,10 @@ export class RecordScanner {
         this.crlfRecords++;
       } else this.lfRecords++;
       if (end - start > this.maxRecordBytes) this.tooLong(this.recordLine);
-      sink.record(rec, start, end, this.recordLine);
+      if (sink.record(rec, start, end, this.recordLine) === STOP) {
+        this.halt();
+        return;
+      }
       recStart = scan;
       this.recordLine = this.line;
     }
@@ -191,16 +216,26 @@ export class RecordScanner {
     return rec;
   }
 
-  private emitCarry(): void {
+  // biome-ignore lint/suspicious/noConfusingVoidType: the sink's answer, passed on
+  private emitCarry(): ScanControl | void {
     const rec = this.takeCarry();
     let end = rec.length;
     if (end > 0 && rec[end - 1] === CR) {
       end--;
       this.crlfRecords++;
     } else this.lfRecords++;
-    this.sink.record(rec, 0, end, this.line);
+    const control = this.sink.record(rec, 0, end, this.line);
     this.line++;
     this.recordLine = this.line;
+    return control;
+  }
+
+  /** Stops for good: what is carried is dropped, later input is ignored. */
+  private halt(): void {
+    this.halted = true;
+    this.carry = [];
+    this.carryBytes = 0;
+    this.inQuotes = false;
   }
 
   private tooLong(line: number): never {

@@ -1,12 +1,10 @@
 import { matchConfig } from '../config/match.ts';
 import type { RunContext } from '../contract/payloads.ts';
-import { ObjectNotFound, REJECTED_ERROR_NAMES } from '../errors.ts';
+import { errorKindOf, ObjectNotFound } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog, RunRecord } from '../ports/run-log.ts';
 import type { Settings } from '../settings.ts';
-
-const REJECTED = new Set<string>(REJECTED_ERROR_NAMES);
 
 export interface FetchConfigInput {
   bucket: string;
@@ -47,7 +45,7 @@ export function decideDuplicate(
   prior: Pick<RunRecord, 'status' | 'error'> | null,
   reload: boolean,
 ): { takeOver: boolean; skip: Skip } {
-  const rejected = prior?.status === 'FAILED' && REJECTED.has(prior.error?.name ?? '');
+  const rejected = prior?.status === 'FAILED' && errorKindOf(prior.error?.name ?? '') === 'rejected';
   const takeOver = (reload && prior?.status === 'FINISHED') || rejected;
   const what =
     prior?.status === 'FINISHED'

@@ -3,6 +3,7 @@ import type { FileConfig } from '../config/model.ts';
 import type { PreparedLoad } from '../contract/payloads.ts';
 import { ConfigInvalid } from '../errors.ts';
 import type { LoadFormat, LoadSpec } from '../ports/warehouse.ts';
+import { loadFormatOf } from './load-format.ts';
 
 /** Builds the structured load spec (no SQL) from the config and Preprocess's manifest. */
 export function buildLoadSpec(
@@ -25,13 +26,9 @@ export function buildLoadSpec(
             `config ${config.id} has no record layout for record type ${JSON.stringify(pt.recordType)}; the config changed after the file was split: fix the config, then redrive`,
           );
         }
-        // Preprocess may have rewritten records (e.g. a multi-character delimiter to CSV): its format wins.
-        const format: LoadFormat = pt.format ?? {
-          layout: config.format.layout,
-          delimiter: config.format.delimiter,
-          quote: config.format.quote,
-          escape: config.format.escape,
-        };
+        // Preprocess may have rewritten records (e.g. a multi-character delimiter to CSV): its format wins;
+        // a target without one is the original file.
+        const format = (pt as { format?: LoadFormat }).format ?? loadFormatOf(config, 'original');
         return {
           recordType: pt.recordType,
           target: layout.target,

@@ -3,7 +3,7 @@
  * one builder shared by the local outbox and SNS/EventBridge so both say the
  * same thing.
  */
-import { REJECTED_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../errors.ts';
+import { type ErrorKind, errorKindOf } from '../errors.ts';
 import type { RunStatus, StatusNotification } from '../ports/notifier.ts';
 import type { TargetResult } from '../ports/warehouse.ts';
 
@@ -37,20 +37,15 @@ export interface NotificationInput {
 }
 
 export type NextStep = 'none' | 'send-corrected-file' | 'redrive';
-export type FailureKind = 'rejected' | 'operational' | 'transient';
+export type FailureKind = ErrorKind;
 
 /** SNS refuses subjects of 100 characters or more. */
 export const SUBJECT_MAX = 99;
 /** Error text kept in body and detail: SNS messages and EventBridge events are capped at 256 KB. */
 const ERROR_TEXT_MAX = 4000;
 
-const REJECTED = new Set<string>(REJECTED_ERROR_NAMES);
-const TRANSIENT = new Set<string>(TRANSIENT_ERROR_NAMES);
-
 export function failureKind(errorName: string): FailureKind {
-  if (REJECTED.has(errorName)) return 'rejected';
-  if (TRANSIENT.has(errorName)) return 'transient';
-  return 'operational';
+  return errorKindOf(errorName);
 }
 
 export function nextStep(status: RunStatus, error: NotificationError | null): NextStep {

@@ -1,14 +1,15 @@
 import type { FileConfig } from '../config/model.ts';
 import type { MatchedRun, PreparedLoad, ValidationResult } from '../contract/payloads.ts';
-import { InvalidStateInput, MalformedRecord, UnknownRecordType } from '../errors.ts';
+import { InvalidStateInput, MalformedRecord } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
-import type { LoadFormat } from '../ports/warehouse.ts';
 import { CsvRewriter } from '../records/fields.ts';
-import { recordPlan, recordTypeOf } from '../records/record-plan.ts';
-import { RecordRoles, type RoleHandler } from '../records/record-roles.ts';
-import { RecordScanner } from '../records/record-scanner.ts';
+import { recordPlan } from '../records/record-plan.ts';
+import type { RoleHandler } from '../records/record-roles.ts';
+import { recordRouter, UNKNOWN_RECORD } from '../records/record-router.ts';
+import { scanRecords } from '../records/scan-records.ts';
 import { recordBytes } from '../records/source.ts';
+import { loadFormatOf } from './load-format.ts';
 import { DEFAULT_GZIP_PART_OPTIONS } from './preprocess/gzip-part-writer.ts';
 import { TargetOutput } from './preprocess/target-output.ts';
 import { runFolder, targetFolder, writeManifest } from './processing.ts';
@@ -28,8 +29,6 @@ export interface PreprocessOptions {
   blockBytes?: number;
   maxRecordBytes?: number;
 }
-
-const CSV_FORMAT: LoadFormat = { layout: 'delimited', delimiter: ',', quote: '"', escape: null };
 
 /**
  * Preprocess: one streaming pass over the original that writes what COPY can
@@ -54,14 +53,7 @@ export async function preprocess(
     maxInFlight: concurrency,
     ...(opts.blockBytes ? { blockBytes: opts.blockBytes } : {}),
   };
-  const format: LoadFormat = plan.rewriteToCsv
-    ? CSV_FORMAT
-    : {
-        layout: config.format.layout,
-        delimiter: config.format.delimiter,
-        quote: config.format.quote,
-        escape: config.format.escape,
-      };
+  const format = loadFormatOf(config, 'preprocessed');
 
   await store.deletePrefix(run.bucket, runPrefix);
   const targets = plan.layouts.map(
@@ -74,29 +66,16 @@ export async function preprocess(
       }),
   );
   const rewriter = plan.rewriteToCsv ? new CsvRewriter(plan.delimiter, plan.quote) : null;
+  const route = recordRouter(plan);
   let skipped = 0;
-  const ignore = () => undefined;
   const router: RoleHandler = {
-    header: ignore,
-    trailer: ignore,
-    blank: ignore,
     data(buf, start, end, line) {
-      let target = targets[0]!;
-      if (plan.prefixLength !== null) {
-        const type = recordTypeOf(buf, start, end, plan.prefixLength);
-        const index = plan.typeIndex.get(type);
-        if (index === undefined) {
-          if (config.split?.onUnknown === 'reject') {
-            throw new UnknownRecordType(
-              `line ${line}, column 1: record type ${JSON.stringify(type)} is not configured; add a record layout for it or set split.onUnknown to skip`,
-              { line, column: 1 },
-            );
-          }
-          skipped++;
-          return;
-        }
-        target = targets[index]!;
+      const layout = route(buf, start, end, line);
+      if (layout === UNKNOWN_RECORD) {
+        skipped++;
+        return;
       }
+      const target = targets[layout]!;
       if (rewriter && end > start) {
         const r = rewriter.rewrite(buf, start, end);
         if (r.error) {
@@ -109,19 +88,14 @@ export async function preprocess(
       } else target.record(buf, start, end, true);
     },
   };
-  const roles = new RecordRoles(router, plan.roles);
-  const scanner = new RecordScanner(roles, plan.scanner);
 
   const prepared: PreparedLoad = { targets: [], processingPrefix: runPrefix, skippedRecords: 0 };
   try {
-    for await (const chunk of recordBytes(store, run.bucket, run.key, config, { checkEncoding: false })) {
-      scanner.push(chunk);
-      roles.chunkEnd();
+    const chunks = recordBytes(store, run.bucket, run.key, config, { checkEncoding: false });
+    await scanRecords(chunks, plan, router, async () => {
       for (const t of targets) t.flushRun();
       await Promise.all(targets.map((t) => t.ready()));
-    }
-    scanner.end();
-    roles.end();
+    });
     for (const t of targets) t.flushRun();
     prepared.targets = await Promise.all(targets.map((t) => t.finish()));
   } catch (e) {

@@ -10,16 +10,16 @@ import {
   TrailerInvalid,
   TrailerMismatch,
   TrailerMissing,
-  UnknownRecordType,
   ZeroRecords,
 } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import { fieldStrings } from '../records/fields.ts';
-import { byteOffsetOfChar, charLength, type RecordPlan, recordPlan, recordTypeOf } from '../records/record-plan.ts';
-import { RecordRoles, type RoleHandler } from '../records/record-roles.ts';
-import { RecordScanner } from '../records/record-scanner.ts';
+import { byteOffsetOfChar, charLength, type RecordPlan, recordPlan } from '../records/record-plan.ts';
+import type { RoleHandler } from '../records/record-roles.ts';
+import { type RecordRouter, recordRouter, UNKNOWN_RECORD } from '../records/record-router.ts';
+import { scanRecords } from '../records/scan-records.ts';
 import { recordBytes } from '../records/source.ts';
 
 export interface ValidateRun {
@@ -51,22 +51,16 @@ export async function validateFile(
   const trailerRule = config.trailer ? trailerParser(config) : null;
 
   const checks = new ContentChecks(config, plan);
-  const roles = new RecordRoles(checks, plan.roles);
-  const scanner = new RecordScanner(roles, plan.scanner);
   // With acceptInvalidChars the warehouse replaces invalid UTF-8 as Redshift's ACCEPTINVCHARS does.
   const checkEncoding = !(config.format.encoding === 'utf-8' && config.load.acceptInvalidChars !== null);
-  for await (const chunk of recordBytes(store, run.bucket, run.key, config, { checkEncoding })) {
-    scanner.push(chunk);
-    roles.chunkEnd();
-  }
-  scanner.end();
-  const hasTrailer = roles.end();
+  const scan = await scanRecords(recordBytes(store, run.bucket, run.key, config, { checkEncoding }), plan, checks);
+  const hasTrailer = scan.trailer;
 
   let trailerCount: number | null = null;
   if (trailerRule) {
     if (!hasTrailer || !checks.trailerRecord) {
       throw new TrailerMissing(
-        `${where} has no records after its ${roles.headerLinesSeen} header line(s), so the trailer record config ${config.id} expects is missing; deliver the complete file (data records and trailer)`,
+        `${where} has no records after its ${scan.headerLines} header line(s), so the trailer record config ${config.id} expects is missing; deliver the complete file (data records and trailer)`,
       );
     }
     const t = checks.trailerRecord;
@@ -81,7 +75,7 @@ export async function validateFile(
   }
   if (checks.records === 0) {
     throw new ZeroRecords(
-      `${where} has no data records (header lines: ${roles.headerLinesSeen}, blank lines: ${checks.blankLines}${trailerCount !== null ? ', trailer count 0' : ''}); nothing to load: deliver a file with data`,
+      `${where} has no data records (header lines: ${scan.headerLines}, blank lines: ${checks.blankLines}${trailerCount !== null ? ', trailer count 0' : ''}); nothing to load: deliver a file with data`,
     );
   }
   if (checks.records === checks.unknown) {
@@ -90,14 +84,14 @@ export async function validateFile(
     );
   }
 
-  const lineEnding = scanner.crlfRecords > 0 ? 'crlf' : scanner.lfRecords > 0 ? 'lf' : 'none';
+  const lineEnding = scan.crlfRecords > 0 ? 'crlf' : scan.lfRecords > 0 ? 'lf' : 'none';
   const recordTypes = config.split
     ? Object.fromEntries(config.records.map((r, i) => [r.recordType as string, checks.typeCounts[i] ?? 0]))
     : null;
   const needsPreprocess =
-    roles.headerLinesSeen > 0 ||
+    scan.headerLines > 0 ||
     config.trailer !== null ||
-    scanner.bom ||
+    scan.bom ||
     lineEnding === 'crlf' ||
     checks.blankLines > 0 ||
     config.split !== null ||
@@ -109,10 +103,10 @@ export async function validateFile(
   return {
     fileBytes: run.size,
     recordsInFile: checks.records,
-    headerLines: roles.headerLinesSeen,
+    headerLines: scan.headerLines,
     trailerCount,
     lineEnding,
-    bom: scanner.bom,
+    bom: scan.bom,
     recordTypes,
     unknownRecords: checks.unknown,
     blankLines: checks.blankLines,
@@ -161,12 +155,14 @@ class ContentChecks implements RoleHandler {
   readonly typeCounts: number[];
   trailerRecord: TrailerRecord | null = null;
   private headersSeen = 0;
+  private readonly route: RecordRouter;
 
   constructor(
     private readonly config: FileConfig,
     private readonly plan: RecordPlan,
   ) {
     this.typeCounts = plan.layouts.map(() => 0);
+    this.route = recordRouter(plan);
   }
 
   header(buf: Buffer, start: number, end: number, line: number): void {
@@ -178,25 +174,13 @@ class ContentChecks implements RoleHandler {
 
   data(buf: Buffer, start: number, end: number, line: number): void {
     this.records++;
-    const plan = this.plan;
-    let layout = 0;
-    if (plan.prefixLength !== null) {
-      const type = recordTypeOf(buf, start, end, plan.prefixLength);
-      const index = plan.typeIndex.get(type);
-      if (index === undefined) {
-        if (this.config.split?.onUnknown === 'reject') {
-          throw new UnknownRecordType(
-            `line ${line}, column 1: record type ${JSON.stringify(type)}${start === end ? ' (blank line)' : ''} is not configured (known types: ${[...plan.typeIndex.keys()].map((t) => JSON.stringify(t)).join(', ')}); add a record layout for it or set split.onUnknown to skip`,
-            { line, column: 1 },
-          );
-        }
-        this.unknown++;
-        return;
-      }
-      this.typeCounts[index]!++;
-      layout = index;
+    const layout = this.route(buf, start, end, line);
+    if (layout === UNKNOWN_RECORD) {
+      this.unknown++;
+      return;
     }
-    const width = plan.widths[layout];
+    this.typeCounts[layout]!++;
+    const width = this.plan.widths[layout];
     if (width != null) this.checkWidth(buf, start, end, line, width, layout);
   }
 

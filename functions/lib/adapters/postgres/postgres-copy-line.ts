@@ -1,4 +1,5 @@
-import { RecordScanner } from '../../records/record-scanner.ts';
+import { STOP } from '../../records/record-scanner.ts';
+import { ALL_RECORDS_ARE_DATA, scanRecords } from '../../records/scan-records.ts';
 
 /**
  * Which record of a part PostgreSQL meant by "COPY t, line N", and the
@@ -19,10 +20,6 @@ export interface CopyLineTarget {
   line: number;
 }
 
-class Found {
-  constructor(readonly at: CopyLineTarget) {}
-}
-
 const LF = 0x0a;
 
 export async function locateCopyLine(
@@ -34,9 +31,12 @@ export async function locateCopyLine(
   let record = 0;
   let copied = 0;
   let pgLine = 0;
-  const scanner = new RecordScanner(
+  let at: CopyLineTarget | null = null;
+  await scanRecords(
+    part,
+    { scanner: { quote, stripBom: false }, roles: ALL_RECORDS_ARE_DATA },
     {
-      record(buf, start, end, line) {
+      data(buf, start, end, line) {
         record++;
         if (skip.has(record)) return;
         copied++;
@@ -44,17 +44,11 @@ export async function locateCopyLine(
         if (copied > 1 && quote !== null) {
           for (let i = buf.indexOf(LF, start); i !== -1 && i < end; i = buf.indexOf(LF, i + 1)) pgLine++;
         }
-        if (pgLine >= copyLine) throw new Found({ record, line });
+        if (pgLine < copyLine) return;
+        at = { record, line };
+        return STOP;
       },
     },
-    { quote, stripBom: false },
   );
-  try {
-    for await (const chunk of part) scanner.push(chunk);
-    scanner.end();
-  } catch (e) {
-    if (e instanceof Found) return e.at;
-    throw e;
-  }
-  return null;
+  return at;
 }

@@ -1,5 +1,6 @@
 import type { LoadOptions } from '../../config/model.ts';
 import { ConfigInvalid } from '../../errors.ts';
+import { assertLoadSpec, loadTargetName } from '../../ports/load-spec-rules.ts';
 import type { LoadFormat, LoadSpec, LoadTargetSpec } from '../../ports/warehouse.ts';
 import { assertIdentifier, quoteIdent, quoteRedshiftLiteral, quoteTable } from '../../sql/identifiers.ts';
 
@@ -39,15 +40,13 @@ const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 // S3 bucket naming rules (lower case, digits, dots, hyphens; 3-63 chars).
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const MAX_MAXERROR = 100_000;
 
 export function renderLoadStatements(spec: LoadSpec, opts: RedshiftCopyOptions): string[] {
   const roleArn = assertIamRoleArn(opts.iamRoleArn);
   const region = opts.region == null ? null : assertRegion(opts.region);
   const stagePrefix = assertIdentifier(opts.stagePrefix ?? DEFAULT_STAGE_PREFIX, 'stage table prefix');
-  if (spec.targets.length === 0) {
-    throw new ConfigInvalid(`load spec for run ${JSON.stringify(spec.runId)} has no targets: nothing to load`);
-  }
+  // What no warehouse can load is refused by the shared rules; what follows is Redshift's own.
+  assertLoadSpec(spec);
   const out: string[] = [];
   spec.targets.forEach((t, i) => {
     out.push(...renderTarget(spec, t, i, { roleArn, region, stage: `${stagePrefix}${i}` }));
@@ -61,8 +60,7 @@ function renderTarget(
   index: number,
   ctx: { roleArn: string; region: string | null; stage: string },
 ): string[] {
-  const where = targetName(t, index);
-  if (t.columns.length === 0) throw new ConfigInvalid(`${where} has no columns: list the file's columns in the config`);
+  const where = loadTargetName(t, index);
   const table = quoteTable(t.target);
   const stage = quoteIdent(ctx.stage, 'stage table');
   const columns = t.columns.map((c) => quoteIdent(c.name, `${where} column`));
@@ -146,19 +144,8 @@ function isGzip(t: LoadTargetSpec, where: string): boolean {
 
 function renderFormat(format: LoadFormat, columns: LoadTargetSpec['columns'], where: string): string {
   if (format.layout === 'fixed_width') {
-    if (format.escape !== null) {
-      throw new ConfigInvalid(
-        `${where}: escape ${JSON.stringify(format.escape)} cannot be used with a fixed_width layout: remove format.escape`,
-      );
-    }
-    const spec = columns.map((c) => {
-      if (c.width === undefined || !Number.isInteger(c.width) || c.width < 1) {
-        throw new ConfigInvalid(
-          `${where} column ${JSON.stringify(c.name)} has no valid width (${String(c.width)}): fixed_width columns need a positive integer width`,
-        );
-      }
-      return `${c.name}:${c.width}`;
-    });
+    // Widths and the absence of an escape are checked by assertLoadSpec.
+    const spec = columns.map((c) => `${c.name}:${c.width}`);
     return `FIXEDWIDTH ${quoteRedshiftLiteral(spec.join(','))}`;
   }
   const delimiter = assertSingleChar(format.delimiter, `${where} delimiter`);
@@ -203,9 +190,7 @@ function renderOptions(o: LoadOptions, where: string): string[] {
   }
   if (o.truncateColumns) out.push('TRUNCATECOLUMNS');
   if (o.ignoreBlankLines) out.push('IGNOREBLANKLINES');
-  if (!Number.isInteger(o.maxErrors) || o.maxErrors < 0 || o.maxErrors > MAX_MAXERROR) {
-    throw new ConfigInvalid(`${where}: maxErrors ${String(o.maxErrors)} must be an integer from 0 to ${MAX_MAXERROR}`);
-  }
+  // maxErrors is within MAXERROR's range (assertLoadSpec).
   out.push(`MAXERROR ${o.maxErrors}`);
   return out;
 }
@@ -252,11 +237,6 @@ export function parseMarker(sql: string | undefined): StatementMarker | null {
 }
 
 // ---------------------------------------------------------------- validation
-
-function targetName(t: LoadTargetSpec, index: number): string {
-  const rt = t.recordType === null ? '' : ` (record type ${JSON.stringify(t.recordType)})`;
-  return `load target ${index}${rt} ${JSON.stringify(`${t.target.schema}.${t.target.table}`)}`;
-}
 
 export function assertIamRoleArn(arn: string): string {
   if (typeof arn !== 'string' || !IAM_ROLE_ARN.test(arn)) {
