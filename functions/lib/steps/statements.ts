@@ -7,6 +7,7 @@ import { LoadFailed, RowRejected, StatementAborted, TransformFailed } from '../e
 import type { LoadRowError, StatementStatus, TargetResult } from '../ports/warehouse.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
 import { type LocatedRowError, locateRowErrors } from './locate-row-error.ts';
+import { transformParameters } from './transform-parameters.ts';
 
 /**
  * SubmitLoad / CheckLoad / SubmitTransform / CheckTransform. A statement that
@@ -143,9 +144,16 @@ export async function submitTransform(
   const config = await configOf(rt, input.run);
   if (!config.transform) return { statementId: 'none', status: 'FINISHED', attempt: input.redriveCount };
   const wh = await rt.warehouse();
+  const store = await rt.store();
+  const parameters = transformParameters(config.transform.sql, {
+    runId: input.run.runId,
+    sourceFile: store.uri(input.run.bucket, input.run.key),
+    startedAt: input.run.startedAt,
+  });
   const { statementId } = await wh.submitSql(
     config.transform.sql,
     clientToken(input.run.runId, 'transform', input.redriveCount),
+    parameters,
   );
   await addStatementId(await rt.db(), input.run.runId, statementId);
   return { statementId, status: 'SUBMITTED', attempt: input.redriveCount };

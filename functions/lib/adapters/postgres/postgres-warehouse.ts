@@ -2,17 +2,20 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ConfigInvalid, classifyError, InvalidStateInput, TransientError } from '../../errors.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
-import type {
-  LoadRowError,
-  LoadSpec,
-  LoadTargetSpec,
-  QueryResult,
-  StatementState,
-  StatementStatus,
-  TargetResult,
-  Warehouse,
+import {
+  type LoadRowError,
+  type LoadSpec,
+  type LoadTargetSpec,
+  lineageSourceFile,
+  type QueryResult,
+  type SqlParameter,
+  type StatementState,
+  type StatementStatus,
+  type TargetResult,
+  type Warehouse,
 } from '../../ports/warehouse.ts';
 import { assertIdentifier, quoteIdent, quoteTable } from '../../sql/identifiers.ts';
+import { toPositional } from '../../sql/named-parameters.ts';
 import { openPglite } from './pglite.ts';
 import { type PgConnection, type PgSession, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
@@ -119,11 +122,29 @@ export class PostgresWarehouse implements Warehouse {
     });
   }
 
-  async submitSql(sql: string, clientToken: string): Promise<{ statementId: string }> {
+  async submitSql(
+    sql: string,
+    clientToken: string,
+    parameters: readonly SqlParameter[] = [],
+  ): Promise<{ statementId: string }> {
     if (!sql.trim()) throw new ConfigInvalid('the transform SQL is empty');
     return this.submit('sql', clientToken, async () => {
       try {
-        await this.conn.transaction((session) => session.exec(sql));
+        await this.conn.transaction(async (session) => {
+          if (parameters.length > 0) {
+            // Bound by position: one statement (extended protocol), as the Data API runs one.
+            const { text, values } = toPositional(sql, parameters);
+            await session.query(text, values);
+          } else await session.exec(sql);
+          // Redshift runs every statement in a session of its own. Locally a
+          // PGlite instance has one session and a pool reuses its connections, so
+          // temp tables the SQL created (the original framework's transforms
+          // CREATE TEMP TABLE tmp_<table> and never drop it) would make the next
+          // run's transform fail 42P07. DISCARD TEMP drops them before commit;
+          // DISCARD ALL would also reset settings but cannot run in a transaction
+          // and, on PGlite, would reset the config database's session too.
+          await session.exec('DISCARD TEMP');
+        });
       } catch (e) {
         throw new LoadAttemptFailed(`transform SQL failed: ${describeDbError(e)}`, null, e);
       }
@@ -521,7 +542,7 @@ async function loadTarget(
   const select = [plan.columns];
   if (plan.lineage.sourceFile) {
     into.push(plan.lineage.sourceFile);
-    select.push(param(spec.sourceFile));
+    select.push(param(lineageSourceFile(spec.sourceFile, plan.spec.lineage)));
   }
   if (plan.lineage.runId) {
     into.push(plan.lineage.runId);
