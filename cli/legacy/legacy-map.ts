@@ -412,7 +412,7 @@ function mapConfig(row: LegacyFileConfigRow, draft: Draft, ctx: MapContext): { e
   const match = mapMatch(row, draft);
   const entry: FileEntryInput = {
     id: '',
-    description: `Imported from legacy ext_file_config_sid ${row.sid}`,
+    description: `Imported from legacy ext_interface_cid ${row.cid}, ext_file_config_sid ${row.sid}`,
     ...(match.deactivate ? { active: false } : {}),
     match: match.match,
   };

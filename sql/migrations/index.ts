@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_init.ts';
 import * as m0002 from './0002_records_skipped.ts';
+// 0003 is taken by the config-versions migration of another change.
+import * as m0004 from './0004_legacy_file_audit.ts';
 
 /**
  * Every migration, in order, imported statically so esbuild bundles them into
@@ -10,4 +12,5 @@ import * as m0002 from './0002_records_skipped.ts';
 export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_records_skipped': m0002,
+  '0004_legacy_file_audit': m0004,
 };
