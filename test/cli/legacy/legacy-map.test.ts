@@ -295,6 +295,29 @@ describe('whole rows', () => {
     });
   });
 
+  it('split parts match the configs with token <token>-<type>, not the bare type, and unlisted types are dropped', () => {
+    const g = generate(
+      tables(
+        [
+          row({ sid: 1, filePrefix: '901.', splitFileFlag: 'Y', splitPrefix: '01,02' }),
+          row({ sid: 2, filePrefix: '901-01.', tgtTable: 'hdr' }),
+          // The old (wrong) rule would have taken this one for type 02.
+          row({ sid: 3, filePrefix: '02.', tgtTable: 'not_this' }),
+          row({ sid: 4, filePrefix: '901-02.', tgtTable: 'line' }),
+        ],
+        [...cols(1, 'a'), ...cols(2, 'h1', 'h2'), ...cols(3, 'x'), ...cols(4, 'l1')],
+      ),
+    );
+    const c = g.bySid.get(1)!;
+    expect(c.records.map((r) => [r.recordType, r.target.table, r.columns.map((x) => x.name)])).toEqual([
+      ['01', 'hdr', ['h1', 'h2']],
+      ['02', 'line', ['l1']],
+    ]);
+    expect(c.split).toEqual({ prefixLength: 2, onUnknown: 'skip' });
+    expect(g.line(1).differences.join()).toContain('onUnknown: skip');
+    expect(g.line(1).differences.join()).toContain('split part');
+  });
+
   it('several active rows on one token: one stays active, the others are imported inactive, and the report says so', () => {
     const g = generate(
       tables([
