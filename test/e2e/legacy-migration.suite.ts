@@ -137,6 +137,31 @@ export function legacyMigrationSuite(backend: Backend, pgUrl: string): void {
       ]);
     });
 
+    it('binds the run values to :run_id, :source_file and :loaded_at in the transform', async () => {
+      await h.query('CREATE TABLE rdsftetl.param_log (run_id text, source_file text, loaded_at timestamp)');
+      const [c] = (await loadConfigFiles([path.join(tmp, 'configs')])).configs.filter(
+        (x) => x.id === 'ndc_x_pa_type.dc_x_pa_flavor',
+      );
+      await h.apply([
+        { ...c!, transform: { sql: 'INSERT INTO rdsftetl.param_log VALUES (:run_id, :source_file, :loaded_at)' } },
+      ]);
+      const r = await h.ingest(
+        file('PROD_20151017_150510973_PA_FLAVOR_527.txt', '00002025300|C|0|20110101|20790606|20110101|20790606\n'),
+      );
+      expect(r.error).toBeNull();
+      const logged = await h.query<{ run_id: string; source_file: string; t: boolean }>(
+        'SELECT run_id, source_file, loaded_at IS NOT NULL AS t FROM rdsftetl.param_log',
+      );
+      expect(logged).toEqual([
+        {
+          run_id: r.runId,
+          source_file: expect.stringMatching(/\/PROD_20151017_150510973_PA_FLAVOR_527\.txt$/),
+          t: true,
+        },
+      ]);
+      await h.apply([c!]);
+    });
+
     it('shows the runs in the shape of the original ext_file_audit', async () => {
       const rows = await (await h.rt.db())
         .selectFrom('efi.ext_file_audit' as never)
@@ -150,25 +175,16 @@ export function legacyMigrationSuite(backend: Backend, pgUrl: string): void {
         ] as never[])
         .orderBy('ext_file_audit_sid' as never)
         .execute();
-      expect(
-        rows.map((r) => ({
-          ...(r as Record<string, unknown>),
-          ext_interface_cid: Number((r as { ext_interface_cid: unknown }).ext_interface_cid),
-        })),
-      ).toEqual([
-        expect.objectContaining({
-          ext_interface_cid: 527,
-          tgt_table_name: 'dc_x_pa_flavor',
-          file_process_status: 'FINISHED',
-          file_prcsd_flag: 'Y',
-        }),
-        expect.objectContaining({ ext_interface_cid: 527, tgt_table_name: 'dc_x_pa_flavor', file_prcsd_flag: 'Y' }),
-        expect.objectContaining({
-          ext_interface_cid: 558,
-          tgt_schema_name: 'rdsftetl',
-          tgt_table_name: 'hospital_cost_report',
-        }),
+      const audit = rows as Record<string, unknown>[];
+      expect(audit.map((r) => [Number(r['ext_interface_cid']), r['tgt_table_name'], r['file_prcsd_flag']])).toEqual([
+        [527, 'dc_x_pa_flavor', 'Y'],
+        [527, 'dc_x_pa_flavor', 'Y'],
+        [558, 'hospital_cost_report', 'Y'],
+        [527, 'dc_x_pa_flavor', 'Y'],
       ]);
+      expect(audit.every((r) => r['file_process_status'] === 'FINISHED' && r['tgt_schema_name'] === 'rdsftetl')).toBe(
+        true,
+      );
       expect(String((rows[2] as { merge_query: string }).merge_query)).toContain('execute_sql_from_table');
     });
   });
