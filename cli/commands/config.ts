@@ -314,6 +314,8 @@ function printLegacyReport(ctx: ConfigCommandContext, r: LegacyImportReport): vo
   r.configs.forEach((c, i) => {
     ctx.out(line(rows[i]!));
     for (const reason of c.reasons) ctx.out(`${' '.repeat(widths[0]! + 2)}- ${reason}`);
+    // Deliberate: efi loads these files differently from the original, on purpose or for want of an option.
+    for (const d of c.differences) ctx.out(`${' '.repeat(widths[0]! + 2)}~ differs from the original: ${d}`);
   });
   const s = r.summary;
   const summary = `${s.mapped} mapped, ${s.review} to review, ${s.skipped} skipped, ${s.deleted} deleted (${r.files.length} file${r.files.length === 1 ? '' : 's'} in ${r.outDir})`;

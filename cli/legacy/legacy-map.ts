@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Layout } from '../../functions/lib/config/model.ts';
 import type { FileEntrySchema } from '../../functions/lib/config/schema.ts';
 import { isIdentifier } from '../../functions/lib/sql/identifiers.ts';
+import { LEGACY_FIXED_COPY_OPTIONS, LEGACY_REMOVE_QUOTES, loadOptionSupported } from './legacy-copy.ts';
 import {
   decodeDelimiter,
   legacyFlag,
@@ -39,6 +40,8 @@ export interface LegacyConfigReport {
   /** Whether the written config can match files (config and interface both active). */
   active: boolean | null;
   reasons: string[];
+  /** Deliberate differences from how the original loaded this row's files (also `# note: differs ...` in the YAML). */
+  differences: string[];
 }
 
 export interface YamlNote {
@@ -74,6 +77,12 @@ export interface LegacyMapping {
 class Draft {
   readonly notes: YamlNote[] = [];
   readonly reviews: string[] = [];
+  readonly differences: string[] = [];
+  /** A deliberate difference from the original: written next to the field and listed in the report. */
+  differ(field: string | null, text: string): void {
+    this.notes.push({ field, text: `differs from the original: ${text}`, review: false });
+    this.differences.push(text);
+  }
   review(field: string | null, text: string): void {
     this.notes.push({ field, text, review: true });
     this.reviews.push(text);
@@ -115,6 +124,7 @@ export function mapLegacyTables(t: LegacyTables): LegacyMapping {
   const report: LegacyConfigReport[] = [];
   const byInterface = new Map<string, MappedInterface>();
   const tableOf = new Map<MappedEntry, string>();
+  const drafts = new Map<number, DraftedConfig>();
 
   for (const row of t.configs) {
     const iface = interfaces.get(row.cid) ?? null;
@@ -127,6 +137,7 @@ export function mapLegacyTables(t: LegacyTables): LegacyMapping {
       interface: null,
       active: null,
       reasons: [],
+      differences: [],
     };
     report.push(line);
     if (!iface) {
@@ -190,10 +201,16 @@ export function mapLegacyTables(t: LegacyTables): LegacyMapping {
     const me: MappedEntry = { sid: row.sid, source: describeRow(row), entry: mapped.entry, notes: draft.notes };
     mi.entries.push(me);
     tableOf.set(me, mapped.table);
+    drafts.set(row.sid, { draft, line, entry: me, active: configActive && iflag === 'A' });
+    line.interface = name;
+  }
+
+  loadOncePerToken(drafts);
+  for (const { draft, line, active, entry } of drafts.values()) {
     line.status = draft.reviews.length > 0 ? 'review' : 'mapped';
     line.reasons.push(...draft.reviews);
-    line.interface = name;
-    line.active = configActive && iflag === 'A';
+    line.differences.push(...draft.differences);
+    line.active = active && entry.entry.active !== false;
   }
 
   assignConfigIds([...byInterface.values()], tableOf);
@@ -204,6 +221,61 @@ export function mapLegacyTables(t: LegacyTables): LegacyMapping {
     if (e) line.configId = e.entry.id;
   }
   return { interfaces: [...byInterface.values()], report };
+}
+
+interface DraftedConfig {
+  draft: Draft;
+  line: LegacyConfigReport;
+  entry: MappedEntry;
+  /** Config and interface active in the legacy tables (before this import deactivates any). */
+  active: boolean;
+}
+
+/**
+ * The original looked a file's token up with a query that could return
+ * several active rows, and loaded the file once per row (into each row's
+ * target). efi loads a file under exactly one config and stops with
+ * AmbiguousConfigMatch otherwise, so of the active configs sharing a token
+ * the one with the lowest sid stays active and the others are imported
+ * inactive, each marked for review with the targets the original also filled.
+ */
+function loadOncePerToken(drafts: Map<number, DraftedConfig>): void {
+  const byToken = new Map<string, DraftedConfig[]>();
+  for (const d of drafts.values()) {
+    const m = d.entry.entry.match;
+    if (!d.active || d.entry.entry.active === false || m.token === undefined) continue;
+    const list = byToken.get(m.token) ?? [];
+    list.push(d);
+    byToken.set(m.token, list);
+  }
+  for (const [token, list] of byToken) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => a.entry.sid - b.entry.sid);
+    const [kept, ...others] = list;
+    const where = (d: DraftedConfig) => `ext_file_config_sid ${d.entry.sid} (${targetsOf(d.entry.entry)})`;
+    kept!.draft.review(
+      'match',
+      `${list.length} active legacy configs have token ${JSON.stringify(token)} (${list.map(where).join(', ')}): the original loaded each such file once per row, into every one of those targets; efi loads a file under one config, this one. To fill the other targets too, add that to transform.sql, or ask the sender for separate files`,
+    );
+    kept!.draft.differences.push(
+      `the original also loaded these files into ${others.map(where).join(', ')}; efi loads them only here`,
+    );
+    for (const o of others) {
+      o.entry.entry = inKeyOrder({ ...o.entry.entry, active: false });
+      o.draft.review(
+        'active',
+        `token ${JSON.stringify(token)} is also the token of the active ext_file_config_sid ${kept!.entry.sid}: the original loaded each such file under both rows; efi matches a file to one config, so this one is imported inactive`,
+      );
+      o.draft.differences.push(
+        `not loaded: files with token ${JSON.stringify(token)} load only under ext_file_config_sid ${kept!.entry.sid}`,
+      );
+    }
+  }
+}
+
+function targetsOf(e: FileEntryInput): string {
+  if (e.target) return `${e.target.schema}.${e.target.table}`;
+  return (e.split?.records ?? []).map((r) => `${r.target.schema}.${r.target.table}`).join(', ');
 }
 
 interface MapContext {
@@ -340,7 +412,7 @@ function mapConfig(row: LegacyFileConfigRow, draft: Draft, ctx: MapContext): { e
   const match = mapMatch(row, draft);
   const entry: FileEntryInput = {
     id: '',
-    description: `Imported from legacy ext_file_config_sid ${row.sid}`,
+    description: `Imported from legacy ext_interface_cid ${row.cid}, ext_file_config_sid ${row.sid}`,
     ...(match.deactivate ? { active: false } : {}),
     match: match.match,
   };
@@ -413,8 +485,16 @@ function mapConfig(row: LegacyFileConfigRow, draft: Draft, ctx: MapContext): { e
     table = target.table;
   }
 
-  // The legacy target tables have no efi lineage columns (see the file header).
-  entry.lineage = false;
+  // The original stamped file_name with the object's base name on every row it
+  // loaded (UPDATE ... SET file_name after its COPY); it recorded nothing else.
+  entry.lineage = { sourceFile: 'file_name', sourceFileAs: 'basename', runId: null, loadedAt: null };
+  if (split) {
+    draft.differ(
+      'lineage',
+      'file_name is the base name of the file as delivered; the original stamped the name of the split part it loaded (<name>-<ts>_<token>-<type>.<ext>)',
+    );
+  }
+  entry.load = legacyLoadOptions(draft, layout === 'delimited' && escapeCharSet(row.escapeChar));
 
   const transform = transformSql(row.query);
   if (transform.sql !== null) {
@@ -424,7 +504,43 @@ function mapConfig(row: LegacyFileConfigRow, draft: Draft, ctx: MapContext): { e
   return { entry: inKeyOrder(entry), table };
 }
 
-const KEY_ORDER = ['id', 'description', 'active', 'match', 'format', 'header', 'trailer', 'target', 'columns', 'split'];
+const KEY_ORDER = [
+  'id',
+  'description',
+  'active',
+  'match',
+  'format',
+  'header',
+  'trailer',
+  'target',
+  'columns',
+  'split',
+  'lineage',
+  'load',
+  'transform',
+];
+
+/** The original ran `if escape_char:` — any non-blank value switched REMOVEQUOTES on. */
+function escapeCharSet(v: string | null): boolean {
+  return (v ?? '').trim() !== '';
+}
+
+/** The original's fixed COPY options (legacy-copy.ts), as far as this efi has them. */
+function legacyLoadOptions(draft: Draft, removeQuotes: boolean): NonNullable<FileEntryInput['load']> {
+  const load: Record<string, unknown> = {};
+  const options = removeQuotes ? [...LEGACY_FIXED_COPY_OPTIONS, LEGACY_REMOVE_QUOTES] : LEGACY_FIXED_COPY_OPTIONS;
+  const missing: string[] = [];
+  for (const o of options) {
+    if (loadOptionSupported(o.option, o.value)) load[o.option] = o.value;
+    else if (o.without) missing.push(`${o.copy} (load.${o.option}) is not an efi option yet: ${o.without}`);
+  }
+  draft.note(
+    'load',
+    `the original's COPY always had ${LEGACY_FIXED_COPY_OPTIONS.map((o) => o.copy).join(', ')}${removeQuotes ? ', and REMOVEQUOTES because escape_char is set' : ''}`,
+  );
+  for (const m of missing) draft.differ('load', m);
+  return load as NonNullable<FileEntryInput['load']>;
+}
 
 /** The order people read a config in (samples/configs), whatever order the mapping set the keys. */
 function inKeyOrder(entry: FileEntryInput): FileEntryInput {
@@ -475,30 +591,47 @@ function mapDelimitedFormat(
   }
 
   const rawEscape = (row.escapeChar ?? '').trim();
-  const escapeFlag = rawEscape.toUpperCase();
-  if (rawEscape === '' || escapeFlag === 'N') {
-    if (csv && !delimiter.includes('"')) {
-      draft.note('format', 'file_format csv: fields may be wrapped in double quotes (CSV quoting)');
-      return { delimiter, quote: '"' };
+  if (!escapeCharSet(row.escapeChar)) {
+    // The original rendered only DELIMITER (no CSV, no ESCAPE): quotes and backslashes are data.
+    if (csv) {
+      draft.note(
+        'format',
+        "file_format csv: the original's COPY had no CSV option, so quote characters are data (quote: null)",
+      );
     }
     return { delimiter, quote: null };
   }
-  if (delimiter === '\\') {
-    throw new Skip(
-      `escape_char ${show(row.escapeChar)} with delimiter "\\": a backslash cannot be both the delimiter and the escape character`,
-    );
-  }
-  draft.review(
-    'format',
-    'the legacy load used REMOVEQUOTES with ESCAPE; efi keeps the backslash escapes (escape: "\\\\", Redshift ESCAPE) but cannot also strip surrounding quotes in the same load: quoted fields now load with their quotes. If the file has quoted fields and no backslash escapes, use quote: \'"\' and escape: null instead',
-  );
-  if (rawEscape !== '\\' && rawEscape !== '\\\\' && escapeFlag !== 'Y') {
+  if (rawEscape.toUpperCase() === 'N') {
     draft.review(
       'format',
-      `escape_char ${show(row.escapeChar)}: Redshift's ESCAPE option always means backslash, so the legacy load escaped with backslash whatever this column held; imported as backslash`,
+      'escape_char "N": the original added REMOVEQUOTES for any non-empty escape_char, so it is imported that way; if "N" meant no, remove it (and load.removeQuotes) and import again',
     );
   }
-  return { delimiter, quote: null, escape: '\\' };
+  if (loadOptionSupported(LEGACY_REMOVE_QUOTES.option, LEGACY_REMOVE_QUOTES.value)) {
+    draft.note(
+      'format',
+      `escape_char ${show(row.escapeChar)}: the original only used it to add REMOVEQUOTES (surrounding quotes removed, delimiters inside them kept); the character itself was never rendered (no ESCAPE), so quote: null and load.removeQuotes`,
+    );
+    return { delimiter, quote: null };
+  }
+  if (delimiter.includes('"')) {
+    draft.review(
+      'format',
+      `escape_char ${show(row.escapeChar)} switched REMOVEQUOTES on in the original, but the delimiter contains a double quote and efi has no load.removeQuotes yet: quotes load as data`,
+    );
+    draft.differences.push('REMOVEQUOTES not applied: surrounding quotes load as data');
+    return { delimiter, quote: null };
+  }
+  // Until efi has load.removeQuotes, CSV quoting is the closest: it also strips
+  // surrounding quotes and keeps delimiters inside them.
+  draft.review(
+    'format',
+    `escape_char ${show(row.escapeChar)}: the original only used it to add REMOVEQUOTES (no ESCAPE). efi has no load.removeQuotes yet, so this is CSV quoting (quote: '"'), which also strips surrounding quotes and keeps delimiters inside them, but reads "" inside quotes as one quote and refuses a quote in the middle of an unquoted field; check the file`,
+  );
+  draft.differences.push(
+    'REMOVEQUOTES approximated by CSV quoting: "" inside a quoted field loads as one quote, a stray quote in an unquoted field rejects the file',
+  );
+  return { delimiter, quote: '"' };
 }
 
 function mapSplit(
@@ -511,9 +644,19 @@ function mapSplit(
   if (!parsed.ok) throw new Skip(parsed.error);
   const records: NonNullable<FileEntryInput['split']>['records'] = [];
   const missing: string[] = [];
+  const parentToken = prefixToMatch(row.filePrefix);
+  const childQueries: { sid: number; sql: string }[] = [];
   for (const type of parsed.types) {
-    const found = findTypeConfig(row, type, ctx, draft);
+    const found = parentToken.kind === 'token' ? findTypeConfig(row, `${parentToken.token}-${type}`, ctx, draft) : null;
     if (found) {
+      const q = transformSql(found.query).sql;
+      if (q !== null) childQueries.push({ sid: found.sid, sql: q });
+      if ((found.delimiter ?? '') !== (row.delimiter ?? '')) {
+        draft.review(
+          'split',
+          `record type ${JSON.stringify(type)}: its config ext_file_config_sid ${found.sid} has delimiter ${show(found.delimiter)}, this file ${show(row.delimiter)}; the original wrote the part's lines unchanged, so efi splits every type with this file's delimiter`,
+        );
+      }
       try {
         records.push({
           type,
@@ -526,7 +669,7 @@ function mapSplit(
         });
         draft.note(
           'split',
-          `record type ${JSON.stringify(type)}: target and columns of ext_file_config_sid ${found.sid} (file_prefix ${show(found.filePrefix)}), the config its split part was matched to`,
+          `record type ${JSON.stringify(type)}: target and columns of ext_file_config_sid ${found.sid} (file_prefix ${show(found.filePrefix)}), the config the original matched its split part <name>-<ts>_${parentToken.kind === 'token' ? parentToken.token : '<token>'}-${type}.<ext> to`,
         );
         continue;
       } catch (e) {
@@ -560,7 +703,7 @@ function mapSplit(
     table = target.table;
     draft.review(
       'split',
-      `per-type targets must be filled in: no active config has the token of record type(s) ${missing.map((t) => JSON.stringify(t)).join(', ')}, so they load into this config's target ${target.schema}.${target.table} with its columns`,
+      `per-type targets must be filled in: no active config has the token ${missing.map((t) => JSON.stringify(parentToken.kind === 'token' ? `${parentToken.token}-${t}` : `<token>-${t}`)).join(', ')} the original matched the split parts of record type(s) ${missing.join(', ')} by, so they load into this config's target ${target.schema}.${target.table} with its columns`,
     );
   } else if (row.tgtTable?.trim()) {
     const t = row.tgtTable.trim().toLowerCase();
@@ -570,24 +713,35 @@ function mapSplit(
       `this config's own target ${show(row.tgtSchema)}.${show(row.tgtTable)} and columns are not used: every record type has its own`,
     );
   }
-  draft.note(
+  draft.differ(
     'split',
-    'lines of a record type not listed reject the file (onUnknown: reject); set onUnknown: skip to drop them',
+    "onUnknown: skip drops lines of a record type split_prefix does not list, as the original did; efi's default for new feeds rejects the file (onUnknown: reject), which is the safer setting once the feed is migrated. efi counts the dropped lines in the run (records skipped)",
   );
-  return { split: { prefixLength: parsed.prefixLength, records }, table };
+  if (childQueries.length > 0) {
+    draft.review(
+      'transform',
+      `the configs of the split parts had their own query (${childQueries.map((q) => `ext_file_config_sid ${q.sid}: ${q.sql}`).join('; ')}), which the original ran after loading each part; efi runs one transform after all types are loaded${row.query ? ", this config's own" : ': add them to transform.sql (a procedure that CALLs each)'}`,
+    );
+  }
+  return { split: { prefixLength: parsed.prefixLength, onUnknown: 'skip', records }, table };
 }
 
-/** The config the original matched the re-dropped part for `type` to: the one whose token is the type. */
+/**
+ * The config the original matched a re-dropped part to. It named the part of
+ * record type `t` `<name>-<ts>_<token>-<t>.<ext>`, whose token is `<token>-<t>`
+ * (e.g. 901-01): the config with that token.
+ */
 function findTypeConfig(
   row: LegacyFileConfigRow,
-  type: string,
+  partToken: string,
   ctx: MapContext,
   draft: Draft,
 ): LegacyFileConfigRow | null {
+  const type = partToken;
   const candidates = ctx.live.filter((c) => {
-    if (c.sid === row.sid || legacyFlag(c.splitFileFlag) === 'Y') return false;
+    if (c.sid === row.sid || legacyFlag(c.splitFileFlag) === 'Y' || legacyFlag(c.flag) !== 'A') return false;
     const m = prefixToMatch(c.filePrefix);
-    return m.kind === 'token' && m.token === type;
+    return m.kind === 'token' && m.token === partToken;
   });
   const sameInterface = candidates.filter((c) => c.cid === row.cid);
   const pool = sameInterface.length > 0 ? sameInterface : candidates;
@@ -595,7 +749,7 @@ function findTypeConfig(
   if (pool.length > 1) {
     draft.review(
       'split',
-      `record type ${JSON.stringify(type)}: ${pool.length} configs have that token (ext_file_config_sid ${pool.map((c) => c.sid).join(', ')}); none chosen`,
+      `split part token ${JSON.stringify(type)}: ${pool.length} active configs have that token (ext_file_config_sid ${pool.map((c) => c.sid).join(', ')}); none chosen`,
     );
   }
   return null;

@@ -55,10 +55,18 @@ export function renderInterfaceYaml(mi: MappedInterface, ctx: RenderContext): st
     ),
     wrap('- header_flag Y → header: { lines: 1 } (skipped, not checked, as before).', '  '),
     wrap(
-      '- lineage: false because the legacy tables have no lineage columns; add efi_source_file, efi_run_id and efi_loaded_at to a table and remove the line to record them (efi_run_id also lets a redriven load replace its own rows).',
+      "- lineage: { sourceFile: file_name, sourceFileAs: basename }: every loaded row gets the file's base name in file_name, as the original stamped it after its COPY.",
       '  ',
     ),
-    wrap('- quote: null loads quote characters as data, as the legacy COPY with only DELIMITER did.', '  '),
+    wrap(
+      "- load: the original's fixed COPY options (ACCEPTINVCHARS, ACCEPTANYDATE, DATEFORMAT/TIMEFORMAT 'auto', IGNOREBLANKLINES, no EMPTYASNULL), as far as efi has them.",
+      '  ',
+    ),
+    wrap(
+      '- quote: null loads quote characters as data, as the original COPY (DELIMITER only, no CSV) did; escape_char only ever added REMOVEQUOTES.',
+      '  ',
+    ),
+    wrap('Notes starting "differs from the original" are deliberate differences.'),
     '',
     wrap('Comments marked REVIEW need a person before `efi config apply`.'),
   ].join('\n');
@@ -74,7 +82,7 @@ export function renderInterfaceYaml(mi: MappedInterface, ctx: RenderContext): st
   return doc.toString({ lineWidth: 0, flowCollectionPadding: true });
 }
 
-const FLOW_KEYS = new Set(['match', 'target', 'trailer', 'header', 'format']);
+const FLOW_KEYS = new Set(['match', 'target', 'trailer', 'header', 'format', 'lineage']);
 
 function decorateEntry(node: YAMLMap, e: MappedEntry): void {
   const keys = new Set(node.items.flatMap((p) => (isPair(p) && isScalar(p.key) ? [String(p.key.value)] : [])));

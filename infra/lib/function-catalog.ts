@@ -70,13 +70,15 @@ const SETTINGS: Record<FunctionFolder, FunctionSettings> = {
     id: 'SubmitTransform',
     memoryMb: 256,
     timeout: Duration.seconds(60),
-    needs: { warehouse: true },
+    // Renders the run's s3:// source URI for the transform's :source_file parameter.
+    needs: { warehouse: true, storageEnv: true },
   },
   'check-transform': {
     id: 'CheckTransform',
     memoryMb: 256,
     timeout: Duration.seconds(60),
-    needs: { warehouse: true },
+    // Renders the run's s3:// source URI for the transform's :source_file parameter.
+    needs: { warehouse: true, storageEnv: true },
   },
   archive: {
     id: 'Archive',

@@ -86,8 +86,9 @@ describe('functions', () => {
       Preprocess: [...base, ...storage],
       SubmitLoad: [...base, ...storage, ...warehouse],
       CheckLoad: [...base, ...storage, ...warehouse],
-      SubmitTransform: [...base, ...warehouse],
-      CheckTransform: [...base, ...warehouse],
+      // The transform renders the run's s3:// source URI for :source_file (no S3 access).
+      SubmitTransform: [...base, ...storage, ...warehouse],
+      CheckTransform: [...base, ...storage, ...warehouse],
       Archive: [...base, ...storage],
       RejectFile: [...base, ...storage],
       Audit: base,

@@ -193,6 +193,18 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       ]);
     });
 
+    it('stamps only the base name of the source file when lineage says sourceFileAs: basename', async () => {
+      const t = await table('id int, file_name varchar(256)', false);
+      const p = await part('lineage/basename.csv', '1\n2\n');
+      const lineage = { sourceFile: 'file_name', runId: null, loadedAt: null, sourceFileAs: 'basename' as const };
+      const r = await load(spec([target(t, ['id'], [p], { lineage })]));
+      expect(r.status.status).toBe('FINISHED');
+      expect(await rows(`SELECT id, file_name AS f FROM ${schema}.${t} ORDER BY id`)).toEqual([
+        { id: 1, f: 'sales_20240101.csv' },
+        { id: 2, f: 'sales_20240101.csv' },
+      ]);
+    });
+
     it('fails on a bad row in part 2 and reports the part, line, column, reason and value, loading nothing', async () => {
       const t = await table('id int, amount int');
       const p1 = await part('bad/part-1.csv.gz', '1,10\n2,20\n3,30\n', 'gzip');
@@ -673,6 +685,44 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       expect(await rows(`SELECT id, doubled FROM ${schema}.${core} ORDER BY id`)).toEqual([
         { id: 1, doubled: 2 },
         { id: 2, doubled: 4 },
+      ]);
+    });
+
+    it('runs each transform in a session of its own: a temp table of one run is gone for the next', async () => {
+      // Redshift runs every Data API statement in its own session; the original's
+      // transform creates tmp_<table> and never drops it.
+      const core = await table('id int', false);
+      const sql = `CREATE TEMP TABLE tmp_session_check AS SELECT 1 AS id; INSERT INTO ${schema}.${core} SELECT id FROM tmp_session_check`;
+      for (let i = 0; i < 3; i++) {
+        const { statementId } = await wh.submitSql(sql, randomUUID());
+        expect(await wh.describe(statementId)).toMatchObject({ status: 'FINISHED', error: null });
+      }
+      expect(await count(core)).toBe(3);
+    });
+
+    it('binds named parameters of transform SQL as values, never as SQL text', async () => {
+      const core = await table('run_id text, source_file text, loaded_at timestamp, note text', false);
+      const hostile = "r-1'); DROP TABLE x; --";
+      const { statementId } = await wh.submitSql(
+        `INSERT INTO ${schema}.${core} (run_id, source_file, loaded_at, note) VALUES (:run_id, :source_file, :loaded_at, ':run_id' || ' -- :run_id' /* :run_id */)`,
+        randomUUID(),
+        [
+          { name: 'run_id', value: hostile },
+          { name: 'source_file', value: 's3://b/landing/x_527.txt' },
+          { name: 'loaded_at', value: '2026-12-01 10:27:27.123' },
+        ],
+      );
+      expect(await wh.describe(statementId)).toMatchObject({ status: 'FINISHED', error: null });
+      const got = await rows(
+        `SELECT run_id, source_file, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS.MS') AS t, note FROM ${schema}.${core}`,
+      );
+      expect(got).toEqual([
+        {
+          run_id: hostile,
+          source_file: 's3://b/landing/x_527.txt',
+          t: '2026-12-01 10:27:27.123',
+          note: ':run_id -- :run_id',
+        },
       ]);
     });
 

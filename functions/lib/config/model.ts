@@ -25,6 +25,12 @@ export interface LineageColumns {
   sourceFile: string | null;
   runId: string | null;
   loadedAt: string | null;
+  /**
+   * What the sourceFile column receives: the `s3://bucket/key` URI (default) or
+   * only the object's base name (`x_20240101_527.txt`), the value the original
+   * framework stamped in its `file_name` column.
+   */
+  sourceFileAs?: 'uri' | 'basename';
 }
 
 /** One record layout. Single-layout files have exactly one with `recordType: null`. */

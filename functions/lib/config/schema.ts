@@ -87,6 +87,13 @@ const LineageSchema = z
           .nullable()
           .optional()
           .describe('Column that receives the load timestamp'),
+        sourceFileAs: z
+          .enum(['uri', 'basename'])
+          .optional()
+          .meta({ default: 'uri' })
+          .describe(
+            "What sourceFile receives: 'uri' (s3://bucket/key) or 'basename' (the object's name without its folders, as the original framework's file_name)",
+          ),
       })
       .strict(),
   ])
@@ -531,6 +538,7 @@ function resolveLineage(l: LineageInput | undefined): LineageColumns {
     sourceFile: l?.sourceFile === undefined ? DEFAULT_LINEAGE.sourceFile : l.sourceFile,
     runId: l?.runId === undefined ? DEFAULT_LINEAGE.runId : l.runId,
     loadedAt: l?.loadedAt === undefined ? DEFAULT_LINEAGE.loadedAt : l.loadedAt,
+    ...(l?.sourceFileAs === 'basename' ? { sourceFileAs: 'basename' as const } : {}),
   };
 }
 

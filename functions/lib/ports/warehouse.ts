@@ -1,4 +1,7 @@
 import type { ColumnSpec, LineageColumns, LoadOptions, TableRef } from '../config/model.ts';
+import type { SqlParameter } from '../sql/named-parameters.ts';
+
+export type { SqlParameter } from '../sql/named-parameters.ts';
 
 /** Data API statement states (DescribeStatement's Status). */
 export type StatementState = 'SUBMITTED' | 'PICKED' | 'STARTED' | 'FINISHED' | 'FAILED' | 'ABORTED';
@@ -45,6 +48,17 @@ export interface LoadSpec {
   targets: LoadTargetSpec[];
 }
 
+/**
+ * The value a target's sourceFile lineage column receives: the spec's URI, or
+ * its base name when the config says `sourceFileAs: basename`.
+ *
+ * @example lineageSourceFile('s3://b/landing/x_527.txt', { sourceFileAs: 'basename' }) // 'x_527.txt'
+ */
+export function lineageSourceFile(sourceFileUri: string, lineage: Pick<LineageColumns, 'sourceFileAs'>): string {
+  if (lineage.sourceFileAs !== 'basename') return sourceFileUri;
+  return sourceFileUri.slice(sourceFileUri.lastIndexOf('/') + 1);
+}
+
 export interface TargetResult {
   target: TableRef;
   recordType: string | null;
@@ -85,8 +99,13 @@ export interface QueryResult {
  */
 export interface Warehouse {
   submitLoad(spec: LoadSpec, clientToken: string): Promise<{ statementId: string }>;
-  /** Submit config-authored SQL (post-load transform) as one transaction. */
-  submitSql(sql: string, clientToken: string): Promise<{ statementId: string }>;
+  /**
+   * Submit config-authored SQL (post-load transform) as one transaction, in a
+   * session of its own (temp tables and settings do not outlive it).
+   * `parameters` are bound to the SQL's `:name` placeholders (Data API named
+   * parameters), never spliced into the text.
+   */
+  submitSql(sql: string, clientToken: string, parameters?: readonly SqlParameter[]): Promise<{ statementId: string }>;
   describe(statementId: string): Promise<StatementStatus>;
   /** Row-level errors of a failed load statement. */
   loadErrors(statementId: string): Promise<LoadRowError[]>;

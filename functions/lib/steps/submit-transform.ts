@@ -1,8 +1,10 @@
 import type { MatchedRun, StatementRef } from '../contract/payloads.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
+import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { Warehouse } from '../ports/warehouse.ts';
 import { clientToken } from './load-spec.ts';
+import { transformParameters } from './transform-parameters.ts';
 
 export interface SubmitTransformInput {
   run: MatchedRun;
@@ -13,6 +15,8 @@ export interface SubmitTransformPorts {
   warehouse: Warehouse;
   runs: RunLog;
   configs: ConfigSource;
+  /** Renders the run's source URI for `:source_file`. */
+  store: ObjectStore;
 }
 
 /** SubmitTransform: submit the post-load SQL of the run's config version (statement id 'none' when it has none). */
@@ -20,9 +24,15 @@ export async function submitTransform(input: SubmitTransformInput, ports: Submit
   const { run } = input;
   const config = await ports.configs.get(run.configId, run.configVersion);
   if (!config.transform) return { statementId: 'none', status: 'FINISHED', attempt: input.redriveCount };
+  const parameters = transformParameters(config.transform.sql, {
+    runId: run.runId,
+    sourceFile: ports.store.uri(run.bucket, run.key),
+    startedAt: run.startedAt,
+  });
   const { statementId } = await ports.warehouse.submitSql(
     config.transform.sql,
     clientToken(run.runId, 'transform', input.redriveCount),
+    parameters,
   );
   await ports.runs.addStatementId(run.runId, statementId);
   return { statementId, status: 'SUBMITTED', attempt: input.redriveCount };

@@ -142,6 +142,7 @@ describe.each(backends)('migrations on $name', (backend) => {
       ['0001_init', 'Success'],
       ['0002_records_skipped', 'Success'],
       ['0003_config_versions', 'Success'],
+      ['0004_legacy_file_audit', 'Success'],
     ]);
 
     // A fresh migrator (as a new process would have) finds nothing to do.
@@ -163,6 +164,26 @@ describe.each(backends)('migrations on $name', (backend) => {
       ...EXPECTED_COLUMNS,
       migrations: ['name', 'timestamp'],
       migrations_lock: ['id', 'is_locked'],
+      // 0004_legacy_file_audit: a view in the original framework's ext_file_audit shape
+      ext_file_audit: [
+        'ext_file_audit_sid',
+        'ext_interface_cid',
+        'tgt_schema_name',
+        'tgt_table_name',
+        'file_process_status',
+        'file_process_date',
+        'file_prcsd_flag',
+        'merge_query',
+        'error_msg',
+        'start_time',
+        'end_time',
+        'update_query',
+        'escape_char',
+        'created_date',
+        'modified_date',
+        'run_id',
+        'object_key',
+      ],
     });
   });
 

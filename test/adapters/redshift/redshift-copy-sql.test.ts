@@ -109,6 +109,13 @@ const goldenCases: Record<string, () => string> = {
   'lineage-none': () => render(spec([csvTarget({ lineage: { sourceFile: null, runId: null, loadedAt: null } })])),
   'lineage-source-and-time-only': () =>
     render(spec([csvTarget({ lineage: { sourceFile: 'src_file', runId: null, loadedAt: 'loaded_ts' } })])),
+  // The original framework's file_name: the object's base name, not its s3:// URI.
+  'lineage-source-basename': () =>
+    render(
+      spec([
+        csvTarget({ lineage: { sourceFile: 'file_name', runId: null, loadedAt: null, sourceFileAs: 'basename' } }),
+      ]),
+    ),
   'multi-target-record-types': () =>
     render(
       spec([

@@ -193,6 +193,22 @@ describe('submitSql', () => {
     });
   });
 
+  it('passes the run values as Data API named parameters, the SQL text unchanged', async () => {
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'tr-2' });
+    const sql = 'CALL core.merge_sales(:run_id, :source_file)';
+    await warehouse(WORKGROUP).submitSql(sql, 'run-1-transform-0', [
+      { name: 'run_id', value: "r-1'; DROP TABLE x; --" },
+      { name: 'source_file', value: 's3://b/landing/x.csv' },
+    ]);
+    expect(rs.commandCalls(ExecuteStatementCommand)[0]!.args[0].input).toMatchObject({
+      Sql: sql,
+      Parameters: [
+        { name: 'run_id', value: "r-1'; DROP TABLE x; --" },
+        { name: 'source_file', value: 's3://b/landing/x.csv' },
+      ],
+    });
+  });
+
   it('refuses empty SQL', async () => {
     await expect(warehouse().submitSql('  ', 'tok')).rejects.toThrow(ConfigInvalid);
     expect(rs).not.toHaveReceivedAnyCommand();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configCommand } from '../../../cli/commands/config.ts';
+import { loadOptionSupported } from '../../../cli/legacy/legacy-copy.ts';
 import type { LegacyImportReport } from '../../../cli/legacy/legacy-import.ts';
 import { parseConfigYaml, readConfigFiles } from '../../../functions/lib/config/load-yaml.ts';
 import { matcherFor } from '../../../functions/lib/config/match.ts';
@@ -160,7 +161,8 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
         recordType: null,
         target: { schema: 'rdsftetl', table: 'dc_x_pa_flavor' },
         columns: [{ name: 'ndc' }, { name: 'pa_type' }, { name: 'flavor_cd' }],
-        lineage: { sourceFile: null, runId: null, loadedAt: null },
+        // The original's file_name: the object's base name.
+        lineage: { sourceFile: 'file_name', sourceFileAs: 'basename', runId: null, loadedAt: null },
       },
     ]);
     expect(c.transform).toEqual({
@@ -210,9 +212,11 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
     expect(texts.get('provider_master.yaml')).toContain('the legacy match compared only the token "601"');
   });
 
-  it('split file: each record type takes the target and columns of the config its part matched', () => {
+  it('split file: each record type takes the target and columns of the config with token <token>-<type>', () => {
     const c = config('claims_multi.claims_raw');
-    expect(c.split).toEqual({ prefixLength: 2, onUnknown: 'reject' });
+    // The original dropped lines of unlisted types; the import keeps that and says so.
+    expect(c.split).toEqual({ prefixLength: 2, onUnknown: 'skip' });
+    expect(entry(20).differences.join()).toContain('onUnknown: skip drops lines');
     expect(c.header.lines).toBe(1);
     expect(
       c.records.map((r) => [r.recordType, `${r.target.schema}.${r.target.table}`, r.columns.map((x) => x.name)]),
@@ -220,7 +224,9 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
       ['01', 'rdsftetl.claim_header', ['rec_type', 'claim_id', 'member_id']],
       ['02', 'rdsftetl.claim_line', ['rec_type', 'claim_id', 'line_no', 'paid_amt']],
     ]);
-    expect(config('claims_multi.claim_header').match.pattern).toBe('01');
+    expect(config('claims_multi.claim_header').match.pattern).toBe('700-01');
+    // The original's name for the part of type 01 matches that config.
+    expect(matcherFor(config('claims_multi.claim_header').match)('NDC-20240101120000_700-01.txt')).toBe(true);
   });
 
   it('split file without per-type configs: same target for every type, marked for review', () => {
@@ -232,11 +238,12 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
     expect(texts.get('remit_advice.yaml')).toMatch(/# REVIEW: per-type targets must be filled in/);
   });
 
-  it('backslash-t delimiter, escape char and CALL query', () => {
+  it('backslash-t delimiter, escape char (REMOVEQUOTES, never ESCAPE) and CALL query', () => {
     const c = config('member_elig.member_elig');
     expect(c.format.delimiter).toBe('\t');
-    expect(c.format.escape).toBe('\\');
-    expect(c.format.quote).toBeNull();
+    expect(c.format.escape).toBeNull();
+    // REMOVEQUOTES; CSV quoting until the schema has load.removeQuotes.
+    expect(c.format.quote).toBe(loadOptionSupported('removeQuotes', true) ? null : '"');
     expect(c.header.lines).toBe(1);
     expect(c.transform?.sql).toBe(
       "call rdsftorchestration.execute_sql_from_table('rdsftcore','member_elig','2020-01-01 17:49:29','2030-01-01 17:49:29')",
@@ -244,11 +251,11 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
     expect(texts.get('member_elig.yaml')).toContain('legacy delimiter "\\\\t" is the text of an escape');
   });
 
-  it('an inactive interface is imported inactive, its CSV config with CSV quoting', () => {
+  it('an inactive interface is imported inactive, its csv config with quotes as data (the original had no CSV option)', () => {
     expect(texts.get('old_pharmacy_feed.yaml')).toMatch(/^active: false$/m);
     expect(entry(40).active).toBe(false);
     const c = config('old_pharmacy_feed.pharmacy_claims');
-    expect(c.format.quote).toBe('"');
+    expect(c.format.quote).toBeNull();
     expect(c.format.extensions).toEqual(['csv']);
   });
 
@@ -289,6 +296,8 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
       /^7\s+HOSPITAL_COST_REPORT\s+mapped\s+hospital_cost_report\.hospital_cost_report_alpha \(inactive\)$/m,
     );
     expect(r.err).toContain('8 mapped, 4 to review, 2 skipped, 2 deleted');
+    // Each deliberate difference is its own line under the row it concerns.
+    expect(r.out).toMatch(/^\s+~ differs from the original: onUnknown: skip drops lines/m);
   });
 
   it('exits 0 when every live row maps (deleted rows do not count); --schema folds case like PostgreSQL', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadOptionSupported } from '../../../cli/legacy/legacy-copy.ts';
 import {
   decodeDelimiter,
   mapFileFormat,
@@ -20,6 +21,10 @@ import { type TempStore, tempStore } from '../../support/config-builder.ts';
  * is still parsed by the real parser and, for the trailer, checked by the
  * real ValidateFile against a real file.
  */
+
+// Options another change adds to the config schema; the import uses them as soon as they exist.
+const REMOVE_QUOTES = loadOptionSupported('removeQuotes', true);
+const ACCEPT_ANY_DATE = loadOptionSupported('acceptAnyDate', true);
 
 const CTX = { source: 'postgres://legacy@db/cfg', schema: 'rdscnfg', generatedAt: new Date('2024-05-01T00:00:00Z') };
 
@@ -233,21 +238,104 @@ describe('whole rows', () => {
     expect(g.line(1).status).toBe('review');
   });
 
-  it('escape_char: backslash whatever the column says, with an extra review when it was not a backslash', () => {
+  it('escape_char only switched REMOVEQUOTES on: never ESCAPE, whatever character it holds', () => {
     const g = generate(
       tables([
-        row({ escapeChar: 'Y' }),
-        row({ sid: 2, escapeChar: '~', tgtTable: 'f2' }),
-        row({ sid: 3, escapeChar: 'N', tgtTable: 'f3' }),
+        row({ escapeChar: '\\' }),
+        row({ sid: 2, escapeChar: '~', tgtTable: 'f2', filePrefix: '902.' }),
+        row({ sid: 3, escapeChar: 'N', tgtTable: 'f3', filePrefix: '903.' }),
+        row({ sid: 4, escapeChar: null, tgtTable: 'f4', filePrefix: '904.' }),
       ]),
     );
-    expect(g.bySid.get(1)!.format).toMatchObject({ escape: '\\', quote: null });
-    expect(g.bySid.get(2)!.format).toMatchObject({ escape: '\\', quote: null });
-    expect(g.line(1).reasons).toHaveLength(1);
-    expect(g.line(2).reasons.join()).toContain("Redshift's ESCAPE option always means backslash");
-    expect(g.bySid.get(3)!.format).toMatchObject({ escape: null, quote: null });
-    expect(g.line(3).status).toBe('mapped');
-    expect(g.files[0]!.text).toContain('escape: "\\\\"');
+    for (const sid of [1, 2, 3]) {
+      expect(g.bySid.get(sid)!.format.escape).toBeNull();
+      if (REMOVE_QUOTES) {
+        expect(g.bySid.get(sid)!.format).toMatchObject({ quote: null });
+        expect(g.bySid.get(sid)!.load).toMatchObject({ removeQuotes: true });
+      } else {
+        // Until load.removeQuotes exists: CSV quoting, the closest, marked for review and as a difference.
+        expect(g.bySid.get(sid)!.format).toMatchObject({ quote: '"' });
+        expect(g.line(sid).reasons.join()).toContain('no load.removeQuotes yet');
+        expect(g.line(sid).differences.join()).toContain('REMOVEQUOTES approximated by CSV quoting');
+      }
+    }
+    expect(g.line(3).reasons.join()).toContain('escape_char "N"');
+    expect(g.bySid.get(4)!.format).toMatchObject({ quote: null });
+    expect(g.bySid.get(4)!.load).not.toHaveProperty('removeQuotes');
+    expect(g.line(4).status).toBe('mapped');
+    expect(g.files[0]!.text).not.toContain('escape:');
+  });
+
+  it("carries the original's fixed COPY options and marks the ones efi lacks as differences", () => {
+    const g = generate(tables([row()]));
+    expect(g.bySid.get(1)!.load).toMatchObject({
+      acceptInvalidChars: '?',
+      dateFormat: 'auto',
+      timeFormat: 'auto',
+      ignoreBlankLines: true,
+      emptyAsNull: false,
+    });
+    if (ACCEPT_ANY_DATE) expect(g.bySid.get(1)!.load).toMatchObject({ acceptAnyDate: true });
+    else {
+      expect(g.line(1).differences.join()).toContain('ACCEPTANYDATE (load.acceptAnyDate) is not an efi option yet');
+      expect(g.line(1).status).toBe('mapped');
+    }
+  });
+
+  it('stamps file_name with the base name, as the original did after its COPY', () => {
+    const g = generate(tables([row()]));
+    expect(g.files[0]!.text).toContain(
+      'lineage: { sourceFile: file_name, sourceFileAs: basename, runId: null, loadedAt: null }',
+    );
+    expect(g.bySid.get(1)!.records[0]!.lineage).toEqual({
+      sourceFile: 'file_name',
+      sourceFileAs: 'basename',
+      runId: null,
+      loadedAt: null,
+    });
+  });
+
+  it('split parts match the configs with token <token>-<type>, not the bare type, and unlisted types are dropped', () => {
+    const g = generate(
+      tables(
+        [
+          row({ sid: 1, filePrefix: '901.', splitFileFlag: 'Y', splitPrefix: '01,02' }),
+          row({ sid: 2, filePrefix: '901-01.', tgtTable: 'hdr' }),
+          // The old (wrong) rule would have taken this one for type 02.
+          row({ sid: 3, filePrefix: '02.', tgtTable: 'not_this' }),
+          row({ sid: 4, filePrefix: '901-02.', tgtTable: 'line' }),
+        ],
+        [...cols(1, 'a'), ...cols(2, 'h1', 'h2'), ...cols(3, 'x'), ...cols(4, 'l1')],
+      ),
+    );
+    const c = g.bySid.get(1)!;
+    expect(c.records.map((r) => [r.recordType, r.target.table, r.columns.map((x) => x.name)])).toEqual([
+      ['01', 'hdr', ['h1', 'h2']],
+      ['02', 'line', ['l1']],
+    ]);
+    expect(c.split).toEqual({ prefixLength: 2, onUnknown: 'skip' });
+    expect(g.line(1).differences.join()).toContain('onUnknown: skip');
+    expect(g.line(1).differences.join()).toContain('split part');
+  });
+
+  it('several active rows on one token: one stays active, the others are imported inactive, and the report says so', () => {
+    const g = generate(
+      tables([
+        row({ sid: 5, tgtTable: 'a' }),
+        row({ sid: 6, tgtTable: 'b' }),
+        row({ sid: 7, tgtTable: 'c', flag: 'I' }),
+      ]),
+    );
+    expect(g.bySid.get(5)!.active).toBe(true);
+    expect(g.bySid.get(6)!.active).toBe(false);
+    expect(g.line(5)).toMatchObject({ status: 'review', active: true });
+    expect(g.line(5).reasons.join()).toContain('the original loaded each such file once per row');
+    expect(g.line(5).differences.join()).toContain('stage.b');
+    expect(g.line(6)).toMatchObject({ status: 'review', active: false });
+    // An inactive legacy row never loaded anything: no conflict.
+    expect(g.line(7).reasons.join()).not.toContain('token');
+    const configs = parseConfigYaml(g.files[0]!.text, 'x.yaml');
+    expect(configs.filter((c) => c.active).map((c) => c.records[0]!.target.table)).toEqual(['a']);
   });
 
   it('the same table twice in one interface: ids carry the sid', () => {

@@ -1,4 +1,4 @@
-import type { LoadRowError, LoadSpec, TargetResult } from '../../ports/warehouse.ts';
+import { type LoadRowError, type LoadSpec, lineageSourceFile, type TargetResult } from '../../ports/warehouse.ts';
 import { quoteIdent } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
@@ -172,7 +172,7 @@ async function loadTarget(
   const select = [plan.columns];
   if (plan.lineage.sourceFile) {
     into.push(plan.lineage.sourceFile);
-    select.push(param(spec.sourceFile));
+    select.push(param(lineageSourceFile(spec.sourceFile, plan.spec.lineage)));
   }
   if (plan.lineage.runId) {
     into.push(plan.lineage.runId);

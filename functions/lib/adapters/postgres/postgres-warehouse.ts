@@ -1,7 +1,15 @@
 import pg from 'pg';
 import { ConfigInvalid } from '../../errors.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
-import type { LoadRowError, LoadSpec, QueryResult, StatementStatus, Warehouse } from '../../ports/warehouse.ts';
+import type {
+  LoadRowError,
+  LoadSpec,
+  QueryResult,
+  SqlParameter,
+  StatementStatus,
+  Warehouse,
+} from '../../ports/warehouse.ts';
+import { toPositional } from '../../sql/named-parameters.ts';
 import { openPglite } from './pglite.ts';
 import { type PgConnection, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
 import { describeDbError } from './postgres-load-errors.ts';
@@ -68,11 +76,29 @@ export class PostgresWarehouse implements Warehouse {
     });
   }
 
-  async submitSql(sql: string, clientToken: string): Promise<{ statementId: string }> {
+  async submitSql(
+    sql: string,
+    clientToken: string,
+    parameters: readonly SqlParameter[] = [],
+  ): Promise<{ statementId: string }> {
     if (!sql.trim()) throw new ConfigInvalid('the transform SQL is empty');
     return this.log.submit('sql', clientToken, async () => {
       try {
-        await this.conn.transaction((session) => session.exec(sql));
+        await this.conn.transaction(async (session) => {
+          if (parameters.length > 0) {
+            // Bound by position: one statement (extended protocol), as the Data API runs one.
+            const { text, values } = toPositional(sql, parameters);
+            await session.query(text, values);
+          } else await session.exec(sql);
+          // Redshift runs every statement in a session of its own. Locally a
+          // PGlite instance has one session and a pool reuses its connections, so
+          // temp tables the SQL created (the original framework's transforms
+          // CREATE TEMP TABLE tmp_<table> and never drop it) would make the next
+          // run's transform fail 42P07. DISCARD TEMP drops them before commit;
+          // DISCARD ALL would also reset settings but cannot run in a transaction
+          // and, on PGlite, would reset the config database's session too.
+          await session.exec('DISCARD TEMP');
+        });
       } catch (e) {
         throw new LoadAttemptFailed(`transform SQL failed: ${describeDbError(e)}`, null, e);
       }

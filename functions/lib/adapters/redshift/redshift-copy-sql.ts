@@ -1,7 +1,7 @@
 import type { LoadOptions } from '../../config/model.ts';
 import { ConfigInvalid } from '../../errors.ts';
 import { assertLoadSpec, loadTargetName } from '../../ports/load-spec-rules.ts';
-import type { LoadFormat, LoadSpec, LoadTargetSpec } from '../../ports/warehouse.ts';
+import { type LoadFormat, type LoadSpec, type LoadTargetSpec, lineageSourceFile } from '../../ports/warehouse.ts';
 import { assertIdentifier, quoteIdent, quoteRedshiftLiteral, quoteTable } from '../../sql/identifiers.ts';
 
 /**
@@ -93,7 +93,7 @@ function lineageColumns(spec: LoadSpec, t: LoadTargetSpec, where: string): { col
   if (sourceFile !== null) {
     out.push({
       column: quoteIdent(sourceFile, `${where} lineage sourceFile column`),
-      value: quoteRedshiftLiteral(spec.sourceFile),
+      value: quoteRedshiftLiteral(lineageSourceFile(spec.sourceFile, t.lineage)),
     });
   }
   if (runId !== null) {

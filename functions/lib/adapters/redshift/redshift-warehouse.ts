@@ -16,6 +16,7 @@ import type {
   LoadRowError,
   LoadSpec,
   QueryResult,
+  SqlParameter,
   StatementState,
   StatementStatus,
   TargetResult,
@@ -100,7 +101,11 @@ export class RedshiftDataWarehouse implements Warehouse {
     return { statementId: requireId(out.Id, 'BatchExecuteStatement') };
   }
 
-  async submitSql(sql: string, clientToken: string): Promise<{ statementId: string }> {
+  async submitSql(
+    sql: string,
+    clientToken: string,
+    parameters: readonly SqlParameter[] = [],
+  ): Promise<{ statementId: string }> {
     if (sql.trim() === '') throw new ConfigInvalid('the transform SQL is empty: set transform.sql or remove transform');
     const input: ExecuteStatementCommandInput = {
       ...this.connection(),
@@ -109,6 +114,8 @@ export class RedshiftDataWarehouse implements Warehouse {
       StatementName: 'efi-transform',
       WithEvent: false,
     };
+    // The Data API binds `:name` in the SQL to these; it refuses an empty list.
+    if (parameters.length > 0) input.Parameters = parameters.map((p) => ({ name: p.name, value: p.value }));
     const out = await this.call(() => this.client.send(new ExecuteStatementCommand(input)));
     return { statementId: requireId(out.Id, 'ExecuteStatement') };
   }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { namedParameters, toPositional } from '../../functions/lib/sql/named-parameters.ts';
+
+const NAMES = new Set(['run_id', 'source_file', 'loaded_at']);
+const names = (sql: string) => namedParameters(sql, NAMES).map((p) => p.name);
+
+describe('named SQL parameters', () => {
+  it('finds :name outside literals, quoted identifiers, comments and dollar-quoted bodies', () => {
+    const sql = `SELECT ':run_id', ":run_id", $$ :run_id $$, $t$ :run_id $t$ -- :run_id
+      /* :run_id /* nested :run_id */ :run_id */ , :source_file, x::text, :loaded_at`;
+    expect(names(sql)).toEqual(['source_file', 'loaded_at']);
+  });
+
+  it('leaves ::casts, unknown names and names in another case alone', () => {
+    expect(names('SELECT a::run_id, :other, :RUN_ID, :run_idx, :run_id')).toEqual(['run_id']);
+  });
+
+  it('treats a doubled quote as part of the literal', () => {
+    expect(names("SELECT 'it''s :run_id', :run_id")).toEqual(['run_id']);
+  });
+
+  it('rewrites to $n for positional drivers, one number per name', () => {
+    expect(
+      toPositional("CALL p(:run_id, :source_file, :run_id, ':run_id')", [
+        { name: 'run_id', value: 'r' },
+        { name: 'source_file', value: 's3://b/k' },
+      ]),
+    ).toEqual({ text: "CALL p($1, $2, $1, ':run_id')", values: ['r', 's3://b/k'] });
+  });
+
+  it('leaves names without a value as written', () => {
+    expect(toPositional('SELECT :loaded_at, :run_id', [{ name: 'run_id', value: 'r' }])).toEqual({
+      text: 'SELECT :loaded_at, $1',
+      values: ['r'],
+    });
+  });
+});
