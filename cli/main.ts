@@ -68,6 +68,11 @@ export async function main(argv: string[]): Promise<number> {
       err(`efi ${cmd}: ${e.name}: ${e.message}`);
       return 1;
     }
+    // An AWS call that failed outside efi's control (cli/remote/errors.ts): its message says what to do.
+    if ((e as { oneLine?: unknown }).oneLine === true) {
+      err(`efi ${cmd}: ${(e as Error).message}`);
+      return 1;
+    }
     err(`efi ${cmd}: ${(e as Error).stack ?? String(e)}`);
     return 1;
   } finally {
