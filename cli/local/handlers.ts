@@ -12,6 +12,23 @@ import { handler as validateFile } from '../../functions/validate-file/handler.t
 
 type Handler = (event: unknown) => Promise<unknown>;
 
+/**
+ * Step Functions records a failed Lambda's Cause from its error message.
+ * aws-local-stepfunctions uses an ES `cause` instead when there is one, so a
+ * wrapped driver error (EfiTransient around pg's DatabaseError) would show as
+ * that object's JSON: drop the `cause` on the way out, as Lambda's runtime does.
+ */
+function asLambda(h: Handler): Handler {
+  return async (event) => {
+    try {
+      return await h(event);
+    } catch (e) {
+      if (e instanceof Error && 'cause' in e) delete (e as { cause?: unknown }).cause;
+      throw e;
+    }
+  };
+}
+
 /** Task state name → the same Lambda handler module CDK deploys for it. */
 export const TASK_HANDLERS: Record<string, Handler> = {
   FetchConfig: fetchConfig,
@@ -31,3 +48,4 @@ export const TASK_HANDLERS: Record<string, Handler> = {
   AuditSkipped: audit,
   NotifySkipped: notify,
 };
+for (const [state, h] of Object.entries(TASK_HANDLERS)) TASK_HANDLERS[state] = asLambda(h);
