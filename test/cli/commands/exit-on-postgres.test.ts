@@ -37,3 +37,25 @@ describe.skipIf(!pgUrl)('efi on PostgreSQL', () => {
     expect(out).toContain('42');
   });
 });
+
+describe('efi with its PostgreSQL unreachable', () => {
+  it('prints one EfiTransient line, no stack, exit 1', async () => {
+    const home = await fs.mkdtemp(path.join(os.tmpdir(), 'efi-down-'));
+    try {
+      const down = 'postgres://postgres@127.0.0.1:1/efi';
+      const child = spawn(process.execPath, [BIN, 'runs'], {
+        env: { ...process.env, EFI_HOME: home, EFI_WAREHOUSE: down, EFI_CONFIG_DB: down, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      expect(stderr.trim()).toMatch(/^efi runs: EfiTransient: .*ECONNREFUSED 127\.0\.0\.1:1$/);
+    } finally {
+      await fs.rm(home, { recursive: true, force: true });
+    }
+  });
+});
