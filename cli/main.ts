@@ -1,4 +1,4 @@
-import { EfiError } from '../functions/lib/errors.ts';
+import { classifyError, EfiError } from '../functions/lib/errors.ts';
 import { type CliContext, createContext, UsageError } from './context.ts';
 
 export const HELP = `efi — External File Ingestion: load files dropped in S3 into Redshift,
@@ -64,8 +64,15 @@ export async function main(argv: string[]): Promise<number> {
       err(`efi ${cmd}: ${(e as Error).message}\nRun efi ${cmd} --help for usage.`);
       return 2;
     }
-    if (e instanceof EfiError) {
-      err(`efi ${cmd}: ${e.name}: ${e.message}`);
+    // Driver and SDK errors that clear by themselves (a lost connection) are one line too, not a stack.
+    const classified = classifyError(e);
+    if (classified instanceof EfiError) {
+      err(`efi ${cmd}: ${classified.name}: ${classified.message}`);
+      return 1;
+    }
+    // An AWS call that failed outside efi's control (cli/remote/errors.ts): its message says what to do.
+    if ((e as { oneLine?: unknown }).oneLine === true) {
+      err(`efi ${cmd}: ${(e as Error).message}`);
       return 1;
     }
     err(`efi ${cmd}: ${(e as Error).stack ?? String(e)}`);

@@ -22,13 +22,15 @@ Show one run: its file, status, error (with line and column), and every state
 in order with its input, output and error, like the Step Functions console.
 With --state-machine-arn ARN (or EFI_STATE_MACHINE_ARN): a deployed execution.`;
 
-export const REDRIVE_HELP = `Usage: efi redrive RUN [--json]
+export const REDRIVE_HELP = `Usage: efi redrive RUN [--json] [--state-machine-arn ARN] [--region REGION]
 
 Resume a FAILED, ABORTED or TIMED_OUT run at the state that failed, as Step
 Functions' redrive does, once you have fixed the cause (missing table, config,
 permissions). Rejected files cannot be redriven: send a corrected file.
 With --state-machine-arn ARN (or EFI_STATE_MACHINE_ARN): RedriveExecution on
-the deployed state machine.`;
+the deployed state machine (RUN is an execution name or ARN; the usual AWS
+credentials; --region must match the ARN's). It returns once Step Functions
+accepted the redrive: follow the run with efi show RUN.`;
 
 const REMOTE_OPTIONS = {
   'state-machine-arn': { type: 'string' },
@@ -186,7 +188,11 @@ export async function redriveCommand(argv: string[], ctx: CliContext): Promise<n
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      ...REMOTE_OPTIONS,
+    },
   });
   if (values.help) {
     ctx.out(REDRIVE_HELP);
@@ -194,6 +200,9 @@ export async function redriveCommand(argv: string[], ctx: CliContext): Promise<n
   }
   if (positionals.length !== 1)
     throw new UsageError('efi redrive needs exactly one RUN (see efi runs --status FAILED)');
+  // With a state machine ARN the run is a deployed execution: never fall back to local history.
+  const aws = await remote(values);
+  if (aws) return redriveDeployed(ctx, aws, positionals[0]!);
   const rt = localDeps(ctx);
   const runner = LocalRunner.create(rt);
   try {
@@ -206,6 +215,29 @@ export async function redriveCommand(argv: string[], ctx: CliContext): Promise<n
   } catch (e) {
     if (e instanceof RedriveRefused) {
       ctx.err(e.message);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+/** RedriveExecution on the deployed state machine; refusals are one line and exit 1, like the local ones. */
+async function redriveDeployed(
+  ctx: CliContext,
+  aws: NonNullable<Awaited<ReturnType<typeof remote>>>,
+  run: string,
+): Promise<number> {
+  const executionArn = aws.r.executionArnFor(aws.settings, run);
+  try {
+    if (!ctx.json) ctx.err(`${pc.bold('redrive')} ${executionArn}`);
+    const { redriveDate } = await aws.r.redriveRemote(aws.client, executionArn);
+    if (ctx.json) ctx.out(JSON.stringify({ runId: run, executionArn, redriven: true, redriveDate }));
+    else ctx.out(`  redriven at ${redriveDate}; follow it with: efi show ${run}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof aws.r.RemoteRedriveRefused) {
+      if (ctx.json) ctx.out(JSON.stringify({ runId: run, executionArn, redriven: false, reason: e.message }));
+      else ctx.err(e.message);
       return 1;
     }
     throw e;

@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { type CliContext, localDeps, UsageError } from '../context.ts';
 import { LocalRunner } from '../local/runner.ts';
-import { ingestFile, runLandedObject } from './ingest.ts';
+import { type IngestResult, ingestFile, runLandedObject } from './ingest.ts';
+import { type WatchSummary, watchLoop } from './watch-folder.ts';
 
 export const WATCH_HELP = `Usage: efi watch [DIR] [--interval MS] [--once] [--json]
 
@@ -18,7 +19,12 @@ file, like EventBridge does in AWS.
   --interval MS  poll interval (default 1000); a file is taken once its size is
                  the same on two polls, so half-written files are not read
   --once         process the files present now, then exit
-  --json         one JSON result per file`;
+  --json         one JSON result per file
+
+Symbolic links in the folder are refused with a message naming the link
+(never followed). A file that fails or is rejected does not stop the watch.
+Ctrl-C aborts the run in progress and stops; SIGTERM finishes it and stops;
+both print a summary. Exit status 1 when any file failed or was refused.`;
 
 export async function watchCommand(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -51,30 +57,22 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
   const runner = LocalRunner.create(rt);
   if (!ctx.json) ctx.err(`${pc.bold('watching')} ${dir}${values.once ? ' (once)' : ' (Ctrl-C to stop)'}`);
 
-  const seen = new Map<string, string>();
-  const sizes = new Map<string, number>();
-  let failures = 0;
-  let stop = false;
-  const onSigint = () => {
-    stop = true;
+  const stop = new AbortController();
+  // Ctrl-C also aborts the run in progress (runWithProgress); SIGTERM lets it finish. Either way the loop ends.
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!stop.signal.aborted && !ctx.json) ctx.err(pc.yellow(`  ${sig}: stopping after the current file...`));
+    stop.abort();
   };
-  process.once('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let summary: WatchSummary<IngestResult>;
   try {
-    while (!stop) {
-      const ready: string[] = [];
-      // Archiving prunes emptied folders, the landing folder included.
-      fs.mkdirSync(dir, { recursive: true });
-      for (const name of fs.readdirSync(dir).sort()) {
-        const file = path.join(dir, name);
-        const st = fs.statSync(file, { throwIfNoEntry: false });
-        if (!st?.isFile() || name.endsWith('.tmp') || name.startsWith('.')) continue;
-        const sig = `${st.size}:${st.mtimeMs}`;
-        if (seen.get(file) === sig) continue;
-        if (values.once || sizes.get(file) === st.size) ready.push(file);
-        sizes.set(file, st.size);
-        if (values.once || sizes.get(file) === st.size) seen.set(file, sig);
-      }
-      for (const file of ready) {
+    summary = await watchLoop<IngestResult>({
+      dir,
+      once: values.once,
+      signal: stop.signal,
+      nextPoll: (signal) => delay(interval, undefined, { signal }).catch(() => undefined),
+      take: async (file) => {
         const result = inLanding
           ? // Dropped straight into the landing folder: already "in S3", just play its event.
             await runLandedObject(
@@ -85,14 +83,37 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
               `${prefixes.landing}${path.relative(landingDir!, file).split(path.sep).join('/')}`,
             )
           : await ingestFile(rt, runner, ctx, file, { prefix: '', reload: false });
-        if (result.status !== 'FINISHED' && result.status !== 'SKIPPED') failures++;
         if (ctx.json) ctx.out(JSON.stringify(result));
-      }
-      if (values.once) break;
-      await delay(interval);
-    }
+        return result;
+      },
+      failed: (r) => r.status !== 'FINISHED' && r.status !== 'SKIPPED',
+      onRefused: (r) => {
+        if (ctx.json)
+          ctx.out(
+            JSON.stringify({ file: r.file, status: 'REFUSED', error: { name: 'SymlinkRefused', message: r.reason } }),
+          );
+        else ctx.err(`  ${pc.red('refused')} ${r.reason}`);
+      },
+      onError: (file, e) => {
+        const message = `${(e as Error).name ?? 'Error'}: ${(e as Error).message ?? String(e)}`;
+        if (ctx.json) ctx.out(JSON.stringify({ file, status: 'ERROR', error: { name: (e as Error).name, message } }));
+        else ctx.err(`  ${pc.red('error')} ${path.basename(file)}: ${message} (watching goes on)`);
+      },
+    });
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  return failures ? 1 : 0;
+  if (!ctx.json) ctx.err(watchSummaryLine(summary));
+  return summary.failed || summary.errors || summary.refused ? 1 : 0;
+}
+
+/** "watch stopped: 3 file(s): 2 FINISHED, 1 FAILED; 1 refused" */
+export function watchSummaryLine(s: WatchSummary<IngestResult>): string {
+  const by = new Map<string, number>();
+  for (const r of s.results) by.set(r.status, (by.get(r.status) ?? 0) + 1);
+  const parts = [...by].map(([status, n]) => `${n} ${status}`);
+  if (s.errors) parts.push(`${s.errors} error(s)`);
+  if (s.refused) parts.push(`${s.refused} refused`);
+  return `watch stopped: ${s.results.length} file(s) taken${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }

@@ -23,7 +23,7 @@ export type Handler = (event: unknown) => Promise<unknown>;
  * makes a folder added to the table without a handler here a type error.
  */
 export function folderHandlers(deps: Deps): Record<FunctionFolder, Handler> {
-  return {
+  const handlers: Record<FunctionFolder, Handler> = {
     'fetch-config': fetchConfig(deps),
     'validate-file': validateFile(deps),
     preprocess: preprocess(deps),
@@ -37,6 +37,8 @@ export function folderHandlers(deps: Deps): Record<FunctionFolder, Handler> {
     notify: notify(deps),
     'report-failure': reportFailure(deps),
   };
+  for (const f of Object.keys(handlers) as FunctionFolder[]) handlers[f] = asLambda(handlers[f]);
+  return handlers;
 }
 
 type AslState = { Type: string; Resource?: string } & Record<string, unknown>;
@@ -72,4 +74,21 @@ export function taskHandlersByState(
     byState[name] = handlers[folder];
   }
   return byState;
+}
+
+/**
+ * Step Functions records a failed Lambda's Cause from its error message.
+ * aws-local-stepfunctions uses an ES `cause` instead when there is one, so a
+ * wrapped driver error (EfiTransient around pg's DatabaseError) would show as
+ * that object's JSON: drop the `cause` on the way out, as Lambda's runtime does.
+ */
+function asLambda(h: Handler): Handler {
+  return async (event) => {
+    try {
+      return await h(event);
+    } catch (e) {
+      if (e instanceof Error && 'cause' in e) delete (e as { cause?: unknown }).cause;
+      throw e;
+    }
+  };
 }

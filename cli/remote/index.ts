@@ -1,5 +1,5 @@
 /** The CLI's backend for the deployed state machine (Step Functions API), same shapes as the local runner. */
-export { RemoteRedriveRefused, RemoteRunNotFound } from './errors.ts';
+export { RemoteCallFailed, RemoteRedriveRefused, RemoteRunNotFound } from './errors.ts';
 export { errorFromCause, type FoldedHistory, foldHistory } from './history.ts';
 export { redriveRemote } from './redrive.ts';
 export { type ListRemoteRunsOptions, listRemoteRuns } from './runs.ts';

@@ -223,13 +223,37 @@ const TRANSIENT_CODES = new Set([
   'EPIPE',
   'ECONNREFUSED',
   'EAI_AGAIN',
-  '57P01', // admin_shutdown
-  '57P03', // cannot_connect_now (server starting up)
+  '53300', // too_many_connections
+  '57P01', // admin_shutdown (also pg_terminate_backend)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down, recovering)
+  '08000', // connection_exception
+  '08003', // connection_does_not_exist
   '08006', // connection_failure
-  '08001',
+  '08001', // sqlclient_unable_to_establish_sqlconnection
+  '08004', // sqlserver_rejected_establishment_of_sqlconnection
   '40001', // serialization_failure
   '40P01', // deadlock_detected
 ]);
+
+/**
+ * Messages of errors that carry no code: node-postgres raises these when its
+ * socket is gone (server stopped, backend terminated, connection timed out),
+ * and Redshift reports a serializable isolation violation as error 1023 in
+ * the message text (Data API `Error`, or XX000 over the wire).
+ */
+const TRANSIENT_MESSAGES = [
+  /^Connection terminated( unexpectedly| due to connection timeout)?$/,
+  /^Client has encountered a connection error and is not queryable$/,
+  /^Client was closed and is not queryable$/,
+  /^timeout exceeded when trying to connect$/,
+  /\b1023\b[\s\S]*serializable isolation violation/i,
+];
+
+/** Whether a statement's error text names a failure that clears by itself (e.g. Redshift error 1023). */
+export function isTransientMessage(message: string | null | undefined): boolean {
+  return !!message && TRANSIENT_MESSAGES.some((re) => re.test(message));
+}
 
 /**
  * Maps errors from SDKs and drivers onto the typed families, so the state
@@ -241,7 +265,12 @@ export function classifyError(err: unknown): Error {
     const code = (err as { code?: string }).code ?? err.name;
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     const retryable = (err as { $retryable?: unknown }).$retryable;
-    if (TRANSIENT_CODES.has(code) || retryable || (status !== undefined && status >= 500)) {
+    if (
+      TRANSIENT_CODES.has(code) ||
+      retryable ||
+      (status !== undefined && status >= 500) ||
+      isTransientMessage(err.message)
+    ) {
       return new TransientError(`${err.name}: ${err.message}`, {}, { cause: err });
     }
   }

@@ -1,8 +1,9 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { ConfigInvalid } from '../../errors.ts';
 import type { Settings } from '../../settings.ts';
-import { getDbSecret } from '../aws/secrets.ts';
+import { getDbSecret, invalidateSecret } from '../aws/secrets.ts';
+import { createPgPool, retryAuthFailureOnce } from '../postgres/pg-pool.ts';
 import type { EfiDatabase } from './schema.ts';
 
 /**
@@ -58,11 +59,11 @@ async function createPool(cfg: ConfigDbSettings): Promise<pg.Pool> {
   if (cfg.kind === 'pglite')
     throw new ConfigInvalid('EFI_CONFIG_DB=pglite is for local runs; a Lambda needs EFI_CONFIG_DB_SECRET_ARN');
   if (cfg.kind === 'postgres') {
-    return withErrorListener(new pg.Pool({ connectionString: cfg.url, max: 4, idleTimeoutMillis: 30_000 }));
+    return createPgPool({ connectionString: cfg.url, max: 4, idleTimeoutMillis: 30_000 });
   }
   const secretArn = cfg.secretArn;
   const secret = await getDbSecret(secretArn);
-  const pool = new pg.Pool({
+  const pool = createPgPool({
     host: secret.host,
     port: secret.port,
     database: secret.dbname,
@@ -76,14 +77,8 @@ async function createPool(cfg: ConfigDbSettings): Promise<pg.Pool> {
     idleTimeoutMillis: 60_000,
     connectionTimeoutMillis: 10_000,
   });
-  return withErrorListener(pool);
-}
-
-// An idle client losing its server emits 'error' on the pool; unhandled, that
-// kills the process. The pool drops that client and the next query opens a new one.
-function withErrorListener(pool: pg.Pool): pg.Pool {
-  pool.on('error', () => undefined);
-  return pool;
+  // A rotation replaces the password the cache still holds: read it afresh once.
+  return retryAuthFailureOnce(pool, () => invalidateSecret(secretArn), `config database (secret ${secretArn})`);
 }
 
 /** Destroys the cached instance for one configuration, or all of them. Does not close PGlite (shared with the warehouse). */

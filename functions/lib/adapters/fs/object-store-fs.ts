@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -35,11 +35,13 @@ export class FsObjectStore implements ObjectStore {
     const file = this.objectPath(bucket, key);
     let st: import('node:fs').Stats;
     try {
-      st = await fs.stat(file);
+      // lstat: a link in the local bucket is refused below, never followed (it could point anywhere, /etc/passwd).
+      st = await fs.lstat(file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;
     }
+    if (st.isSymbolicLink()) throw symlinkRefused(bucket, key, file);
     if (!st.isFile()) return null;
     const meta = await readMeta(this.metaPath(bucket, key));
     let etag: string;
@@ -56,7 +58,7 @@ export class FsObjectStore implements ObjectStore {
   async get(bucket: string, key: string, range?: { start: number; end: number }): Promise<Readable> {
     const file = this.objectPath(bucket, key);
     try {
-      const handle = await fs.open(file, 'r');
+      const handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
       // 1 MiB reads: the byte scanners are bound by per-chunk overhead at the default 64 KiB.
       return handle.createReadStream({
         highWaterMark: 1 << 20,
@@ -66,6 +68,7 @@ export class FsObjectStore implements ObjectStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new ObjectNotFound(`object s3://${bucket}/${key} does not exist`);
       }
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkRefused(bucket, key, file);
       throw e;
     }
   }
@@ -208,4 +211,10 @@ function safeKey(key: string): string {
     if (seg === '..' || seg === '.' || seg === '') throw new Error(`invalid object key ${JSON.stringify(key)}`);
   }
   return key;
+}
+
+function symlinkRefused(bucket: string, key: string, file: string): ObjectNotFound {
+  return new ObjectNotFound(
+    `object s3://${bucket}/${key} is a symbolic link (${file}); the local object store does not follow links: copy or move the file itself there`,
+  );
 }

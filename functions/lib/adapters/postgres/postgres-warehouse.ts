@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { ConfigInvalid } from '../../errors.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
 import type {
@@ -10,6 +10,7 @@ import type {
   Warehouse,
 } from '../../ports/warehouse.ts';
 import { toPositional } from '../../sql/named-parameters.ts';
+import { createPgPool } from './pg-pool.ts';
 import { openPglite } from './pglite.ts';
 import { type PgConnection, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
 import { describeDbError } from './postgres-load-errors.ts';
@@ -46,10 +47,7 @@ export async function createPostgresWarehouse(
 ): Promise<PostgresWarehouse> {
   if (opts.kind === 'pglite') return new PostgresWarehouse(pgliteConnection(await openPglite(opts.dataDir), store));
   if ('pool' in opts) return new PostgresWarehouse(pgPoolConnection(opts.pool, store, false));
-  const pool = new pg.Pool({ connectionString: opts.url, max: 4 });
-  // An idle client dropped by the server is removed from the pool; without a
-  // listener the 'error' event would crash the process instead.
-  pool.on('error', () => {});
+  const pool = createPgPool({ connectionString: opts.url, max: 4 });
   return new PostgresWarehouse(pgPoolConnection(pool, store, true));
 }
 
