@@ -13,8 +13,10 @@ Running files
 
 Operating runs (local history; with EFI_STATE_MACHINE_ARN, the deployed state machine)
   upload FILE...        upload files to the deployed landing bucket
-  runs                  list runs (status, file, redrives)
-  show RUN              one run: states in order with input, output, error
+  runs                  list runs: feed, status, duration, rows, file, error; filter by
+                        --feed, --status, --since/--until (2026-12-01, 2h, 3d), --file
+  show RUN              one run: where its file is now, states with durations; --full, --state NAME
+  logs RUN              a run's event history, like get-execution-history
   redrive RUN           resume a failed run at the state that failed
 
 Config and data
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   watch: async () => (await import('./commands/watch.ts')).watchCommand,
   runs: async () => (await import('./commands/runs.ts')).runsCommand,
   show: async () => (await import('./commands/runs.ts')).showCommand,
+  logs: async () => (await import('./commands/logs.ts')).logsCommand,
   redrive: async () => (await import('./commands/runs.ts')).redriveCommand,
   upload: async () => (await import('./commands/upload.ts')).uploadCommand,
   sql: async () => (await import('./commands/sql.ts')).sqlCommand,
