@@ -10,6 +10,7 @@ Running files
   ingest FILE...        put files in the landing prefix and run the state machine on each
   demo                  apply the sample configs and ingest the bundled sample files
   watch DIR             ingest every file that appears in DIR (plays the S3 event)
+  check FILE            match, validate and type-check a file as a run would, moving and loading nothing
 
 Operating runs (local history; with EFI_STATE_MACHINE_ARN, the deployed state machine)
   upload FILE...        upload files to the deployed landing bucket
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   ingest: async () => (await import('./commands/ingest.ts')).ingestCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   watch: async () => (await import('./commands/watch.ts')).watchCommand,
+  check: async () => (await import('./commands/check.ts')).checkCommand,
   runs: async () => (await import('./commands/runs.ts')).runsCommand,
   show: async () => (await import('./commands/runs.ts')).showCommand,
   logs: async () => (await import('./commands/logs.ts')).logsCommand,
