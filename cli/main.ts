@@ -21,6 +21,7 @@ Operating runs (local history; with EFI_STATE_MACHINE_ARN, the deployed state ma
   redrive RUN           resume a failed run at the state that failed
 
 Config and data
+  init FILE             sniff a sample file; write a commented config and its CREATE TABLE
   config validate|apply|list|import-legacy   config-as-code (YAML) for feeds; import the original tables
   sql "QUERY"           query the local warehouse
 
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   watch: async () => (await import('./commands/watch.ts')).watchCommand,
   check: async () => (await import('./commands/check.ts')).checkCommand,
+  init: async () => (await import('./commands/init.ts')).initCommand,
   runs: async () => (await import('./commands/runs.ts')).runsCommand,
   show: async () => (await import('./commands/runs.ts')).showCommand,
   logs: async () => (await import('./commands/logs.ts')).logsCommand,
