@@ -2,7 +2,6 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { ConfigInvalid } from '../../errors.ts';
 import type { Settings } from '../../settings.ts';
-import { getDbSecret } from '../aws/secrets.ts';
 import type { EfiDatabase } from './schema.ts';
 
 /**
@@ -61,6 +60,8 @@ async function createPool(cfg: ConfigDbSettings): Promise<pg.Pool> {
     return withErrorListener(new pg.Pool({ connectionString: cfg.url, max: 4, idleTimeoutMillis: 30_000 }));
   }
   const secretArn = cfg.secretArn;
+  // Imported here: the Secrets Manager SDK takes over a second to load, and local commands never need it.
+  const { getDbSecret } = await import('../aws/secrets.ts');
   const secret = await getDbSecret(secretArn);
   const pool = new pg.Pool({
     host: secret.host,
