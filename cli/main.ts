@@ -22,7 +22,8 @@ Operating runs (local history; with EFI_STATE_MACHINE_ARN, the deployed state ma
 
 Config and data
   init FILE             sniff a sample file; write a commented config and its CREATE TABLE
-  config validate|apply|list|import-legacy   config-as-code (YAML) for feeds; import the original tables
+  config validate|diff|apply|list|import-legacy
+                        config-as-code (YAML) for feeds: diff shows what apply would change, field by field
   sql "QUERY"           query the local warehouse
 
 Every command takes --help; most take --json for scripts.
