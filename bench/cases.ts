@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { cliLatency } from './cli-latency.ts';
 import { ingestVsBareCopy } from './e2e-ingest.ts';
 import { BENCH_CONFIG_UNQUOTED, BUCKET, runPreprocessOnly, runValidate, STORE_ROOT } from './workloads.ts';
 
@@ -254,4 +255,4 @@ export const peakRss: BenchCase = {
 };
 
 /** Every case run.ts runs, in order. Add new cases here. */
-export const benchCases: BenchCase[] = [validateVsBareCount, preprocessVsGzip, peakRss, ingestVsBareCopy];
+export const benchCases: BenchCase[] = [validateVsBareCount, preprocessVsGzip, peakRss, ingestVsBareCopy, cliLatency];

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so `npx efi` needs no build step.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/cli/main.js, built by `npm run build`, which
+// `npm ci` runs through the prepare script). Without the bundle (a checkout
+// that skipped the build), falls back to the TypeScript sources through tsx.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../cli/main.ts');
+const bundle = new URL('../dist/cli/main.js', import.meta.url);
+let main;
+if (existsSync(bundle) && process.env.EFI_CLI_FROM_SOURCE !== '1') {
+  ({ main } = await import(bundle.href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../cli/main.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));

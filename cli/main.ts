@@ -10,15 +10,20 @@ Running files
   ingest FILE...        put files in the landing prefix and run the state machine on each
   demo                  apply the sample configs and ingest the bundled sample files
   watch DIR             ingest every file that appears in DIR (plays the S3 event)
+  check FILE            match, validate and type-check a file as a run would, moving and loading nothing
 
 Operating runs (local history; with EFI_STATE_MACHINE_ARN, the deployed state machine)
   upload FILE...        upload files to the deployed landing bucket
-  runs                  list runs (status, file, redrives)
-  show RUN              one run: states in order with input, output, error
+  runs                  list runs: feed, status, duration, rows, file, error; filter by
+                        --feed, --status, --since/--until (2026-12-01, 2h, 3d), --file
+  show RUN              one run: where its file is now, states with durations; --full, --state NAME
+  logs RUN              a run's event history, like get-execution-history
   redrive RUN           resume a failed run at the state that failed
 
 Config and data
-  config validate|apply|list|import-legacy   config-as-code (YAML) for feeds; import the original tables
+  init FILE             sniff a sample file; write a commented config and its CREATE TABLE
+  config validate|diff|apply|list|import-legacy
+                        config-as-code (YAML) for feeds: diff shows what apply would change, field by field
   sql "QUERY"           query the local warehouse
 
 Every command takes --help; most take --json for scripts.
@@ -31,8 +36,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   ingest: async () => (await import('./commands/ingest.ts')).ingestCommand,
   demo: async () => (await import('./commands/demo.ts')).demoCommand,
   watch: async () => (await import('./commands/watch.ts')).watchCommand,
+  check: async () => (await import('./commands/check.ts')).checkCommand,
+  init: async () => (await import('./commands/init.ts')).initCommand,
   runs: async () => (await import('./commands/runs.ts')).runsCommand,
   show: async () => (await import('./commands/runs.ts')).showCommand,
+  logs: async () => (await import('./commands/logs.ts')).logsCommand,
   redrive: async () => (await import('./commands/runs.ts')).redriveCommand,
   upload: async () => (await import('./commands/upload.ts')).uploadCommand,
   sql: async () => (await import('./commands/sql.ts')).sqlCommand,

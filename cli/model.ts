@@ -17,6 +17,22 @@ export interface RunSummary {
   startedAt: string;
   stoppedAt: string | null;
   redriveCount: number;
+  /**
+   * What the run row knows (local history, or the config DB): absent when the
+   * backend cannot tell (a deployed execution listed without its run row).
+   */
+  configId?: string | null;
+  /** The feed: the config's interface. */
+  feed?: string | null;
+  recordsInFile?: number | null;
+  rowsLoaded?: number | null;
+  rowsRejected?: number | null;
+  /** Wall time from start to stop (to now while running), in milliseconds. */
+  durationMs?: number | null;
+  /** The run's error (name, message, line, column), as `show` prints it. */
+  error?: SerializedError | null;
+  archivedTo?: string | null;
+  skipReason?: string | null;
 }
 
 export interface StateStep {
@@ -32,6 +48,18 @@ export interface StateStep {
   redriveCount: number;
   /** Task attempts within this step: 1, plus one per retry. */
   attempts: number;
+  /** exitedAt - enteredAt in milliseconds; null while the state runs. */
+  durationMs?: number | null;
+}
+
+/** Where the run's file is now, looked up in the object store. */
+export interface FileLocation {
+  /** `s3://bucket/key` of the object found, or null when it is nowhere the run put it. */
+  uri: string | null;
+  /** landing, archive, rejected, other, or gone. */
+  where: 'landing' | 'archive' | 'rejected' | 'other' | 'gone';
+  /** Every place looked at, in order. */
+  looked: string[];
 }
 
 export interface RunDetail extends RunSummary {
@@ -39,4 +67,19 @@ export interface RunDetail extends RunSummary {
   output: unknown;
   error: SerializedError | null;
   states: StateStep[];
+  /** Filled in by `efi show` (local store) when it can look. */
+  location?: FileLocation | null;
+}
+
+/** One event of an execution's history, as `efi logs` prints it (like GetExecutionHistory). */
+export interface HistoryEventRow {
+  id: number;
+  timestamp: string;
+  type: string;
+  state: string | null;
+  redriveCount: number;
+  input: unknown;
+  output: unknown;
+  error: string | null;
+  cause: string | null;
 }

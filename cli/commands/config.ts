@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import {
   applyConfigs,
+  configChecksum,
   listConfigs,
   type StoredConfig,
 } from '../../functions/lib/adapters/config-db/config-repository.ts';
 import { openConfigDb } from '../../functions/lib/adapters/config-db/connect.ts';
 import { migrateToLatest } from '../../functions/lib/adapters/config-db/migrate.ts';
+import { type ConfigDiff, diffConfigs, formatChange } from '../../functions/lib/config/diff.ts';
 import {
   type ConfigIssue,
   formatIssue,
@@ -35,13 +37,14 @@ const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
-export const CONFIG_HELP = `Usage: efi config <validate|apply|list|import-legacy> [options]
+export const CONFIG_HELP = `Usage: efi config <validate|diff|apply|list|import-legacy> [options]
 
 Config-as-code: one YAML file per interface (feed) describes its file configs
 (how files are matched, checked and loaded). The format is documented by the
 JSON Schema sql/efi-config.schema.json (point your editor at it).
 
   validate PATH...   check YAML files or folders of them; no database needed
+  diff PATH...       what apply would change, field by field (nothing is written)
   apply PATH...      validate, then create or update the configs in the config database
   list               the configs in the config database
   import-legacy      write YAML configs from the original framework's config tables
@@ -55,12 +58,24 @@ const HELP: Record<string, string> = {
 Checks each YAML file (folders: every *.yaml / *.yml under them) and prints
 each file with its config ids, or every problem as FILE:LINE:COL: PATH: MESSAGE.
 Config ids must be unique across all the files given. Exit 1 on any problem.`,
+  diff: `Usage: efi config diff PATH... [--json]
+
+Validates every file (as validate does) and prints what efi config apply would
+change in the config database, writing nothing:
+  + ID   a config to create
+  ~ ID   a config to update (version N → N+1), then one line per field: PATH: OLD → NEW
+  = ID   unchanged
+  ? ID   stored for one of these interfaces but not in the files (apply leaves it)
+--json: {"ok","created":[{id,interface}],"updated":[{id,version,changes:[{path,before,after}]}],
+         "unchanged":[ids],"notInFiles":[ids],"interfaces":[{name,created,changes}]}
+Exit status: 0 (whether or not anything would change), 1 invalid config.`,
   apply: `Usage: efi config apply PATH... [--json]
 
 Validates every file (as validate does) and, only when all are valid, applies
 them in one transaction to the config database (migrating it first): new
 configs are created, changed ones get version + 1, identical ones are left
-unchanged. Configs not in the files are left as they are.`,
+unchanged. Configs not in the files are left as they are. Prints what changed,
+field by field, as efi config diff does.`,
   list: `Usage: efi config list [--active] [--json]
 
 Lists the configs in the config database: id, interface, match, target
@@ -86,14 +101,16 @@ class Usage extends Error {}
 export async function configCommand(argv: string[], ctx: ConfigCommandContext): Promise<number> {
   const [sub, ...rest] = argv;
   try {
-    if (sub === undefined) throw new Usage('missing subcommand: validate, apply, list or import-legacy');
+    if (sub === undefined) throw new Usage('missing subcommand: validate, diff, apply, list or import-legacy');
     if (sub === '--help' || sub === '-h' || sub === 'help') {
       ctx.out(CONFIG_HELP);
       return EXIT_OK;
     }
     const help = HELP[sub];
     if (!help) {
-      throw new Usage(`unknown subcommand ${JSON.stringify(sub)}: expected validate, apply, list or import-legacy`);
+      throw new Usage(
+        `unknown subcommand ${JSON.stringify(sub)}: expected validate, diff, apply, list or import-legacy`,
+      );
     }
     const { values, positionals } = parseArgs({
       args: rest,
@@ -126,9 +143,9 @@ export async function configCommand(argv: string[], ctx: ConfigCommandContext): 
       return await importLegacyCommand(ctx, json, values as { from?: string; schema?: string; out?: string });
     }
     if (positionals.length === 0) throw new Usage(`${sub} needs at least one PATH (a YAML file or a folder)`);
-    return sub === 'validate'
-      ? await validateCommand(ctx, json, positionals)
-      : await applyCommand(ctx, json, positionals);
+    if (sub === 'validate') return await validateCommand(ctx, json, positionals);
+    if (sub === 'diff') return await diffCommand(ctx, json, positionals);
+    return await applyCommand(ctx, json, positionals);
   } catch (e) {
     if (e instanceof Usage || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       ctx.err(
@@ -192,20 +209,80 @@ async function applyCommand(ctx: ConfigCommandContext, json: boolean, paths: str
 
   const db = await openConfigDb(ctx.settings.configDb);
   await migrateToLatest(db);
+  const diff = await diffAgainstDb(db, [...sourceOf.keys()], [...interfaces.values()]);
   const result = await applyConfigs(db, [...sourceOf.keys()], {
     source: (c) => sourceOf.get(c) ?? null,
     interfaces: [...interfaces.values()],
   });
   if (json) {
-    ctx.out(JSON.stringify({ ok: true, applied: true, ...result }, null, 2));
+    ctx.out(JSON.stringify({ ok: true, applied: true, ...result, diff }, null, 2));
   } else {
-    const line = (label: string, ids: string[]) =>
-      `${label.padEnd(10)}${ids.length}${ids.length ? `  ${ids.join(', ')}` : ''}`;
-    ctx.out(line('created', result.created));
-    ctx.out(line('updated', result.updated));
-    ctx.out(line('unchanged', result.unchanged));
+    printDiff(ctx, diff);
+    const n = (k: number, what: string) => `${k} ${what}`;
+    ctx.out(
+      `applied: ${n(result.created.length, 'created')}, ${n(result.updated.length, 'updated')}, ${n(result.unchanged.length, 'unchanged')}`,
+    );
   }
   return EXIT_OK;
+}
+
+async function diffCommand(ctx: ConfigCommandContext, json: boolean, paths: string[]): Promise<number> {
+  const files = await readConfigFiles(paths);
+  const issues = report(ctx, json, files);
+  if (issues.length > 0) {
+    if (json) ctx.out(JSON.stringify({ ok: false, files: files.map(fileReport) }, null, 2));
+    else ctx.err('no diff: fix the problems above first');
+    return EXIT_FAILED;
+  }
+  const interfaces = new Map(files.flatMap((f) => (f.interface ? [[f.interface.name, f.interface] as const] : [])));
+  const db = await openConfigDb(ctx.settings.configDb);
+  await migrateToLatest(db);
+  const diff = await diffAgainstDb(
+    db,
+    files.flatMap((f) => f.configs),
+    [...interfaces.values()],
+  );
+  if (json) ctx.out(JSON.stringify({ ok: true, ...diff }, null, 2));
+  else {
+    printDiff(ctx, diff);
+    const todo = diff.created.length + diff.updated.length + diff.interfaces.length;
+    ctx.out(
+      todo === 0
+        ? `nothing to apply: ${diff.unchanged.length} unchanged`
+        : `apply would create ${diff.created.length}, update ${diff.updated.length}, leave ${diff.unchanged.length} unchanged`,
+    );
+  }
+  return EXIT_OK;
+}
+
+async function diffAgainstDb(
+  db: Awaited<ReturnType<typeof openConfigDb>>,
+  configs: FileConfig[],
+  interfaces: { name: string; description: string | null; active: boolean }[],
+): Promise<ConfigDiff> {
+  const stored = await listConfigs(db);
+  const storedInterfaces = await db.selectFrom('efi.interfaces').select(['name', 'description', 'active']).execute();
+  return diffConfigs(configs, stored, { checksum: configChecksum, interfaces, storedInterfaces });
+}
+
+function printDiff(ctx: ConfigCommandContext, d: ConfigDiff): void {
+  const width = Math.max(
+    0,
+    ...[...d.created.map((c) => c.id), ...d.updated.map((c) => c.id), ...d.unchanged, ...d.notInFiles].map(
+      (id) => id.length,
+    ),
+  );
+  for (const i of d.interfaces) {
+    if (i.created) ctx.out(`+ interface ${i.name}`);
+    else for (const c of i.changes) ctx.out(`~ interface ${i.name}: ${formatChange(c)}`);
+  }
+  for (const c of d.created) ctx.out(`+ ${c.id.padEnd(width)}  new config (interface ${c.interface})`);
+  for (const c of d.updated) {
+    ctx.out(`~ ${c.id.padEnd(width)}  version ${c.version} → ${c.version + 1}`);
+    for (const f of c.changes) ctx.out(`    ${formatChange(f)}`);
+  }
+  for (const id of d.unchanged) ctx.out(`= ${id.padEnd(width)}  unchanged`);
+  for (const id of d.notInFiles) ctx.out(`? ${id.padEnd(width)}  stored but not in these files: left as it is`);
 }
 
 function describeTargets(c: FileConfig): string {

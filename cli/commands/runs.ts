@@ -2,25 +2,46 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { type CliContext, colorStatus, localDeps, table, UsageError } from '../context.ts';
 import { listLocalRuns, showLocalRun } from '../local/history.ts';
+import { locateRunFile } from '../local/location.ts';
 import { LocalRunner, RedriveRefused } from '../local/runner.ts';
-import type { RunDetail, RunSummary } from '../model.ts';
+import type { RunDetail, RunSummary, StateStep } from '../model.ts';
 import { describeOutcome, runWithProgress } from './ingest.ts';
+import { formatDuration, parseCount, parseWhen } from './run-filters.ts';
 
-export const RUNS_HELP = `Usage: efi runs [--status S] [--limit N] [--json]
+export const RUNS_HELP = `Usage: efi runs [filters] [--limit N] [--json]
 
-List runs, newest first (local history; with --state-machine-arn or
+List runs, newest first, with feed, status, start, duration, rows loaded,
+file and error (local history; with --state-machine-arn or
 EFI_STATE_MACHINE_ARN, the deployed state machine's executions, using the
 usual AWS credentials).
 
+Filters (combine freely):
   --status S   FINISHED, FAILED, ABORTED, SKIPPED, RUNNING (or SUCCEEDED, TIMED_OUT)
+  --feed F     a config id (sales.pos_daily) or its interface (sales)
+  --since T    started at or after T: an ISO date/time (2026-12-01, 2026-12-01T10:00Z; no zone = UTC)
+               or an age (30m, 2h, 3d, 1w)
+  --until T    started before T (same forms)
+  --file P     the file's key contains P, or matches the glob P (*, ?) on its key or name
   --limit N    at most N runs (default 50)
-  --json       a JSON array`;
+  --json       a JSON array; each run has runId, executionId, executionStatus, status,
+               file, startedAt, stoppedAt, redriveCount, configId, feed, recordsInFile,
+               rowsLoaded, rowsRejected, durationMs, error {name,message,line,column},
+               archivedTo, skipReason`;
 
-export const SHOW_HELP = `Usage: efi show RUN [--json]
+export const SHOW_HELP = `Usage: efi show RUN [--full] [--state NAME] [--json]
 
-Show one run: its file, status, error (with line and column), and every state
-in order with its input, output and error, like the Step Functions console.
-With --state-machine-arn ARN (or EFI_STATE_MACHINE_ARN): a deployed execution.`;
+Show one run: its feed, file and where the file is now (landing, archive/... or
+rejected/..., looked up in the object store), status, error with line and
+column, and every state in order with how long it took and what it added,
+grouped by attempt (the original run, then each redrive), like the Step
+Functions console.
+
+  --full        print every state's whole input, output, error and cause (no truncation)
+  --state NAME  only that state (every attempt of it), in full
+  --json        the run as JSON (states with durationMs, input, output, error, cause)
+
+With --state-machine-arn ARN (or EFI_STATE_MACHINE_ARN): a deployed execution.
+The raw event history: efi logs RUN.`;
 
 export const REDRIVE_HELP = `Usage: efi redrive RUN [--json] [--state-machine-arn ARN] [--region REGION]
 
@@ -47,10 +68,15 @@ async function remote(values: { 'state-machine-arn'?: string | undefined; region
 const STATUSES = ['FINISHED', 'FAILED', 'ABORTED', 'SKIPPED', 'RUNNING', 'SUCCEEDED', 'TIMED_OUT'];
 
 export async function runsCommand(argv: string[], ctx: CliContext): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
+    allowPositionals: true,
     options: {
       status: { type: 'string' },
+      feed: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      file: { type: 'string' },
       limit: { type: 'string', default: '50' },
       json: { type: 'boolean', default: false },
       ...REMOTE_OPTIONS,
@@ -61,31 +87,73 @@ export async function runsCommand(argv: string[], ctx: CliContext): Promise<numb
     ctx.out(RUNS_HELP);
     return 0;
   }
+  if (positionals.length > 0)
+    throw new UsageError(`efi runs takes no arguments, got ${positionals.join(' ')} (filter with --file, --feed...)`);
   const status = values.status?.toUpperCase();
-  if (status && !STATUSES.includes(status))
+  if (status !== undefined && !STATUSES.includes(status))
     throw new UsageError(`--status ${values.status}: expected one of ${STATUSES.join(', ')}`);
-  const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new UsageError(`--limit ${values.limit}: expected a positive whole number`);
+  const limit = parseCount('--limit', values.limit);
+  const now = new Date();
+  const since = values.since === undefined ? undefined : parseWhen('--since', values.since, now);
+  const until = values.until === undefined ? undefined : parseWhen('--until', values.until, now);
+  if (since && until && since >= until)
+    throw new UsageError(`--since ${values.since} is not before --until ${values.until}: no run can match`);
+  for (const [flag, v] of [
+    ['--feed', values.feed],
+    ['--file', values.file],
+  ] as const) {
+    if (v !== undefined && v.trim() === '') throw new UsageError(`${flag} needs a value`);
+  }
+  const filter = {
+    ...(status ? { status } : {}),
+    ...(values.feed ? { feed: values.feed } : {}),
+    ...(since ? { since } : {}),
+    ...(until ? { until } : {}),
+    ...(values.file ? { file: values.file } : {}),
+    limit,
+  };
   const aws = await remote(values);
-  const runs = aws
-    ? await aws.r.listRemoteRuns(aws.client, aws.settings.stateMachineArn, {
-        ...(status ? { status: status as never } : {}),
-        max: limit,
-        details: true,
-      })
-    : await listLocalRuns(await localDeps(ctx).db(), { ...(status ? { status } : {}), limit });
-  printRuns(ctx, runs);
+  let runs: RunSummary[];
+  if (aws) {
+    if (filter.feed)
+      throw new UsageError('--feed needs the local history: deployed executions do not carry their feed');
+    runs = await aws.r.listRemoteRuns(aws.client, aws.settings.stateMachineArn, {
+      ...(status ? { status: status as never } : {}),
+      max: limit,
+      details: true,
+    });
+    runs = runs.filter(
+      (r) =>
+        (!since || new Date(r.startedAt) >= since) &&
+        (!until || new Date(r.startedAt) < until) &&
+        (!filter.file || matchesFile(r.file, filter.file)),
+    );
+  } else runs = await listLocalRuns(await localDeps(ctx).db(), filter);
+  printRuns(ctx, runs, Object.keys(filter).length > 1);
   return 0;
 }
 
-export function printRuns(ctx: CliContext, runs: RunSummary[]): void {
+/** The same rule as the local SQL filter (cli/local/history.ts keyPattern), for remote lists. */
+function matchesFile(file: string | null, p: string): boolean {
+  if (!file) return false;
+  const key = file.replace(/^s3:\/\/[^/]+\//, '');
+  if (!/[*?]/.test(p)) return key.includes(p);
+  const re = new RegExp(
+    `^${p
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+  return re.test(key) || re.test(key.slice(key.lastIndexOf('/') + 1));
+}
+
+export function printRuns(ctx: CliContext, runs: RunSummary[], filtered = false): void {
   if (ctx.json) {
     ctx.out(JSON.stringify(runs, null, 2));
     return;
   }
   if (runs.length === 0) {
-    ctx.out('no runs yet: try efi ingest FILE (or npm run demo)');
+    ctx.out(filtered ? 'no runs match these filters' : 'no runs yet: try efi ingest FILE (or npm run demo)');
     return;
   }
   ctx.out(
@@ -93,13 +161,26 @@ export function printRuns(ctx: CliContext, runs: RunSummary[]): void {
       runs.map((r) => [
         r.runId,
         colorStatus(ctx, r.status ?? r.executionStatus),
+        r.feed ?? '',
         r.startedAt.replace('T', ' ').replace(/\..*/, ''),
+        formatDuration(r.durationMs),
+        r.rowsLoaded === null || r.rowsLoaded === undefined ? '' : String(r.rowsLoaded),
         r.redriveCount ? String(r.redriveCount) : '',
-        r.file ?? '',
+        (r.file ?? '').replace(/^s3:\/\/[^/]+\//, ''),
+        r.error ? clip(describeError(r.error), 60) : '',
       ]),
-      ['RUN', 'STATUS', 'STARTED (UTC)', 'REDRIVES', 'FILE'],
+      ['RUN', 'STATUS', 'FEED', 'STARTED (UTC)', 'TOOK', 'ROWS', 'REDRIVES', 'FILE', 'ERROR'],
     ),
   );
+}
+
+function describeError(e: NonNullable<RunSummary['error']>): string {
+  const where = [e.line ? `line ${e.line}` : null, e.column ? `column ${e.column}` : null].filter(Boolean).join(' ');
+  return `${e.name}${where ? ` ${where}` : ''}`;
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
 export async function showCommand(argv: string[], ctx: CliContext): Promise<number> {
@@ -108,6 +189,8 @@ export async function showCommand(argv: string[], ctx: CliContext): Promise<numb
     allowPositionals: true,
     options: {
       json: { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
+      state: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       ...REMOTE_OPTIONS,
     },
@@ -117,6 +200,7 @@ export async function showCommand(argv: string[], ctx: CliContext): Promise<numb
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('efi show needs exactly one RUN (see efi runs)');
+  if (values.state !== undefined && values.state.trim() === '') throw new UsageError('--state needs a state name');
   const aws = await remote(values);
   let detail: RunDetail | null;
   if (aws) {
@@ -126,16 +210,32 @@ export async function showCommand(argv: string[], ctx: CliContext): Promise<numb
       if ((e as Error).name !== 'RemoteRunNotFound') throw e;
       detail = null;
     }
-  } else detail = await showLocalRun(await localDeps(ctx).db(), positionals[0]!);
+  } else {
+    const rt = localDeps(ctx);
+    detail = await showLocalRun(await rt.db(), positionals[0]!);
+    if (detail) detail.location = await locateRunFile(await rt.store(), ctx.settings.prefixes, detail);
+  }
   if (!detail) {
     ctx.err(`no run ${positionals[0]}; list them with: efi runs`);
     return 1;
   }
-  printDetail(ctx, detail);
+  if (values.state !== undefined) {
+    const steps = detail.states.filter((s) => s.name === values.state);
+    if (steps.length === 0) {
+      const names = [...new Set(detail.states.map((s) => s.name))];
+      throw new UsageError(
+        `run ${detail.runId} has no state ${JSON.stringify(values.state)}; its states: ${names.join(', ')}`,
+      );
+    }
+    if (ctx.json) ctx.out(JSON.stringify(steps, null, 2));
+    else for (const s of steps) printStep(ctx, s);
+    return 0;
+  }
+  printDetail(ctx, detail, { full: values.full });
   return 0;
 }
 
-export function printDetail(ctx: CliContext, d: RunDetail): void {
+export function printDetail(ctx: CliContext, d: RunDetail, opts: { full?: boolean } = {}): void {
   if (ctx.json) {
     ctx.out(JSON.stringify(d, null, 2));
     return;
@@ -143,28 +243,89 @@ export function printDetail(ctx: CliContext, d: RunDetail): void {
   ctx.out(
     `${pc.bold(`run ${d.runId}`)}  ${colorStatus(ctx, d.status ?? d.executionStatus)} (execution ${d.executionStatus})`,
   );
+  if (d.feed || d.configId) ctx.out(`feed      ${d.feed ?? '-'}${d.configId ? ` (config ${d.configId})` : ''}`);
   ctx.out(`file      ${d.file ?? '-'}`);
+  if (d.location) {
+    const l = d.location;
+    ctx.out(
+      l.uri
+        ? `now at    ${l.uri === d.file ? 'the same key' : l.uri} (${l.where})`
+        : `now at    nowhere the run put it (looked at ${l.looked.join(', ') || 'nothing'})`,
+    );
+  }
   ctx.out(
-    `started   ${d.startedAt}${d.stoppedAt ? `, stopped ${d.stoppedAt}` : ''}${d.redriveCount ? `, redriven ${d.redriveCount}x` : ''}`,
+    `started   ${d.startedAt}${d.stoppedAt ? `, stopped ${d.stoppedAt}` : ''}${d.durationMs != null ? `, took ${formatDuration(d.durationMs)}` : ''}${d.redriveCount ? `, redriven ${d.redriveCount}x` : ''}`,
   );
+  if (d.recordsInFile != null || d.rowsLoaded != null) {
+    ctx.out(
+      `rows      ${d.recordsInFile ?? '?'} records in the file, ${d.rowsLoaded ?? 0} loaded${d.rowsRejected ? `, ${d.rowsRejected} rejected` : ''}`,
+    );
+  }
+  if (d.skipReason) ctx.out(`skipped   ${d.skipReason}`);
   if (d.error) {
     const where = [d.error.line ? `line ${d.error.line}` : null, d.error.column ? `column ${d.error.column}` : null]
       .filter(Boolean)
       .join(', ');
     ctx.out(`error     ${d.error.name}${where ? ` at ${where}` : ''}: ${d.error.message}`);
   }
+  const limit = opts.full ? Number.POSITIVE_INFINITY : 100;
+  const attempts = [...new Set(d.states.map((s) => s.redriveCount))].sort((a, b) => a - b);
+  for (const attempt of attempts) {
+    const steps = d.states.filter((s) => s.redriveCount === attempt);
+    ctx.out('');
+    if (attempts.length > 1 || attempt > 0) {
+      const first = steps[0]?.enteredAt?.replace('T', ' ').replace(/\..*/, '') ?? '';
+      const label = attempt === 0 ? 'original run' : `redrive ${attempt}, resumed at ${steps[0]?.name ?? '?'}`;
+      ctx.out(pc.bold(`${label}${first ? ` (${first} UTC)` : ''}`));
+    }
+    ctx.out(
+      table(
+        steps.map((s) => [
+          s.name,
+          colorStatus(ctx, s.status),
+          formatDuration(s.durationMs),
+          s.error ? clipText(`${s.error}: ${s.cause ?? ''}`, limit) : summarise(added(s.input, s.output), limit),
+        ]),
+        ['STATE', 'STATUS', 'TOOK', 'OUTPUT / ERROR'],
+      ),
+    );
+  }
+  if (opts.full) for (const s of d.states) printStep(ctx, s);
+  else
+    ctx.out(pc.dim('\nwhole inputs and outputs: efi show RUN --full (or --state NAME, --json); events: efi logs RUN'));
+}
+
+/** One state in full: what a click on a state shows in the console. */
+function printStep(ctx: CliContext, s: StateStep): void {
+  const attempt = s.redriveCount ? `, redrive ${s.redriveCount}` : '';
   ctx.out('');
   ctx.out(
-    table(
-      d.states.map((s) => [
-        s.redriveCount ? `${s.name} (redrive ${s.redriveCount})` : s.name,
-        colorStatus(ctx, s.status),
-        s.error ? `${s.error}: ${(s.cause ?? '').slice(0, 100)}` : summarise(added(s.input, s.output)),
-      ]),
-      ['STATE', 'STATUS', 'OUTPUT / ERROR'],
+    pc.bold(
+      `${s.name}  ${colorStatus(ctx, s.status)}${attempt}${s.durationMs != null ? `, ${formatDuration(s.durationMs)}` : ''}`,
     ),
   );
-  ctx.out(pc.dim('\nfull inputs and outputs: efi show --json'));
+  ctx.out(`entered ${s.enteredAt ?? '-'}, exited ${s.exitedAt ?? '-'}`);
+  ctx.out(`input:\n${pretty(s.input)}`);
+  ctx.out(`output:\n${pretty(s.output)}`);
+  if (s.error) ctx.out(`error: ${s.error}`);
+  if (s.cause) ctx.out(`cause:\n${pretty(parseMaybe(s.cause))}`);
+}
+
+function pretty(v: unknown): string {
+  if (v === null || v === undefined) return '  (none)';
+  const text = typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
+
+function parseMaybe(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
 }
 
 /** What a state added to the state data (its ResultPath), so each row shows that state's own result. */
@@ -178,10 +339,13 @@ function added(input: unknown, output: unknown): unknown {
   return changed.length === 0 ? null : Object.fromEntries(changed);
 }
 
-function summarise(v: unknown): string {
+function summarise(v: unknown, limit: number): string {
   if (v === null || v === undefined) return '';
-  const s = JSON.stringify(v);
-  return s.length > 100 ? `${s.slice(0, 97)}...` : s;
+  return clipText(JSON.stringify(v), limit);
+}
+
+function clipText(s: string, limit: number): string {
+  return s.length > limit ? `${s.slice(0, limit - 3)}...` : s;
 }
 
 export async function redriveCommand(argv: string[], ctx: CliContext): Promise<number> {

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { KyselyRunLog } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
 import type { EfiDatabase, ExecutionEventTable } from '../../functions/lib/adapters/config-db/schema.ts';
 import { type FoldEvent, foldExecution, parseJson as parse } from '../history/fold.ts';
-import type { RunDetail, RunSummary } from '../model.ts';
+import type { HistoryEventRow, RunDetail, RunSummary } from '../model.ts';
 import { loadDefinition } from './definition.ts';
 
 /** Local execution history in the shapes the Step Functions backend also returns (cli/model.ts). */
@@ -67,7 +67,31 @@ function failStates(): ReadonlySet<string> {
   );
 }
 
-export async function listLocalRuns(db: Db, opts: { status?: string; limit?: number }): Promise<RunSummary[]> {
+/** Filters of `efi runs`, applied in SQL. */
+export interface RunFilter {
+  /** A run status (FINISHED, SKIPPED...) or an execution status (SUCCEEDED, TIMED_OUT...). */
+  status?: string;
+  /** The config id or its interface (feed) name, exactly. */
+  feed?: string;
+  /** Started at or after / before. */
+  since?: Date;
+  until?: Date;
+  /** A substring of the object key, or a glob (`*`, `?`) matched against the key or its file name. */
+  file?: string;
+  limit?: number;
+}
+
+/** LIKE pattern (escape `\`) for a substring or a glob. */
+export function keyPattern(file: string): { pattern: string; glob: boolean } {
+  const glob = /[*?]/.test(file);
+  const escaped = file.replace(/[\\%_]/g, (c) => `\\${c}`);
+  if (!glob) return { pattern: `%${escaped}%`, glob };
+  return { pattern: escaped.replace(/\*/g, '%').replace(/\?/g, '_'), glob };
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export async function listLocalRuns(db: Db, opts: RunFilter): Promise<RunSummary[]> {
   let q = db
     .selectFrom('efi.executions as e')
     .leftJoin('efi.runs as r', 'r.run_id', 'e.name')
@@ -78,9 +102,22 @@ export async function listLocalRuns(db: Db, opts: { status?: string; limit?: num
       'e.started_at',
       'e.stopped_at',
       'e.redrive_count',
+      'e.error as ex_error',
+      'e.cause as ex_cause',
       'r.status as run_status',
       'r.object_key',
       'r.bucket',
+      'r.config_id',
+      'r.interface_name',
+      'r.records_in_file',
+      'r.rows_loaded',
+      'r.rows_rejected',
+      'r.archived_to',
+      'r.skip_reason',
+      'r.error_name',
+      'r.error_message',
+      'r.error_line',
+      'r.error_column',
     ])
     .orderBy('e.started_at', 'desc')
     .limit(opts.limit ?? 50);
@@ -89,25 +126,97 @@ export async function listLocalRuns(db: Db, opts: { status?: string; limit?: num
     // Accept both vocabularies: run statuses (FINISHED, SKIPPED...) and execution statuses (SUCCEEDED, TIMED_OUT...).
     q = q.where((eb) => eb.or([eb('r.status', '=', s as never), eb('e.status', '=', s as never)]));
   }
+  if (opts.feed) {
+    const f = opts.feed;
+    q = q.where((eb) => eb.or([eb('r.config_id', '=', f), eb('r.interface_name', '=', f)]));
+  }
+  if (opts.since) q = q.where('e.started_at', '>=', opts.since);
+  if (opts.until) q = q.where('e.started_at', '<', opts.until);
+  if (opts.file) {
+    const { pattern, glob } = keyPattern(opts.file);
+    q = q.where((eb) =>
+      glob
+        ? eb.or([
+            eb('r.object_key', 'like', pattern),
+            eb('r.object_key', 'like', `%/${pattern}`),
+            eb('e.name', 'like', pattern),
+          ])
+        : eb.or([eb('r.object_key', 'like', pattern), eb('e.name', 'like', pattern)]),
+    );
+  }
   const rows = await q.execute();
-  return rows.map((r) => ({
-    runId: r.name,
-    executionId: r.execution_id,
-    executionStatus: r.status,
-    status: r.run_status ?? null,
-    file: r.object_key ? `s3://${r.bucket}/${r.object_key}` : null,
-    startedAt: iso(r.started_at)!,
-    stoppedAt: iso(r.stopped_at),
-    redriveCount: Number(r.redrive_count),
+  const now = Date.now();
+  return rows.map((r) => {
+    const started = new Date(r.started_at as unknown as string).getTime();
+    const stopped = r.stopped_at ? new Date(r.stopped_at as unknown as string).getTime() : null;
+    return {
+      runId: r.name,
+      executionId: r.execution_id,
+      executionStatus: r.status,
+      status: r.run_status ?? null,
+      file: r.object_key ? `s3://${r.bucket}/${r.object_key}` : null,
+      startedAt: iso(r.started_at)!,
+      stoppedAt: iso(r.stopped_at),
+      redriveCount: Number(r.redrive_count),
+      configId: r.config_id ?? null,
+      feed: r.interface_name ?? null,
+      recordsInFile: num(r.records_in_file),
+      rowsLoaded: num(r.rows_loaded),
+      rowsRejected: num(r.rows_rejected),
+      durationMs: (stopped ?? now) - started,
+      error: r.error_name
+        ? {
+            name: r.error_name,
+            message: r.error_message ?? '',
+            line: num(r.error_line),
+            column:
+              r.error_column === null ? null : /^\d+$/.test(r.error_column) ? Number(r.error_column) : r.error_column,
+          }
+        : r.ex_error && r.status !== 'SUCCEEDED'
+          ? { name: r.ex_error, message: r.ex_cause ?? '', line: null, column: null }
+          : null,
+      archivedTo: r.archived_to ?? null,
+      skipReason: r.skip_reason ?? null,
+    };
+  });
+}
+
+/** The execution row for a run name or execution id, or null. */
+async function findExecution(db: Db, runId: string) {
+  return (
+    (await db
+      .selectFrom('efi.executions')
+      .selectAll()
+      .where((eb) => eb.or([eb('name', '=', runId), eb('execution_id', '=', runId)]))
+      .executeTakeFirst()) ?? null
+  );
+}
+
+/** The stored event history of a run, oldest first (`efi logs`); null when there is no such run. */
+export async function localHistory(db: Db, runId: string): Promise<HistoryEventRow[] | null> {
+  const ex = await findExecution(db, runId);
+  if (!ex) return null;
+  const events = await db
+    .selectFrom('efi.execution_events')
+    .selectAll()
+    .where('execution_id', '=', ex.execution_id)
+    .orderBy('seq')
+    .execute();
+  return events.map((e) => ({
+    id: e.seq,
+    timestamp: iso(e.at)!,
+    type: e.type,
+    state: e.state_name,
+    redriveCount: e.redrive_count,
+    input: parse(e.input),
+    output: parse(e.output),
+    error: e.error,
+    cause: e.cause,
   }));
 }
 
 export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | null> {
-  const ex = await db
-    .selectFrom('efi.executions')
-    .selectAll()
-    .where((eb) => eb.or([eb('name', '=', runId), eb('execution_id', '=', runId)]))
-    .executeTakeFirst();
+  const ex = await findExecution(db, runId);
   if (!ex) return null;
   const events = await db
     .selectFrom('efi.execution_events')
@@ -117,6 +226,7 @@ export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | n
     .execute();
   const run = await new KyselyRunLog(db).get(ex.name);
   const { steps: states } = foldExecution(localFoldEvents(events), { failStates: failStates() });
+  for (const step of states) step.durationMs = durationOf(step.enteredAt, step.exitedAt);
   return {
     runId: ex.name,
     executionId: ex.execution_id,
@@ -126,6 +236,14 @@ export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | n
     startedAt: iso(ex.started_at)!,
     stoppedAt: iso(ex.stopped_at),
     redriveCount: ex.redrive_count,
+    configId: run?.configId ?? null,
+    feed: run?.interface ?? null,
+    recordsInFile: run?.recordsInFile ?? null,
+    rowsLoaded: run?.rowsLoaded ?? null,
+    rowsRejected: run?.rowsRejected ?? null,
+    durationMs: durationOf(iso(ex.started_at), iso(ex.stopped_at) ?? new Date().toISOString()),
+    archivedTo: run?.archivedTo ?? null,
+    skipReason: run?.skipReason ?? null,
     input: parse(ex.input),
     output: parse(ex.output),
     error: run?.error
@@ -140,4 +258,8 @@ export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | n
         : null,
     states,
   };
+}
+
+function durationOf(from: string | null, to: string | null): number | null {
+  return from && to ? new Date(to).getTime() - new Date(from).getTime() : null;
 }

@@ -113,21 +113,22 @@ describe('efi config', () => {
     const validated = `ok      ${path.join(dir, 'sales.yaml')}: sales.daily, sales.mixed\n1 file, 2 configs: valid\n`;
     expect(await run(['apply', dir])).toEqual({
       code: 0,
-      out: `${validated}created   2  sales.daily, sales.mixed\nupdated   0\nunchanged 0`,
+      out: `${validated}+ interface sales\n+ sales.daily  new config (interface sales)\n+ sales.mixed  new config (interface sales)\napplied: 2 created, 0 updated, 0 unchanged`,
       err: '',
     });
     expect((await run(['apply', dir])).out).toBe(
-      `${validated}created   0\nupdated   0\nunchanged 2  sales.daily, sales.mixed`,
+      `${validated}= sales.daily  unchanged\n= sales.mixed  unchanged\napplied: 0 created, 0 updated, 2 unchanged`,
     );
     fs.writeFileSync(path.join(dir, 'sales.yaml'), SALES.replace('[sale_id, amount]', '[sale_id, amount, sold_at]'));
     const r = await run(['apply', '--json', dir]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({
+    expect(JSON.parse(r.out)).toMatchObject({
       ok: true,
       applied: true,
       created: [],
       updated: ['sales.daily'],
       unchanged: ['sales.mixed'],
+      diff: { updated: [{ id: 'sales.daily', version: 1 }] },
     });
   });
 

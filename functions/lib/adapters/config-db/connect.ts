@@ -2,7 +2,6 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import { ConfigInvalid } from '../../errors.ts';
 import type { Settings } from '../../settings.ts';
-import { getDbSecret, invalidateSecret } from '../aws/secrets.ts';
 import { createPgPool, retryAuthFailureOnce } from '../postgres/pg-pool.ts';
 import type { EfiDatabase } from './schema.ts';
 
@@ -62,6 +61,8 @@ async function createPool(cfg: ConfigDbSettings): Promise<pg.Pool> {
     return createPgPool({ connectionString: cfg.url, max: 4, idleTimeoutMillis: 30_000 });
   }
   const secretArn = cfg.secretArn;
+  // Imported here: the Secrets Manager SDK takes over a second to load, and local commands never need it.
+  const { getDbSecret, invalidateSecret } = await import('../aws/secrets.ts');
   const secret = await getDbSecret(secretArn);
   const pool = createPgPool({
     host: secret.host,

@@ -1,4 +1,4 @@
-import { type Kysely, type MigrationResult, Migrator } from 'kysely';
+import { type Kysely, type MigrationResult, Migrator, sql } from 'kysely';
 import { migrations } from '../../../../sql/migrations/index.ts';
 import { classifyError, TransientError } from '../../errors.ts';
 import type { EfiDatabase } from './schema.ts';
@@ -38,6 +38,9 @@ export function createMigrator(db: Kysely<EfiDatabase>): Migrator {
 }
 
 async function runMigrations(db: Kysely<EfiDatabase>): Promise<MigrationResult[]> {
+  // Fast path for every process after the first (each CLI command): one read
+  // instead of the Migrator's lock table, lock and per-migration bookkeeping.
+  if (await allApplied(db)) return [];
   const { error, results } = await createMigrator(db).migrateToLatest();
   const applied = results ?? [];
   if (error) {
@@ -49,4 +52,17 @@ async function runMigrations(db: Kysely<EfiDatabase>): Promise<MigrationResult[]
     throw new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return applied;
+}
+
+/** Whether every in-code migration is recorded as applied (false when the table does not exist yet). */
+async function allApplied(db: Kysely<EfiDatabase>): Promise<boolean> {
+  try {
+    const r = await sql<{
+      name: string;
+    }>`select name from ${sql.table(`${MIGRATION_SCHEMA}.${MIGRATION_TABLE}`)}`.execute(db);
+    const done = new Set(r.rows.map((x) => x.name));
+    return Object.keys(migrations).every((m) => done.has(m));
+  } catch {
+    return false;
+  }
 }

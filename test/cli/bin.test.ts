@@ -1,0 +1,50 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// bin/efi.js runs the esbuild bundle (npm run build; npm ci runs it through prepare).
+let home: string;
+
+beforeAll(() => {
+  execFileSync(process.execPath, ['scripts/build-cli.mjs']);
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'efi-bin-'));
+});
+
+afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+const efi = (...args: string[]) =>
+  spawnSync(process.execPath, ['bin/efi.js', ...args], { env: { ...process.env, EFI_HOME: home }, encoding: 'utf8' });
+
+describe('the compiled CLI', () => {
+  it('is plain JavaScript: each command is its own lazily imported chunk, npm packages stay external', () => {
+    const main = fs.readFileSync('dist/cli/main.js', 'utf8');
+    expect(main).not.toMatch(/from ['"]@electric-sql\/pglite['"]/);
+    expect(main).toMatch(/import\(["']\.\/runs-[A-Z0-9]+\.js["']\)/);
+    const chunks = fs.readdirSync('dist/cli').filter((f) => f.endsWith('.js'));
+    const pglite = chunks.filter((f) =>
+      /@electric-sql\/pglite/.test(fs.readFileSync(path.join('dist/cli', f), 'utf8')),
+    );
+    expect(pglite.length).toBeGreaterThan(0);
+    expect(pglite).not.toContain('main.js');
+  });
+
+  it('answers --help and --version, and exits 2 on an unknown command', () => {
+    const help = efi('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('check FILE');
+    expect(efi('--version').stdout).toBe('efi 0.1.0\n');
+    const bad = efi('frob');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown command "frob"');
+  });
+
+  it('runs a command that opens the embedded database and finds the repository files', () => {
+    const runs = efi('runs', '--json');
+    expect(runs.status).toBe(0);
+    expect(JSON.parse(runs.stdout)).toEqual([]);
+    const check = efi('check', 'samples/files/tickets_20261122.csv', '--config', 'samples/configs', '--json');
+    expect(JSON.parse(check.stdout)).toMatchObject({ configId: 'support.tickets', recordsChecked: 250 });
+  });
+});
