@@ -282,7 +282,11 @@ function graph(def, lastVisit, transitions, visits) {
     if (!changed) break;
   }
   const layers = [];
-  for (const n of order) (layers[layer.get(n)] ||= []).push(n);
+  for (const n of order) {
+    const i = layer.get(n);
+    if (!layers[i]) layers[i] = [];
+    layers[i].push(n);
+  }
   const W = 150;
   const H = 30;
   const GX = 26;
@@ -292,7 +296,9 @@ function graph(def, lastVisit, transitions, visits) {
   const pos = new Map();
   layers.forEach((l, i) => {
     const rowWidth = l.length * (W + GX) - GX;
-    l.forEach((n, j) => pos.set(n, { x: (width - 40 - rowWidth) / 2 + j * (W + GX), y: GY + i * (H + GY) }));
+    l.forEach((n, j) => {
+      pos.set(n, { x: (width - 40 - rowWidth) / 2 + j * (W + GX), y: GY + i * (H + GY) });
+    });
   });
   const height = GY + layers.length * (H + GY);
   const taken = new Set(transitions.map(([a, b]) => `${a}>${b}`));
