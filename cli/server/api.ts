@@ -231,7 +231,23 @@ async function runCli(o: ApiOptions, req: http.IncomingMessage, res: http.Server
   };
   // Reads answer at once; anything that may write waits its turn on the one database session.
   const readOnly = cmd === 'runs' || cmd === 'show' || (cmd === 'config' && argv[0] === 'list');
-  const exit = readOnly ? await runCommand(cmd, argv, ctx) : await o.serial(() => runCommand(cmd, argv, ctx));
+  let running = false;
+  let before: Set<unknown> = new Set();
+  // A client that goes away (Ctrl-C) aborts its run: commands map SIGINT to an abort
+  // (cli/commands/ingest.ts runWithProgress), and writes run one at a time, so the SIGINT
+  // listeners added since this command started are its own.
+  res.on('close', () => {
+    if (!running || res.writableFinished) return;
+    for (const l of process.listeners('SIGINT')) if (!before.has(l)) (l as () => void)();
+  });
+  const run = () => {
+    before = new Set(process.listeners('SIGINT'));
+    running = true;
+    return runCommand(cmd, argv, ctx).finally(() => {
+      running = false;
+    });
+  };
+  const exit = readOnly ? await runCommand(cmd, argv, ctx) : await o.serial(run);
   send({ exit });
   res.end();
 }

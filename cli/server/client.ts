@@ -72,8 +72,17 @@ export async function enterHome(cmd: string, argv: string[], env = process.env):
         process.stderr.write(`efi ${cmd}: ${e.message}\n`);
         return { kind: 'served', exitCode: EXIT_HOME_BUSY };
       }
-      process.stderr.write(`efi ${cmd}: cannot reach efi server: ${(e as Error).message}\n`);
-      return { kind: 'served', exitCode: EXIT_HOME_BUSY };
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ECONNREFUSED') {
+        process.stderr.write(`efi ${cmd}: efi server does not answer (${(e as Error).message})\n`);
+        return { kind: 'served', exitCode: EXIT_HOME_BUSY };
+      }
+      // It went away mid-command (stopped: its runs end ABORTED and can be redriven).
+      process.stderr.write(
+        `efi ${cmd}: efi server stopped while running this command (${(e as Error).message}); ` +
+          'a run it was executing ends ABORTED: see efi runs, and efi redrive RUN\n',
+      );
+      return { kind: 'served', exitCode: 1 };
     }
   }
 }
@@ -148,6 +157,14 @@ export function callServer(server: LockServer, cmd: string, argv: string[]): Pro
         res.on('error', reject);
       },
     );
+    // Ctrl-C: hang up; the server aborts the run this command started (it ends ABORTED, redrivable).
+    const onSigint = () => {
+      process.stderr.write('  aborting (Ctrl-C): the run in efi server ends ABORTED; efi redrive RUN resumes it\n');
+      req.destroy();
+      resolve(130);
+    };
+    process.once('SIGINT', onSigint);
+    req.on('close', () => process.off('SIGINT', onSigint));
     req.on('error', reject);
     req.end(body);
   });

@@ -102,8 +102,22 @@ describe('efi server', () => {
       body: fs.readFileSync(salesFile(dir, 'daily_20261202.csv', 5)),
     });
     expect(await upload.json()).toMatchObject({ status: 'FINISHED', rowsLoaded: 5 });
+    const bad = `sale_id,amount\n1,1.00\n2,abc\n3,3.00\n${'9,9.00\n'.repeat(5)}`;
+    const rejected = await getJson(
+      fetch(`${server.base}/api/ingest?name=daily_20261203.csv&wait=1`, {
+        method: 'POST',
+        headers: { 'x-efi-client': 'test' },
+        body: bad,
+      }),
+    );
+    expect(rejected).toMatchObject({ status: 'FAILED', error: { name: 'RowRejected', line: 3, column: 'amount' } });
+    const view = await getJson(fetch(`${server.base}/api/runs/${rejected.runId}`));
+    expect(view.offendingRecord).toBe('2,abc');
+    expect(view.location.where).toBe('rejected');
+    expect(view.redrive).toMatchObject({ ok: false, state: 'FileRejected' });
+    expect(view.redrive.reason).toContain('rejected for its content');
     const feeds = await getJson(fetch(`${server.base}/api/feeds`));
-    expect(feeds.feeds[0]).toMatchObject({ id: 'sales.daily', runs30d: 2, failed30d: 0, lastStatus: 'FINISHED' });
+    expect(feeds.feeds[0]).toMatchObject({ id: 'sales.daily', runs30d: 3, failed30d: 1, lastStatus: 'FAILED' });
     expect(feeds.feeds[0].rowsPerDay[0].rows).toBe(25);
   });
 
