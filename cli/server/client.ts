@@ -15,7 +15,7 @@ export type HomeEntry = { kind: 'served'; exitCode: number } | { kind: 'local'; 
 /** Exit status when EFI_HOME stays busy (sysexits EX_TEMPFAIL): try again later. */
 export const EXIT_HOME_BUSY = 75;
 
-/** Commands that never open EFI_HOME. */
+/** Commands that never open EFI_HOME (as does `config validate`, which reads only its files). */
 const NO_HOME = new Set(['upload']);
 /** Commands a server does not run for a client (they would hold its one database for good). */
 const NOT_SERVED: Record<string, string> = {
@@ -25,7 +25,8 @@ const NOT_SERVED: Record<string, string> = {
 export async function enterHome(cmd: string, argv: string[], env = process.env): Promise<HomeEntry> {
   const noWait = argv.includes('--no-wait');
   const rest = argv.filter((a) => a !== '--no-wait');
-  if (NO_HOME.has(cmd) || rest.includes('--help') || rest.includes('-h') || isRemote(rest, env)) {
+  const noDatabase = NO_HOME.has(cmd) || (cmd === 'config' && rest[0] === 'validate');
+  if (noDatabase || rest.includes('--help') || rest.includes('-h') || isRemote(rest, env)) {
     return { kind: 'local', argv: rest, lock: null };
   }
   let home: string;

@@ -11,6 +11,12 @@ const home = (p: string) => {
   homes.push(h);
   return h;
 };
+// The process tests run one after another on one EFI_HOME: its database is created once (seconds), then reopened.
+let sharedHome: string | null = null;
+const shared = () => {
+  sharedHome ??= home('efi-lock-procs-');
+  return sharedHome;
+};
 afterAll(() => {
   for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
 });
@@ -47,7 +53,7 @@ describe('EFI_HOME lock', () => {
   });
 
   it('makes a second efi process fail at once with --no-wait, naming the holder', async () => {
-    const h = home('efi-lock-nowait-');
+    const h = shared();
     const holder = holdHome(h);
     await holder.held;
     const r = await runEfi(['runs', '--no-wait'], { EFI_HOME: h });
@@ -58,7 +64,7 @@ describe('EFI_HOME lock', () => {
   });
 
   it('makes a second efi process wait for the holder, say so, and go on once it is released', async () => {
-    const h = home('efi-lock-wait-');
+    const h = shared();
     const holder = holdHome(h);
     await holder.held;
     const waiter = spawnNode(['cli/main.ts', 'runs', '--json'], { EFI_HOME: h, EFI_LOCK_WAIT: '120' });
@@ -71,7 +77,7 @@ describe('EFI_HOME lock', () => {
   });
 
   it('recovers the lock of a killed process', async () => {
-    const h = home('efi-lock-stale-');
+    const h = shared();
     const holder = holdHome(h);
     await holder.held;
     holder.proc.kill('SIGKILL');
