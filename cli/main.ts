@@ -28,7 +28,7 @@ Every command takes --help; most take --json for scripts. --no-wait: fail at onc
 (instead of waiting up to EFI_LOCK_WAIT seconds, default 60) when another efi
 process owns EFI_HOME and no efi server runs.
 State lives in ./.efi (EFI_HOME moves it). Settings: see README "Configuration".
-Exit status: 0 ok, 1 a run or check failed, 2 usage error.`;
+Exit status: 0 ok, 1 a run or check failed, 2 usage error, 75 EFI_HOME busy.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
