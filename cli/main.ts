@@ -1,5 +1,5 @@
-import { classifyError, EfiError } from '../functions/lib/errors.ts';
-import { type CliContext, createContext, UsageError } from './context.ts';
+import { type CliContext, createContext } from './context.ts';
+import { COMMANDS, runCommand } from './dispatch.ts';
 
 export const HELP = `efi — External File Ingestion: load files dropped in S3 into Redshift,
 or locally into embedded PostgreSQL, through one Step Functions state machine.
@@ -20,32 +20,20 @@ Operating runs (local history; with EFI_STATE_MACHINE_ARN, the deployed state ma
   logs RUN              a run's event history, like get-execution-history
   redrive RUN           resume a failed run at the state that failed
 
+Local server (one process owns EFI_HOME; other efi commands become its clients)
+  server                the JSON API and web console on http://127.0.0.1:7270 (see efi server --help)
+
 Config and data
   init FILE             sniff a sample file; write a commented config and its CREATE TABLE
   config validate|diff|apply|list|import-legacy
                         config-as-code (YAML) for feeds: diff shows what apply would change, field by field
   sql "QUERY"           query the local warehouse
 
-Every command takes --help; most take --json for scripts.
+Every command takes --help; most take --json for scripts. --no-wait: fail at once
+(instead of waiting up to EFI_LOCK_WAIT seconds, default 60) when another efi
+process owns EFI_HOME and no efi server runs.
 State lives in ./.efi (EFI_HOME moves it). Settings: see README "Configuration".
-Exit status: 0 ok, 1 a run or check failed, 2 usage error.`;
-
-type Command = (argv: string[], ctx: CliContext) => Promise<number>;
-
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  ingest: async () => (await import('./commands/ingest.ts')).ingestCommand,
-  demo: async () => (await import('./commands/demo.ts')).demoCommand,
-  watch: async () => (await import('./commands/watch.ts')).watchCommand,
-  check: async () => (await import('./commands/check.ts')).checkCommand,
-  init: async () => (await import('./commands/init.ts')).initCommand,
-  runs: async () => (await import('./commands/runs.ts')).runsCommand,
-  show: async () => (await import('./commands/runs.ts')).showCommand,
-  logs: async () => (await import('./commands/logs.ts')).logsCommand,
-  redrive: async () => (await import('./commands/runs.ts')).redriveCommand,
-  upload: async () => (await import('./commands/upload.ts')).uploadCommand,
-  sql: async () => (await import('./commands/sql.ts')).sqlCommand,
-  config: async () => (await import('./commands/config.ts')).configCommand,
-};
+Exit status: 0 ok, 1 a run or check failed, 2 usage error, 75 EFI_HOME busy.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -57,36 +45,30 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write('efi 0.1.0\n');
     return 0;
   }
-  const load = COMMANDS[cmd];
-  if (!load) {
+  if (!COMMANDS[cmd] && cmd !== 'server') {
     process.stderr.write(`efi: unknown command ${JSON.stringify(cmd)}\n\n${HELP}\n`);
     return 2;
   }
-  let ctx: CliContext | null = null;
+  if (cmd === 'server') {
+    const { serverCommand } = await import('./server/server.ts');
+    return serverCommand(rest);
+  }
+  // One process owns EFI_HOME: talk to the running efi server, or hold the lock while running here.
+  const { enterHome } = await import('./server/client.ts');
+  const entry = await enterHome(cmd, rest);
+  if (entry.kind === 'served') return entry.exitCode;
   try {
-    ctx = createContext(rest.includes('--json'));
-    return await (await load())(rest, ctx);
-  } catch (e) {
-    const err = ctx?.err ?? ((s: string) => process.stderr.write(`${s}\n`));
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      err(`efi ${cmd}: ${(e as Error).message}\nRun efi ${cmd} --help for usage.`);
-      return 2;
-    }
-    // Driver and SDK errors that clear by themselves (a lost connection) are one line too, not a stack.
-    const classified = classifyError(e);
-    if (classified instanceof EfiError) {
-      err(`efi ${cmd}: ${classified.name}: ${classified.message}`);
+    let ctx: CliContext;
+    try {
+      ctx = createContext(entry.argv.includes('--json'));
+    } catch (e) {
+      process.stderr.write(`efi ${cmd}: ${(e as Error).message}\n`);
       return 1;
     }
-    // An AWS call that failed outside efi's control (cli/remote/errors.ts): its message says what to do.
-    if ((e as { oneLine?: unknown }).oneLine === true) {
-      err(`efi ${cmd}: ${(e as Error).message}`);
-      return 1;
-    }
-    err(`efi ${cmd}: ${(e as Error).stack ?? String(e)}`);
-    return 1;
+    return await runCommand(cmd, entry.argv, ctx);
   } finally {
     await shutdown();
+    entry.lock?.release();
   }
 }
 

@@ -1,0 +1,293 @@
+import fs from 'node:fs';
+import type http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createContext } from '../context.ts';
+import { runCommand } from '../dispatch.ts';
+import {
+  definition,
+  getRunView,
+  listFeeds,
+  listRuns,
+  openObject,
+  runSql,
+  type ServerDeps,
+  startIngest,
+  startRedrive,
+} from './queries.ts';
+
+/**
+ * efi server's HTTP API (JSON) and the web console's static files.
+ *
+ *   GET  /api/health                      {ok, pid, home, version}
+ *   GET  /api/runs?feed&status&since&until&file&limit&offset   {runs, total}
+ *   GET  /api/runs/:id                    run view: detail, states, events, redrive, file location
+ *   GET  /api/runs/:id/events             the event history (like get-execution-history)
+ *   POST /api/runs/:id/redrive            202 {runId}; ?wait=1 answers with the outcome
+ *   POST /api/ingest?name=F&prefix=&reload=1  body = the file; 202 {runId}; ?wait=1 the ingest result
+ *   GET  /api/feeds                       configs with last file/status, rows per day, failure rate
+ *   GET  /api/definition                  statemachine/efi.asl.json
+ *   GET  /api/object?key=K                download an object (the run's file where it is now)
+ *   POST /api/sql {sql}                   {columns, rows} on the local warehouse
+ *   POST /api/cli {cmd, argv, tty}        runs an efi command here; NDJSON {out}|{err} lines, then {exit}
+ *
+ * Every POST needs the header `x-efi-client` (a browser on another site cannot
+ * send it without a CORS preflight, which this server never grants). With a
+ * token, every /api request needs `Authorization: Bearer TOKEN` (or ?token=).
+ */
+
+export interface ApiOptions {
+  deps: ServerDeps;
+  token: string | null;
+  /** Host header values accepted (loopback names when bound to loopback: stops DNS rebinding). */
+  allowedHosts: Set<string> | null;
+  /** Serialises everything that writes (runs, SQL, CLI commands): one PGlite session. */
+  serial: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Abort functions of running executions (server stop aborts them). */
+  aborts: Set<() => void>;
+  log: (s: string) => void;
+}
+
+const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function createApi(o: ApiOptions): http.RequestListener {
+  return (req, res) => {
+    handle(o, req, res).catch((e) => {
+      const status = e instanceof HttpError ? e.status : 500;
+      if (status === 500) o.log(`efi server: ${req.method} ${req.url}: ${(e as Error).stack ?? e}`);
+      if (!res.headersSent) sendJson(res, status, { error: (e as Error).name, message: (e as Error).message });
+      else res.end();
+    });
+  };
+}
+
+async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  if (o.allowedHosts && !o.allowedHosts.has(host)) throw new HttpError(403, `host ${host} not allowed`);
+  const p = url.pathname;
+  if (!p.startsWith('/api/')) return serveStatic(p, res);
+
+  if (o.token) {
+    const given = req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? url.searchParams.get('token');
+    if (given !== o.token) throw new HttpError(401, 'a token is needed: Authorization: Bearer TOKEN');
+  }
+  if (req.method === 'POST' && !req.headers['x-efi-client']) throw new HttpError(403, 'POST needs x-efi-client');
+  const { deps } = o;
+  const q = (k: string) => url.searchParams.get(k) ?? undefined;
+  const runPath = p.match(/^\/api\/runs\/([^/]+)(\/events|\/redrive)?$/);
+  const runId = runPath ? decodeURIComponent(runPath[1]!) : '';
+  const runSub = runPath?.[2] ?? '';
+
+  if (req.method === 'GET' && p === '/api/health') {
+    return sendJson(res, 200, { ok: true, pid: process.pid, home: deps.rt.settings.home, version: '0.1.0' });
+  }
+  if (req.method === 'GET' && p === '/api/runs') {
+    const limit = q('limit') ? Number(q('limit')) : 25;
+    const offset = q('offset') ? Number(q('offset')) : 0;
+    if (!Number.isInteger(limit) || !Number.isInteger(offset) || limit < 1 || offset < 0)
+      throw new HttpError(400, 'limit and offset must be whole numbers');
+    for (const k of ['since', 'until']) {
+      if (q(k) && Number.isNaN(Date.parse(q(k)!))) throw new HttpError(400, `${k}: not a date`);
+    }
+    const r = await listRuns(await deps.rt.db(), {
+      ...pick({ feed: q('feed'), status: q('status'), since: q('since'), until: q('until'), file: q('file') }),
+      limit,
+      offset,
+    });
+    return sendJson(res, 200, r);
+  }
+  if (req.method === 'GET' && runPath && !runSub) {
+    const view = await getRunView(deps, runId);
+    if (!view) throw new HttpError(404, `no run ${runId}`);
+    return sendJson(res, 200, view);
+  }
+  if (req.method === 'GET' && runSub === '/events') {
+    const view = await getRunView(deps, runId);
+    if (!view) throw new HttpError(404, `no run ${runId}`);
+    return sendJson(res, 200, { executionId: view.detail.executionId, events: view.events });
+  }
+  if (req.method === 'POST' && runSub === '/redrive') {
+    const id = runId;
+    const view = await getRunView(deps, id);
+    if (!view) throw new HttpError(404, `no run ${id}`);
+    if (!view.redrive.ok) throw new HttpError(409, `cannot redrive run ${view.detail.runId}: ${view.redrive.reason}`);
+    let abort: (() => void) | null = null;
+    const done = o.serial(
+      () =>
+        startRedrive(deps, view.detail.runId, {
+          onAbortable: (a) => {
+            abort = a;
+            o.aborts.add(a);
+          },
+        }).done,
+    );
+    done
+      .catch((e) => o.log(`efi server: redrive ${id}: ${(e as Error).message}`))
+      .finally(() => abort && o.aborts.delete(abort));
+    if (q('wait')) return sendJson(res, 200, await done);
+    return sendJson(res, 202, { runId: view.detail.runId, redriving: true });
+  }
+  if (req.method === 'POST' && p === '/api/ingest') {
+    const name = q('name');
+    if (!name || name.includes('/') || name.startsWith('.')) throw new HttpError(400, 'name=FILE (a plain file name)');
+    const prefix = q('prefix') ?? '';
+    if (prefix.startsWith('/') || prefix.split('/').includes('..')) throw new HttpError(400, 'prefix: relative');
+    const body = await readBody(req, 2 * 1024 ** 3);
+    const ctx = { ...createContext(true), out: () => {}, err: () => {} };
+    let abort: (() => void) | null = null;
+    let named: (runId: string) => void = () => {};
+    const runId = new Promise<string>((r) => {
+      named = r;
+    });
+    const queued = o.serial(async () => {
+      const started = startIngest(deps, ctx, name, body, {
+        prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
+        reload: q('reload') === '1',
+        onAbortable: (a) => {
+          abort = a;
+          o.aborts.add(a);
+        },
+      });
+      started.runId.then(named);
+      return started.done;
+    });
+    queued
+      .catch((e) => {
+        named('');
+        o.log(`efi server: ingest ${name}: ${(e as Error).message}`);
+      })
+      .finally(() => abort && o.aborts.delete(abort));
+    if (q('wait')) return sendJson(res, 200, await queued);
+    // Queued behind other work: answer once this run has a name.
+    const id = await runId;
+    if (!id)
+      throw new HttpError(500, `ingest ${name} did not start: ${await queued.catch((e) => (e as Error).message)}`);
+    return sendJson(res, 202, { runId: id });
+  }
+  if (req.method === 'GET' && p === '/api/feeds') {
+    return sendJson(res, 200, { feeds: await listFeeds(await deps.rt.db()) });
+  }
+  if (req.method === 'GET' && p === '/api/definition') return sendJson(res, 200, definition());
+  if (req.method === 'GET' && p === '/api/object') {
+    const key = q('key');
+    if (!key || key.split('/').includes('..')) throw new HttpError(400, 'key=KEY');
+    const obj = await openObject(deps.rt, key);
+    if (!obj) throw new HttpError(404, `no object ${key}`);
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': obj.size,
+      'content-disposition': `attachment; filename="${path.posix.basename(key).replace(/"/g, '')}"`,
+    });
+    obj.stream.pipe(res);
+    return;
+  }
+  if (req.method === 'POST' && p === '/api/sql') {
+    const { sql } = JSON.parse((await readBody(req, 1024 ** 2)).toString('utf8') || '{}') as { sql?: string };
+    if (!sql?.trim()) throw new HttpError(400, 'body {"sql": "..."}');
+    try {
+      return sendJson(res, 200, await o.serial(() => runSql(deps.rt, sql)));
+    } catch (e) {
+      throw new HttpError(400, (e as Error).message);
+    }
+  }
+  if (req.method === 'POST' && p === '/api/cli') return runCli(o, req, res);
+  throw new HttpError(404, `no route ${req.method} ${p}`);
+}
+
+/** Runs an efi command for a CLI client, streaming its output lines as they come. */
+async function runCli(o: ApiOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const { cmd, argv, tty } = JSON.parse((await readBody(req, 1024 ** 2)).toString('utf8')) as {
+    cmd: string;
+    argv: string[];
+    tty?: boolean;
+  };
+  if (typeof cmd !== 'string' || !Array.isArray(argv)) throw new HttpError(400, 'body {cmd, argv}');
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  const send = (m: object) => {
+    if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(m)}\n`);
+  };
+  const ctx = {
+    ...createContext(argv.includes('--json')),
+    tty: !!tty,
+    out: (s: string) => send({ out: s }),
+    err: (s: string) => send({ err: s }),
+  };
+  // Reads answer at once; anything that may write waits its turn on the one database session.
+  const readOnly = cmd === 'runs' || cmd === 'show' || (cmd === 'config' && argv[0] === 'list');
+  let running = false;
+  let before: Set<unknown> = new Set();
+  // A client that goes away (Ctrl-C) aborts its run: commands map SIGINT to an abort
+  // (cli/commands/ingest.ts runWithProgress), and writes run one at a time, so the SIGINT
+  // listeners added since this command started are its own.
+  res.on('close', () => {
+    if (!running || res.writableFinished) return;
+    for (const l of process.listeners('SIGINT')) if (!before.has(l)) (l as () => void)();
+  });
+  const run = () => {
+    before = new Set(process.listeners('SIGINT'));
+    running = true;
+    return runCommand(cmd, argv, ctx).finally(() => {
+      running = false;
+    });
+  };
+  const exit = readOnly ? await runCommand(cmd, argv, ctx) : await o.serial(run);
+  send({ exit });
+  res.end();
+}
+
+function serveStatic(p: string, res: http.ServerResponse): void {
+  const rel = p === '/' || !path.extname(p) ? 'index.html' : p.replace(/^\/+/, '');
+  const file = path.join(WEB_DIR, rel);
+  if (!file.startsWith(WEB_DIR) || !fs.existsSync(file)) {
+    sendJson(res, 404, { error: 'NotFound', message: p });
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-cache',
+  });
+  fs.createReadStream(file).pipe(res);
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let n = 0;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > max) {
+        reject(new HttpError(413, `body over ${max} bytes`));
+        req.destroy();
+      } else parts.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
+function pick<T extends Record<string, string | undefined>>(o: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as never;
+}

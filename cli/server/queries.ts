@@ -1,0 +1,515 @@
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { type Kysely, sql } from 'kysely';
+import { KyselyRunLog } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
+import type { EfiDatabase } from '../../functions/lib/adapters/config-db/schema.ts';
+import type { Deps } from '../../functions/lib/compose.ts';
+import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
+import { type IngestResult, runLandedObject } from '../commands/ingest.ts';
+import type { CliContext } from '../context.ts';
+import { type AslDefinition, loadDefinition } from '../local/definition.ts';
+import { showLocalRun } from '../local/history.ts';
+import type { ExecutionOutcome, LocalRunner, RunOpts } from '../local/runner.ts';
+import type { RunDetail } from '../model.ts';
+
+/**
+ * Everything efi server reads or starts, in one place: the DB tables
+ * (efi.executions, efi.execution_events, efi.runs, efi.file_configs), the
+ * object store and the local runner. The HTTP layer (api.ts) only shapes
+ * requests and responses; when the runner, the runtime or the history fold
+ * change shape, this is the file to adapt.
+ */
+
+type Db = Kysely<EfiDatabase>;
+
+export interface ServerDeps {
+  rt: Deps;
+  runner: LocalRunner;
+}
+
+const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const parse = (v: unknown) => {
+  if (typeof v !== 'string') return v ?? null;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+};
+
+// ------------------------------------------------------------------ runs list
+
+export interface RunFilter {
+  feed?: string;
+  status?: string;
+  /** ISO date or date-time; `until` as a bare date includes that whole day. */
+  since?: string;
+  until?: string;
+  /** Part of the file name (case-insensitive). */
+  file?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface RunRow {
+  runId: string;
+  executionId: string;
+  executionStatus: string;
+  status: string;
+  feed: string | null;
+  interface: string | null;
+  file: string | null;
+  rowsLoaded: number | null;
+  recordsInFile: number | null;
+  startedAt: string;
+  stoppedAt: string | null;
+  durationMs: number | null;
+  redriveCount: number;
+  error: { name: string; message: string; line: number | null; column: string | null; state: string | null } | null;
+}
+
+export async function listRuns(db: Db, f: RunFilter): Promise<{ runs: RunRow[]; total: number }> {
+  let q = db.selectFrom('efi.executions as e').leftJoin('efi.runs as r', 'r.run_id', 'e.name');
+  if (f.status) {
+    const s = f.status.toUpperCase();
+    q = q.where((eb) => eb.or([eb('r.status', '=', s as never), eb('e.status', '=', s as never)]));
+  }
+  if (f.feed) q = q.where((eb) => eb.or([eb('r.config_id', '=', f.feed!), eb('r.interface_name', '=', f.feed!)]));
+  if (f.file) q = q.where(sql<boolean>`r.object_key ilike ${`%${f.file.replace(/[%_\\]/g, '\\$&')}%`}`);
+  if (f.since) q = q.where('e.started_at', '>=', new Date(f.since));
+  if (f.until) {
+    const bareDate = /^\d{4}-\d{2}-\d{2}$/.test(f.until);
+    const until = new Date(f.until);
+    if (bareDate) until.setUTCDate(until.getUTCDate() + 1);
+    q = q.where('e.started_at', '<', until);
+  }
+  const total = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  const rows = await q
+    .select([
+      'e.execution_id',
+      'e.name',
+      'e.status as exec_status',
+      'e.started_at',
+      'e.stopped_at',
+      'e.redrive_count',
+      'e.error as exec_error',
+      'e.cause as exec_cause',
+      'r.status as run_status',
+      'r.config_id',
+      'r.interface_name',
+      'r.object_key',
+      'r.rows_loaded',
+      'r.records_in_file',
+      'r.error_name',
+      'r.error_message',
+      'r.error_line',
+      'r.error_column',
+      'r.error_state',
+    ])
+    .orderBy('e.started_at', 'desc')
+    .limit(Math.min(f.limit ?? 25, 500))
+    .offset(f.offset ?? 0)
+    .execute();
+  return {
+    total: Number(total.n),
+    runs: rows.map((r) => {
+      const started = new Date(r.started_at as unknown as string);
+      const stopped = r.stopped_at ? new Date(r.stopped_at as unknown as string) : null;
+      return {
+        runId: r.name,
+        executionId: r.execution_id,
+        executionStatus: r.exec_status,
+        status: r.run_status ?? auditStatus(r.exec_status),
+        feed: r.config_id ?? null,
+        interface: r.interface_name ?? null,
+        file: r.object_key ?? null,
+        rowsLoaded: num(r.rows_loaded),
+        recordsInFile: num(r.records_in_file),
+        startedAt: started.toISOString(),
+        stoppedAt: stopped?.toISOString() ?? null,
+        durationMs: (stopped ?? new Date()).getTime() - started.getTime(),
+        redriveCount: Number(r.redrive_count),
+        error: r.error_name
+          ? {
+              name: r.error_name,
+              message: r.error_message ?? '',
+              line: num(r.error_line),
+              column: r.error_column ?? null,
+              state: r.error_state ?? null,
+            }
+          : r.exec_error
+            ? { name: r.exec_error, message: r.exec_cause ?? '', line: null, column: null, state: null }
+            : null,
+      };
+    }),
+  };
+}
+
+function auditStatus(executionStatus: string): string {
+  return executionStatus === 'SUCCEEDED' ? 'FINISHED' : executionStatus === 'TIMED_OUT' ? 'FAILED' : executionStatus;
+}
+
+// ------------------------------------------------------------------ one run
+
+export interface ExecutionEvent {
+  seq: number;
+  redriveCount: number;
+  type: string;
+  state: string | null;
+  input: unknown;
+  output: unknown;
+  error: string | null;
+  cause: string | null;
+  at: string;
+}
+
+export async function listEvents(db: Db, executionId: string): Promise<ExecutionEvent[]> {
+  const rows = await db
+    .selectFrom('efi.execution_events')
+    .selectAll()
+    .where('execution_id', '=', executionId)
+    .orderBy('seq')
+    .execute();
+  return rows.map((e) => ({
+    seq: e.seq,
+    redriveCount: e.redrive_count,
+    type: e.type,
+    state: e.state_name,
+    input: parse(e.input),
+    output: parse(e.output),
+    error: e.error,
+    cause: e.cause,
+    at: iso(e.at)!,
+  }));
+}
+
+/** One visit of a state in a run (a state entered again, by a redrive or a wait loop, is a new visit). */
+export interface StateVisit {
+  state: string;
+  redriveCount: number;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CAUGHT';
+  enteredAt: string;
+  exitedAt: string | null;
+  durationMs: number | null;
+  retries: number;
+  input: unknown;
+  output: unknown;
+  error: string | null;
+  cause: string | null;
+}
+
+/**
+ * Folds the event history into state visits and the transitions taken, for
+ * the console's graph. (The CLI's own fold is moving to cli/history/; this one
+ * can be replaced by it.)
+ */
+export function foldVisits(events: ExecutionEvent[]): { visits: StateVisit[]; transitions: [string, string][] } {
+  const visits: StateVisit[] = [];
+  const open = new Map<string, StateVisit>();
+  const transitions = new Set<string>();
+  let prev: string | null = null;
+  let prevRedrive = -1;
+  for (const e of events) {
+    if (!e.state) continue;
+    if (e.type === 'StateEntered') {
+      if (prev && prevRedrive === e.redriveCount) transitions.add(`${prev}\u0000${e.state}`);
+      prev = e.state;
+      prevRedrive = e.redriveCount;
+      const v: StateVisit = {
+        state: e.state,
+        redriveCount: e.redriveCount,
+        status: 'RUNNING',
+        enteredAt: e.at,
+        exitedAt: null,
+        durationMs: null,
+        retries: 0,
+        input: e.input,
+        output: null,
+        error: null,
+        cause: null,
+      };
+      visits.push(v);
+      open.set(e.state, v);
+      continue;
+    }
+    const v = open.get(e.state);
+    if (!v) continue;
+    const close = () => {
+      v.exitedAt = e.at;
+      v.durationMs = Date.parse(e.at) - Date.parse(v.enteredAt);
+    };
+    if (e.type === 'StateExited') {
+      if (v.status !== 'CAUGHT') v.status = 'SUCCEEDED';
+      v.output = e.output;
+      close();
+      open.delete(e.state);
+    } else if (e.type === 'StateFailed') {
+      v.status = 'FAILED';
+      v.error = e.error;
+      v.cause = e.cause;
+      close();
+    } else if (e.type === 'StateCaught') {
+      v.status = 'CAUGHT';
+      v.error = v.error ?? e.error;
+      v.cause = v.cause ?? e.cause;
+      close();
+    } else if (e.type === 'StateRetried') {
+      v.retries++;
+      v.error = e.error;
+      v.cause = e.cause;
+    }
+  }
+  return {
+    visits,
+    transitions: [...transitions].map((t) => t.split('\u0000') as [string, string]),
+  };
+}
+
+export interface Redrivable {
+  ok: boolean;
+  /** Why not, in words, when it cannot be redriven; the state it would resume at when it can. */
+  reason: string;
+  state: string | null;
+}
+
+/** The runner's redrive rule (cli/local/runner.ts LocalRunner.redrive), told before pressing the button. */
+export function redrivable(
+  executionStatus: string,
+  events: ExecutionEvent[],
+  redriveCount: number,
+  def: AslDefinition,
+): Redrivable {
+  if (executionStatus === 'SUCCEEDED') return { ok: false, reason: 'the run succeeded', state: null };
+  if (executionStatus === 'RUNNING') return { ok: false, reason: 'the run is still running', state: null };
+  const open = new Set<string>();
+  let last: string | null = null;
+  for (const e of events) {
+    if (!e.state || e.redriveCount !== redriveCount) continue;
+    if (e.type === 'StateEntered') {
+      open.add(e.state);
+      last = e.state;
+    } else if (e.type === 'StateExited' || e.type === 'StateCaught') open.delete(e.state);
+  }
+  if (!last || !open.has(last)) return { ok: false, reason: 'no failed state to resume from', state: null };
+  if (def.States[last]?.Type === 'Fail') {
+    return {
+      ok: false,
+      reason: `the file was rejected for its content (ended at ${last}); a redrive would reject it again: send a corrected file`,
+      state: last,
+    };
+  }
+  return { ok: true, reason: `resumes at ${last}`, state: last };
+}
+
+export interface FileLocation {
+  /** Where the file is now, as an object-store URI, or null when it is gone. */
+  uri: string | null;
+  key: string | null;
+  where: 'landing' | 'archive' | 'rejected' | 'processing' | 'elsewhere' | 'gone';
+  size: number | null;
+}
+
+export async function locateFile(rt: Deps, run: RunRecord | null): Promise<FileLocation> {
+  const gone: FileLocation = { uri: null, key: null, where: 'gone', size: null };
+  if (!run) return gone;
+  const store = await rt.store();
+  const { bucket, prefixes } = rt.settings;
+  const archivedKey = run.archivedTo?.replace(/^s3:\/\/[^/]+\//, '').replace(/^file:\/\/.*?\/s3\/[^/]+\//, '');
+  const candidates = [archivedKey, run.key, `${prefixes.rejected}${path.posix.basename(run.key)}`].filter(
+    (k): k is string => !!k,
+  );
+  for (const key of candidates) {
+    const head = await store.head(run.bucket || bucket, key).catch(() => null);
+    if (head) {
+      const where = (['landing', 'archive', 'rejected', 'processing'] as const).find((p) =>
+        key.startsWith(prefixes[p]),
+      );
+      return { uri: store.uri(run.bucket || bucket, key), key, where: where ?? 'elsewhere', size: head.size };
+    }
+  }
+  return gone;
+}
+
+/** The offending record's text (first 500 characters), read from where the file is now; null when unknown. */
+export async function offendingRecord(rt: Deps, loc: FileLocation, line: number | null): Promise<string | null> {
+  if (!loc.key || !line || line < 1 || line > 5_000_000) return null;
+  if (/\.(gz|bz2|zst|zip)$/i.test(loc.key)) return null;
+  const stream = await (await rt.store()).get(rt.settings.bucket, loc.key);
+  let current = 1;
+  let text = '';
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(10, start);
+        if (current === line) text += chunk.subarray(start, nl < 0 ? chunk.length : nl).toString('utf8');
+        if (nl < 0) break;
+        if (current === line) return bound(text);
+        current++;
+        start = nl + 1;
+      }
+      if (text.length > 500) return bound(text);
+    }
+    return current === line ? bound(text) : null;
+  } finally {
+    (stream as Readable).destroy?.();
+  }
+}
+
+const bound = (s: string) => (s.length > 500 ? `${s.slice(0, 500)}…` : s).replace(/\r$/, '');
+
+export interface RunView {
+  detail: RunDetail;
+  run: RunRecord | null;
+  events: ExecutionEvent[];
+  visits: StateVisit[];
+  transitions: [string, string][];
+  redrive: Redrivable;
+  location: FileLocation;
+  offendingRecord: string | null;
+}
+
+export async function getRunView(deps: ServerDeps, id: string): Promise<RunView | null> {
+  const db = await deps.rt.db();
+  const detail = await showLocalRun(db, id);
+  if (!detail) return null;
+  const run = await new KyselyRunLog(db).get(detail.runId);
+  const events = await listEvents(db, detail.executionId);
+  const { visits, transitions } = foldVisits(events);
+  const location = await locateFile(deps.rt, run);
+  return {
+    detail,
+    run,
+    events,
+    visits,
+    transitions,
+    redrive: redrivable(detail.executionStatus, events, detail.redriveCount, definition()),
+    location,
+    offendingRecord: await offendingRecord(deps.rt, location, run?.error?.line ?? null).catch(() => null),
+  };
+}
+
+let cachedDefinition: AslDefinition | null = null;
+/** statemachine/efi.asl.json as deployed (placeholders left in). */
+export function definition(): AslDefinition {
+  cachedDefinition ??= loadDefinition();
+  return cachedDefinition;
+}
+
+// ------------------------------------------------------------------ actions
+
+/** Starts a redrive; resolves once it has begun, with the finished outcome as a second promise. */
+export function startRedrive(deps: ServerDeps, id: string, opts: RunOpts = {}): { done: Promise<ExecutionOutcome> } {
+  return { done: deps.runner.redrive(id, opts) };
+}
+
+/**
+ * Puts an uploaded file in the landing prefix and runs it, through the same
+ * function `efi ingest` uses. Resolves `runId` as soon as the run has a name.
+ */
+export function startIngest(
+  deps: ServerDeps,
+  ctx: CliContext,
+  name: string,
+  body: Buffer,
+  opts: { prefix: string; reload: boolean; onAbortable?: (a: () => void) => void },
+): { runId: Promise<string>; done: Promise<IngestResult> } {
+  let named: (n: string) => void = () => {};
+  const runId = new Promise<string>((res) => {
+    named = res;
+  });
+  // A runner that tells the run's name as it starts; everything else is the real runner.
+  const runner = {
+    start: (input: never, o: RunOpts & { name?: string }) => {
+      if (o.name) named(o.name);
+      return deps.runner.start(input, {
+        ...o,
+        onAbortable: (a) => {
+          o.onAbortable?.(a);
+          opts.onAbortable?.(a);
+        },
+      });
+    },
+  } as unknown as LocalRunner;
+  const key = `${deps.rt.settings.prefixes.landing}${opts.prefix}${path.posix.basename(name)}`;
+  const done = (async () => {
+    await (await deps.rt.store()).put(deps.rt.settings.bucket, key, body);
+    return runLandedObject(deps.rt, runner, ctx, name, key, opts.reload);
+  })();
+  done.catch(() => named(''));
+  return { runId, done };
+}
+
+export async function runSql(rt: Deps, text: string): Promise<{ columns: string[]; rows: unknown[] }> {
+  const r = await (await rt.warehouse()).query(text);
+  return { columns: r.columns, rows: r.rows };
+}
+
+export async function openObject(rt: Deps, key: string): Promise<{ stream: Readable; size: number } | null> {
+  const store = await rt.store();
+  const head = await store.head(rt.settings.bucket, key);
+  if (!head) return null;
+  const s = await store.get(rt.settings.bucket, key);
+  return { stream: s instanceof Readable ? s : Readable.from(s), size: head.size };
+}
+
+// ------------------------------------------------------------------ feeds
+
+export interface FeedView {
+  id: string;
+  interface: string;
+  active: boolean;
+  match: { kind: string; pattern: string };
+  version: number;
+  updatedAt: string | null;
+  spec: unknown;
+  lastFile: string | null;
+  lastStatus: string | null;
+  lastRunId: string | null;
+  lastAt: string | null;
+  runs30d: number;
+  failed30d: number;
+  failureRate: number | null;
+  /** Rows loaded per UTC day, last 14 days with runs. */
+  rowsPerDay: { day: string; rows: number }[];
+}
+
+export async function listFeeds(db: Db): Promise<FeedView[]> {
+  const configs = await db.selectFrom('efi.file_configs').selectAll().orderBy('id').execute();
+  const last = await sql<{ config_id: string; run_id: string; object_key: string; status: string; started_at: Date }>`
+    select distinct on (config_id) config_id, run_id, object_key, status, started_at
+    from efi.runs where config_id is not null order by config_id, started_at desc`.execute(db);
+  const stats = await sql<{ config_id: string; total: number; failed: number }>`
+    select config_id, count(*) as total,
+           count(*) filter (where status in ('FAILED', 'ABORTED')) as failed
+    from efi.runs where config_id is not null and started_at > now() - interval '30 days'
+    group by config_id`.execute(db);
+  const perDay = await sql<{ config_id: string; day: string; rows: number }>`
+    select config_id, to_char(date_trunc('day', started_at), 'YYYY-MM-DD') as day, coalesce(sum(rows_loaded), 0) as rows
+    from efi.runs where config_id is not null and status = 'FINISHED' and started_at > now() - interval '14 days'
+    group by 1, 2 order by 2`.execute(db);
+  return configs.map((c) => {
+    const l = last.rows.find((r) => r.config_id === c.id);
+    const s = stats.rows.find((r) => r.config_id === c.id);
+    const total = Number(s?.total ?? 0);
+    const failed = Number(s?.failed ?? 0);
+    return {
+      id: c.id,
+      interface: c.interface_name,
+      active: c.active,
+      match: { kind: c.match_kind, pattern: c.match_pattern },
+      version: Number(c.version),
+      updatedAt: iso(c.updated_at),
+      spec: c.spec,
+      lastFile: l?.object_key ?? null,
+      lastStatus: l?.status ?? null,
+      lastRunId: l?.run_id ?? null,
+      lastAt: iso(l?.started_at),
+      runs30d: total,
+      failed30d: failed,
+      failureRate: total ? failed / total : null,
+      rowsPerDay: perDay.rows.filter((r) => r.config_id === c.id).map((r) => ({ day: r.day, rows: Number(r.rows) })),
+    };
+  });
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pc from 'picocolors';
+import { loadSettings } from '../../functions/lib/settings.ts';
+import { createContext, localDeps } from '../context.ts';
+import { acquireHomeLock, describeHolder, HomeLocked } from '../local/home-lock.ts';
+import { LocalRunner } from '../local/runner.ts';
+import { createApi } from './api.ts';
+
+export const SERVER_HELP = `Usage: efi server [--port N] [--host H] [--token T]
+
+One long-running process that owns EFI_HOME (the embedded database, the
+object-store folder and the runner), with a JSON API and the web console:
+
+  console   http://127.0.0.1:7270/
+  API       http://127.0.0.1:7270/api/... (see docs/console.md)
+
+While it runs, every other efi command on the same EFI_HOME is its client
+(same output, no database start-up). Without it, commands run in-process
+holding EFI_HOME/efi.lock.
+
+  --port N    port (default 7270, EFI_SERVER_PORT; 0 = any free port)
+  --host H    address to bind (default 127.0.0.1). Any other address needs a
+              token: --token T, EFI_SERVER_TOKEN, or one is generated and printed
+  --token T   require "Authorization: Bearer T" on every API request
+
+Stop with Ctrl-C or SIGTERM: the server stops taking requests, aborts the runs
+it is executing (they end ABORTED, and efi redrive RUN resumes them at the
+state that was running), closes the database and releases EFI_HOME. A second
+Ctrl-C exits at once (the lock is then recovered by the next command).`;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export async function serverCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      token: { type: 'string' },
+      'no-wait': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${SERVER_HELP}\n`);
+    return 0;
+  }
+  const port = Number(values.port ?? process.env['EFI_SERVER_PORT'] ?? 7270);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`efi server: --port ${values.port}: expected 0-65535\n`);
+    return 2;
+  }
+  const host = values.host;
+  const loopback = LOOPBACK.has(host);
+  const token =
+    values.token ?? process.env['EFI_SERVER_TOKEN'] ?? (loopback ? null : randomBytes(18).toString('base64url'));
+
+  const ctx = createContext(false);
+  const settings = loadSettings();
+  const home = settings.home;
+  const rel = path.relative(process.cwd(), home);
+  const shown = !rel || rel.startsWith('..') ? home : rel;
+  let lockResult: Awaited<ReturnType<typeof acquireHomeLock>>;
+  try {
+    lockResult = await acquireHomeLock(home, 'efi server', {
+      waitMs: values['no-wait'] ? 0 : Number(process.env['EFI_LOCK_WAIT'] ?? 60) * 1000,
+      onWait: (h) => ctx.err(`efi server: waiting for ${describeHolder(h)} to release ${shown}...`),
+      onStale: (s) => ctx.err(`efi server: recovered ${shown}/efi.lock left by ${describeHolder(s)}`),
+      stopWaitingFor: (h) => !!h.server,
+    });
+  } catch (e) {
+    if (e instanceof HomeLocked) {
+      ctx.err(`efi server: ${e.message}`);
+      return 75;
+    }
+    throw e;
+  }
+  if (!('lock' in lockResult)) {
+    const s = lockResult.holder.server!;
+    ctx.err(`efi server: already running for ${shown}: http://${s.host}:${s.port}/ (pid ${lockResult.holder.pid})`);
+    return 1;
+  }
+  const lock = lockResult.lock;
+
+  const rt = localDeps(ctx);
+  const runner = LocalRunner.create(rt);
+  await rt.db(); // open (and migrate) before answering, so the first request is fast
+
+  const aborts = new Set<() => void>();
+  let chain: Promise<unknown> = Promise.resolve();
+  let busy = 0;
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    busy++;
+    const p = chain.then(fn, fn);
+    chain = p.catch(() => {}).finally(() => busy--);
+    return p;
+  };
+  const allowedHosts = loopback ? new Set(['127.0.0.1', 'localhost', '::1']) : null;
+  const server = http.createServer(
+    createApi({ deps: { rt, runner }, token, allowedHosts, serial, aborts, log: (s) => ctx.err(s) }),
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+  } catch (e) {
+    ctx.err(`efi server: cannot listen on ${host}:${port}: ${(e as Error).message} (choose another with --port)`);
+    await closeDatabases();
+    lock.release();
+    return 1;
+  }
+  const actual = (server.address() as AddressInfo).port;
+  lock.update({ server: { host, port: actual, token } });
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}/`;
+  ctx.err(`${pc.bold('efi server')} owns ${shown} (pid ${process.pid})`);
+  ctx.err(`  console  ${url}${token ? `?token=${token}` : ''}`);
+  ctx.err(`  API      ${url}api/health`);
+  if (token) ctx.err(`  token    ${token} (Authorization: Bearer ...)`);
+  ctx.err(pc.dim('  other efi commands on this EFI_HOME now go through this server; Ctrl-C stops it'));
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) {
+        ctx.err(`efi server: ${signal} again, exiting now (the lock is recovered by the next command)`);
+        process.exit(130);
+      }
+      stopping = true;
+      ctx.err(`efi server: ${signal}: stopping${aborts.size ? `, aborting ${aborts.size} running run(s)` : ''}...`);
+      server.close();
+      server.closeAllConnections?.();
+      for (const a of aborts) a();
+      // Runs started by CLI clients (efi ingest via the server) abort on their SIGINT listener.
+      if (signal !== 'SIGINT') for (const l of process.listeners('SIGINT')) if (l !== onInt) (l as () => void)();
+      const settle = Date.now() + 30_000;
+      while (busy > 0 && Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
+      await closeDatabases();
+      lock.release();
+      ctx.err('efi server: stopped');
+      resolve(0);
+    };
+    const onInt = () => void stop('SIGINT');
+    const onTerm = () => void stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+async function closeDatabases(): Promise<void> {
+  const { closeConfigDb } = await import('../../functions/lib/adapters/config-db/connect.ts');
+  await closeConfigDb().catch(() => {});
+  const { closePglite } = await import('../../functions/lib/adapters/postgres/pglite.ts');
+  await closePglite().catch(() => {});
+}
