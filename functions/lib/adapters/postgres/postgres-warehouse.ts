@@ -15,11 +15,30 @@ import type {
 import { assertIdentifier, quoteIdent, quoteTable } from '../../sql/identifiers.ts';
 import { openPglite } from './pglite.ts';
 import { type PgConnection, type PgSession, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
+import {
+  buildRewritePlan,
+  COLUMN_INFO_SQL,
+  type ColumnInfo,
+  dropNullChecksSql,
+  stageChecksSql,
+} from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
-import { assertCopySupported, copyOptionsSql, needsRewrite, REWRITTEN_COPY_OPTIONS } from './postgres-copy-options.ts';
-import { type DateTimeConverter, dateTimeConverter, isNativeDateTimeFormat } from './postgres-date-format.ts';
-import { describeDbError, describeRowError, partRowError, toLoadRowError } from './postgres-load-errors.ts';
-import { type ColumnRule, PartRowError, PartTransform, type RewritePlan } from './postgres-part-transform.ts';
+import {
+  assertCopySupported,
+  columnsNeedRewrite,
+  copyOptionsSql,
+  needsRewrite,
+  REWRITTEN_COPY_OPTIONS,
+} from './postgres-copy-options.ts';
+import { converterFor, type DateTimeConverter } from './postgres-date-format.ts';
+import {
+  describeDbError,
+  describeRowError,
+  partRowError,
+  rewriteWouldLoad,
+  toLoadRowError,
+} from './postgres-load-errors.ts';
+import { PartRowError, PartTransform, type RewritePlan } from './postgres-part-transform.ts';
 
 /**
  * The local warehouse: the Warehouse port over PostgreSQL (PGlite embedded, or
@@ -351,25 +370,10 @@ function planLoad(spec: LoadSpec): TargetPlan[] {
       },
       rewrite: needsRewrite(t.format, t.options),
       // Compiled here so a bad pattern is refused before anything is recorded.
-      dateConverter:
-        dateFormat === null || isNativeDateTimeFormat(dateFormat)
-          ? null
-          : dateTimeConverter(dateFormat, 'date', `${where}: dateFormat`),
-      timeConverter:
-        timeFormat === null || isNativeDateTimeFormat(timeFormat)
-          ? null
-          : dateTimeConverter(timeFormat, 'timestamp', `${where}: timeFormat`),
+      dateConverter: converterFor(dateFormat, 'date', `${where}: dateFormat`, t.options.acceptAnyDate),
+      timeConverter: converterFor(timeFormat, 'timestamp', `${where}: timeFormat`, t.options.acceptAnyDate),
     };
   });
-}
-
-interface ColumnInfo {
-  name: string;
-  not_null: boolean;
-  category: string;
-  type_name: string;
-  /** Characters a varchar(n)/char(n) holds; null for unbounded types. */
-  max_chars: number | string | null;
 }
 
 async function runLoad(
@@ -405,13 +409,7 @@ async function loadTarget(
     );
     // The staging table carries the target's NOT NULL constraints, so COPY
     // reports a missing value with its line instead of the INSERT without one.
-    const info = await session.query(
-      `SELECT a.attname AS name, a.attnotnull AS not_null, t.typcategory AS category, t.typname AS type_name,
-              CASE WHEN t.typname IN ('varchar', 'bpchar') AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_chars
-         FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-        WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
-      [plan.table],
-    );
+    const info = await session.query(COLUMN_INFO_SQL, [plan.table]);
     const all = info.rows as unknown as ColumnInfo[];
     const wanted = new Set(plan.columnNames);
     const notNull = all.filter((c) => c.not_null && wanted.has(c.name)).map((c) => c.name);
@@ -419,13 +417,21 @@ async function loadTarget(
       const clauses = notNull.map((c) => `ALTER COLUMN ${quoteIdent(c)} SET NOT NULL`).join(', ');
       await session.query(`ALTER TABLE ${plan.stage} ${clauses}`);
     }
-    return new Map(all.filter((c) => wanted.has(c.name)).map((c) => [c.name, c]));
+    const loaded = all.filter((c) => wanted.has(c.name));
+    // Redshift counts VARCHAR(n) in bytes, and `\N` is its default NULL: the fast path's COPY must agree.
+    const fastPath = !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded);
+    const checks = stageChecksSql(plan.stage, loaded, plan.spec.options, fastPath);
+    if (checks) await session.query(checks);
+    return new Map(loaded.map((c) => [c.name, c]));
   });
 
   // 'S' is PostgreSQL's string type category (text, varchar, char).
   const textColumns = [...columns.values()].filter((c) => c.category === 'S').map((c) => c.name);
-  let options = copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);
-  let rewrite = plan.rewrite ? rewritePlan(plan, columns) : null;
+  const columnRewrite = columnsNeedRewrite(plan.spec.options, columns.values());
+  let options = columnRewrite
+    ? REWRITTEN_COPY_OPTIONS
+    : copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);
+  let rewrite = plan.rewrite || columnRewrite ? rewritePlan(plan, columns) : null;
   const { maxErrors, acceptInvalidChars } = plan.spec.options;
   const replaceInvalid = acceptInvalidChars === null ? null : acceptInvalidChars.charCodeAt(0);
   const delimiter = Buffer.from(plan.spec.format.delimiter, 'utf8');
@@ -482,10 +488,12 @@ async function loadTarget(
       } catch (e) {
         if (e instanceof PartRowError) throw overBudget(overflow ?? partRowError(e, ctx));
         const rowError = toLoadRowError(e, ctx);
-        if (rewrite === null && rowError && isBlankInNonText(rowError, columns)) {
-          // Redshift loads a blank field of a non-text column as NULL; PostgreSQL COPY cannot,
-          // so this target's parts go through the rewrite, which does (no row is rejected).
+        if (rewrite === null && rowError && rewriteWouldLoad(rowError, columns)) {
+          // Redshift loads this row (a blank non-text field as NULL, a trailing delimiter); PostgreSQL
+          // COPY cannot, so this target's parts go through the rewrite, which does (no row is rejected).
           await step('rolling back to the savepoint', () => session.query('ROLLBACK TO SAVEPOINT efi_part'));
+          const drop = dropNullChecksSql(plan.stage, columns.values());
+          if (drop) await step('dropping the fast-path checks', () => session.query(drop));
           rewrite = rewritePlan(plan, columns);
           options = REWRITTEN_COPY_OPTIONS;
           continue;
@@ -545,40 +553,7 @@ async function loadTarget(
   };
 }
 
-/** A whitespace-only value refused by a non-text column: Redshift would have loaded NULL. */
-function isBlankInNonText(e: LoadRowError, columns: Map<string, ColumnInfo>): boolean {
-  if (e.column === null || e.rawValue === null || !/^[ \t]+$/.test(e.rawValue)) return false;
-  const c = columns.get(e.column);
-  return c !== undefined && c.category !== 'S';
-}
-
 /** What the part transform needs to know of each file column: its type, length and format. */
 function rewritePlan(plan: TargetPlan, columns: Map<string, ColumnInfo>): RewritePlan {
-  const o = plan.spec.options;
-  const rules: ColumnRule[] = plan.spec.columns.map((c) => {
-    const info = columns.get(c.name);
-    const type = info?.type_name ?? '';
-    let convert: ColumnRule['convert'] = null;
-    if (type === 'date' && plan.dateConverter) {
-      convert = { fn: plan.dateConverter, option: 'dateFormat', format: o.dateFormat ?? '' };
-    } else if ((type === 'timestamp' || type === 'timestamptz') && plan.timeConverter) {
-      convert = { fn: plan.timeConverter, option: 'timeFormat', format: o.timeFormat ?? '' };
-    }
-    return {
-      name: c.name,
-      // An unknown column fails the COPY itself (42703); treat it as text meanwhile.
-      isText: info ? info.category === 'S' : true,
-      maxChars: info?.max_chars == null ? null : Number(info.max_chars),
-      convert,
-      width: c.width ?? null,
-    };
-  });
-  return {
-    layout: plan.spec.format.layout,
-    columns: rules,
-    emptyAsNull: o.emptyAsNull,
-    blanksAsNull: o.blanksAsNull,
-    nullAs: o.nullAs,
-    truncateColumns: o.truncateColumns,
-  };
+  return buildRewritePlan(plan.spec, columns, `load target ${plan.name}`);
 }
