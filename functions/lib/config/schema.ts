@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isIdentifier } from '../sql/identifiers.ts';
+import { localRefusals } from './local-capabilities.ts';
 import { compileGlob, compileRegex } from './match.ts';
 import {
   type ColumnSpec,
@@ -7,8 +8,10 @@ import {
   DEFAULT_LOAD_OPTIONS,
   DEFAULT_MIN_SIZE_BYTES,
   DEFAULT_PART_BYTES,
+  type DefaultsPreset,
   type FileConfig,
   type LineageColumns,
+  REDSHIFT_LOAD_OPTIONS,
   type RecordLayout,
   type TableRef,
 } from './model.ts';
@@ -172,7 +175,12 @@ const FormatSchema = z
       .meta({ default: 'utf-8' })
       .describe('Text encoding'),
     compression: z
-      .enum(['none', 'gzip', 'bzip2', 'zstd'])
+      .enum(['none', 'gzip', 'bzip2', 'zstd'], {
+        error: (iss) =>
+          iss.input === 'lzop'
+            ? 'lzop is not supported: neither Preprocess nor the local warehouse can read lzop (Redshift COPY LZOP has no local equivalent); recompress the file as gzip, bzip2 or zstd'
+            : undefined,
+      })
       .optional()
       .meta({ default: 'none' })
       .describe('Compression of the file as uploaded'),
@@ -273,6 +281,20 @@ const LoadSchema = z
       .optional()
       .describe('Replacement for invalid UTF-8 characters; null = reject the row'),
     ignoreBlankLines: z.boolean().optional().describe('Skip blank lines'),
+    acceptAnyDate: z
+      .boolean()
+      .optional()
+      .describe('ACCEPTANYDATE: a DATE/TIMESTAMP value that does not match its format loads as NULL'),
+    removeQuotes: z
+      .boolean()
+      .optional()
+      .describe('REMOVEQUOTES (quote: null only): surrounding \' or " are removed, delimiters inside kept'),
+    fillRecord: z.boolean().optional().describe('FILLRECORD: missing trailing columns load as empty fields'),
+    trimBlanks: z.boolean().optional().describe('TRIMBLANKS: trailing white space is removed from VARCHAR values'),
+    roundDecimals: z
+      .boolean()
+      .optional()
+      .describe('ROUNDEC: extra decimals are rounded (default: truncated, as Redshift COPY does)'),
   })
   .strict()
   .describe(`Load options; defaults: ${JSON.stringify(DEFAULT_LOAD_OPTIONS)}`);
@@ -348,6 +370,13 @@ export const FileEntrySchema = z
       })
       .describe('Unique config id, e.g. sales.daily ([a-z0-9_.-])'),
     description: z.string().optional().describe('What this file is'),
+    defaults: z
+      .enum(['efi', 'redshift'])
+      .optional()
+      .meta({ default: 'efi' })
+      .describe(
+        "Defaults for unset format/load options: efi (CSV: ',' and '\"', emptyAsNull, dateFormat auto) or redshift (what a COPY without the option does: '|', no quoting, NULL AS '\\N' only, strict YYYY-MM-DD dates)",
+      ),
     active: z.boolean().optional().meta({ default: true }).describe('Inactive configs never match'),
     match: MatchSchema,
     format: FormatSchema.optional(),
@@ -436,9 +465,33 @@ function checkFileEntry(f: FileEntry, ctx: z.RefinementCtx): void {
     for (const k of ['delimiter', 'quote', 'escape'] as const) {
       if (f.format?.[k] !== undefined) add(['format', k], `${k} does not apply to layout fixed_width: remove it`);
     }
+    if (f.load?.removeQuotes) {
+      add(
+        ['load', 'removeQuotes'],
+        'removeQuotes does not apply to layout fixed_width (Redshift refuses it with FIXEDWIDTH)',
+      );
+    }
   } else {
-    const delimiter = f.format?.delimiter ?? ',';
-    const quote = f.format?.quote === undefined ? '"' : f.format.quote;
+    const { delimiter, quote } = delimitedDefaults(f);
+    const esc = f.format?.escape ?? null;
+    if (esc !== null && quote !== null && esc !== quote) {
+      add(
+        ['format', 'escape'],
+        `escape ${JSON.stringify(esc)} cannot be used with quote ${JSON.stringify(quote)}: Redshift COPY refuses ESCAPE with CSV (a doubled quote escapes a quote there); remove format.escape, or set quote: null for backslash escaping`,
+      );
+    }
+    if (esc !== null && quote === null && esc !== '\\') {
+      add(
+        ['format', 'escape'],
+        `escape ${JSON.stringify(esc)} is not supported: Redshift's ESCAPE always means backslash; use "\\\\" or null`,
+      );
+    }
+    if (f.load?.removeQuotes && quote !== null) {
+      add(
+        ['load', 'removeQuotes'],
+        'removeQuotes cannot be used with a quote character: Redshift COPY refuses REMOVEQUOTES with CSV; set format.quote: null',
+      );
+    }
     if (delimiter === '') add(['format', 'delimiter'], 'delimiter must not be empty');
     else if (/[\r\n]/.test(delimiter)) add(['format', 'delimiter'], 'delimiter must not contain a line break');
     else if (quote !== null && delimiter.includes(quote)) {
@@ -448,6 +501,9 @@ function checkFileEntry(f: FileEntry, ctx: z.RefinementCtx): void {
       );
     }
   }
+
+  // What the local warehouse cannot load the way Redshift does is refused here, with the reason (local-capabilities.ts).
+  for (const r of localRefusals(f)) add(r.path, r.message);
 
   if (f.minSizeBytes !== undefined && f.maxSizeBytes != null && f.maxSizeBytes < f.minSizeBytes) {
     add(['maxSizeBytes'], `maxSizeBytes (${f.maxSizeBytes}) must be >= minSizeBytes (${f.minSizeBytes})`);
@@ -525,6 +581,15 @@ function checkFileEntry(f: FileEntry, ctx: z.RefinementCtx): void {
   }
 }
 
+/** The delimiter and quote a delimited entry gets when it leaves them out (depends on `defaults`). */
+function delimitedDefaults(f: FileEntry): { delimiter: string; quote: string | null } {
+  const preset: DefaultsPreset = f.defaults ?? 'efi';
+  const quote = f.format?.quote === undefined ? (preset === 'redshift' ? null : '"') : f.format.quote;
+  // Redshift: '|' unless CSV (a quote character), then ','.
+  const delimiter = f.format?.delimiter ?? (preset === 'redshift' && quote === null ? '|' : ',');
+  return { delimiter, quote };
+}
+
 function resolveLineage(l: LineageInput | undefined): LineageColumns {
   if (l === false) return { sourceFile: null, runId: null, loadedAt: null };
   return {
@@ -594,8 +659,8 @@ function toFileConfig(doc: InterfaceDoc, f: FileEntry): FileConfig {
     match: { kind, pattern: f.match[kind]! },
     format: {
       layout,
-      delimiter: delimited ? (f.format?.delimiter ?? ',') : '',
-      quote: delimited ? (f.format?.quote === undefined ? '"' : f.format.quote) : null,
+      delimiter: delimited ? delimitedDefaults(f).delimiter : '',
+      quote: delimited ? delimitedDefaults(f).quote : null,
       escape: delimited ? (f.format?.escape ?? null) : null,
       encoding: f.format?.encoding ?? 'utf-8',
       compression: f.format?.compression ?? 'none',
@@ -607,7 +672,10 @@ function toFileConfig(doc: InterfaceDoc, f: FileEntry): FileConfig {
     maxSizeBytes: f.maxSizeBytes ?? null,
     records,
     split: f.split ? { prefixLength: f.split.prefixLength, onUnknown: f.split.onUnknown ?? 'reject' } : null,
-    load: { ...DEFAULT_LOAD_OPTIONS, ...stripUndefined(f.load ?? {}) },
+    load: {
+      ...(f.defaults === 'redshift' ? REDSHIFT_LOAD_OPTIONS : DEFAULT_LOAD_OPTIONS),
+      ...stripUndefined(f.load ?? {}),
+    },
     partBytes: f.partSize === undefined ? DEFAULT_PART_BYTES : parseSize(f.partSize)!,
     duplicates: f.duplicates ?? 'skip',
     transform: f.transform ? { sql: f.transform.sql } : null,

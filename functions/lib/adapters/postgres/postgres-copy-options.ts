@@ -1,7 +1,7 @@
 import { type LoadOptions, REDSHIFT_DEFAULT_NULL } from '../../config/model.ts';
 import { ConfigInvalid } from '../../errors.ts';
 import type { LoadFormat } from '../../ports/warehouse.ts';
-import { quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
+import { quotePgLiteral } from '../../sql/identifiers.ts';
 import { isNativeDateTimeFormat } from './postgres-date-format.ts';
 
 /**
