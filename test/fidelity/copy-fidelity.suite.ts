@@ -6,12 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsObjectStore } from '../../functions/lib/adapters/fs/object-store-fs.ts';
 import type { PostgresWarehouse } from '../../functions/lib/adapters/postgres/postgres-warehouse.ts';
 import { parseMarker, renderLoadStatements } from '../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
-import {
-  DEFAULT_LINEAGE,
-  DEFAULT_LOAD_OPTIONS,
-  type LoadOptions,
-  REDSHIFT_LOAD_OPTIONS,
-} from '../../functions/lib/config/model.ts';
+import { DEFAULT_LOAD_OPTIONS, type LoadOptions, REDSHIFT_LOAD_OPTIONS } from '../../functions/lib/config/model.ts';
 import type { LoadFormat, LoadSpec, LoadTargetSpec } from '../../functions/lib/ports/warehouse.ts';
 
 /**
