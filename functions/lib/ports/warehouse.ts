@@ -79,6 +79,16 @@ export interface QueryResult {
 }
 
 /**
+ * A query result as the warehouse renders it: every value is the server's
+ * text (DATE `2026-11-05`, TIMESTAMP without a time-zone shift, NUMERIC with
+ * its scale) or null, and columns keep their order and duplicate names.
+ */
+export interface TextQueryResult {
+  columns: { name: string; type: number }[];
+  rows: (string | null)[][];
+}
+
+/**
  * Warehouse port, shaped like the Redshift Data API: submit returns at once,
  * DescribeStatement is polled. `clientToken` makes submits idempotent: the same
  * token returns the same statement instead of running it twice.
@@ -93,5 +103,7 @@ export interface Warehouse {
   cancel(statementId: string): Promise<void>;
   /** Ad-hoc read query (efi sql). */
   query(sql: string): Promise<QueryResult>;
+  /** The same, values as the warehouse's text (efi sql output); optional: local warehouses have it. */
+  queryText?(sql: string): Promise<TextQueryResult>;
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import type {
   StatementState,
   StatementStatus,
   TargetResult,
+  TextQueryResult,
   Warehouse,
 } from '../../ports/warehouse.ts';
 import { assertIdentifier, quoteIdent, quoteTable } from '../../sql/identifiers.ts';
@@ -187,6 +188,11 @@ export class PostgresWarehouse implements Warehouse {
   async query(sql: string): Promise<QueryResult> {
     const r = await this.conn.exec(sql);
     return { columns: r.columns, rows: r.rows };
+  }
+
+  /** efi sql: values as PostgreSQL renders them, duplicate column names kept. */
+  async queryText(sql: string): Promise<TextQueryResult> {
+    return this.conn.execText(sql);
   }
 
   async close(): Promise<void> {
