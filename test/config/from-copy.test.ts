@@ -37,17 +37,17 @@ describe('efi config from-copy: a Redshift COPY statement becomes a validated co
     );
   });
 
-  it('docs (event): every data conversion option maps; no column list is reported and left to fix', () => {
+  it("docs (event): every data conversion option maps; no column list means the table's columns at load time", () => {
     const r = config(`copy test.event from 's3://b/allevents_pipe.txt' ${ROLE}
       removequotes emptyasnull blanksasnull maxerror 5 delimiter '|' timeformat 'YYYY-MM-DD HH:MI:SS'
       acceptanydate fillrecord trimblanks roundec truncatecolumns ignoreblanklines null as '\\\\N' acceptinvchars;`);
-    expect(r.notMapped).toContain("no column list: COPY loads the table's columns in order; list them under columns");
-    expect(r.issues).toEqual([expect.stringMatching(/columns is required/)]);
-    const fixed = checkConfigYaml(
-      r.yaml.replace('    lineage: false', '    columns: [eventid, name]\n    lineage: false'),
-      'x',
+    expect(r.notMapped).toContain(
+      "no column list: columns left out, so efi loads the table's columns in order as COPY does (lineage columns excepted)",
     );
+    expect(r.issues).toEqual([]);
+    const fixed = checkConfigYaml(r.yaml, 'x');
     expect(fixed.issues).toEqual([]);
+    expect(fixed.configs[0]!.records[0]!.columns).toEqual([]);
     expect(fixed.configs[0]!.load).toMatchObject({
       removeQuotes: true,
       emptyAsNull: true,

@@ -361,6 +361,42 @@ export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, ro
       ]);
     });
 
+    it("no column list: the table's columns load in table order (lineage columns are efi's)", async () => {
+      const table = `t${++n}`;
+      await wh.query(
+        `CREATE TABLE ${schema}.${table} (id int, name text, efi_source_file text, efi_run_id text, efi_loaded_at timestamptz)`,
+      );
+      const key = `fid/${table}.txt`;
+      const bytes = Buffer.from('1|a\n2|b\n');
+      await store.put(BUCKET, key, bytes);
+      const t: LoadTargetSpec = {
+        recordType: null,
+        target: { schema, table },
+        columns: [],
+        lineage: { sourceFile: 'efi_source_file', runId: 'efi_run_id', loadedAt: 'efi_loaded_at' },
+        format: TEXT,
+        options: REDSHIFT_LOAD_OPTIONS,
+        parts: [{ bucket: BUCKET, key, compression: 'none', bytes: bytes.length, records: 2, firstRecord: 1 }],
+        manifest: null,
+      };
+      expect(await wh.tableColumns({ schema, table })).toEqual([
+        'id',
+        'name',
+        'efi_source_file',
+        'efi_run_id',
+        'efi_loaded_at',
+      ]);
+      const { statementId } = await wh.submitLoad(
+        { runId: randomUUID(), sourceFile: `s3://${BUCKET}/${key}`, targets: [t] },
+        randomUUID(),
+      );
+      expect((await wh.describe(statementId)).status).toBe('FINISHED');
+      expect((await wh.query(`SELECT id, name FROM ${schema}.${table} ORDER BY id`)).rows).toEqual([
+        { id: 1, name: 'a' },
+        { id: 2, name: 'b' },
+      ]);
+    });
+
     it('blank and empty fields of non-string columns load NULL (Redshift), text keeps them', async () => {
       const r = await run({
         ddl: 'id int, n int, s text',

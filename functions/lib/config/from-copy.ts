@@ -238,7 +238,9 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
   } else if (columns.length > 0) {
     entry['columns'] = columns;
   } else {
-    notMapped.push("no column list: COPY loads the table's columns in order; list them under columns");
+    notMapped.push(
+      "no column list: columns left out, so efi loads the table's columns in order as COPY does (lineage columns excepted)",
+    );
   }
   if (Object.keys(load).length > 0) entry['load'] = load;
   // COPY has no lineage columns: keep the table as it is.

@@ -122,7 +122,11 @@ export function checkFileEntry(f: FileEntry, ctx: z.RefinementCtx): void {
     });
   } else {
     if (!f.target) add([], 'target is required (or split with records)');
-    if (!f.columns && !headerColumns) add([], 'columns is required (or header.columns to take them from)');
+    // No columns (and no header.columns): the table's columns in order, read at load time, as COPY
+    // without a column list. Fixed width needs the widths, so there they are required.
+    if (!f.columns && !headerColumns && layout === 'fixed_width') {
+      add([], 'columns with widths are required for layout fixed_width');
+    }
     if (!f.columns && headerColumns && layout === 'fixed_width') {
       add([], 'columns with widths are required for layout fixed_width');
     }

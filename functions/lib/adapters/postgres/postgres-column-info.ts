@@ -36,6 +36,10 @@ export const COLUMN_INFO_SQL = `SELECT a.attname AS name, a.attnotnull AS not_nu
  WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
  ORDER BY a.attnum`;
 
+/** `$1` is the table: its column names in table order (COPY without a column list). */
+export const TABLE_COLUMNS_SQL = `SELECT a.attname AS name FROM pg_catalog.pg_attribute a
+ WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`;
+
 /**
  * CHECK constraints for the staging table so the fast path (COPY of the
  * part's own bytes) does what Redshift does:

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import type { TableRef } from '../../config/model.ts';
 import { ConfigInvalid, classifyError, InvalidStateInput, TransientError } from '../../errors.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
 import type {
@@ -13,6 +14,7 @@ import type {
   TextQueryResult,
   Warehouse,
 } from '../../ports/warehouse.ts';
+import { withTableColumns } from '../../ports/warehouse.ts';
 import { assertIdentifier, quoteIdent, quoteTable } from '../../sql/identifiers.ts';
 import { openPglite } from './pglite.ts';
 import { type PgConnection, type PgSession, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
@@ -22,6 +24,7 @@ import {
   type ColumnInfo,
   dropNullChecksSql,
   stageChecksSql,
+  TABLE_COLUMNS_SQL,
 } from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
 import {
@@ -128,7 +131,9 @@ export class PostgresWarehouse implements Warehouse {
     return this.conn.kind;
   }
 
-  async submitLoad(spec: LoadSpec, clientToken: string): Promise<{ statementId: string }> {
+  async submitLoad(given: LoadSpec, clientToken: string): Promise<{ statementId: string }> {
+    // No column list: the table's columns in order, as COPY without one.
+    const spec = await withTableColumns(given, (t) => this.tableColumns(t));
     // A spec the adapter cannot load is refused before anything is recorded, as
     // the Redshift adapter refuses it while rendering the COPY.
     const plans = planLoad(spec);
@@ -188,6 +193,18 @@ export class PostgresWarehouse implements Warehouse {
   async query(sql: string): Promise<QueryResult> {
     const r = await this.conn.exec(sql);
     return { columns: r.columns, rows: r.rows };
+  }
+
+  async tableColumns(target: TableRef): Promise<string[]> {
+    let r: { rows: Record<string, unknown>[] };
+    try {
+      r = await this.conn.query(TABLE_COLUMNS_SQL, [quoteTable(target)]);
+    } catch (e) {
+      throw new ConfigInvalid(
+        `cannot read the columns of ${target.schema}.${target.table} (the config lists none): ${describeDbError(e)}`,
+      );
+    }
+    return r.rows.map((row) => String(row['name']));
   }
 
   /** efi sql: values as PostgreSQL renders them, duplicate column names kept. */
