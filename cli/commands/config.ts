@@ -8,6 +8,7 @@ import {
 import { openConfigDb } from '../../functions/lib/adapters/config-db/connect.ts';
 import { migrateToLatest } from '../../functions/lib/adapters/config-db/migrate.ts';
 import { type ConfigDiff, diffConfigs, formatChange } from '../../functions/lib/config/diff.ts';
+import { fromCopy } from '../../functions/lib/config/from-copy.ts';
 import {
   type ConfigIssue,
   formatIssue,
@@ -48,11 +49,18 @@ JSON Schema sql/efi-config.schema.json (point your editor at it).
   apply PATH...      validate, then create or update the configs in the config database
   list               the configs in the config database
   import-legacy      write YAML configs from the original framework's config tables
+  from-copy "COPY ..."  turn a Redshift COPY statement into a validated config YAML
 
 Options: --json (machine-readable output), --help
 Exit status: 0 ok, 1 invalid config or failure, 2 usage error.`;
 
 const HELP: Record<string, string> = {
+  'from-copy': `Usage: efi config from-copy "COPY ..." [--id ID] [--json]
+
+Prints an efi config YAML for an existing Redshift COPY statement (with
+defaults: redshift, so every option left out means what it meant in the COPY),
+then, on stderr, each clause it did not carry over and why, and any problem
+efi config validate finds. Exit 1 when the YAML does not validate yet.`,
   validate: `Usage: efi config validate PATH... [--json]
 
 Checks each YAML file (folders: every *.yaml / *.yml under them) and prints
@@ -120,6 +128,7 @@ export async function configCommand(argv: string[], ctx: ConfigCommandContext): 
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         ...(sub === 'list' ? { active: { type: 'boolean' as const, default: false } } : {}),
+        ...(sub === 'from-copy' ? { id: { type: 'string' as const, default: 'from-copy' } } : {}),
         ...(sub === 'import-legacy'
           ? {
               from: { type: 'string' as const },
@@ -137,6 +146,10 @@ export async function configCommand(argv: string[], ctx: ConfigCommandContext): 
     if (sub === 'list') {
       if (positionals.length > 0) throw new Usage(`list takes no arguments, got ${positionals.join(' ')}`);
       return await listCommand(ctx, json, (values as { active?: boolean }).active === true);
+    }
+    if (sub === 'from-copy') {
+      if (positionals.length === 0) throw new Usage('from-copy needs the COPY statement as one argument');
+      return fromCopyCommand(ctx, json, positionals.join(' '), (values as { id?: string }).id ?? 'from-copy');
     }
     if (sub === 'import-legacy') {
       if (positionals.length > 0) throw new Usage(`import-legacy takes no arguments, got ${positionals.join(' ')}`);
@@ -186,6 +199,22 @@ function report(ctx: ConfigCommandContext, json: boolean, files: ParsedConfigFil
       `${summary}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in ${bad} file${bad === 1 ? '' : 's'}`,
     );
   return issues;
+}
+
+function fromCopyCommand(ctx: ConfigCommandContext, json: boolean, sql: string, id: string): number {
+  let r: ReturnType<typeof fromCopy>;
+  try {
+    r = fromCopy(sql, id);
+  } catch (e) {
+    throw new Usage(`from-copy: ${(e as Error).message}`);
+  }
+  if (json) ctx.out(JSON.stringify(r, null, 2));
+  else {
+    ctx.out(r.yaml.trimEnd());
+    for (const n of r.notMapped) ctx.err(`not mapped: ${n}`);
+    for (const i of r.issues) ctx.err(`to fix: ${i}`);
+  }
+  return r.issues.length === 0 ? EXIT_OK : EXIT_FAILED;
 }
 
 async function validateCommand(ctx: ConfigCommandContext, json: boolean, paths: string[]): Promise<number> {

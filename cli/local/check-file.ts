@@ -4,6 +4,7 @@ import {
   isNativeDateTimeFormat,
 } from '../../functions/lib/adapters/postgres/postgres-date-format.ts';
 import { pgErrorFields } from '../../functions/lib/adapters/postgres/postgres-load-errors.ts';
+import { tooLongMessage } from '../../functions/lib/adapters/postgres/postgres-part-transform.ts';
 import type { FileConfig, RecordLayout } from '../../functions/lib/config/model.ts';
 import type { ValidationResult } from '../../functions/lib/contract/payloads.ts';
 import { EfiError, RowRejected, type SerializedError } from '../../functions/lib/errors.ts';
@@ -312,11 +313,11 @@ async function firstValueError(
         }
         v = c;
       }
-      if (info?.maxChars != null && !o.truncateColumns && Array.from(v).length > info.maxChars) {
+      if (info?.maxChars != null && !o.truncateColumns && Buffer.byteLength(v, 'utf8') > info.maxChars) {
         consider(
           row.line,
           ci,
-          rowError(layout, row.line, name, `value too long for type ${info.sqlType} (SQLSTATE 22001)`, v),
+          rowError(layout, row.line, name, tooLongMessage(Buffer.byteLength(v, 'utf8'), info.maxChars), v),
         );
         continue;
       }

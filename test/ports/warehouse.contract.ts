@@ -391,11 +391,12 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
 
     // ---------------------------------------------------------------- Redshift options
 
-    it('loads fixed-width records cut by character widths (multibyte safe), trailing padding trimmed', async () => {
+    it('loads fixed-width records cut by byte widths (Redshift FIXEDWIDTH counts bytes), trailing padding trimmed', async () => {
       const t = await table('id int, name varchar(6), city text, amount numeric(7,2), code char(3)');
       const widths = [4, 6, 5, 7, 3];
-      // Widths in characters: 'Zoë' and 'Köln' hold 2-byte characters.
-      const record = (...values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('');
+      // Widths in bytes: 'Zoë' (4 bytes) and 'Köln' (5 bytes) hold 2-byte characters.
+      const record = (...values: string[]) =>
+        values.map((v, i) => v + ' '.repeat(widths[i]! - Buffer.byteLength(v))).join('');
       const p = await part(
         'fixed/part.txt',
         `${[
@@ -406,7 +407,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
         ].join('\n')}\n`,
       );
       // Padding is part of the layout: every record is exactly the sum of the widths.
-      expect(record('0001', 'Zoë', 'Köln', '  12.50', 'ABC')).toHaveLength(25);
+      expect(Buffer.byteLength(record('0001', 'Zoë', 'Köln', '  12.50', 'ABC'))).toBe(25);
       const tg = target(t, ['id', 'name', 'city', 'amount', 'code'], [p], {
         format: { layout: 'fixed_width', delimiter: '', quote: null },
         widths,
@@ -429,7 +430,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
 
     it('rejects a short fixed-width record with its line and the column where it ran out, loading nothing', async () => {
       const t = await table('id int, name text, city text');
-      const p = await part('fixed/short.txt', '0001Zoë   Köln \n0002Ann   Ro\n');
+      const p = await part('fixed/short.txt', '0001Zoë  Köln\n0002Ann   Ro\n');
       const r = await load(
         spec([
           target(t, ['id', 'name', 'city'], [p], {
@@ -442,7 +443,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       expect(r.errors).toMatchObject([
         { partKey: 'fixed/short.txt', lineInPart: 2, column: 'city', rawValue: '0002Ann   Ro' },
       ]);
-      expect(r.errors[0]!.reason).toContain('ends inside column city (characters 11-15)');
+      expect(r.errors[0]!.reason).toContain('ends inside column city (bytes 11-15)');
       expect(r.status.error).toContain('fixed/short.txt line 2, column city');
       expect(await count(t)).toBe(0);
     });
@@ -495,7 +496,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       ]);
     });
 
-    it('cuts over-long values to the varchar/char length in characters with truncateColumns', async () => {
+    it('cuts over-long values to the varchar/char length in bytes (as Redshift counts) with truncateColumns', async () => {
       const t = await table('id int, name varchar(3), code char(2), note text');
       const tg = target(
         t,
@@ -508,7 +509,8 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       expect(redshiftCopy(tg)).toContain('TRUNCATECOLUMNS');
       expect((await load(spec([tg]))).status.status).toBe('FINISHED');
       expect(await rows(`SELECT id, name, code, note FROM ${schema}.${t} ORDER BY id`)).toEqual([
-        { id: 1, name: 'Zoë', code: 'AB', note: 'long text' },
+        // 'Zoë' is 4 bytes: varchar(3) holds 'Zo' (a character is never split).
+        { id: 1, name: 'Zo', code: 'AB', note: 'long text' },
         { id: 2, name: 'ab', code: 'A ', note: null },
       ]);
     });

@@ -141,7 +141,7 @@ describe('validateFile: accepted files', () => {
     expect(v.needsPreprocess).toBe(true);
   });
 
-  it('fixed width: exact length and trailing whitespace beyond the widths pass', async () => {
+  it('fixed width: exact length and trailing whitespace beyond the widths pass (widths in bytes: éx is 3)', async () => {
     const cfg = fileConfig({
       format: { layout: 'fixed_width' },
       records: [
@@ -151,7 +151,7 @@ describe('validateFile: accepted files', () => {
         ]),
       ],
     });
-    const v = await validate('in/a.txt', 'abc1234\nxyz5678   \nçé€2345\n', cfg);
+    const v = await validate('in/a.txt', 'abc1234\nxyz5678   \néx2345  \n', cfg);
     expect(v.recordsInFile).toBe(3);
   });
 });
@@ -323,7 +323,7 @@ describe('validateFile: rejections', () => {
     });
     const short = await caught(() => validate('in/a.txt', 'A1234\nB12\nA12\n', cfg));
     expect(short).toMatchObject({ name: 'MalformedRecord', line: 3, column: 4 });
-    expect(short.message).toMatch(/record type "A" is 3 characters but its fixed-width layout needs 5/);
+    expect(short.message).toMatch(/record type "A" is 3 bytes but its fixed-width layout needs 5/);
     const long = await caught(() => validate('in/b.txt', 'A1234\nB12 \nB12 x\n', cfg));
     expect(long).toMatchObject({ name: 'MalformedRecord', line: 3, column: 4 });
     expect(long.message).toMatch(/longer than the 3 its fixed-width layout defines/);

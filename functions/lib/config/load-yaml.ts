@@ -310,6 +310,8 @@ function describeIssue(issue: Issue, node: Node | undefined): string {
       return msg;
     }
     case 'invalid_value':
+      // A schema's own message for a known value (e.g. compression lzop) says why it is refused.
+      if (issue.input === 'lzop' && issue.message.includes('lzop')) return issue.message;
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(issue.input)}`;
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}: check the spelling against sql/efi-config.schema.json`;

@@ -61,6 +61,16 @@ export interface LoadOptions {
   /** Replacement character for invalid UTF-8 (Redshift ACCEPTINVCHARS); null = reject. */
   acceptInvalidChars: string | null;
   ignoreBlankLines: boolean;
+  /** A DATE/TIMESTAMP value that does not match its format loads as NULL instead of failing the row (Redshift ACCEPTANYDATE). */
+  acceptAnyDate: boolean;
+  /** Text mode: surrounding ' or " quotes are removed, delimiters inside them kept (Redshift REMOVEQUOTES). */
+  removeQuotes: boolean;
+  /** Records with trailing columns missing load them as empty fields (Redshift FILLRECORD). */
+  fillRecord: boolean;
+  /** Trailing white space is removed from VARCHAR values (Redshift TRIMBLANKS). */
+  trimBlanks: boolean;
+  /** Numbers with more decimals than the column's scale are rounded, not truncated (Redshift ROUNDEC). */
+  roundDecimals: boolean;
 }
 
 export interface FileConfig {
@@ -111,7 +121,40 @@ export const DEFAULT_LOAD_OPTIONS: LoadOptions = {
   truncateColumns: false,
   acceptInvalidChars: null,
   ignoreBlankLines: true,
+  acceptAnyDate: false,
+  removeQuotes: false,
+  fillRecord: false,
+  trimBlanks: false,
+  roundDecimals: false,
 };
+
+/**
+ * Redshift COPY's own defaults (`defaults: redshift`): what a COPY without the
+ * option means, so options copied from an existing COPY keep their meaning.
+ * The format side (delimiter '|', no CSV quoting) is in REDSHIFT_FORMAT_DEFAULTS.
+ */
+export const REDSHIFT_LOAD_OPTIONS: LoadOptions = {
+  dateFormat: null,
+  timeFormat: null,
+  emptyAsNull: false,
+  blanksAsNull: false,
+  nullAs: null,
+  maxErrors: 0,
+  truncateColumns: false,
+  acceptInvalidChars: null,
+  ignoreBlankLines: false,
+  acceptAnyDate: false,
+  removeQuotes: false,
+  fillRecord: false,
+  trimBlanks: false,
+  roundDecimals: false,
+};
+
+/** Which defaults a file config starts from: efi's CSV-style ones, or Redshift COPY's. */
+export type DefaultsPreset = 'efi' | 'redshift';
+
+/** Redshift's NULL AS default: a field that is exactly `\N` is NULL. */
+export const REDSHIFT_DEFAULT_NULL = '\\N';
 
 /** The original framework's threshold: files under 50 bytes were rejected. */
 export const DEFAULT_MIN_SIZE_BYTES = 50;

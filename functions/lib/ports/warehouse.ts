@@ -93,6 +93,16 @@ export interface QueryResult {
 }
 
 /**
+ * A query result as the warehouse renders it: every value is the server's
+ * text (DATE `2026-11-05`, TIMESTAMP without a time-zone shift, NUMERIC with
+ * its scale) or null, and columns keep their order and duplicate names.
+ */
+export interface TextQueryResult {
+  columns: { name: string; type: number }[];
+  rows: (string | null)[][];
+}
+
+/**
  * Warehouse port, shaped like the Redshift Data API: submit returns at once,
  * DescribeStatement is polled. `clientToken` makes submits idempotent: the same
  * token returns the same statement instead of running it twice.
@@ -112,5 +122,34 @@ export interface Warehouse {
   cancel(statementId: string): Promise<void>;
   /** Ad-hoc read query (efi sql). */
   query(sql: string): Promise<QueryResult>;
+  /**
+   * The table's column names in table order (COPY without a column list loads
+   * them all). Adapters call it themselves for a target whose `columns` is
+   * empty; see `withTableColumns`.
+   */
+  tableColumns(target: TableRef): Promise<string[]>;
+  /** The same, values as the warehouse's text (efi sql output); optional: local warehouses have it. */
+  queryText?(sql: string): Promise<TextQueryResult>;
   close(): Promise<void>;
+}
+
+/**
+ * A target with no columns (the config left `columns` out, as a COPY without a
+ * column list) gets the table's columns in order, minus its lineage columns
+ * (efi sets those). Targets that list columns are returned as they are.
+ */
+export async function withTableColumns(
+  spec: LoadSpec,
+  tableColumns: (target: TableRef) => Promise<string[]>,
+): Promise<LoadSpec> {
+  if (spec.targets.every((t) => t.columns.length > 0)) return spec;
+  const targets = await Promise.all(
+    spec.targets.map(async (t) => {
+      if (t.columns.length > 0) return t;
+      const lineage = new Set([t.lineage.sourceFile, t.lineage.runId, t.lineage.loadedAt]);
+      const names = (await tableColumns(t.target)).filter((c) => !lineage.has(c));
+      return { ...t, columns: names.map((name) => ({ name })) };
+    }),
+  );
+  return { ...spec, targets };
 }

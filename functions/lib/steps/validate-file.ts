@@ -16,7 +16,7 @@ import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import { fieldStrings } from '../records/fields.ts';
-import { byteOffsetOfChar, charLength, type RecordPlan, recordPlan } from '../records/record-plan.ts';
+import { type RecordPlan, recordPlan } from '../records/record-plan.ts';
 import type { RoleHandler } from '../records/record-roles.ts';
 import { type RecordRouter, recordRouter, UNKNOWN_RECORD } from '../records/record-router.ts';
 import { scanRecords } from '../records/scan-records.ts';
@@ -193,18 +193,16 @@ class ContentChecks implements RoleHandler {
   }
 
   private checkWidth(buf: Buffer, start: number, end: number, line: number, width: number, layout: number): void {
+    // Redshift FIXEDWIDTH widths count bytes (UTF-8), not characters.
     const bytes = end - start;
-    if (bytes < width) this.tooShort(line, charLength(buf, start, end), width, layout);
-    const chars = charLength(buf, start, end);
-    if (chars === width) return;
-    if (chars < width) this.tooShort(line, chars, width, layout);
+    if (bytes === width) return;
+    if (bytes < width) this.tooShort(line, bytes, width, layout);
     const what = this.recordName(layout);
-    const extraAt = bytes === chars ? start + width : byteOffsetOfChar(buf, start, end, width);
-    for (let i = extraAt; i < end; i++) {
+    for (let i = start + width; i < end; i++) {
       const b = buf[i]!;
       if (b !== 0x20 && b !== 0x09) {
         throw new MalformedRecord(
-          `line ${line}, column ${width + 1}: ${what} is ${chars} characters, longer than the ${width} its fixed-width layout defines, and the extra is not whitespace; fix the file or the column widths`,
+          `line ${line}, column ${width + 1}: ${what} is ${bytes} bytes, longer than the ${width} its fixed-width layout defines, and the extra is not whitespace; fix the file or the column widths (widths count bytes, as Redshift FIXEDWIDTH does)`,
           { line, column: width + 1 },
         );
       }
@@ -218,7 +216,7 @@ class ContentChecks implements RoleHandler {
 
   private tooShort(line: number, chars: number, width: number, layout: number): never {
     throw new MalformedRecord(
-      `line ${line}, column ${chars + 1}: ${this.recordName(layout)} is ${chars} characters but its fixed-width layout needs ${width} (sum of the column widths); the record is cut short: fix the file or the column widths`,
+      `line ${line}, column ${chars + 1}: ${this.recordName(layout)} is ${chars} bytes but its fixed-width layout needs ${width} (sum of the column widths, in bytes as Redshift FIXEDWIDTH counts); the record is cut short: fix the file or the column widths`,
       { line, column: chars + 1 },
     );
   }

@@ -14,7 +14,7 @@ import {
 import { ConfigInvalid } from '../../../functions/lib/errors.ts';
 
 function column(name: string, over: Partial<ColumnRule> = {}): ColumnRule {
-  return { name, isText: true, maxChars: null, convert: null, width: null, ...over };
+  return { name, isText: true, maxBytes: null, convert: null, width: null, ...over };
 }
 
 /** Runs `input` (split into the given chunks) through a PartTransform; returns the output text and rejects. */
@@ -189,8 +189,8 @@ describe('Redshift ESCAPE on unquoted fields', () => {
       rewrite: {
         layout: 'delimited',
         columns: [
-          { name: 'a', isText: true, maxChars: null, convert: null, width: null },
-          { name: 'b', isText: true, maxChars: null, convert: null, width: null },
+          { name: 'a', isText: true, maxBytes: null, convert: null, width: null },
+          { name: 'b', isText: true, maxBytes: null, convert: null, width: null },
         ],
         emptyAsNull: true,
         blanksAsNull: false,

@@ -37,6 +37,11 @@ const plainOptions = {
   truncateColumns: false,
   acceptInvalidChars: null,
   ignoreBlankLines: false,
+  acceptAnyDate: false,
+  removeQuotes: false,
+  fillRecord: false,
+  trimBlanks: false,
+  roundDecimals: false,
 };
 
 const singleOriginal = {
@@ -98,6 +103,11 @@ const goldenCases: Record<string, () => string> = {
             truncateColumns: true,
             acceptInvalidChars: '?',
             ignoreBlankLines: true,
+            acceptAnyDate: true,
+            removeQuotes: false,
+            fillRecord: true,
+            trimBlanks: true,
+            roundDecimals: true,
           },
         }),
       ]),
@@ -211,7 +221,7 @@ describe('injection-shaped values end up inert inside literals', () => {
     );
     expect(stage).toBe(
       `/* efi target=0 step=stage table=sales.daily record_type=%2A%2F%20DROP%20TABLE%20y%3B%20%2F%2A%0A%27 */\n` +
-        `CREATE TEMP TABLE "efi_stage_0" (LIKE "sales"."daily")`,
+        `CREATE TEMP TABLE "efi_stage_0" (LIKE "sales"."daily" INCLUDING DEFAULTS)`,
     );
   });
 
@@ -299,7 +309,7 @@ describe('invalid load settings fail with ConfigInvalid and say what to change',
     ['non-ASCII delimiter', () => fmt('§', null, null), {}, /delimiter "§" must be exactly one ASCII/],
     ['quote equal to delimiter', () => fmt(',', ',', null), {}, /quote and delimiter are both ","/],
     ['non-backslash escape in text mode', () => fmt('|', null, '^'), {}, /escape "\^" is not supported/],
-    ['backslash escape in CSV mode', () => fmt(',', '"', '\\'), {}, /Redshift CSV only escapes a quote by doubling it/],
+    ['backslash escape in CSV mode', () => fmt(',', '"', '\\'), {}, /cannot combine CSV with ESCAPE/],
     ['backslash delimiter with backslash escape', () => fmt('\\', null, '\\'), {}, /cannot be a backslash/],
     [
       'escape with fixed width',

@@ -94,6 +94,28 @@ describe('connection settings', () => {
 });
 
 describe('submitLoad', () => {
+  it("reads the table's columns (minus lineage) for a target without a column list, as COPY without one", async () => {
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'cols-1' });
+    rs.on(DescribeStatementCommand).resolves(described({ Id: 'cols-1', Status: 'FINISHED', HasResultSet: true }));
+    rs.on(GetStatementResultCommand).resolves({
+      $metadata: {},
+      ColumnMetadata: [{ name: 'column_name' }],
+      Records: [[{ stringValue: 'id' }], [{ stringValue: 'amount' }], [{ stringValue: 'efi_run_id' }]],
+    });
+    rs.on(BatchExecuteStatementCommand).resolves({ Id: 'load-9' });
+    const given = spec([csvTarget({ columns: [] })]);
+    await warehouse().submitLoad(given, `${RUN_ID}-0`);
+    expect(rs).toHaveReceivedCommandWith(ExecuteStatementCommand, {
+      Sql: expect.stringContaining('information_schema.columns'),
+      Parameters: [
+        { name: 'schema', value: 'sales' },
+        { name: 'table', value: 'daily' },
+      ],
+    });
+    const copy = rs.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.Sqls!.find((q) => q.includes('COPY'))!;
+    expect(copy).toContain('COPY "efi_stage_0" ("id", "amount")');
+  });
+
   it('sends the rendered statements as one BatchExecuteStatement to a cluster with temporary credentials', async () => {
     rs.on(BatchExecuteStatementCommand).resolves({ Id: 'load-1' });
     const out = await warehouse().submitLoad(twoTargets, `${RUN_ID}-0`);

@@ -103,7 +103,8 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
       [21, 'mapped', 'claims_multi.claim_header'],
       [22, 'mapped', 'claims_multi.claim_line'],
       [25, 'review', 'remit_advice.remit_raw'],
-      [30, 'review', 'member_elig.member_elig'],
+      // escape_char → load.removeQuotes: nothing left to review.
+      [30, 'mapped', 'member_elig.member_elig'],
       [40, 'mapped', 'old_pharmacy_feed.pharmacy_claims'],
       [50, 'deleted', null],
       [60, 'skipped', null],
@@ -111,14 +112,16 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
       [71, 'review', 'acme_hosp.acme_discharges'],
       [72, 'skipped', null],
     ]);
-    expect(report.summary).toEqual({ mapped: 8, review: 4, skipped: 2, deleted: 2 });
+    expect(report.summary).toEqual({ mapped: 9, review: 3, skipped: 2, deleted: 2 });
     expect(report.complete).toBe(false);
     expect(entry(60).reasons.join()).toContain('efi cannot read LZO-compressed files');
     expect(entry(72).reasons.join()).toContain('tgt_table_name "Acme Transfers" is not a valid identifier');
     expect(entry(5).reasons).toEqual(['oprtnl_flag D (deleted): not imported']);
     expect(entry(50).reasons.join()).toContain('RETIRED_LAB_RESULTS has oprtnl_flag D');
     expect(entry(25).reasons.join()).toContain('per-type targets must be filled in');
-    expect(entry(30).reasons.join()).toContain('REMOVEQUOTES');
+    // escape_char → load.removeQuotes, as the original did: nothing left to review.
+    expect(entry(30).reasons).toEqual([]);
+    expect(texts.get('member_elig.yaml')).toContain('removeQuotes: true');
     expect(entry(70).reasons.join()).toContain('names 2 tokens ("ACME", "HOSP")');
     expect(entry(71).reasons.join()).toContain('contains no "."');
   });
@@ -295,7 +298,7 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
     expect(r.out).toMatch(
       /^7\s+HOSPITAL_COST_REPORT\s+mapped\s+hospital_cost_report\.hospital_cost_report_alpha \(inactive\)$/m,
     );
-    expect(r.err).toContain('8 mapped, 4 to review, 2 skipped, 2 deleted');
+    expect(r.err).toContain('9 mapped, 3 to review, 2 skipped, 2 deleted');
     // Each deliberate difference is its own line under the row it concerns.
     expect(r.out).toMatch(/^\s+~ differs from the original: onUnknown: skip drops lines/m);
   });

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ObjectNotFound } from '../../errors.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
-import type { LoadPart } from '../../ports/warehouse.ts';
+import type { LoadPart, TextQueryResult } from '../../ports/warehouse.ts';
 
 /**
  * One connection interface over the two PostgreSQL drivers the local warehouse
@@ -44,6 +44,8 @@ export interface PgConnection {
   query(sql: string, params?: unknown[]): Promise<PgResult>;
   /** Autocommit multi-statement SQL; returns the last result. */
   exec(sql: string): Promise<PgResult>;
+  /** As exec, every value as the server's text and rows as arrays (duplicate column names kept). */
+  execText(sql: string): Promise<TextQueryResult>;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (session: PgSession) => Promise<T>): Promise<T>;
   /** Releases what this connection opened (never a shared PGlite instance). */
@@ -58,6 +60,7 @@ export function pgliteConnection(db: PGlite, store: ObjectStore): PgConnection {
     kind: 'pglite',
     query: async (sql, params) => fromPglite(await db.query(sql, params ?? [])),
     exec: async (sql) => lastPglite(await db.exec(sql)),
+    execText: async (sql) => textPglite(await db.exec(sql, { rowMode: 'array', parsers: PGLITE_TEXT_PARSERS })),
     transaction: (fn) => db.transaction((tx) => fn(pgliteSession(tx, store))),
     close: async () => {},
   };
@@ -117,6 +120,32 @@ function lastPglite(results: Results[]): PgResult {
   return last ? fromPglite(last) : { columns: [], rows: [], rowCount: 0 };
 }
 
+/**
+ * Identity parsers for every built-in type oid (user types have no default
+ * parser): PGlite merges `parsers` by key, so each oid is listed.
+ */
+const PGLITE_TEXT_PARSERS: Record<number, (v: string) => string> = Object.fromEntries(
+  Array.from({ length: 16384 }, (_, oid) => [oid, (v: string) => v]),
+);
+
+function textPglite(results: Results[]): TextQueryResult {
+  const last = results.at(-1);
+  if (!last) return { columns: [], rows: [] };
+  return {
+    columns: last.fields.map((f) => ({ name: f.name, type: f.dataTypeID })),
+    rows: last.rows as unknown as (string | null)[][],
+  };
+}
+
+function textPg(r: pg.QueryResult | pg.QueryResult[]): TextQueryResult {
+  const last = Array.isArray(r) ? r.at(-1) : r;
+  if (!last) return { columns: [], rows: [] };
+  return {
+    columns: (last.fields ?? []).map((f) => ({ name: f.name, type: f.dataTypeID })),
+    rows: last.rows as unknown as (string | null)[][],
+  };
+}
+
 // ------------------------------------------------------------------ PostgreSQL server
 
 /** A connection over a pg pool; `ownsPool` says whether close() ends it. */
@@ -125,6 +154,8 @@ export function pgPoolConnection(pool: pg.Pool, store: ObjectStore, ownsPool: bo
     kind: 'postgres',
     query: async (sql, params) => fromPg(await pool.query(sql, params ?? [])),
     exec: async (sql) => lastPg(await pool.query(sql)),
+    execText: async (sql) =>
+      textPg(await pool.query({ text: sql, rowMode: 'array', types: { getTypeParser: () => (v: string) => v } })),
     async transaction(fn) {
       const client = await pool.connect();
       let broken: Error | undefined;

@@ -1,7 +1,7 @@
-import type { LoadOptions } from '../../config/model.ts';
+import { type LoadOptions, REDSHIFT_DEFAULT_NULL } from '../../config/model.ts';
 import { ConfigInvalid } from '../../errors.ts';
 import type { LoadFormat } from '../../ports/warehouse.ts';
-import { quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
+import { quotePgLiteral } from '../../sql/identifiers.ts';
 import { isNativeDateTimeFormat } from './postgres-date-format.ts';
 
 /**
@@ -88,11 +88,35 @@ export function needsRewrite(format: LoadFormat, options: LoadOptions): boolean 
     (format.escape !== null && format.quote === null) ||
     options.blanksAsNull ||
     options.truncateColumns ||
+    options.removeQuotes ||
+    options.fillRecord ||
+    options.trimBlanks ||
+    // ACCEPTANYDATE: a value that is not a date loads NULL; PostgreSQL COPY would reject the row.
+    options.acceptAnyDate ||
     !isNativeDateTimeFormat(options.dateFormat) ||
     !isNativeDateTimeFormat(options.timeFormat) ||
-    // PostgreSQL COPY has one NULL marker; the rewrite honours both.
+    // PostgreSQL COPY has one NULL marker; the rewrite honours both. The default `\\N` with
+    // emptyAsNull stays on the fast path: stage checks (stageChecksSql) send a part that holds it to the rewrite.
     (options.nullAs !== null && options.nullAs !== '' && options.emptyAsNull)
   );
+}
+
+/**
+ * The NULL AS marker Redshift applies: the configured one, else Redshift's
+ * default `\N` (in every format: the documentation gives one default).
+ */
+export function effectiveNullAs(options: LoadOptions): string {
+  return options.nullAs ?? REDSHIFT_DEFAULT_NULL;
+}
+
+/**
+ * Column facts that force the rewrite whatever the options: without ROUNDEC
+ * Redshift truncates extra decimals where PostgreSQL rounds them.
+ */
+export function columnsNeedRewrite(options: LoadOptions, columns: Iterable<{ numeric_scale?: unknown }>): boolean {
+  if (options.roundDecimals) return false;
+  for (const c of columns) if (c.numeric_scale !== null && c.numeric_scale !== undefined) return true;
+  return false;
 }
 
 /**
@@ -105,7 +129,7 @@ export function needsRewrite(format: LoadFormat, options: LoadOptions): boolean 
 export function copyOptionsSql(
   format: LoadFormat,
   options: LoadOptions,
-  textColumns: readonly string[],
+  _textColumns: readonly string[],
   where = 'load',
 ): string {
   assertCopySupported(format, options, where);
@@ -116,12 +140,10 @@ export function copyOptionsSql(
     `QUOTE ${quotePgLiteral(format.quote ?? NO_QUOTE_BYTE)}`,
   ];
   if (format.escape !== null) parts.push(`ESCAPE ${quotePgLiteral(format.escape)}`);
-  parts.push(`NULL ${quotePgLiteral(options.nullAs ?? '')}`);
-  // FORCE_NOT_NULL stops a column matching the NULL marker at all, so it is only
-  // right when the marker is the empty field; with nullAs set, '' already loads as ''.
-  if (!options.emptyAsNull && options.nullAs === null && textColumns.length > 0) {
-    parts.push(`FORCE_NOT_NULL (${textColumns.map((c) => quoteIdent(c, 'column')).join(', ')})`);
-  }
+  // Here either the marker is the only NULL (emptyAsNull off: an empty string field stays '', an
+  // empty non-string field fails and is re-run through the rewrite), or the empty field is the marker.
+  const nullAs = options.emptyAsNull ? (options.nullAs ?? '') : effectiveNullAs(options);
+  parts.push(`NULL ${quotePgLiteral(nullAs)}`);
   // Parts reach the warehouse as UTF-8 (ValidateFile/Preprocess see to it), as Redshift expects.
   parts.push(`ENCODING 'UTF8'`);
   return parts.join(', ');

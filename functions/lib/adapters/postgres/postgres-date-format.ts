@@ -12,12 +12,79 @@ import { ConfigInvalid } from '../../errors.ts';
 /** Converts one value; returns null when the value does not match the format. */
 export type DateTimeConverter = (value: string) => string | null;
 
-/** Formats PostgreSQL's input parser reads exactly as Redshift would: no conversion needed. */
-const NATIVE = new Set(['auto', 'YYYY-MM-DD', 'YYYY-MM-DD HH:MI:SS', 'YYYY-MM-DD HH24:MI:SS']);
-
-/** True when values in this format can go to PostgreSQL unchanged (null = warehouse default). */
+/**
+ * Only 'auto' goes to PostgreSQL's own (lenient) parser. Every format string,
+ * and the default (no DATEFORMAT/TIMEFORMAT = 'YYYY-MM-DD' / 'YYYY-MM-DD
+ * HH:MI:SS'), is matched strictly here: Redshift refuses a value that does not
+ * match it, where PostgreSQL would read `01/25/2008` in any of them.
+ */
 export function isNativeDateTimeFormat(format: string | null): boolean {
-  return format === null || NATIVE.has(format);
+  return format === 'auto';
+}
+
+/** Redshift's formats when COPY has no DATEFORMAT / TIMEFORMAT. */
+export const DEFAULT_DATE_FORMAT = 'YYYY-MM-DD';
+export const DEFAULT_TIME_FORMAT = 'YYYY-MM-DD HH:MI:SS';
+
+/**
+ * The converter the part transform applies to a DATE (`kind` date) or
+ * TIMESTAMP column, or null when PostgreSQL reads the values itself ('auto'
+ * without ACCEPTANYDATE). With ACCEPTANYDATE, 'auto' is recognised here too,
+ * so that what is not a date can load NULL.
+ */
+export function converterFor(
+  format: string | null,
+  kind: 'date' | 'timestamp',
+  what: string,
+  acceptAnyDate = false,
+): DateTimeConverter | null {
+  if (format === 'auto') return acceptAnyDate ? autoConverter(kind) : null;
+  return dateTimeConverter(format ?? (kind === 'date' ? DEFAULT_DATE_FORMAT : DEFAULT_TIME_FORMAT), kind, what);
+}
+
+/**
+ * 'auto' recognition in JavaScript (used with ACCEPTANYDATE only): the format
+ * strings of Redshift's DATEFORMAT/TIMEFORMAT table and the extra 'auto'
+ * formats (ISO 8601 with T, fractions and offsets; YYYYMMDD HHMISS). A value
+ * none of them reads is not a date.
+ */
+export function autoConverter(kind: 'date' | 'timestamp'): DateTimeConverter {
+  const formats = [
+    'YYYY-MM-DD HH24:MI:SS',
+    'YYYY-MM-DD HH24:MI',
+    'YYYY-MM-DD',
+    'MM/DD/YYYY HH24:MI:SS',
+    'MM/DD/YYYY HH24:MI',
+    'MM/DD/YYYY',
+    'MM-DD-YYYY',
+    'MM/DD/YY',
+    'DD.MM.YYYY HH24:MI:SS',
+    'DD.MM.YYYY',
+    'YYYYMMDD HH24MISS',
+    'YYYYMMDD',
+    'YYYY/MM/DD HH24:MI:SS',
+    'YYYY/MM/DD',
+    'MON DD, YYYY',
+    'MON DD YYYY',
+    'DD MON YYYY',
+    'DD-MON-YYYY',
+    'YYYY-MON-DD',
+  ].map((f) => dateTimeConverter(f, kind, 'auto format'));
+  const iso = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+  return (value) => {
+    const v = value.trim();
+    const m = iso.exec(v);
+    if (m) {
+      const date = formats[2]!(m[1]!);
+      if (date === null) return null;
+      return kind === 'date' ? date.slice(0, 10) : `${m[1]} ${m[2]}${m[3] ?? ''}`;
+    }
+    for (const f of formats) {
+      const out = f(v);
+      if (out !== null) return out;
+    }
+    return null;
+  };
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];

@@ -38,7 +38,25 @@ export function pgErrorFields(err: unknown): PgErrorFields | null {
  * (missing table or column, permissions) is about the environment.
  */
 export function isRowErrorCode(code: string): boolean {
-  return code.startsWith('22') || code === '23502';
+  // 23514: the staging table's byte-length checks (postgres-column-info.ts byteLimitChecksSql).
+  return code.startsWith('22') || code === '23502' || code === '23514';
+}
+
+/**
+ * Whether a row PostgreSQL's COPY refused on the fast path is one Redshift
+ * loads, and the part transform's rewrite loads the way Redshift does: a blank
+ * or empty field of a non-string column (Redshift: NULL) or a record with
+ * more fields than columns (Redshift ignores a trailing delimiter). The caller
+ * then re-runs the part through the rewrite instead of rejecting the row.
+ */
+export function rewriteWouldLoad(e: LoadRowError, columns: Map<string, { category: string }>): boolean {
+  if (e.reason.startsWith('extra data after last expected column')) return true;
+  // The stage check for a `\N` string field (stageChecksSql): the rewrite loads it as NULL.
+  if (e.reason.includes('efi_null_')) return true;
+  if (e.column === null || e.rawValue === null) return false;
+  if (e.rawValue !== '\\N' && !/^[ \t]*$/.test(e.rawValue)) return false;
+  const c = columns.get(e.column);
+  return c !== undefined && c.category !== 'S';
 }
 
 export interface CopyContext {
@@ -103,7 +121,11 @@ export function toLoadRowError(err: unknown, part: PartContext): LoadRowError | 
     lineInPart: ctx.line,
     column: ctx.column ?? f.column,
     // The staging table is an implementation detail; people know the target.
-    reason: `${f.message.split(`"${part.stageTable}"`).join(`"${targetName}"`)} (SQLSTATE ${f.code})`,
+    reason: `${f.message.split(`"${part.stageTable}"`).join(`"${targetName}"`)} (SQLSTATE ${f.code})${
+      f.code === '23514' && f.message.includes('efi_bytes_')
+        ? ': a value is longer in bytes than its VARCHAR(n) (Redshift counts VARCHAR lengths in bytes, not characters); shorten it or set truncateColumns'
+        : ''
+    }`,
     rawValue: ctx.rawValue,
   };
 }

@@ -1,9 +1,16 @@
 import { type LoadRowError, type LoadSpec, lineageSourceFile, type TargetResult } from '../../ports/warehouse.ts';
 import { quoteIdent } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
+import { COLUMN_INFO_SQL, dropNullChecksSql, stageChecksSql } from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
-import { copyOptionsSql, REWRITTEN_COPY_OPTIONS } from './postgres-copy-options.ts';
-import { describeDbError, describeRowError, partRowError, toLoadRowError } from './postgres-load-errors.ts';
+import { columnsNeedRewrite, copyOptionsSql, REWRITTEN_COPY_OPTIONS } from './postgres-copy-options.ts';
+import {
+  describeDbError,
+  describeRowError,
+  partRowError,
+  rewriteWouldLoad,
+  toLoadRowError,
+} from './postgres-load-errors.ts';
 import { type ColumnInfo, rewritePlan, type TargetPlan } from './postgres-load-plan.ts';
 import { PartRowError, PartTransform } from './postgres-part-transform.ts';
 import { LoadAttemptFailed } from './postgres-statement-log.ts';
@@ -56,13 +63,7 @@ async function loadTarget(
     );
     // The staging table carries the target's NOT NULL constraints, so COPY
     // reports a missing value with its line instead of the INSERT without one.
-    const info = await session.query(
-      `SELECT a.attname AS name, a.attnotnull AS not_null, t.typcategory AS category, t.typname AS type_name,
-              CASE WHEN t.typname IN ('varchar', 'bpchar') AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_chars
-         FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-        WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
-      [plan.table],
-    );
+    const info = await session.query(COLUMN_INFO_SQL, [plan.table]);
     const all = info.rows as unknown as ColumnInfo[];
     const wanted = new Set(plan.columnNames);
     const notNull = all.filter((c) => c.not_null && wanted.has(c.name)).map((c) => c.name);
@@ -70,13 +71,21 @@ async function loadTarget(
       const clauses = notNull.map((c) => `ALTER COLUMN ${quoteIdent(c)} SET NOT NULL`).join(', ');
       await session.query(`ALTER TABLE ${plan.stage} ${clauses}`);
     }
-    return new Map(all.filter((c) => wanted.has(c.name)).map((c) => [c.name, c]));
+    const loaded = all.filter((c) => wanted.has(c.name));
+    // Redshift counts VARCHAR(n) in bytes, and `\N` is its default NULL: the fast path's COPY must agree.
+    const fastPath = !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded);
+    const checks = stageChecksSql(plan.stage, loaded, plan.spec.options, fastPath);
+    if (checks) await session.query(checks);
+    return new Map(loaded.map((c) => [c.name, c]));
   });
 
   // 'S' is PostgreSQL's string type category (text, varchar, char).
   const textColumns = [...columns.values()].filter((c) => c.category === 'S').map((c) => c.name);
-  let options = copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);
-  let rewrite = plan.rewrite ? rewritePlan(plan, columns) : null;
+  const columnRewrite = columnsNeedRewrite(plan.spec.options, columns.values());
+  let options = columnRewrite
+    ? REWRITTEN_COPY_OPTIONS
+    : copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);
+  let rewrite = plan.rewrite || columnRewrite ? rewritePlan(plan, columns) : null;
   const { maxErrors, acceptInvalidChars } = plan.spec.options;
   const replaceInvalid = acceptInvalidChars === null ? null : acceptInvalidChars.charCodeAt(0);
   const delimiter = Buffer.from(plan.spec.format.delimiter, 'utf8');
@@ -133,10 +142,12 @@ async function loadTarget(
       } catch (e) {
         if (e instanceof PartRowError) throw overBudget(overflow ?? partRowError(e, ctx));
         const rowError = toLoadRowError(e, ctx);
-        if (rewrite === null && rowError && isBlankInNonText(rowError, columns)) {
-          // Redshift loads a blank field of a non-text column as NULL; PostgreSQL COPY cannot,
-          // so this target's parts go through the rewrite, which does (no row is rejected).
+        if (rewrite === null && rowError && rewriteWouldLoad(rowError, columns)) {
+          // Redshift loads this row (a blank non-text field as NULL, a trailing delimiter); PostgreSQL
+          // COPY cannot, so this target's parts go through the rewrite, which does (no row is rejected).
           await step('rolling back to the savepoint', () => session.query('ROLLBACK TO SAVEPOINT efi_part'));
+          const drop = dropNullChecksSql(plan.stage, columns.values());
+          if (drop) await step('dropping the fast-path checks', () => session.query(drop));
           rewrite = rewritePlan(plan, columns);
           options = REWRITTEN_COPY_OPTIONS;
           continue;
@@ -194,11 +205,4 @@ async function loadTarget(
     rowsLoaded: inserted.rowCount,
     rowsRejected: rejected.length - rejectedBefore,
   };
-}
-
-/** A whitespace-only value refused by a non-text column: Redshift would have loaded NULL. */
-function isBlankInNonText(e: LoadRowError, columns: Map<string, ColumnInfo>): boolean {
-  if (e.column === null || e.rawValue === null || !/^[ \t]+$/.test(e.rawValue)) return false;
-  const c = columns.get(e.column);
-  return c !== undefined && c.category !== 'S';
 }

@@ -1,9 +1,10 @@
 import { assertLoadSpec, loadTargetName } from '../../ports/load-spec-rules.ts';
 import type { LoadSpec, LoadTargetSpec } from '../../ports/warehouse.ts';
 import { quoteIdent, quoteTable } from '../../sql/identifiers.ts';
+import { buildRewritePlan, type ColumnInfo } from './postgres-column-info.ts';
 import { assertCopySupported, needsRewrite } from './postgres-copy-options.ts';
-import { type DateTimeConverter, dateTimeConverter, isNativeDateTimeFormat } from './postgres-date-format.ts';
-import type { ColumnRule, RewritePlan } from './postgres-part-transform.ts';
+import { converterFor, type DateTimeConverter } from './postgres-date-format.ts';
+import type { RewritePlan } from './postgres-part-transform.ts';
 
 /**
  * Load planning for the local warehouse, before anything is recorded: each
@@ -56,54 +57,15 @@ export function planLoad(spec: LoadSpec): TargetPlan[] {
       },
       rewrite: needsRewrite(t.format, t.options),
       // Compiled here so a bad pattern is refused before anything is recorded.
-      dateConverter:
-        dateFormat === null || isNativeDateTimeFormat(dateFormat)
-          ? null
-          : dateTimeConverter(dateFormat, 'date', `${where}: dateFormat`),
-      timeConverter:
-        timeFormat === null || isNativeDateTimeFormat(timeFormat)
-          ? null
-          : dateTimeConverter(timeFormat, 'timestamp', `${where}: timeFormat`),
+      dateConverter: converterFor(dateFormat, 'date', `${where}: dateFormat`, t.options.acceptAnyDate),
+      timeConverter: converterFor(timeFormat, 'timestamp', `${where}: timeFormat`, t.options.acceptAnyDate),
     };
   });
 }
 
-export interface ColumnInfo {
-  name: string;
-  not_null: boolean;
-  category: string;
-  type_name: string;
-  /** Characters a varchar(n)/char(n) holds; null for unbounded types. */
-  max_chars: number | string | null;
-}
+export type { ColumnInfo };
 
 /** What the part transform needs to know of each file column: its type, length and format. */
 export function rewritePlan(plan: TargetPlan, columns: Map<string, ColumnInfo>): RewritePlan {
-  const o = plan.spec.options;
-  const rules: ColumnRule[] = plan.spec.columns.map((c) => {
-    const info = columns.get(c.name);
-    const type = info?.type_name ?? '';
-    let convert: ColumnRule['convert'] = null;
-    if (type === 'date' && plan.dateConverter) {
-      convert = { fn: plan.dateConverter, option: 'dateFormat', format: o.dateFormat ?? '' };
-    } else if ((type === 'timestamp' || type === 'timestamptz') && plan.timeConverter) {
-      convert = { fn: plan.timeConverter, option: 'timeFormat', format: o.timeFormat ?? '' };
-    }
-    return {
-      name: c.name,
-      // An unknown column fails the COPY itself (42703); treat it as text meanwhile.
-      isText: info ? info.category === 'S' : true,
-      maxChars: info?.max_chars == null ? null : Number(info.max_chars),
-      convert,
-      width: c.width ?? null,
-    };
-  });
-  return {
-    layout: plan.spec.format.layout,
-    columns: rules,
-    emptyAsNull: o.emptyAsNull,
-    blanksAsNull: o.blanksAsNull,
-    nullAs: o.nullAs,
-    truncateColumns: o.truncateColumns,
-  };
+  return buildRewritePlan(plan.spec, columns, `load target ${plan.name}`);
 }

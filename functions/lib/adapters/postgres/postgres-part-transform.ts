@@ -1,6 +1,7 @@
-import { isAscii, isUtf8 } from 'node:buffer';
+import { isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { MalformedRecord } from '../../errors.ts';
+import { splitFields } from '../../records/fields.ts';
 import { RecordScanner } from '../../records/record-scanner.ts';
 import { firstInvalidUtf8 } from '../../records/transcode.ts';
 import type { DateTimeConverter } from './postgres-date-format.ts';
@@ -40,11 +41,15 @@ export interface ColumnRule {
   name: string;
   /** A string type (text, varchar, char): empty and blank values are kept unless an option says NULL. */
   isText: boolean;
-  /** Characters the column holds (varchar(n)/char(n)); values are cut to it under truncateColumns. */
-  maxChars: number | null;
+  /** VARCHAR or text: TRIMBLANKS applies (not to CHAR). */
+  isVarchar?: boolean;
+  /** n of VARCHAR(n)/CHAR(n): Redshift counts it in BYTES; longer values fail, or are cut under truncateColumns. */
+  maxBytes: number | null;
+  /** s of NUMERIC(p,s): without roundDecimals extra decimals are truncated, as Redshift does. */
+  numericScale?: number | null;
   /** Reformats the value for PostgreSQL (DATEFORMAT/TIMEFORMAT), with the format named for messages. */
   convert: { fn: DateTimeConverter; option: string; format: string } | null;
-  /** Characters in the record (fixed_width layout). */
+  /** Bytes in the record (fixed_width layout; Redshift FIXEDWIDTH counts bytes). */
   width: number | null;
 }
 
@@ -53,8 +58,14 @@ export interface RewritePlan {
   columns: ColumnRule[];
   emptyAsNull: boolean;
   blanksAsNull: boolean;
+  /** The NULL AS marker in effect (Redshift's default is `\N`); null = none. */
   nullAs: string | null;
   truncateColumns: boolean;
+  acceptAnyDate?: boolean;
+  removeQuotes?: boolean;
+  fillRecord?: boolean;
+  trimBlanks?: boolean;
+  roundDecimals?: boolean;
 }
 
 export interface PartTransformOptions {
@@ -163,6 +174,16 @@ export class PartTransform extends Transform {
       return;
     }
     try {
+      // Decoding would turn invalid UTF-8 into U+FFFD: refuse it as COPY (and Redshift without ACCEPTINVCHARS) does.
+      if (this.opts.replaceInvalid === null && !isUtf8(bytes)) {
+        const bad = firstInvalidUtf8(bytes);
+        throw new PartRowError(
+          n,
+          null,
+          `invalid byte sequence for encoding "UTF8" at byte ${bad.index + 1} (SQLSTATE 22021); set acceptInvalidChars to load it with a replacement character`,
+          bytes.toString('latin1'),
+        );
+      }
       this.text += this.rewriteRecord(bytes, n, rewrite);
     } catch (e) {
       if (e instanceof PartRowError) e.line = line;
@@ -182,34 +203,38 @@ export class PartTransform extends Transform {
   }
 
   private cutFixed(bytes: Buffer, n: number, plan: RewritePlan): Field[] {
-    const text = bytes.toString('utf8');
-    // Code points, not UTF-16 units or bytes: widths count characters.
-    const chars = isAscii(bytes) ? null : Array.from(text);
-    const length = chars ? chars.length : text.length;
+    // Redshift FIXEDWIDTH widths (like VARCHAR lengths) count bytes, not characters.
     const out: Field[] = [];
     let at = 0;
+    const length = bytes.length;
     for (const column of plan.columns) {
       const width = column.width ?? 0;
       if (at + width > length) {
         throw new PartRowError(
           n,
           column.name,
-          `the record is ${length} characters but the fixed-width layout needs ${sumWidths(plan)}: it ends inside column ${column.name} (characters ${at + 1}-${at + width}); fix the record or the column widths`,
-          text,
+          `the record is ${length} bytes but the fixed-width layout needs ${sumWidths(plan)}: it ends inside column ${column.name} (bytes ${at + 1}-${at + width}); fix the record or the column widths`,
+          bytes.toString('utf8'),
         );
       }
-      const raw = chars ? chars.slice(at, at + width).join('') : text.slice(at, at + width);
+      if (isContinuation(bytes[at]) || (at + width < length && isContinuation(bytes[at + width]))) {
+        throw new PartRowError(
+          n,
+          column.name,
+          `column ${column.name} (bytes ${at + 1}-${at + width}) cuts a multibyte character: FIXEDWIDTH widths count bytes (UTF-8), fix the widths`,
+          bytes.toString('utf8'),
+        );
+      }
       // Redshift FIXEDWIDTH: the padding after a value is not part of it.
-      out.push({ text: raw.replace(/ +$/, ''), quoted: false });
+      out.push({ text: bytes.toString('utf8', at, at + width).replace(/ +$/, ''), quoted: false, raw: null });
       at += width;
     }
-    const rest = chars ? chars.slice(at).join('') : text.slice(at);
-    if (rest.trim() !== '') {
+    if (at < length && bytes.toString('utf8', at).trim() !== '') {
       throw new PartRowError(
         n,
         null,
-        `the record is ${length} characters, longer than the ${at} its fixed-width layout defines, and the extra is not blank; fix the record or the column widths`,
-        text,
+        `the record is ${length} bytes, longer than the ${at} its fixed-width layout defines, and the extra is not blank; fix the record or the column widths`,
+        bytes.toString('utf8'),
       );
     }
     return out;
@@ -220,37 +245,63 @@ export class PartTransform extends Transform {
     fields.length = 0;
     const quote = this.opts.quote;
     const esc = this.opts.escape ?? null;
-    if (quote === null && esc !== null && bytes.indexOf(esc.charCodeAt(0)) !== -1) {
-      splitEscaped(bytes.toString('utf8'), this.delimiterText, esc, fields);
+    if (quote === null && (plan.removeQuotes || (esc !== null && bytes.indexOf(esc.charCodeAt(0)) !== -1))) {
+      const text = bytes.toString('utf8');
+      const problem = splitText(text, this.delimiterText, esc, plan.removeQuotes === true, fields);
+      if (problem) throw new PartRowError(n, null, `field ${fields.length + 1} cannot be read: ${problem}`, text);
       return this.checkCount(fields, bytes, n, plan);
     }
     if (quote === null || bytes.indexOf(quote) === -1) {
       // No quotes in the record: one decode and a plain split is much cheaper than field-by-field.
-      for (const text of bytes.toString('utf8').split(this.delimiterText)) fields.push({ text, quoted: false });
+      for (const text of bytes.toString('utf8').split(this.delimiterText))
+        fields.push({ text, quoted: false, raw: null });
       return this.checkCount(fields, bytes, n, plan);
     }
-    const text = bytes.toString('utf8');
-    const problem = splitQuoted(text, this.delimiterText, String.fromCharCode(quote), fields);
-    if (problem) throw new PartRowError(n, null, `field ${fields.length + 1} cannot be read: ${problem}`, text);
+    // One splitter for quoted records, shared with the scanner side (records/fields.ts).
+    const q = String.fromCharCode(quote);
+    const problem = splitFields(bytes, 0, bytes.length, this.opts.delimiter, quote, {
+      field(b, s, e, quoted) {
+        const text = b.toString('utf8', s, e);
+        fields.push({ text: quoted ? text.split(q + q).join(q) : text, quoted, raw: null });
+      },
+    });
+    if (problem) {
+      throw new PartRowError(
+        n,
+        null,
+        `field ${problem.field} cannot be read: ${problem.problem}`,
+        bytes.toString('utf8'),
+      );
+    }
     return this.checkCount(fields, bytes, n, plan);
   }
 
   private checkCount(fields: Field[], bytes: Buffer, n: number, plan: RewritePlan): Field[] {
     const record = () => bytes.toString('utf8');
-    if (fields.length < plan.columns.length) {
+    const expected = plan.columns.length;
+    // Redshift ignores a delimiter at the end of the line: one more field, empty (the docs' venue_noseats.txt).
+    if (fields.length === expected + 1) {
+      const last = fields[expected]!;
+      if (last.text === '' && !last.quoted) fields.length = expected;
+    }
+    if (fields.length < expected && plan.fillRecord) {
+      // FILLRECORD: the missing trailing columns load as empty fields (NULL, or '' for strings without EMPTYASNULL).
+      while (fields.length < expected) fields.push({ text: '', quoted: false, raw: null });
+    }
+    if (fields.length < expected) {
       const missing = plan.columns[fields.length]!.name;
       throw new PartRowError(
         n,
         missing,
-        `missing data for column ${missing}: the record has ${fields.length} fields, the load expects ${plan.columns.length}`,
+        `missing data for column ${missing}: the record has ${fields.length} fields, the load expects ${expected}`,
         record(),
       );
     }
-    if (fields.length > plan.columns.length) {
+    if (fields.length > expected) {
       throw new PartRowError(
         n,
         null,
-        `extra data after the last expected column: the record has ${fields.length} fields, the load expects ${plan.columns.length}`,
+        `extra data after the last expected column: the record has ${fields.length} fields, the load expects ${expected}`,
         record(),
       );
     }
@@ -259,68 +310,70 @@ export class PartTransform extends Transform {
 }
 
 /**
- * Splits one decoded unquoted record where `escape` makes the next character
- * data, as Redshift COPY ... ESCAPE does (`\|` is a pipe, `\\` a backslash,
- * `\n` the letter n). A trailing lone escape is kept as data.
+ * Splits one decoded text-mode record (no CSV quoting). With `esc` (Redshift
+ * ESCAPE) the character after it is data (`\\|` is a pipe, `\\\\` a backslash,
+ * `\\n` the letter n); a trailing lone escape is kept as data. With
+ * `removeQuotes` (Redshift REMOVEQUOTES) a field that starts with ' or " runs
+ * to the same quote followed by the delimiter or the end of the record; the
+ * quotes are removed and everything between them, delimiters too, is kept.
+ * Returns what is wrong, or null.
  */
-function splitEscaped(text: string, delimiter: string, esc: string, out: Field[]): void {
-  let value = '';
-  let pos = 0;
-  while (pos < text.length) {
-    if (text.startsWith(esc, pos) && pos + esc.length < text.length) {
-      const next = text.codePointAt(pos + esc.length)!;
-      value += String.fromCodePoint(next);
-      pos += esc.length + (next > 0xffff ? 2 : 1);
-    } else if (text.startsWith(delimiter, pos)) {
-      out.push({ text: value, quoted: false });
-      value = '';
-      pos += delimiter.length;
-    } else {
-      value += text[pos];
-      pos++;
-    }
-  }
-  out.push({ text: value, quoted: false });
-}
-
-/**
- * Splits one decoded record with quoting (doubled quote = one quote) into
- * `out`; returns what is wrong, or null. Working on the decoded string costs
- * one decode per record instead of one per field.
- */
-function splitQuoted(text: string, delimiter: string, quote: string, out: Field[]): string | null {
+function splitText(
+  text: string,
+  delimiter: string,
+  esc: string | null,
+  removeQuotes: boolean,
+  out: Field[],
+): string | null {
   let pos = 0;
   for (;;) {
-    if (text.startsWith(quote, pos)) {
-      let value = '';
-      let from = pos + 1;
+    const start = pos;
+    let value = '';
+    const open = removeQuotes ? text[pos] : undefined;
+    if (open === '"' || open === "'") {
+      pos++;
       for (;;) {
-        const close = text.indexOf(quote, from);
-        if (close === -1) return 'its opening quote is never closed';
-        value += text.slice(from, close);
-        if (text.startsWith(quote, close + 1)) {
-          value += quote;
-          from = close + 2;
+        if (pos >= text.length) return `its opening quote ${open} is never closed (REMOVEQUOTES)`;
+        if (esc !== null && text.startsWith(esc, pos) && pos + esc.length < text.length) {
+          const next = text.codePointAt(pos + esc.length)!;
+          value += String.fromCodePoint(next);
+          pos += esc.length + (next > 0xffff ? 2 : 1);
           continue;
         }
-        pos = close + 1;
-        break;
+        if (text[pos] === open && (pos + 1 === text.length || text.startsWith(delimiter, pos + 1))) {
+          pos++;
+          break;
+        }
+        value += text[pos];
+        pos++;
       }
-      out.push({ text: value, quoted: true });
-      if (pos === text.length) return null;
-      if (!text.startsWith(delimiter, pos)) {
-        return `its closing quote is followed by ${JSON.stringify(text[pos])} instead of the delimiter`;
-      }
+      out.push({ text: value, quoted: true, raw: text.slice(start, pos) });
+      if (pos >= text.length) return null;
       pos += delimiter.length;
+      if (pos === text.length) {
+        out.push({ text: '', quoted: false, raw: '' });
+        return null;
+      }
       continue;
     }
-    const next = text.indexOf(delimiter, pos);
-    if (next === -1) {
-      out.push({ text: text.slice(pos), quoted: false });
+    while (pos < text.length) {
+      if (esc !== null && text.startsWith(esc, pos) && pos + esc.length < text.length) {
+        const next = text.codePointAt(pos + esc.length)!;
+        value += String.fromCodePoint(next);
+        pos += esc.length + (next > 0xffff ? 2 : 1);
+      } else if (text.startsWith(delimiter, pos)) break;
+      else {
+        value += text[pos];
+        pos++;
+      }
+    }
+    out.push({ text: value, quoted: false, raw: text.slice(start, pos) });
+    if (pos >= text.length) return null;
+    pos += delimiter.length;
+    if (pos === text.length) {
+      out.push({ text: '', quoted: false, raw: '' });
       return null;
     }
-    out.push({ text: text.slice(pos, next), quoted: false });
-    pos = next + delimiter.length;
   }
 }
 
@@ -328,6 +381,12 @@ interface Field {
   text: string;
   /** Quoted in the file: an empty quoted field is '' rather than an empty field. */
   quoted: boolean;
+  /** The field as written, when escapes were undone (`\\N` is NULL as written, before unescaping). */
+  raw: string | null;
+}
+
+function isContinuation(b: number | undefined): boolean {
+  return b !== undefined && (b & 0xc0) === 0x80;
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -337,19 +396,23 @@ function sumWidths(plan: RewritePlan): number {
 }
 
 /**
- * Redshift's field rules, in its order: NULL AS, then empty (EMPTYASNULL; empty
- * non-string fields are always NULL), blank (BLANKSASNULL; blank non-string
- * fields are always NULL), date/time reformatting, then TRUNCATECOLUMNS.
+ * Redshift's field rules, in its order: NULL AS (also on the field as written,
+ * so `\\N` is NULL under ESCAPE), then empty (EMPTYASNULL; empty non-string
+ * fields are always NULL), blank (BLANKSASNULL; blank non-string fields are
+ * always NULL), date/time formats (ACCEPTANYDATE: no match = NULL), decimal
+ * scale (truncated unless ROUNDEC), TRIMBLANKS, then the VARCHAR(n) byte limit
+ * (TRUNCATECOLUMNS cuts at a character boundary, else the row fails).
  */
 function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: number): string | null {
   const { text, quoted } = field;
-  if (!quoted && plan.nullAs !== null && text === plan.nullAs) return null;
+  if (!quoted && plan.nullAs !== null && (text === plan.nullAs || field.raw === plan.nullAs)) return null;
   if (text === '') return (!quoted && plan.emptyAsNull) || !column.isText ? null : '';
   if (WHITESPACE_ONLY.test(text) && (plan.blanksAsNull || !column.isText)) return null;
   let value = text;
   if (column.convert) {
     const converted = column.convert.fn(value);
     if (converted === null) {
+      if (plan.acceptAnyDate) return null;
       throw new PartRowError(
         n,
         column.name,
@@ -359,11 +422,41 @@ function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: numb
     }
     value = converted;
   }
-  if (plan.truncateColumns && column.maxChars !== null && value.length > column.maxChars) {
-    const chars = Array.from(value);
-    if (chars.length > column.maxChars) value = chars.slice(0, column.maxChars).join('');
+  if (!plan.roundDecimals && column.numericScale != null) value = truncateScale(value, column.numericScale);
+  if (plan.trimBlanks && column.isVarchar) value = value.replace(TRAILING_WHITESPACE, '');
+  if (column.maxBytes !== null && column.isText) {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > column.maxBytes) {
+      if (!plan.truncateColumns) {
+        throw new PartRowError(n, column.name, tooLongMessage(bytes, column.maxBytes), value);
+      }
+      value = cutToBytes(value, column.maxBytes);
+    }
   }
   return value;
+}
+
+const TRAILING_WHITESPACE = /[ \t\r\n\f\v]+$/;
+const DECIMAL = /^(\s*[+-]?\d*\.)(\d+)(\s*)$/;
+
+/** `20.259` into scale 2 → `20.25`: Redshift COPY truncates extra decimals unless ROUNDEC. */
+export function truncateScale(value: string, scale: number): string {
+  const m = DECIMAL.exec(value);
+  if (!m || m[2]!.length <= scale) return value;
+  return `${m[1]}${m[2]!.slice(0, scale)}${m[3]}`;
+}
+
+/** The longest prefix of `value` that fits `max` UTF-8 bytes without splitting a character. */
+export function cutToBytes(value: string, max: number): string {
+  let bytes = 0;
+  let out = '';
+  for (const ch of value) {
+    const b = Buffer.byteLength(ch, 'utf8');
+    if (bytes + b > max) break;
+    bytes += b;
+    out += ch;
+  }
+  return out;
 }
 
 /** CSV for COPY: quoted when it could be read as NULL, a separator, a line end or the end-of-data marker. */
@@ -383,4 +476,9 @@ export function replaceInvalidUtf8(bytes: Buffer, replacement: number): Buffer {
     from += bad.index + 1;
   }
   return out;
+}
+
+/** The refusal of a value longer than its VARCHAR/CHAR(n), shared by the load and `efi check`. */
+export function tooLongMessage(bytes: number, maxBytes: number): string {
+  return `value is ${bytes} bytes, longer than the column's ${maxBytes} (Redshift counts VARCHAR/CHAR lengths in bytes); shorten it or set truncateColumns`;
 }

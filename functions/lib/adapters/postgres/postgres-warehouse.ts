@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { TableRef } from '../../config/model.ts';
 import { ConfigInvalid } from '../../errors.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
 import type {
@@ -7,12 +8,16 @@ import type {
   QueryResult,
   SqlParameter,
   StatementStatus,
+  TextQueryResult,
   Warehouse,
 } from '../../ports/warehouse.ts';
+import { withTableColumns } from '../../ports/warehouse.ts';
+import { quoteTable } from '../../sql/identifiers.ts';
 import { toPositional } from '../../sql/named-parameters.ts';
 import { createPgPool } from './pg-pool.ts';
 import { openPglite } from './pglite.ts';
 import { type PgConnection, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
+import { TABLE_COLUMNS_SQL } from './postgres-column-info.ts';
 import { describeDbError } from './postgres-load-errors.ts';
 import { executeLoad } from './postgres-load-executor.ts';
 import { planLoad } from './postgres-load-plan.ts';
@@ -63,7 +68,9 @@ export class PostgresWarehouse implements Warehouse {
     return this.conn.kind;
   }
 
-  async submitLoad(spec: LoadSpec, clientToken: string): Promise<{ statementId: string }> {
+  async submitLoad(given: LoadSpec, clientToken: string): Promise<{ statementId: string }> {
+    // No column list: the table's columns in order, as COPY without one.
+    const spec = await withTableColumns(given, (t) => this.tableColumns(t));
     // A spec the adapter cannot load is refused before anything is recorded, as
     // the Redshift adapter refuses it while rendering the COPY.
     const plans = planLoad(spec);
@@ -136,6 +143,23 @@ export class PostgresWarehouse implements Warehouse {
   async query(sql: string): Promise<QueryResult> {
     const r = await this.conn.exec(sql);
     return { columns: r.columns, rows: r.rows };
+  }
+
+  async tableColumns(target: TableRef): Promise<string[]> {
+    let r: { rows: Record<string, unknown>[] };
+    try {
+      r = await this.conn.query(TABLE_COLUMNS_SQL, [quoteTable(target)]);
+    } catch (e) {
+      throw new ConfigInvalid(
+        `cannot read the columns of ${target.schema}.${target.table} (the config lists none): ${describeDbError(e)}`,
+      );
+    }
+    return r.rows.map((row) => String(row['name']));
+  }
+
+  /** efi sql: values as PostgreSQL renders them, duplicate column names kept. */
+  async queryText(sql: string): Promise<TextQueryResult> {
+    return this.conn.execText(sql);
   }
 
   async close(): Promise<void> {

@@ -68,7 +68,8 @@ function renderTarget(
     renderMarker({ target: index, step, table: t.target, recordType: t.recordType });
 
   const statements = [
-    `${mark('stage')}CREATE TEMP TABLE ${stage} (LIKE ${table})`,
+    // INCLUDING DEFAULTS: a target column the file leaves out gets its DEFAULT, as the local load does.
+    `${mark('stage')}CREATE TEMP TABLE ${stage} (LIKE ${table} INCLUDING DEFAULTS)`,
     `${mark('copy')}COPY ${stage} (${columns.join(', ')})\n${renderCopyClauses(t, ctx, where)}`,
   ];
 
@@ -125,7 +126,7 @@ function renderCopyClauses(t: LoadTargetSpec, ctx: { roleArn: string; region: st
   }
   lines.push(renderFormat(t.format, t.columns, where));
   if (isGzip(t, where)) lines.push('GZIP');
-  lines.push(...renderOptions(t.options, where));
+  lines.push(...renderOptions(t.options, t.format, where));
   if (ctx.region) lines.push(`REGION AS ${quoteRedshiftLiteral(ctx.region)}`);
   // The stage table is dropped at the end of the session: analysing it is wasted work.
   lines.push('COMPUPDATE OFF STATUPDATE OFF');
@@ -154,10 +155,10 @@ function renderFormat(format: LoadFormat, columns: LoadTargetSpec['columns'], wh
     if (quote === delimiter) {
       throw new ConfigInvalid(`${where}: quote and delimiter are both ${JSON.stringify(quote)}: they must differ`);
     }
-    // CSV mode escapes a quote by doubling it; Redshift has no other escape there.
+    // CSV mode escapes a quote by doubling it; Redshift refuses ESCAPE (and REMOVEQUOTES) with CSV.
     if (format.escape !== null && format.escape !== quote) {
       throw new ConfigInvalid(
-        `${where}: escape ${JSON.stringify(format.escape)} is not supported with quote ${JSON.stringify(quote)}: Redshift CSV only escapes a quote by doubling it; set escape to null or to the quote character`,
+        `${where}: escape ${JSON.stringify(format.escape)} is not supported with quote ${JSON.stringify(quote)}: Redshift COPY cannot combine CSV with ESCAPE (a doubled quote escapes a quote); set escape to null, or quote to null for backslash escaping`,
       );
     }
     return `CSV QUOTE AS ${quoteRedshiftLiteral(quote)} DELIMITER AS ${quoteRedshiftLiteral(delimiter)}`;
@@ -175,8 +176,16 @@ function renderFormat(format: LoadFormat, columns: LoadTargetSpec['columns'], wh
   return `${plain} ESCAPE`;
 }
 
-function renderOptions(o: LoadOptions, where: string): string[] {
+function renderOptions(o: LoadOptions, format: LoadFormat, where: string): string[] {
   const out: string[] = [];
+  if (o.removeQuotes) {
+    if (format.layout !== 'delimited' || format.quote !== null) {
+      throw new ConfigInvalid(
+        `${where}: removeQuotes needs a delimited layout without a quote character: Redshift COPY cannot combine REMOVEQUOTES with CSV or FIXEDWIDTH`,
+      );
+    }
+    out.push('REMOVEQUOTES');
+  }
   if (o.dateFormat !== null)
     out.push(`DATEFORMAT AS ${quoteRedshiftLiteral(nonEmpty(o.dateFormat, `${where} dateFormat`))}`);
   if (o.timeFormat !== null)
@@ -190,6 +199,10 @@ function renderOptions(o: LoadOptions, where: string): string[] {
   }
   if (o.truncateColumns) out.push('TRUNCATECOLUMNS');
   if (o.ignoreBlankLines) out.push('IGNOREBLANKLINES');
+  if (o.acceptAnyDate) out.push('ACCEPTANYDATE');
+  if (o.fillRecord) out.push('FILLRECORD');
+  if (o.trimBlanks) out.push('TRIMBLANKS');
+  if (o.roundDecimals) out.push('ROUNDEC');
   // maxErrors is within MAXERROR's range (assertLoadSpec).
   out.push(`MAXERROR ${o.maxErrors}`);
   return out;

@@ -11,6 +11,7 @@ import {
   type RedshiftDataClient,
   type SubStatementData,
 } from '@aws-sdk/client-redshift-data';
+import type { TableRef } from '../../config/model.ts';
 import { ConfigInvalid, classifyError, InvalidStateInput, LoadFailed, TransientError } from '../../errors.ts';
 import type {
   LoadRowError,
@@ -22,6 +23,7 @@ import type {
   TargetResult,
   Warehouse,
 } from '../../ports/warehouse.ts';
+import { withTableColumns } from '../../ports/warehouse.ts';
 import { parseMarker, renderLoadStatements, type StatementMarker } from './redshift-copy-sql.ts';
 import {
   loadErrorParameters,
@@ -88,7 +90,9 @@ export class RedshiftDataWarehouse implements Warehouse {
     this.maxPolls = poll.maxPolls ?? 480;
   }
 
-  async submitLoad(spec: LoadSpec, clientToken: string): Promise<{ statementId: string }> {
+  async submitLoad(given: LoadSpec, clientToken: string): Promise<{ statementId: string }> {
+    // No column list: the table's columns in order, as COPY without one (lineage columns are efi's).
+    const spec = await withTableColumns(given, (t) => this.tableColumns(t));
     const sqls = renderLoadStatements(spec, { iamRoleArn: this.copy.iamRoleArn, region: this.copy.region });
     const input: BatchExecuteStatementCommandInput = {
       ...this.connection(),
@@ -165,6 +169,22 @@ export class RedshiftDataWarehouse implements Warehouse {
 
   async query(sql: string): Promise<QueryResult> {
     return this.run(sql, []);
+  }
+
+  async tableColumns(target: TableRef): Promise<string[]> {
+    const r = await this.run(
+      'SELECT column_name FROM information_schema.columns WHERE table_schema = :schema AND table_name = :table ORDER BY ordinal_position',
+      [
+        { name: 'schema', value: target.schema },
+        { name: 'table', value: target.table },
+      ],
+    );
+    if (r.rows.length === 0) {
+      throw new ConfigInvalid(
+        `table ${target.schema}.${target.table} has no columns or does not exist (the config lists none)`,
+      );
+    }
+    return r.rows.map((row) => String(row['column_name']));
   }
 
   async close(): Promise<void> {}

@@ -1,5 +1,5 @@
 /* efi target=0 step=stage table=sales.daily record_type=%2A%2F%20DROP%20TABLE%20y%3B%20%2F%2A%0A%27 */
-CREATE TEMP TABLE "efi_stage_0" (LIKE "sales"."daily");
+CREATE TEMP TABLE "efi_stage_0" (LIKE "sales"."daily" INCLUDING DEFAULTS);
 
 /* efi target=0 step=copy table=sales.daily record_type=%2A%2F%20DROP%20TABLE%20y%3B%20%2F%2A%0A%27 */
 COPY "efi_stage_0" ("id", "sold_on", "amount")

@@ -1,5 +1,5 @@
 /* efi target=0 step=stage table=sales.header record_type=H */
-CREATE TEMP TABLE "efi_stage_0" (LIKE "sales"."header");
+CREATE TEMP TABLE "efi_stage_0" (LIKE "sales"."header" INCLUDING DEFAULTS);
 
 /* efi target=0 step=copy table=sales.header record_type=H */
 COPY "efi_stage_0" ("rec", "batch_no")
@@ -23,7 +23,7 @@ INSERT INTO "sales"."header" ("rec", "batch_no", "efi_source_file", "efi_run_id"
 SELECT "rec", "batch_no", 's3://efi-data/landing/sales/daily_20240501.csv', 'run-20240501-0001', GETDATE() FROM "efi_stage_0";
 
 /* efi target=1 step=stage table=sales.detail record_type=D */
-CREATE TEMP TABLE "efi_stage_1" (LIKE "sales"."detail");
+CREATE TEMP TABLE "efi_stage_1" (LIKE "sales"."detail" INCLUDING DEFAULTS);
 
 /* efi target=1 step=copy table=sales.detail record_type=D */
 COPY "efi_stage_1" ("id", "sold_on", "amount")

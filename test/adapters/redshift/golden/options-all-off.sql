@@ -1,5 +1,5 @@
 /* efi target=0 step=stage table=sales.daily */
-CREATE TEMP TABLE "efi_stage_0" (LIKE "sales"."daily");
+CREATE TEMP TABLE "efi_stage_0" (LIKE "sales"."daily" INCLUDING DEFAULTS);
 
 /* efi target=0 step=copy table=sales.daily */
 COPY "efi_stage_0" ("id", "sold_on", "amount")

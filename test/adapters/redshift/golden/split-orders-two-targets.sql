@@ -1,5 +1,5 @@
 /* efi target=0 step=stage table=stage.order_header record_type=01 */
-CREATE TEMP TABLE "efi_stage_0" (LIKE "stage"."order_header");
+CREATE TEMP TABLE "efi_stage_0" (LIKE "stage"."order_header" INCLUDING DEFAULTS);
 
 /* efi target=0 step=copy table=stage.order_header record_type=01 */
 COPY "efi_stage_0" ("record_type", "order_id", "customer_id", "order_date", "currency", "order_total")
@@ -23,7 +23,7 @@ INSERT INTO "stage"."order_header" ("record_type", "order_id", "customer_id", "o
 SELECT "record_type", "order_id", "customer_id", "order_date", "currency", "order_total", 's3://efi-data/landing/orders_20261122.txt', 'run-20261122-0001', GETDATE() FROM "efi_stage_0";
 
 /* efi target=1 step=stage table=stage.order_line record_type=02 */
-CREATE TEMP TABLE "efi_stage_1" (LIKE "stage"."order_line");
+CREATE TEMP TABLE "efi_stage_1" (LIKE "stage"."order_line" INCLUDING DEFAULTS);
 
 /* efi target=1 step=copy table=stage.order_line record_type=02 */
 COPY "efi_stage_1" ("record_type", "order_id", "line_no", "sku", "quantity", "unit_price")

@@ -1,5 +1,5 @@
 /* efi target=0 step=stage table=sales.daily */
-CREATE TEMP TABLE "tmp_load_0" (LIKE "sales"."daily");
+CREATE TEMP TABLE "tmp_load_0" (LIKE "sales"."daily" INCLUDING DEFAULTS);
 
 /* efi target=0 step=copy table=sales.daily */
 COPY "tmp_load_0" ("id", "sold_on", "amount")

@@ -1,5 +1,5 @@
 /* efi target=0 step=stage table=stage.shipment_events */
-CREATE TEMP TABLE "efi_stage_0" (LIKE "stage"."shipment_events");
+CREATE TEMP TABLE "efi_stage_0" (LIKE "stage"."shipment_events" INCLUDING DEFAULTS);
 
 /* efi target=0 step=copy table=stage.shipment_events */
 COPY "efi_stage_0" ("shipment_id", "order_id", "carrier", "status", "event_at", "weight_kg")

@@ -1,0 +1,263 @@
+import { stringify } from 'yaml';
+import { isIdentifier } from '../sql/identifiers.ts';
+import { checkConfigYaml, formatIssue } from './load-yaml.ts';
+
+/**
+ * `efi config from-copy "COPY ..."`: an existing Redshift COPY statement →
+ * one efi config YAML (with `defaults: redshift`, so every option left out
+ * keeps the meaning it had in the COPY), validated like any config, plus a
+ * report of each clause that was not carried over and why. Pure: no I/O.
+ *
+ * @example
+ * fromCopy(`copy venue_new(venueid, venuename) from 's3://b/data/venue_noseats.txt'
+ *   iam_role 'arn:aws:iam::0123456789012:role/R' delimiter '|';`).yaml
+ */
+
+export interface FromCopyResult {
+  yaml: string;
+  /** Clauses not carried into the config, each with the reason (what efi does instead, or why it cannot). */
+  notMapped: string[];
+  /** Problems `efi config validate` finds in the YAML (empty = valid). */
+  issues: string[];
+}
+
+type Token = { kind: 'word'; text: string } | { kind: 'string'; text: string } | { kind: 'punct'; text: string };
+
+/** Splits COPY text into words, '...' literals (Redshift escapes decoded) and ( ) , ; */
+export function tokenizeCopy(sql: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      while (i < sql.length && sql[i] !== '\n') i++;
+    } else if ('(),;'.includes(c)) {
+      out.push({ kind: 'punct', text: c });
+      i++;
+    } else if (c === "'") {
+      let text = '';
+      i++;
+      for (;;) {
+        if (i >= sql.length) throw new Error('unterminated string literal in the COPY statement');
+        const ch = sql[i]!;
+        if (ch === "'" && sql[i + 1] === "'") {
+          text += "'";
+          i += 2;
+        } else if (ch === "'") {
+          i++;
+          break;
+        } else if (ch === '\\' && i + 1 < sql.length) {
+          const next = sql[i + 1]!;
+          const octal = /^[0-7]{3}/.exec(sql.slice(i + 1, i + 4));
+          if (octal) {
+            text += String.fromCharCode(Number.parseInt(octal[0], 8));
+            i += 4;
+          } else {
+            text += next === 't' ? '\t' : next === 'n' ? '\n' : next === 'r' ? '\r' : next;
+            i += 2;
+          }
+        } else {
+          text += ch;
+          i++;
+        }
+      }
+      out.push({ kind: 'string', text });
+    } else if (c === '"') {
+      const close = sql.indexOf('"', i + 1);
+      if (close < 0) throw new Error('unterminated quoted identifier in the COPY statement');
+      out.push({ kind: 'word', text: sql.slice(i + 1, close) });
+      i = close + 1;
+    } else {
+      const m = /^[^\s(),;']+/.exec(sql.slice(i))!;
+      out.push({ kind: 'word', text: m[0] });
+      i += m[0].length;
+    }
+  }
+  return out;
+}
+
+const BOOLEAN_OPTIONS: Record<string, string> = {
+  EMPTYASNULL: 'emptyAsNull',
+  BLANKSASNULL: 'blanksAsNull',
+  TRUNCATECOLUMNS: 'truncateColumns',
+  IGNOREBLANKLINES: 'ignoreBlankLines',
+  ACCEPTANYDATE: 'acceptAnyDate',
+  REMOVEQUOTES: 'removeQuotes',
+  FILLRECORD: 'fillRecord',
+  TRIMBLANKS: 'trimBlanks',
+  ROUNDEC: 'roundDecimals',
+};
+
+/** Options efi's deployment sets itself, or that only tune Redshift: not part of a feed config. */
+const DEPLOYMENT: Record<string, number> = {
+  IAM_ROLE: 1,
+  CREDENTIALS: 1,
+  ACCESS_KEY_ID: 1,
+  SECRET_ACCESS_KEY: 1,
+  SESSION_TOKEN: 1,
+  REGION: 1,
+  MASTER_SYMMETRIC_KEY: 1,
+};
+
+export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
+  const tokens = tokenizeCopy(sql);
+  const notMapped: string[] = [];
+  let pos = 0;
+  const peek = () => tokens[pos];
+  const word = () => {
+    const t = tokens[pos];
+    return t?.kind === 'word' ? t.text.toUpperCase() : undefined;
+  };
+  const next = () => tokens[pos++];
+  const expectString = (what: string): string => {
+    if (word() === 'AS') pos++;
+    const t = next();
+    if (t?.kind !== 'string') throw new Error(`${what} needs a '...' value`);
+    return t.text;
+  };
+
+  if (word() !== 'COPY') throw new Error('expected a statement starting with COPY');
+  pos++;
+  const name = next();
+  if (name?.kind !== 'word') throw new Error('expected the table name after COPY');
+  const [schema, table] = name.text.includes('.') ? name.text.split('.', 2) : ['public', name.text];
+  const columns: string[] = [];
+  if (peek()?.text === '(') {
+    pos++;
+    while (peek() && peek()!.text !== ')') {
+      const t = next()!;
+      if (t.kind === 'word') columns.push(t.text.toLowerCase());
+    }
+    pos++;
+  }
+  if (word() !== 'FROM') throw new Error('expected FROM after the table');
+  pos++;
+  const from = next();
+  if (from?.kind !== 'string') throw new Error("expected FROM 's3://bucket/key'");
+
+  const format: Record<string, unknown> = {};
+  const load: Record<string, unknown> = {};
+  let header: number | undefined;
+  let widths: { label: string; width: number }[] | undefined;
+
+  while (pos < tokens.length) {
+    const t = next()!;
+    if (t.kind === 'punct') continue;
+    if (t.kind === 'string') {
+      notMapped.push(`stray value '${t.text}'`);
+      continue;
+    }
+    const w = t.text.toUpperCase();
+    if (w === 'WITH' || w === 'FORMAT') {
+      if (word() === 'AS') pos++;
+      continue;
+    }
+    if (w in DEPLOYMENT) {
+      if (peek()?.kind === 'string') pos++;
+      notMapped.push(`${w}: set by efi's deployment (EFI_COPY_ROLE_ARN / the bucket's region), not by a feed config`);
+    } else if (w in BOOLEAN_OPTIONS) {
+      load[BOOLEAN_OPTIONS[w]!] = true;
+    } else if (w === 'CSV') {
+      format['quote'] = '"';
+      if (word() === 'QUOTE') {
+        pos++;
+        format['quote'] = expectString('QUOTE');
+      }
+    } else if (w === 'QUOTE') {
+      format['quote'] = expectString('QUOTE');
+    } else if (w === 'DELIMITER') {
+      format['delimiter'] = expectString('DELIMITER');
+    } else if (w === 'FIXEDWIDTH') {
+      format['layout'] = 'fixed_width';
+      widths = expectString('FIXEDWIDTH')
+        .split(',')
+        .map((p) => {
+          const [label, width] = p.split(':');
+          return { label: (label ?? '').trim(), width: Number(width) };
+        });
+    } else if (w === 'ESCAPE') {
+      format['escape'] = '\\';
+    } else if (w === 'GZIP' || w === 'BZIP2' || w === 'ZSTD') {
+      format['compression'] = w.toLowerCase();
+    } else if (w === 'LZOP') {
+      format['compression'] = 'lzop';
+      notMapped.push('LZOP: efi cannot read lzop files (validate refuses it): recompress as gzip, bzip2 or zstd');
+    } else if (w === 'ENCODING') {
+      if (word() === 'AS') pos++;
+      const enc = next()?.text.toUpperCase();
+      if (enc !== 'UTF8') notMapped.push(`ENCODING ${enc}: efi reads utf-8, latin1 or windows-1252 (format.encoding)`);
+    } else if (w === 'IGNOREHEADER') {
+      if (word() === 'AS') pos++;
+      header = Number(next()?.text);
+    } else if (w === 'DATEFORMAT') {
+      load['dateFormat'] = expectString('DATEFORMAT');
+    } else if (w === 'TIMEFORMAT') {
+      load['timeFormat'] = expectString('TIMEFORMAT');
+    } else if (w === 'NULL') {
+      load['nullAs'] = expectString('NULL AS');
+    } else if (w === 'ACCEPTINVCHARS') {
+      if (word() === 'AS') pos++;
+      load['acceptInvalidChars'] = peek()?.kind === 'string' ? next()!.text : '?';
+    } else if (w === 'MAXERROR') {
+      if (word() === 'AS') pos++;
+      load['maxErrors'] = Number(next()?.text);
+    } else if (w === 'MANIFEST') {
+      notMapped.push('MANIFEST: efi writes its own manifest of the parts it prepares');
+    } else if (w === 'COMPUPDATE' || w === 'STATUPDATE') {
+      if (['ON', 'OFF', 'TRUE', 'FALSE'].includes(word() ?? '')) pos++;
+      notMapped.push(`${w}: efi always loads a stage table with COMPUPDATE OFF STATUPDATE OFF`);
+    } else if (['JSON', 'AVRO', 'PARQUET', 'ORC', 'SHAPEFILE'].includes(w)) {
+      if (peek()?.kind === 'string') pos++;
+      notMapped.push(`${w}: efi loads delimited and fixed-width text only`);
+    } else {
+      notMapped.push(`${w}: not an option efi knows`);
+    }
+  }
+
+  const entry: Record<string, unknown> = {
+    id,
+    description: `From: ${sql.replace(/\s+/g, ' ').trim().slice(0, 200)}`,
+    defaults: 'redshift',
+    match: { glob: globFor(from.text) },
+  };
+  notMapped.push(
+    `FROM '${from.text}': matched as glob ${String((entry['match'] as { glob: string }).glob)}: review it`,
+  );
+  if (Object.keys(format).length > 0) entry['format'] = format;
+  if (header !== undefined) entry['header'] = { lines: header };
+  entry['target'] = { schema: schema!.toLowerCase(), table: table!.toLowerCase() };
+  if (widths) {
+    const names = columns.length === widths.length ? columns : widths.map((w) => w.label.toLowerCase());
+    if (columns.length > 0 && columns.length !== widths.length) {
+      notMapped.push(`the column list has ${columns.length} names, FIXEDWIDTH ${widths.length}: the labels were used`);
+    }
+    entry['columns'] = names.map((n, i) => ({ name: n, width: widths![i]!.width }));
+    if (!names.every(isIdentifier)) notMapped.push('FIXEDWIDTH labels are not column names: rename them');
+  } else if (columns.length > 0) {
+    entry['columns'] = columns;
+  } else {
+    notMapped.push(
+      "no column list: columns left out, so efi loads the table's columns in order as COPY does (lineage columns excepted)",
+    );
+  }
+  if (Object.keys(load).length > 0) entry['load'] = load;
+  // COPY has no lineage columns: keep the table as it is.
+  entry['lineage'] = false;
+
+  const iface = (table ?? 'feed').toLowerCase().replace(/[^a-z0-9_.-]/g, '_');
+  const yaml = stringify({ interface: iface, files: [entry] }, { lineWidth: 0 });
+  const issues = checkConfigYaml(yaml, 'from-copy.yaml').issues.map(formatIssue);
+  return { yaml, notMapped, issues };
+}
+
+// The glob for a FROM: the object's name anywhere (with a suffix, COPY reads every key it prefixes), or a folder's keys.
+function globFor(uri: string): string {
+  const key = uri.replace(/^s3:\/\/[^/]+\/?/, '');
+  if (key === '' || key.endsWith('/')) {
+    const dir = key.replace(/\/$/, '').split('/').pop();
+    return dir ? `**/${dir}/**` : '**';
+  }
+  return `**/${key.split('/').pop()}*`;
+}

@@ -1,0 +1,168 @@
+/**
+ * What the local warehouse (PGlite / PostgreSQL, functions/lib/adapters/postgres)
+ * does with each Redshift COPY option, as data (dlt's "capabilities" idea):
+ * `config validate` reads `refuse` to turn away what it cannot load the way
+ * Redshift does, with the reason; docs/copy-fidelity.md is the same table in
+ * prose, with the tests that hold each row. Imports nothing above config/.
+ */
+
+/** exact = same rows or the same failure as Redshift; approximate = documented gap; refused = validate says no. */
+export type LocalSupport = 'exact' | 'approximate' | 'refused';
+
+/** The parts of a YAML file entry the rules look at (structural, so schema.ts can pass its parsed entry). */
+export interface EntryView {
+  format?: { layout?: string; quote?: string | null; compression?: string } | undefined;
+  load?:
+    | {
+        dateFormat?: string | null | undefined;
+        timeFormat?: string | null | undefined;
+        nullAs?: string | null | undefined;
+        acceptAnyDate?: boolean | undefined;
+      }
+    | undefined;
+}
+
+export interface LocalCapability {
+  /** The Redshift COPY option (or behaviour). */
+  option: string;
+  /** efi's config key. */
+  config: string;
+  support: LocalSupport;
+  /** How the local engine does it, or why it cannot. */
+  local: string;
+  /** A config the local engine refuses: the path to point at and the message; null when fine. */
+  refuse?: (f: EntryView) => { path: (string | number)[]; message: string } | null;
+}
+
+const TZ_SPECIFIER = /\b(TZ|TZH|TZM|OF)\b/;
+
+export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
+  {
+    option: 'DELIMITER',
+    config: 'format.delimiter',
+    support: 'exact',
+    local: 'COPY DELIMITER, or the rewrite for multi-character delimiters',
+  },
+  {
+    option: 'CSV QUOTE AS',
+    config: 'format.quote',
+    support: 'exact',
+    local: 'PostgreSQL CSV mode with the same quote',
+  },
+  {
+    option: 'ESCAPE',
+    config: 'format.escape',
+    support: 'exact',
+    local: 'the part rewrite undoes backslash escapes (text mode); refused with CSV, as Redshift refuses it',
+  },
+  {
+    option: 'FIXEDWIDTH',
+    config: 'format.layout: fixed_width',
+    support: 'exact',
+    local: 'the rewrite cuts byte widths',
+  },
+  {
+    option: 'LZOP',
+    config: 'format.compression',
+    support: 'refused',
+    local: 'no lzop reader in Preprocess or the local warehouse',
+    refuse: (f) =>
+      f.format?.compression === 'lzop'
+        ? {
+            path: ['format', 'compression'],
+            message: 'lzop is not supported locally: recompress as gzip, bzip2 or zstd',
+          }
+        : null,
+  },
+  { option: 'NULL AS', config: 'load.nullAs', support: 'exact', local: "the marker, default '\\N' in every mode" },
+  { option: 'EMPTYASNULL', config: 'load.emptyAsNull', support: 'exact', local: "COPY NULL '' or the rewrite" },
+  { option: 'BLANKSASNULL', config: 'load.blanksAsNull', support: 'exact', local: 'the rewrite' },
+  {
+    option: 'DATEFORMAT',
+    config: 'load.dateFormat',
+    support: 'exact',
+    local: "a format string is matched strictly by the rewrite; 'auto' goes to PostgreSQL's parser (approximate)",
+    refuse: (f) =>
+      /^epoch/i.test(f.load?.dateFormat ?? '')
+        ? {
+            path: ['load', 'dateFormat'],
+            message:
+              'epochsecs/epochmillisecs are TIMEFORMAT values only (Redshift): use timeFormat, or a date pattern',
+          }
+        : null,
+  },
+  {
+    option: 'TIMEFORMAT',
+    config: 'load.timeFormat',
+    support: 'exact',
+    local: "as DATEFORMAT; 'epochsecs' and 'epochmillisecs' converted in the rewrite",
+    refuse: (f) =>
+      TZ_SPECIFIER.test(f.load?.timeFormat ?? '')
+        ? {
+            path: ['load', 'timeFormat'],
+            message:
+              "a time zone specifier cannot be part of a TIMEFORMAT string (Redshift refuses it): use 'auto' for values with offsets",
+          }
+        : null,
+  },
+  {
+    option: 'ACCEPTANYDATE',
+    config: 'load.acceptAnyDate',
+    support: 'approximate',
+    local:
+      "exact with a format string; with 'auto' efi's own recogniser of the documented formats decides what is a date",
+  },
+  {
+    option: 'ACCEPTINVCHARS',
+    config: 'load.acceptInvalidChars',
+    support: 'exact',
+    local: 'each invalid byte replaced',
+  },
+  {
+    option: 'TRUNCATECOLUMNS',
+    config: 'load.truncateColumns',
+    support: 'exact',
+    local: 'cut to n bytes at a character boundary',
+  },
+  {
+    option: 'IGNOREBLANKLINES',
+    config: 'load.ignoreBlankLines',
+    support: 'exact',
+    local: 'blank lines dropped before COPY',
+  },
+  {
+    option: 'REMOVEQUOTES',
+    config: 'load.removeQuotes',
+    support: 'exact',
+    local: 'the rewrite removes surrounding quotes',
+  },
+  {
+    option: 'FILLRECORD',
+    config: 'load.fillRecord',
+    support: 'exact',
+    local: 'the rewrite fills missing trailing fields',
+  },
+  {
+    option: 'TRIMBLANKS',
+    config: 'load.trimBlanks',
+    support: 'exact',
+    local: 'trailing white space removed from VARCHAR',
+  },
+  {
+    option: 'ROUNDEC',
+    config: 'load.roundDecimals',
+    support: 'exact',
+    local: 'PostgreSQL rounds; without it the rewrite truncates',
+  },
+  { option: 'MAXERROR', config: 'load.maxErrors', support: 'exact', local: 'rejected rows skipped and reported' },
+];
+
+/** Every refusal the capabilities table makes for one file entry. */
+export function localRefusals(f: EntryView): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  for (const c of LOCAL_CAPABILITIES) {
+    const r = c.refuse?.(f);
+    if (r) out.push(r);
+  }
+  return out;
+}

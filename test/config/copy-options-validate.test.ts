@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { checkConfigYaml } from '../../functions/lib/config/load-yaml.ts';
+import { LOCAL_CAPABILITIES } from '../../functions/lib/config/local-capabilities.ts';
+import { REDSHIFT_LOAD_OPTIONS } from '../../functions/lib/config/model.ts';
+
+function entry(extra: string): string {
+  return `interface: shop
+files:
+  - id: sales
+    match: { glob: "*.txt" }
+    target: { schema: stage, table: sales }
+    columns: [id, name]
+${extra
+  .split('\n')
+  .map((l) => `    ${l}`)
+  .join('\n')}
+`;
+}
+
+const messages = (yaml: string) => checkConfigYaml(yaml, 'c.yaml').issues.map((i) => `${i.path}: ${i.message}`);
+
+describe('config validate refuses what Redshift COPY or the local warehouse cannot load, with the reason', () => {
+  it('refuses format.escape with a quote character (Redshift refuses ESCAPE with CSV)', () => {
+    expect(messages(entry('format: { quote: \'"\', escape: "\\\\" }'))).toEqual([
+      expect.stringMatching(/format\.escape: .*Redshift COPY refuses ESCAPE with CSV/),
+    ]);
+    // Backslash escaping in text mode is Redshift's ESCAPE: fine.
+    expect(messages(entry('format: { quote: null, delimiter: "|", escape: "\\\\" }'))).toEqual([]);
+  });
+
+  it('refuses an escape other than backslash in text mode, and removeQuotes with CSV quoting', () => {
+    expect(messages(entry('format: { quote: null, escape: "^" }'))).toEqual([
+      expect.stringMatching(/ESCAPE always means backslash/),
+    ]);
+    expect(messages(entry('load: { removeQuotes: true }'))).toEqual([
+      expect.stringMatching(/load\.removeQuotes: .*REMOVEQUOTES with CSV/),
+    ]);
+  });
+
+  it('refuses lzop input with the reason instead of a bare enum error', () => {
+    expect(messages(entry('format: { compression: lzop }'))).toEqual([
+      expect.stringMatching(/format\.compression: lzop is not supported/),
+    ]);
+  });
+
+  it('refuses a time zone specifier in timeFormat and epochsecs as a dateFormat', () => {
+    expect(messages(entry("load: { timeFormat: 'YYYY-MM-DD HH:MI:SS TZ' }"))).toEqual([
+      expect.stringMatching(/time zone specifier/),
+    ]);
+    expect(messages(entry('load: { dateFormat: epochsecs }'))).toEqual([
+      expect.stringMatching(/TIMEFORMAT values only/),
+    ]);
+  });
+
+  it('defaults: redshift gives what a COPY without the options means', () => {
+    const r = checkConfigYaml(entry('defaults: redshift'), 'c.yaml');
+    expect(r.issues).toEqual([]);
+    const c = r.configs[0]!;
+    expect(c.format).toMatchObject({ delimiter: '|', quote: null, escape: null });
+    expect(c.load).toEqual(REDSHIFT_LOAD_OPTIONS);
+    // CSV under Redshift defaults: the delimiter becomes ',' as with COPY ... CSV.
+    const csv = checkConfigYaml(entry("defaults: redshift\nformat: { quote: '\"' }"), 'c.yaml').configs[0]!;
+    expect(csv.format).toMatchObject({ delimiter: ',', quote: '"' });
+  });
+
+  it('accepts the new COPY options and keeps efi defaults otherwise', () => {
+    const r = checkConfigYaml(
+      entry(
+        'format: { quote: null, delimiter: "|" }\nload: { acceptAnyDate: true, removeQuotes: true, fillRecord: true, trimBlanks: true, roundDecimals: true }',
+      ),
+      'c.yaml',
+    );
+    expect(r.issues).toEqual([]);
+    expect(r.configs[0]!.load).toMatchObject({
+      acceptAnyDate: true,
+      removeQuotes: true,
+      fillRecord: true,
+      trimBlanks: true,
+      roundDecimals: true,
+      emptyAsNull: true,
+    });
+  });
+
+  it('keeps a capabilities row for every option efi renders', () => {
+    const options = LOCAL_CAPABILITIES.map((c) => c.option);
+    for (const o of ['ACCEPTANYDATE', 'REMOVEQUOTES', 'FILLRECORD', 'TRIMBLANKS', 'ROUNDEC', 'NULL AS', 'FIXEDWIDTH']) {
+      expect(options).toContain(o);
+    }
+  });
+});

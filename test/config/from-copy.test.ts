@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { fromCopy, tokenizeCopy } from '../../functions/lib/config/from-copy.ts';
+import { checkConfigYaml } from '../../functions/lib/config/load-yaml.ts';
+
+const ROLE = "iam_role 'arn:aws:iam::0123456789012:role/MyRedshiftRole'";
+
+function config(sql: string) {
+  const r = fromCopy(sql);
+  const parsed = checkConfigYaml(r.yaml, 'x.yaml');
+  return { ...r, config: parsed.configs[0] };
+}
+
+describe('efi config from-copy: a Redshift COPY statement becomes a validated config', () => {
+  it('docs (venue_noseats): column list, pipe delimiter, Redshift defaults; IAM role and FROM reported', () => {
+    const r = config(`copy venue_new(venueid, venuename, venuecity, venuestate)
+      from 's3://mybucket/data/venue_noseats.txt' ${ROLE} delimiter '|';`);
+    expect(r.issues).toEqual([]);
+    expect(r.config!.records[0]).toMatchObject({
+      target: { schema: 'public', table: 'venue_new' },
+      columns: [{ name: 'venueid' }, { name: 'venuename' }, { name: 'venuecity' }, { name: 'venuestate' }],
+    });
+    expect(r.config!.format).toMatchObject({ delimiter: '|', quote: null });
+    expect(r.config!.load).toMatchObject({ emptyAsNull: false, dateFormat: null, nullAs: null });
+    expect(r.notMapped).toEqual([
+      expect.stringMatching(/^IAM_ROLE: set by efi's deployment/),
+      expect.stringMatching(/^FROM /),
+    ]);
+  });
+
+  it('docs (venue_fw): FIXEDWIDTH labels become the columns with their widths', () => {
+    const r = config(`copy venue from 's3://mybucket/data/venue_fw.txt' ${ROLE}
+      fixedwidth 'venueid:3,venuename:25,venuecity:12,venuestate:2,venueseats:6';`);
+    expect(r.issues).toEqual([]);
+    expect(r.config!.format.layout).toBe('fixed_width');
+    expect(r.config!.records[0]!.columns.map((c) => `${c.name}:${c.width}`).join(',')).toBe(
+      'venueid:3,venuename:25,venuecity:12,venuestate:2,venueseats:6',
+    );
+  });
+
+  it("docs (event): every data conversion option maps; no column list means the table's columns at load time", () => {
+    const r = config(`copy test.event from 's3://b/allevents_pipe.txt' ${ROLE}
+      removequotes emptyasnull blanksasnull maxerror 5 delimiter '|' timeformat 'YYYY-MM-DD HH:MI:SS'
+      acceptanydate fillrecord trimblanks roundec truncatecolumns ignoreblanklines null as '\\\\N' acceptinvchars;`);
+    expect(r.notMapped).toContain(
+      "no column list: columns left out, so efi loads the table's columns in order as COPY does (lineage columns excepted)",
+    );
+    expect(r.issues).toEqual([]);
+    const fixed = checkConfigYaml(r.yaml, 'x');
+    expect(fixed.issues).toEqual([]);
+    expect(fixed.configs[0]!.records[0]!.columns).toEqual([]);
+    expect(fixed.configs[0]!.load).toMatchObject({
+      removeQuotes: true,
+      emptyAsNull: true,
+      blanksAsNull: true,
+      maxErrors: 5,
+      timeFormat: 'YYYY-MM-DD HH:MI:SS',
+      acceptAnyDate: true,
+      fillRecord: true,
+      trimBlanks: true,
+      roundDecimals: true,
+      truncateColumns: true,
+      ignoreBlankLines: true,
+      nullAs: '\\N',
+      acceptInvalidChars: '?',
+    });
+  });
+
+  it("docs (category_csv): CSV QUOTE AS '%', IGNOREHEADER and GZIP; CSV's delimiter is ','", () => {
+    const r = config(`copy category(catid, catname) from 's3://mybucket/data/category_csv.txt' ${ROLE}
+      csv quote as '%' ignoreheader 1 gzip;`);
+    expect(r.issues).toEqual([]);
+    expect(r.config!.format).toMatchObject({ delimiter: ',', quote: '%', compression: 'gzip' });
+    expect(r.config!.header.lines).toBe(1);
+  });
+
+  it('reports what it cannot map: LZOP (refused), MANIFEST, JSON', () => {
+    const r = fromCopy(`copy sales(id) from 's3://b/x/' ${ROLE} delimiter '\\t' lzop manifest json 'auto';`);
+    expect(r.notMapped).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^LZOP: /),
+        expect.stringMatching(/^MANIFEST: /),
+        expect.stringMatching(/^JSON: /),
+      ]),
+    );
+    expect(r.issues).toEqual([expect.stringMatching(/lzop is not supported/)]);
+  });
+
+  it("tokenizes Redshift literals: doubled quotes, backslash escapes and octal ('\\t', '\\\\N', '\\174')", () => {
+    const strings = tokenizeCopy(`delimiter '\\t' null as '\\\\N' x 'it''s' d '\\174'`)
+      .filter((t) => t.kind === 'string')
+      .map((t) => t.text);
+    expect(strings).toEqual(['\t', '\\N', "it's", '|']);
+  });
+
+  it('refuses text that is not a COPY', () => {
+    expect(() => fromCopy('select 1')).toThrow(/COPY/);
+  });
+});

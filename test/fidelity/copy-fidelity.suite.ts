@@ -1,0 +1,414 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../functions/lib/adapters/fs/object-store-fs.ts';
+import type { PostgresWarehouse } from '../../functions/lib/adapters/postgres/postgres-warehouse.ts';
+import { parseMarker, renderLoadStatements } from '../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
+import { DEFAULT_LOAD_OPTIONS, type LoadOptions, REDSHIFT_LOAD_OPTIONS } from '../../functions/lib/config/model.ts';
+import type { LoadFormat, LoadSpec, LoadTargetSpec } from '../../functions/lib/ports/warehouse.ts';
+
+/**
+ * The COPY fidelity contract (docs/copy-fidelity.md): each case loads the same
+ * bytes through both renderings, asserting the Redshift COPY that efi renders
+ * for the target and the rows (or the failure) the local warehouse produces,
+ * which are what the Redshift documentation says COPY does with those bytes.
+ * Cases marked "docs" are the documentation's own examples.
+ */
+
+export interface Leg {
+  wh: PostgresWarehouse;
+  release(): Promise<void>;
+}
+
+const BUCKET = 'landing';
+const TEXT: LoadFormat = { layout: 'delimited', delimiter: '|', quote: null, escape: null };
+const CSV: LoadFormat = { layout: 'delimited', delimiter: ',', quote: '"', escape: null };
+const NO_LINEAGE = { sourceFile: null, runId: null, loadedAt: null };
+
+export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, root: string) => Promise<Leg>): void {
+  describe(`COPY fidelity on ${leg}`, () => {
+    let root: string;
+    let store: FsObjectStore;
+    let opened: Leg;
+    let wh: PostgresWarehouse;
+    const schema = `fid_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    let n = 0;
+
+    beforeAll(async () => {
+      root = await fs.mkdtemp(path.join(os.tmpdir(), 'efi-fid-'));
+      store = new FsObjectStore(path.join(root, 's3'));
+      opened = await open(store, root);
+      wh = opened.wh;
+      await wh.query(`CREATE SCHEMA ${schema}`);
+    });
+
+    afterAll(async () => {
+      try {
+        if (wh) await wh.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        if (opened) await opened.release();
+      } finally {
+        if (root) await fs.rm(root, { recursive: true, force: true });
+      }
+    });
+
+    interface Case {
+      ddl: string;
+      columns: string[];
+      bytes: string | Buffer;
+      format?: Partial<LoadFormat>;
+      options?: Partial<LoadOptions>;
+      /** Options start from Redshift's own defaults (`defaults: redshift`) instead of efi's. */
+      redshiftDefaults?: boolean;
+      widths?: number[];
+    }
+
+    /** Loads a case; returns the Redshift COPY efi renders for it, the load's outcome and the rows (ordered by the first column). */
+    async function run(c: Case) {
+      const table = `t${++n}`;
+      await wh.query(`CREATE TABLE ${schema}.${table} (${c.ddl})`);
+      const bytes = Buffer.isBuffer(c.bytes) ? c.bytes : Buffer.from(c.bytes);
+      const key = `fid/${table}.txt`;
+      await store.put(BUCKET, key, bytes);
+      const t: LoadTargetSpec = {
+        recordType: null,
+        target: { schema, table },
+        columns: c.columns.map((name, i) => (c.widths ? { name, width: c.widths[i]! } : { name })),
+        lineage: NO_LINEAGE,
+        format: { ...(c.redshiftDefaults ? TEXT : CSV), ...c.format },
+        options: { ...(c.redshiftDefaults ? REDSHIFT_LOAD_OPTIONS : DEFAULT_LOAD_OPTIONS), ...c.options },
+        parts: [{ bucket: BUCKET, key, compression: 'none', bytes: bytes.length, records: 1, firstRecord: 1 }],
+        manifest: null,
+      };
+      const spec: LoadSpec = { runId: randomUUID(), sourceFile: `s3://${BUCKET}/${key}`, targets: [t] };
+      const sql = renderLoadStatements(spec, { iamRoleArn: 'arn:aws:iam::123456789012:role/efi-copy' });
+      const copy = sql.find((q) => parseMarker(q)?.step === 'copy')!;
+      const stage = sql.find((q) => parseMarker(q)?.step === 'stage')!;
+      const { statementId } = await wh.submitLoad(spec, randomUUID());
+      const status = await wh.describe(statementId);
+      const errors = await wh.loadErrors(statementId);
+      const first = c.ddl.split(/\s/)[0];
+      const rows = (await wh.query(`SELECT * FROM ${schema}.${table} ORDER BY ${first}`)).rows;
+      return { copy, stage, status, errors, rows };
+    }
+
+    it('docs (venue_noseats.txt): a trailing delimiter on every line loads; the left-out column gets its DEFAULT', async () => {
+      const r = await run({
+        ddl: `venueid smallint not null, venuename varchar(100) not null, venuecity varchar(30), venuestate char(2), venueseats integer not null default '1000'`,
+        columns: ['venueid', 'venuename', 'venuecity', 'venuestate'],
+        bytes: '1|Toyota Park|Bridgeview|IL|\n2|Columbus Crew Stadium|Columbus|OH|\n3|RFK Stadium|Washington|DC|\n',
+        redshiftDefaults: true,
+      });
+      expect(r.copy).toContain(`DELIMITER AS '|'`);
+      expect(r.copy).not.toContain('CSV');
+      expect(r.stage).toContain('INCLUDING DEFAULTS');
+      expect(r.status.status).toBe('FINISHED');
+      expect(r.rows).toEqual([
+        { venueid: 1, venuename: 'Toyota Park', venuecity: 'Bridgeview', venuestate: 'IL', venueseats: 1000 },
+        { venueid: 2, venuename: 'Columbus Crew Stadium', venuecity: 'Columbus', venuestate: 'OH', venueseats: 1000 },
+        { venueid: 3, venuename: 'RFK Stadium', venuecity: 'Washington', venuestate: 'DC', venueseats: 1000 },
+      ]);
+    });
+
+    it('a line with two extra empty fields is still rejected (only one trailing delimiter is ignored)', async () => {
+      const r = await run({
+        ddl: 'id int, name text',
+        columns: ['id', 'name'],
+        bytes: '1|a||\n',
+        redshiftDefaults: true,
+      });
+      expect(r.status.status).toBe('FAILED');
+      expect(r.errors[0]!.reason).toMatch(/extra data after/);
+    });
+
+    it("\\N is NULL by default in text mode (Redshift's default NULL AS), empty text stays '' without EMPTYASNULL", async () => {
+      const r = await run({
+        ddl: 'id int, name text, qty int',
+        columns: ['id', 'name', 'qty'],
+        bytes: '1|\\N|\\N\n2||\n3|x|7\n',
+        redshiftDefaults: true,
+      });
+      expect(r.copy).not.toContain('NULL AS');
+      expect(r.copy).not.toContain('EMPTYASNULL');
+      expect(r.status.status).toBe('FINISHED');
+      expect(r.rows).toEqual([
+        { id: 1, name: null, qty: null },
+        { id: 2, name: '', qty: null },
+        { id: 3, name: 'x', qty: 7 },
+      ]);
+    });
+
+    it('\\N is NULL with efi defaults in CSV mode too, next to EMPTYASNULL', async () => {
+      const r = await run({ ddl: 'id int, name text', columns: ['id', 'name'], bytes: '1,\\N\n2,\n3,ok\n' });
+      expect(r.copy).toContain('EMPTYASNULL');
+      expect(r.status.status).toBe('FINISHED');
+      expect(r.rows).toEqual([
+        { id: 1, name: null },
+        { id: 2, name: null },
+        { id: 3, name: 'ok' },
+      ]);
+    });
+
+    it('TIMEFORMAT is strict: a value that does not match the format fails the row', async () => {
+      const r = await run({
+        ddl: 'id int, at timestamp',
+        columns: ['id', 'at'],
+        bytes: '1|2008-01-25 14:30:00\n2|01/25/2008 14:30:00\n',
+        redshiftDefaults: true,
+        options: { timeFormat: 'YYYY-MM-DD HH:MI:SS' },
+      });
+      expect(r.copy).toContain(`TIMEFORMAT AS 'YYYY-MM-DD HH:MI:SS'`);
+      expect(r.status.status).toBe('FAILED');
+      expect(r.errors).toMatchObject([{ lineInPart: 2, column: 'at', rawValue: '01/25/2008 14:30:00' }]);
+      expect(r.rows).toEqual([]);
+    });
+
+    it("no DATEFORMAT means 'YYYY-MM-DD' strictly; 'auto' reads other formats", async () => {
+      const strict = await run({
+        ddl: 'id int, d date',
+        columns: ['id', 'd'],
+        bytes: '1|12/31/2023\n',
+        redshiftDefaults: true,
+      });
+      expect(strict.copy).not.toContain('DATEFORMAT');
+      expect(strict.status.status).toBe('FAILED');
+      const auto = await run({
+        ddl: 'id int, d date',
+        columns: ['id', 'd'],
+        bytes: '1|12/31/2023\n2|2024-02-01\n',
+        redshiftDefaults: true,
+        options: { dateFormat: 'auto' },
+      });
+      expect(auto.copy).toContain(`DATEFORMAT AS 'auto'`);
+      expect(auto.status.status).toBe('FINISHED');
+      const days = (await wh.query(`SELECT d::text AS d FROM ${schema}.t${n} ORDER BY id`)).rows;
+      expect(days).toEqual([{ d: '2023-12-31' }, { d: '2024-02-01' }]);
+    });
+
+    it('docs (ACCEPTANYDATE): a value that does not match DATEFORMAT loads NULL instead of failing', async () => {
+      const r = await run({
+        ddl: 'id int, d date',
+        columns: ['id', 'd'],
+        bytes: '1|00/00/00\n2|2024-02-01\n',
+        redshiftDefaults: true,
+        options: { dateFormat: 'YYYY-MM-DD', acceptAnyDate: true },
+      });
+      expect(r.copy).toContain('ACCEPTANYDATE');
+      expect(r.status.status).toBe('FINISHED');
+      const text = (await wh.query(`SELECT id, d::text AS d FROM ${schema}.t${n} ORDER BY id`)).rows;
+      expect(text).toEqual([
+        { id: 1, d: null },
+        { id: 2, d: '2024-02-01' },
+      ]);
+    });
+
+    it("ACCEPTANYDATE with 'auto' (the original framework's options): 13/7/2013 loads NULL", async () => {
+      const r = await run({
+        ddl: 'id int, at timestamp',
+        columns: ['id', 'at'],
+        bytes: '1|13/7/2013\n2|7/13/2013\n',
+        redshiftDefaults: true,
+        options: { timeFormat: 'auto', acceptAnyDate: true },
+      });
+      expect(r.status.status).toBe('FINISHED');
+      const text = (await wh.query(`SELECT id, at::text AS at FROM ${schema}.t${n} ORDER BY id`)).rows;
+      expect(text).toEqual([
+        { id: 1, at: null },
+        { id: 2, at: '2013-07-13 00:00:00' },
+      ]);
+    });
+
+    it('FIXEDWIDTH widths count bytes: a 2-byte character takes two of its column', async () => {
+      const r = await run({
+        ddl: 'id int, name varchar(10), city varchar(10)',
+        columns: ['id', 'name', 'city'],
+        // 'Zoë' is 4 bytes in a 5-byte column; 'Köln' fills its 5 bytes.
+        bytes: '001Zoë Köln\n002Ann  Oslo \n',
+        widths: [3, 5, 5],
+        format: { layout: 'fixed_width', delimiter: '', quote: null },
+        redshiftDefaults: true,
+      });
+      expect(r.copy).toContain(`FIXEDWIDTH 'id:3,name:5,city:5'`);
+      expect(r.status.status).toBe('FINISHED');
+      expect(r.rows).toEqual([
+        { id: 1, name: 'Zoë', city: 'Köln' },
+        { id: 2, name: 'Ann', city: 'Oslo' },
+      ]);
+    });
+
+    it('VARCHAR(n) counts bytes: a 3-character, 4-byte value fails varchar(3); TRUNCATECOLUMNS cuts it to 3 bytes', async () => {
+      const fails = await run({
+        ddl: 'id int, name varchar(3)',
+        columns: ['id', 'name'],
+        bytes: '1|Zoë\n',
+        redshiftDefaults: true,
+      });
+      expect(fails.status.status).toBe('FAILED');
+      expect(fails.errors[0]!.reason).toMatch(/bytes/);
+      const cut = await run({
+        ddl: 'id int, name varchar(3)',
+        columns: ['id', 'name'],
+        bytes: '1|Zoë\n',
+        redshiftDefaults: true,
+        options: { truncateColumns: true },
+      });
+      expect(cut.copy).toContain('TRUNCATECOLUMNS');
+      expect(cut.rows).toEqual([{ id: 1, name: 'Zo' }]);
+    });
+
+    it('docs (ROUNDEC): 20.259 into DECIMAL(8,2) is truncated to 20.25 by default, rounded to 20.26 with ROUNDEC', async () => {
+      const plain = await run({
+        ddl: 'id int, price decimal(8,2)',
+        columns: ['id', 'price'],
+        bytes: '1|20.259\n',
+        redshiftDefaults: true,
+      });
+      expect(plain.copy).not.toContain('ROUNDEC');
+      const text = async () => (await wh.query(`SELECT price::text AS p FROM ${schema}.t${n}`)).rows[0]!['p'];
+      expect(await text()).toBe('20.25');
+      const rounded = await run({
+        ddl: 'id int, price decimal(8,2)',
+        columns: ['id', 'price'],
+        bytes: '1|20.259\n',
+        redshiftDefaults: true,
+        options: { roundDecimals: true },
+      });
+      expect(rounded.copy).toContain('ROUNDEC');
+      expect(await text()).toBe('20.26');
+    });
+
+    it('docs (FILLRECORD): missing trailing columns load NULL (EMPTYASNULL) or empty strings (without)', async () => {
+      const r = await run({
+        ddl: 'a varchar(10), b varchar(10), c varchar(10), d varchar(10)',
+        columns: ['a', 'b', 'c', 'd'],
+        bytes: 'apple|orange|banana|mango\napple|orange\n',
+        redshiftDefaults: true,
+        options: { fillRecord: true, emptyAsNull: true },
+      });
+      expect(r.copy).toContain('FILLRECORD');
+      expect(r.status.status).toBe('FINISHED');
+      expect(r.rows).toHaveLength(2);
+      expect(r.rows).toEqual(
+        expect.arrayContaining([
+          { a: 'apple', b: 'orange', c: null, d: null },
+          { a: 'apple', b: 'orange', c: 'banana', d: 'mango' },
+        ]),
+      );
+      const empty = await run({
+        ddl: 'a varchar(10), b varchar(10), n int',
+        columns: ['a', 'b', 'n'],
+        bytes: 'x\n',
+        redshiftDefaults: true,
+        options: { fillRecord: true },
+      });
+      expect(empty.rows).toEqual([{ a: 'x', b: '', n: null }]);
+    });
+
+    it('REMOVEQUOTES: surrounding quotes go, delimiters inside them stay; an unclosed quote fails the row', async () => {
+      const r = await run({
+        ddl: 'id int, name text',
+        columns: ['id', 'name'],
+        bytes: `1|"The delimiter is a pipe (|) character"\n2|'Black'\n3|Blue'\n`,
+        redshiftDefaults: true,
+        options: { removeQuotes: true },
+      });
+      expect(r.copy).toContain('REMOVEQUOTES');
+      expect(r.status.status).toBe('FINISHED');
+      expect(r.rows).toEqual([
+        { id: 1, name: 'The delimiter is a pipe (|) character' },
+        { id: 2, name: 'Black' },
+        { id: 3, name: "Blue'" },
+      ]);
+      const bad = await run({
+        ddl: 'id int, name text',
+        columns: ['id', 'name'],
+        bytes: `1|'Blue\n`,
+        redshiftDefaults: true,
+        options: { removeQuotes: true },
+      });
+      expect(bad.status.status).toBe('FAILED');
+      expect(bad.errors[0]!.reason).toMatch(/never closed/);
+    });
+
+    it('TRIMBLANKS removes trailing white space from VARCHAR values', async () => {
+      const r = await run({
+        ddl: 'id int, name varchar(3)',
+        columns: ['id', 'name'],
+        bytes: '1|abc   \n',
+        redshiftDefaults: true,
+        options: { trimBlanks: true },
+      });
+      expect(r.copy).toContain('TRIMBLANKS');
+      expect(r.rows).toEqual([{ id: 1, name: 'abc' }]);
+    });
+
+    it('docs (ESCAPE): a backslash makes the next character data; \\\\N is NULL as \\N is', async () => {
+      const r = await run({
+        ddl: 'id int, v text',
+        columns: ['id', 'v'],
+        bytes: '2|A\\\\B\\\\C\n3|A \\| B \\| C\n4|\\N\n5|\\\\N\n',
+        redshiftDefaults: true,
+        format: { escape: '\\' },
+      });
+      expect(r.copy).toContain(`DELIMITER AS '|' ESCAPE`);
+      expect(r.status.status).toBe('FINISHED');
+      expect(r.rows).toEqual([
+        { id: 2, v: 'A\\B\\C' },
+        { id: 3, v: 'A | B | C' },
+        { id: 4, v: null },
+        { id: 5, v: null },
+      ]);
+    });
+
+    it("no column list: the table's columns load in table order (lineage columns are efi's)", async () => {
+      const table = `t${++n}`;
+      await wh.query(
+        `CREATE TABLE ${schema}.${table} (id int, name text, efi_source_file text, efi_run_id text, efi_loaded_at timestamptz)`,
+      );
+      const key = `fid/${table}.txt`;
+      const bytes = Buffer.from('1|a\n2|b\n');
+      await store.put(BUCKET, key, bytes);
+      const t: LoadTargetSpec = {
+        recordType: null,
+        target: { schema, table },
+        columns: [],
+        lineage: { sourceFile: 'efi_source_file', runId: 'efi_run_id', loadedAt: 'efi_loaded_at' },
+        format: TEXT,
+        options: REDSHIFT_LOAD_OPTIONS,
+        parts: [{ bucket: BUCKET, key, compression: 'none', bytes: bytes.length, records: 2, firstRecord: 1 }],
+        manifest: null,
+      };
+      expect(await wh.tableColumns({ schema, table })).toEqual([
+        'id',
+        'name',
+        'efi_source_file',
+        'efi_run_id',
+        'efi_loaded_at',
+      ]);
+      const { statementId } = await wh.submitLoad(
+        { runId: randomUUID(), sourceFile: `s3://${BUCKET}/${key}`, targets: [t] },
+        randomUUID(),
+      );
+      expect((await wh.describe(statementId)).status).toBe('FINISHED');
+      expect((await wh.query(`SELECT id, name FROM ${schema}.${table} ORDER BY id`)).rows).toEqual([
+        { id: 1, name: 'a' },
+        { id: 2, name: 'b' },
+      ]);
+    });
+
+    it('blank and empty fields of non-string columns load NULL (Redshift), text keeps them', async () => {
+      const r = await run({
+        ddl: 'id int, n int, s text',
+        columns: ['id', 'n', 's'],
+        bytes: '1|  |  \n2||\n',
+        redshiftDefaults: true,
+      });
+      expect(r.status.status).toBe('FINISHED');
+      expect(r.rows).toEqual([
+        { id: 1, n: null, s: '  ' },
+        { id: 2, n: null, s: '' },
+      ]);
+    });
+  });
+}
