@@ -130,6 +130,10 @@ export class TransformFailed extends OperationalError {
   override readonly name = 'TransformFailed';
 }
 /** State input that does not match the state contract: a definition or caller bug. */
+/** A redriven run whose content claim another run took over (`--reload`) meanwhile: it must not load. */
+export class ContentClaimLost extends OperationalError {
+  override readonly name = 'ContentClaimLost';
+}
 export class InvalidStateInput extends OperationalError {
   override readonly name = 'InvalidStateInput';
 }
@@ -165,6 +169,7 @@ export const ERROR_CLASSES: ReadonlyArray<new (message: string) => EfiError> = [
   LoadFailed,
   StatementAborted,
   TransformFailed,
+  ContentClaimLost,
   InvalidStateInput,
 ];
 

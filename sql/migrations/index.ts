@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_init.ts';
 import * as m0002 from './0002_records_skipped.ts';
 import * as m0003 from './0003_config_versions.ts';
+import * as m0006 from './0006_content_claims.ts';
 
 /**
  * Every migration, in order, imported statically so esbuild bundles them into
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_records_skipped': m0002,
   '0003_config_versions': m0003,
+  '0006_content_claims': m0006,
 };

@@ -86,6 +86,13 @@ export interface FileConfig {
   /** Uncompressed bytes per load part (parallel COPY slices). */
   partBytes: number;
   duplicates: 'skip' | 'reload';
+  /**
+   * What a reload of content already loaded does: `replace` (default) deletes the
+   * earlier run's rows (by the run-id lineage column) in the load's own
+   * transaction; `append` loads a second copy (for targets without run-id lineage).
+   * Absent = `replace`.
+   */
+  reloadMode?: 'replace' | 'append';
   transform: { sql: string } | null;
 }
 

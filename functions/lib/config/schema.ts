@@ -378,6 +378,13 @@ export const FileEntrySchema = z
       .optional()
       .meta({ default: 'skip' })
       .describe('Re-uploading a file with content already loaded: skip it or load it again'),
+    reloadMode: z
+      .enum(['replace', 'append'])
+      .optional()
+      .meta({ default: 'replace' })
+      .describe(
+        'A reload (--reload or duplicates: reload) of content already loaded: replace the earlier rows (by the run-id lineage column) or append a second copy',
+      ),
     transform: z
       .object({ sql: z.string().trim().min(1).describe('SQL run after the load, e.g. CALL core.load_sales()') })
       .strict()
@@ -610,6 +617,7 @@ function toFileConfig(doc: InterfaceDoc, f: FileEntry): FileConfig {
     load: { ...DEFAULT_LOAD_OPTIONS, ...stripUndefined(f.load ?? {}) },
     partBytes: f.partSize === undefined ? DEFAULT_PART_BYTES : parseSize(f.partSize)!,
     duplicates: f.duplicates ?? 'skip',
+    reloadMode: f.reloadMode ?? 'replace',
     transform: f.transform ? { sql: f.transform.sql } : null,
   };
 }

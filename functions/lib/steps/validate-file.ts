@@ -45,8 +45,8 @@ export async function validateFile(
   opts: ValidateOptions = {},
 ): Promise<ValidationResult> {
   const where = store.uri(run.bucket, run.key);
-  checkSize(run.size, config, where);
   checkExtension(run.key, config);
+  checkSize(run.size, config, where);
   const plan = recordPlan(config, opts.maxRecordBytes);
   const trailerRule = config.trailer ? trailerParser(config) : null;
 
@@ -127,19 +127,26 @@ function checkSize(size: number, config: FileConfig, where: string): void {
   }
 }
 
-/** Accepts the last extension or the last two (`x.csv.gz` matches `gz` or `csv.gz`). */
-function checkExtension(key: string, config: FileConfig): void {
+/**
+ * Why the file's name has an extension the config does not accept, or null.
+ * Accepts the last extension or the last two (`x.csv.gz` matches `gz` or `csv.gz`).
+ * FetchConfig asks it before any duplicate skip; ValidateFile rejects on it.
+ */
+export function extensionProblem(key: string, config: FileConfig): string | null {
   const accepted = config.format.extensions;
-  if (accepted.length === 0) return;
+  if (accepted.length === 0) return null;
   const name = key.slice(key.lastIndexOf('/') + 1).toLowerCase();
   const parts = name.split('.');
   const found: string[] = [];
   if (parts.length >= 2) found.push(parts[parts.length - 1]!);
   if (parts.length >= 3) found.push(parts.slice(-2).join('.'));
-  if (found.some((e) => accepted.includes(e))) return;
-  throw new ExtensionMismatch(
-    `file name ${JSON.stringify(name)} has ${found.length ? `extension ${found.map((e) => `"${e}"`).join(' / ')}` : 'no extension'} but config ${config.id} accepts only ${accepted.map((e) => `"${e}"`).join(', ')}; rename the file or add its extension to format.extensions`,
-  );
+  if (found.some((e) => accepted.includes(e))) return null;
+  return `file name ${JSON.stringify(name)} has ${found.length ? `extension ${found.map((e) => `"${e}"`).join(' / ')}` : 'no extension'} but config ${config.id} accepts only ${accepted.map((e) => `"${e}"`).join(', ')}; rename the file or add its extension to format.extensions`;
+}
+
+function checkExtension(key: string, config: FileConfig): void {
+  const problem = extensionProblem(key, config);
+  if (problem !== null) throw new ExtensionMismatch(problem);
 }
 
 interface TrailerRecord {

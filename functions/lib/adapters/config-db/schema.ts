@@ -96,6 +96,16 @@ export interface FileClaimTable {
   claimed_at: GeneratedTimestamp;
 }
 
+/** Who owns a content (config + ETag + size), whatever the file's name (migration 0006). */
+export interface ContentClaimTable {
+  config_id: string;
+  etag: string;
+  size_bytes: ColumnType<number | string, number, number>;
+  run_id: string;
+  replaces: ColumnType<string[], string, string>;
+  claimed_at: GeneratedTimestamp;
+}
+
 /** Local executions (the Step Functions console's list, for local runs). */
 export interface ExecutionTable {
   execution_id: string;
@@ -140,6 +150,7 @@ export interface EfiDatabase {
   'efi.file_config_columns': FileConfigColumnTable;
   'efi.runs': RunTable;
   'efi.file_claims': FileClaimTable;
+  'efi.content_claims': ContentClaimTable;
   'efi.executions': ExecutionTable;
   'efi.execution_events': ExecutionEventTable;
   'efi.outbox': OutboxTable;
