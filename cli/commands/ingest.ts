@@ -16,7 +16,8 @@ showing progress state by state, then the outcome.
 
 Options:
   --prefix P   sub-folder under the landing prefix (configs match on the key relative to it)
-  --reload     load even if the same content was loaded before
+  --reload     load again content already loaded (or claimed by a failed run), replacing
+               that run's rows (see docs/truth-model.md; reloadMode: append to add a copy)
   --json       one JSON object per file on stdout:
                {"file","runId","status","recordsInFile","rowsLoaded","rowsRejected",
                 "target","archivedTo","error":{"name","message","line","column"}|null}

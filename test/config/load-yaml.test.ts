@@ -70,6 +70,7 @@ describe('YAML → FileConfig', () => {
       load: DEFAULT_LOAD_OPTIONS,
       partBytes: DEFAULT_PART_BYTES,
       duplicates: 'skip',
+      reloadMode: 'replace',
       transform: null,
     } satisfies FileConfig);
   });

@@ -157,11 +157,18 @@ describe('validateFile: accepted files', () => {
 });
 
 describe('validateFile: rejections', () => {
-  it('FileTooSmall below minSizeBytes (default 50)', async () => {
-    expect(DEFAULT_MIN_SIZE_BYTES).toBe(50);
-    const e = await caught(() => validate('in/a.csv', '1,a,1\n', fileConfig({ minSizeBytes: DEFAULT_MIN_SIZE_BYTES })));
+  it('FileTooSmall below a minSizeBytes the config sets', async () => {
+    const e = await caught(() => validate('in/a.csv', '1,a,1\n', fileConfig({ minSizeBytes: 50 })));
     expect(e.name).toBe('FileTooSmall');
     expect(e.message).toMatch(/is 6 bytes, below the minimum of 50 bytes/);
+  });
+
+  it('with the default minimum (0) a header-only or empty file reports its real cause, not FileTooSmall', async () => {
+    expect(DEFAULT_MIN_SIZE_BYTES).toBe(0);
+    const cfg = fileConfig({ header: { lines: 1 }, minSizeBytes: DEFAULT_MIN_SIZE_BYTES });
+    expect((await caught(() => validate('in/h.csv', 'id,name,amount\n', cfg))).name).toBe('ZeroRecords');
+    const empty = fileConfig({ minSizeBytes: DEFAULT_MIN_SIZE_BYTES });
+    expect((await caught(() => validate('in/e.csv', '', empty))).name).toBe('ZeroRecords');
   });
 
   it('FileTooLarge above maxSizeBytes', async () => {

@@ -114,6 +114,11 @@ export const DEFAULT_LOAD_OPTIONS: LoadOptions = {
   ignoreBlankLines: true,
 };
 
-/** The original framework's threshold: files under 50 bytes were rejected. */
-export const DEFAULT_MIN_SIZE_BYTES = 50;
+/**
+ * No minimum by default. The original framework rejected files under 50 bytes,
+ * which reported a header-only or zero-record file as FileTooSmall and hid the
+ * real cause; with 0 the content checks name it (ZeroRecords, TrailerMissing,
+ * HeaderMismatch). Set minSizeBytes to refuse short uploads before reading them.
+ */
+export const DEFAULT_MIN_SIZE_BYTES = 0;
 export const DEFAULT_PART_BYTES = 64 * 1024 * 1024;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isIdentifier } from '../sql/identifiers.ts';
+import { crossFieldIssues } from './cross-field-checks.ts';
 import { compileGlob, compileRegex } from './match.ts';
 import {
   type ColumnSpec,
@@ -459,6 +460,8 @@ function checkFileEntry(f: FileEntry, ctx: z.RefinementCtx): void {
   if (f.minSizeBytes !== undefined && f.maxSizeBytes != null && f.maxSizeBytes < f.minSizeBytes) {
     add(['maxSizeBytes'], `maxSizeBytes (${f.maxSizeBytes}) must be >= minSizeBytes (${f.minSizeBytes})`);
   }
+
+  for (const issue of crossFieldIssues(f)) add(issue.path, issue.message);
 
   const headerColumns = typeof f.header === 'object' ? f.header.columns : undefined;
   const checkRecord = (
