@@ -15,21 +15,60 @@
 
 export type ErrorKind = 'transient' | 'rejected' | 'operational';
 
-/** Where in the source file a problem is, 1-based. */
+/**
+ * Where in the source file a problem is: one shape for every content error,
+ * with only what applies. `line` is the physical line in the original file
+ * (1-based); `field` the 1-based field number in that record; `fieldName` the
+ * configured column (or header) name of that field; `byteOffset` the 0-based
+ * byte position in the (decompressed) file where bytes are the unit
+ * (encoding errors, NUL bytes).
+ */
 export interface ErrorLocation {
   line?: number;
-  column?: number | string;
+  field?: number;
+  fieldName?: string;
+  byteOffset?: number;
+}
+
+/**
+ * The location as messages, the audit and notifications show it.
+ *
+ * @example
+ * formatLocation({ line: 12, field: 3, fieldName: 'amount' }); // 'line 12, field 3 (amount)'
+ * formatLocation({ line: 4, byteOffset: 130 }); // 'line 4, byte offset 130'
+ */
+export function formatLocation(loc: ErrorLocation | null | undefined): string {
+  if (!loc) return '';
+  const parts: string[] = [];
+  if (loc.line !== undefined && loc.line !== null) parts.push(`line ${loc.line}`);
+  if (loc.field !== undefined && loc.field !== null) {
+    parts.push(`field ${loc.field}${loc.fieldName ? ` (${loc.fieldName})` : ''}`);
+  } else if (loc.fieldName) parts.push(`field ${loc.fieldName}`);
+  if (loc.byteOffset !== undefined && loc.byteOffset !== null) parts.push(`byte offset ${loc.byteOffset}`);
+  return parts.join(', ');
+}
+
+/** Only the keys that are set (no undefined or null members). */
+function cleanLocation(loc: ErrorLocation): ErrorLocation {
+  const out: ErrorLocation = {};
+  if (loc.line !== undefined && loc.line !== null) out.line = loc.line;
+  if (loc.field !== undefined && loc.field !== null) out.field = loc.field;
+  if (loc.fieldName !== undefined && loc.fieldName !== null && loc.fieldName !== '') out.fieldName = loc.fieldName;
+  if (loc.byteOffset !== undefined && loc.byteOffset !== null) out.byteOffset = loc.byteOffset;
+  return out;
 }
 
 export abstract class EfiError extends Error {
   abstract readonly kind: ErrorKind;
-  readonly line?: number;
-  readonly column?: number | string;
+  readonly location: ErrorLocation;
 
   constructor(message: string, location: ErrorLocation = {}, options?: { cause?: unknown }) {
     super(message, options);
-    if (location.line !== undefined) this.line = location.line;
-    if (location.column !== undefined) this.column = location.column;
+    this.location = cleanLocation(location);
+  }
+
+  get line(): number | undefined {
+    return this.location.line;
   }
 
   toJSON(): SerializedError {
@@ -41,12 +80,25 @@ export interface SerializedError {
   name: string;
   message: string;
   line?: number | null;
+  /**
+   * Legacy single "column" (kept for the audit column `error_column` and the
+   * CLI's JSON): the field name when known, else the field number. New readers
+   * use `location`.
+   */
   column?: number | string | null;
+  location?: ErrorLocation | null;
 }
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof EfiError) {
-    return { name: err.name, message: err.message, line: err.line ?? null, column: err.column ?? null };
+    const loc = err.location;
+    return {
+      name: err.name,
+      message: err.message,
+      line: loc.line ?? null,
+      column: loc.fieldName ?? loc.field ?? null,
+      location: Object.keys(loc).length > 0 ? loc : null,
+    };
   }
   if (err instanceof Error) return { name: err.name, message: err.message, line: null, column: null };
   return { name: 'Error', message: String(err), line: null, column: null };
@@ -71,8 +123,13 @@ export class FileTooLarge extends RejectedError {
 export class ExtensionMismatch extends RejectedError {
   override readonly name = 'ExtensionMismatch';
 }
+/** The file is not compressed the way the config says (mislabelled). */
 export class CompressionMismatch extends RejectedError {
   override readonly name = 'CompressionMismatch';
+}
+/** The file is compressed as configured but its data is truncated or corrupt. */
+export class CompressionCorrupt extends RejectedError {
+  override readonly name = 'CompressionCorrupt';
 }
 export class EncodingInvalid extends RejectedError {
   override readonly name = 'EncodingInvalid';
@@ -94,6 +151,10 @@ export class ZeroRecords extends RejectedError {
 }
 export class UnknownRecordType extends RejectedError {
   override readonly name = 'UnknownRecordType';
+}
+/** A delimited record with more or fewer fields than its layout (found vs expected). */
+export class FieldCountMismatch extends RejectedError {
+  override readonly name = 'FieldCountMismatch';
 }
 export class MalformedRecord extends RejectedError {
   override readonly name = 'MalformedRecord';
@@ -153,6 +214,7 @@ export const ERROR_CLASSES: ReadonlyArray<new (message: string) => EfiError> = [
   FileTooLarge,
   ExtensionMismatch,
   CompressionMismatch,
+  CompressionCorrupt,
   EncodingInvalid,
   HeaderMismatch,
   TrailerMissing,
@@ -160,6 +222,7 @@ export const ERROR_CLASSES: ReadonlyArray<new (message: string) => EfiError> = [
   TrailerMismatch,
   ZeroRecords,
   UnknownRecordType,
+  FieldCountMismatch,
   MalformedRecord,
   RowRejected,
   NoConfigMatch,

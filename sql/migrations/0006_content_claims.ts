@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
+ * Also adds `efi.runs.error_location` (the one error location shape, E12).
+ *
  * Content claims: one row per (config, ETag, size) naming the run that owns
  * that content, whatever the file's name. The primary key makes the claim
  * atomic (INSERT … ON CONFLICT DO NOTHING): of N runs of the same bytes
@@ -34,6 +36,8 @@ export async function up(db: Db): Promise<void> {
     .on('content_claims')
     .column('run_id')
     .execute();
+  // The one error location shape (issue 8, E12): { line, field, fieldName, byteOffset }, only what applies.
+  await db.schema.withSchema('efi').alterTable('runs').addColumn('error_location', 'jsonb').execute();
   await sql`
     insert into efi.content_claims (config_id, etag, size_bytes, run_id)
     select distinct on (config_id, etag, file_bytes) config_id, etag, file_bytes, run_id
@@ -45,5 +49,6 @@ export async function up(db: Db): Promise<void> {
 }
 
 export async function down(db: Db): Promise<void> {
+  await db.schema.withSchema('efi').alterTable('runs').dropColumn('error_location').execute();
   await db.schema.withSchema('efi').dropTable('content_claims').ifExists().execute();
 }

@@ -77,7 +77,8 @@ export interface FileConfig {
     extensions: string[];
   };
   header: { lines: number; columns: string[] | null };
-  trailer: { count: TrailerCount } | null;
+  /** `marker`: text the trailer line starts with (tells a missing trailer from a malformed one); absent = none. */
+  trailer: { count: TrailerCount; marker?: string } | null;
   minSizeBytes: number;
   maxSizeBytes: number | null;
   records: RecordLayout[];

@@ -224,6 +224,13 @@ const TrailerSchema = z
           .string()
           .optional()
           .describe('A regular expression matching the last line whose first capture group is the record count'),
+        marker: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Text the trailer line starts with, e.g. "TRL|": a last line without it is a missing trailer (TrailerMissing), one with it but no readable count a malformed trailer (TrailerInvalid)',
+          ),
       })
       .strict()
       .superRefine((t, ctx) => {
@@ -575,6 +582,7 @@ function toFileConfig(doc: InterfaceDoc, f: FileEntry): FileConfig {
     trailer = f.trailer.countAt
       ? { count: { kind: 'position', from: f.trailer.countAt.from, to: f.trailer.countAt.to } }
       : { count: { kind: 'pattern', regex: f.trailer.countPattern! } };
+    if (f.trailer.marker !== undefined) trailer.marker = f.trailer.marker;
   }
 
   let records: RecordLayout[];

@@ -105,7 +105,7 @@ export class RecordScanner {
     if (this.inQuotes) {
       throw new MalformedRecord(
         `line ${this.recordLine}: a quoted field opened in this record is never closed (reached the end of the file); close the quote or check format.quote in the config`,
-        { line: this.recordLine, column: 1 },
+        { line: this.recordLine },
       );
     }
     if (this.carryBytes > 0) {
@@ -243,7 +243,7 @@ export class RecordScanner {
     const limit = mib >= 1 ? `${mib} MiB` : `${this.maxRecordBytes} bytes`;
     throw new MalformedRecord(
       `line ${line}: record is longer than ${limit} without a line end${this.quote !== null ? ' (an unclosed quote makes the rest of the file one record)' : ''}; check the line endings, format.quote and format.delimiter in the config`,
-      { line, column: 1 },
+      { line },
     );
   }
 }

@@ -1,5 +1,5 @@
 import type { MatchedRun, PreparedLoad, StatementRef } from '../contract/payloads.ts';
-import { LoadFailed, RowRejected, StatementAborted } from '../errors.ts';
+import { formatLocation, LoadFailed, RowRejected, StatementAborted } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
@@ -88,13 +88,16 @@ async function throwIfRowsRejected(ports: CheckLoadPorts, input: CheckLoadInput,
   const first = errors[0];
   if (!first) return;
   const row = (await locateRowErrors(ports, input.run, input.prepared, [first]))[0]!;
-  const where = [row.line !== null ? `line ${row.line}` : null, row.column ? `column ${row.column}` : null]
-    .filter(Boolean)
-    .join(', ');
+  const at = {
+    ...(row.line !== null ? { line: row.line } : {}),
+    ...(row.field !== null ? { field: row.field } : {}),
+    ...(row.column ? { fieldName: row.column } : {}),
+  };
+  const where = formatLocation(at);
   const value = row.rawValue !== null ? ` (value ${JSON.stringify(row.rawValue.slice(0, 80))})` : '';
   const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : '';
   throw new RowRejected(
     `${row.table} refused the row at ${where || 'an unknown position'}: ${row.reason}${value}${more}. Nothing was loaded; send a corrected file.`,
-    { ...(row.line !== null ? { line: row.line } : {}), ...(row.column ? { column: row.column } : {}) },
+    at,
   );
 }

@@ -9,6 +9,9 @@ import { recordsOfPartLines } from '../records/part-record.ts';
 export interface LocatedRowError {
   table: string;
   line: number | null;
+  /** 1-based field number of `column` in the record's layout, when the warehouse named a column of it. */
+  field: number | null;
+  /** Column name as the warehouse reported it. */
   column: string | null;
   reason: string;
   rawValue: string | null;
@@ -35,8 +38,14 @@ export async function locateRowErrors(
   for (const x of located) x.part = x.target?.parts.find((p) => p.key === x.e.partKey);
   const placed = located.filter((x) => x.target && x.part);
   const lines = new Map<(typeof located)[number], number>();
-  if (placed.length > 0) {
-    const config = await ports.configs.get(run.configId, run.configVersion);
+  const config = errors.length > 0 ? await ports.configs.get(run.configId, run.configVersion) : null;
+  const fieldOf = (recordType: string | null | undefined, column: string | null): number | null => {
+    if (!config || column === null) return null;
+    const layout = config.records.find((r) => r.recordType === (recordType ?? null)) ?? config.records[0];
+    const i = layout?.columns.findIndex((c) => c.name === column) ?? -1;
+    return i >= 0 ? i + 1 : null;
+  };
+  if (placed.length > 0 && config) {
     const store = ports.store;
     for (const part of new Set(placed.map((x) => x.part!))) {
       const here = placed.filter((x) => x.part === part);
@@ -64,6 +73,7 @@ export async function locateRowErrors(
   return located.map((x) => ({
     table: `${x.e.target.schema}.${x.e.target.table}`,
     line: lines.get(x) ?? null,
+    field: fieldOf(x.target?.recordType, x.e.column),
     column: x.e.column,
     reason: x.e.reason,
     rawValue: x.e.rawValue,

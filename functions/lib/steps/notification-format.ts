@@ -3,7 +3,7 @@
  * one builder shared by the local outbox and SNS/EventBridge so both say the
  * same thing.
  */
-import { type ErrorKind, errorKindOf } from '../errors.ts';
+import { type ErrorKind, type ErrorLocation, errorKindOf, formatLocation } from '../errors.ts';
 import type { RunStatus, StatusNotification } from '../ports/notifier.ts';
 import type { TargetResult } from '../ports/warehouse.ts';
 
@@ -12,6 +12,8 @@ export interface NotificationError {
   message: string;
   line?: number | null;
   column?: number | string | null;
+  /** The one location shape (errors.ts); shown as formatLocation renders it. */
+  location?: ErrorLocation | null;
 }
 
 export interface NotificationInput {
@@ -62,6 +64,7 @@ export function formatNotification(input: NotificationInput): StatusNotification
         message: clip(stripControl(input.error.message, true), ERROR_TEXT_MAX),
         line: input.error.line ?? null,
         column: input.error.column ?? null,
+        location: input.error.location ?? null,
         kind: failureKind(input.error.name),
       }
     : null;
@@ -136,6 +139,7 @@ interface BodyParts {
     message: string;
     line: number | null;
     column: number | string | null;
+    location: ErrorLocation | null;
     kind: FailureKind;
   } | null;
   step: NextStep;
@@ -172,12 +176,14 @@ function formatBody(input: NotificationInput, p: BodyParts): string {
   }
   if (input.status === 'SKIPPED' && input.skipReason) field('Reason', oneLine(input.skipReason));
   if (p.error) {
-    const where = [
-      p.error.line != null ? `line ${p.error.line}` : null,
-      p.error.column != null ? `column ${oneLine(String(p.error.column))}` : null,
-    ]
-      .filter(Boolean)
-      .join(', ');
+    const where = p.error.location
+      ? oneLine(formatLocation(p.error.location))
+      : [
+          p.error.line != null ? `line ${p.error.line}` : null,
+          p.error.column != null ? `column ${oneLine(String(p.error.column))}` : null,
+        ]
+          .filter(Boolean)
+          .join(', ');
     const [first = '', ...rest] = p.error.message.split('\n');
     field('Error', `${p.error.name}${where ? ` at ${where}` : ''}: ${first}`);
     for (const l of rest) lines.push(`${' '.repeat(11)}${l}`);

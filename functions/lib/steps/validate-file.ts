@@ -3,8 +3,10 @@ import type { MatchedRun, ValidationResult } from '../contract/payloads.ts';
 import {
   ConfigInvalid,
   ExtensionMismatch,
+  FieldCountMismatch,
   FileTooLarge,
   FileTooSmall,
+  formatLocation,
   HeaderMismatch,
   MalformedRecord,
   TrailerInvalid,
@@ -15,7 +17,7 @@ import {
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
-import { fieldStrings } from '../records/fields.ts';
+import { countFields, fieldStrings } from '../records/fields.ts';
 import { byteOffsetOfChar, charLength, type RecordPlan, recordPlan } from '../records/record-plan.ts';
 import type { RoleHandler } from '../records/record-roles.ts';
 import { type RecordRouter, recordRouter, UNKNOWN_RECORD } from '../records/record-router.ts';
@@ -64,12 +66,19 @@ export async function validateFile(
       );
     }
     const t = checks.trailerRecord;
+    const marker = config.trailer?.marker;
+    if (marker !== undefined && !t.text.startsWith(marker)) {
+      throw new TrailerMissing(
+        `line ${t.line}, the last record, does not start with the trailer marker ${JSON.stringify(marker)} (trailer.marker of config ${config.id}): the file has no trailer; deliver the complete file (data records and trailer)`,
+        { line: t.line },
+      );
+    }
     const parsed = trailerRule(t.text, t.line);
     trailerCount = parsed.count;
     if (parsed.count !== checks.records) {
       throw new TrailerMismatch(
         `trailer at line ${t.line} says ${parsed.count} records (${parsed.where}) but the file has ${checks.records} data records; the file is incomplete or the trailer is wrong: re-deliver it`,
-        { line: t.line, column: parsed.column },
+        { line: t.line },
       );
     }
   }
@@ -189,6 +198,51 @@ class ContentChecks implements RoleHandler {
     this.typeCounts[layout]!++;
     const width = this.plan.widths[layout];
     if (width != null) this.checkWidth(buf, start, end, line, width, layout);
+    // A blank line kept as a record (ignoreBlankLines off) loads as an all-empty row: not a field-count problem.
+    else if (this.config.split === null && end > start) this.checkFields(buf, start, end, line, layout);
+  }
+
+  /**
+   * A delimited record: no NUL byte, splits cleanly, and has exactly the
+   * layout's field count (a delimiter inside an unquoted value shows as an
+   * extra field). Located by line and 1-based field, with the column name.
+   */
+  private checkFields(buf: Buffer, start: number, end: number, line: number, layout: number): void {
+    const { delimiter, quote } = this.plan;
+    const columns = this.plan.layouts[layout]!.columns;
+    const at = (field: number) => ({
+      line,
+      field,
+      ...(columns[field - 1] ? { fieldName: columns[field - 1]!.name } : {}),
+    });
+    const nul = buf.indexOf(0, start);
+    if (nul !== -1 && nul < end) {
+      const loc = at(countFields(buf, start, nul, delimiter, null).count);
+      throw new MalformedRecord(
+        `${formatLocation(loc)}: the record holds a NUL byte (0x00), which the warehouse cannot load; remove it from the file, or check format.encoding (a UTF-16 file read as ${this.config.format.encoding} looks like this)`,
+        loc,
+      );
+    }
+    const { count, error } = countFields(buf, start, end, delimiter, quote);
+    if (error) {
+      const loc = at(error.field);
+      throw new MalformedRecord(
+        `${formatLocation(loc)}: the field cannot be read: ${error.problem}; fix the record, or format.quote in config ${this.config.id}`,
+        loc,
+      );
+    }
+    if (count !== columns.length) {
+      const first = Math.min(count, columns.length) + 1;
+      const loc = count > columns.length ? { line, field: first } : at(first);
+      const why =
+        count > columns.length
+          ? `found ${count} fields, expected ${columns.length}: field ${first} is extra (a delimiter inside an unquoted value, or a column missing from the config)`
+          : `found ${count} fields, expected ${columns.length}: field ${first}${columns[first - 1] ? ` (${columns[first - 1]!.name})` : ''} and after are missing`;
+      throw new FieldCountMismatch(
+        `${formatLocation(loc)}: ${why}; fix the record, or columns / format.delimiter / format.quote in config ${this.config.id}`,
+        loc,
+      );
+    }
   }
 
   trailer(buf: Buffer, start: number, end: number, line: number): void {
@@ -211,8 +265,8 @@ class ContentChecks implements RoleHandler {
       const b = buf[i]!;
       if (b !== 0x20 && b !== 0x09) {
         throw new MalformedRecord(
-          `line ${line}, column ${width + 1}: ${what} is ${chars} characters, longer than the ${width} its fixed-width layout defines, and the extra is not whitespace; fix the file or the column widths`,
-          { line, column: width + 1 },
+          `line ${line}, character ${width + 1}: ${what} is ${chars} characters, longer than the ${width} its fixed-width layout defines, and the extra is not whitespace; fix the file or the column widths`,
+          { line },
         );
       }
     }
@@ -225,8 +279,8 @@ class ContentChecks implements RoleHandler {
 
   private tooShort(line: number, chars: number, width: number, layout: number): never {
     throw new MalformedRecord(
-      `line ${line}, column ${chars + 1}: ${this.recordName(layout)} is ${chars} characters but its fixed-width layout needs ${width} (sum of the column widths); the record is cut short: fix the file or the column widths`,
-      { line, column: chars + 1 },
+      `line ${line}, character ${chars + 1}: ${this.recordName(layout)} is ${chars} characters but its fixed-width layout needs ${width} (sum of the column widths); the record is cut short: fix the file or the column widths`,
+      { line },
     );
   }
 
@@ -245,8 +299,8 @@ class ContentChecks implements RoleHandler {
       const split = fieldStrings(buf, start, end, this.plan.delimiter, this.plan.quote);
       if (split.error) {
         throw new HeaderMismatch(
-          `line ${line}, column ${split.error.field}: header field ${split.error.field} cannot be read: ${split.error.problem}; fix the header line`,
-          { line, column: split.error.field },
+          `${formatLocation({ line, field: split.error.field })}: header field cannot be read: ${split.error.problem}; fix the header line`,
+          { line, field: split.error.field },
         );
       }
       found = split.fields;
@@ -257,7 +311,7 @@ class ContentChecks implements RoleHandler {
       const want = expected[i];
       const got = found[i];
       if (want !== undefined && got !== undefined && norm(want) === norm(got)) continue;
-      const column = i + 1;
+      const at = { line, field: i + 1, ...(want !== undefined ? { fieldName: want } : {}) };
       const detail =
         got === undefined
           ? `expected ${JSON.stringify(want)} but the header ends after ${found.length} columns`
@@ -265,8 +319,8 @@ class ContentChecks implements RoleHandler {
             ? `found extra column ${JSON.stringify(got.trim())} after the ${expected.length} expected`
             : `expected ${JSON.stringify(want)} but found ${JSON.stringify(got.trim())}`;
       throw new HeaderMismatch(
-        `line ${line}, column ${column}: header column ${column}: ${detail} (expected header: ${expected.join(', ')}); fix the file's header or header.columns in config ${this.config.id}`,
-        { line, column },
+        `${formatLocation(at)}: header ${detail} (expected header: ${expected.join(', ')}); fix the file's header or header.columns in config ${this.config.id}`,
+        at,
       );
     }
   }
@@ -293,8 +347,8 @@ function trailerParser(config: FileConfig): (text: string, line: number) => Pars
       const chars = Array.from(text);
       if (chars.length < to) {
         throw new TrailerInvalid(
-          `trailer at line ${line} is ${chars.length} characters, too short to hold the record count at ${where} (${JSON.stringify(clip(text))}); the file may lack its trailer: re-deliver it or fix trailer.count`,
-          { line, column: from },
+          `trailer at line ${line} is ${chars.length} characters, too short to hold the record count at ${where} (${JSON.stringify(clip(text))}); the file may lack its trailer: re-deliver it, fix trailer.countAt / trailer.countPattern, or set trailer.marker to tell a missing trailer from a malformed one`,
+          { line },
         );
       }
       const value = chars
@@ -317,8 +371,8 @@ function trailerParser(config: FileConfig): (text: string, line: number) => Pars
     const m = re.exec(text);
     if (!m) {
       throw new TrailerInvalid(
-        `trailer at line ${line} (${JSON.stringify(clip(text))}) does not match the trailer ${where}; the file may lack its trailer: re-deliver it or fix trailer.count`,
-        { line, column: 1 },
+        `trailer at line ${line} (${JSON.stringify(clip(text))}) does not match the trailer ${where}; the file may lack its trailer: re-deliver it, fix trailer.countAt / trailer.countPattern, or set trailer.marker to tell a missing trailer from a malformed one`,
+        { line },
       );
     }
     const group = m[1] ?? m[0];
@@ -327,11 +381,11 @@ function trailerParser(config: FileConfig): (text: string, line: number) => Pars
   };
 }
 
-function digits(value: string, line: number, column: number, where: string, text: string): number {
+function digits(value: string, line: number, _column: number, where: string, text: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
     throw new TrailerInvalid(
-      `trailer at line ${line} has ${JSON.stringify(value)} at ${where} where the record count should be (digits only; trailer line: ${JSON.stringify(clip(text))}); fix the trailer or trailer.count`,
-      { line, column },
+      `trailer at line ${line} has ${JSON.stringify(value)} at ${where} where the record count should be (digits only; trailer line: ${JSON.stringify(clip(text))}); fix the trailer, or trailer.countAt / trailer.countPattern in the config`,
+      { line },
     );
   }
   return Number(value);

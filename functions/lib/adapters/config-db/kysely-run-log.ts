@@ -44,6 +44,7 @@ export function toRunRecord(r: any): RunRecord {
           line: num(r.error_line),
           column:
             r.error_column === null ? null : /^\d+$/.test(r.error_column) ? Number(r.error_column) : r.error_column,
+          location: r.error_location ?? null,
           state: r.error_state,
         }
       : null,
@@ -146,6 +147,7 @@ export class KyselyRunLog implements RunLog {
         error_message: err.message.slice(0, 4000),
         error_line: err.line ?? null,
         error_column: err.column === null || err.column === undefined ? null : String(err.column),
+        error_location: err.location ? JSON.stringify(err.location) : null,
         error_state: state,
         updated_at: sql`now()`,
       })

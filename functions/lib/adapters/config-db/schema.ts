@@ -79,6 +79,8 @@ export interface RunTable {
   error_message: string | null;
   error_line: Int8 | null;
   error_column: string | null;
+  /** The one location shape { line, field, fieldName, byteOffset } (migration 0006). */
+  error_location: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   error_state: string | null;
   redrive_count: Generated<number>;
   notified: string | null;
