@@ -58,6 +58,48 @@ function cleanLocation(loc: ErrorLocation): ErrorLocation {
   return out;
 }
 
+/** Longest file value shown in a message, the audit or a notification (issue 8, E14). */
+export const VALUE_SHOWN_MAX = 64;
+
+/** Whether file values may appear in messages: a feed's `errors.includeValues` (default true). */
+export interface ValuePolicy {
+  includeValues: boolean;
+}
+
+/**
+ * The one formatter for a value from the file in an error message, the audit
+ * or a notification: quoted, at most 64 characters with an ellipsis and the
+ * full length, or only its length when the feed says `errors.includeValues: false`.
+ *
+ * @example
+ * formatValue('2026-02-30'); // '"2026-02-30"'
+ * formatValue('x'.repeat(100)); // '"xxxx…x…" (100 characters)' (64 shown)
+ * formatValue('secret', { includeValues: false }); // 'a value of 6 characters (values hidden: errors.includeValues is false)'
+ */
+export function formatValue(value: string, policy: ValuePolicy = { includeValues: true }): string {
+  const chars = Array.from(value);
+  if (!policy.includeValues) {
+    return `a value of ${chars.length} character${chars.length === 1 ? '' : 's'} (values hidden: errors.includeValues is false)`;
+  }
+  if (chars.length <= VALUE_SHOWN_MAX) return JSON.stringify(value);
+  return `${JSON.stringify(`${chars.slice(0, VALUE_SHOWN_MAX).join('')}…`)} (${chars.length} characters)`;
+}
+
+/** A value as the audit stores it (rejected rows): bounded, or null when values are hidden. */
+export function boundedValue(value: string | null, policy: ValuePolicy = { includeValues: true }): string | null {
+  if (value === null || !policy.includeValues) return null;
+  const chars = Array.from(value);
+  return chars.length <= VALUE_SHOWN_MAX ? value : `${chars.slice(0, VALUE_SHOWN_MAX).join('')}…`;
+}
+
+/** Removes a value from warehouse text that quotes it (e.g. `invalid input syntax for type date: "x"`). */
+export function redactValue(text: string, value: string | null, policy: ValuePolicy): string {
+  if (value === null || value === '') return text;
+  if (!policy.includeValues) return text.split(value).join('<value hidden>');
+  const bounded = boundedValue(value, policy)!;
+  return bounded === value ? text : text.split(value).join(bounded);
+}
+
 export abstract class EfiError extends Error {
   abstract readonly kind: ErrorKind;
   readonly location: ErrorLocation;

@@ -95,6 +95,8 @@ export interface FileConfig {
    */
   reloadMode?: 'replace' | 'append';
   transform: { sql: string } | null;
+  /** `includeValues: false` keeps file values out of messages, the audit and notifications; absent = shown, bounded. */
+  errors?: { includeValues: boolean };
 }
 
 export const DEFAULT_LINEAGE: LineageColumns = {

@@ -393,6 +393,19 @@ export const FileEntrySchema = z
       .describe(
         'A reload (--reload or duplicates: reload) of content already loaded: replace the earlier rows (by the run-id lineage column) or append a second copy',
       ),
+    errors: z
+      .object({
+        includeValues: z
+          .boolean()
+          .optional()
+          .meta({ default: true })
+          .describe(
+            'Show values from the file (at most 64 characters) in error messages, the audit and notifications; false = only their length',
+          ),
+      })
+      .strict()
+      .optional()
+      .describe('How errors report the file'),
     transform: z
       .object({ sql: z.string().trim().min(1).describe('SQL run after the load, e.g. CALL core.load_sales()') })
       .strict()
@@ -630,6 +643,7 @@ function toFileConfig(doc: InterfaceDoc, f: FileEntry): FileConfig {
     duplicates: f.duplicates ?? 'skip',
     reloadMode: f.reloadMode ?? 'replace',
     transform: f.transform ? { sql: f.transform.sql } : null,
+    ...(f.errors ? { errors: { includeValues: f.errors.includeValues ?? true } } : {}),
   };
 }
 

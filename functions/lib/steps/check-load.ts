@@ -94,7 +94,7 @@ async function throwIfRowsRejected(ports: CheckLoadPorts, input: CheckLoadInput,
     ...(row.column ? { fieldName: row.column } : {}),
   };
   const where = formatLocation(at);
-  const value = row.rawValue !== null ? ` (value ${JSON.stringify(row.rawValue.slice(0, 80))})` : '';
+  const value = row.valueShown !== null ? ` (value ${row.valueShown})` : '';
   const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : '';
   throw new RowRejected(
     `${row.table} refused the row at ${where || 'an unknown position'}: ${row.reason}${value}${more}. Nothing was loaded; send a corrected file.`,

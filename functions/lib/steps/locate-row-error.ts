@@ -1,4 +1,5 @@
 import type { MatchedRun, PreparedLoad } from '../contract/payloads.ts';
+import { boundedValue, formatValue, redactValue } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { LoadPart, LoadRowError } from '../ports/warehouse.ts';
@@ -13,8 +14,12 @@ export interface LocatedRowError {
   field: number | null;
   /** Column name as the warehouse reported it. */
   column: string | null;
+  /** The warehouse's reason, with the value bounded or hidden (errors.includeValues). */
   reason: string;
+  /** The refused value, at most 64 characters (with an ellipsis), or null when absent or hidden. */
   rawValue: string | null;
+  /** The value as messages show it (formatValue), or null when there is none. */
+  valueShown: string | null;
 }
 
 /**
@@ -45,6 +50,7 @@ export async function locateRowErrors(
     const i = layout?.columns.findIndex((c) => c.name === column) ?? -1;
     return i >= 0 ? i + 1 : null;
   };
+  const policy = { includeValues: config?.errors?.includeValues ?? true };
   if (placed.length > 0 && config) {
     const store = ports.store;
     for (const part of new Set(placed.map((x) => x.part!))) {
@@ -75,7 +81,8 @@ export async function locateRowErrors(
     line: lines.get(x) ?? null,
     field: fieldOf(x.target?.recordType, x.e.column),
     column: x.e.column,
-    reason: x.e.reason,
-    rawValue: x.e.rawValue,
+    reason: redactValue(x.e.reason, x.e.rawValue, policy),
+    rawValue: boundedValue(x.e.rawValue, policy),
+    valueShown: x.e.rawValue === null ? null : formatValue(x.e.rawValue, policy),
   }));
 }

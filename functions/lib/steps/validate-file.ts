@@ -7,11 +7,13 @@ import {
   FileTooLarge,
   FileTooSmall,
   formatLocation,
+  formatValue,
   HeaderMismatch,
   MalformedRecord,
   TrailerInvalid,
   TrailerMismatch,
   TrailerMissing,
+  type ValuePolicy,
   ZeroRecords,
 } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
@@ -316,8 +318,8 @@ class ContentChecks implements RoleHandler {
         got === undefined
           ? `expected ${JSON.stringify(want)} but the header ends after ${found.length} columns`
           : want === undefined
-            ? `found extra column ${JSON.stringify(got.trim())} after the ${expected.length} expected`
-            : `expected ${JSON.stringify(want)} but found ${JSON.stringify(got.trim())}`;
+            ? `found extra column ${formatValue(got.trim(), valuePolicyOf(this.config))} after the ${expected.length} expected`
+            : `expected ${JSON.stringify(want)} but found ${formatValue(got.trim(), valuePolicyOf(this.config))}`;
       throw new HeaderMismatch(
         `${formatLocation(at)}: header ${detail} (expected header: ${expected.join(', ')}); fix the file's header or header.columns in config ${this.config.id}`,
         at,
@@ -334,6 +336,7 @@ interface ParsedTrailer {
 }
 
 function trailerParser(config: FileConfig): (text: string, line: number) => ParsedTrailer {
+  const values = valuePolicyOf(config);
   const rule = config.trailer!.count;
   if (rule.kind === 'position') {
     const { from, to } = rule;
@@ -347,7 +350,7 @@ function trailerParser(config: FileConfig): (text: string, line: number) => Pars
       const chars = Array.from(text);
       if (chars.length < to) {
         throw new TrailerInvalid(
-          `trailer at line ${line} is ${chars.length} characters, too short to hold the record count at ${where} (${JSON.stringify(clip(text))}); the file may lack its trailer: re-deliver it, fix trailer.countAt / trailer.countPattern, or set trailer.marker to tell a missing trailer from a malformed one`,
+          `trailer at line ${line} is ${chars.length} characters, too short to hold the record count at ${where} (${formatValue(text, values)}); the file may lack its trailer: re-deliver it, fix trailer.countAt / trailer.countPattern, or set trailer.marker to tell a missing trailer from a malformed one`,
           { line },
         );
       }
@@ -355,7 +358,7 @@ function trailerParser(config: FileConfig): (text: string, line: number) => Pars
         .slice(from - 1, to)
         .join('')
         .trim();
-      return { count: digits(value, line, from, where, text), column: from, where };
+      return { count: digits(value, line, values, where, text), column: from, where };
     };
   }
   let re: RegExp;
@@ -371,28 +374,29 @@ function trailerParser(config: FileConfig): (text: string, line: number) => Pars
     const m = re.exec(text);
     if (!m) {
       throw new TrailerInvalid(
-        `trailer at line ${line} (${JSON.stringify(clip(text))}) does not match the trailer ${where}; the file may lack its trailer: re-deliver it, fix trailer.countAt / trailer.countPattern, or set trailer.marker to tell a missing trailer from a malformed one`,
+        `trailer at line ${line} (${formatValue(text, values)}) does not match the trailer ${where}; the file may lack its trailer: re-deliver it, fix trailer.countAt / trailer.countPattern, or set trailer.marker to tell a missing trailer from a malformed one`,
         { line },
       );
     }
     const group = m[1] ?? m[0];
     const column = m.index + 1 + (m[1] !== undefined ? m[0].indexOf(m[1]) : 0);
-    return { count: digits(group.trim(), line, column, where, text), column, where };
+    return { count: digits(group.trim(), line, values, where, text), column, where };
   };
 }
 
-function digits(value: string, line: number, _column: number, where: string, text: string): number {
+function digits(value: string, line: number, values: ValuePolicy, where: string, text: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
     throw new TrailerInvalid(
-      `trailer at line ${line} has ${JSON.stringify(value)} at ${where} where the record count should be (digits only; trailer line: ${JSON.stringify(clip(text))}); fix the trailer, or trailer.countAt / trailer.countPattern in the config`,
+      `trailer at line ${line} has ${formatValue(value, values)} at ${where} where the record count should be (digits only; trailer line: ${formatValue(text, values)}); fix the trailer, or trailer.countAt / trailer.countPattern in the config`,
       { line },
     );
   }
   return Number(value);
 }
 
-function clip(s: string): string {
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+/** A feed's `errors.includeValues` (default: values shown, bounded by formatValue). */
+export function valuePolicyOf(config: FileConfig): ValuePolicy {
+  return { includeValues: config.errors?.includeValues ?? true };
 }
 
 export interface ValidateFilePorts {
