@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { Deps } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
+import type { ErrorLocation } from '../../functions/lib/errors.ts';
 import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
 import type { LocatedRowError } from '../../functions/lib/steps/locate-row-error.ts';
 import { type CliContext, colorStatus, localDeps, UsageError } from '../context.ts';
@@ -45,7 +46,14 @@ export interface IngestResult {
   }[];
   archivedTo: string | null;
   skipReason: string | null;
-  error: { name: string; message: string; line: number | null; column: number | string | null } | null;
+  error: {
+    name: string;
+    message: string;
+    line: number | null;
+    column: number | string | null;
+    /** The one location shape (errors.ts ErrorLocation), when the error has one. */
+    location?: ErrorLocation;
+  } | null;
 }
 
 export async function ingestCommand(argv: string[], ctx: CliContext): Promise<number> {
@@ -223,6 +231,7 @@ export function toIngestResult(file: string, outcome: ExecutionOutcome, run: Run
         message: run.error.message,
         line: run.error.line ?? null,
         column: run.error.column ?? null,
+        ...(run.error.location ? { location: run.error.location } : {}),
       }
     : outcome.error
       ? { name: outcome.error, message: outcome.cause ?? '', line: null, column: null }

@@ -225,7 +225,8 @@ class ContentChecks implements RoleHandler {
         loc,
       );
     }
-    const { count, error } = countFields(buf, start, end, delimiter, quote);
+    const esc = this.config.format.escape;
+    const { count, error } = countFields(buf, start, end, delimiter, quote, esc ? esc.charCodeAt(0) : null);
     if (error) {
       const loc = at(error.field);
       throw new MalformedRecord(
