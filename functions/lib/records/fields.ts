@@ -184,11 +184,11 @@ export function countFields(
   end: number,
   delimiter: Buffer,
   quote: number | null,
-  escape: number | null = null,
+  escapeByte: number | null = null,
 ): { count: number; error: FieldError | null } {
-  if (escape !== null && quote === null) {
-    const e = buf.indexOf(escape, start);
-    if (e !== -1 && e < end) return { count: countEscaped(buf, start, end, delimiter, escape), error: null };
+  if (escapeByte !== null && quote === null) {
+    const e = buf.indexOf(escapeByte, start);
+    if (e !== -1 && e < end) return { count: countEscaped(buf, start, end, delimiter, escapeByte), error: null };
   }
   if (quote === null || buf.indexOf(quote, start) === -1 || buf.indexOf(quote, start) >= end) {
     const dlen = delimiter.length;
@@ -212,13 +212,13 @@ export function countFields(
 }
 
 /** Fields of an unquoted record whose escape byte makes the next byte data (`\|` is no delimiter). */
-function countEscaped(buf: Buffer, start: number, end: number, delimiter: Buffer, escape: number): number {
+function countEscaped(buf: Buffer, start: number, end: number, delimiter: Buffer, escapeByte: number): number {
   const dlen = delimiter.length;
   const d0 = delimiter[0]!;
   let count = 1;
   let i = start;
   while (i < end) {
-    if (buf[i] === escape) i += 2;
+    if (buf[i] === escapeByte) i += 2;
     else if (matchesAt(buf, i, end, delimiter, d0, dlen)) {
       count++;
       i += dlen;
