@@ -57,6 +57,15 @@ describe('validateFile: field-level errors carry line, field and field name', ()
     expect(e.location).toEqual({ line: 2, field: 2, fieldName: 'name' });
   });
 
+  it('a quote never closed names the field it opened in, and tells a stray quote from an unterminated field', async () => {
+    const open = await rejection('in/a.csv', '1,a,10\n2,"b,20\n3,c,30\n');
+    expect(open).toMatchObject({ name: 'MalformedRecord', location: { line: 2, field: 2 } });
+    expect(open.message).toMatch(/^line 2, field 2: a quoted field opened in this record is never closed/);
+    const stray = await rejection('in/b.csv', '1,a,10\n2,b,2"0\n3,c,30\n');
+    expect(stray).toMatchObject({ name: 'MalformedRecord', location: { line: 2, field: 3 } });
+    expect(stray.message).toMatch(/a stray quote inside field 3/);
+  });
+
   it('the location is serialized as is and shown the same way everywhere', async () => {
     const e = await rejection('in/a.csv', '1,a,10\n2,b\n');
     const s = serializeError(e);
