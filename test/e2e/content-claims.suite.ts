@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toIngestResult } from '../../cli/commands/ingest.ts';
+import { LocalRunner } from '../../cli/local/runner.ts';
+import { createDeps } from '../../functions/lib/compose.ts';
 import { parseConfigYaml } from '../../functions/lib/config/load-yaml.ts';
 import { type Backend, createHarness, type Harness } from './harness.ts';
 
@@ -71,6 +74,36 @@ export function contentClaimsSuite(backend: Backend, pgUrl: string | null): void
       }
       expect(await count('stage.claims_a')).toBe(30);
     });
+
+    it.skipIf(backend !== 'postgres')(
+      'C8: three runners, each with its own connections, ingesting the same content under 3 names at once load it once',
+      async () => {
+        const file = await feed('claims_p');
+        const store = await h.rt.store();
+        const { bucket, prefixes } = h.rt.settings;
+        const deps = [0, 1, 2].map(() => createDeps(h.rt.settings));
+        try {
+          const results = await Promise.all(
+            deps.map(async (rt, i) => {
+              const key = `${prefixes.landing}claims_p_${i}.csv`;
+              await store.put(bucket, key, fs.createReadStream(file(`claims_p_${i}.csv`)));
+              const head = (await store.head(bucket, key))!;
+              const outcome = await LocalRunner.create(rt).start({
+                'detail-type': 'Object Created',
+                source: 'aws.s3',
+                detail: { bucket: { name: bucket }, object: { key, size: head.size, etag: head.etag } },
+              });
+              return toIngestResult(key, outcome, await (await rt.runs()).get(outcome.name));
+            }),
+          );
+          expect(results.filter((r) => r.status === 'FINISHED')).toHaveLength(1);
+          expect(results.filter((r) => r.status === 'SKIPPED')).toHaveLength(2);
+          expect(await count('stage.claims_p')).toBe(30);
+        } finally {
+          for (const rt of deps) await (await rt.warehouse()).close();
+        }
+      },
+    );
 
     it('C8: a failed run + the resend under a new name + a redrive of the failed run loads once', async () => {
       const file = await feed('claims_b', { createTable: false });
