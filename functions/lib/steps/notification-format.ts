@@ -53,6 +53,8 @@ export function failureKind(errorName: string): FailureKind {
 export function nextStep(status: RunStatus, error: NotificationError | null): NextStep {
   if (status !== 'FAILED' && status !== 'ABORTED') return 'none';
   if (status === 'FAILED' && error && failureKind(error.name) === 'rejected') return 'send-corrected-file';
+  // Another run (a --reload) took this content over and loads it: redriving this one would fail again.
+  if (error?.name === 'ContentClaimLost') return 'none';
   return 'redrive';
 }
 
@@ -224,9 +226,11 @@ function nextStepText(input: NotificationInput, p: BodyParts): string {
     case 'redrive':
       return `fix the cause (see Error), then redrive: efi redrive ${oneLine(input.runId)}`;
     case 'none':
-      return input.status === 'SKIPPED'
-        ? 'none. To load the same content again, re-run it with the reload option (efi ingest --reload).'
-        : 'none.';
+      if (input.status !== 'SKIPPED') return 'none.';
+      // A copy of content still in flight: --reload would be skipped too until that run ends.
+      return input.skipReason?.includes('in flight')
+        ? 'none. The run named in Reason is still loading this content: wait for it to end.'
+        : 'none. To load the same content again, re-run it with the reload option (efi ingest --reload).';
   }
 }
 
