@@ -6,7 +6,7 @@ import type { RunLog } from '../ports/run-log.ts';
 import type { LoadRowError, StatementStatus, TargetResult, Warehouse } from '../ports/warehouse.ts';
 import { type LocatedRowError, locateRowErrors } from './locate-row-error.ts';
 import { resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
-import { submitLoad } from './submit-load.ts';
+import { assertStillOwnsContent, submitLoad } from './submit-load.ts';
 
 export interface CheckLoadInput {
   run: MatchedRun;
@@ -33,6 +33,9 @@ export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): P
   const st = await ports.warehouse.describe(input.load.statementId);
   const outcome = statementOutcome(st.status);
   if (outcome === 'finished') {
+    // A redrive resuming here after a --reload took this content over (and replaced these rows):
+    // the run must not report FINISHED for rows that are gone.
+    if (input.redriveCount > 0) await assertStillOwnsContent(input.run, ports.runs);
     const targets = rejectedFromCounts(st.targets ?? [], input.prepared);
     const rowsLoaded = targets.reduce((n, t) => n + t.rowsLoaded, 0);
     const rowsRejected = targets.reduce((n, t) => n + t.rowsRejected, 0);
