@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { Deps } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
-import type { ErrorLocation } from '../../functions/lib/errors.ts';
+import { type ErrorLocation, formatLocation } from '../../functions/lib/errors.ts';
 import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
 import type { LocatedRowError } from '../../functions/lib/steps/locate-row-error.ts';
 import { type CliContext, colorStatus, localDeps, UsageError } from '../context.ts';
@@ -263,7 +263,12 @@ function printOutcome(ctx: CliContext, r: IngestResult): void {
     );
     for (const t of r.targets) {
       for (const x of t.rejected ?? []) {
-        ctx.out(`    rejected: ${x.table} line ${x.line ?? '?'}${x.column ? `, column ${x.column}` : ''}: ${x.reason}`);
+        const at = formatLocation({
+          ...(x.line !== null ? { line: x.line } : {}),
+          ...(x.field != null ? { field: x.field } : {}),
+          ...(x.column ? { fieldName: x.column } : {}),
+        });
+        ctx.out(`    rejected: ${x.table} ${at || 'at an unknown line'}: ${x.reason}`);
       }
     }
     if (r.archivedTo) ctx.out(`  archived to ${r.archivedTo}`);
@@ -274,7 +279,7 @@ function printOutcome(ctx: CliContext, r: IngestResult): void {
     // Most messages already say where; add the location only when they do not.
     const where =
       r.error?.line && !message.includes(`line ${r.error.line}`)
-        ? ` at line ${r.error.line}${r.error.column ? `, column ${r.error.column}` : ''}`
+        ? ` at ${r.error.location ? formatLocation(r.error.location) : `line ${r.error.line}${r.error.column ? `, column ${r.error.column}` : ''}`}`
         : '';
     ctx.out(`  ${s}  ${r.error?.name ?? 'Error'}${where}: ${message}`);
     if (r.archivedTo) ctx.out(`  file kept at ${r.archivedTo}`);
