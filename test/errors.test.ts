@@ -39,7 +39,7 @@ describe('the error registry', () => {
     expect(REJECTED_ERROR_NAMES).toEqual(errorNamesOfKind('rejected'));
     expect(TRANSIENT_ERROR_NAMES).toEqual(errorNamesOfKind('transient'));
     expect(TRANSIENT_ERROR_NAMES[0]).toBe('EfiTransient');
-    expect(REJECTED_ERROR_NAMES).toHaveLength(13);
-    expect([...ERROR_KINDS.values()].filter((k) => k === 'operational')).toHaveLength(8);
+    expect(REJECTED_ERROR_NAMES).toHaveLength(15);
+    expect([...ERROR_KINDS.values()].filter((k) => k === 'operational')).toHaveLength(9);
   });
 });

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { Deps } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
+import { type ErrorLocation, formatLocation } from '../../functions/lib/errors.ts';
 import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
 import type { LocatedRowError } from '../../functions/lib/steps/locate-row-error.ts';
 import { type CliContext, colorStatus, localDeps, UsageError } from '../context.ts';
@@ -16,7 +17,8 @@ showing progress state by state, then the outcome.
 
 Options:
   --prefix P   sub-folder under the landing prefix (configs match on the key relative to it)
-  --reload     load even if the same content was loaded before
+  --reload     load again content already loaded (or claimed by a failed run), replacing
+               that run's rows (see docs/truth-model.md; reloadMode: append to add a copy)
   --json       one JSON object per file on stdout:
                {"file","runId","status","recordsInFile","rowsLoaded","rowsRejected",
                 "target","archivedTo","error":{"name","message","line","column"}|null}
@@ -44,7 +46,14 @@ export interface IngestResult {
   }[];
   archivedTo: string | null;
   skipReason: string | null;
-  error: { name: string; message: string; line: number | null; column: number | string | null } | null;
+  error: {
+    name: string;
+    message: string;
+    line: number | null;
+    column: number | string | null;
+    /** The one location shape (errors.ts ErrorLocation), when the error has one. */
+    location?: ErrorLocation;
+  } | null;
 }
 
 export async function ingestCommand(argv: string[], ctx: CliContext): Promise<number> {
@@ -222,6 +231,7 @@ export function toIngestResult(file: string, outcome: ExecutionOutcome, run: Run
         message: run.error.message,
         line: run.error.line ?? null,
         column: run.error.column ?? null,
+        ...(run.error.location ? { location: run.error.location } : {}),
       }
     : outcome.error
       ? { name: outcome.error, message: outcome.cause ?? '', line: null, column: null }
@@ -253,7 +263,12 @@ function printOutcome(ctx: CliContext, r: IngestResult): void {
     );
     for (const t of r.targets) {
       for (const x of t.rejected ?? []) {
-        ctx.out(`    rejected: ${x.table} line ${x.line ?? '?'}${x.column ? `, column ${x.column}` : ''}: ${x.reason}`);
+        const at = formatLocation({
+          ...(x.line !== null ? { line: x.line } : {}),
+          ...(x.field != null ? { field: x.field } : {}),
+          ...(x.column ? { fieldName: x.column } : {}),
+        });
+        ctx.out(`    rejected: ${x.table} ${at || 'at an unknown line'}: ${x.reason}`);
       }
     }
     if (r.archivedTo) ctx.out(`  archived to ${r.archivedTo}`);
@@ -264,7 +279,7 @@ function printOutcome(ctx: CliContext, r: IngestResult): void {
     // Most messages already say where; add the location only when they do not.
     const where =
       r.error?.line && !message.includes(`line ${r.error.line}`)
-        ? ` at line ${r.error.line}${r.error.column ? `, column ${r.error.column}` : ''}`
+        ? ` at ${r.error.location ? formatLocation(r.error.location) : `line ${r.error.line}${r.error.column ? `, column ${r.error.column}` : ''}`}`
         : '';
     ctx.out(`  ${s}  ${r.error?.name ?? 'Error'}${where}: ${message}`);
     if (r.archivedTo) ctx.out(`  file kept at ${r.archivedTo}`);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import { formatLocation } from '../../functions/lib/errors.ts';
 import { type CliContext, colorStatus, localDeps, table, UsageError } from '../context.ts';
 import { listLocalRuns, showLocalRun } from '../local/history.ts';
 import { locateRunFile } from '../local/location.ts';
@@ -263,9 +264,11 @@ export function printDetail(ctx: CliContext, d: RunDetail, opts: { full?: boolea
   }
   if (d.skipReason) ctx.out(`skipped   ${d.skipReason}`);
   if (d.error) {
-    const where = [d.error.line ? `line ${d.error.line}` : null, d.error.column ? `column ${d.error.column}` : null]
-      .filter(Boolean)
-      .join(', ');
+    const where = d.error.location
+      ? formatLocation(d.error.location)
+      : [d.error.line ? `line ${d.error.line}` : null, d.error.column ? `column ${d.error.column}` : null]
+          .filter(Boolean)
+          .join(', ');
     ctx.out(`error     ${d.error.name}${where ? ` at ${where}` : ''}: ${d.error.message}`);
   }
   const limit = opts.full ? Number.POSITIVE_INFINITY : 100;

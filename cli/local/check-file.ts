@@ -7,7 +7,13 @@ import { pgErrorFields } from '../../functions/lib/adapters/postgres/postgres-lo
 import { tooLongMessage } from '../../functions/lib/adapters/postgres/postgres-part-transform.ts';
 import type { FileConfig, RecordLayout } from '../../functions/lib/config/model.ts';
 import type { ValidationResult } from '../../functions/lib/contract/payloads.ts';
-import { EfiError, RowRejected, type SerializedError } from '../../functions/lib/errors.ts';
+import {
+  EfiError,
+  formatValue,
+  type RowRejected,
+  type SerializedError,
+  serializeError,
+} from '../../functions/lib/errors.ts';
 import type { ObjectStore } from '../../functions/lib/ports/object-store.ts';
 import type { QueryResult } from '../../functions/lib/ports/warehouse.ts';
 import { fieldStrings } from '../../functions/lib/records/fields.ts';
@@ -16,6 +22,7 @@ import { RecordRoles } from '../../functions/lib/records/record-roles.ts';
 import { RecordScanner } from '../../functions/lib/records/record-scanner.ts';
 import { recordBytes } from '../../functions/lib/records/source.ts';
 import { quotePgLiteral, quoteTable } from '../../functions/lib/sql/identifiers.ts';
+import { rowRejected } from '../../functions/lib/steps/check-load.ts';
 import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 
 /**
@@ -93,12 +100,9 @@ export async function checkFile(store: ObjectStore, t: CheckTarget): Promise<Che
     out.ok = out.warnings.length === 0;
   } catch (e) {
     if (!(e instanceof EfiError)) throw e;
-    out.error = {
-      name: e.name,
-      message: e.message,
-      line: e.line ?? null,
-      column: e.column ?? null,
-    };
+    // The same shape a real run records (serializeError), without the stack.
+    const { stack: _stack, location, ...serialized } = serializeError(e) as SerializedError & { stack?: string };
+    out.error = location ? { ...serialized, location } : serialized;
   }
   return out;
 }
@@ -356,11 +360,13 @@ function rowError(
   reason: string,
   value: string | null,
 ): RowRejected {
-  const table = `${layout.target.schema}.${layout.target.table}`;
-  const where = [`line ${line}`, column ? `column ${column}` : null].filter(Boolean).join(', ');
-  const shown = value !== null ? ` (value ${JSON.stringify(value.slice(0, 80))})` : '';
-  return new RowRejected(
-    `${table} refused the row at ${where}: ${reason}${shown}. Nothing was loaded; send a corrected file.`,
-    { line, ...(column ? { column } : {}) },
-  );
+  const index = column === null ? -1 : (layout.columns ?? []).findIndex((c) => c.name === column);
+  return rowRejected({
+    table: `${layout.target.schema}.${layout.target.table}`,
+    line,
+    field: index >= 0 ? index + 1 : null,
+    column,
+    reason,
+    valueShown: value === null ? null : formatValue(value),
+  });
 }

@@ -252,6 +252,7 @@ export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | n
           message: run.error.message,
           line: run.error.line ?? null,
           column: run.error.column ?? null,
+          location: run.error.location ?? null,
         }
       : ex.error
         ? { name: ex.error, message: ex.cause ?? '', line: null, column: null }

@@ -15,21 +15,102 @@
 
 export type ErrorKind = 'transient' | 'rejected' | 'operational';
 
-/** Where in the source file a problem is, 1-based. */
+/**
+ * Where in the source file a problem is: one shape for every content error,
+ * with only what applies. `line` is the physical line in the original file
+ * (1-based); `field` the 1-based field number in that record; `fieldName` the
+ * configured column (or header) name of that field; `byteOffset` the 0-based
+ * byte position in the (decompressed) file where bytes are the unit
+ * (encoding errors, NUL bytes).
+ */
 export interface ErrorLocation {
   line?: number;
-  column?: number | string;
+  field?: number;
+  fieldName?: string;
+  byteOffset?: number;
+}
+
+/**
+ * The location as messages, the audit and notifications show it.
+ *
+ * @example
+ * formatLocation({ line: 12, field: 3, fieldName: 'amount' }); // 'line 12, field 3 (amount)'
+ * formatLocation({ line: 4, byteOffset: 130 }); // 'line 4, byte offset 130'
+ */
+export function formatLocation(loc: ErrorLocation | null | undefined): string {
+  if (!loc) return '';
+  const parts: string[] = [];
+  if (loc.line !== undefined && loc.line !== null) parts.push(`line ${loc.line}`);
+  if (loc.field !== undefined && loc.field !== null) {
+    parts.push(`field ${loc.field}${loc.fieldName ? ` (${loc.fieldName})` : ''}`);
+  } else if (loc.fieldName) parts.push(`field ${loc.fieldName}`);
+  if (loc.byteOffset !== undefined && loc.byteOffset !== null) parts.push(`byte offset ${loc.byteOffset}`);
+  return parts.join(', ');
+}
+
+/** Only the keys that are set (no undefined or null members). */
+function cleanLocation(loc: ErrorLocation): ErrorLocation {
+  const out: ErrorLocation = {};
+  if (loc.line !== undefined && loc.line !== null) out.line = loc.line;
+  if (loc.field !== undefined && loc.field !== null) out.field = loc.field;
+  if (loc.fieldName !== undefined && loc.fieldName !== null && loc.fieldName !== '') out.fieldName = loc.fieldName;
+  if (loc.byteOffset !== undefined && loc.byteOffset !== null) out.byteOffset = loc.byteOffset;
+  return out;
+}
+
+/** Longest file value shown in a message, the audit or a notification (issue 8, E14). */
+export const VALUE_SHOWN_MAX = 64;
+
+/** Whether file values may appear in messages: a feed's `errors.includeValues` (default true). */
+export interface ValuePolicy {
+  includeValues: boolean;
+}
+
+/**
+ * The one formatter for a value from the file in an error message, the audit
+ * or a notification: quoted, at most 64 characters with an ellipsis and the
+ * full length, or only its length when the feed says `errors.includeValues: false`.
+ *
+ * @example
+ * formatValue('2026-02-30'); // '"2026-02-30"'
+ * formatValue('x'.repeat(100)); // '"xxxx…x…" (100 characters)' (64 shown)
+ * formatValue('secret', { includeValues: false }); // 'a value of 6 characters (values hidden: errors.includeValues is false)'
+ */
+export function formatValue(value: string, policy: ValuePolicy = { includeValues: true }): string {
+  const chars = Array.from(value);
+  if (!policy.includeValues) {
+    return `a value of ${chars.length} character${chars.length === 1 ? '' : 's'} (values hidden: errors.includeValues is false)`;
+  }
+  if (chars.length <= VALUE_SHOWN_MAX) return JSON.stringify(value);
+  return `${JSON.stringify(`${chars.slice(0, VALUE_SHOWN_MAX).join('')}…`)} (${chars.length} characters)`;
+}
+
+/** A value as the audit stores it (rejected rows): bounded, or null when values are hidden. */
+export function boundedValue(value: string | null, policy: ValuePolicy = { includeValues: true }): string | null {
+  if (value === null || !policy.includeValues) return null;
+  const chars = Array.from(value);
+  return chars.length <= VALUE_SHOWN_MAX ? value : `${chars.slice(0, VALUE_SHOWN_MAX).join('')}…`;
+}
+
+/** Removes a value from warehouse text that quotes it (e.g. `invalid input syntax for type date: "x"`). */
+export function redactValue(text: string, value: string | null, policy: ValuePolicy): string {
+  if (value === null || value === '') return text;
+  if (!policy.includeValues) return text.split(value).join('<value hidden>');
+  const bounded = boundedValue(value, policy)!;
+  return bounded === value ? text : text.split(value).join(bounded);
 }
 
 export abstract class EfiError extends Error {
   abstract readonly kind: ErrorKind;
-  readonly line?: number;
-  readonly column?: number | string;
+  readonly location: ErrorLocation;
 
   constructor(message: string, location: ErrorLocation = {}, options?: { cause?: unknown }) {
     super(message, options);
-    if (location.line !== undefined) this.line = location.line;
-    if (location.column !== undefined) this.column = location.column;
+    this.location = cleanLocation(location);
+  }
+
+  get line(): number | undefined {
+    return this.location.line;
   }
 
   toJSON(): SerializedError {
@@ -41,12 +122,25 @@ export interface SerializedError {
   name: string;
   message: string;
   line?: number | null;
+  /**
+   * Legacy single "column" (kept for the audit column `error_column` and the
+   * CLI's JSON): the field name when known, else the field number. New readers
+   * use `location`.
+   */
   column?: number | string | null;
+  location?: ErrorLocation | null;
 }
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof EfiError) {
-    return { name: err.name, message: err.message, line: err.line ?? null, column: err.column ?? null };
+    const loc = err.location;
+    return {
+      name: err.name,
+      message: err.message,
+      line: loc.line ?? null,
+      column: loc.fieldName ?? loc.field ?? null,
+      location: Object.keys(loc).length > 0 ? loc : null,
+    };
   }
   if (err instanceof Error) return { name: err.name, message: err.message, line: null, column: null };
   return { name: 'Error', message: String(err), line: null, column: null };
@@ -71,8 +165,13 @@ export class FileTooLarge extends RejectedError {
 export class ExtensionMismatch extends RejectedError {
   override readonly name = 'ExtensionMismatch';
 }
+/** The file is not compressed the way the config says (mislabelled). */
 export class CompressionMismatch extends RejectedError {
   override readonly name = 'CompressionMismatch';
+}
+/** The file is compressed as configured but its data is truncated or corrupt. */
+export class CompressionCorrupt extends RejectedError {
+  override readonly name = 'CompressionCorrupt';
 }
 export class EncodingInvalid extends RejectedError {
   override readonly name = 'EncodingInvalid';
@@ -94,6 +193,10 @@ export class ZeroRecords extends RejectedError {
 }
 export class UnknownRecordType extends RejectedError {
   override readonly name = 'UnknownRecordType';
+}
+/** A delimited record with more or fewer fields than its layout (found vs expected). */
+export class FieldCountMismatch extends RejectedError {
+  override readonly name = 'FieldCountMismatch';
 }
 export class MalformedRecord extends RejectedError {
   override readonly name = 'MalformedRecord';
@@ -130,6 +233,10 @@ export class TransformFailed extends OperationalError {
   override readonly name = 'TransformFailed';
 }
 /** State input that does not match the state contract: a definition or caller bug. */
+/** A redriven run whose content claim another run took over (`--reload`) meanwhile: it must not load. */
+export class ContentClaimLost extends OperationalError {
+  override readonly name = 'ContentClaimLost';
+}
 export class InvalidStateInput extends OperationalError {
   override readonly name = 'InvalidStateInput';
 }
@@ -149,6 +256,7 @@ export const ERROR_CLASSES: ReadonlyArray<new (message: string) => EfiError> = [
   FileTooLarge,
   ExtensionMismatch,
   CompressionMismatch,
+  CompressionCorrupt,
   EncodingInvalid,
   HeaderMismatch,
   TrailerMissing,
@@ -156,6 +264,7 @@ export const ERROR_CLASSES: ReadonlyArray<new (message: string) => EfiError> = [
   TrailerMismatch,
   ZeroRecords,
   UnknownRecordType,
+  FieldCountMismatch,
   MalformedRecord,
   RowRejected,
   NoConfigMatch,
@@ -165,6 +274,7 @@ export const ERROR_CLASSES: ReadonlyArray<new (message: string) => EfiError> = [
   LoadFailed,
   StatementAborted,
   TransformFailed,
+  ContentClaimLost,
   InvalidStateInput,
 ];
 

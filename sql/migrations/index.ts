@@ -3,6 +3,7 @@ import * as m0001 from './0001_init.ts';
 import * as m0002 from './0002_records_skipped.ts';
 import * as m0003 from './0003_config_versions.ts';
 import * as m0004 from './0004_legacy_file_audit.ts';
+import * as m0006 from './0006_content_claims.ts';
 
 /**
  * Every migration, in order, imported statically so esbuild bundles them into
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0002_records_skipped': m0002,
   '0003_config_versions': m0003,
   '0004_legacy_file_audit': m0004,
+  '0006_content_claims': m0006,
 };

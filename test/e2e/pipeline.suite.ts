@@ -128,6 +128,8 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
       const reload = await h.ingest(file, { reload: true });
       expect(reload.status).toBe('FINISHED');
       expect(await count('stage.pos_sales', `efi_run_id = '${reload.runId}'`)).toBe(1500);
+      // The reload replaced the first run's rows (docs/truth-model.md): still one copy.
+      expect(await count('stage.pos_sales', `efi_source_file like '%20261122%'`)).toBe(1500);
     });
 
     it('fails at the load when the target table is missing, then a redrive after creating it loads exactly once', async () => {

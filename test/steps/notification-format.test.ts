@@ -64,6 +64,21 @@ describe('formatNotification', () => {
     });
   });
 
+  it('shows the one location shape as errors.ts formats it', () => {
+    const n = formatNotification({
+      ...base,
+      status: 'FAILED',
+      error: {
+        name: 'FieldCountMismatch',
+        message: 'found 4 fields, expected 3',
+        line: 7,
+        column: null,
+        location: { line: 7, field: 4 },
+      },
+    });
+    expect(n.body).toContain('Error:     FieldCountMismatch at line 7, field 4: found 4 fields, expected 3');
+  });
+
   it('tells the operator to fix the cause and redrive for an operational failure', () => {
     const n = formatNotification({
       ...base,
@@ -186,6 +201,7 @@ describe('formatNotification', () => {
         message: 'trailer says 12346 records but the file has 12345; check the sender counted data records only',
         line: 12347,
         column: 4,
+        location: null,
         kind: 'rejected',
       },
       skipReason: null,

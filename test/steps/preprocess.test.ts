@@ -95,7 +95,10 @@ describe('preprocess', () => {
   });
 
   it('rewrites a multi-character delimiter to CSV that round-trips commas, quotes and empty strings', async () => {
-    const cfg = fileConfig({ format: { delimiter: '|~|', quote: '"' } });
+    const cfg = fileConfig({
+      format: { delimiter: '|~|', quote: '"' },
+      records: [layout(null, ['id', 'a', 'b', 'c'])],
+    });
     const fields = [
       ['1', 'a, with comma', 'say "hi"', ''],
       ['2', 'quoted|~|delimiter', 'multi\nline', 'plain'],
@@ -106,12 +109,20 @@ describe('preprocess', () => {
     expect(parseCsv(text)).toEqual(fields);
     expect(prepared.targets[0]!.format).toEqual({ layout: 'delimited', delimiter: ',', quote: '"', escape: null });
     // A field quoted in the source stays quoted: "" remains an empty string, not NULL.
-    const empty = await run('in/b.csv', '1|~|""|~|\n', cfg, 'run-2');
+    const empty = await run(
+      'in/b.csv',
+      '1|~|""|~|\n',
+      fileConfig({ format: { delimiter: '|~|', quote: '"' } }),
+      'run-2',
+    );
     expect(await targetText(empty)).toBe('1,"",\n');
   });
 
   it('rewrites a multi-character delimiter without a quote character, quoting fields that need it', async () => {
-    const cfg = fileConfig({ format: { delimiter: '||', quote: null } });
+    const cfg = fileConfig({
+      format: { delimiter: '||', quote: null },
+      records: [layout(null, ['id', 'a', 'b', 'c'])],
+    });
     const prepared = await run('in/a.csv', '1||say "x"||b,c||\n2||||plain||z\n', cfg);
     const text = await targetText(prepared);
     expect(text).toBe('1,"say ""x""","b,c",\n2,,plain,z\n');

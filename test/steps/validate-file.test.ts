@@ -157,11 +157,18 @@ describe('validateFile: accepted files', () => {
 });
 
 describe('validateFile: rejections', () => {
-  it('FileTooSmall below minSizeBytes (default 50)', async () => {
-    expect(DEFAULT_MIN_SIZE_BYTES).toBe(50);
-    const e = await caught(() => validate('in/a.csv', '1,a,1\n', fileConfig({ minSizeBytes: DEFAULT_MIN_SIZE_BYTES })));
+  it('FileTooSmall below a minSizeBytes the config sets', async () => {
+    const e = await caught(() => validate('in/a.csv', '1,a,1\n', fileConfig({ minSizeBytes: 50 })));
     expect(e.name).toBe('FileTooSmall');
     expect(e.message).toMatch(/is 6 bytes, below the minimum of 50 bytes/);
+  });
+
+  it('with the default minimum (0) a header-only or empty file reports its real cause, not FileTooSmall', async () => {
+    expect(DEFAULT_MIN_SIZE_BYTES).toBe(0);
+    const cfg = fileConfig({ header: { lines: 1 }, minSizeBytes: DEFAULT_MIN_SIZE_BYTES });
+    expect((await caught(() => validate('in/h.csv', 'id,name,amount\n', cfg))).name).toBe('ZeroRecords');
+    const empty = fileConfig({ minSizeBytes: DEFAULT_MIN_SIZE_BYTES });
+    expect((await caught(() => validate('in/e.csv', '', empty))).name).toBe('ZeroRecords');
   });
 
   it('FileTooLarge above maxSizeBytes', async () => {
@@ -190,20 +197,20 @@ describe('validateFile: rejections', () => {
     expect(bz.message).toMatch(/bzip2 magic bytes/);
   });
 
-  it('a truncated gzip file is a CompressionMismatch', async () => {
+  it('a truncated gzip file is CompressionCorrupt (not CompressionMismatch: it is gzip, as labelled)', async () => {
     const gz = gzipSync(Buffer.from(CSV.repeat(50)));
     const e = await caught(() =>
       validate('in/a.csv.gz', gz.subarray(0, gz.length - 20), fileConfig({ format: { compression: 'gzip' } })),
     );
-    expect(e.name).toBe('CompressionMismatch');
+    expect(e.name).toBe('CompressionCorrupt');
     expect(e.message).toMatch(/corrupt or truncated/);
   });
 
-  it('a file with bzip2 magic but corrupt data is a CompressionMismatch', async () => {
+  it('a file with bzip2 magic but corrupt data is CompressionCorrupt', async () => {
     const e = await caught(() =>
       validate('in/a.csv.bz2', `BZh9${CSV}`, fileConfig({ format: { compression: 'bzip2' } })),
     );
-    expect(e.name).toBe('CompressionMismatch');
+    expect(e.name).toBe('CompressionCorrupt');
     expect(e.message).toMatch(/bzip2 data is corrupt or truncated/);
   });
 
@@ -212,8 +219,8 @@ describe('validateFile: rejections', () => {
     const body = Buffer.concat([Buffer.from(`${good}2,ab`), Buffer.from([0xc3, 0x28]), Buffer.from(',2\n')]);
     const e = await caught(() => validate('in/a.csv', body));
     expect(e.name).toBe('EncodingInvalid');
-    expect(e).toMatchObject({ line: 20_001, column: 5 });
-    expect(e.message).toMatch(/line 20001, byte column 5: bytes c3 28 are not a valid UTF-8 sequence/);
+    expect(e).toMatchObject({ line: 20_001, location: { line: 20_001, byteOffset: 140_004 } });
+    expect(e.message).toMatch(/line 20001, byte offset 140004: bytes c3 28 are not a valid UTF-8 sequence/);
 
     // A valid 3-byte character straddling the 64 KiB chunk boundary is fine.
     const pad = 'x'.repeat(65_536 - 1);
@@ -224,26 +231,26 @@ describe('validateFile: rejections', () => {
   it('EncodingInvalid for a UTF-8 sequence cut off at the end of the file', async () => {
     const body = Buffer.concat([Buffer.from('1,a,1\n2,b'), Buffer.from([0xe2, 0x82])]);
     const e = await caught(() => validate('in/a.csv', body));
-    expect(e).toMatchObject({ name: 'EncodingInvalid', line: 2, column: 4 });
+    expect(e).toMatchObject({ name: 'EncodingInvalid', location: { line: 2, byteOffset: 9 } });
   });
 
   it('EncodingInvalid for bytes windows-1252 leaves undefined', async () => {
     const body = Buffer.from('1,a,1\n2,b\x81,2\n', 'latin1');
     const e = await caught(() => validate('in/a.csv', body, fileConfig({ format: { encoding: 'windows-1252' } })));
-    expect(e).toMatchObject({ name: 'EncodingInvalid', line: 2, column: 4 });
+    expect(e).toMatchObject({ name: 'EncodingInvalid', location: { line: 2, byteOffset: 9 } });
     expect(e.message).toMatch(/0x81 is undefined in windows-1252/);
   });
 
   it('HeaderMismatch names the first differing column with expected vs found', async () => {
     const cfg = fileConfig({ header: { lines: 1, columns: ['id', 'name', 'amount'] } });
     const e = await caught(() => validate('in/a.csv', 'id,"Name",amt\n1,a,1\n', cfg));
-    expect(e).toMatchObject({ name: 'HeaderMismatch', line: 1, column: 3 });
+    expect(e).toMatchObject({ name: 'HeaderMismatch', location: { line: 1, field: 3, fieldName: 'amount' } });
     expect(e.message).toMatch(/expected "amount" but found "amt"/);
     const short = await caught(() => validate('in/b.csv', 'id,name\n1,a\n', cfg));
-    expect(short).toMatchObject({ name: 'HeaderMismatch', column: 3 });
+    expect(short).toMatchObject({ name: 'HeaderMismatch', location: { field: 3 } });
     expect(short.message).toMatch(/header ends after 2 columns/);
     const extra = await caught(() => validate('in/c.csv', 'id,name,amount,x\n1,a,1,1\n', cfg));
-    expect(extra).toMatchObject({ name: 'HeaderMismatch', column: 4 });
+    expect(extra).toMatchObject({ name: 'HeaderMismatch', location: { field: 4 } });
     expect(extra.message).toMatch(/found extra column "x"/);
   });
 
@@ -255,17 +262,17 @@ describe('validateFile: rejections', () => {
   it('TrailerMismatch says what the trailer says and what the file has', async () => {
     const cfg = fileConfig({ header: { lines: 1 }, trailer: { count: { kind: 'position', from: 2, to: 9 } } });
     const e = await caught(() => validate('in/a.csv', 'h\n1,a,1\n2,b,2\nT00000042\n', cfg));
-    expect(e).toMatchObject({ name: 'TrailerMismatch', line: 4, column: 2 });
+    expect(e).toMatchObject({ name: 'TrailerMismatch', location: { line: 4 } });
     expect(e.message).toMatch(/trailer at line 4 says 42 records \(columns 2-9\) but the file has 2 data records/);
   });
 
   it('TrailerInvalid when the count is not digits or the line is too short', async () => {
     const cfg = fileConfig({ trailer: { count: { kind: 'position', from: 2, to: 9 } } });
     const e = await caught(() => validate('in/a.csv', '1,a,1\n2,b,2\n3,c,3xxxxxxx\n', cfg));
-    expect(e).toMatchObject({ name: 'TrailerInvalid', line: 3, column: 2 });
+    expect(e).toMatchObject({ name: 'TrailerInvalid', location: { line: 3 } });
     expect(e.message).toMatch(/has ",c,3xxxx" at columns 2-9 where the record count should be/);
     const short = await caught(() => validate('in/b.csv', '1,a,1\nT42\n', cfg));
-    expect(short).toMatchObject({ name: 'TrailerInvalid', line: 2, column: 2 });
+    expect(short).toMatchObject({ name: 'TrailerInvalid', location: { line: 2 } });
     expect(short.message).toMatch(/too short/);
     const pattern = fileConfig({ trailer: { count: { kind: 'pattern', regex: '^TRL(\\d+)$' } } });
     const nomatch = await caught(() => validate('in/c.csv', '1,a,1\n2,b,2\n', pattern));
@@ -295,7 +302,7 @@ describe('validateFile: rejections', () => {
       records: [layout('H1', ['t']), layout('D1', ['t'])],
     });
     const e = await caught(() => validate('in/a.csv', 'H1,x\nD1,y\nX9,z\n', cfg));
-    expect(e).toMatchObject({ name: 'UnknownRecordType', line: 3, column: 1 });
+    expect(e).toMatchObject({ name: 'UnknownRecordType', location: { line: 3 } });
     expect(e.message).toMatch(/record type "X9" is not configured \(known types: "H1", "D1"\)/);
   });
 
@@ -322,10 +329,10 @@ describe('validateFile: rejections', () => {
       ],
     });
     const short = await caught(() => validate('in/a.txt', 'A1234\nB12\nA12\n', cfg));
-    expect(short).toMatchObject({ name: 'MalformedRecord', line: 3, column: 4 });
+    expect(short).toMatchObject({ name: 'MalformedRecord', location: { line: 3, byteOffset: 3 } });
     expect(short.message).toMatch(/record type "A" is 3 bytes but its fixed-width layout needs 5/);
     const long = await caught(() => validate('in/b.txt', 'A1234\nB12 \nB12 x\n', cfg));
-    expect(long).toMatchObject({ name: 'MalformedRecord', line: 3, column: 4 });
+    expect(long).toMatchObject({ name: 'MalformedRecord', location: { line: 3, byteOffset: 3 } });
     expect(long.message).toMatch(/longer than the 3 its fixed-width layout defines/);
   });
 

@@ -54,7 +54,7 @@ export class ConfigFileInvalid extends ConfigInvalid {
     const first = issues[0];
     super(
       `${issues.length} problem${issues.length === 1 ? '' : 's'} in config:\n${issues.map(formatIssue).join('\n')}`,
-      first?.line != null ? { line: first.line, column: first.column ?? undefined } : {},
+      first?.line != null ? { line: first.line } : {},
     );
     this.issues = issues;
   }

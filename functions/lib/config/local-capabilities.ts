@@ -3,7 +3,9 @@
  * does with each Redshift COPY option, as data (dlt's "capabilities" idea):
  * `config validate` reads `refuse` to turn away what it cannot load the way
  * Redshift does, with the reason; docs/copy-fidelity.md is the same table in
- * prose, with the tests that hold each row. Imports nothing above config/.
+ * prose, with the tests that hold each row. What Redshift itself refuses (a bad
+ * DATEFORMAT/TIMEFORMAT string) is not a local gap: cross-field-checks.ts says it.
+ * Imports nothing above config/.
  */
 
 /** exact = same rows or the same failure as Redshift; approximate = documented gap; refused = validate says no. */
@@ -33,8 +35,6 @@ export interface LocalCapability {
   /** A config the local engine refuses: the path to point at and the message; null when fine. */
   refuse?: (f: EntryView) => { path: (string | number)[]; message: string } | null;
 }
-
-const TZ_SPECIFIER = /\b(TZ|TZH|TZM|OF)\b/;
 
 export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
   {
@@ -82,28 +82,12 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
     config: 'load.dateFormat',
     support: 'exact',
     local: "a format string is matched strictly by the rewrite; 'auto' goes to PostgreSQL's parser (approximate)",
-    refuse: (f) =>
-      /^epoch/i.test(f.load?.dateFormat ?? '')
-        ? {
-            path: ['load', 'dateFormat'],
-            message:
-              'epochsecs/epochmillisecs are TIMEFORMAT values only (Redshift): use timeFormat, or a date pattern',
-          }
-        : null,
   },
   {
     option: 'TIMEFORMAT',
     config: 'load.timeFormat',
     support: 'exact',
     local: "as DATEFORMAT; 'epochsecs' and 'epochmillisecs' converted in the rewrite",
-    refuse: (f) =>
-      TZ_SPECIFIER.test(f.load?.timeFormat ?? '')
-        ? {
-            path: ['load', 'timeFormat'],
-            message:
-              "a time zone specifier cannot be part of a TIMEFORMAT string (Redshift refuses it): use 'auto' for values with offsets",
-          }
-        : null,
   },
   {
     option: 'ACCEPTANYDATE',

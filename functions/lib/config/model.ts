@@ -93,7 +93,8 @@ export interface FileConfig {
     extensions: string[];
   };
   header: { lines: number; columns: string[] | null };
-  trailer: { count: TrailerCount } | null;
+  /** `marker`: text the trailer line starts with (tells a missing trailer from a malformed one); absent = none. */
+  trailer: { count: TrailerCount; marker?: string } | null;
   minSizeBytes: number;
   maxSizeBytes: number | null;
   records: RecordLayout[];
@@ -102,7 +103,16 @@ export interface FileConfig {
   /** Uncompressed bytes per load part (parallel COPY slices). */
   partBytes: number;
   duplicates: 'skip' | 'reload';
+  /**
+   * What a reload of content already loaded does: `replace` (default) deletes the
+   * earlier run's rows (by the run-id lineage column) in the load's own
+   * transaction; `append` loads a second copy (for targets without run-id lineage).
+   * Absent = `replace`.
+   */
+  reloadMode?: 'replace' | 'append';
   transform: { sql: string } | null;
+  /** `includeValues: false` keeps file values out of messages, the audit and notifications; absent = shown, bounded. */
+  errors?: { includeValues: boolean };
 }
 
 export const DEFAULT_LINEAGE: LineageColumns = {
@@ -156,6 +166,11 @@ export type DefaultsPreset = 'efi' | 'redshift';
 /** Redshift's NULL AS default: a field that is exactly `\N` is NULL. */
 export const REDSHIFT_DEFAULT_NULL = '\\N';
 
-/** The original framework's threshold: files under 50 bytes were rejected. */
-export const DEFAULT_MIN_SIZE_BYTES = 50;
+/**
+ * No minimum by default. The original framework rejected files under 50 bytes,
+ * which reported a header-only or zero-record file as FileTooSmall and hid the
+ * real cause; with 0 the content checks name it (ZeroRecords, TrailerMissing,
+ * HeaderMismatch). Set minSizeBytes to refuse short uploads before reading them.
+ */
+export const DEFAULT_MIN_SIZE_BYTES = 0;
 export const DEFAULT_PART_BYTES = 64 * 1024 * 1024;

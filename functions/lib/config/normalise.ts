@@ -45,6 +45,7 @@ function toFileConfig(doc: InterfaceDoc, f: FileEntry): FileConfig {
     trailer = f.trailer.countAt
       ? { count: { kind: 'position', from: f.trailer.countAt.from, to: f.trailer.countAt.to } }
       : { count: { kind: 'pattern', regex: f.trailer.countPattern! } };
+    if (f.trailer.marker !== undefined) trailer.marker = f.trailer.marker;
   }
 
   let records: RecordLayout[];
@@ -93,7 +94,9 @@ function toFileConfig(doc: InterfaceDoc, f: FileEntry): FileConfig {
     },
     partBytes: f.partSize === undefined ? DEFAULT_PART_BYTES : parseSize(f.partSize)!,
     duplicates: f.duplicates ?? 'skip',
+    reloadMode: f.reloadMode ?? 'replace',
     transform: f.transform ? { sql: f.transform.sql } : null,
+    ...(f.errors ? { errors: { includeValues: f.errors.includeValues ?? true } } : {}),
   };
 }
 

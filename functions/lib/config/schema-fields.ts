@@ -224,6 +224,13 @@ export const TrailerSchema = z
           .string()
           .optional()
           .describe('A regular expression matching the last line whose first capture group is the record count'),
+        marker: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Text the trailer line starts with, e.g. "TRL|": a last line without it is a missing trailer (TrailerMissing), one with it but no readable count a malformed trailer (TrailerInvalid)',
+          ),
       })
       .strict()
       .superRefine((t, ctx) => {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { isIdentifier } from '../sql/identifiers.ts';
+import { crossFieldIssues } from './cross-field-checks.ts';
 import { localRefusals } from './local-capabilities.ts';
 import { DEFAULT_LINEAGE, type DefaultsPreset, type LineageColumns } from './model.ts';
 import type { FileEntry } from './schema.ts';
@@ -67,6 +68,8 @@ export function checkFileEntry(f: FileEntry, ctx: z.RefinementCtx): void {
   if (f.minSizeBytes !== undefined && f.maxSizeBytes != null && f.maxSizeBytes < f.minSizeBytes) {
     add(['maxSizeBytes'], `maxSizeBytes (${f.maxSizeBytes}) must be >= minSizeBytes (${f.minSizeBytes})`);
   }
+
+  for (const issue of crossFieldIssues(f)) add(issue.path, issue.message);
 
   const headerColumns = typeof f.header === 'object' ? f.header.columns : undefined;
   const checkRecord = (

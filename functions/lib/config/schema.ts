@@ -73,6 +73,26 @@ export const FileEntrySchema = z
       .optional()
       .meta({ default: 'skip' })
       .describe('Re-uploading a file with content already loaded: skip it or load it again'),
+    reloadMode: z
+      .enum(['replace', 'append'])
+      .optional()
+      .meta({ default: 'replace' })
+      .describe(
+        'A reload (--reload or duplicates: reload) of content already loaded: replace the earlier rows (by the run-id lineage column) or append a second copy',
+      ),
+    errors: z
+      .object({
+        includeValues: z
+          .boolean()
+          .optional()
+          .meta({ default: true })
+          .describe(
+            'Show values from the file (at most 64 characters) in error messages, the audit and notifications; false = only their length',
+          ),
+      })
+      .strict()
+      .optional()
+      .describe('How errors report the file'),
     transform: z
       .object({ sql: z.string().trim().min(1).describe('SQL run after the load, e.g. CALL core.load_sales()') })
       .strict()

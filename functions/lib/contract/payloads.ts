@@ -72,6 +72,8 @@ export const runContextSchema = z.object({
   skipReason: z.nullable(z.string()),
   /** A skipped run whose content is already loaded: its copy is moved out of landing (ArchiveDuplicate). */
   archiveDuplicate: z.optional(z.boolean()),
+  /** Run ids whose rows this run's load replaces (a `--reload` of content already loaded); absent = none. */
+  replaceRunIds: z.optional(z.array(z.string())),
   startedAt: z.string(),
 });
 export type RunContext = z.infer<typeof runContextSchema>;

@@ -25,8 +25,36 @@ export interface RunLog {
   claimFile(claim: FileClaim & { runId: string }): Promise<{ owner: string }>;
   /** Hands a claim from `from` to `to`; false when `from` no longer owns it. */
   transferClaim(claim: FileClaim & { from: string; to: string }): Promise<boolean>;
-  /** A FINISHED run of the same config with the same content (re-upload under any name). */
-  findLoadedContent(c: { configId: string; etag: string; excludeRunId: string }): Promise<RunRecord | null>;
+  /**
+   * Claims a content (config + ETag + size, whatever the file's name) for a run,
+   * atomically: of several runs of the same bytes at once exactly one becomes the
+   * owner. Returns the owner (this run, or the earlier one) and the run ids whose
+   * rows the owner's load replaces (a `--reload`).
+   */
+  claimContent(claim: ContentClaim & { runId: string }): Promise<ContentClaimRow>;
+  /**
+   * Hands a content claim from `from` to `to`, atomically and only while `from`
+   * still owns it with status `fromStatus` (a redrive that set it RUNNING again
+   * wins over a take-over); false otherwise.
+   */
+  transferContent(
+    claim: ContentClaim & { from: string; fromStatus: RunStatus; to: string; replaces: string[] },
+  ): Promise<boolean>;
+  /** The run owning a content claim, or null when nobody claimed it. */
+  contentOwner(claim: ContentClaim): Promise<string | null>;
+}
+
+/** The key of a content claim. ETag + size, not a content hash: see docs/truth-model.md. */
+export interface ContentClaim {
+  configId: string;
+  etag: string;
+  sizeBytes: number;
+}
+
+export interface ContentClaimRow {
+  owner: string;
+  /** Run ids whose rows the owner's load deletes first (empty unless a replacing reload). */
+  replaces: string[];
 }
 
 export interface FileClaim {

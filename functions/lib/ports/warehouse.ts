@@ -45,6 +45,12 @@ export interface LoadSpec {
   runId: string;
   /** Lineage value for the source file column (`s3://bucket/key` of the original). */
   sourceFile: string;
+  /**
+   * Earlier runs whose rows this load replaces (a `--reload`): each target's rows
+   * with these run ids are deleted in the load's own transaction, by the target's
+   * run-id lineage column. Absent or empty = append only.
+   */
+  replaceRunIds?: readonly string[];
   targets: LoadTargetSpec[];
 }
 

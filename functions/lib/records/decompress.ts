@@ -1,7 +1,7 @@
 import type { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Compression } from '../config/model.ts';
-import { CompressionMismatch, ConfigInvalid } from '../errors.ts';
+import { CompressionCorrupt, CompressionMismatch, ConfigInvalid } from '../errors.ts';
 import { bzip2Transform, zstdTransform } from './decompress-js.ts';
 
 /**
@@ -149,7 +149,7 @@ async function feed(source: AsyncGenerator<Buffer>, decoder: Transform): Promise
 function asCorrupt(e: unknown, compression: Compression, where: string): unknown {
   const code = (e as { code?: string }).code;
   if (typeof code === 'string' && code.startsWith('Z_')) {
-    return new CompressionMismatch(
+    return new CompressionCorrupt(
       `${where}: the ${compression} data is corrupt or truncated (${(e as Error).message}); re-deliver the file`,
       {},
       { cause: e },

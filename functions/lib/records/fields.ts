@@ -171,3 +171,58 @@ export class CsvRewriter implements FieldVisitor {
     this.out = next;
   }
 }
+
+/**
+ * Counts the fields of one record without building strings: a record without
+ * the quote byte is counted with indexOf alone (the common case); otherwise it
+ * is split. `error` is the first problem splitting found (quote not closed, or
+ * a closing quote not followed by the delimiter), with its field number.
+ */
+export function countFields(
+  buf: Buffer,
+  start: number,
+  end: number,
+  delimiter: Buffer,
+  quote: number | null,
+  escapeByte: number | null = null,
+): { count: number; error: FieldError | null } {
+  if (escapeByte !== null && quote === null) {
+    const e = buf.indexOf(escapeByte, start);
+    if (e !== -1 && e < end) return { count: countEscaped(buf, start, end, delimiter, escapeByte), error: null };
+  }
+  if (quote === null || buf.indexOf(quote, start) === -1 || buf.indexOf(quote, start) >= end) {
+    const dlen = delimiter.length;
+    let count = 1;
+    let at = start;
+    for (;;) {
+      const j = dlen === 1 ? buf.indexOf(delimiter[0]!, at) : buf.indexOf(delimiter, at);
+      if (j === -1 || j + dlen > end) break;
+      count++;
+      at = j + dlen;
+    }
+    return { count, error: null };
+  }
+  let count = 0;
+  const error = splitFields(buf, start, end, delimiter, quote, {
+    field() {
+      count++;
+    },
+  });
+  return { count: error ? error.field : count, error };
+}
+
+/** Fields of an unquoted record whose escape byte makes the next byte data (`\|` is no delimiter). */
+function countEscaped(buf: Buffer, start: number, end: number, delimiter: Buffer, escapeByte: number): number {
+  const dlen = delimiter.length;
+  const d0 = delimiter[0]!;
+  let count = 1;
+  let i = start;
+  while (i < end) {
+    if (buf[i] === escapeByte) i += 2;
+    else if (matchesAt(buf, i, end, delimiter, d0, dlen)) {
+      count++;
+      i += dlen;
+    } else i++;
+  }
+  return count;
+}

@@ -79,7 +79,12 @@ export function recordPlan(config: FileConfig, maxRecordBytes?: number): RecordP
   });
   const delimiter = Buffer.from(format.delimiter, 'utf8');
   return {
-    scanner: { quote, stripBom: format.encoding === 'utf-8', ...(maxRecordBytes ? { maxRecordBytes } : {}) },
+    scanner: {
+      quote,
+      stripBom: format.encoding === 'utf-8',
+      delimiter,
+      ...(maxRecordBytes ? { maxRecordBytes } : {}),
+    },
     roles: {
       headerLines: config.header.lines,
       hasTrailer: config.trailer !== null,

@@ -30,8 +30,8 @@ export function recordRouter(plan: RecordPlan, onUnknown: 'reject' | 'skip' = pl
     if (index !== undefined) return index;
     if (onUnknown === 'reject') {
       throw new UnknownRecordType(
-        `line ${line}, column 1: record type ${JSON.stringify(type)}${start === end ? ' (blank line)' : ''} is not configured (known types: ${[...typeIndex.keys()].map((t) => JSON.stringify(t)).join(', ')}); add a record layout for it or set split.onUnknown to skip`,
-        { line, column: 1 },
+        `line ${line}: record type ${JSON.stringify(type)}${start === end ? ' (blank line)' : ''} is not configured (known types: ${[...typeIndex.keys()].map((t) => JSON.stringify(t)).join(', ')}); add a record layout for it or set split.onUnknown to skip`,
+        { line },
       );
     }
     return UNKNOWN_RECORD;

@@ -28,6 +28,8 @@ export interface ScannerOptions {
   /** Strip a leading UTF-8 byte order mark (only meaningful for UTF-8 input). */
   stripBom: boolean;
   maxRecordBytes?: number;
+  /** Field delimiter: only read on the failure path, to say in which field an unclosed quote opened. */
+  delimiter?: Buffer;
 }
 
 /**
@@ -53,6 +55,7 @@ export class RecordScanner {
   private halted = false;
   private readonly quote: number | null;
   private readonly maxRecordBytes: number;
+  private readonly delimiter: Buffer | null;
 
   constructor(
     private readonly sink: RecordSink,
@@ -61,6 +64,7 @@ export class RecordScanner {
     this.quote = opts.quote;
     this.bomPending = opts.stripBom;
     this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.delimiter = opts.delimiter ?? null;
   }
 
   /** A sink returned `STOP`: the rest of the input is not read. */
@@ -103,9 +107,15 @@ export class RecordScanner {
       }
     }
     if (this.inQuotes) {
+      const open =
+        this.delimiter && this.quote !== null ? unclosedQuote(this.takeCarry(), this.delimiter, this.quote) : null;
+      const where = open ? `line ${this.recordLine}, field ${open.field}` : `line ${this.recordLine}`;
+      const what = open?.stray
+        ? `a stray quote inside field ${open.field} (not at its start) opens a quoted section that is never closed`
+        : 'a quoted field opened in this record is never closed';
       throw new MalformedRecord(
-        `line ${this.recordLine}: a quoted field opened in this record is never closed (reached the end of the file); close the quote or check format.quote in the config`,
-        { line: this.recordLine, column: 1 },
+        `${where}: ${what} (reached the end of the file); close the quote, or check format.quote in the config`,
+        { line: this.recordLine, ...(open ? { field: open.field } : {}) },
       );
     }
     if (this.carryBytes > 0) {
@@ -243,7 +253,33 @@ export class RecordScanner {
     const limit = mib >= 1 ? `${mib} MiB` : `${this.maxRecordBytes} bytes`;
     throw new MalformedRecord(
       `line ${line}: record is longer than ${limit} without a line end${this.quote !== null ? ' (an unclosed quote makes the rest of the file one record)' : ''}; check the line endings, format.quote and format.delimiter in the config`,
-      { line, column: 1 },
+      { line },
     );
   }
+}
+
+/**
+ * Failure path: the 1-based field in which the record's never-closed quote
+ * opened, and whether it opened mid-field (a stray quote) rather than at the
+ * start of a quoted field.
+ */
+function unclosedQuote(rec: Buffer, delimiter: Buffer, quote: number): { field: number; stray: boolean } | null {
+  let field = 1;
+  let fieldStart = 0;
+  let inQuotes = false;
+  let opened: { field: number; stray: boolean } | null = null;
+  for (let i = 0; i < rec.length; i++) {
+    const b = rec[i]!;
+    if (b === quote) {
+      inQuotes = !inQuotes;
+      if (inQuotes) opened = { field, stray: i !== fieldStart };
+      continue;
+    }
+    if (!inQuotes && b === delimiter[0] && rec.subarray(i, i + delimiter.length).equals(delimiter)) {
+      field++;
+      i += delimiter.length - 1;
+      fieldStart = i + 1;
+    }
+  }
+  return inQuotes ? opened : null;
 }

@@ -1,5 +1,5 @@
 import type { FileConfig } from '../config/model.ts';
-import { EncodingInvalid } from '../errors.ts';
+import { EncodingInvalid, formatLocation } from '../errors.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import { decompressedChunks } from './decompress.ts';
 import { encodingChecker, toUtf8 } from './transcode.ts';
@@ -43,10 +43,11 @@ async function encodingError(
   offset: number,
   detail: string,
 ): Promise<EncodingInvalid> {
-  const { line, column } = await lineAndColumn(store, bucket, key, config, offset);
+  const { line } = await lineAndColumn(store, bucket, key, config, offset);
+  const at = { line, byteOffset: offset };
   return new EncodingInvalid(
-    `line ${line}, byte column ${column}: ${detail}; the config says the file is ${config.format.encoding}: re-export the file as ${config.format.encoding} or set format.encoding to the file's real encoding`,
-    { line, column },
+    `${formatLocation(at)}: ${detail}; the config says the file is ${config.format.encoding}: re-export the file as ${config.format.encoding} or set format.encoding to the file's real encoding`,
+    at,
   );
 }
 

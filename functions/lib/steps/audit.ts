@@ -68,7 +68,13 @@ export function toAuditResult(r: RunRecord): AuditResult {
     rowsLoaded: r.rowsLoaded,
     rowsRejected: r.rowsRejected,
     error: r.error
-      ? { name: r.error.name, message: r.error.message, line: r.error.line ?? null, column: r.error.column ?? null }
+      ? {
+          name: r.error.name,
+          message: r.error.message,
+          line: r.error.line ?? null,
+          column: r.error.column ?? null,
+          location: r.error.location ?? null,
+        }
       : null,
   };
 }

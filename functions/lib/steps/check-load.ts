@@ -1,12 +1,12 @@
 import type { MatchedRun, PreparedLoad, StatementRef } from '../contract/payloads.ts';
-import { LoadFailed, RowRejected, StatementAborted } from '../errors.ts';
+import { formatLocation, LoadFailed, RowRejected, StatementAborted } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { LoadRowError, StatementStatus, TargetResult, Warehouse } from '../ports/warehouse.ts';
 import { type LocatedRowError, locateRowErrors } from './locate-row-error.ts';
 import { resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
-import { submitLoad } from './submit-load.ts';
+import { assertStillOwnsContent, submitLoad } from './submit-load.ts';
 
 export interface CheckLoadInput {
   run: MatchedRun;
@@ -33,6 +33,9 @@ export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): P
   const st = await ports.warehouse.describe(input.load.statementId);
   const outcome = statementOutcome(st.status);
   if (outcome === 'finished') {
+    // A redrive resuming here after a --reload took this content over (and replaced these rows):
+    // the run must not report FINISHED for rows that are gone.
+    if (input.redriveCount > 0) await assertStillOwnsContent(input.run, ports.runs);
     const targets = rejectedFromCounts(st.targets ?? [], input.prepared);
     const rowsLoaded = targets.reduce((n, t) => n + t.rowsLoaded, 0);
     const rowsRejected = targets.reduce((n, t) => n + t.rowsRejected, 0);
@@ -88,13 +91,27 @@ async function throwIfRowsRejected(ports: CheckLoadPorts, input: CheckLoadInput,
   const first = errors[0];
   if (!first) return;
   const row = (await locateRowErrors(ports, input.run, input.prepared, [first]))[0]!;
-  const where = [row.line !== null ? `line ${row.line}` : null, row.column ? `column ${row.column}` : null]
-    .filter(Boolean)
-    .join(', ');
-  const value = row.rawValue !== null ? ` (value ${JSON.stringify(row.rawValue.slice(0, 80))})` : '';
-  const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : '';
-  throw new RowRejected(
-    `${row.table} refused the row at ${where || 'an unknown position'}: ${row.reason}${value}${more}. Nothing was loaded; send a corrected file.`,
-    { ...(row.line !== null ? { line: row.line } : {}), ...(row.column ? { column: row.column } : {}) },
+  throw rowRejected(row, errors.length - 1);
+}
+
+/**
+ * The file's row the warehouse refused, as the run reports it (also `efi check`,
+ * so a dry run names the same cause, place and value as a real one).
+ */
+export function rowRejected(
+  row: Pick<LocatedRowError, 'table' | 'line' | 'field' | 'column' | 'reason' | 'valueShown'>,
+  more = 0,
+): RowRejected {
+  const at = {
+    ...(row.line !== null ? { line: row.line } : {}),
+    ...(row.field !== null ? { field: row.field } : {}),
+    ...(row.column ? { fieldName: row.column } : {}),
+  };
+  const where = formatLocation(at);
+  const value = row.valueShown !== null ? ` (value ${row.valueShown})` : '';
+  const others = more > 0 ? ` (+${more} more)` : '';
+  return new RowRejected(
+    `${row.table} refused the row at ${where || 'an unknown position'}: ${row.reason}${value}${others}. Nothing was loaded; send a corrected file.`,
+    at,
   );
 }

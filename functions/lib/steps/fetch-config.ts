@@ -5,6 +5,7 @@ import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog, RunRecord } from '../ports/run-log.ts';
 import type { Settings } from '../settings.ts';
+import { extensionProblem } from './validate-file.ts';
 
 export interface FetchConfigInput {
   bucket: string;
@@ -31,38 +32,94 @@ export interface Skip {
   archiveDuplicate: boolean;
 }
 
+/** What the duplicate decision needs to know about the run that owns the content claim. */
+export interface ClaimOwner {
+  runId: string;
+  /** The owner's run row; null when it is gone (never expected: treated as in flight). */
+  prior: Pick<RunRecord, 'status' | 'error' | 'key'> | null;
+  /** Run ids whose rows the owner's load replaces (its own reload lineage). */
+  replaces: readonly string[];
+}
+
+/** How this run asked to treat a duplicate, and what its config allows. */
+export interface DuplicatePolicy {
+  /** `--reload` or `duplicates: reload`. */
+  reload: boolean;
+  /** `reloadMode` of the config: replace the earlier rows (default) or append a second copy. */
+  reloadMode: 'replace' | 'append';
+  /** Every target of the config has a run-id lineage column, so earlier rows can be found. */
+  hasRunIdLineage: boolean;
+  /** This run's file name, to say "this file" vs "the same content as <key>". */
+  key: string;
+}
+
+export type DuplicateDecision = { takeOver: true; replaceRunIds: string[] } | { takeOver: false; skip: Skip };
+
 /**
- * What to do when another run (`owner`) already holds the claim on this file's
- * content: take the claim over (a reload of a FINISHED run, or new bytes after a
- * rejection), else skip with the reason. `skip` is also the answer when the
- * take-over loses a race (the claim moved on).
+ * What to do when another run owns the claim on this content (config + ETag +
+ * size, under any name). Pure: the caller reads the owner and performs the
+ * take-over atomically (it may lose a race, and then decides again).
  *
- * A rejected run's file sits in rejected/ and can never be redriven, so the
- * same bytes dropped again (say, after fixing the config) get a fresh run.
+ * - owner RUNNING: skip, "in flight — wait" (with or without --reload);
+ * - owner FAILED with a rejection: its file is in rejected/ and can never be
+ *   redriven, so the same bytes get a fresh run (take over, replace nothing);
+ * - owner FAILED otherwise, or ABORTED: skip, "failed — redrive it"; with
+ *   --reload take over (its redrive then finds the claim gone and stops),
+ *   replacing its rows and those it was itself replacing;
+ * - owner FINISHED: skip and archive the copy; with --reload take over and
+ *   replace its rows — refused when a target has no run-id lineage column,
+ *   unless `reloadMode: append`;
+ * - owner SKIPPED (never expected: a skipped run holds no claim): take over.
+ *
+ * @example
+ * decideDuplicate({ runId: 'r1', prior: { status: 'FINISHED', error: null, key: 'a.csv' }, replaces: [] },
+ *   { reload: true, reloadMode: 'replace', hasRunIdLineage: true, key: 'b.csv' });
+ * // { takeOver: true, replaceRunIds: ['r1'] }
  */
-export function decideDuplicate(
-  owner: string,
-  prior: Pick<RunRecord, 'status' | 'error'> | null,
-  reload: boolean,
-): { takeOver: boolean; skip: Skip } {
-  const rejected = prior?.status === 'FAILED' && errorKindOf(prior.error?.name ?? '') === 'rejected';
-  const takeOver = (reload && prior?.status === 'FINISHED') || rejected;
-  const what =
-    prior?.status === 'FINISHED'
-      ? 'already loaded this file'
-      : `already took this file (${prior?.status ?? 'unknown'})`;
-  const next =
-    prior?.status === 'FAILED' || prior?.status === 'ABORTED'
-      ? `; redrive it (efi redrive ${owner}) or send a corrected file`
-      : prior?.status === 'FINISHED'
-        ? '; ingest with --reload to load it again'
-        : '';
-  // Already loaded: this copy is a re-upload, safe to move out of landing. A duplicate of a run
-  // still in progress (or failed, awaiting a redrive) must leave the file to that run.
-  return {
-    takeOver,
-    skip: { reason: `duplicate: run ${owner} ${what}${next}`, archiveDuplicate: prior?.status === 'FINISHED' },
-  };
+export function decideDuplicate(owner: ClaimOwner, policy: DuplicatePolicy): DuplicateDecision {
+  const { runId, prior } = owner;
+  const content = prior?.key === policy.key ? 'this file' : `the same content (${prior?.key ?? 'unknown file'})`;
+  const skip = (reason: string, archiveDuplicate = false): DuplicateDecision => ({
+    takeOver: false,
+    skip: { reason: `duplicate: ${reason}`, archiveDuplicate },
+  });
+  const status = prior?.status ?? 'RUNNING';
+  // A FINISHED owner's own replacements are committed; a failed one's are still to do.
+  const lineage = status === 'FINISHED' ? [runId] : [...owner.replaces, runId];
+  const replaceRunIds = policy.reloadMode === 'append' ? [] : [...new Set(lineage)];
+
+  switch (status) {
+    case 'RUNNING':
+      return skip(
+        `run ${runId} is loading ${content} — in flight, wait for it to finish${policy.reload ? ', then ingest with --reload to replace its rows' : ''}`,
+      );
+    case 'SKIPPED':
+      return { takeOver: true, replaceRunIds: [] };
+    case 'FAILED':
+    case 'ABORTED': {
+      if (status === 'FAILED' && errorKindOf(prior?.error?.name ?? '') === 'rejected') {
+        return { takeOver: true, replaceRunIds: [] };
+      }
+      if (policy.reload) return { takeOver: true, replaceRunIds };
+      return skip(
+        `run ${runId} took ${content} and ${status === 'FAILED' ? 'failed' : 'was aborted'} — redrive it (efi redrive ${runId}), or ingest this copy with --reload to load it in that run's place`,
+      );
+    }
+    case 'FINISHED': {
+      if (!policy.reload) {
+        return skip(
+          `run ${runId} already loaded ${content}; ingest with --reload (or set duplicates: reload) to replace its rows with this copy's`,
+          true,
+        );
+      }
+      if (policy.reloadMode === 'replace' && !policy.hasRunIdLineage) {
+        return skip(
+          `--reload refused: run ${runId} already loaded ${content} and a target of this config has no run-id lineage column (lineage.runId is null), so its rows cannot be found to replace them; set lineage.runId, or set reloadMode: append to load a second copy`,
+        );
+      }
+      return { takeOver: true, replaceRunIds };
+    }
+  }
 }
 
 /** A duplicate event for a file an earlier run already took (and moved): nothing to do. */
@@ -73,18 +130,13 @@ export function duplicateEventSkip(owner: string, prior: Pick<RunRecord, 'status
   };
 }
 
-/** The same content under another name, already loaded by a FINISHED run of the same config. */
-export function sameContentSkip(loaded: Pick<RunRecord, 'key' | 'runId'>): Skip {
-  return {
-    reason: `same content as ${loaded.key} already loaded by run ${loaded.runId}; ingest with --reload (or set duplicates: reload) to load it again`,
-    archiveDuplicate: true,
-  };
-}
+/** How many times a take-over that lost a race decides again before giving up. */
+const CLAIM_ATTEMPTS = 3;
 
 /**
  * FetchConfig: register the run, match the key to exactly one active config,
- * and decide whether this execution loads at all (duplicate S3 delivery, or
- * content already loaded).
+ * check the name, and decide whether this execution loads at all (duplicate S3
+ * delivery, or the same content under any name in flight, failed or loaded).
  */
 export async function fetchConfig(input: FetchConfigInput, ports: FetchConfigPorts): Promise<RunContext> {
   const { store, runs } = ports;
@@ -141,18 +193,44 @@ export async function fetchConfig(input: FetchConfigInput, ports: FetchConfigPor
     skipReason: null,
   };
 
-  const reload = input.reload || config.duplicates === 'reload';
-  const claim = { bucket: input.bucket, key: input.key, etag: head.etag };
-  const { owner } = await runs.claimFile({ ...claim, runId: input.runId });
-  if (owner !== input.runId) {
-    const decision = decideDuplicate(owner, await runs.get(owner), reload);
-    const taken = decision.takeOver && (await runs.transferClaim({ ...claim, from: owner, to: input.runId }));
-    if (!taken) return skipped(runs, ctx, decision.skip);
-  } else if (!reload) {
-    const loaded = await runs.findLoadedContent({ configId: config.id, etag: head.etag, excludeRunId: input.runId });
-    if (loaded) return skipped(runs, ctx, sameContentSkip(loaded));
+  // The file claim remembers which run took this key's bytes, for a duplicate event after the file moved.
+  const fileClaim = { bucket: input.bucket, key: input.key, etag: head.etag };
+  const fileOwner = (await runs.claimFile({ ...fileClaim, runId: input.runId })).owner;
+
+  // Name checks come before the duplicate skip: a wrongly named copy of loaded content is rejected
+  // (by ValidateFile, with the reason), never SKIPPED with exit 0. It takes no content claim.
+  if (extensionProblem(input.key, config) !== null) return ctx;
+
+  const policy: DuplicatePolicy = {
+    reload: input.reload || config.duplicates === 'reload',
+    reloadMode: config.reloadMode ?? 'replace',
+    hasRunIdLineage: config.records.every((r) => r.lineage.runId !== null),
+    key: input.key,
+  };
+  const content = { configId: config.id, etag: head.etag, sizeBytes: head.size };
+  for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+    const claim = await runs.claimContent({ ...content, runId: input.runId });
+    if (claim.owner === input.runId) return { ...ctx, replaceRunIds: claim.replaces };
+    const prior = await runs.get(claim.owner);
+    const decision = decideDuplicate({ runId: claim.owner, prior, replaces: claim.replaces }, policy);
+    if (!decision.takeOver) return skipped(runs, ctx, decision.skip);
+    const taken = await runs.transferContent({
+      ...content,
+      from: claim.owner,
+      fromStatus: prior?.status ?? 'SKIPPED',
+      to: input.runId,
+      replaces: decision.replaceRunIds,
+    });
+    if (taken) {
+      if (fileOwner !== input.runId) await runs.transferClaim({ ...fileClaim, from: fileOwner, to: input.runId });
+      return { ...ctx, replaceRunIds: decision.replaceRunIds };
+    }
+    // Lost a race for the claim (another take-over, or a redrive set the owner RUNNING): decide again.
   }
-  return ctx;
+  return skipped(runs, ctx, {
+    reason: `duplicate: the claim on this content kept moving between runs (${CLAIM_ATTEMPTS} attempts); see efi runs and ingest again`,
+    archiveDuplicate: false,
+  });
 }
 
 async function skipped(

@@ -8,12 +8,22 @@ import { loadFormatOf } from './load-format.ts';
 /** Builds the structured load spec (no SQL) from the config and Preprocess's manifest. */
 export function buildLoadSpec(
   config: FileConfig,
-  run: { runId: string; sourceFile: string },
+  run: { runId: string; sourceFile: string; replaceRunIds?: readonly string[] },
   prepared: PreparedLoad,
 ): LoadSpec {
+  const replaceRunIds = (run.replaceRunIds ?? []).filter((id) => id !== run.runId);
+  if (replaceRunIds.length > 0) {
+    const noLineage = config.records.find((r) => r.lineage.runId === null);
+    if (noLineage) {
+      throw new ConfigInvalid(
+        `config ${config.id} target ${noLineage.target.schema}.${noLineage.target.table} has no run-id lineage column (lineage.runId), so this reload cannot replace the rows of run(s) ${replaceRunIds.join(', ')}; set lineage.runId or reloadMode: append, then redrive`,
+      );
+    }
+  }
   return {
     runId: run.runId,
     sourceFile: run.sourceFile,
+    ...(replaceRunIds.length > 0 ? { replaceRunIds } : {}),
     // A record type with no records in this file has nothing to COPY (an empty manifest fails on Redshift).
     targets: prepared.targets
       .filter((pt) => pt.parts.length > 0)

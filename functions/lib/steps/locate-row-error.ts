@@ -1,4 +1,5 @@
 import type { MatchedRun, PreparedLoad } from '../contract/payloads.ts';
+import { boundedValue, formatValue, redactValue } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { LoadPart, LoadRowError } from '../ports/warehouse.ts';
@@ -9,9 +10,16 @@ import { recordsOfPartLines } from '../records/part-record.ts';
 export interface LocatedRowError {
   table: string;
   line: number | null;
+  /** 1-based field number of `column` in the record's layout, when the warehouse named a column of it. */
+  field: number | null;
+  /** Column name as the warehouse reported it. */
   column: string | null;
+  /** The warehouse's reason, with the value bounded or hidden (errors.includeValues). */
   reason: string;
+  /** The refused value, at most 64 characters (with an ellipsis), or null when absent or hidden. */
   rawValue: string | null;
+  /** The value as messages show it (formatValue), or null when there is none. */
+  valueShown: string | null;
 }
 
 /**
@@ -35,8 +43,15 @@ export async function locateRowErrors(
   for (const x of located) x.part = x.target?.parts.find((p) => p.key === x.e.partKey);
   const placed = located.filter((x) => x.target && x.part);
   const lines = new Map<(typeof located)[number], number>();
-  if (placed.length > 0) {
-    const config = await ports.configs.get(run.configId, run.configVersion);
+  const config = errors.length > 0 ? await ports.configs.get(run.configId, run.configVersion) : null;
+  const fieldOf = (recordType: string | null | undefined, column: string | null): number | null => {
+    if (!config || column === null) return null;
+    const layout = config.records.find((r) => r.recordType === (recordType ?? null)) ?? config.records[0];
+    const i = layout?.columns.findIndex((c) => c.name === column) ?? -1;
+    return i >= 0 ? i + 1 : null;
+  };
+  const policy = { includeValues: config?.errors?.includeValues ?? true };
+  if (placed.length > 0 && config) {
     const store = ports.store;
     for (const part of new Set(placed.map((x) => x.part!))) {
       const here = placed.filter((x) => x.part === part);
@@ -64,8 +79,10 @@ export async function locateRowErrors(
   return located.map((x) => ({
     table: `${x.e.target.schema}.${x.e.target.table}`,
     line: lines.get(x) ?? null,
+    field: fieldOf(x.target?.recordType, x.e.column),
     column: x.e.column,
-    reason: x.e.reason,
-    rawValue: x.e.rawValue,
+    reason: redactValue(x.e.reason, x.e.rawValue, policy),
+    rawValue: boundedValue(x.e.rawValue, policy),
+    valueShown: x.e.rawValue === null ? null : formatValue(x.e.rawValue, policy),
   }));
 }

@@ -3,7 +3,7 @@
  * one builder shared by the local outbox and SNS/EventBridge so both say the
  * same thing.
  */
-import { type ErrorKind, errorKindOf } from '../errors.ts';
+import { type ErrorKind, type ErrorLocation, errorKindOf, formatLocation } from '../errors.ts';
 import type { RunStatus, StatusNotification } from '../ports/notifier.ts';
 import type { TargetResult } from '../ports/warehouse.ts';
 
@@ -12,6 +12,8 @@ export interface NotificationError {
   message: string;
   line?: number | null;
   column?: number | string | null;
+  /** The one location shape (errors.ts); shown as formatLocation renders it. */
+  location?: ErrorLocation | null;
 }
 
 export interface NotificationInput {
@@ -51,6 +53,8 @@ export function failureKind(errorName: string): FailureKind {
 export function nextStep(status: RunStatus, error: NotificationError | null): NextStep {
   if (status !== 'FAILED' && status !== 'ABORTED') return 'none';
   if (status === 'FAILED' && error && failureKind(error.name) === 'rejected') return 'send-corrected-file';
+  // Another run (a --reload) took this content over and loads it: redriving this one would fail again.
+  if (error?.name === 'ContentClaimLost') return 'none';
   return 'redrive';
 }
 
@@ -62,6 +66,7 @@ export function formatNotification(input: NotificationInput): StatusNotification
         message: clip(stripControl(input.error.message, true), ERROR_TEXT_MAX),
         line: input.error.line ?? null,
         column: input.error.column ?? null,
+        location: input.error.location ?? null,
         kind: failureKind(input.error.name),
       }
     : null;
@@ -136,6 +141,7 @@ interface BodyParts {
     message: string;
     line: number | null;
     column: number | string | null;
+    location: ErrorLocation | null;
     kind: FailureKind;
   } | null;
   step: NextStep;
@@ -172,12 +178,14 @@ function formatBody(input: NotificationInput, p: BodyParts): string {
   }
   if (input.status === 'SKIPPED' && input.skipReason) field('Reason', oneLine(input.skipReason));
   if (p.error) {
-    const where = [
-      p.error.line != null ? `line ${p.error.line}` : null,
-      p.error.column != null ? `column ${oneLine(String(p.error.column))}` : null,
-    ]
-      .filter(Boolean)
-      .join(', ');
+    const where = p.error.location
+      ? oneLine(formatLocation(p.error.location))
+      : [
+          p.error.line != null ? `line ${p.error.line}` : null,
+          p.error.column != null ? `column ${oneLine(String(p.error.column))}` : null,
+        ]
+          .filter(Boolean)
+          .join(', ');
     const [first = '', ...rest] = p.error.message.split('\n');
     field('Error', `${p.error.name}${where ? ` at ${where}` : ''}: ${first}`);
     for (const l of rest) lines.push(`${' '.repeat(11)}${l}`);
@@ -218,9 +226,11 @@ function nextStepText(input: NotificationInput, p: BodyParts): string {
     case 'redrive':
       return `fix the cause (see Error), then redrive: efi redrive ${oneLine(input.runId)}`;
     case 'none':
-      return input.status === 'SKIPPED'
-        ? 'none. To load the same content again, re-run it with the reload option (efi ingest --reload).'
-        : 'none.';
+      if (input.status !== 'SKIPPED') return 'none.';
+      // A copy of content still in flight: --reload would be skipped too until that run ends.
+      return input.skipReason?.includes('in flight')
+        ? 'none. The run named in Reason is still loading this content: wait for it to end.'
+        : 'none. To load the same content again, re-run it with the reload option (efi ingest --reload).';
   }
 }
 

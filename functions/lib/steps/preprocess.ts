@@ -1,6 +1,6 @@
 import type { FileConfig } from '../config/model.ts';
 import type { MatchedRun, PreparedLoad, ValidationResult } from '../contract/payloads.ts';
-import { InvalidStateInput, MalformedRecord } from '../errors.ts';
+import { formatLocation, InvalidStateInput, MalformedRecord } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import { CsvRewriter } from '../records/fields.ts';
@@ -80,8 +80,8 @@ export async function preprocess(
         const r = rewriter.rewrite(buf, start, end);
         if (r.error) {
           throw new MalformedRecord(
-            `line ${line}, column ${r.error.field}: field ${r.error.field} cannot be read: ${r.error.problem}; fix the record or format.quote in the config`,
-            { line, column: r.error.field },
+            `${formatLocation({ line, field: r.error.field })}: the field cannot be read: ${r.error.problem}; fix the record or format.quote in the config`,
+            { line, field: r.error.field },
           );
         }
         target.record(r.bytes, 0, r.bytes.length, false);

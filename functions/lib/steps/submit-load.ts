@@ -1,4 +1,5 @@
 import type { MatchedRun, PreparedLoad, StatementRef } from '../contract/payloads.ts';
+import { ContentClaimLost } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
@@ -20,6 +21,22 @@ export interface SubmitLoadPorts {
 }
 
 /**
+ * A redrive resumes after FetchConfig, so it re-checks here, before any row is
+ * written, that this run still owns its content: a `--reload` of the same bytes
+ * may have taken the claim over while it was FAILED (the take-over requires the
+ * owner not RUNNING, and a redrive sets it RUNNING before it gets here).
+ * No claim row (a run from before content claims) means nobody else took it.
+ */
+export async function assertStillOwnsContent(run: MatchedRun, runs: RunLog): Promise<void> {
+  const owner = await runs.contentOwner({ configId: run.configId, etag: run.etag, sizeBytes: run.size });
+  if (owner !== null && owner !== run.runId) {
+    throw new ContentClaimLost(
+      `run ${run.runId} no longer owns the content of ${run.key}: run ${owner} took it over (a --reload of the same bytes) and loads it instead; nothing was loaded by this run, and redriving it again will not load it`,
+    );
+  }
+}
+
+/**
  * SubmitLoad: build the load spec from the run's config version and the
  * prepared parts (manifests included, written by Preprocess/UseOriginalFile)
  * and submit it as one transaction. The client token makes a retried submit
@@ -28,9 +45,10 @@ export interface SubmitLoadPorts {
 export async function submitLoad(input: SubmitLoadInput, ports: SubmitLoadPorts): Promise<StatementRef> {
   const { run } = input;
   const config = await ports.configs.get(run.configId, run.configVersion);
+  await assertStillOwnsContent(run, ports.runs);
   const spec = buildLoadSpec(
     config,
-    { runId: run.runId, sourceFile: ports.store.uri(run.bucket, run.key) },
+    { runId: run.runId, sourceFile: ports.store.uri(run.bucket, run.key), replaceRunIds: run.replaceRunIds },
     input.prepared,
   );
   const { statementId } = await ports.warehouse.submitLoad(spec, clientToken(run.runId, 'load', input.redriveCount));

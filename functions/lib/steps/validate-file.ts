@@ -3,19 +3,23 @@ import type { MatchedRun, ValidationResult } from '../contract/payloads.ts';
 import {
   ConfigInvalid,
   ExtensionMismatch,
+  FieldCountMismatch,
   FileTooLarge,
   FileTooSmall,
+  formatLocation,
+  formatValue,
   HeaderMismatch,
   MalformedRecord,
   TrailerInvalid,
   TrailerMismatch,
   TrailerMissing,
+  type ValuePolicy,
   ZeroRecords,
 } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
-import { fieldStrings } from '../records/fields.ts';
+import { countFields, fieldStrings } from '../records/fields.ts';
 import { type RecordPlan, recordPlan } from '../records/record-plan.ts';
 import type { RoleHandler } from '../records/record-roles.ts';
 import { type RecordRouter, recordRouter, UNKNOWN_RECORD } from '../records/record-router.ts';
@@ -45,8 +49,8 @@ export async function validateFile(
   opts: ValidateOptions = {},
 ): Promise<ValidationResult> {
   const where = store.uri(run.bucket, run.key);
-  checkSize(run.size, config, where);
   checkExtension(run.key, config);
+  checkSize(run.size, config, where);
   const plan = recordPlan(config, opts.maxRecordBytes);
   const trailerRule = config.trailer ? trailerParser(config) : null;
 
@@ -64,12 +68,19 @@ export async function validateFile(
       );
     }
     const t = checks.trailerRecord;
+    const marker = config.trailer?.marker;
+    if (marker !== undefined && !t.text.startsWith(marker)) {
+      throw new TrailerMissing(
+        `line ${t.line}, the last record, does not start with the trailer marker ${JSON.stringify(marker)} (trailer.marker of config ${config.id}): the file has no trailer; deliver the complete file (data records and trailer)`,
+        { line: t.line },
+      );
+    }
     const parsed = trailerRule(t.text, t.line);
     trailerCount = parsed.count;
     if (parsed.count !== checks.records) {
       throw new TrailerMismatch(
         `trailer at line ${t.line} says ${parsed.count} records (${parsed.where}) but the file has ${checks.records} data records; the file is incomplete or the trailer is wrong: re-deliver it`,
-        { line: t.line, column: parsed.column },
+        { line: t.line },
       );
     }
   }
@@ -127,19 +138,26 @@ function checkSize(size: number, config: FileConfig, where: string): void {
   }
 }
 
-/** Accepts the last extension or the last two (`x.csv.gz` matches `gz` or `csv.gz`). */
-function checkExtension(key: string, config: FileConfig): void {
+/**
+ * Why the file's name has an extension the config does not accept, or null.
+ * Accepts the last extension or the last two (`x.csv.gz` matches `gz` or `csv.gz`).
+ * FetchConfig asks it before any duplicate skip; ValidateFile rejects on it.
+ */
+export function extensionProblem(key: string, config: FileConfig): string | null {
   const accepted = config.format.extensions;
-  if (accepted.length === 0) return;
+  if (accepted.length === 0) return null;
   const name = key.slice(key.lastIndexOf('/') + 1).toLowerCase();
   const parts = name.split('.');
   const found: string[] = [];
   if (parts.length >= 2) found.push(parts[parts.length - 1]!);
   if (parts.length >= 3) found.push(parts.slice(-2).join('.'));
-  if (found.some((e) => accepted.includes(e))) return;
-  throw new ExtensionMismatch(
-    `file name ${JSON.stringify(name)} has ${found.length ? `extension ${found.map((e) => `"${e}"`).join(' / ')}` : 'no extension'} but config ${config.id} accepts only ${accepted.map((e) => `"${e}"`).join(', ')}; rename the file or add its extension to format.extensions`,
-  );
+  if (found.some((e) => accepted.includes(e))) return null;
+  return `file name ${JSON.stringify(name)} has ${found.length ? `extension ${found.map((e) => `"${e}"`).join(' / ')}` : 'no extension'} but config ${config.id} accepts only ${accepted.map((e) => `"${e}"`).join(', ')}; rename the file or add its extension to format.extensions`;
+}
+
+function checkExtension(key: string, config: FileConfig): void {
+  const problem = extensionProblem(key, config);
+  if (problem !== null) throw new ExtensionMismatch(problem);
 }
 
 interface TrailerRecord {
@@ -182,6 +200,52 @@ class ContentChecks implements RoleHandler {
     this.typeCounts[layout]!++;
     const width = this.plan.widths[layout];
     if (width != null) this.checkWidth(buf, start, end, line, width, layout);
+    // A blank line kept as a record (ignoreBlankLines off) loads as an all-empty row: not a field-count problem.
+    else if (this.config.split === null && end > start) this.checkFields(buf, start, end, line, layout);
+  }
+
+  /**
+   * A delimited record: no NUL byte, splits cleanly, and has exactly the
+   * layout's field count (a delimiter inside an unquoted value shows as an
+   * extra field). Located by line and 1-based field, with the column name.
+   */
+  private checkFields(buf: Buffer, start: number, end: number, line: number, layout: number): void {
+    const { delimiter, quote } = this.plan;
+    const columns = this.plan.layouts[layout]!.columns;
+    const at = (field: number) => ({
+      line,
+      field,
+      ...(columns[field - 1] ? { fieldName: columns[field - 1]!.name } : {}),
+    });
+    const nul = buf.indexOf(0, start);
+    if (nul !== -1 && nul < end) {
+      const loc = at(countFields(buf, start, nul, delimiter, null).count);
+      throw new MalformedRecord(
+        `${formatLocation(loc)}: the record holds a NUL byte (0x00), which the warehouse cannot load; remove it from the file, or check format.encoding (a UTF-16 file read as ${this.config.format.encoding} looks like this)`,
+        loc,
+      );
+    }
+    const esc = this.config.format.escape;
+    const { count, error } = countFields(buf, start, end, delimiter, quote, esc ? esc.charCodeAt(0) : null);
+    if (error) {
+      const loc = at(error.field);
+      throw new MalformedRecord(
+        `${formatLocation(loc)}: the field cannot be read: ${error.problem}; fix the record, or format.quote in config ${this.config.id}`,
+        loc,
+      );
+    }
+    if (count !== columns.length) {
+      const first = Math.min(count, columns.length) + 1;
+      const loc = count > columns.length ? { line, field: first } : at(first);
+      const why =
+        count > columns.length
+          ? `found ${count} fields, expected ${columns.length}: field ${first} is extra (a delimiter inside an unquoted value, or a column missing from the config)`
+          : `found ${count} fields, expected ${columns.length}: field ${first}${columns[first - 1] ? ` (${columns[first - 1]!.name})` : ''} and after are missing`;
+      throw new FieldCountMismatch(
+        `${formatLocation(loc)}: ${why}; fix the record, or columns / format.delimiter / format.quote in config ${this.config.id}`,
+        loc,
+      );
+    }
   }
 
   trailer(buf: Buffer, start: number, end: number, line: number): void {
@@ -202,8 +266,8 @@ class ContentChecks implements RoleHandler {
       const b = buf[i]!;
       if (b !== 0x20 && b !== 0x09) {
         throw new MalformedRecord(
-          `line ${line}, column ${width + 1}: ${what} is ${bytes} bytes, longer than the ${width} its fixed-width layout defines, and the extra is not whitespace; fix the file or the column widths (widths count bytes, as Redshift FIXEDWIDTH does)`,
-          { line, column: width + 1 },
+          `line ${line}, byte offset ${width}: ${what} is ${bytes} bytes, longer than the ${width} its fixed-width layout defines, and the extra is not whitespace; fix the file or the column widths (widths count bytes, as Redshift FIXEDWIDTH does)`,
+          { line, byteOffset: width },
         );
       }
     }
@@ -216,8 +280,8 @@ class ContentChecks implements RoleHandler {
 
   private tooShort(line: number, chars: number, width: number, layout: number): never {
     throw new MalformedRecord(
-      `line ${line}, column ${chars + 1}: ${this.recordName(layout)} is ${chars} bytes but its fixed-width layout needs ${width} (sum of the column widths, in bytes as Redshift FIXEDWIDTH counts); the record is cut short: fix the file or the column widths`,
-      { line, column: chars + 1 },
+      `line ${line}, byte offset ${chars}: ${this.recordName(layout)} is ${chars} bytes but its fixed-width layout needs ${width} (sum of the column widths, in bytes as Redshift FIXEDWIDTH counts); the record is cut short: fix the file or the column widths`,
+      { line, byteOffset: chars },
     );
   }
 
@@ -236,8 +300,8 @@ class ContentChecks implements RoleHandler {
       const split = fieldStrings(buf, start, end, this.plan.delimiter, this.plan.quote);
       if (split.error) {
         throw new HeaderMismatch(
-          `line ${line}, column ${split.error.field}: header field ${split.error.field} cannot be read: ${split.error.problem}; fix the header line`,
-          { line, column: split.error.field },
+          `${formatLocation({ line, field: split.error.field })}: header field cannot be read: ${split.error.problem}; fix the header line`,
+          { line, field: split.error.field },
         );
       }
       found = split.fields;
@@ -248,16 +312,16 @@ class ContentChecks implements RoleHandler {
       const want = expected[i];
       const got = found[i];
       if (want !== undefined && got !== undefined && norm(want) === norm(got)) continue;
-      const column = i + 1;
+      const at = { line, field: i + 1, ...(want !== undefined ? { fieldName: want } : {}) };
       const detail =
         got === undefined
           ? `expected ${JSON.stringify(want)} but the header ends after ${found.length} columns`
           : want === undefined
-            ? `found extra column ${JSON.stringify(got.trim())} after the ${expected.length} expected`
-            : `expected ${JSON.stringify(want)} but found ${JSON.stringify(got.trim())}`;
+            ? `found extra column ${formatValue(got.trim(), valuePolicyOf(this.config))} after the ${expected.length} expected`
+            : `expected ${JSON.stringify(want)} but found ${formatValue(got.trim(), valuePolicyOf(this.config))}`;
       throw new HeaderMismatch(
-        `line ${line}, column ${column}: header column ${column}: ${detail} (expected header: ${expected.join(', ')}); fix the file's header or header.columns in config ${this.config.id}`,
-        { line, column },
+        `${formatLocation(at)}: header ${detail} (expected header: ${expected.join(', ')}); fix the file's header or header.columns in config ${this.config.id}`,
+        at,
       );
     }
   }
@@ -271,6 +335,7 @@ interface ParsedTrailer {
 }
 
 function trailerParser(config: FileConfig): (text: string, line: number) => ParsedTrailer {
+  const values = valuePolicyOf(config);
   const rule = config.trailer!.count;
   if (rule.kind === 'position') {
     const { from, to } = rule;
@@ -284,15 +349,15 @@ function trailerParser(config: FileConfig): (text: string, line: number) => Pars
       const chars = Array.from(text);
       if (chars.length < to) {
         throw new TrailerInvalid(
-          `trailer at line ${line} is ${chars.length} characters, too short to hold the record count at ${where} (${JSON.stringify(clip(text))}); the file may lack its trailer: re-deliver it or fix trailer.count`,
-          { line, column: from },
+          `trailer at line ${line} is ${chars.length} characters, too short to hold the record count at ${where} (${formatValue(text, values)}); the file may lack its trailer: re-deliver it, fix trailer.countAt / trailer.countPattern, or set trailer.marker to tell a missing trailer from a malformed one`,
+          { line },
         );
       }
       const value = chars
         .slice(from - 1, to)
         .join('')
         .trim();
-      return { count: digits(value, line, from, where, text), column: from, where };
+      return { count: digits(value, line, values, where, text), column: from, where };
     };
   }
   let re: RegExp;
@@ -308,28 +373,29 @@ function trailerParser(config: FileConfig): (text: string, line: number) => Pars
     const m = re.exec(text);
     if (!m) {
       throw new TrailerInvalid(
-        `trailer at line ${line} (${JSON.stringify(clip(text))}) does not match the trailer ${where}; the file may lack its trailer: re-deliver it or fix trailer.count`,
-        { line, column: 1 },
+        `trailer at line ${line} (${formatValue(text, values)}) does not match the trailer ${where}; the file may lack its trailer: re-deliver it, fix trailer.countAt / trailer.countPattern, or set trailer.marker to tell a missing trailer from a malformed one`,
+        { line },
       );
     }
     const group = m[1] ?? m[0];
     const column = m.index + 1 + (m[1] !== undefined ? m[0].indexOf(m[1]) : 0);
-    return { count: digits(group.trim(), line, column, where, text), column, where };
+    return { count: digits(group.trim(), line, values, where, text), column, where };
   };
 }
 
-function digits(value: string, line: number, column: number, where: string, text: string): number {
+function digits(value: string, line: number, values: ValuePolicy, where: string, text: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
     throw new TrailerInvalid(
-      `trailer at line ${line} has ${JSON.stringify(value)} at ${where} where the record count should be (digits only; trailer line: ${JSON.stringify(clip(text))}); fix the trailer or trailer.count`,
-      { line, column },
+      `trailer at line ${line} has ${formatValue(value, values)} at ${where} where the record count should be (digits only; trailer line: ${formatValue(text, values)}); fix the trailer, or trailer.countAt / trailer.countPattern in the config`,
+      { line },
     );
   }
   return Number(value);
 }
 
-function clip(s: string): string {
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+/** A feed's `errors.includeValues` (default: values shown, bounded by formatValue). */
+export function valuePolicyOf(config: FileConfig): ValuePolicy {
+  return { includeValues: config.errors?.includeValues ?? true };
 }
 
 export interface ValidateFilePorts {

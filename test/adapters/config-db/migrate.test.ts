@@ -59,8 +59,11 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'updated_at',
     // 0002_records_skipped
     'records_skipped',
+    // 0006_content_claims
+    'error_location',
   ],
   file_claims: ['bucket', 'object_key', 'etag', 'run_id', 'claimed_at'],
+  content_claims: ['config_id', 'etag', 'size_bytes', 'run_id', 'replaces', 'claimed_at'],
   executions: [
     'execution_id',
     'name',
@@ -143,6 +146,7 @@ describe.each(backends)('migrations on $name', (backend) => {
       ['0002_records_skipped', 'Success'],
       ['0003_config_versions', 'Success'],
       ['0004_legacy_file_audit', 'Success'],
+      ['0006_content_claims', 'Success'],
     ]);
 
     // A fresh migrator (as a new process would have) finds nothing to do.

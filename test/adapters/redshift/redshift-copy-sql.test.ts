@@ -59,6 +59,9 @@ const singleOriginal = {
 };
 
 const goldenCases: Record<string, () => string> = {
+  // A --reload: the earlier runs' rows go in the same transaction, by the run-id lineage column.
+  'reload-replaces-earlier-runs': () =>
+    render(spec([csvTarget()], { replaceRunIds: ['run-20240430-0007', "run-o'brien"] })),
   'csv-manifest-defaults': () => render(spec([csvTarget()])),
   'csv-pipe-delimiter-single-quote-char': () =>
     render(spec([csvTarget({ format: { layout: 'delimited', delimiter: '|', quote: "'", escape: "'" } })])),
@@ -272,6 +275,15 @@ describe('identifiers from config are rejected, not quoted around', () => {
     expect(() => renderLoadStatements(spec([csvTarget()]), { iamRoleArn: ROLE_ARN, stagePrefix: 'a"b' })).toThrow(
       /stage table prefix "a\\"b"/,
     );
+  });
+});
+
+describe('a reload that must replace rows', () => {
+  it('is refused for a target without a run-id lineage column, rather than appending a second copy', () => {
+    const s = spec([csvTarget({ lineage: { sourceFile: null, runId: null, loadedAt: null } })], {
+      replaceRunIds: ['run-20240430-0007'],
+    });
+    expect(() => renderLoadStatements(s, { iamRoleArn: ROLE_ARN })).toThrow(/no run-id lineage column/);
   });
 });
 

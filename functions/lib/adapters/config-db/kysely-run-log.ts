@@ -1,6 +1,15 @@
 import { type Kysely, sql } from 'kysely';
 import type { SerializedError } from '../../errors.ts';
-import type { FileClaim, NewRun, RunLog, RunPatch, RunRecord } from '../../ports/run-log.ts';
+import type { RunStatus } from '../../ports/notifier.ts';
+import type {
+  ContentClaim,
+  ContentClaimRow,
+  FileClaim,
+  NewRun,
+  RunLog,
+  RunPatch,
+  RunRecord,
+} from '../../ports/run-log.ts';
 import type { EfiDatabase } from './schema.ts';
 
 type Db = Kysely<EfiDatabase>;
@@ -35,6 +44,7 @@ export function toRunRecord(r: any): RunRecord {
           line: num(r.error_line),
           column:
             r.error_column === null ? null : /^\d+$/.test(r.error_column) ? Number(r.error_column) : r.error_column,
+          location: r.error_location ?? null,
           state: r.error_state,
         }
       : null,
@@ -46,7 +56,7 @@ export function toRunRecord(r: any): RunRecord {
 }
 
 /**
- * The run log in the config/audit database (`efi.runs`, `efi.file_claims`).
+ * The run log in the config/audit database (`efi.runs`, `efi.file_claims`, `efi.content_claims`).
  * Every write is an idempotent upsert or a guarded update, because any state
  * may run twice.
  */
@@ -137,6 +147,7 @@ export class KyselyRunLog implements RunLog {
         error_message: err.message.slice(0, 4000),
         error_line: err.line ?? null,
         error_column: err.column === null || err.column === undefined ? null : String(err.column),
+        error_location: err.location ? JSON.stringify(err.location) : null,
         error_state: state,
         updated_at: sql`now()`,
       })
@@ -182,16 +193,52 @@ export class KyselyRunLog implements RunLog {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async findLoadedContent(c: { configId: string; etag: string; excludeRunId: string }): Promise<RunRecord | null> {
+  async claimContent(c: ContentClaim & { runId: string }): Promise<ContentClaimRow> {
+    await this.db
+      .insertInto('efi.content_claims')
+      .values({ config_id: c.configId, etag: c.etag, size_bytes: c.sizeBytes, run_id: c.runId, replaces: '[]' })
+      .onConflict((oc) => oc.columns(['config_id', 'etag', 'size_bytes']).doNothing())
+      .execute();
+    const row = await this.contentRow(c);
+    if (!row) throw new Error(`content claim for ${c.configId} ${c.etag} vanished`);
+    return row;
+  }
+
+  async transferContent(
+    c: ContentClaim & { from: string; fromStatus: RunStatus; to: string; replaces: string[] },
+  ): Promise<boolean> {
+    // One statement: the owner check and the owner's status check see the same snapshot, so a
+    // redrive that set the owner RUNNING again (before its own ownership check) makes this fail.
     const r = await this.db
-      .selectFrom('efi.runs')
-      .selectAll()
+      .updateTable('efi.content_claims')
+      .set({ run_id: c.to, replaces: JSON.stringify(c.replaces), claimed_at: sql`now()` })
       .where('config_id', '=', c.configId)
       .where('etag', '=', c.etag)
-      .where('status', '=', 'FINISHED')
-      .where('run_id', '!=', c.excludeRunId)
-      .orderBy('started_at', 'desc')
+      .where('size_bytes', '=', c.sizeBytes)
+      .where('run_id', '=', c.from)
+      .where((eb) =>
+        eb.exists(
+          eb.selectFrom('efi.runs').select('run_id').where('run_id', '=', c.from).where('status', '=', c.fromStatus),
+        ),
+      )
       .executeTakeFirst();
-    return r ? toRunRecord(r) : null;
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async contentOwner(c: ContentClaim): Promise<string | null> {
+    return (await this.contentRow(c))?.owner ?? null;
+  }
+
+  private async contentRow(c: ContentClaim): Promise<ContentClaimRow | null> {
+    const row = await this.db
+      .selectFrom('efi.content_claims')
+      .select(['run_id', 'replaces'])
+      .where('config_id', '=', c.configId)
+      .where('etag', '=', c.etag)
+      .where('size_bytes', '=', c.sizeBytes)
+      .executeTakeFirst();
+    if (!row) return null;
+    const replaces = typeof row.replaces === 'string' ? JSON.parse(row.replaces) : row.replaces;
+    return { owner: row.run_id, replaces: Array.isArray(replaces) ? replaces : [] };
   }
 }

@@ -79,6 +79,8 @@ export interface RunTable {
   error_message: string | null;
   error_line: Int8 | null;
   error_column: string | null;
+  /** The one location shape { line, field, fieldName, byteOffset } (migration 0006). */
+  error_location: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   error_state: string | null;
   redrive_count: Generated<number>;
   notified: string | null;
@@ -93,6 +95,16 @@ export interface FileClaimTable {
   object_key: string;
   etag: string;
   run_id: string;
+  claimed_at: GeneratedTimestamp;
+}
+
+/** Who owns a content (config + ETag + size), whatever the file's name (migration 0006). */
+export interface ContentClaimTable {
+  config_id: string;
+  etag: string;
+  size_bytes: ColumnType<number | string, number, number>;
+  run_id: string;
+  replaces: ColumnType<string[], string, string>;
   claimed_at: GeneratedTimestamp;
 }
 
@@ -140,6 +152,7 @@ export interface EfiDatabase {
   'efi.file_config_columns': FileConfigColumnTable;
   'efi.runs': RunTable;
   'efi.file_claims': FileClaimTable;
+  'efi.content_claims': ContentClaimTable;
   'efi.executions': ExecutionTable;
   'efi.execution_events': ExecutionEventTable;
   'efi.outbox': OutboxTable;

@@ -1,4 +1,5 @@
 import type { TableRef } from '../../config/model.ts';
+import { formatValue } from '../../errors.ts';
 import type { LoadRowError } from '../../ports/warehouse.ts';
 import type { PartRowError } from './postgres-part-transform.ts';
 
@@ -145,7 +146,7 @@ export function partRowError(e: PartRowError, part: PartContext): LoadRowError {
 /** One line for the statement's error column, e.g. in `efi show`. */
 export function describeRowError(e: LoadRowError): string {
   const column = e.column ? `, column ${e.column}` : '';
-  const value = e.rawValue !== null ? ` (value ${JSON.stringify(truncate(e.rawValue, 80))})` : '';
+  const value = e.rawValue !== null ? ` (value ${formatValue(e.rawValue)})` : '';
   return `row rejected for ${e.target.schema}.${e.target.table}: part ${e.partKey} line ${e.lineInPart}${column}: ${e.reason}${value}`;
 }
 
@@ -154,8 +155,4 @@ export function describeDbError(err: unknown): string {
   const f = pgErrorFields(err);
   if (f) return `${f.message} (SQLSTATE ${f.code})${f.detail ? `: ${f.detail}` : ''}`;
   return err instanceof Error ? err.message : String(err);
-}
-
-function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n)}…` : s;
 }

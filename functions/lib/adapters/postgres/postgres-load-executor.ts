@@ -1,3 +1,4 @@
+import { ConfigInvalid } from '../../errors.ts';
 import { type LoadRowError, type LoadSpec, lineageSourceFile, type TargetResult } from '../../ports/warehouse.ts';
 import { quoteIdent } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
@@ -178,6 +179,15 @@ async function loadTarget(
     await step('removing rows of an earlier attempt of this run', () =>
       session.query(`DELETE FROM ${plan.table} WHERE ${plan.lineage.runId} = $1`, [spec.runId]),
     );
+    // A --reload replaces the rows of the earlier runs of the same content, in this same transaction.
+    const replaced = (spec.replaceRunIds ?? []).filter((id) => id !== spec.runId);
+    if (replaced.length > 0) {
+      await step('removing rows of the runs this reload replaces', () =>
+        session.query(`DELETE FROM ${plan.table} WHERE ${plan.lineage.runId} = ANY($1::text[])`, [replaced]),
+      );
+    }
+  } else if ((spec.replaceRunIds ?? []).some((id) => id !== spec.runId)) {
+    throw new ConfigInvalid(`${plan.table} has no run-id lineage column: this reload cannot replace earlier rows`);
   }
   const into = [plan.columns];
   const select = [plan.columns];

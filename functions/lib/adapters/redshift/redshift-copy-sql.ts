@@ -75,9 +75,18 @@ function renderTarget(
 
   const lineage = lineageColumns(spec, t, where);
   const runIdColumn = t.lineage.runId;
+  // This run's own earlier attempt, plus the runs a --reload replaces: all in this transaction.
+  const replaced = [...new Set([spec.runId, ...(spec.replaceRunIds ?? [])])];
   if (runIdColumn !== null) {
-    statements.push(
-      `${mark('delete')}DELETE FROM ${table} WHERE ${quoteIdent(runIdColumn, `${where} lineage runId column`)} = ${quoteRedshiftLiteral(spec.runId)}`,
+    const runIdSql = quoteIdent(runIdColumn, `${where} lineage runId column`);
+    const predicate =
+      replaced.length === 1
+        ? `${runIdSql} = ${quoteRedshiftLiteral(spec.runId)}`
+        : `${runIdSql} IN (${replaced.map(quoteRedshiftLiteral).join(', ')})`;
+    statements.push(`${mark('delete')}DELETE FROM ${table} WHERE ${predicate}`);
+  } else if (replaced.length > 1) {
+    throw new ConfigInvalid(
+      `${where} has no run-id lineage column, so the rows of run(s) ${replaced.slice(1).join(', ')} cannot be replaced`,
     );
   }
   const insertColumns = [...columns, ...lineage.map((l) => l.column)];

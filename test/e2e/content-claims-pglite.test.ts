@@ -1,0 +1,3 @@
+import { contentClaimsSuite } from './content-claims.suite.ts';
+
+contentClaimsSuite('pglite', null);
