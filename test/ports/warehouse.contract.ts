@@ -120,6 +120,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
 
     async function load(s: LoadSpec, token: string = randomUUID()) {
       const { statementId } = await wh.submitLoad(s, token);
+      await wh.settled(statementId);
       return { statementId, status: await wh.describe(statementId), errors: await wh.loadErrors(statementId) };
     }
 
@@ -316,6 +317,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       const first = await wh.submitLoad(s, token);
       const second = await wh.submitLoad(s, token);
       expect(second.statementId).toBe(first.statementId);
+      await wh.settled(first.statementId);
       expect(await count(t)).toBe(3);
       const logged = await rows(`SELECT count(*)::int AS n FROM efi_wh.statements WHERE client_token = '${token}'`);
       expect(logged).toEqual([{ n: 1 }]);
@@ -668,6 +670,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
         END $$`);
       const token = randomUUID();
       const { statementId } = await wh.submitSql(`CALL ${schema}.promote()`, token);
+      await wh.settled(statementId);
       expect(await wh.describe(statementId)).toMatchObject({ statementId, status: 'FINISHED', error: null });
       expect((await wh.submitSql(`CALL ${schema}.promote()`, token)).statementId).toBe(statementId);
       expect(await rows(`SELECT id, doubled FROM ${schema}.${core} ORDER BY id`)).toEqual([
@@ -682,6 +685,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
         `INSERT INTO ${schema}.${core} VALUES (1); SELECT 1 / 0;`,
         randomUUID(),
       );
+      await wh.settled(statementId);
       const status = await wh.describe(statementId);
       expect(status.status).toBe('FAILED');
       expect(status.error).toContain('division by zero');
