@@ -218,7 +218,9 @@ export function lastRecordEnd(buf: Buffer, quote: number): number {
   for (;;) {
     // Outside quotes: every newline before the next quote ends a record.
     const q = buf.indexOf(quote, pos);
-    const nl = buf.lastIndexOf(10, q < 0 ? buf.length - 1 : q - 1);
+    const end = q < 0 ? buf.length - 1 : q - 1;
+    // (a negative offset would make lastIndexOf search from the end)
+    const nl = end >= pos ? buf.lastIndexOf(10, end) : -1;
     if (nl >= pos) best = nl + 1;
     if (q < 0) return best;
     // Inside quotes until the next quote byte.

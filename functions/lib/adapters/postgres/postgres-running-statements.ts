@@ -46,7 +46,7 @@ export class RunningStatements {
     this.byId.set(statementId, rs);
     // Started on a later turn, so the submit that called this returns first.
     setImmediate(() => {
-      (hold ? hold(rs.abort.signal) : Promise.resolve())
+      (hold && !rs.abort.signal.aborted ? hold(rs.abort.signal) : Promise.resolve())
         .then(() => work(rs))
         .catch(() => undefined)
         .finally(() => {

@@ -90,7 +90,8 @@ export class PostgresWarehouse implements Warehouse {
 
   constructor(
     private readonly conn: PgConnection,
-    private readonly hooks: PostgresWarehouseHooks = {},
+    /** Test and bench seams, settable after construction. */
+    readonly hooks: PostgresWarehouseHooks = {},
   ) {
     this.log = new PostgresStatementLog(conn);
   }
