@@ -115,7 +115,7 @@ export interface Warehouse {
    * once the adapter knows the outcome where it can (locally: ABORTED, or
    * FINISHED when it had committed first); a finished statement is left as it is.
    */
-  cancel(statementId: string): Promise<void>;
+  cancel(statementId: string, reason?: string): Promise<void>;
   /** Ad-hoc read query (efi sql). */
   query(sql: string): Promise<QueryResult>;
   close(): Promise<void>;

@@ -47,7 +47,7 @@ export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): P
   if (resubmitAfterRedrive(input.load, input.redriveCount)) return submitLoad(input, ports);
   if (st.status === 'ABORTED') {
     throw new StatementAborted(
-      `load statement ${st.statementId} was aborted${st.error ? `: ${st.error}` : ''}. Redrive the run to submit it again.`,
+      `load statement ${st.statementId} was aborted${st.error ? ` (${st.error})` : ''}: it rolled back, nothing of it is committed. Redrive the run to submit it again.`,
     );
   }
   throw new LoadFailed(

@@ -21,6 +21,6 @@ export async function checkTransform(input: CheckTransformInput, ports: CheckTra
   // The data is loaded already: a redrive reruns only the transform.
   if (resubmitAfterRedrive(input.transform, input.redriveCount)) return submitTransform(input, ports);
   throw new TransformFailed(
-    `post-load transform (statement ${st.statementId}) ${st.status === 'ABORTED' ? 'was aborted' : 'failed'}: ${st.error ?? 'no reason given'}. The rows are loaded; fix the SQL or its objects, then redrive: efi redrive ${input.run.runId}`,
+    `post-load transform (statement ${st.statementId}) ${st.status === 'ABORTED' ? 'was aborted and rolled back' : 'failed'}: ${st.error ?? 'no reason given'}. The rows are loaded; fix the SQL or its objects, then redrive: efi redrive ${input.run.runId}`,
   );
 }

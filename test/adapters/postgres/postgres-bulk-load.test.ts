@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { copyQuoteOf, lastRecordEnd, RecordChunker } from '../../../functions/lib/adapters/postgres/postgres-bulk-load.ts';
+import {
+  copyQuoteOf,
+  lastRecordEnd,
+  RecordChunker,
+} from '../../../functions/lib/adapters/postgres/postgres-bulk-load.ts';
 
 const Q = '"'.charCodeAt(0);
 

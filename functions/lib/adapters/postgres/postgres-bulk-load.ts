@@ -235,7 +235,10 @@ function shiftCopyLine(e: unknown, rowsBefore: number): unknown {
   if (rowsBefore === 0 || typeof e !== 'object' || e === null) return e;
   const err = e as { where?: unknown };
   if (typeof err.where === 'string') {
-    err.where = err.where.replace(/(COPY \S+, line )(\d+)/, (_, head: string, n: string) => `${head}${Number(n) + rowsBefore}`);
+    err.where = err.where.replace(
+      /(COPY \S+, line )(\d+)/,
+      (_, head: string, n: string) => `${head}${Number(n) + rowsBefore}`,
+    );
   }
   return e;
 }

@@ -20,8 +20,8 @@ import {
   isoString,
   LoadAttemptFailed,
   type Outcome,
-  PROCESS_TOKEN,
   PostgresStatementLog,
+  PROCESS_TOKEN,
   type StatementKind,
   type StatementRow,
 } from './postgres-statement-log.ts';
