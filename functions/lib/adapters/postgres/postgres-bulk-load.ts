@@ -160,8 +160,8 @@ export function copyQuoteOf(optionsSql: string): number | undefined {
     return m ? m[1]!.replace(/''/g, "'").replace(/\\(.)/g, '$1') : null;
   };
   const quote = literal('QUOTE') ?? '"';
-  const escape = literal('ESCAPE') ?? quote;
-  if (escape !== quote || Buffer.byteLength(quote) !== 1) return undefined;
+  const escapeChar = literal('ESCAPE') ?? quote;
+  if (escapeChar !== quote || Buffer.byteLength(quote) !== 1) return undefined;
   return quote.charCodeAt(0);
 }
 

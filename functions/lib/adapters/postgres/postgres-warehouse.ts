@@ -105,7 +105,7 @@ export class PostgresWarehouse implements Warehouse {
     // the Redshift adapter refuses it while rendering the COPY.
     const plans = planLoad(spec);
     const bytesTotal = spec.targets.reduce((n, t) => n + t.parts.reduce((m, p) => m + p.bytes, 0), 0);
-    return this.submit('load', clientToken, bytesTotal, async (session, id) => {
+    return this.submit('load', clientToken, bytesTotal, async (session) => {
       const rejected: LoadRowError[] = [];
       const targets = await executeLoad(session, plans, spec, rejected);
       return { status: 'FINISHED', error: null, rowErrors: rejected.length > 0 ? rejected : null, targets };
