@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toIngestResult } from '../../cli/commands/ingest.ts';
+import { ingestFile, toIngestResult } from '../../cli/commands/ingest.ts';
+import type { CliContext } from '../../cli/context.ts';
 import { loadDefinition } from '../../cli/local/definition.ts';
 import { type ExecutionOutcome, LocalRunner } from '../../cli/local/runner.ts';
 import type { PostgresWarehouse } from '../../functions/lib/adapters/postgres/postgres-warehouse.ts';
@@ -100,6 +101,40 @@ export function stopSuite(backend: Backend, pgUrl: string | null): void {
       const result = toIngestResult(key, outcome, run);
       expect(result.status).toBe('ABORTED');
       expect(result.error?.message).toMatch(/rolled back/);
+    });
+
+    it('efi ingest on Ctrl-C during the load: prints ABORTED with the real reason and where the file really is', async () => {
+      const file = path.join(h.home, `stops_2026121${++n}.csv`);
+      fs.writeFileSync(file, `id,note\n${Array.from({ length: 4_000 }, (_, i) => `${i + 1},cli ${i}`).join('\n')}\n`);
+      const out: string[] = [];
+      const err: string[] = [];
+      const ctx: CliContext = {
+        settings: h.rt.settings,
+        json: false,
+        tty: false,
+        out: (s) => out.push(s),
+        err: (s) => err.push(s),
+      };
+      // The user's Ctrl-C, once the load's first rows reached the warehouse.
+      wh.hooks.onProgress = (_id, p) => {
+        if (p.bytesDone > 0) process.emit('SIGINT');
+      };
+      let result: Awaited<ReturnType<typeof ingestFile>>;
+      try {
+        result = await ingestFile(h.rt, h.runner, ctx, file, { prefix: '', reload: false });
+      } finally {
+        wh.hooks.onProgress = undefined;
+      }
+      expect(result.status).toBe('ABORTED');
+      expect(await count()).toBe(0);
+      const key = `landing/${path.basename(file)}`;
+      expect(landed(key)).toBe(true);
+      expect(result.fileAt).toBe(`s3://efi-local/${key}`);
+      expect(err.join('\n')).toMatch(/aborting \(Ctrl-C\)/);
+      const printed = out.join('\n');
+      expect(printed).toMatch(/ABORTED {2}\w+: .*rolled back/);
+      expect(printed).not.toMatch(/Error: *$/m);
+      expect(printed).toContain(`file kept in the landing prefix at s3://efi-local/${key}`);
     });
 
     it('a Task exceeding its TimeoutSeconds ends States.Timeout and cancels its statement: zero rows, file in landing', async () => {
