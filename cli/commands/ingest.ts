@@ -144,6 +144,16 @@ export async function runWithProgress(
   const caught = new Set<string>();
   let abort: ((reason?: string) => void) | null = null;
   const progress = new LoadProgressLine(ctx);
+  // Checks that polled (Wait → Check → Choice, again): printed once, when the next state begins.
+  const polled = new Set<string>();
+  let pendingCheck: string | null = null;
+  let lastCheckExit = 0;
+  const flushCheck = () => {
+    if (!pendingCheck) return;
+    const ms = lastCheckExit - (entered.get(pendingCheck) ?? lastCheckExit);
+    ctx.err(`  ${ctx.tty ? pc.green('✓') : 'ok'} ${pendingCheck.padEnd(16)} ${pc.dim(`${ms} ms`)}`);
+    pendingCheck = null;
+  };
   const onSigint = () => {
     if (abort) {
       progress.clear();
@@ -162,18 +172,29 @@ export async function runWithProgress(
         if (ctx.json || !e.state) return;
         progress.clear();
         if (e.type === 'StateEntered') {
-          entered.set(e.state, e.at);
+          // A Check polled again (Wait → Check) counts from its first entry: one line per Check, not per poll.
+          const polling = /^Check[A-Z]/.test(e.state) && polled.has(e.state);
+          if (!polling) entered.set(e.state, e.at);
+          if (!/^WaitFor[A-Z]|^Check[A-Z]/.test(e.state)) polled.clear();
           caught.delete(e.state);
         }
         const ms = e.at - (entered.get(e.state) ?? e.at);
+        if (e.type === 'StateExited' && /^Check[A-Z]/.test(e.state)) {
+          polled.add(e.state);
+          pendingCheck = e.state;
+          lastCheckExit = e.at;
+        }
         const took = pc.dim(`${ms} ms`);
         if (
           e.type === 'StateExited' &&
           !caught.has(e.state) &&
-          !/^(Wait|Is|Needs|Has|Load|Transform)[A-Z]|^(Done|Skipped)$/.test(e.state)
+          !/^(Wait|Is|Needs|Has|Load|Transform|Check)[A-Z]|^(Done|Skipped)$/.test(e.state)
         ) {
+          flushCheck();
           ctx.err(`  ${ctx.tty ? pc.green('✓') : 'ok'} ${e.state.padEnd(16)} ${took}`);
         } else if (e.type === 'StateFailed') {
+          if (pendingCheck === e.state) pendingCheck = null;
+          else flushCheck();
           ctx.err(`  ${ctx.tty ? pc.red('✗') : 'FAILED'} ${e.state.padEnd(16)} ${e.error}: ${e.cause ?? ''}`);
         } else if (e.type === 'StateCaught') {
           caught.add(e.state);
@@ -184,6 +205,7 @@ export async function runWithProgress(
       },
     });
   } finally {
+    flushCheck();
     progress.clear();
     process.off('SIGINT', onSigint);
   }
@@ -204,6 +226,8 @@ class LoadProgressLine {
 
   show(e: StatementProgressEvent): void {
     if (this.ctx.json || e.status !== 'STARTED' || !e.progress) return;
+    // Nothing to say before the first rows arrive (the first COPY chunk is still running).
+    if (e.progress.bytesDone === 0 && !this.ctx.tty) return;
     const { bytesDone, bytesTotal, rowsDone } = e.progress;
     const pct = bytesTotal > 0 ? ` (${Math.min(100, Math.floor((bytesDone / bytesTotal) * 100))}%)` : '';
     const what = /Transform/.test(e.state)
