@@ -777,6 +777,14 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
           expect(await wh.describe(id)).toMatchObject({ status: 'ABORTED', error: 'cancelled' });
           expect(await count(t)).toBe(0);
           expect(latencyMs).toBeLessThan(10_000);
+          if (wh.kind === 'postgres') {
+            // On a server the backend running the transaction is recorded: that is what pg_cancel_backend stops.
+            const [owner] = await rows(
+              `SELECT backend_pid, owner_pid FROM efi_wh.statements WHERE statement_id = '${id}'`,
+            );
+            expect(owner?.['backend_pid']).toEqual(expect.any(Number));
+            expect(owner?.['owner_pid']).toBe(process.pid);
+          }
           // The same token stays that statement: a cancelled submit is not run again.
           expect((await wh.submitLoad(spec([target(t, ['id', 'pad'], parts)]), token)).statementId).toBe(id);
         } finally {
