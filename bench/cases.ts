@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cliLatency } from './cli-latency.ts';
 import { ingestVsBareCopy } from './e2e-ingest.ts';
+import { largeIngestAndAbort } from './e2e-large.ts';
 import { BENCH_CONFIG_UNQUOTED, BUCKET, runPreprocessOnly, runValidate, STORE_ROOT } from './workloads.ts';
 
 /**
@@ -100,7 +101,7 @@ async function bareLineCount(file: string): Promise<number> {
   return n;
 }
 
-function spawnWait(cmd: string, args: string[]): Promise<string> {
+export function spawnWait(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -255,4 +256,11 @@ export const peakRss: BenchCase = {
 };
 
 /** Every case run.ts runs, in order. Add new cases here. */
-export const benchCases: BenchCase[] = [validateVsBareCount, preprocessVsGzip, peakRss, ingestVsBareCopy, cliLatency];
+export const benchCases: BenchCase[] = [
+  validateVsBareCount,
+  preprocessVsGzip,
+  peakRss,
+  ingestVsBareCopy,
+  largeIngestAndAbort,
+  cliLatency,
+];

@@ -33,6 +33,11 @@ const ctx: BenchContext = {
   repeat,
 };
 
+function withoutPath<T extends { path: string }>(f: T): Omit<T, 'path'> {
+  const { path: _path, ...rest } = f;
+  return rest;
+}
+
 const rows: BenchRow[] = [];
 const checks: BenchCheck[] = [];
 for (const c of benchCases) {
@@ -63,7 +68,8 @@ const results = {
     cpu: os.cpus()[0]?.model ?? null,
     memGB: os.totalmem() / 2 ** 30,
   },
-  files: { small: ctx.small, large: ctx.large },
+  // Without their paths: results.json is committed and must not name this machine's folders.
+  files: { small: withoutPath(ctx.small), large: ctx.large && withoutPath(ctx.large) },
   rows,
   checks,
 };

@@ -8,6 +8,7 @@ import { type ErrorLocation, formatLocation } from '../../functions/lib/errors.t
 import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
 import type { LocatedRowError } from '../../functions/lib/steps/locate-row-error.ts';
 import { type CliContext, colorStatus, localDeps, UsageError } from '../context.ts';
+import type { StatementProgressEvent } from '../local/run-statements.ts';
 import { type ExecutionOutcome, LocalRunner, type ProgressEvent } from '../local/runner.ts';
 
 export const INGEST_HELP = `Usage: efi ingest FILE... [options]
@@ -45,6 +46,8 @@ export interface IngestResult {
     rejected?: LocatedRowError[];
   }[];
   archivedTo: string | null;
+  /** Where the file is now, looked up in the object store (`s3://…`), or null when it is in none of landing, archive, rejected. */
+  fileAt: string | null;
   skipReason: string | null;
   error: {
     name: string;
@@ -141,17 +144,30 @@ export async function runWithProgress(
   ctx: CliContext,
   run: (o: {
     onProgress: (e: ProgressEvent) => void;
-    onAbortable: (a: () => void) => void;
+    onAbortable: (a: (reason?: string) => void) => void;
+    onStatement: (e: StatementProgressEvent) => void;
   }) => Promise<ExecutionOutcome>,
 ): Promise<ExecutionOutcome> {
   const entered = new Map<string, number>();
   // A caught state also logs StateExited: it must not print as a success.
   const caught = new Set<string>();
-  let abort: (() => void) | null = null;
+  let abort: ((reason?: string) => void) | null = null;
+  const progress = new LoadProgressLine(ctx);
+  // Checks that polled (Wait → Check → Choice, again): printed once, when the next state begins.
+  const polled = new Set<string>();
+  let pendingCheck: string | null = null;
+  let lastCheckExit = 0;
+  const flushCheck = () => {
+    if (!pendingCheck) return;
+    const ms = lastCheckExit - (entered.get(pendingCheck) ?? lastCheckExit);
+    ctx.err(`  ${ctx.tty ? pc.green('✓') : 'ok'} ${pendingCheck.padEnd(16)} ${pc.dim(`${ms} ms`)}`);
+    pendingCheck = null;
+  };
   const onSigint = () => {
     if (abort) {
-      ctx.err(pc.yellow('  aborting (Ctrl-C)...'));
-      abort();
+      progress.clear();
+      ctx.err(pc.yellow('  aborting (Ctrl-C): cancelling the running statement...'));
+      abort('Ctrl-C');
     }
   };
   process.on('SIGINT', onSigint);
@@ -160,21 +176,34 @@ export async function runWithProgress(
       onAbortable: (a) => {
         abort = a;
       },
+      onStatement: (e) => progress.show(e),
       onProgress: (e) => {
         if (ctx.json || !e.state) return;
+        progress.clear();
         if (e.type === 'StateEntered') {
-          entered.set(e.state, e.at);
+          // A Check polled again (Wait → Check) counts from its first entry: one line per Check, not per poll.
+          const polling = /^Check[A-Z]/.test(e.state) && polled.has(e.state);
+          if (!polling) entered.set(e.state, e.at);
+          if (!/^WaitFor[A-Z]|^Check[A-Z]/.test(e.state)) polled.clear();
           caught.delete(e.state);
         }
         const ms = e.at - (entered.get(e.state) ?? e.at);
+        if (e.type === 'StateExited' && /^Check[A-Z]/.test(e.state)) {
+          polled.add(e.state);
+          pendingCheck = e.state;
+          lastCheckExit = e.at;
+        }
         const took = pc.dim(`${ms} ms`);
         if (
           e.type === 'StateExited' &&
           !caught.has(e.state) &&
-          !/^(Wait|Is|Needs|Has|Load|Transform)[A-Z]|^(Done|Skipped)$/.test(e.state)
+          !/^(Wait|Is|Needs|Has|Load|Transform|Check)[A-Z]|^(Done|Skipped)$/.test(e.state)
         ) {
+          flushCheck();
           ctx.err(`  ${ctx.tty ? pc.green('✓') : 'ok'} ${e.state.padEnd(16)} ${took}`);
         } else if (e.type === 'StateFailed') {
+          if (pendingCheck === e.state) pendingCheck = null;
+          else flushCheck();
           ctx.err(`  ${ctx.tty ? pc.red('✗') : 'FAILED'} ${e.state.padEnd(16)} ${e.error}: ${e.cause ?? ''}`);
         } else if (e.type === 'StateCaught') {
           caught.add(e.state);
@@ -185,8 +214,54 @@ export async function runWithProgress(
       },
     });
   } finally {
+    flushCheck();
+    progress.clear();
     process.off('SIGINT', onSigint);
   }
+}
+
+/** How often a progress line is printed when stderr is not a terminal. */
+const PROGRESS_LINE_EVERY_MS = 10_000;
+
+/**
+ * The progress of a running load on stderr: a live line on a terminal
+ * (rewritten in place), otherwise a line every few seconds.
+ */
+class LoadProgressLine {
+  private live = false;
+  private lastPrinted = 0;
+
+  constructor(private readonly ctx: CliContext) {}
+
+  show(e: StatementProgressEvent): void {
+    if (this.ctx.json || e.status !== 'STARTED' || !e.progress) return;
+    // Nothing to say before the first rows arrive (the first COPY chunk is still running).
+    if (e.progress.bytesDone === 0 && !this.ctx.tty) return;
+    const { bytesDone, bytesTotal, rowsDone } = e.progress;
+    const pct = bytesTotal > 0 ? ` (${Math.min(100, Math.floor((bytesDone / bytesTotal) * 100))}%)` : '';
+    const what = /Transform/.test(e.state)
+      ? 'transform running'
+      : `loading ${mb(bytesDone)} of ${mb(bytesTotal)}${pct}`;
+    const line = `  … ${what}, ${rowsDone.toLocaleString('en-US')} rows so far`;
+    if (this.ctx.tty) {
+      process.stderr.write(`\r\x1b[2K${pc.dim(line)}`);
+      this.live = true;
+    } else if (Date.now() - this.lastPrinted >= PROGRESS_LINE_EVERY_MS) {
+      this.lastPrinted = Date.now();
+      this.ctx.err(line);
+    }
+  }
+
+  /** Ends the live line so the next output starts on a clean one. */
+  clear(): void {
+    if (!this.live) return;
+    process.stderr.write('\r\x1b[2K');
+    this.live = false;
+  }
+}
+
+function mb(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 export async function describeOutcome(
@@ -197,8 +272,20 @@ export async function describeOutcome(
 ): Promise<IngestResult> {
   const run = await (await rt.runs()).get(outcome.name);
   const result = toIngestResult(file, outcome, run);
+  result.fileAt = run ? await locateFile(rt, run) : null;
   if (!ctx.json) printOutcome(ctx, result);
   return result;
+}
+
+/** Where the run's file really is: still in landing, or where Archive/RejectFile moved it. */
+async function locateFile(rt: Deps, run: RunRecord): Promise<string | null> {
+  const store = await rt.store();
+  if (await store.head(run.bucket, run.key)) return store.uri(run.bucket, run.key);
+  if (run.archivedTo) {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(run.archivedTo);
+    if (!m || (await store.head(m[1]!, m[2]!))) return run.archivedTo;
+  }
+  return null;
 }
 
 export function toIngestResult(file: string, outcome: ExecutionOutcome, run: RunRecord | null): IngestResult {
@@ -247,6 +334,7 @@ export function toIngestResult(file: string, outcome: ExecutionOutcome, run: Run
     target: targets.length ? targets.map((t) => t.target).join(',') : null,
     targets,
     archivedTo: run?.archivedTo ?? null,
+    fileAt: null,
     skipReason: run?.skipReason ?? null,
     error: status === 'FINISHED' || status === 'SKIPPED' ? null : error,
   };
@@ -281,9 +369,13 @@ function printOutcome(ctx: CliContext, r: IngestResult): void {
       r.error?.line && !message.includes(`line ${r.error.line}`)
         ? ` at ${r.error.location ? formatLocation(r.error.location) : `line ${r.error.line}${r.error.column ? `, column ${r.error.column}` : ''}`}`
         : '';
-    ctx.out(`  ${s}  ${r.error?.name ?? 'Error'}${where}: ${message}`);
-    if (r.archivedTo) ctx.out(`  file kept at ${r.archivedTo}`);
-    else ctx.out(`  file kept in the landing prefix; inspect with: efi show ${r.runId}`);
+    ctx.out(`  ${s}  ${r.error?.name ?? 'Error'}${where}: ${message || 'no reason was recorded'}`);
+    if (r.fileAt) {
+      const landing = !r.archivedTo || r.fileAt !== r.archivedTo;
+      ctx.out(
+        `  file ${landing ? 'kept in the landing prefix' : 'is'} at ${r.fileAt}; inspect with: efi show ${r.runId}`,
+      );
+    } else ctx.out(`  the file is no longer in landing, archive or rejected; inspect with: efi show ${r.runId}`);
   }
 }
 

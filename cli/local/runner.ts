@@ -9,6 +9,7 @@ import { foldExecution } from '../history/fold.ts';
 import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
 import { folderHandlers, type Handler, taskHandlersByState } from './handlers.ts';
 import { localFoldEvents } from './history.ts';
+import { RunStatements, type StatementProgressEvent } from './run-statements.ts';
 import { localStatusChangeEvent } from './status-change.ts';
 
 const { StateMachine } = await import('aws-local-stepfunctions');
@@ -37,8 +38,10 @@ export interface ExecutionOutcome {
 
 export interface RunOpts {
   onProgress?: (e: ProgressEvent) => void;
-  /** Receives the abort function while the execution runs (Ctrl-C → ABORTED). */
-  onAbortable?: (abort: () => void) => void;
+  /** Receives the abort function while the execution runs (Ctrl-C → ABORTED); it cancels the run's running statements. */
+  onAbortable?: (abort: (reason?: string) => void) => void;
+  /** Progress of the run's running warehouse statements, about once a second. */
+  onStatement?: (e: StatementProgressEvent) => void;
 }
 
 const LOCAL_ARN_PREFIX = 'arn:aws:states:local:000000000000:execution:efi:';
@@ -65,9 +68,12 @@ export class LocalRunner {
     private readonly taskHandlers: Record<string, Handler>,
   ) {}
 
-  /** The runner's handlers are built from `rt`, the local deps (no process-wide state). */
-  static create(rt: Deps): LocalRunner {
-    const raw = loadDefinition();
+  /**
+   * The runner's handlers are built from `rt`, the local deps (no process-wide
+   * state). `definition` replaces statemachine/efi.asl.json (tests: a tiny TimeoutSeconds).
+   */
+  static create(rt: Deps, opts: { definition?: AslDefinition } = {}): LocalRunner {
+    const raw = opts.definition ?? loadDefinition();
     const handlers = folderHandlers(rt);
     const def = substitutePlaceholders(raw);
     // Built once per process: construction validates the definition (~75 ms).
@@ -172,6 +178,7 @@ export class LocalRunner {
     opts: RunOpts,
   ): Promise<ExecutionOutcome> {
     const db = await this.rt.db();
+    const statements = new RunStatements(() => this.rt.warehouse(), this.definition, opts.onStatement);
     const execution = machine.run(input as never, {
       context: {
         Execution: {
@@ -183,12 +190,20 @@ export class LocalRunner {
         },
       },
       overrides: {
-        taskResourceLocalHandlers: this.taskHandlers as never,
+        taskResourceLocalHandlers: statements.wrap(this.taskHandlers) as never,
         waitTimeOverrides: waitOverrides(this.definition),
         retryIntervalOverrides: retryOverrides(this.definition),
       },
     });
-    opts.onAbortable?.(execution.abort);
+    let abortedAt: string[] = [];
+    let abortReason = '';
+    opts.onAbortable?.((reason = 'the run was aborted') => {
+      abortedAt = statements.running();
+      abortReason = reason;
+      execution.abort();
+      // The library abandons the running Task; its statement must not go on and commit.
+      void statements.cancelAll(`cancelled: ${reason}`);
+    });
     // Observe the result now: it rejects while the event log is still being read.
     const settled = execution.result.then(
       (output) => ({ output }),
@@ -242,6 +257,17 @@ export class LocalRunner {
     const { output } = (await settled) as { output: unknown };
     if (!final) final = { status: 'SUCCEEDED', error: null, cause: null, output };
     if (final.status === 'SUCCEEDED') final.output = output ?? final.output;
+    statements.close();
+    if (final.status !== 'SUCCEEDED') {
+      // Before anything reads whether the load committed: nothing of the run may still be running.
+      await statements.cancelAll(`cancelled: the run ended ${final.status}`);
+      if (final.status === 'ABORTED') {
+        const where = abortedAt.length ? ` at ${abortedAt.join(', ')}` : '';
+        const said = (await statements.summary()).join('; ');
+        final.error = 'ExecutionAborted';
+        final.cause = `stopped${where} (${abortReason || 'aborted'})${said ? `; ${said}` : '; no warehouse statement was running'}`;
+      }
+    }
 
     await db
       .updateTable('efi.executions')
@@ -283,7 +309,11 @@ export class LocalRunner {
   }
 }
 
-/** Waits are for the Data API's pace; locally statements finish before the first poll. */
+/**
+ * Waits are for the Data API's pace; locally the Checks long-poll the
+ * in-process statement instead (describe waits for it to settle, a few
+ * seconds at most), so the Wait states take no time.
+ */
 function waitOverrides(def: AslDefinition): Record<string, number> {
   return Object.fromEntries(
     Object.entries(def.States)

@@ -86,7 +86,7 @@ export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, ro
       const copy = sql.find((q) => parseMarker(q)?.step === 'copy')!;
       const stage = sql.find((q) => parseMarker(q)?.step === 'stage')!;
       const { statementId } = await wh.submitLoad(spec, randomUUID());
-      const status = await wh.describe(statementId);
+      const status = await wh.describe(statementId, { waitMs: 60_000 });
       const errors = await wh.loadErrors(statementId);
       const first = c.ddl.split(/\s/)[0];
       const rows = (await wh.query(`SELECT * FROM ${schema}.${table} ORDER BY ${first}`)).rows;
@@ -390,7 +390,7 @@ export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, ro
         { runId: randomUUID(), sourceFile: `s3://${BUCKET}/${key}`, targets: [t] },
         randomUUID(),
       );
-      expect((await wh.describe(statementId)).status).toBe('FINISHED');
+      expect((await wh.describe(statementId, { waitMs: 60_000 })).status).toBe('FINISHED');
       expect((await wh.query(`SELECT id, name FROM ${schema}.${table} ORDER BY id`)).rows).toEqual([
         { id: 1, name: 'a' },
         { id: 2, name: 'b' },

@@ -120,6 +120,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
 
     async function load(s: LoadSpec, token: string = randomUUID()) {
       const { statementId } = await wh.submitLoad(s, token);
+      await wh.settled(statementId);
       return { statementId, status: await wh.describe(statementId), errors: await wh.loadErrors(statementId) };
     }
 
@@ -328,6 +329,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       const first = await wh.submitLoad(s, token);
       const second = await wh.submitLoad(s, token);
       expect(second.statementId).toBe(first.statementId);
+      await wh.settled(first.statementId);
       expect(await count(t)).toBe(3);
       const logged = await rows(`SELECT count(*)::int AS n FROM efi_wh.statements WHERE client_token = '${token}'`);
       expect(logged).toEqual([{ n: 1 }]);
@@ -682,6 +684,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
         END $$`);
       const token = randomUUID();
       const { statementId } = await wh.submitSql(`CALL ${schema}.promote()`, token);
+      await wh.settled(statementId);
       expect(await wh.describe(statementId)).toMatchObject({ statementId, status: 'FINISHED', error: null });
       expect((await wh.submitSql(`CALL ${schema}.promote()`, token)).statementId).toBe(statementId);
       expect(await rows(`SELECT id, doubled FROM ${schema}.${core} ORDER BY id`)).toEqual([
@@ -697,7 +700,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       const sql = `CREATE TEMP TABLE tmp_session_check AS SELECT 1 AS id; INSERT INTO ${schema}.${core} SELECT id FROM tmp_session_check`;
       for (let i = 0; i < 3; i++) {
         const { statementId } = await wh.submitSql(sql, randomUUID());
-        expect(await wh.describe(statementId)).toMatchObject({ status: 'FINISHED', error: null });
+        expect(await wh.describe(statementId, { waitMs: 60_000 })).toMatchObject({ status: 'FINISHED', error: null });
       }
       expect(await count(core)).toBe(3);
     });
@@ -714,7 +717,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
           { name: 'loaded_at', value: '2026-12-01 10:27:27.123' },
         ],
       );
-      expect(await wh.describe(statementId)).toMatchObject({ status: 'FINISHED', error: null });
+      expect(await wh.describe(statementId, { waitMs: 60_000 })).toMatchObject({ status: 'FINISHED', error: null });
       const got = await rows(
         `SELECT run_id, source_file, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS.MS') AS t, note FROM ${schema}.${core}`,
       );
@@ -734,6 +737,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
         `INSERT INTO ${schema}.${core} VALUES (1); SELECT 1 / 0;`,
         randomUUID(),
       );
+      await wh.settled(statementId);
       const status = await wh.describe(statementId);
       expect(status.status).toBe('FAILED');
       expect(status.error).toContain('division by zero');
@@ -765,6 +769,123 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       );
       await wh.cancel(id);
       expect(await wh.describe(id)).toMatchObject({ status: 'ABORTED', error: 'cancelled' });
+    });
+
+    describe('statements run in the background and can be stopped', () => {
+      /** A part of `n` rows `i,<pad>` (about 100 bytes each). */
+      async function bigPart(key: string, n: number, from = 1): Promise<LoadPart> {
+        const pad = 'x'.repeat(90);
+        const lines: string[] = [];
+        for (let i = from; i < from + n; i++) lines.push(`${i},${pad}`);
+        return part(key, `${lines.join('\n')}\n`);
+      }
+
+      it('returns from submit before the load runs, reports STARTED, then FINISHED once it settles', async () => {
+        const t = await table('id int, pad text');
+        let release!: () => void;
+        const held = new Promise<void>((r) => {
+          release = r;
+        });
+        wh.hooks.beforeRun = () => held;
+        try {
+          const { statementId } = await wh.submitLoad(
+            spec([target(t, ['id', 'pad'], [await part('bg/part.csv', '1,a\n2,b\n')])]),
+            randomUUID(),
+          );
+          const running = await wh.describe(statementId);
+          expect(running).toMatchObject({ statementId, status: 'STARTED', error: null });
+          expect(running.progress).toMatchObject({ bytesDone: 0, rowsDone: 0 });
+          expect(wh.runningStatements()).toContain(statementId);
+          release();
+          // A long poll answers as soon as the statement settles.
+          expect(await wh.describe(statementId, { waitMs: 60_000 })).toMatchObject({ status: 'FINISHED' });
+          expect(await count(t)).toBe(2);
+          expect(wh.runningStatements()).not.toContain(statementId);
+        } finally {
+          wh.hooks.beforeRun = undefined;
+        }
+      });
+
+      it('cancels a load while its rows are being copied: rolled back whole, ABORTED, zero rows', async () => {
+        const t = await table('id int, pad text');
+        const parts = [await bigPart('cancel/big-1.csv', 20_000), await bigPart('cancel/big-2.csv', 60_000, 20_001)];
+        let cancelled: Promise<void> | null = null;
+        let cancelAt = 0;
+        const token = randomUUID();
+        let id = '';
+        wh.hooks.onProgress = (statementId, progress) => {
+          // The first rows reached the warehouse: stop it mid-load.
+          if (statementId === id && !cancelled && progress.bytesDone > 0) {
+            cancelAt = performance.now();
+            cancelled = wh.cancel(statementId);
+          }
+        };
+        try {
+          id = (await wh.submitLoad(spec([target(t, ['id', 'pad'], parts)]), token)).statementId;
+          await wh.settled(id);
+          expect(cancelled).not.toBeNull();
+          await cancelled;
+          const latencyMs = performance.now() - cancelAt;
+          expect(await wh.describe(id)).toMatchObject({ status: 'ABORTED', error: 'cancelled' });
+          expect(await count(t)).toBe(0);
+          expect(latencyMs).toBeLessThan(10_000);
+          if (wh.kind === 'postgres') {
+            // On a server the backend running the transaction is recorded: that is what pg_cancel_backend stops.
+            const [owner] = await rows(
+              `SELECT backend_pid, owner_pid FROM efi_wh.statements WHERE statement_id = '${id}'`,
+            );
+            expect(owner?.['backend_pid']).toEqual(expect.any(Number));
+            expect(owner?.['owner_pid']).toBe(process.pid);
+          }
+          // The same token stays that statement: a cancelled submit is not run again.
+          expect((await wh.submitLoad(spec([target(t, ['id', 'pad'], parts)]), token)).statementId).toBe(id);
+        } finally {
+          wh.hooks.onProgress = undefined;
+        }
+      });
+
+      it('cancels a held statement before it opens its transaction', async () => {
+        const t = await table('id int');
+        wh.hooks.beforeRun = (_id, signal) =>
+          new Promise((resolve) => {
+            if (signal.aborted) resolve();
+            signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+        try {
+          const { statementId } = await wh.submitSql(`INSERT INTO ${schema}.${t} VALUES (1)`, randomUUID());
+          await wh.cancel(statementId, 'stopped by the test');
+          expect(await wh.describe(statementId)).toMatchObject({ status: 'ABORTED', error: 'stopped by the test' });
+          expect(await count(t)).toBe(0);
+        } finally {
+          wh.hooks.beforeRun = undefined;
+        }
+      });
+
+      it('reports a bad row past the first 16 MiB COPY chunk with its line in the part', async () => {
+        const t = await table('id int, pad text');
+        // ~17 MiB: PGlite copies it in two chunks; the bad row is in the second.
+        const n = 180_000;
+        const pad = 'x'.repeat(90);
+        const lines: string[] = [];
+        for (let i = 1; i <= n; i++) lines.push(i === n - 5 ? `oops,${pad}` : `${i},${pad}`);
+        const p = await part('chunks/bad-late.csv', `${lines.join('\n')}\n`);
+        const r = await load(spec([target(t, ['id', 'pad'], [p])]));
+        expect(r.status.status).toBe('FAILED');
+        expect(r.errors).toMatchObject([{ partKey: 'chunks/bad-late.csv', lineInPart: n - 5, column: 'id' }]);
+        expect(await count(t)).toBe(0);
+      });
+
+      it('reports a STARTED statement whose owner process is gone as ABORTED', async () => {
+        const id = randomUUID();
+        // pid 4194303 is above any pid Linux hands out by default: that process does not exist.
+        await wh.query(
+          `INSERT INTO efi_wh.statements (statement_id, client_token, kind, status, owner_pid, owner_token)
+           VALUES ('${id}', '${id}', 'load', 'STARTED', 4194303, 'another-process')`,
+        );
+        const st = await wh.describe(id);
+        expect(st.status).toBe('ABORTED');
+        expect(st.error).toMatch(/pid 4194303\) is gone/);
+      });
     });
   });
 }

@@ -80,6 +80,26 @@ export interface StatementStatus {
   targets?: TargetResult[];
   submittedAt?: string;
   updatedAt?: string;
+  /** How far a running statement has got, when the adapter can tell (the local warehouse can; the Data API cannot). */
+  progress?: StatementProgress;
+}
+
+/** Work done so far by a running load: bytes handed to the warehouse and rows it has taken. */
+export interface StatementProgress {
+  bytesDone: number;
+  /** Uncompressed bytes of every part of the load. */
+  bytesTotal: number;
+  rowsDone: number;
+}
+
+/** How long describe may hold its answer for a running statement (a long poll). */
+export interface DescribeOptions {
+  /**
+   * An adapter may wait up to this long for the statement to settle before
+   * answering, so a poller writes one cycle per few seconds instead of one per
+   * millisecond. The Data API answers at once and ignores it.
+   */
+  waitMs?: number;
 }
 
 /** A row the warehouse refused, located in the part it came from. */
@@ -122,10 +142,15 @@ export interface Warehouse {
    * parameters), never spliced into the text.
    */
   submitSql(sql: string, clientToken: string, parameters?: readonly SqlParameter[]): Promise<{ statementId: string }>;
-  describe(statementId: string): Promise<StatementStatus>;
+  describe(statementId: string, opts?: DescribeOptions): Promise<StatementStatus>;
   /** Row-level errors of a failed load statement. */
   loadErrors(statementId: string): Promise<LoadRowError[]>;
-  cancel(statementId: string): Promise<void>;
+  /**
+   * Stops a running statement and rolls it back (CancelStatement). Resolves
+   * once the adapter knows the outcome where it can (locally: ABORTED, or
+   * FINISHED when it had committed first); a finished statement is left as it is.
+   */
+  cancel(statementId: string, reason?: string): Promise<void>;
   /** Ad-hoc read query (efi sql). */
   query(sql: string): Promise<QueryResult>;
   /**

@@ -5,7 +5,7 @@ import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { LoadRowError, StatementStatus, TargetResult, Warehouse } from '../ports/warehouse.ts';
 import { type LocatedRowError, locateRowErrors } from './locate-row-error.ts';
-import { resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
+import { DESCRIBE_WAIT_MS, resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
 import { assertStillOwnsContent, submitLoad } from './submit-load.ts';
 
 export interface CheckLoadInput {
@@ -30,7 +30,7 @@ export interface CheckLoadPorts {
  * and a redrive resubmits it.
  */
 export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): Promise<StatementRef> {
-  const st = await ports.warehouse.describe(input.load.statementId);
+  const st = await ports.warehouse.describe(input.load.statementId, { waitMs: DESCRIBE_WAIT_MS });
   const outcome = statementOutcome(st.status);
   if (outcome === 'finished') {
     // A redrive resuming here after a --reload took this content over (and replaced these rows):
@@ -50,7 +50,7 @@ export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): P
   if (resubmitAfterRedrive(input.load, input.redriveCount)) return submitLoad(input, ports);
   if (st.status === 'ABORTED') {
     throw new StatementAborted(
-      `load statement ${st.statementId} was aborted${st.error ? `: ${st.error}` : ''}. Redrive the run to submit it again.`,
+      `load statement ${st.statementId} was aborted${st.error ? ` (${st.error})` : ''}: it rolled back, nothing of it is committed. Redrive the run to submit it again.`,
     );
   }
   throw new LoadFailed(

@@ -1,6 +1,6 @@
 import type { MatchedRun, StatementRef } from '../contract/payloads.ts';
 import { TransformFailed } from '../errors.ts';
-import { resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
+import { DESCRIBE_WAIT_MS, resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
 import { type SubmitTransformPorts, submitTransform } from './submit-transform.ts';
 
 export interface CheckTransformInput {
@@ -14,13 +14,13 @@ export type CheckTransformPorts = SubmitTransformPorts;
 /** CheckTransform: poll the transform; a failure is operational and a redrive reruns only the transform. */
 export async function checkTransform(input: CheckTransformInput, ports: CheckTransformPorts): Promise<StatementRef> {
   if (input.transform.statementId === 'none') return input.transform;
-  const st = await ports.warehouse.describe(input.transform.statementId);
+  const st = await ports.warehouse.describe(input.transform.statementId, { waitMs: DESCRIBE_WAIT_MS });
   const outcome = statementOutcome(st.status);
   if (outcome === 'finished') return { ...input.transform, status: 'FINISHED' };
   if (outcome === 'running') return { ...input.transform, status: st.status };
   // The data is loaded already: a redrive reruns only the transform.
   if (resubmitAfterRedrive(input.transform, input.redriveCount)) return submitTransform(input, ports);
   throw new TransformFailed(
-    `post-load transform (statement ${st.statementId}) ${st.status === 'ABORTED' ? 'was aborted' : 'failed'}: ${st.error ?? 'no reason given'}. The rows are loaded; fix the SQL or its objects, then redrive: efi redrive ${input.run.runId}`,
+    `post-load transform (statement ${st.statementId}) ${st.status === 'ABORTED' ? 'was aborted and rolled back' : 'failed'}: ${st.error ?? 'no reason given'}. The rows are loaded; fix the SQL or its objects, then redrive: efi redrive ${input.run.runId}`,
   );
 }

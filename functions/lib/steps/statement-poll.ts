@@ -23,3 +23,11 @@ export function statementOutcome(status: StatementState): 'running' | 'finished'
 export function resubmitAfterRedrive(ref: Pick<StatementRef, 'attempt'>, redriveCount: number): boolean {
   return ref.attempt < redriveCount;
 }
+
+/**
+ * How long a Check may let the warehouse hold its answer for a running
+ * statement (a long poll: the local warehouse answers as soon as the statement
+ * settles; the Data API answers at once). Keeps a long load to one poll cycle
+ * of history events per few seconds. Well within the Checks' TimeoutSeconds.
+ */
+export const DESCRIBE_WAIT_MS = 5_000;

@@ -48,6 +48,7 @@ describe('load options across ValidateFile, Preprocess and the PGlite warehouse'
     });
     const spec = buildLoadSpec(config, { runId, sourceFile: t.store.uri(BUCKET, key) }, prepared);
     const { statementId } = await wh.submitLoad(spec, randomUUID());
+    await wh.settled(statementId);
     return wh.describe(statementId);
   }
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Readable, Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { PGlite, Results, Transaction } from '@electric-sql/pglite';
@@ -14,7 +14,29 @@ import type { LoadPart, TextQueryResult } from '../../ports/warehouse.ts';
  * runs on, differing where they must: PGlite bulk-loads from a Blob through
  * `COPY ... FROM '/dev/blob'` (its COPY FROM STDIN kills the instance), a real
  * server streams through pg-copy-streams' COPY FROM STDIN.
+ *
+ * A statement's transaction can be stopped (`StatementControl`): every call
+ * of its session checks the signal first, so a cancelled statement rolls back
+ * at its next step. PGlite runs in this thread and a COPY blocks it, so a part
+ * is fed to PGlite in record-aligned chunks (several COPYs in the one
+ * transaction) with the signal checked between them: a cancel takes effect
+ * within one chunk. On a server the canceller also ends the running query
+ * (`cancelBackend`, pg_cancel_backend of the pid `onBackend` reported).
  */
+
+/** How a running statement is stopped and watched. */
+export interface StatementControl {
+  signal: AbortSignal;
+  /** Called with the server backend pid once the transaction is open (servers only). */
+  onBackend?(pid: number): void | Promise<void>;
+  /** Called as bytes (uncompressed, as given to COPY) and rows reach the warehouse. */
+  onProgress?(bytes: number, rows: number): void | Promise<void>;
+  /** Called once, right before COMMIT: past this point a cancel no longer stops the statement. */
+  onCommitting?(): void;
+}
+
+/** Bytes of a part given to one PGlite COPY: the longest a cancel waits (~0.4 s at PGlite's ~40 MB/s). */
+export const PGLITE_COPY_CHUNK_BYTES = 16 * 1024 * 1024;
 
 export interface PgResult {
   columns: string[];
@@ -46,8 +68,13 @@ export interface PgConnection {
   exec(sql: string): Promise<PgResult>;
   /** As exec, every value as the server's text and rows as arrays (duplicate column names kept). */
   execText(sql: string): Promise<TextQueryResult>;
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (session: PgSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when
+   * it throws or `control.signal` aborts before COMMIT.
+   */
+  transaction<T>(fn: (session: PgSession) => Promise<T>, control?: StatementControl): Promise<T>;
+  /** Cancels the query a server backend is running (pg_cancel_backend); a no-op on PGlite. */
+  cancelBackend(pid: number): Promise<void>;
   /** Releases what this connection opened (never a shared PGlite instance). */
   close(): Promise<void>;
 }
@@ -61,22 +88,162 @@ export function pgliteConnection(db: PGlite, store: ObjectStore): PgConnection {
     query: async (sql, params) => fromPglite(await db.query(sql, params ?? [])),
     exec: async (sql) => lastPglite(await db.exec(sql)),
     execText: async (sql) => textPglite(await db.exec(sql, { rowMode: 'array', parsers: PGLITE_TEXT_PARSERS })),
-    transaction: (fn) => db.transaction((tx) => fn(pgliteSession(tx, store))),
+    transaction: (fn, control) =>
+      db.transaction(async (tx) => {
+        const result = await fn(pgliteSession(tx, store, control));
+        control?.signal.throwIfAborted();
+        control?.onCommitting?.();
+        return result;
+      }),
+    cancelBackend: async () => {},
     close: async () => {},
   };
 }
 
-function pgliteSession(tx: Transaction, store: ObjectStore): PgSession {
+function pgliteSession(tx: Transaction, store: ObjectStore, control?: StatementControl): PgSession {
+  const check = () => control?.signal.throwIfAborted();
   return {
-    query: async (sql, params) => fromPglite(await tx.query(sql, params ?? [])),
-    exec: async (sql) => lastPglite(await tx.exec(sql)),
+    query: async (sql, params) => {
+      check();
+      return fromPglite(await tx.query(sql, params ?? []));
+    },
+    exec: async (sql) => {
+      check();
+      return lastPglite(await tx.exec(sql));
+    },
     readPart: (part) => partStream(part, store),
     async copyPart(into, optionsSql, part, transform) {
-      const blob = await partBlob(part, store, transform?.());
-      const r = await tx.query(`COPY ${into} FROM '/dev/blob' WITH (${optionsSql})`, [], { blob });
-      return r.affectedRows ?? 0;
+      check();
+      const copySql = `COPY ${into} FROM '/dev/blob' WITH (${optionsSql})`;
+      const quote = copyQuoteOf(optionsSql);
+      if (quote === undefined) {
+        // No safe record boundary to cut at (an ESCAPE other than the quote): one COPY of the whole part.
+        const blob = await partBlob(part, store, transform?.());
+        const r = await tx.query(copySql, [], { blob });
+        await control?.onProgress?.(blob.size, r.affectedRows ?? 0);
+        return r.affectedRows ?? 0;
+      }
+      let rows = 0;
+      const copyChunk = async (chunk: Buffer) => {
+        check();
+        try {
+          const r = await tx.query(copySql, [], { blob: new Blob([chunk]) });
+          rows += r.affectedRows ?? 0;
+          await control?.onProgress?.(chunk.length, r.affectedRows ?? 0);
+        } catch (e) {
+          if (control?.signal.aborted) throw e;
+          // PostgreSQL numbers the rows of this COPY: make it the row number within the part.
+          throw shiftCopyLine(e, rows);
+        }
+      };
+      const source = await partStream(part, store);
+      const through = transform?.();
+      const chunker = new RecordChunker(quote, PGLITE_COPY_CHUNK_BYTES);
+      const consume = async (input: AsyncIterable<Buffer>) => {
+        for await (const buf of input) {
+          for (const chunk of chunker.push(buf)) await copyChunk(chunk);
+        }
+        const rest = chunker.end();
+        if (rest.length > 0) await copyChunk(rest);
+      };
+      await (through ? pipeline(source, through, consume) : pipeline(source, consume));
+      return rows;
     },
   };
+}
+
+/**
+ * The byte that quotes fields in a COPY option list (CSV: QUOTE, default `"`),
+ * or undefined when an ESCAPE other than the quote makes quote counting
+ * unreliable for finding record ends.
+ */
+export function copyQuoteOf(optionsSql: string): number | undefined {
+  const literal = (option: string): string | null => {
+    const m = new RegExp(`${option} E?'((?:[^'\\\\]|''|\\\\.)*)'`).exec(optionsSql);
+    return m ? m[1]!.replace(/''/g, "'").replace(/\\(.)/g, '$1') : null;
+  };
+  const quote = literal('QUOTE') ?? '"';
+  const escapeChar = literal('ESCAPE') ?? quote;
+  if (escapeChar !== quote || Buffer.byteLength(quote) !== 1) return undefined;
+  return quote.charCodeAt(0);
+}
+
+/**
+ * Cuts a CSV byte stream into chunks of about `target` bytes that end at a
+ * record end: a newline outside quotes (an even number of quote bytes since
+ * the chunk began, which starts at a record). A doubled quote inside a quoted
+ * field counts twice, so parity holds. A record longer than `target` makes
+ * a longer chunk.
+ */
+export class RecordChunker {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(
+    private readonly quote: number,
+    private readonly target: number,
+  ) {}
+
+  /** The chunks ready after `buf`. */
+  push(buf: Buffer): Buffer[] {
+    this.pending.push(buf);
+    this.pendingBytes += buf.length;
+    const out: Buffer[] = [];
+    while (this.pendingBytes >= this.target) {
+      const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+      const cut = lastRecordEnd(all, this.quote);
+      if (cut < 0) {
+        this.pending = [all];
+        break;
+      }
+      out.push(all.subarray(0, cut));
+      const rest = all.subarray(cut);
+      this.pending = rest.length > 0 ? [rest] : [];
+      this.pendingBytes = rest.length;
+      if (cut < this.target) break;
+    }
+    return out;
+  }
+
+  /** What is left once the stream ended. */
+  end(): Buffer {
+    const rest = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    return rest;
+  }
+}
+
+/** The offset just past the last newline outside quotes in `buf` (which starts outside quotes), or -1. */
+export function lastRecordEnd(buf: Buffer, quote: number): number {
+  let best = -1;
+  let pos = 0;
+  for (;;) {
+    // Outside quotes: every newline before the next quote ends a record.
+    const q = buf.indexOf(quote, pos);
+    const end = q < 0 ? buf.length - 1 : q - 1;
+    // (a negative offset would make lastIndexOf search from the end)
+    const nl = end >= pos ? buf.lastIndexOf(10, end) : -1;
+    if (nl >= pos) best = nl + 1;
+    if (q < 0) return best;
+    // Inside quotes until the next quote byte.
+    const close = buf.indexOf(quote, q + 1);
+    if (close < 0) return best;
+    pos = close + 1;
+  }
+}
+
+/** A COPY row error of a later chunk, renumbered to count the rows of the chunks before it. */
+function shiftCopyLine(e: unknown, rowsBefore: number): unknown {
+  if (rowsBefore === 0 || typeof e !== 'object' || e === null) return e;
+  const err = e as { where?: unknown };
+  if (typeof err.where === 'string') {
+    err.where = err.where.replace(
+      /(COPY \S+, line )(\d+)/,
+      (_, head: string, n: string) => `${head}${Number(n) + rowsBefore}`,
+    );
+  }
+  return e;
 }
 
 /**
@@ -156,12 +323,19 @@ export function pgPoolConnection(pool: pg.Pool, store: ObjectStore, ownsPool: bo
     exec: async (sql) => lastPg(await pool.query(sql)),
     execText: async (sql) =>
       textPg(await pool.query({ text: sql, rowMode: 'array', types: { getTypeParser: () => (v: string) => v } })),
-    async transaction(fn) {
+
+    async transaction(fn, control) {
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const result = await fn(pgSession(client, store));
+        if (control?.onBackend) {
+          const r = await client.query('SELECT pg_backend_pid() AS pid');
+          await control.onBackend(Number(r.rows[0]?.pid));
+        }
+        const result = await fn(pgSession(client, store, control));
+        control?.signal.throwIfAborted();
+        control?.onCommitting?.();
         await client.query('COMMIT');
         return result;
       } catch (e) {
@@ -176,25 +350,49 @@ export function pgPoolConnection(pool: pg.Pool, store: ObjectStore, ownsPool: bo
         client.release(broken);
       }
     },
+    cancelBackend: async (pid) => {
+      await pool.query('SELECT pg_cancel_backend($1)', [pid]);
+    },
     close: async () => {
       if (ownsPool) await pool.end();
     },
   };
 }
 
-function pgSession(client: pg.PoolClient, store: ObjectStore): PgSession {
+function pgSession(client: pg.PoolClient, store: ObjectStore, control?: StatementControl): PgSession {
+  const check = () => control?.signal.throwIfAborted();
   return {
-    query: async (sql, params) => fromPg(await client.query(sql, params ?? [])),
-    exec: async (sql) => lastPg(await client.query(sql)),
+    query: async (sql, params) => {
+      check();
+      return fromPg(await client.query(sql, params ?? []));
+    },
+    exec: async (sql) => {
+      check();
+      return lastPg(await client.query(sql));
+    },
     readPart: (part) => partStream(part, store),
     async copyPart(into, optionsSql, part, transform) {
+      check();
       const source = await partStream(part, store);
       const copy = client.query(copyFrom(`COPY ${into} FROM STDIN WITH (${optionsSql})`));
       const through = transform?.();
-      await (through ? pipeline(source, through, copy) : pipeline(source, copy));
+      const streams: NodeJS.ReadWriteStream[] = through ? [through] : [];
+      // Bytes are counted on their way in; rows are known once the part's COPY ends.
+      if (control?.onProgress) streams.push(byteCounter((n) => void control.onProgress?.(n, 0)));
+      await pipeline(source, ...(streams as [Transform]), copy);
+      await control?.onProgress?.(0, copy.rowCount);
       return copy.rowCount;
     },
   };
+}
+
+function byteCounter(report: (bytes: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      report(chunk.length);
+      done(null, chunk);
+    },
+  });
 }
 
 function fromPg(r: pg.QueryResult): PgResult {

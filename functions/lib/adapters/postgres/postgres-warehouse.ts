@@ -1,12 +1,14 @@
 import type pg from 'pg';
 import type { TableRef } from '../../config/model.ts';
-import { ConfigInvalid } from '../../errors.ts';
+import { ConfigInvalid, classifyError, TransientError } from '../../errors.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
 import type {
+  DescribeOptions,
   LoadRowError,
   LoadSpec,
   QueryResult,
   SqlParameter,
+  StatementProgress,
   StatementStatus,
   TextQueryResult,
   Warehouse,
@@ -16,28 +18,40 @@ import { quoteTable } from '../../sql/identifiers.ts';
 import { toPositional } from '../../sql/named-parameters.ts';
 import { createPgPool } from './pg-pool.ts';
 import { openPglite } from './pglite.ts';
-import { type PgConnection, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
+import { type PgConnection, type PgSession, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
 import { TABLE_COLUMNS_SQL } from './postgres-column-info.ts';
 import { describeDbError } from './postgres-load-errors.ts';
 import { executeLoad } from './postgres-load-executor.ts';
 import { planLoad } from './postgres-load-plan.ts';
-import { isoString, LoadAttemptFailed, PostgresStatementLog } from './postgres-statement-log.ts';
+import { type RunningStatement, RunningStatements, settledWithin } from './postgres-running-statements.ts';
+import {
+  isoString,
+  LoadAttemptFailed,
+  type Outcome,
+  PostgresStatementLog,
+  PROCESS_TOKEN,
+  type StatementKind,
+  type StatementRow,
+} from './postgres-statement-log.ts';
 
 /**
  * The local warehouse: the Warehouse port over PostgreSQL (PGlite embedded, or
  * a server), behaving like the Redshift Data API so the state machine is the
- * same locally and in AWS. Statements run synchronously inside submit (the
- * database is in-process or near), and their outcome is kept in a statement
- * log (postgres-statement-log.ts) that describe() and loadErrors() read, the
- * way DescribeStatement and STL_LOAD_ERRORS are read in Redshift.
+ * same locally and in AWS: submit records the statement (STARTED) and returns
+ * its id at once, the statement runs in the background in this process
+ * (postgres-running-statements.ts), describe() reports it, cancel() stops it
+ * and rolls it back. Outcomes are kept in a statement log
+ * (postgres-statement-log.ts) that describe() and loadErrors() read, the way
+ * DescribeStatement and STL_LOAD_ERRORS are read in Redshift.
  *
  * A load is planned before anything is recorded (postgres-load-plan.ts), then
- * run as one transaction over all its targets (postgres-load-executor.ts):
- * any failure rolls everything back. Redshift options PostgreSQL COPY lacks
- * are applied by a per-part stream (postgres-part-transform.ts). Rejected
- * rows are kept in the statement log (loadErrors) even when the statement
- * FINISHED, like STL_LOAD_ERRORS. The two drivers (PGlite, pg) sit behind
- * one connection interface (postgres-bulk-load.ts).
+ * run as one transaction over all its targets (postgres-load-executor.ts)
+ * that also writes its FINISHED row: any failure or cancel rolls everything
+ * back. Redshift options PostgreSQL COPY lacks are applied by a per-part
+ * stream (postgres-part-transform.ts). Rejected rows are kept in the
+ * statement log (loadErrors) even when the statement FINISHED, like
+ * STL_LOAD_ERRORS. The two drivers (PGlite, pg) sit behind one connection
+ * interface (postgres-bulk-load.ts).
  */
 
 export type PostgresWarehouseOptions =
@@ -45,22 +59,45 @@ export type PostgresWarehouseOptions =
   | { kind: 'postgres'; url: string }
   | { kind: 'postgres'; pool: pg.Pool };
 
+/** Test and bench seams; nothing in the product sets them. */
+export interface PostgresWarehouseHooks {
+  /** Awaited before a statement's transaction opens; it should end when `signal` aborts. */
+  beforeRun?(statementId: string, signal: AbortSignal): Promise<void>;
+  /** Awaited each time a load reports progress (between PGlite chunks, after each part on a server). */
+  onProgress?(statementId: string, progress: StatementProgress): void | Promise<void>;
+}
+
+/** Attempts of a statement that hits a transient error (connection reset, serialization) before it is FAILED. */
+const TRANSIENT_ATTEMPTS = 3;
+
 /** Opens the local warehouse. A PGlite instance is the process-wide one for `dataDir` and is never closed here. */
 export async function createPostgresWarehouse(
   opts: PostgresWarehouseOptions,
   store: ObjectStore,
+  hooks: PostgresWarehouseHooks = {},
 ): Promise<PostgresWarehouse> {
-  if (opts.kind === 'pglite') return new PostgresWarehouse(pgliteConnection(await openPglite(opts.dataDir), store));
-  if ('pool' in opts) return new PostgresWarehouse(pgPoolConnection(opts.pool, store, false));
+  if (opts.kind === 'pglite') {
+    return new PostgresWarehouse(pgliteConnection(await openPglite(opts.dataDir), store), hooks);
+  }
+  if ('pool' in opts) return new PostgresWarehouse(pgPoolConnection(opts.pool, store, false), hooks);
   const pool = createPgPool({ connectionString: opts.url, max: 4 });
-  return new PostgresWarehouse(pgPoolConnection(pool, store, true));
+  return new PostgresWarehouse(pgPoolConnection(pool, store, true), hooks);
+}
+
+class StatementCancelled extends Error {
+  override readonly name = 'StatementCancelled';
 }
 
 export class PostgresWarehouse implements Warehouse {
   static readonly create = createPostgresWarehouse;
   private readonly log: PostgresStatementLog;
+  private readonly running = new RunningStatements();
 
-  constructor(private readonly conn: PgConnection) {
+  constructor(
+    private readonly conn: PgConnection,
+    /** Test and bench seams, settable after construction. */
+    readonly hooks: PostgresWarehouseHooks = {},
+  ) {
     this.log = new PostgresStatementLog(conn);
   }
 
@@ -74,9 +111,10 @@ export class PostgresWarehouse implements Warehouse {
     // A spec the adapter cannot load is refused before anything is recorded, as
     // the Redshift adapter refuses it while rendering the COPY.
     const plans = planLoad(spec);
-    return this.log.submit('load', clientToken, async () => {
+    const bytesTotal = spec.targets.reduce((n, t) => n + t.parts.reduce((m, p) => m + p.bytes, 0), 0);
+    return this.submit('load', clientToken, bytesTotal, async (session) => {
       const rejected: LoadRowError[] = [];
-      const targets = await this.conn.transaction((session) => executeLoad(session, plans, spec, rejected));
+      const targets = await executeLoad(session, plans, spec, rejected);
       return { status: 'FINISHED', error: null, rowErrors: rejected.length > 0 ? rejected : null, targets };
     });
   }
@@ -87,23 +125,21 @@ export class PostgresWarehouse implements Warehouse {
     parameters: readonly SqlParameter[] = [],
   ): Promise<{ statementId: string }> {
     if (!sql.trim()) throw new ConfigInvalid('the transform SQL is empty');
-    return this.log.submit('sql', clientToken, async () => {
+    return this.submit('sql', clientToken, 0, async (session) => {
       try {
-        await this.conn.transaction(async (session) => {
-          if (parameters.length > 0) {
-            // Bound by position: one statement (extended protocol), as the Data API runs one.
-            const { text, values } = toPositional(sql, parameters);
-            await session.query(text, values);
-          } else await session.exec(sql);
-          // Redshift runs every statement in a session of its own. Locally a
-          // PGlite instance has one session and a pool reuses its connections, so
-          // temp tables the SQL created (the original framework's transforms
-          // CREATE TEMP TABLE tmp_<table> and never drop it) would make the next
-          // run's transform fail 42P07. DISCARD TEMP drops them before commit;
-          // DISCARD ALL would also reset settings but cannot run in a transaction
-          // and, on PGlite, would reset the config database's session too.
-          await session.exec('DISCARD TEMP');
-        });
+        if (parameters.length > 0) {
+          // Bound by position: one statement (extended protocol), as the Data API runs one.
+          const { text, values } = toPositional(sql, parameters);
+          await session.query(text, values);
+        } else await session.exec(sql);
+        // Redshift runs every statement in a session of its own. Locally a
+        // PGlite instance has one session and a pool reuses its connections, so
+        // temp tables the SQL created (the original framework's transforms
+        // CREATE TEMP TABLE tmp_<table> and never drop it) would make the next
+        // run's transform fail 42P07. DISCARD TEMP drops them before commit;
+        // DISCARD ALL would also reset settings but cannot run in a transaction
+        // and, on PGlite, would reset the config database's session too.
+        await session.exec('DISCARD TEMP');
       } catch (e) {
         throw new LoadAttemptFailed(`transform SQL failed: ${describeDbError(e)}`, null, e);
       }
@@ -111,8 +147,123 @@ export class PostgresWarehouse implements Warehouse {
     });
   }
 
-  async describe(statementId: string): Promise<StatementStatus> {
-    const row = await this.log.row(statementId);
+  /** Records the statement and starts it in the background; a known client token returns its statement and runs nothing. */
+  private async submit(
+    kind: StatementKind,
+    clientToken: string,
+    bytesTotal: number,
+    body: (session: PgSession, statementId: string) => Promise<Outcome>,
+  ): Promise<{ statementId: string }> {
+    let recorded: { statementId: string; created: boolean };
+    try {
+      recorded = await this.log.record(kind, clientToken);
+    } catch (e) {
+      throw classifyError(e);
+    }
+    const { statementId, created } = recorded;
+    if (!created) return { statementId };
+    const hold = this.hooks.beforeRun;
+    this.running.start(
+      statementId,
+      bytesTotal,
+      (rs) => this.runInBackground(rs, body),
+      hold ? (signal) => hold(statementId, signal) : undefined,
+    );
+    return { statementId };
+  }
+
+  private async runInBackground(
+    rs: RunningStatement,
+    body: (session: PgSession, statementId: string) => Promise<Outcome>,
+  ): Promise<void> {
+    const id = rs.statementId;
+    let outcome: Outcome | null = null;
+    for (let attempt = 1; outcome === null; attempt++) {
+      const progress = { ...rs.progress };
+      try {
+        rs.abort.signal.throwIfAborted();
+        await this.conn.transaction(
+          async (session) => {
+            const result = await body(session, id);
+            rs.abort.signal.throwIfAborted();
+            await this.log.finishIn(session, id, result);
+          },
+          {
+            signal: rs.abort.signal,
+            onBackend: async (pid) => {
+              rs.backendPid = pid;
+              await this.log.recordBackend(id, pid).catch(() => undefined);
+            },
+            onProgress: async (bytes, rows) => {
+              rs.progress.bytesDone += bytes;
+              rs.progress.rowsDone += rows;
+              await this.hooks.onProgress?.(id, { ...rs.progress });
+            },
+            onCommitting: () => {
+              rs.committing = true;
+              rs.backendPid = null;
+            },
+          },
+        );
+        return;
+      } catch (e) {
+        if (rs.abort.signal.aborted) {
+          const reason = rs.abort.signal.reason;
+          outcome = {
+            status: 'ABORTED',
+            error: reason instanceof StatementCancelled ? reason.message : 'cancelled',
+            rowErrors: null,
+            targets: null,
+          };
+        } else {
+          const root = e instanceof LoadAttemptFailed ? e.cause : e;
+          if (classifyError(root) instanceof TransientError && attempt < TRANSIENT_ATTEMPTS) {
+            // Rolled back whole: run it again, as the Data API's own retry of a
+            // statement that lost its connection would.
+            Object.assign(rs.progress, progress);
+            continue;
+          }
+          outcome = {
+            status: 'FAILED',
+            error: e instanceof LoadAttemptFailed ? e.message : describeDbError(e),
+            rowErrors: e instanceof LoadAttemptFailed ? e.rowErrors : null,
+            targets: null,
+          };
+        }
+      }
+    }
+    // Written after the rollback: the statement never committed.
+    await this.log.settle(id, outcome).catch((e) => {
+      console.error(`[efi] could not record the end of statement ${id}:`, (e as Error).message);
+    });
+  }
+
+  async describe(statementId: string, opts: DescribeOptions = {}): Promise<StatementStatus> {
+    const rs = this.running.get(statementId);
+    if (rs) {
+      await settledWithin(rs.settled, opts.waitMs ?? 0);
+      if (this.running.get(statementId)) {
+        // Still running: answered from memory (on PGlite the database is busy with its transaction).
+        return {
+          statementId,
+          status: 'STARTED',
+          error: null,
+          submittedAt: rs.submittedAt,
+          updatedAt: new Date().toISOString(),
+          progress: { ...rs.progress },
+        };
+      }
+    }
+    let row = await this.log.row(statementId);
+    if (isUnfinished(row) && (await this.ownerGone(row))) {
+      await this.log.settle(statementId, {
+        status: 'ABORTED',
+        error: `the process that ran it (pid ${row.owner_pid ?? 'unknown'}) is gone: its transaction was rolled back`,
+        rowErrors: null,
+        targets: null,
+      });
+      row = await this.log.row(statementId);
+    }
     const status: StatementStatus = {
       statementId: row.statement_id,
       status: row.status,
@@ -124,20 +275,62 @@ export class PostgresWarehouse implements Warehouse {
     return status;
   }
 
+  /**
+   * Whether an unfinished statement not running in this process has lost its
+   * executor: ours (this process's token) means it is gone; on PGlite only
+   * one process opens the data directory, so another owner is gone; on a
+   * server, the backend it recorded tells, or else whether its pid lives.
+   */
+  private async ownerGone(row: StatementRow): Promise<boolean> {
+    if (row.owner_token === PROCESS_TOKEN || row.owner_token === null) return true;
+    if (this.conn.kind === 'pglite') return true;
+    if (row.backend_pid !== null) return !(await this.log.backendAlive(row));
+    return row.owner_pid === null || !processAlive(row.owner_pid);
+  }
+
   /** Row errors of a failed load, or the rows a FINISHED load rejected under maxErrors. */
   async loadErrors(statementId: string): Promise<LoadRowError[]> {
     return (await this.log.row(statementId)).row_errors ?? [];
   }
 
   /**
-   * Statements run to completion inside submit, so by the time a caller holds
-   * an id there is nothing left to interrupt: cancelling a finished statement
-   * is a no-op (as the Data API leaves it unchanged). A statement still marked
-   * SUBMITTED/PICKED/STARTED was abandoned by a process that died mid-run; it
-   * is marked ABORTED so pollers stop waiting.
+   * Stops a statement this process runs and resolves once it rolled back
+   * (ABORTED) or, when the cancel came after its COMMIT began, committed
+   * (FINISHED). A PGlite load stops at its next chunk; on a server the
+   * running query is cancelled too (pg_cancel_backend). A statement another
+   * process runs on the same server is cancelled through its backend; one
+   * whose process is gone is marked ABORTED; a finished one is left as it is.
    */
-  async cancel(statementId: string): Promise<void> {
-    await this.log.abortUnfinished(statementId);
+  async cancel(statementId: string, reason = 'cancelled'): Promise<void> {
+    const rs = this.running.get(statementId);
+    if (rs) {
+      if (!rs.committing && !rs.abort.signal.aborted) {
+        rs.abort.abort(new StatementCancelled(reason));
+        const pid = rs.backendPid;
+        if (pid !== null) await this.conn.cancelBackend(pid).catch(() => undefined);
+      }
+      await rs.settled;
+      return;
+    }
+    const row = await this.log.row(statementId);
+    if (!isUnfinished(row)) return;
+    if (this.conn.kind === 'postgres' && row.backend_pid !== null && (await this.log.backendAlive(row))) {
+      await this.conn.cancelBackend(row.backend_pid);
+      return;
+    }
+    if (await this.ownerGone(row)) {
+      await this.log.settle(statementId, { status: 'ABORTED', error: reason, rowErrors: null, targets: null });
+    }
+  }
+
+  /** Resolves once a statement this process runs has its outcome recorded (at once for any other). */
+  async settled(statementId: string): Promise<void> {
+    await this.running.get(statementId)?.settled;
+  }
+
+  /** Ids of the statements this process is running. */
+  runningStatements(): string[] {
+    return this.running.ids();
   }
 
   async query(sql: string): Promise<QueryResult> {
@@ -162,7 +355,22 @@ export class PostgresWarehouse implements Warehouse {
     return this.conn.execText(sql);
   }
 
+  /** Cancels what still runs (a closing process must not leave a transaction open), then releases the connection. */
   async close(): Promise<void> {
+    await Promise.all(this.running.ids().map((id) => this.cancel(id, 'the warehouse was closed')));
     await this.conn.close();
+  }
+}
+
+function isUnfinished(row: StatementRow): boolean {
+  return row.status === 'SUBMITTED' || row.status === 'PICKED' || row.status === 'STARTED';
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

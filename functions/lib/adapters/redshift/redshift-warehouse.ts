@@ -163,7 +163,7 @@ export class RedshiftDataWarehouse implements Warehouse {
     return errors;
   }
 
-  async cancel(statementId: string): Promise<void> {
+  async cancel(statementId: string, _reason?: string): Promise<void> {
     await this.call(() => this.client.send(new CancelStatementCommand({ Id: statementId })));
   }
 

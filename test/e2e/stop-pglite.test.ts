@@ -1,0 +1,3 @@
+import { stopSuite } from './stop.suite.ts';
+
+stopSuite('pglite', null);
