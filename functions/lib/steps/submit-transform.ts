@@ -3,6 +3,7 @@ import type { ConfigSource } from '../ports/config-source.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { Warehouse } from '../ports/warehouse.ts';
 import { clientToken } from './load-spec.ts';
+import { earlierStatement } from './submit-load.ts';
 
 export interface SubmitTransformInput {
   run: MatchedRun;
@@ -20,10 +21,14 @@ export async function submitTransform(input: SubmitTransformInput, ports: Submit
   const { run } = input;
   const config = await ports.configs.get(run.configId, run.configVersion);
   if (!config.transform) return { statementId: 'none', status: 'FINISHED', attempt: input.redriveCount };
+  // A transform that committed (or still runs) is never submitted again: it is not idempotent (a stage → core MERGE/INSERT).
+  const earlier = await earlierStatement(ports, run.runId, 'transform');
+  if (earlier) return { statementId: earlier.statementId, status: earlier.status, attempt: input.redriveCount };
   const { statementId } = await ports.warehouse.submitSql(
     config.transform.sql,
     clientToken(run.runId, 'transform', input.redriveCount),
   );
   await ports.runs.addStatementId(run.runId, statementId);
+  await ports.runs.update(run.runId, { transformStatementId: statementId });
   return { statementId, status: 'SUBMITTED', attempt: input.redriveCount };
 }
