@@ -134,11 +134,24 @@ export function applyResultPath(input: unknown, result: unknown, resultPath: str
   return out;
 }
 
-/** `EFI_TEST_CRASH_AT=<State>:<before|after>`: the crash suite's hook (test/truth/crash.test.ts). */
+/** `EFI_TEST_CRASH_AT=<State>:<before|after>`: the crash suite's hook (test/truth/crash.suite.ts). */
 export const CRASH_AT_ENV = 'EFI_TEST_CRASH_AT';
+/**
+ * `EFI_TEST_PAUSE_AT=<State>:<before|after>` with `EFI_TEST_PAUSE_FILE=<path>`:
+ * the process creates the file there and waits until the test deletes it (the
+ * suite stops and restarts the PostgreSQL server meanwhile).
+ */
+export const PAUSE_AT_ENV = 'EFI_TEST_PAUSE_AT';
 
-function crashHook(state: string, when: 'before' | 'after'): void {
-  if (process.env[CRASH_AT_ENV] === `${state}:${when}`) process.kill(process.pid, 'SIGKILL');
+async function testHook(state: string, when: 'before' | 'after'): Promise<void> {
+  const at = `${state}:${when}`;
+  if (process.env[CRASH_AT_ENV] === at) process.kill(process.pid, 'SIGKILL');
+  const file = process.env['EFI_TEST_PAUSE_FILE'];
+  if (process.env[PAUSE_AT_ENV] === at && file) {
+    const fs = await import('node:fs');
+    fs.writeFileSync(file, String(process.pid));
+    while (fs.existsSync(file)) await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /**
@@ -146,14 +159,16 @@ function crashHook(state: string, when: 'before' | 'after'): void {
  * handler runs and its exit (with output) before the result is handed back.
  * The test hook kills the process at exactly those two points.
  */
+const hooked = !!(process.env[CRASH_AT_ENV] || process.env[PAUSE_AT_ENV]);
+
 export function durableTask(state: string, def: AslState, handler: Handler, history: HistoryWriter): Handler {
   let attempts = 0;
   return async (event) => {
     await history.entered(state, ++attempts);
-    crashHook(state, 'before');
+    if (hooked) await testHook(state, 'before');
     const result = await handler(event);
     await history.exited(state, def, result);
-    crashHook(state, 'after');
+    if (hooked) await testHook(state, 'after');
     return result;
   };
 }
