@@ -157,7 +157,9 @@ async function testHook(state: string, when: 'before' | 'after'): Promise<void> 
 /**
  * A Task state's handler, made durable: its entry is persisted before the
  * handler runs and its exit (with output) before the result is handed back.
- * The test hook kills the process at exactly those two points.
+ * The test hook kills the process before the handler runs (entry persisted)
+ * or after it did its work but before its exit is persisted (the redrive runs
+ * the state again); a kill after the exit is the next state's "before".
  */
 const hooked = !!(process.env[CRASH_AT_ENV] || process.env[PAUSE_AT_ENV]);
 
@@ -167,8 +169,9 @@ export function durableTask(state: string, def: AslState, handler: Handler, hist
     await history.entered(state, ++attempts);
     if (hooked) await testHook(state, 'before');
     const result = await handler(event);
-    await history.exited(state, def, result);
+    // 'after': the work is done but not yet recorded: a redrive re-runs the state (it must be safe to).
     if (hooked) await testHook(state, 'after');
+    await history.exited(state, def, result);
     return result;
   };
 }

@@ -126,9 +126,7 @@ async function markDied(
     .set({ status: 'FAILED', error: PROCESS_DIED, cause, stopped_at: new Date() })
     .where('execution_id', '=', ex.execution_id)
     .where('status', '=', 'RUNNING')
-    .where((eb) =>
-      ex.owner_token === null ? eb('owner_token', 'is', null) : eb('owner_token', '=', ex.owner_token),
-    )
+    .where((eb) => (ex.owner_token === null ? eb('owner_token', 'is', null) : eb('owner_token', '=', ex.owner_token)))
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) !== 1) return false;
   const maxSeq = await db

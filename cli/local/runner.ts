@@ -150,8 +150,7 @@ export class LocalRunner {
     const folded = foldExecution(localFoldEvents(events));
     // A dead process may have completed its last state (its exit is persisted before the next begins): resume after it.
     const failed =
-      folded.resumeFrom ??
-      (ex.error === PROCESS_DIED ? resumePoint(folded.steps, this.definition, ex.input) : null);
+      folded.resumeFrom ?? (ex.error === PROCESS_DIED ? resumePoint(folded.steps, this.definition, ex.input) : null);
     if (!failed) throw new RedriveRefused(`run ${ex.name} has no failed state to resume from`);
     const stateName = 'state' in failed ? failed.state : failed.name;
     if (this.definition.States[stateName]?.Type === 'Fail') {
@@ -276,8 +275,10 @@ export class LocalRunner {
           cause,
           at: e.timestamp,
         });
-        if (e.type === 'ExecutionSucceeded') final = { status: 'SUCCEEDED', error: null, cause: null, output: e.output };
-        else if (e.type === 'ExecutionFailed') final = { status: 'FAILED', error: e.Error ?? null, cause, output: null };
+        if (e.type === 'ExecutionSucceeded')
+          final = { status: 'SUCCEEDED', error: null, cause: null, output: e.output };
+        else if (e.type === 'ExecutionFailed')
+          final = { status: 'FAILED', error: e.Error ?? null, cause, output: null };
         else if (e.type === 'ExecutionAborted') final = { status: 'ABORTED', error: null, cause: null, output: null };
         else if (e.type === 'ExecutionTimeout') {
           final = { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'execution timed out', output: null };

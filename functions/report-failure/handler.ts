@@ -10,7 +10,8 @@ export function createHandler(deps: Deps) {
     'ReportFailure',
     deps,
     (e) => parseInput('ReportFailure', statusChangeEventSchema, e),
-    async (event) => reportFailure(event, {
+    async (event) =>
+      reportFailure(event, {
         runs: await deps.runs(),
         notifier: await deps.notifier(),
         warehouse: await deps.warehouse(),

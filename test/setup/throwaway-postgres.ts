@@ -12,6 +12,8 @@ import path from 'node:path';
 export interface ThrowawayPostgres {
   url: string;
   stop(): void;
+  /** Stops the server at once (`-m immediate`, as a crash would) and starts it again on the same port. */
+  restart(): void;
 }
 
 export function findPgBinDir(): string | null {
@@ -52,6 +54,10 @@ export async function startThrowawayPostgres(bin: string): Promise<ThrowawayPost
   run(path.join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    restart() {
+      run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+      run(path.join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
+    },
     stop() {
       try {
         run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);

@@ -1,8 +1,8 @@
 import type { StatusChangeEvent } from '../contract/status-change-event.ts';
 import { serializeError } from '../errors.ts';
-import { parseCatch } from './audit.ts';
 import type { RunLog, RunRecord } from '../ports/run-log.ts';
 import type { Warehouse } from '../ports/warehouse.ts';
+import { parseCatch } from './audit.ts';
 import { type NotifyPorts, notifyRun } from './notify.ts';
 import { statementOutcome } from './statement-poll.ts';
 

@@ -74,7 +74,10 @@ export class AwsNotifier implements Notifier {
     attr('idempotencyKey', n.idempotencyKey ?? null);
     // A FIFO topic drops a second message with the same deduplication id (5 minutes); a standard topic has
     // no such id, so receivers dedupe on the attribute.
-    const fifo = topicArn.endsWith('.fifo') && n.idempotencyKey ? { MessageDeduplicationId: n.idempotencyKey, MessageGroupId: n.runId } : {};
+    const fifo =
+      topicArn.endsWith('.fifo') && n.idempotencyKey
+        ? { MessageDeduplicationId: n.idempotencyKey, MessageGroupId: n.runId }
+        : {};
     try {
       await (this.opts.sns ?? processSns()).send(
         new PublishCommand({
