@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import type { Deps } from '../../functions/lib/compose.ts';
 import { type CliContext, colorStatus, localDeps, table, UsageError } from '../context.ts';
 import { listLocalRuns, showLocalRun } from '../local/history.ts';
+import { recoverDeadRuns } from '../local/recovery.ts';
 import { LocalRunner, RedriveRefused } from '../local/runner.ts';
 import type { RunDetail, RunSummary } from '../model.ts';
 import { describeOutcome, runWithProgress } from './ingest.ts';
@@ -42,6 +44,12 @@ async function remote(values: { 'state-machine-arn'?: string | undefined; region
   return settings ? { r, settings, client: r.sfnClient(settings) } : null;
 }
 
+/** The local history once the runs of dead processes are marked (cli/local/recovery.ts): none shows RUNNING forever. */
+async function recovered(rt: Deps) {
+  await recoverDeadRuns(rt);
+  return rt.db();
+}
+
 const STATUSES = ['FINISHED', 'FAILED', 'ABORTED', 'SKIPPED', 'RUNNING', 'SUCCEEDED', 'TIMED_OUT'];
 
 export async function runsCommand(argv: string[], ctx: CliContext): Promise<number> {
@@ -72,7 +80,7 @@ export async function runsCommand(argv: string[], ctx: CliContext): Promise<numb
         max: limit,
         details: true,
       })
-    : await listLocalRuns(await localDeps(ctx).db(), { ...(status ? { status } : {}), limit });
+    : await listLocalRuns(await recovered(localDeps(ctx)), { ...(status ? { status } : {}), limit });
   printRuns(ctx, runs);
   return 0;
 }
@@ -124,7 +132,7 @@ export async function showCommand(argv: string[], ctx: CliContext): Promise<numb
       if ((e as Error).name !== 'RemoteRunNotFound') throw e;
       detail = null;
     }
-  } else detail = await showLocalRun(await localDeps(ctx).db(), positionals[0]!);
+  } else detail = await showLocalRun(await recovered(localDeps(ctx)), positionals[0]!);
   if (!detail) {
     ctx.err(`no run ${positionals[0]}; list them with: efi runs`);
     return 1;

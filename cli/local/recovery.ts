@@ -5,7 +5,7 @@ import type { EfiDatabase, ExecutionTable } from '../../functions/lib/adapters/c
 import type { Deps } from '../../functions/lib/compose.ts';
 import { foldExecution } from '../history/fold.ts';
 import type { StateStep } from '../model.ts';
-import type { AslDefinition } from './definition.ts';
+import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
 import { createReportFailureHandler, type Handler } from './handlers.ts';
 import { localFoldEvents } from './history.ts';
 import { localStatusChangeEvent } from './status-change.ts';
@@ -198,4 +198,9 @@ export function startHeartbeat(db: Db, executionId: string, everyMs = heartbeatT
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** `efi runs` / `efi show`: recover dead processes' runs before listing, so no dead run shows as RUNNING. */
+export async function recoverDeadRuns(rt: Deps): Promise<string[]> {
+  return recoverDeadExecutions(rt, substitutePlaceholders(loadDefinition()));
 }

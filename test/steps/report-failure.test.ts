@@ -68,7 +68,11 @@ const RUN: RunRecord = {
   finishedAt: null,
 };
 
-function event(status: StatusChangeEvent['detail']['status'], error: string | null = null, cause: string | null = null) {
+function event(
+  status: StatusChangeEvent['detail']['status'],
+  error: string | null = null,
+  cause: string | null = null,
+) {
   return {
     version: '0',
     id: 'x',
@@ -107,7 +111,11 @@ const warehouse = new RedshiftDataWarehouse(
 function setup(run: Partial<RunRecord> = {}) {
   const runs = new MemoryRunLog({ ...RUN, ...run });
   const sent: StatusNotification[] = [];
-  const ports = { runs: runs as unknown as RunLog, notifier: { publish: async (n: StatusNotification) => void sent.push(n) }, warehouse };
+  const ports = {
+    runs: runs as unknown as RunLog,
+    notifier: { publish: async (n: StatusNotification) => void sent.push(n) },
+    warehouse,
+  };
   return { runs, sent, ports };
 }
 
@@ -115,7 +123,9 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
   beforeEach(() => rs.reset());
 
   it('ABORTED while the load runs: cancels the statement (CancelStatement), records loadCommitted false, notifies ABORTED', async () => {
-    rs.on(DescribeStatementCommand).resolvesOnce({ Id: 'load-1', Status: 'STARTED' }).resolves({ Id: 'load-1', Status: 'ABORTED' });
+    rs.on(DescribeStatementCommand)
+      .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })
+      .resolves({ Id: 'load-1', Status: 'ABORTED' });
     rs.on(CancelStatementCommand).resolves({ Status: true });
     const { runs, sent, ports } = setup();
     await reportFailure(event('ABORTED'), ports);
@@ -127,8 +137,12 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
   });
 
   it('TIMED_OUT when the load commits before the cancel lands: records loadCommitted true and says the rows are loaded', async () => {
-    rs.on(DescribeStatementCommand).resolvesOnce({ Id: 'load-1', Status: 'STARTED' }).resolves({ Id: 'load-1', Status: 'FINISHED' });
-    rs.on(CancelStatementCommand).rejects(new ValidationException({ message: 'Could not cancel a query that is already in FINISHED state', $metadata: {} }));
+    rs.on(DescribeStatementCommand)
+      .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })
+      .resolves({ Id: 'load-1', Status: 'FINISHED' });
+    rs.on(CancelStatementCommand).rejects(
+      new ValidationException({ message: 'Could not cancel a query that is already in FINISHED state', $metadata: {} }),
+    );
     const { runs, sent, ports } = setup({ rowsLoaded: 1200 });
     await reportFailure(event('TIMED_OUT'), ports);
     expect(runs.run).toMatchObject({ status: 'FAILED', loadCommitted: true });
@@ -137,7 +151,9 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
   });
 
   it("a Task's States.Timeout cancels the running statement too", async () => {
-    rs.on(DescribeStatementCommand).resolvesOnce({ Id: 'load-1', Status: 'STARTED' }).resolves({ Id: 'load-1', Status: 'ABORTED' });
+    rs.on(DescribeStatementCommand)
+      .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })
+      .resolves({ Id: 'load-1', Status: 'ABORTED' });
     rs.on(CancelStatementCommand).resolves({ Status: true });
     const { runs, ports } = setup();
     await reportFailure(event('FAILED', 'States.Timeout', 'Task timed out'), ports);
@@ -163,7 +179,11 @@ describe('a Notify failure never changes a FINISHED outcome (truth model row 6)'
     const { runs, sent, ports } = setup({ status: 'FINISHED', loadCommitted: true });
     await runs.recordError('run-1', { name: 'AuthorizationError', message: 'not allowed to publish' }, 'Notify');
     await reportFailure(event('FAILED', 'AuthorizationError', 'not allowed to publish'), ports);
-    expect(runs.run).toMatchObject({ status: 'FINISHED', error: null, notifyError: 'AuthorizationError: not allowed to publish' });
+    expect(runs.run).toMatchObject({
+      status: 'FINISHED',
+      error: null,
+      notifyError: 'AuthorizationError: not allowed to publish',
+    });
     expect(sent).toEqual([]);
     // The redrive (redrive count 1) resumes at Notify.
     expect(await notifyRun({ runId: 'run-1', redriveCount: 1 }, ports)).toEqual({ sent: true });
