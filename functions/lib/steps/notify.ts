@@ -29,10 +29,9 @@ export async function notifyRun(
   }
   const mark = notificationMark(run.status, redriveCount);
   if (alreadyNotified(run, mark)) return { sent: false };
-  await ports.notifier.publish({
-    ...formatNotification(notificationInput(run)),
-    idempotencyKey: idempotencyKey(runId, run.status, redriveCount),
-  });
+  await ports.notifier.publish(
+    formatNotification({ ...notificationInput(run), idempotencyKey: idempotencyKey(runId, run.status, redriveCount) }),
+  );
   await ports.runs.update(runId, { notified: mark, notifyError: null });
   return { sent: true };
 }
