@@ -149,6 +149,7 @@ async function markDied(
       at: new Date(),
     })
     .execute();
+  // The execution is redrivable now; a report that fails (warehouse down) must not stop this process's own work.
   await reportFailure(
     localStatusChangeEvent({
       executionArn: ex.execution_id,
@@ -161,7 +162,9 @@ async function markDied(
       stopDate: new Date(),
       redriveCount: ex.redrive_count,
     }),
-  );
+  ).catch((e: unknown) => {
+    console.error(`efi: run ${ex.name}: its process died; reporting it failed: ${(e as Error).message}`);
+  });
   return true;
 }
 
