@@ -59,6 +59,12 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'updated_at',
     // 0002_records_skipped
     'records_skipped',
+    // 0005_run_truth
+    'load_statement_id',
+    'transform_statement_id',
+    'load_committed',
+    'transform_committed',
+    'notify_error',
   ],
   file_claims: ['bucket', 'object_key', 'etag', 'run_id', 'claimed_at'],
   executions: [
@@ -72,6 +78,11 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'redrive_count',
     'started_at',
     'stopped_at',
+    // 0005_run_truth
+    'owner_host',
+    'owner_pid',
+    'owner_token',
+    'heartbeat_at',
   ],
   execution_events: [
     'execution_id',
@@ -85,7 +96,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'cause',
     'at',
   ],
-  outbox: ['id', 'run_id', 'status', 'subject', 'body', 'detail', 'created_at'],
+  outbox: ['id', 'run_id', 'status', 'subject', 'body', 'detail', 'created_at', 'idempotency_key'],
 };
 
 interface Backend {
@@ -142,6 +153,7 @@ describe.each(backends)('migrations on $name', (backend) => {
       ['0001_init', 'Success'],
       ['0002_records_skipped', 'Success'],
       ['0003_config_versions', 'Success'],
+      ['0005_run_truth', 'Success'],
     ]);
 
     // A fresh migrator (as a new process would have) finds nothing to do.
