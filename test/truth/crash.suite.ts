@@ -258,6 +258,24 @@ export function crashSuite(backend: Backend, opts: { cases?: Case[] } = {}) {
             .where('type', '=', 'ExecutionFailed')
             .execute();
           expect(died.map((d) => d.error)).toEqual(['ProcessDied']);
+          // History never lags: the redrive resumes at the very state the process died in.
+          const resumed = await (await rt.db())
+            .selectFrom('efi.execution_events')
+            .select('state_name')
+            .where('execution_id', 'like', `%${ex.name}`)
+            .where('redrive_count', '=', 1)
+            .where('type', '=', 'StateEntered')
+            .orderBy('seq')
+            .executeTakeFirst();
+          expect(resumed?.state_name).toBe(c.state);
+          // The dead attempt was told FAILED at most once (not when it died after the FINISHED audit).
+          const failed = await (await rt.db())
+            .selectFrom('efi.outbox')
+            .select('status')
+            .where('run_id', '=', ex.name)
+            .where('status', '=', 'FAILED')
+            .execute();
+          expect(failed.length).toBeLessThanOrEqual(1);
         } finally {
           await closeDeps(rt);
         }
