@@ -6,11 +6,11 @@ import { redriveCommand } from '../../cli/commands/runs.ts';
 import { createDeps } from '../../functions/lib/compose.ts';
 import { loadSettings } from '../../functions/lib/settings.ts';
 import { findPgBinDir, startThrowawayPostgres, type ThrowawayPostgres } from '../setup/throwaway-postgres.ts';
+import { createFreshDatabase } from '../support/fresh-database.ts';
 import {
   CASES,
   closeDeps,
   crashSuite,
-  createDatabase,
   expectFinishedOnce,
   prepareHome,
   quietContext,
@@ -32,7 +32,7 @@ if (!pgUrl) {
 } else {
   let db: { url: string; drop(): Promise<void> } | null = null;
   beforeAll(async () => {
-    db = await createDatabase(pgUrl);
+    db = await createFreshDatabase(pgUrl, 'efi_crash');
   });
   afterAll(async () => db?.drop());
   crashSuite(

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redriveCommand } from '../../cli/commands/runs.ts';
 import type { CliContext } from '../../cli/context.ts';
@@ -282,24 +281,4 @@ export function crashSuite(backend: Backend, opts: { cases?: Case[] } = {}) {
       });
     }
   });
-}
-
-/** A fresh database on a PostgreSQL server, for one suite. */
-export async function createDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `efi_crash_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
