@@ -19,7 +19,8 @@ Options:
   --reload     load even if the same content was loaded before
   --json       one JSON object per file on stdout:
                {"file","runId","status","recordsInFile","rowsLoaded","rowsRejected",
-                "target","archivedTo","error":{"name","message","line","column"}|null}
+                "target","archivedTo","error":{"name","message","line","column"}|null,
+                "notifyError"? (FINISHED but the notification failed)}
   -h, --help   show this help
 
 Exit status: 0 when every file FINISHED or was SKIPPED, 1 otherwise, 2 on usage errors.`;
@@ -45,6 +46,8 @@ export interface IngestResult {
   archivedTo: string | null;
   skipReason: string | null;
   error: { name: string; message: string; line: number | null; column: number | string | null } | null;
+  /** A FINISHED run whose notification could not be sent (the outcome stands; `efi redrive` sends it). */
+  notifyError?: string;
 }
 
 export async function ingestCommand(argv: string[], ctx: CliContext): Promise<number> {
@@ -239,6 +242,7 @@ export function toIngestResult(file: string, outcome: ExecutionOutcome, run: Run
     archivedTo: run?.archivedTo ?? null,
     skipReason: run?.skipReason ?? null,
     error: status === 'FINISHED' || status === 'SKIPPED' ? null : error,
+    ...(run?.notifyError ? { notifyError: run.notifyError } : {}),
   };
 }
 
@@ -257,6 +261,7 @@ function printOutcome(ctx: CliContext, r: IngestResult): void {
       }
     }
     if (r.archivedTo) ctx.out(`  archived to ${r.archivedTo}`);
+    if (r.notifyError) ctx.out(`  notification not sent (${r.notifyError}); send it with: efi redrive ${r.runId}`);
   } else if (r.status === 'SKIPPED') {
     ctx.out(`  ${s}  ${r.skipReason ?? ''}`);
   } else {

@@ -21,6 +21,7 @@ describe('a Notify failure never changes a loaded, audited FINISHED run (row 6)'
     expect(r.status).toBe('FINISHED');
     expect(r.rowsLoaded).toBe(1200);
     expect(r.archivedTo).toMatch(/archive\//);
+    expect(r.notifyError).toMatch(/outbox/);
     const run = await (await h.rt.runs()).get(r.runId);
     expect(run).toMatchObject({ status: 'FINISHED', error: null, loadCommitted: true });
     expect(run!.notifyError).toMatch(/outbox/);
