@@ -12,7 +12,12 @@ import path from 'node:path';
 export interface ThrowawayPostgres {
   url: string;
   stop(): void;
-  /** Stops the server at once (`-m immediate`, as a crash would) and starts it again on the same port. */
+  /**
+   * Stops the server (`-m fast`: every session is terminated, as clients see
+   * a crash) and starts it again on the same port. Not `-m immediate`: this
+   * cluster runs with fsync and synchronous_commit off, so an immediate stop
+   * would lose transactions it had reported committed, which a real server does not.
+   */
   restart(): void;
 }
 
@@ -55,7 +60,7 @@ export async function startThrowawayPostgres(bin: string): Promise<ThrowawayPost
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart() {
-      run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+      run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', 'stop']);
       run(path.join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
     },
     stop() {
