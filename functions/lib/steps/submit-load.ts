@@ -53,6 +53,14 @@ export async function earlierStatement(
   const row = await ports.runs.get(runId);
   const id = kind === 'load' ? row?.loadStatementId : row?.transformStatementId;
   if (!id) return null;
-  const st = await ports.warehouse.describe(id);
+  let st: StatementStatus;
+  try {
+    st = await ports.warehouse.describe(id);
+  } catch (e) {
+    // A statement the log never kept (its load died uncommitted with its session, when the statement row is
+    // written in the load's own transaction) is no earlier statement: submit.
+    if ((e as Error).name === 'InvalidStateInput') return null;
+    throw e;
+  }
   return reuseEarlierStatement(st) ? st : null;
 }
