@@ -229,10 +229,11 @@ export function crashSuite(backend: Backend, opts: { cases?: Case[] } = {}) {
           killed.set(id, { home, ...f, kind: c.kind, signal: r.signal, stderr: r.stderr });
         },
       );
-    });
+      // One child per case: about 3.5 s each on an idle 2-core machine, several times that when it is shared.
+    }, 600_000);
 
     afterAll(() => {
-      fs.rmSync(work, { recursive: true, force: true });
+      fs.rmSync(work, { recursive: true, force: true, maxRetries: 5 });
     });
 
     for (const c of cases) {
