@@ -22,7 +22,8 @@ Options:
                that run's rows (see docs/truth-model.md; reloadMode: append to add a copy)
   --json       one JSON object per file on stdout:
                {"file","runId","status","recordsInFile","rowsLoaded","rowsRejected",
-                "target","archivedTo","error":{"name","message","line","column"}|null}
+                "target","archivedTo","error":{"name","message","line","column"}|null,
+                "notifyError"? (FINISHED but the notification failed)}
   -h, --help   show this help
 
 Exit status: 0 when every file FINISHED or was SKIPPED, 1 otherwise, 2 on usage errors.`;
@@ -57,6 +58,8 @@ export interface IngestResult {
     /** The one location shape (errors.ts ErrorLocation), when the error has one. */
     location?: ErrorLocation;
   } | null;
+  /** A FINISHED run whose notification could not be sent (the outcome stands; `efi redrive` sends it). */
+  notifyError?: string;
 }
 
 export async function ingestCommand(argv: string[], ctx: CliContext): Promise<number> {
@@ -337,6 +340,7 @@ export function toIngestResult(file: string, outcome: ExecutionOutcome, run: Run
     fileAt: null,
     skipReason: run?.skipReason ?? null,
     error: status === 'FINISHED' || status === 'SKIPPED' ? null : error,
+    ...(run?.notifyError ? { notifyError: run.notifyError } : {}),
   };
 }
 
@@ -360,6 +364,7 @@ function printOutcome(ctx: CliContext, r: IngestResult): void {
       }
     }
     if (r.archivedTo) ctx.out(`  archived to ${r.archivedTo}`);
+    if (r.notifyError) ctx.out(`  notification not sent (${r.notifyError}); send it with: efi redrive ${r.runId}`);
   } else if (r.status === 'SKIPPED') {
     ctx.out(`  ${s}  ${r.skipReason ?? ''}`);
   } else {

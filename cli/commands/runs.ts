@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import type { Deps } from '../../functions/lib/compose.ts';
 import { formatLocation } from '../../functions/lib/errors.ts';
 import { type CliContext, colorStatus, localDeps, table, UsageError } from '../context.ts';
 import { listLocalRuns, showLocalRun } from '../local/history.ts';
 import { locateRunFile } from '../local/location.ts';
+import { recoverDeadRuns } from '../local/recovery.ts';
 import { LocalRunner, RedriveRefused } from '../local/runner.ts';
 import type { RunDetail, RunSummary, StateStep } from '../model.ts';
 import { describeOutcome, runWithProgress } from './ingest.ts';
@@ -64,6 +66,12 @@ async function remote(values: { 'state-machine-arn'?: string | undefined; region
   const r = await import('../remote/index.ts');
   const settings = r.resolveRemoteSettings(values);
   return settings ? { r, settings, client: r.sfnClient(settings) } : null;
+}
+
+/** The local history once the runs of dead processes are marked (cli/local/recovery.ts): none shows RUNNING forever. */
+async function recovered(rt: Deps) {
+  await recoverDeadRuns(rt);
+  return rt.db();
 }
 
 const STATUSES = ['FINISHED', 'FAILED', 'ABORTED', 'SKIPPED', 'RUNNING', 'SUCCEEDED', 'TIMED_OUT'];
@@ -129,7 +137,7 @@ export async function runsCommand(argv: string[], ctx: CliContext): Promise<numb
         (!until || new Date(r.startedAt) < until) &&
         (!filter.file || matchesFile(r.file, filter.file)),
     );
-  } else runs = await listLocalRuns(await localDeps(ctx).db(), filter);
+  } else runs = await listLocalRuns(await recovered(localDeps(ctx)), filter);
   printRuns(ctx, runs, Object.keys(filter).length > 1);
   return 0;
 }
@@ -213,7 +221,7 @@ export async function showCommand(argv: string[], ctx: CliContext): Promise<numb
     }
   } else {
     const rt = localDeps(ctx);
-    detail = await showLocalRun(await rt.db(), positionals[0]!);
+    detail = await showLocalRun(await recovered(rt), positionals[0]!);
     if (detail) detail.location = await locateRunFile(await rt.store(), ctx.settings.prefixes, detail);
   }
   if (!detail) {

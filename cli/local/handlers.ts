@@ -41,6 +41,11 @@ export function folderHandlers(deps: Deps): Record<FunctionFolder, Handler> {
   return handlers;
 }
 
+/** report-failure's handler alone (dead-run recovery in `efi runs` / `efi show`, which run no state). */
+export function createReportFailureHandler(deps: Deps): Handler {
+  return reportFailure(deps);
+}
+
 type AslState = { Type: string; Resource?: string } & Record<string, unknown>;
 
 /** Every state of a definition by name, nested ones too (Map ItemProcessor/Iterator, Parallel Branches). */

@@ -9,6 +9,8 @@ import { foldExecution } from '../history/fold.ts';
 import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
 import { folderHandlers, type Handler, taskHandlersByState } from './handlers.ts';
 import { localFoldEvents } from './history.ts';
+import { durableTask, type HistoryEvent, HistoryWriter } from './history-writer.ts';
+import { PROCESS_DIED, PROCESS_OWNER, recoverDeadExecutions, resumePoint, startHeartbeat } from './recovery.ts';
 import { RunStatements, type StatementProgressEvent } from './run-statements.ts';
 import { localStatusChangeEvent } from './status-change.ts';
 
@@ -68,6 +70,22 @@ export class LocalRunner {
     private readonly taskHandlers: Record<string, Handler>,
   ) {}
 
+  private recovered: Promise<string[]> | null = null;
+
+  /**
+   * Makes the runs of dead processes redrivable (cli/local/recovery.ts), once
+   * per runner, before it starts or redrives anything.
+   */
+  recoverDead(): Promise<string[]> {
+    this.recovered ??= recoverDeadExecutions(this.rt, this.definition, {
+      reportFailure: this.handlers['report-failure'],
+    }).catch((e) => {
+      this.recovered = null;
+      throw e;
+    });
+    return this.recovered;
+  }
+
   /**
    * The runner's handlers are built from `rt`, the local deps (no process-wide
    * state). `definition` replaces statemachine/efi.asl.json (tests: a tiny TimeoutSeconds).
@@ -90,6 +108,7 @@ export class LocalRunner {
     const executionId = `${LOCAL_ARN_PREFIX}${name}`;
     const startedAt = new Date();
     const db = await this.rt.db();
+    await this.recoverDead();
     await db
       .insertInto('efi.executions')
       .values({
@@ -102,6 +121,10 @@ export class LocalRunner {
         cause: null,
         started_at: startedAt,
         stopped_at: null,
+        owner_host: PROCESS_OWNER.host,
+        owner_pid: PROCESS_OWNER.pid,
+        owner_token: PROCESS_OWNER.token,
+        heartbeat_at: startedAt,
       })
       .execute();
     return this.execute(this.machine, input, { executionId, name, startedAt, redriveCount: 0, seq: 0, input }, opts);
@@ -110,6 +133,7 @@ export class LocalRunner {
   /** Resumes a failed execution at the state that failed, as Step Functions' RedriveExecution does. */
   async redrive(nameOrId: string, opts: RunOpts = {}): Promise<ExecutionOutcome> {
     const db = await this.rt.db();
+    await this.recoverDead();
     const executionId = nameOrId.startsWith(LOCAL_ARN_PREFIX) ? nameOrId : `${LOCAL_ARN_PREFIX}${nameOrId}`;
     const ex = await db
       .selectFrom('efi.executions')
@@ -129,9 +153,12 @@ export class LocalRunner {
       .where('redrive_count', '=', ex.redrive_count)
       .orderBy('seq')
       .execute();
-    const failed = foldExecution(localFoldEvents(events)).resumeFrom;
+    const folded = foldExecution(localFoldEvents(events));
+    // A dead process may have completed its last state (its exit is persisted before the next begins): resume after it.
+    const failed =
+      folded.resumeFrom ?? (ex.error === PROCESS_DIED ? resumePoint(folded.steps, this.definition, ex.input) : null);
     if (!failed) throw new RedriveRefused(`run ${ex.name} has no failed state to resume from`);
-    const stateName = failed.name;
+    const stateName = 'state' in failed ? failed.state : failed.name;
     if (this.definition.States[stateName]?.Type === 'Fail') {
       throw new RedriveRefused(
         `run ${ex.name} ended at ${stateName}: the file was rejected for its content, and a redrive would reject it again. Send a corrected file.`,
@@ -145,12 +172,25 @@ export class LocalRunner {
     const redriveCount = ex.redrive_count + 1;
     await db
       .updateTable('efi.executions')
-      .set({ status: 'RUNNING', redrive_count: redriveCount, error: null, cause: null, stopped_at: null })
+      .set({
+        status: 'RUNNING',
+        redrive_count: redriveCount,
+        error: null,
+        cause: null,
+        stopped_at: null,
+        owner_host: PROCESS_OWNER.host,
+        owner_pid: PROCESS_OWNER.pid,
+        owner_token: PROCESS_OWNER.token,
+        heartbeat_at: new Date(),
+      })
       .where('execution_id', '=', executionId)
       .execute();
     const runs = await this.rt.runs();
     const run = await runs.get(ex.name);
-    if (run) await runs.update(run.runId, { status: 'RUNNING', redriveCount, finished: false });
+    // A FINISHED run (loaded, archived, audited; only its message owed) keeps its outcome through the redrive.
+    if (run && run.status !== 'FINISHED' && run.status !== 'SKIPPED') {
+      await runs.update(run.runId, { status: 'RUNNING', redriveCount, finished: false });
+    } else if (run) await runs.update(run.runId, { redriveCount });
 
     const def = structuredClone(this.definition);
     def.StartAt = stateName;
@@ -179,6 +219,24 @@ export class LocalRunner {
   ): Promise<ExecutionOutcome> {
     const db = await this.rt.db();
     const statements = new RunStatements(() => this.rt.warehouse(), this.definition, opts.onStatement);
+    const history = new HistoryWriter(db, ctx.executionId, ctx.redriveCount, ctx.seq, (e: HistoryEvent) =>
+      opts.onProgress?.({
+        executionId: ctx.executionId,
+        name: ctx.name,
+        type: e.type,
+        state: e.state,
+        error: e.error ?? null,
+        cause: e.cause ?? null,
+        at: e.at,
+      }),
+    );
+    const taskHandlers = Object.fromEntries(
+      Object.entries(this.taskHandlers).map(([state, h]) => [
+        state,
+        durableTask(state, this.definition.States[state] as never, h, history),
+      ]),
+    );
+    const stopHeartbeat = startHeartbeat(db, ctx.executionId);
     const execution = machine.run(input as never, {
       context: {
         Execution: {
@@ -190,7 +248,7 @@ export class LocalRunner {
         },
       },
       overrides: {
-        taskResourceLocalHandlers: statements.wrap(this.taskHandlers) as never,
+        taskResourceLocalHandlers: statements.wrap(taskHandlers) as never,
         waitTimeOverrides: waitOverrides(this.definition),
         retryIntervalOverrides: retryOverrides(this.definition),
       },
@@ -210,48 +268,40 @@ export class LocalRunner {
       () => ({ output: null }),
     );
 
-    let seq = ctx.seq;
     let final: { status: ExecutionStatus; error: string | null; cause: string | null; output: unknown } | null = null;
-    for await (const ev of execution.eventLogs) {
-      const e = ev as unknown as {
-        type: string;
-        timestamp: number;
-        state?: { name: string; input?: unknown; output?: unknown };
-        Error?: string;
-        Cause?: unknown;
-        output?: unknown;
-      };
-      const cause = e.Cause === undefined ? null : typeof e.Cause === 'string' ? e.Cause : JSON.stringify(e.Cause);
-      await db
-        .insertInto('efi.execution_events')
-        .values({
-          execution_id: ctx.executionId,
-          seq: ++seq,
-          redrive_count: ctx.redriveCount,
+    try {
+      for await (const ev of execution.eventLogs) {
+        const e = ev as unknown as {
+          type: string;
+          timestamp: number;
+          state?: { name: string; input?: unknown; output?: unknown };
+          Error?: string;
+          Cause?: unknown;
+          output?: unknown;
+        };
+        const cause = e.Cause === undefined ? null : typeof e.Cause === 'string' ? e.Cause : JSON.stringify(e.Cause);
+        // Not awaited one by one: the task wrapper waits for what it needs; the order is the writer's.
+        void history.fromLog({
           type: e.type,
-          state_name: e.state?.name ?? null,
-          input: e.state?.input === undefined ? null : JSON.stringify(e.state.input),
-          output: e.state?.output === undefined ? null : JSON.stringify(e.state.output),
+          state: e.state?.name ?? null,
+          input: e.state?.input,
+          output: e.state?.output,
           error: e.Error ?? null,
           cause,
-          at: new Date(e.timestamp),
-        })
-        .execute();
-      opts.onProgress?.({
-        executionId: ctx.executionId,
-        name: ctx.name,
-        type: e.type,
-        state: e.state?.name ?? null,
-        error: e.Error ?? null,
-        cause,
-        at: e.timestamp,
-      });
-      if (e.type === 'ExecutionSucceeded') final = { status: 'SUCCEEDED', error: null, cause: null, output: e.output };
-      else if (e.type === 'ExecutionFailed') final = { status: 'FAILED', error: e.Error ?? null, cause, output: null };
-      else if (e.type === 'ExecutionAborted') final = { status: 'ABORTED', error: null, cause: null, output: null };
-      else if (e.type === 'ExecutionTimeout') {
-        final = { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'execution timed out', output: null };
+          at: e.timestamp,
+        });
+        if (e.type === 'ExecutionSucceeded')
+          final = { status: 'SUCCEEDED', error: null, cause: null, output: e.output };
+        else if (e.type === 'ExecutionFailed')
+          final = { status: 'FAILED', error: e.Error ?? null, cause, output: null };
+        else if (e.type === 'ExecutionAborted') final = { status: 'ABORTED', error: null, cause: null, output: null };
+        else if (e.type === 'ExecutionTimeout') {
+          final = { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'execution timed out', output: null };
+        }
       }
+      await history.flush();
+    } finally {
+      stopHeartbeat();
     }
     // How it ended comes from the event log; the result only carries a success's output.
     const { output } = (await settled) as { output: unknown };

@@ -10,7 +10,12 @@ export function createHandler(deps: Deps) {
     'ReportFailure',
     deps,
     (e) => parseInput('ReportFailure', statusChangeEventSchema, e),
-    async (event) => reportFailure(event, { runs: await deps.runs(), notifier: await deps.notifier() }),
+    async (event) =>
+      reportFailure(event, {
+        runs: await deps.runs(),
+        notifier: await deps.notifier(),
+        warehouse: await deps.warehouse(),
+      }),
     () => null,
   );
 }

@@ -108,7 +108,8 @@ const SETTINGS: Record<FunctionFolder, FunctionSettings> = {
     id: 'ReportFailure',
     memoryMb: 256,
     timeout: Duration.seconds(60),
-    needs: { notifier: true },
+    // Cancels a stopped execution's running statement (CancelStatement) and reads whether the load committed.
+    needs: { notifier: true, warehouse: true },
   },
 };
 

@@ -93,7 +93,8 @@ describe('functions', () => {
       RejectFile: [...base, ...storage],
       Audit: base,
       Notify: [...base, ...notifier],
-      ReportFailure: [...base, ...notifier],
+      // Cancels a stopped execution's statement and reads what committed (docs/truth-model.md rows 7-8).
+      ReportFailure: [...base, ...notifier, ...warehouse],
     };
     for (const [id, keys] of Object.entries(expected)) {
       const env = (fnResource(id).props['Environment'] as { Variables: Record<string, unknown> }).Variables;
@@ -219,6 +220,7 @@ describe('least-privilege IAM, statement by statement', () => {
     Notify: () => notifier(),
     ReportFailure: () => [
       ...notifier(),
+      ...warehouse(),
       {
         sid: 'AsyncFailureToDlq',
         actions: ['sqs:SendMessage'],

@@ -207,6 +207,9 @@ describe('formatNotification', () => {
       skipReason: null,
       nextStep: 'send-corrected-file',
       executionId: 'arn:aws:states:eu-west-1:123456789012:execution:efi:run-20261124-0001',
+      loadCommitted: null,
+      transformCommitted: null,
+      idempotencyKey: null,
       at: '2026-11-24T10:15:00.000Z',
     });
     expect(n).toMatchObject({

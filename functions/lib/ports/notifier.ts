@@ -4,6 +4,12 @@ export type RunStatus = 'RUNNING' | 'FINISHED' | 'FAILED' | 'ABORTED' | 'SKIPPED
 export interface StatusNotification {
   runId: string;
   status: RunStatus;
+  /**
+   * One key per (run, final status, redrive count) (steps/notify.ts): the
+   * outbox stores it unique; SNS carries it as a message attribute (and as the
+   * deduplication id on a FIFO topic), EventBridge in the detail.
+   */
+  idempotencyKey?: string;
   interface: string | null;
   configId: string | null;
   bucket: string;
@@ -17,5 +23,6 @@ export interface StatusNotification {
 }
 
 export interface Notifier {
+  /** Publishes; with `idempotencyKey` a second publish of the same key sends nothing where the channel allows it. */
   publish(n: StatusNotification): Promise<void>;
 }

@@ -95,6 +95,14 @@ export interface RunRecord {
   redriveCount: number;
   /** `<status>:<redrive count>` of the last notification sent (notify once per status and attempt). */
   notified: string | null;
+  /** The latest load / transform statement submitted (a redriven submit reads it before submitting again). */
+  loadStatementId: string | null;
+  transformStatementId: string | null;
+  /** Whether the load / transform had committed when the run stopped (null: not known, or not asked yet). */
+  loadCommitted: boolean | null;
+  transformCommitted: boolean | null;
+  /** Why the last notification could not be sent (it never changes a FINISHED outcome). */
+  notifyError: string | null;
   startedAt: string;
   finishedAt: string | null;
 }
@@ -114,6 +122,11 @@ export interface RunPatch {
   skipReason?: string | null;
   redriveCount?: number;
   notified?: string | null;
+  loadStatementId?: string | null;
+  transformStatementId?: string | null;
+  loadCommitted?: boolean | null;
+  transformCommitted?: boolean | null;
+  notifyError?: string | null;
   /** Sets finished_at to now. */
   finished?: boolean;
   clearError?: boolean;

@@ -54,6 +54,8 @@ export async function audit(input: AuditInput, ports: { runs: RunLog }): Promise
     ...(input.load?.rowsRejected !== undefined ? { rowsRejected: input.load.rowsRejected } : {}),
     ...(input.archive ? { archivedTo: input.archive.movedTo } : {}),
     ...(input.status === 'FINISHED' || input.status === 'SKIPPED' ? { clearError: true } : {}),
+    // FINISHED means the load committed (and the transform, when there was one).
+    ...(input.status === 'FINISHED' && input.load ? { loadCommitted: true } : {}),
     ...(input.redriveCount !== undefined ? { redriveCount: input.redriveCount } : {}),
     finished: true,
   });

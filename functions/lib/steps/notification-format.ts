@@ -36,6 +36,11 @@ export interface NotificationInput {
   executionId: string | null;
   /** When the outcome was decided. */
   at: string | Date;
+  /** Whether the load / transform had committed when a FAILED or ABORTED run stopped (null: unknown or not run). */
+  loadCommitted?: boolean | null;
+  transformCommitted?: boolean | null;
+  /** What receivers dedupe on: one key per (run, final status, redrive count); see notify.ts. */
+  idempotencyKey?: string;
 }
 
 export type NextStep = 'none' | 'send-corrected-file' | 'redrive';
@@ -83,6 +88,7 @@ export function formatNotification(input: NotificationInput): StatusNotification
   return {
     runId: input.runId,
     status: input.status,
+    ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
     interface: input.interface,
     configId: input.configId,
     bucket: input.bucket,
@@ -107,6 +113,9 @@ export function formatNotification(input: NotificationInput): StatusNotification
       skipReason: input.skipReason ?? null,
       nextStep: step,
       executionId: input.executionId,
+      loadCommitted: input.loadCommitted ?? null,
+      transformCommitted: input.transformCommitted ?? null,
+      idempotencyKey: input.idempotencyKey ?? null,
       at,
     },
   };
@@ -177,6 +186,8 @@ function formatBody(input: NotificationInput, p: BodyParts): string {
     );
   }
   if (input.status === 'SKIPPED' && input.skipReason) field('Reason', oneLine(input.skipReason));
+  const committed = committedText(input);
+  if (committed) field('Committed', committed);
   if (p.error) {
     const where = p.error.location
       ? oneLine(formatLocation(p.error.location))
@@ -195,6 +206,23 @@ function formatBody(input: NotificationInput, p: BodyParts): string {
   field('At', p.at);
   lines.push('', `Next step: ${nextStepText(input, p)}`);
   return lines.join('\n');
+}
+
+/** For a run that stopped: what of it is in the warehouse (the truth model's loadCommitted / transformCommitted). */
+function committedText(input: NotificationInput): string | null {
+  if (input.status !== 'FAILED' && input.status !== 'ABORTED') return null;
+  if (input.loadCommitted === true) {
+    const rows = input.rowsLoaded !== null ? `${count(input.rowsLoaded)} rows are loaded` : 'the rows are loaded';
+    const transform =
+      input.transformCommitted === true
+        ? '; the transform committed too'
+        : input.transformCommitted === false
+          ? '; the transform did not commit'
+          : '';
+    return `the load committed (${rows})${transform}; a redrive does not load them again.`;
+  }
+  if (input.loadCommitted === false) return 'nothing: the load did not commit.';
+  return null;
 }
 
 function headline(input: NotificationInput, p: BodyParts): string {

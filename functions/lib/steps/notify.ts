@@ -6,7 +6,10 @@ import { formatNotification, type NotificationInput } from './notification-forma
 /**
  * Notify: one message per run, status and attempt. A retried or repeated
  * Notify (or the failure-event path after the rejection path already told
- * subscribers) sends nothing twice.
+ * subscribers, or a redrive after a crash once the message was out) sends
+ * nothing twice: the run row's mark says what was sent, and the message's
+ * idempotency key covers the gap between sending and writing the mark (the
+ * outbox stores it unique; SNS/EventBridge receivers dedupe on it).
  */
 export interface NotifyPorts {
   runs: RunLog;
@@ -20,21 +23,44 @@ export async function notifyRun(
   const { runId, redriveCount } = input;
   const run = await ports.runs.get(runId);
   if (!run) throw new Error(`run ${runId} has no audit row; Audit must run before Notify`);
+  if (run.status === 'RUNNING') {
+    // A notification says how a run ended; a run still RUNNING has not (the redrive reset it and Audit has not run).
+    throw new Error(`run ${runId} is still RUNNING; Audit must close it before Notify`);
+  }
   const mark = notificationMark(run.status, redriveCount);
   if (alreadyNotified(run, mark)) return { sent: false };
-  await ports.notifier.publish(formatNotification(notificationInput(run)));
-  await ports.runs.update(runId, { notified: mark });
+  await ports.notifier.publish(
+    formatNotification({ ...notificationInput(run), idempotencyKey: idempotencyKey(runId, run.status, redriveCount) }),
+  );
+  await ports.runs.update(runId, { notified: mark, notifyError: null });
   return { sent: true };
 }
+
+/** FINISHED and SKIPPED are final for good: told once per run, whatever redrive told them. */
+const FINAL_FOR_GOOD = new Set<RunRecord['status']>(['FINISHED', 'SKIPPED']);
 
 /** What a sent notification is remembered by: one message per status and redrive count. */
 export function notificationMark(status: RunRecord['status'], redriveCount: number): string {
   return `${status}:${redriveCount}`;
 }
 
-/** True when subscribers were already told this status for this attempt. */
+/**
+ * True when subscribers were already told this status for this attempt, or
+ * (FINISHED, SKIPPED) this status at all: a redrive after a crash that
+ * followed the FINISHED message must not send a second one.
+ */
 export function alreadyNotified(run: Pick<RunRecord, 'notified'>, mark: string): boolean {
-  return run.notified === mark;
+  if (run.notified === mark) return true;
+  const status = mark.slice(0, mark.indexOf(':')) as RunRecord['status'];
+  return FINAL_FOR_GOOD.has(status) && run.notified?.startsWith(`${status}:`) === true;
+}
+
+/**
+ * The message's deduplication key: (run, status) for FINISHED and SKIPPED,
+ * (run, status, redrive count) for FAILED and ABORTED (each failed attempt is news).
+ */
+export function idempotencyKey(runId: string, status: RunRecord['status'], redriveCount: number): string {
+  return FINAL_FOR_GOOD.has(status) ? `${runId}:${status}` : `${runId}:${status}:${redriveCount}`;
 }
 
 export function notificationInput(run: RunRecord): NotificationInput {
@@ -54,5 +80,7 @@ export function notificationInput(run: RunRecord): NotificationInput {
     error: run.error,
     executionId: run.executionId,
     at: run.finishedAt ?? new Date().toISOString(),
+    loadCommitted: run.loadCommitted,
+    transformCommitted: run.transformCommitted,
   };
 }

@@ -1,7 +1,15 @@
 import type { StatusChangeEvent } from '../contract/status-change-event.ts';
 import { serializeError } from '../errors.ts';
+import type { RunLog, RunRecord } from '../ports/run-log.ts';
+import type { Warehouse } from '../ports/warehouse.ts';
 import { parseCatch } from './audit.ts';
 import { type NotifyPorts, notifyRun } from './notify.ts';
+import { statementOutcome } from './statement-poll.ts';
+
+export interface ReportFailurePorts extends NotifyPorts {
+  /** To cancel a statement still running when the execution was stopped or timed out, and read what committed. */
+  warehouse: Pick<Warehouse, 'describe' | 'cancel'>;
+}
 
 /**
  * ReportFailure, the target of the execution's status-change event
@@ -9,10 +17,18 @@ import { type NotifyPorts, notifyRun } from './notify.ts';
  * Operational failures fail the execution at the failing state so it stays
  * redrivable; this closes the run as FAILED/ABORTED and tells subscribers,
  * reusing the audit and notify steps.
+ *
+ * The truth it records (docs/truth-model.md rows 4-9): an execution stopped
+ * (ABORTED, TIMED_OUT, a Task's States.Timeout) while a statement runs has
+ * that statement cancelled (Data API CancelStatement; the execution stopping
+ * does not stop it), then whether the load and the transform had committed is
+ * read from the statement log onto the run row. A run already audited
+ * FINISHED (Notify failed, or the process died after Audit) keeps its outcome:
+ * the failure is recorded as `notifyError` and a redrive sends the message.
  */
 export async function reportFailure(
   event: StatusChangeEvent,
-  ports: NotifyPorts,
+  ports: ReportFailurePorts,
 ): Promise<{ runId: string; notified: boolean }> {
   const d = event.detail;
   const { runs } = ports;
@@ -30,6 +46,20 @@ export async function reportFailure(
       startedAt: new Date(d.startDate ?? Date.now()).toISOString(),
     });
   }
+  const stopped = d.status === 'ABORTED' || d.status === 'TIMED_OUT' || d.error === 'States.Timeout';
+  const committed = await settleStatements(run, stopped, ports.warehouse);
+  if (committed) await runs.update(run.runId, committed);
+
+  if (run.status === 'FINISHED' || run.status === 'SKIPPED') {
+    // Loaded, archived and audited: the outcome is true and stays; only the message is owed.
+    const caught = d.error ? parseCatch({ Error: d.error, Cause: d.cause ?? undefined }) : null;
+    await runs.update(run.runId, {
+      notifyError: caught ? `${caught.name}: ${caught.message}`.slice(0, 4000) : `execution ${d.status}`,
+      clearError: true,
+    });
+    return { runId: run.runId, notified: false };
+  }
+
   const status = d.status === 'ABORTED' ? 'ABORTED' : 'FAILED';
   if (!run.error && d.error) {
     const caught = parseCatch({ Error: d.error, Cause: d.cause ?? undefined });
@@ -46,6 +76,42 @@ export async function reportFailure(
   }
   const { sent } = await notifyRun({ runId: run.runId, redriveCount: d.redriveCount ?? 0 }, ports);
   return { runId: run.runId, notified: sent };
+}
+
+/**
+ * Cancels what still runs (when the execution was stopped) and reads whether
+ * the load and the transform committed. A statement log that cannot answer
+ * leaves the fields unknown (null) rather than failing the report.
+ */
+async function settleStatements(
+  run: RunRecord,
+  stopped: boolean,
+  warehouse: ReportFailurePorts['warehouse'],
+): Promise<Pick<Parameters<RunLog['update']>[1], 'loadCommitted' | 'transformCommitted'> | null> {
+  const committed = async (id: string | null): Promise<boolean | null> => {
+    if (!id) return null;
+    try {
+      let st = await warehouse.describe(id);
+      if (stopped && statementOutcome(st.status) === 'running') {
+        // It may finish between the two calls: the Data API then refuses the cancel; read it again either way.
+        await warehouse.cancel(id).catch((e: unknown) => {
+          console.error(`[ReportFailure] cancel of statement ${id} of run ${run.runId}:`, (e as Error).message);
+        });
+        st = await warehouse.describe(id);
+      }
+      return st.status === 'FINISHED';
+    } catch (e) {
+      console.error(`[ReportFailure] could not read statement ${id} of run ${run.runId}:`, (e as Error).message);
+      return null;
+    }
+  };
+  if (!run.loadStatementId && !run.transformStatementId) return null;
+  const loadCommitted = await committed(run.loadStatementId);
+  const transformCommitted = await committed(run.transformStatementId);
+  return {
+    ...(loadCommitted !== null ? { loadCommitted } : {}),
+    ...(transformCommitted !== null ? { transformCommitted } : {}),
+  };
 }
 
 function safeJson(s: string | null | undefined): Record<string, unknown> | null {

@@ -1,5 +1,5 @@
 import type { StatementRef } from '../contract/payloads.ts';
-import type { StatementState } from '../ports/warehouse.ts';
+import type { StatementState, StatementStatus } from '../ports/warehouse.ts';
 
 /**
  * Decisions CheckLoad and CheckTransform share, kept apart from I/O.
@@ -31,3 +31,15 @@ export function resubmitAfterRedrive(ref: Pick<StatementRef, 'attempt'>, redrive
  * of history events per few seconds. Well within the Checks' TimeoutSeconds.
  */
 export const DESCRIBE_WAIT_MS = 5_000;
+
+/**
+ * Whether a submit must return the run's earlier statement instead of
+ * submitting a new one: it committed (a load is never repeated) or it is still
+ * running (in Redshift a statement outlives the Lambda that submitted it).
+ * Only a statement that ended FAILED or ABORTED is submitted again. This is
+ * what makes a Submit state safe to re-run after a crash or a redrive, whose
+ * new RedriveCount gives a new client token.
+ */
+export function reuseEarlierStatement(earlier: Pick<StatementStatus, 'status'> | null): boolean {
+  return earlier !== null && statementOutcome(earlier.status) !== 'failed';
+}

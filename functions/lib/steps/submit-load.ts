@@ -3,8 +3,9 @@ import { ContentClaimLost } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
-import type { Warehouse } from '../ports/warehouse.ts';
+import type { StatementStatus, Warehouse } from '../ports/warehouse.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
+import { reuseEarlierStatement } from './statement-poll.ts';
 
 export interface SubmitLoadInput {
   run: MatchedRun;
@@ -40,10 +41,14 @@ export async function assertStillOwnsContent(run: MatchedRun, runs: RunLog): Pro
  * SubmitLoad: build the load spec from the run's config version and the
  * prepared parts (manifests included, written by Preprocess/UseOriginalFile)
  * and submit it as one transaction. The client token makes a retried submit
- * return the statement already running.
+ * return the statement already running; a re-run after a crash or a redrive
+ * (a new token) first reads the run's earlier load statement and returns it
+ * when it committed or still runs, so a committed load is never submitted again.
  */
 export async function submitLoad(input: SubmitLoadInput, ports: SubmitLoadPorts): Promise<StatementRef> {
   const { run } = input;
+  const earlier = await earlierStatement(ports, run.runId, 'load');
+  if (earlier) return { statementId: earlier.statementId, status: earlier.status, attempt: input.redriveCount };
   const config = await ports.configs.get(run.configId, run.configVersion);
   await assertStillOwnsContent(run, ports.runs);
   const spec = buildLoadSpec(
@@ -53,5 +58,27 @@ export async function submitLoad(input: SubmitLoadInput, ports: SubmitLoadPorts)
   );
   const { statementId } = await ports.warehouse.submitLoad(spec, clientToken(run.runId, 'load', input.redriveCount));
   await ports.runs.addStatementId(run.runId, statementId);
+  await ports.runs.update(run.runId, { loadStatementId: statementId });
   return { statementId, status: 'SUBMITTED', attempt: input.redriveCount };
+}
+
+/** The run's latest load or transform statement when a submit must return it (reuseEarlierStatement), else null. */
+export async function earlierStatement(
+  ports: { runs: RunLog; warehouse: Warehouse },
+  runId: string,
+  kind: 'load' | 'transform',
+): Promise<StatementStatus | null> {
+  const row = await ports.runs.get(runId);
+  const id = kind === 'load' ? row?.loadStatementId : row?.transformStatementId;
+  if (!id) return null;
+  let st: StatementStatus;
+  try {
+    st = await ports.warehouse.describe(id);
+  } catch (e) {
+    // A statement the log never kept (its load died uncommitted with its session, when the statement row is
+    // written in the load's own transaction) is no earlier statement: submit.
+    if ((e as Error).name === 'InvalidStateInput') return null;
+    throw e;
+  }
+  return reuseEarlierStatement(st) ? st : null;
 }

@@ -4,6 +4,7 @@ import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { Warehouse } from '../ports/warehouse.ts';
 import { clientToken } from './load-spec.ts';
+import { earlierStatement } from './submit-load.ts';
 import { transformParameters } from './transform-parameters.ts';
 
 export interface SubmitTransformInput {
@@ -24,6 +25,9 @@ export async function submitTransform(input: SubmitTransformInput, ports: Submit
   const { run } = input;
   const config = await ports.configs.get(run.configId, run.configVersion);
   if (!config.transform) return { statementId: 'none', status: 'FINISHED', attempt: input.redriveCount };
+  // A transform that committed (or still runs) is never submitted again: it is not idempotent (a stage → core MERGE/INSERT).
+  const earlier = await earlierStatement(ports, run.runId, 'transform');
+  if (earlier) return { statementId: earlier.statementId, status: earlier.status, attempt: input.redriveCount };
   const parameters = transformParameters(config.transform.sql, {
     runId: run.runId,
     sourceFile: ports.store.uri(run.bucket, run.key),
@@ -35,5 +39,6 @@ export async function submitTransform(input: SubmitTransformInput, ports: Submit
     parameters,
   );
   await ports.runs.addStatementId(run.runId, statementId);
+  await ports.runs.update(run.runId, { transformStatementId: statementId });
   return { statementId, status: 'SUBMITTED', attempt: input.redriveCount };
 }

@@ -61,6 +61,12 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'records_skipped',
     // 0006_content_claims
     'error_location',
+    // 0005_run_truth
+    'load_statement_id',
+    'transform_statement_id',
+    'load_committed',
+    'transform_committed',
+    'notify_error',
   ],
   file_claims: ['bucket', 'object_key', 'etag', 'run_id', 'claimed_at'],
   content_claims: ['config_id', 'etag', 'size_bytes', 'run_id', 'replaces', 'claimed_at'],
@@ -75,6 +81,11 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'redrive_count',
     'started_at',
     'stopped_at',
+    // 0005_run_truth
+    'owner_host',
+    'owner_pid',
+    'owner_token',
+    'heartbeat_at',
   ],
   execution_events: [
     'execution_id',
@@ -88,7 +99,7 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'cause',
     'at',
   ],
-  outbox: ['id', 'run_id', 'status', 'subject', 'body', 'detail', 'created_at'],
+  outbox: ['id', 'run_id', 'status', 'subject', 'body', 'detail', 'created_at', 'idempotency_key'],
 };
 
 interface Backend {
@@ -146,6 +157,7 @@ describe.each(backends)('migrations on $name', (backend) => {
       ['0002_records_skipped', 'Success'],
       ['0003_config_versions', 'Success'],
       ['0004_legacy_file_audit', 'Success'],
+      ['0005_run_truth', 'Success'],
       ['0006_content_claims', 'Success'],
     ]);
 

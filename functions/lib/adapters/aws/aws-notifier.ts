@@ -71,9 +71,22 @@ export class AwsNotifier implements Notifier {
     attr('interface', n.interface);
     attr('configId', n.configId);
     attr('runId', n.runId);
+    attr('idempotencyKey', n.idempotencyKey ?? null);
+    // A FIFO topic drops a second message with the same deduplication id (5 minutes); a standard topic has
+    // no such id, so receivers dedupe on the attribute.
+    const fifo =
+      topicArn.endsWith('.fifo') && n.idempotencyKey
+        ? { MessageDeduplicationId: n.idempotencyKey, MessageGroupId: n.runId }
+        : {};
     try {
       await (this.opts.sns ?? processSns()).send(
-        new PublishCommand({ TopicArn: topicArn, Subject: n.subject, Message: n.body, MessageAttributes: attributes }),
+        new PublishCommand({
+          TopicArn: topicArn,
+          Subject: n.subject,
+          Message: n.body,
+          MessageAttributes: attributes,
+          ...fifo,
+        }),
       );
     } catch (e) {
       throw contextual(e, `SNS Publish of run ${n.runId} (${n.status}) to ${topicArn}`);

@@ -50,6 +50,11 @@ export function toRunRecord(r: any): RunRecord {
       : null,
     redriveCount: Number(r.redrive_count ?? 0),
     notified: r.notified,
+    loadStatementId: r.load_statement_id ?? null,
+    transformStatementId: r.transform_statement_id ?? null,
+    loadCommitted: r.load_committed ?? null,
+    transformCommitted: r.transform_committed ?? null,
+    notifyError: r.notify_error ?? null,
     startedAt: iso(r.started_at)!,
     finishedAt: iso(r.finished_at),
   };
@@ -126,6 +131,11 @@ export class KyselyRunLog implements RunLog {
     if (p.skipReason !== undefined) set['skip_reason'] = p.skipReason;
     if (p.redriveCount !== undefined) set['redrive_count'] = p.redriveCount;
     if (p.notified !== undefined) set['notified'] = p.notified;
+    if (p.loadStatementId !== undefined) set['load_statement_id'] = p.loadStatementId;
+    if (p.transformStatementId !== undefined) set['transform_statement_id'] = p.transformStatementId;
+    if (p.loadCommitted !== undefined) set['load_committed'] = p.loadCommitted;
+    if (p.transformCommitted !== undefined) set['transform_committed'] = p.transformCommitted;
+    if (p.notifyError !== undefined) set['notify_error'] = p.notifyError;
     if (p.finished) set['finished_at'] = sql`now()`;
     if (p.clearError) {
       Object.assign(set, {

@@ -87,6 +87,12 @@ export interface RunTable {
   started_at: Timestamp;
   finished_at: Timestamp | null;
   updated_at: GeneratedTimestamp;
+  /** sql/migrations/0005: the latest load / transform statement, whether each had committed, a notify error. */
+  load_statement_id: ColumnType<string | null, string | null | undefined, string | null>;
+  transform_statement_id: ColumnType<string | null, string | null | undefined, string | null>;
+  load_committed: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
+  transform_committed: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
+  notify_error: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Claim on a file's content: at most one run loads a given (bucket, key, etag). */
@@ -120,6 +126,11 @@ export interface ExecutionTable {
   redrive_count: Generated<number>;
   started_at: Timestamp;
   stopped_at: Timestamp | null;
+  /** sql/migrations/0005: the process running it (a dead owner's RUNNING execution is recovered). */
+  owner_host: ColumnType<string | null, string | null | undefined, string | null>;
+  owner_pid: ColumnType<number | null, number | null | undefined, number | null>;
+  owner_token: ColumnType<string | null, string | null | undefined, string | null>;
+  heartbeat_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface ExecutionEventTable {
@@ -142,6 +153,8 @@ export interface OutboxTable {
   subject: string;
   body: string;
   detail: JSONColumnType<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>>;
+  /** sql/migrations/0005: unique; a re-sent notification inserts nothing. */
+  idempotency_key: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: GeneratedTimestamp;
 }
 

@@ -12,8 +12,9 @@ export class OutboxNotifier implements Notifier {
     private readonly echo: ((n: StatusNotification) => void) | null = null,
   ) {}
 
+  /** A key already in the outbox inserts nothing (a Notify re-run after a crash), and echoes nothing. */
   async publish(n: StatusNotification): Promise<void> {
-    await this.db
+    const r = await this.db
       .insertInto('efi.outbox')
       .values({
         run_id: n.runId,
@@ -21,8 +22,10 @@ export class OutboxNotifier implements Notifier {
         subject: n.subject,
         body: n.body,
         detail: JSON.stringify(n.detail) as never,
+        idempotency_key: n.idempotencyKey ?? null,
       })
-      .execute();
-    this.echo?.(n);
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .executeTakeFirst();
+    if (Number(r.numInsertedOrUpdatedRows ?? 1) > 0) this.echo?.(n);
   }
 }
