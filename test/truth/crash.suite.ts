@@ -212,7 +212,8 @@ export function crashSuite(backend: Backend, opts: { cases?: Case[] } = {}) {
       string,
       { home: string; file: string; rows: number; marker: string; kind: Kind; signal: string | null; stderr: string }
     >();
-    const perCaseHome = backend.name === 'pglite';
+    // One home per case on both backends: one efi process owns an EFI_HOME at a time (cli/local/home-lock.ts).
+    const perCaseHome = true;
 
     beforeAll(async () => {
       fs.mkdirSync(template);

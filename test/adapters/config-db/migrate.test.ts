@@ -59,14 +59,14 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'updated_at',
     // 0002_records_skipped
     'records_skipped',
-    // 0006_content_claims
-    'error_location',
     // 0005_run_truth
     'load_statement_id',
     'transform_statement_id',
     'load_committed',
     'transform_committed',
     'notify_error',
+    // 0006_content_claims
+    'error_location',
   ],
   file_claims: ['bucket', 'object_key', 'etag', 'run_id', 'claimed_at'],
   content_claims: ['config_id', 'etag', 'size_bytes', 'run_id', 'replaces', 'claimed_at'],
