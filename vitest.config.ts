@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     maxWorkers: 2,
+    // picocolors turns colour on when CI is set; the CLI's output is asserted as plain text.
+    env: { NO_COLOR: '1' },
   },
 });
