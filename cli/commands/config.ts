@@ -90,19 +90,28 @@ field by field, as efi config diff does.`,
 Lists the configs in the config database: id, interface, match, target
 table(s), whether active, and version. --active shows only the configs that
 can match files (active configs of active interfaces).`,
-  'import-legacy': `Usage: efi config import-legacy --from POSTGRES_URL [--schema ${DEFAULT_LEGACY_SCHEMA}] [--out DIR] [--json]
+  'import-legacy': `Usage: efi config import-legacy (--from POSTGRES_URL | --sql PATH...) [--schema ${DEFAULT_LEGACY_SCHEMA}] [--out DIR] [--json]
 
 Reads the original framework's config tables (ext_interface, ext_file_config,
 ext_file_config_dtl in --schema, default ${DEFAULT_LEGACY_SCHEMA}) and writes one efi YAML file
 per interface to --out (default ./legacy-configs), each checked with the same
-validation as efi config validate. Prints one line per legacy config row:
+validation as efi config validate. The tables come from one of:
+  --from URL     the legacy config database (RDS PostgreSQL); only SELECTs are run
+  --sql PATH     the SQL scripts that build it, when there is no database: its
+                 DDL and DML files (RDS SQLs/) or a plain pg_dump; a .sql file or a
+                 folder of them (subfolders too), repeatable, in any order. They
+                 run in a throwaway embedded PostgreSQL that is removed afterwards;
+                 the schema is created when the scripts use it and do not create it.
+Prints one line per legacy config row:
   mapped    an equivalent config was written
   review    written, but a REVIEW comment in the file needs a person
   skipped   not written (the reason says why and what to do)
   deleted   oprtnl_flag D: not imported
 Review the files, then: efi config apply DIR.
 Exit status: 0 everything mapped, 1 anything skipped or to review (the
-rest is still written), 2 usage error. See docs/legacy-import.md.`,
+rest is still written) or the tables could not be read (a script that
+fails is named with its line), 2 usage error (also: a --sql path that is
+missing, a folder without .sql files, a script over 50 MB). See docs/legacy-import.md.`,
 };
 
 class Usage extends Error {}
