@@ -168,7 +168,10 @@ export type StatementKind = 'ddl' | 'dml' | 'transaction' | 'privilege' | 'other
 export function statementKind(text: string): StatementKind {
   const h = head(text);
   if (/^(begin|start transaction|commit|end|rollback|abort)\b/.test(h)) return 'transaction';
-  if (/^(grant|revoke)\b/.test(h) || (/^alter\b/.test(h) && /\bowner to\b/i.test(text))) return 'privilege';
+  // `ALTER <object> name OWNER TO role` (pg_dump's form), not `ALTER TABLE t RENAME COLUMN owner TO x`.
+  if (/^(grant|revoke)\b/.test(h) || (/^alter\b/.test(h) && !/\brename\b/.test(h) && /\sowner to \S+$/.test(h))) {
+    return 'privilege';
+  }
   if (/^(create|alter|drop|comment)\b/.test(h)) return 'ddl';
   if (/^(insert|update|delete|copy|merge|truncate|with|call)\b/.test(h)) return 'dml';
   return 'other';

@@ -65,6 +65,7 @@ describe('statementKind', () => {
     ['BEGIN', 'transaction'],
     ['commit', 'transaction'],
     ['ALTER TABLE rdscnfg.ext_interface OWNER TO rds_admin', 'privilege'],
+    ['ALTER TABLE rdscnfg.t RENAME COLUMN owner TO holder', 'ddl'],
     ['GRANT SELECT ON ALL TABLES IN SCHEMA rdscnfg TO app', 'privilege'],
     ["SELECT pg_catalog.set_config('search_path', '', false)", 'other'],
   ])('%j is %s', (text, kind) => {
