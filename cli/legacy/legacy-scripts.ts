@@ -1,3 +1,4 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -190,8 +191,9 @@ async function runScripts(db: PGlite, scripts: LoadedScript[]): Promise<void> {
       }
       if (failed.length === pending.length) {
         const lines = failed.map((f) => `  ${describeFailure(f.failure)}`).join('\n');
+        const missing = failed.some((f) => f.failure.code === '42P01' || f.failure.code === '3F000');
         throw new ConfigInvalid(
-          `running the legacy SQL scripts failed: ${failed.length === 1 ? 'this file fails' : 'these files fail'} whatever the order (each was retried after the others):\n${lines}`,
+          `running the legacy SQL scripts failed: ${failed.length === 1 ? 'this file fails' : 'these files fail'} whatever the order (each was retried after the others):\n${lines}${missing ? '\nNo script creates what is missing: give the DDL files too (the original keeps them in RDS SQLs/DDLs).' : ''}`,
         );
       }
       pending = failed.map((f) => f.script);
@@ -227,6 +229,13 @@ export async function readLegacyTablesFromScripts(
   for (const f of files) scripts.push(await loadScript(f));
 
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'efi-legacy-sql-'));
+  // Ctrl-C (or a kill) must not leave the database behind either: remove it, then end as the signal would have.
+  const onSignal = (signal: NodeJS.Signals) => {
+    fsSync.rmSync(tmp, { recursive: true, force: true });
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   // Loaded here, not at the top: --from and the other config commands never start PGlite.
   const { PGlite } = await import('@electric-sql/pglite');
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
@@ -245,6 +254,8 @@ export async function readLegacyTablesFromScripts(
   } finally {
     await db?.close().catch(() => {});
     await fs.rm(tmp, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -199,6 +199,7 @@ describe('efi config import-legacy --sql', () => {
     const r = await run(['import-legacy', '--sql', only, '--out', path.join(tmp, 'lonely')]);
     expect(r.code).toBe(1);
     expect(r.err).toContain('this file fails whatever the order (each was retried after the others)');
+    expect(r.err).toContain('No script creates what is missing: give the DDL files too');
     expect(r.err).toMatch(
       /rdscnfg\.ext_file_config_dtl\.sql:18: relation "rdscnfg\.ext_file_config" does not exist \(SQLSTATE 42P01\) in: ALTER TABLE RDSCNFG\.EXT_FILE_CONFIG_DTL ADD CONSTRAINT/,
     );
@@ -269,5 +270,34 @@ describe('the compiled CLI: efi config import-legacy --sql DIR --out DIR --json'
     expect(rep.summary).toEqual({ mapped: 2, review: 0, skipped: 0, deleted: 1 });
     expect(fs.readdirSync(out).sort()).toEqual(['hospital_cost_report.yaml', 'ndc_x_pa_type.yaml']);
     expect(leftovers()).toEqual([]);
+  });
+
+  it('Ctrl-C while the scripts run removes the throwaway database and ends as SIGINT would', async () => {
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin/efi.js'), 'config', 'import-legacy', '--sql', SCRIPTS, '--out', path.join(tmp, 'int')],
+      { cwd: ROOT, env: { ...process.env, EFI_HOME: path.join(tmp, 'int-home') }, stdio: 'ignore' },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
+    // The data folder appears after the import has set up its clean-up: interrupt then.
+    const started = () => leftovers().some((d) => fs.existsSync(path.join(scratch, d, 'pgdata')));
+    await new Promise<void>((resolve) => {
+      const watcher = fs.watch(scratch, { recursive: true }, () => {
+        if (started()) {
+          watcher.close();
+          resolve();
+        }
+      });
+      if (started()) {
+        watcher.close();
+        resolve();
+      }
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe('SIGINT');
+    expect(leftovers()).toEqual([]);
+    expect(fs.existsSync(path.join(tmp, 'int'))).toBe(false);
   });
 });
