@@ -94,7 +94,9 @@ export class MemoryRunLog implements RunLog {
 
   async findLoadedContent(c: { configId: string; etag: string; excludeRunId: string }): Promise<RunRecord | null> {
     const found = [...this.rows.values()]
-      .filter((r) => r.configId === c.configId && r.etag === c.etag && r.status === 'FINISHED' && r.runId !== c.excludeRunId)
+      .filter(
+        (r) => r.configId === c.configId && r.etag === c.etag && r.status === 'FINISHED' && r.runId !== c.excludeRunId,
+      )
       .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
     return found ? structuredClone(found) : null;
   }
