@@ -59,7 +59,8 @@ export function* localFoldEvents(rows: Iterable<LocalEventRow>): Generator<FoldE
 }
 
 /** The Fail states of the definition, so the fold takes a rejection's reason from its caught step. */
-function failStates(): ReadonlySet<string> {
+/** The definition's Fail states (a rejected file ends in one). */
+export function failStates(): ReadonlySet<string> {
   return new Set(
     Object.entries(loadDefinition().States)
       .filter(([, s]) => s.Type === 'Fail')
@@ -260,6 +261,6 @@ export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | n
   };
 }
 
-function durationOf(from: string | null, to: string | null): number | null {
+export function durationOf(from: string | null, to: string | null): number | null {
   return from && to ? new Date(to).getTime() - new Date(from).getTime() : null;
 }

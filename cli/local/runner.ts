@@ -6,6 +6,7 @@ import type { Deps } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
 import type { FunctionFolder } from '../../statemachine/tasks.ts';
 import { foldExecution } from '../history/fold.ts';
+import { redriveDecision } from '../history/redrive-rule.ts';
 import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
 import { folderHandlers, type Handler, taskHandlersByState } from './handlers.ts';
 import { localFoldEvents } from './history.ts';
@@ -111,11 +112,6 @@ export class LocalRunner {
       .where('execution_id', '=', executionId)
       .executeTakeFirst();
     if (!ex) throw new RedriveRefused(`no local execution named ${nameOrId}; list them with: efi runs`);
-    if (ex.status === 'SUCCEEDED' || ex.status === 'RUNNING') {
-      throw new RedriveRefused(
-        `run ${ex.name} is ${ex.status}: only FAILED, ABORTED or TIMED_OUT runs can be redriven`,
-      );
-    }
     const events = await db
       .selectFrom('efi.execution_events')
       .selectAll()
@@ -124,13 +120,13 @@ export class LocalRunner {
       .orderBy('seq')
       .execute();
     const failed = foldExecution(localFoldEvents(events)).resumeFrom;
-    if (!failed) throw new RedriveRefused(`run ${ex.name} has no failed state to resume from`);
+    const decision = redriveDecision(
+      ex.status,
+      failed?.name ?? null,
+      (state) => this.definition.States[state]?.Type === 'Fail',
+    );
+    if (!decision.ok || !failed) throw new RedriveRefused(`run ${ex.name} ${decision.reason}`);
     const stateName = failed.name;
-    if (this.definition.States[stateName]?.Type === 'Fail') {
-      throw new RedriveRefused(
-        `run ${ex.name} ended at ${stateName}: the file was rejected for its content, and a redrive would reject it again. Send a corrected file.`,
-      );
-    }
     const maxSeq = await db
       .selectFrom('efi.execution_events')
       .select(sql<number>`coalesce(max(seq), 0)`.as('m'))

@@ -20,6 +20,8 @@ describe('the console’s view of an execution history', () => {
   const events = [
     ev('ExecutionStarted', null),
     ev('StateEntered', 'FetchConfig'),
+    // As the runner logs a retry: the failed attempt, then the next one.
+    ev('StateFailed', 'FetchConfig', { error: 'EfiTransient', cause: 'connection reset' }),
     ev('StateRetried', 'FetchConfig', { error: 'EfiTransient', cause: 'connection reset' }),
     ev('StateExited', 'FetchConfig'),
     ev('StateEntered', 'IsDuplicate'),
