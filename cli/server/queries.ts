@@ -10,7 +10,14 @@ import type { CliContext } from '../context.ts';
 import { foldExecution } from '../history/fold.ts';
 import { type RedriveDecision, redriveDecision } from '../history/redrive-rule.ts';
 import { type AslDefinition, loadDefinition } from '../local/definition.ts';
-import { durationOf, failStates, type LocalEventRow, localFoldEvents, showLocalRun } from '../local/history.ts';
+import {
+  durationOf,
+  executionEvents,
+  failStates,
+  type LocalEventRow,
+  localFoldEvents,
+  showLocalRun,
+} from '../local/history.ts';
 import { locateRunFile } from '../local/location.ts';
 import type { ExecutionOutcome, LocalRunner, RunOpts } from '../local/runner.ts';
 import type { FileLocation, RunDetail } from '../model.ts';
@@ -168,12 +175,7 @@ export interface ExecutionEvent {
 }
 
 export async function listEvents(db: Db, executionId: string): Promise<ExecutionEvent[]> {
-  const rows = await db
-    .selectFrom('efi.execution_events')
-    .selectAll()
-    .where('execution_id', '=', executionId)
-    .orderBy('seq')
-    .execute();
+  const rows = await executionEvents(db, executionId);
   return rows.map((e) => ({
     seq: e.seq,
     redriveCount: e.redrive_count,
