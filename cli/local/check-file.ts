@@ -17,9 +17,10 @@ import {
 import type { ObjectStore } from '../../functions/lib/ports/object-store.ts';
 import type { QueryResult } from '../../functions/lib/ports/warehouse.ts';
 import { fieldStrings } from '../../functions/lib/records/fields.ts';
-import { recordPlan, recordTypeOf } from '../../functions/lib/records/record-plan.ts';
-import { RecordRoles } from '../../functions/lib/records/record-roles.ts';
-import { RecordScanner } from '../../functions/lib/records/record-scanner.ts';
+import { recordPlan } from '../../functions/lib/records/record-plan.ts';
+import { recordRouter, UNKNOWN_RECORD } from '../../functions/lib/records/record-router.ts';
+import { STOP } from '../../functions/lib/records/record-scanner.ts';
+import { scanRecords } from '../../functions/lib/records/scan-records.ts';
 import { recordBytes } from '../../functions/lib/records/source.ts';
 import { quotePgLiteral, quoteTable } from '../../functions/lib/sql/identifiers.ts';
 import { rowRejected } from '../../functions/lib/steps/check-load.ts';
@@ -117,86 +118,70 @@ async function parseRecords(
   let error: RowRejected | null = null;
   const fixed = t.config.format.layout === 'fixed_width';
   const rewrite = needsRewrite(t.config.format, t.config.load);
-  const roles = new RecordRoles(
-    {
-      header() {},
-      trailer() {},
-      blank() {},
-      data(buf, start, end, line) {
-        if (error || records.length >= t.records) return;
-        let layout = 0;
-        if (plan.prefixLength !== null) {
-          const index = plan.typeIndex.get(recordTypeOf(buf, start, end, plan.prefixLength));
-          if (index === undefined) return; // skipped (or refused by ValidateFile already)
-          layout = index;
-        }
-        const spec = t.config.records[layout]!;
-        const raw = buf.toString('utf8', start, end);
-        let values: string[];
-        if (fixed) {
-          const chars = Array.from(raw);
-          let at = 0;
-          values = spec.columns.map((c) => {
-            const v = chars
-              .slice(at, at + (c.width ?? 0))
-              .join('')
-              .replace(/ +$/, '');
-            at += c.width ?? 0;
-            return v;
-          });
-        } else {
-          const split = fieldStrings(buf, start, end, plan.delimiter, plan.quote);
-          if (split.error) {
-            error = rowError(
-              spec,
-              line,
-              null,
-              `field ${split.error.field} cannot be read: ${split.error.problem}`,
-              raw,
-            );
-            return;
-          }
-          values = split.fields;
-          const n = spec.columns.length;
-          // Rewritten parts are refused by the part transform (its words); the fast path by COPY itself.
-          if (values.length < n) {
-            const missing = spec.columns[values.length]!.name;
-            error = rewrite
-              ? rowError(
-                  spec,
-                  line,
-                  missing,
-                  `missing data for column ${missing}: the record has ${values.length} fields, the load expects ${n}`,
-                  raw,
-                )
-              : rowError(spec, line, null, `missing data for column "${missing}" (SQLSTATE 22P04)`, raw);
-            return;
-          }
-          if (values.length > n) {
-            error = rowError(
-              spec,
-              line,
-              null,
-              rewrite
-                ? `extra data after the last expected column: the record has ${values.length} fields, the load expects ${n}`
-                : 'extra data after last expected column (SQLSTATE 22P04)',
-              raw,
-            );
-            return;
-          }
-        }
-        records.push({ line, layout, values, raw });
-      },
-    },
-    plan.roles,
-  );
-  const scanner = new RecordScanner(roles, plan.scanner);
+  // Unknown types were refused by ValidateFile already, or are skipped on purpose.
+  const route = recordRouter(plan, 'skip');
   const checkEncoding = !(t.config.format.encoding === 'utf-8' && t.config.load.acceptInvalidChars !== null);
-  for await (const chunk of recordBytes(store, t.bucket, t.key, t.config, { checkEncoding })) {
-    scanner.push(chunk);
-    roles.chunkEnd();
-    if (error || records.length >= t.records) break;
-  }
+  await scanRecords(recordBytes(store, t.bucket, t.key, t.config, { checkEncoding }), plan, {
+    header() {},
+    trailer() {},
+    blank() {},
+    data(buf, start, end, line) {
+      if (error || records.length >= t.records) return STOP;
+      const layout = route(buf, start, end, line);
+      if (layout === UNKNOWN_RECORD) return;
+      const spec = t.config.records[layout]!;
+      const raw = buf.toString('utf8', start, end);
+      let values: string[];
+      if (fixed) {
+        const chars = Array.from(raw);
+        let at = 0;
+        values = spec.columns.map((c) => {
+          const v = chars
+            .slice(at, at + (c.width ?? 0))
+            .join('')
+            .replace(/ +$/, '');
+          at += c.width ?? 0;
+          return v;
+        });
+      } else {
+        const split = fieldStrings(buf, start, end, plan.delimiter, plan.quote);
+        if (split.error) {
+          error = rowError(spec, line, null, `field ${split.error.field} cannot be read: ${split.error.problem}`, raw);
+          return;
+        }
+        values = split.fields;
+        const n = spec.columns.length;
+        // Rewritten parts are refused by the part transform (its words); the fast path by COPY itself.
+        if (values.length < n) {
+          const missing = spec.columns[values.length]!.name;
+          error = rewrite
+            ? rowError(
+                spec,
+                line,
+                missing,
+                `missing data for column ${missing}: the record has ${values.length} fields, the load expects ${n}`,
+                raw,
+              )
+            : rowError(spec, line, null, `missing data for column "${missing}" (SQLSTATE 22P04)`, raw);
+          return;
+        }
+        if (values.length > n) {
+          error = rowError(
+            spec,
+            line,
+            null,
+            rewrite
+              ? `extra data after the last expected column: the record has ${values.length} fields, the load expects ${n}`
+              : 'extra data after last expected column (SQLSTATE 22P04)',
+            raw,
+          );
+          return;
+        }
+      }
+      records.push({ line, layout, values, raw });
+      return records.length >= t.records ? STOP : undefined;
+    },
+  });
   return { records, error };
 }
 
