@@ -58,15 +58,14 @@ export class DryRunStore implements ObjectStore {
   }
 
   async *list(bucket: string, prefix: string): AsyncIterable<ObjectInfo> {
-    const seen = new Set<string>();
+    // Key order, as S3 lists: memory and base merged, a key in memory hiding the base's.
+    const found = new Map<string, ObjectInfo>();
+    for await (const o of this.base.list(bucket, prefix)) found.set(o.key, o);
     for (const [k, o] of this.objects) {
       const [b, key] = JSON.parse(k) as [string, string];
-      if (b === bucket && key.startsWith(prefix)) {
-        seen.add(key);
-        yield info(b, key, o);
-      }
+      if (b === bucket && key.startsWith(prefix)) found.set(key, info(b, key, o));
     }
-    for await (const o of this.base.list(bucket, prefix)) if (!seen.has(o.key)) yield o;
+    yield* [...found.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
   }
 
   async deletePrefix(bucket: string, prefix: string): Promise<number> {
