@@ -210,7 +210,7 @@ function fromCopyCommand(ctx: ConfigCommandContext, json: boolean, sql: string, 
   }
   if (json) ctx.out(JSON.stringify(r, null, 2));
   else {
-    ctx.out(r.yaml.trimEnd());
+    if (r.yaml) ctx.out(r.yaml.trimEnd());
     for (const n of r.notMapped) ctx.err(`not mapped: ${n}`);
     for (const i of r.issues) ctx.err(`to fix: ${i}`);
   }
