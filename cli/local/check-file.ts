@@ -137,14 +137,16 @@ async function prepareFirstRecords(
   if (validation.recordsInFile <= t.records) {
     return useOriginal(dry, where, validation, { processingPrefix: PROCESSING_PREFIX });
   }
-  const records: Buffer[] = [];
+  const lines: Buffer[] = [];
+  let n = 0;
   await scanRecords(recordBytes(dry, run.bucket, run.key, t.config, { checkEncoding: false }), recordPlan(t.config), {
     data(buf, start, end) {
-      records.push(buf.subarray(start, end), NEWLINE);
-      return records.length >= t.records * 2 ? STOP : undefined;
+      // Copied: the scanner's buffer is not ours to keep.
+      lines.push(Buffer.from(buf.subarray(start, end)), NEWLINE);
+      return ++n >= t.records ? STOP : undefined;
     },
   });
-  const first = Buffer.concat(records);
+  const first = Buffer.concat(lines);
   dry.shadow(run.bucket, run.key, first);
   return useOriginal(
     dry,
