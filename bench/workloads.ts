@@ -1,59 +1,34 @@
 import { FsObjectStore } from '../functions/lib/adapters/fs/object-store-fs.ts';
-import {
-  DEFAULT_LINEAGE,
-  DEFAULT_LOAD_OPTIONS,
-  DEFAULT_MIN_SIZE_BYTES,
-  DEFAULT_PART_BYTES,
-  type FileConfig,
-} from '../functions/lib/config/model.ts';
+import { DEFAULT_MIN_SIZE_BYTES, type FileConfig } from '../functions/lib/config/model.ts';
 import { preprocess } from '../functions/lib/steps/preprocess.ts';
 import { validateFile } from '../functions/lib/steps/validate-file.ts';
+import { fileConfig, layout } from '../test/support/config-builder.ts';
 import { HEADER } from './data.ts';
 
 /** Where the bench store lives: bench/.data/store/<bucket>/<key>, so the data files are read in place. */
 export const STORE_ROOT = new URL('./.data/store/', import.meta.url).pathname;
 export const BUCKET = 'bench';
 
-export const BENCH_CONFIG: FileConfig = {
+/** The bench's config, from the same builder the tests use (test/support/config-builder.ts). */
+export const BENCH_CONFIG: FileConfig = fileConfig({
   id: 'bench.rows',
   interface: 'bench',
-  description: null,
-  active: true,
   match: { kind: 'glob', pattern: '*.csv' },
-  format: {
-    layout: 'delimited',
-    delimiter: ',',
-    quote: '"',
-    escape: null,
-    encoding: 'utf-8',
-    compression: 'none',
-    extensions: ['csv'],
-  },
+  format: { extensions: ['csv'] },
   header: { lines: 1, columns: HEADER },
-  trailer: null,
   minSizeBytes: DEFAULT_MIN_SIZE_BYTES,
-  maxSizeBytes: null,
-  records: [
-    {
-      recordType: null,
-      target: { schema: 'stage', table: 'rows' },
-      columns: HEADER.map((name) => ({ name })),
-      lineage: DEFAULT_LINEAGE,
-    },
-  ],
-  split: null,
-  load: DEFAULT_LOAD_OPTIONS,
-  partBytes: DEFAULT_PART_BYTES,
-  duplicates: 'skip',
-  transform: null,
-};
+  records: [{ ...layout(null, HEADER), target: { schema: 'stage', table: 'rows' } }],
+});
 
 export function benchStore(): FsObjectStore {
   return new FsObjectStore(STORE_ROOT);
 }
 
 /** The same config without a quote character: newline-only scanning (the bench file has no quoted newlines). */
-export const BENCH_CONFIG_UNQUOTED: FileConfig = { ...BENCH_CONFIG, format: { ...BENCH_CONFIG.format, quote: null } };
+export const BENCH_CONFIG_UNQUOTED: FileConfig = fileConfig({
+  ...BENCH_CONFIG,
+  format: { ...BENCH_CONFIG.format, quote: null },
+});
 
 export async function runValidate(key: string, size: number, config: FileConfig = BENCH_CONFIG) {
   return validateFile(benchStore(), { bucket: BUCKET, key, size }, config);

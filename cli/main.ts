@@ -10,7 +10,7 @@ Running files
   ingest FILE...        put files in the landing prefix and run the state machine on each
   demo                  apply the sample configs and ingest the bundled sample files
   watch DIR             ingest every file that appears in DIR (plays the S3 event)
-  check FILE            match, validate and type-check a file as a run would, moving and loading nothing
+  check FILE            match, validate and dry-run the load of a file as a run would, keeping nothing
 
 Operating runs (local history; with EFI_STATE_MACHINE_ARN, the deployed state machine)
   upload FILE...        upload files to the deployed landing bucket

@@ -56,6 +56,9 @@ export interface StateStep {
 export interface FileLocation {
   /** `s3://bucket/key` of the object found, or null when it is nowhere the run put it. */
   uri: string | null;
+  /** The object's key in its bucket, and its size, when found. */
+  key: string | null;
+  size: number | null;
   /** landing, archive, rejected, other, or gone. */
   where: 'landing' | 'archive' | 'rejected' | 'other' | 'gone';
   /** Every place looked at, in order. */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import { PostgresWarehouse } from '../../functions/lib/adapters/postgres/postgres-warehouse.ts';
 import { matchConfig } from '../../functions/lib/config/match.ts';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
 import { EfiError, formatLocation, locationOfError } from '../../functions/lib/errors.ts';
@@ -12,15 +13,15 @@ import { parseCount } from './run-filters.ts';
 
 export const CHECK_HELP = `Usage: efi check FILE [--records N] [--prefix P] [--config PATH] [--json]
 
-Check a file against its config as a run would, without moving it or loading
+Check a file against its config as a run would, without moving it or keeping
 anything: match its name to a config, validate the whole file (size,
 extension, compression, encoding, header, trailer count, record types,
-fixed widths), then parse the first N data records with the load options
-(field counts, NULL rules, dateFormat/timeFormat) and check each value against
-the target column's type, length and NOT NULL in the local warehouse. Errors
-carry the same name, line and column as a real run's.
+fixed widths), then dry-run the real load of the first N data records in the
+local warehouse (the run's Preprocess into memory, the same COPY with the
+load options, in a transaction that is always rolled back). Errors carry the
+same name, line and column as a real run's.
 
-  --records N    data records to parse and type-check (default 1000; the whole file is validated)
+  --records N    data records to load in the dry run (default 1000; the whole file is validated)
   --prefix P     sub-folder under the landing prefix the file would land in (as efi ingest --prefix)
   --config PATH  match against these YAML configs (files or folders) instead of the applied ones
   --json         {"file","key","configId","ok","validation","recordsChecked","typedTargets",
@@ -80,13 +81,14 @@ export async function checkCommand(argv: string[], ctx: CliContext): Promise<num
     else ctx.out(`${pc.red('NO MATCH')}  ${e.name}: ${e.message}`);
     return 1;
   }
+  // The dry run needs the local warehouse's load; against Redshift only validation and Preprocess run.
   const wh = ctx.settings.warehouse.kind === 'redshift' ? null : await rt.warehouse();
   const outcome = await checkFile(singleFileStore(path.resolve(file), bucket, key), {
     bucket,
     key,
     config,
     records,
-    query: wh ? (sql) => wh.query(sql) : null,
+    warehouse: wh instanceof PostgresWarehouse ? wh : null,
   });
   if (ctx.json) ctx.out(JSON.stringify({ file, key, configId: config.id, ...outcome }, null, 2));
   else print(ctx, file, key, config, outcome);

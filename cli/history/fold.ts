@@ -139,17 +139,7 @@ export function foldExecution(
         }
         break;
       }
-      case 'attemptFailed': {
-        const step = stepOf(e.state);
-        if (!step) break;
-        step.status = 'FAILED';
-        step.error = e.error;
-        step.cause = e.cause;
-        step.exitedAt = e.at;
-        attemptFailed.add(step);
-        lastFailed = step;
-        break;
-      }
+      case 'attemptFailed':
       case 'evaluationFailed': {
         const step = stepOf(e.state);
         if (!step) break;
@@ -157,6 +147,8 @@ export function foldExecution(
         step.error = e.error;
         step.cause = e.cause;
         step.exitedAt = e.at;
+        // Only a failed Task attempt makes a later exit a caught error.
+        if (e.kind === 'attemptFailed') attemptFailed.add(step);
         lastFailed = step;
         break;
       }

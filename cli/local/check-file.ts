@@ -1,46 +1,39 @@
-import { needsRewrite } from '../../functions/lib/adapters/postgres/postgres-copy-options.ts';
-import {
-  dateTimeConverter,
-  isNativeDateTimeFormat,
-} from '../../functions/lib/adapters/postgres/postgres-date-format.ts';
-import { pgErrorFields } from '../../functions/lib/adapters/postgres/postgres-load-errors.ts';
-import { tooLongMessage } from '../../functions/lib/adapters/postgres/postgres-part-transform.ts';
-import type { FileConfig, RecordLayout } from '../../functions/lib/config/model.ts';
-import type { ValidationResult } from '../../functions/lib/contract/payloads.ts';
-import {
-  EfiError,
-  formatValue,
-  type RowRejected,
-  type SerializedError,
-  serializeError,
-} from '../../functions/lib/errors.ts';
+import type { DryRunOutcome, PostgresWarehouse } from '../../functions/lib/adapters/postgres/postgres-warehouse.ts';
+import type { FileConfig } from '../../functions/lib/config/model.ts';
+import type { MatchedRun, PreparedLoad, ValidationResult } from '../../functions/lib/contract/payloads.ts';
+import { EfiError, type SerializedError, serializeError } from '../../functions/lib/errors.ts';
+import type { ConfigSource } from '../../functions/lib/ports/config-source.ts';
 import type { ObjectStore } from '../../functions/lib/ports/object-store.ts';
-import type { QueryResult } from '../../functions/lib/ports/warehouse.ts';
-import { fieldStrings } from '../../functions/lib/records/fields.ts';
-import { recordPlan, recordTypeOf } from '../../functions/lib/records/record-plan.ts';
-import { RecordRoles } from '../../functions/lib/records/record-roles.ts';
-import { RecordScanner } from '../../functions/lib/records/record-scanner.ts';
+import { recordPlan } from '../../functions/lib/records/record-plan.ts';
+import { STOP } from '../../functions/lib/records/record-scanner.ts';
+import { scanRecords } from '../../functions/lib/records/scan-records.ts';
 import { recordBytes } from '../../functions/lib/records/source.ts';
-import { quotePgLiteral, quoteTable } from '../../functions/lib/sql/identifiers.ts';
-import { rowRejected } from '../../functions/lib/steps/check-load.ts';
+import { rowRejectedOf } from '../../functions/lib/steps/check-load.ts';
+import { buildLoadSpec } from '../../functions/lib/steps/load-spec.ts';
+import { preprocess, useOriginal } from '../../functions/lib/steps/preprocess.ts';
 import { validateFile } from '../../functions/lib/steps/validate-file.ts';
+import { DryRunStore } from './dry-run-store.ts';
 
 /**
  * `efi check`: what a run would say about a file, without a run. The whole
  * file goes through the real ValidateFile step (the same errors, line and
- * column); then the first N data records are split into fields and each value
- * is checked the way the load treats it (field count, the config's NULL rules,
- * dateFormat/timeFormat, and the target column's type, length and NOT NULL,
- * cast by the warehouse itself so its messages are PostgreSQL's own). Nothing
- * is written: no object moves, no row is inserted, not even into a temp table.
+ * column); then the first N data records go through a dry run of the real
+ * local load: the run's own Preprocess (or UseOriginalFile) path writes its
+ * parts into memory (`DryRunStore`), SubmitLoad's load spec is built from
+ * them, and the local warehouse runs that load with its own plan and executor
+ * in a transaction it always rolls back (`PostgresWarehouse.dryRunLoad`). A
+ * refused row is located in the original and worded by CheckLoad's own
+ * function (`rowRejectedOf`). So the check has no rules of its own: it says
+ * what the load says. Nothing is kept: the file is never moved, nothing is
+ * committed, no statement, run or audit row is written.
  */
 
 export interface CheckOutcome {
   ok: boolean;
   validation: ValidationResult | null;
-  /** Data records parsed and checked against the target (at most `records`). */
+  /** Data records given to the dry-run load (at most `records`). */
   recordsChecked: number;
-  /** Targets whose column types were checked; the others (table missing, no SQL warehouse) were not. */
+  /** Targets the dry-run load reached (their column types checked); none without a local warehouse. */
   typedTargets: string[];
   /** The error a run would end with (RowRejected, TrailerMismatch...), with line and column. */
   error: SerializedError | null;
@@ -52,27 +45,15 @@ export interface CheckTarget {
   bucket: string;
   key: string;
   config: FileConfig;
-  /** How many data records to parse (the whole file is always validated). */
+  /** How many data records to load in the dry run (the whole file is always validated). */
   records: number;
-  /** The SQL warehouse's query, for the target columns' types; null = structural checks only. */
-  query: ((sql: string) => Promise<QueryResult>) | null;
+  /** The local warehouse the dry run loads into; null (Redshift) = validation and Preprocess only. */
+  warehouse: Pick<PostgresWarehouse, 'dryRunLoad'> | null;
 }
 
-interface ParsedRecord {
-  line: number;
-  layout: number;
-  values: (string | null)[];
-  raw: string;
-}
-
-interface ColumnInfo {
-  name: string;
-  sqlType: string;
-  typeName: string;
-  isText: boolean;
-  notNull: boolean;
-  maxChars: number | null;
-}
+/** The dry run's run id: it names the in-memory run folder and the lineage of rows that are rolled back. */
+const CHECK_RUN_ID = 'efi-check';
+const PROCESSING_PREFIX = 'processing/';
 
 export async function checkFile(store: ObjectStore, t: CheckTarget): Promise<CheckOutcome> {
   const out: CheckOutcome = {
@@ -85,17 +66,43 @@ export async function checkFile(store: ObjectStore, t: CheckTarget): Promise<Che
   };
   const head = await store.head(t.bucket, t.key);
   try {
-    out.validation = await validateFile(store, { bucket: t.bucket, key: t.key, size: head?.size ?? 0 }, t.config);
-    const parsed = await parseRecords(store, t);
-    out.recordsChecked = parsed.records.length;
-    if (parsed.error) throw parsed.error;
-    for (let i = 0; i < t.config.records.length; i++) {
-      const layout = t.config.records[i]!;
-      const rows = parsed.records.filter((r) => r.layout === i);
-      const columns = t.query ? await targetColumns(t.query, layout, out.warnings) : null;
-      if (columns) out.typedTargets.push(`${layout.target.schema}.${layout.target.table}`);
-      const e = await firstValueError(t, layout, rows, columns);
-      if (e) throw e;
+    const validation = await validateFile(store, { bucket: t.bucket, key: t.key, size: head?.size ?? 0 }, t.config);
+    out.validation = validation;
+    const run: MatchedRun = {
+      runId: CHECK_RUN_ID,
+      executionId: CHECK_RUN_ID,
+      bucket: t.bucket,
+      key: t.key,
+      etag: head?.etag ?? '',
+      size: head?.size ?? 0,
+      configId: t.config.id,
+      configVersion: 1,
+      interface: t.config.interface,
+      hasTransform: t.config.transform !== null,
+      skip: false,
+      skipReason: null,
+      startedAt: new Date().toISOString(),
+    };
+    const dry = new DryRunStore(store);
+    const prepared = await prepareFirstRecords(dry, run, t, validation);
+    out.recordsChecked = prepared.targets.reduce((n, x) => n + x.records, 0);
+    if (t.warehouse) {
+      const spec = buildLoadSpec(
+        t.config,
+        { runId: run.runId, sourceFile: store.uri(t.bucket, t.key), replaceRunIds: [] },
+        prepared,
+      );
+      const outcome = await t.warehouse.dryRunLoad(spec, dry);
+      if (!outcome.ok) {
+        const rejected = await rowRejectedOf(
+          { store: dry, configs: oneConfig(t.config) },
+          run,
+          prepared,
+          outcome.rowErrors ?? [],
+        );
+        if (rejected) throw rejected;
+        out.warnings.push(loadWarning(outcome));
+      } else out.typedTargets = spec.targets.map((x) => `${x.target.schema}.${x.target.table}`);
     }
     out.ok = out.warnings.length === 0;
   } catch (e) {
@@ -107,266 +114,64 @@ export async function checkFile(store: ObjectStore, t: CheckTarget): Promise<Che
   return out;
 }
 
-/** The first `records` data records, split into fields (fixed-width: cut and right-trimmed, as FIXEDWIDTH does). */
-async function parseRecords(
-  store: ObjectStore,
-  t: CheckTarget,
-): Promise<{ records: ParsedRecord[]; error: RowRejected | null }> {
-  const plan = recordPlan(t.config);
-  const records: ParsedRecord[] = [];
-  let error: RowRejected | null = null;
-  const fixed = t.config.format.layout === 'fixed_width';
-  const rewrite = needsRewrite(t.config.format, t.config.load);
-  const roles = new RecordRoles(
-    {
-      header() {},
-      trailer() {},
-      blank() {},
-      data(buf, start, end, line) {
-        if (error || records.length >= t.records) return;
-        let layout = 0;
-        if (plan.prefixLength !== null) {
-          const index = plan.typeIndex.get(recordTypeOf(buf, start, end, plan.prefixLength));
-          if (index === undefined) return; // skipped (or refused by ValidateFile already)
-          layout = index;
-        }
-        const spec = t.config.records[layout]!;
-        const raw = buf.toString('utf8', start, end);
-        let values: string[];
-        if (fixed) {
-          const chars = Array.from(raw);
-          let at = 0;
-          values = spec.columns.map((c) => {
-            const v = chars
-              .slice(at, at + (c.width ?? 0))
-              .join('')
-              .replace(/ +$/, '');
-            at += c.width ?? 0;
-            return v;
-          });
-        } else {
-          const split = fieldStrings(buf, start, end, plan.delimiter, plan.quote);
-          if (split.error) {
-            error = rowError(
-              spec,
-              line,
-              null,
-              `field ${split.error.field} cannot be read: ${split.error.problem}`,
-              raw,
-            );
-            return;
-          }
-          values = split.fields;
-          const n = spec.columns.length;
-          // Rewritten parts are refused by the part transform (its words); the fast path by COPY itself.
-          if (values.length < n) {
-            const missing = spec.columns[values.length]!.name;
-            error = rewrite
-              ? rowError(
-                  spec,
-                  line,
-                  missing,
-                  `missing data for column ${missing}: the record has ${values.length} fields, the load expects ${n}`,
-                  raw,
-                )
-              : rowError(spec, line, null, `missing data for column "${missing}" (SQLSTATE 22P04)`, raw);
-            return;
-          }
-          if (values.length > n) {
-            error = rowError(
-              spec,
-              line,
-              null,
-              rewrite
-                ? `extra data after the last expected column: the record has ${values.length} fields, the load expects ${n}`
-                : 'extra data after last expected column (SQLSTATE 22P04)',
-              raw,
-            );
-            return;
-          }
-        }
-        records.push({ line, layout, values, raw });
-      },
-    },
-    plan.roles,
-  );
-  const scanner = new RecordScanner(roles, plan.scanner);
-  const checkEncoding = !(t.config.format.encoding === 'utf-8' && t.config.load.acceptInvalidChars !== null);
-  for await (const chunk of recordBytes(store, t.bucket, t.key, t.config, { checkEncoding })) {
-    scanner.push(chunk);
-    roles.chunkEnd();
-    if (error || records.length >= t.records) break;
-  }
-  return { records, error };
-}
-
-/** The load's column facts, read from the catalog as the PostgreSQL warehouse does; null when the table is missing. */
-async function targetColumns(
-  query: (sql: string) => Promise<QueryResult>,
-  layout: RecordLayout,
-  warnings: string[],
-): Promise<Map<string, ColumnInfo> | null> {
-  const name = `${layout.target.schema}.${layout.target.table}`;
-  let r: QueryResult;
-  try {
-    r = await query(
-      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS sql_type, t.typname AS type_name,
-              t.typcategory AS category, a.attnotnull AS not_null,
-              CASE WHEN t.typname IN ('varchar', 'bpchar') AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_chars
-         FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-        WHERE a.attrelid = ${quotePgLiteral(quoteTable(layout.target))}::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
-    );
-  } catch (e) {
-    const f = pgErrorFields(e);
-    if (f?.code === '42P01') {
-      warnings.push(
-        `target table ${name} does not exist in the warehouse: a run would fail at the load (redrivable once you create it); column types not checked`,
-      );
-      return null;
-    }
-    throw e;
-  }
-  const columns = new Map(
-    r.rows.map((row) => [
-      String(row['name']),
-      {
-        name: String(row['name']),
-        sqlType: String(row['sql_type']),
-        typeName: String(row['type_name']),
-        isText: row['category'] === 'S',
-        notNull: row['not_null'] === true || row['not_null'] === 't',
-        maxChars: row['max_chars'] === null || row['max_chars'] === undefined ? null : Number(row['max_chars']),
-      },
-    ]),
-  );
-  const unknown = layout.columns.filter((c) => !columns.has(c.name)).map((c) => c.name);
-  if (unknown.length > 0) {
-    warnings.push(
-      `target table ${name} has no column ${unknown.join(', ')}: a run would fail at the load (redrivable once the table has it)`,
-    );
-    return null;
-  }
-  return columns;
-}
-
 /**
- * The first refused value in file order: NULL rules and date formats first
- * (the part transform's order), then the type cast, batched per column and
- * narrowed to the first failing record only when a batch fails.
+ * The run's own Preprocess or UseOriginalFile over the first `records` data
+ * records, written to the dry-run store. UseOriginalFile loads the original
+ * itself (plain LF UTF-8 records, no header, trailer or blank line, or
+ * ValidateFile would have asked for Preprocess), so its first records are
+ * shadowed over the original's key.
  */
-async function firstValueError(
+async function prepareFirstRecords(
+  dry: DryRunStore,
+  run: MatchedRun,
   t: CheckTarget,
-  layout: RecordLayout,
-  rows: ParsedRecord[],
-  columns: Map<string, ColumnInfo> | null,
-): Promise<RowRejected | null> {
-  const o = t.config.load;
-  const conv = (format: string | null, kind: 'date' | 'timestamp') =>
-    format === null || isNativeDateTimeFormat(format) ? null : dateTimeConverter(format, kind, `${kind} format`);
-  const dateConv = conv(o.dateFormat, 'date');
-  const timeConv = conv(o.timeFormat, 'timestamp');
-  let first: { line: number; col: number; error: RowRejected } | null = null;
-  const consider = (line: number, col: number, error: RowRejected) => {
-    if (!first || line < first.line || (line === first.line && col < first.col)) first = { line, col, error };
-  };
-  for (let ci = 0; ci < layout.columns.length; ci++) {
-    const name = layout.columns[ci]!.name;
-    const info = columns?.get(name) ?? null;
-    const values: { row: ParsedRecord; value: string }[] = [];
-    for (const row of rows) {
-      if (first && row.line > (first as { line: number }).line) break;
-      let v = row.values[ci] ?? null;
-      if (v !== null && o.nullAs !== null && v === o.nullAs) v = null;
-      else if (v === '') v = o.emptyAsNull || !(info?.isText ?? true) ? null : '';
-      else if (v !== null && /^[ \t\r\n\f\v]+$/.test(v) && (o.blanksAsNull || !(info?.isText ?? true))) v = null;
-      if (v === null) {
-        if (info?.notNull) {
-          consider(
-            row.line,
-            ci,
-            rowError(
-              layout,
-              row.line,
-              name,
-              `null value in column "${name}" of relation "${layout.target.schema}.${layout.target.table}" violates not-null constraint (SQLSTATE 23502)`,
-              row.raw,
-            ),
-          );
-        }
-        continue;
-      }
-      const converter =
-        info?.typeName === 'date' ? dateConv : /^timestamp/.test(info?.typeName ?? '') ? timeConv : null;
-      if (converter) {
-        const c = converter(v);
-        if (c === null) {
-          const option = info?.typeName === 'date' ? 'dateFormat' : 'timeFormat';
-          const format = info?.typeName === 'date' ? o.dateFormat : o.timeFormat;
-          consider(
-            row.line,
-            ci,
-            rowError(
-              layout,
-              row.line,
-              name,
-              `${JSON.stringify(v)} does not match ${option} ${JSON.stringify(format)}; fix the value or the load option`,
-              v,
-            ),
-          );
-          continue;
-        }
-        v = c;
-      }
-      if (info?.maxChars != null && !o.truncateColumns && Buffer.byteLength(v, 'utf8') > info.maxChars) {
-        consider(
-          row.line,
-          ci,
-          rowError(layout, row.line, name, tooLongMessage(Buffer.byteLength(v, 'utf8'), info.maxChars), v),
-        );
-        continue;
-      }
-      if (info && !info.isText) values.push({ row, value: v });
-    }
-    if (!info || !t.query || values.length === 0) continue;
-    const cast = (vs: string[]) =>
-      t.query!(
-        `SELECT (v)::${info.sqlType} FROM (VALUES ${vs.map((v) => `(${quotePgLiteral(v)})`).join(', ')}) AS x(v)`,
-      );
-    try {
-      await cast(values.map((v) => v.value));
-      continue;
-    } catch (e) {
-      if (!pgErrorFields(e)) throw e;
-    }
-    for (const { row, value } of values) {
-      try {
-        await cast([value]);
-      } catch (e) {
-        const f = pgErrorFields(e);
-        if (!f) throw e;
-        consider(row.line, ci, rowError(layout, row.line, name, `${f.message} (SQLSTATE ${f.code})`, value));
-        break;
-      }
-    }
+  validation: ValidationResult,
+): Promise<PreparedLoad> {
+  const where = { runId: run.runId, bucket: run.bucket, key: run.key };
+  if (validation.needsPreprocess) {
+    return preprocess(dry, where, t.config, validation, {
+      processingPrefix: PROCESSING_PREFIX,
+      firstRecords: t.records,
+    });
   }
-  return (first as { error: RowRejected } | null)?.error ?? null;
+  if (validation.recordsInFile <= t.records) {
+    return useOriginal(dry, where, validation, { processingPrefix: PROCESSING_PREFIX });
+  }
+  const lines: Buffer[] = [];
+  let n = 0;
+  await scanRecords(recordBytes(dry, run.bucket, run.key, t.config, { checkEncoding: false }), recordPlan(t.config), {
+    data(buf, start, end) {
+      // Copied: the scanner's buffer is not ours to keep.
+      lines.push(Buffer.from(buf.subarray(start, end)), NEWLINE);
+      return ++n >= t.records ? STOP : undefined;
+    },
+  });
+  const first = Buffer.concat(lines);
+  dry.shadow(run.bucket, run.key, first);
+  return useOriginal(
+    dry,
+    where,
+    { ...validation, fileBytes: first.length, recordsInFile: t.records },
+    {
+      processingPrefix: PROCESSING_PREFIX,
+    },
+  );
 }
 
-/** The RowRejected a run raises (steps/statements.ts throwIfRowsRejected), in the same words. */
-function rowError(
-  layout: RecordLayout,
-  line: number,
-  column: string | null,
-  reason: string,
-  value: string | null,
-): RowRejected {
-  const index = column === null ? -1 : (layout.columns ?? []).findIndex((c) => c.name === column);
-  return rowRejected({
-    table: `${layout.target.schema}.${layout.target.table}`,
-    line,
-    field: index >= 0 ? index + 1 : null,
-    column,
-    reason,
-    valueShown: value === null ? null : formatValue(value),
-  });
+const NEWLINE = Buffer.from('\n');
+
+/** The config being checked as the only config (it may be YAML not applied yet: `--config`). */
+function oneConfig(config: FileConfig): ConfigSource {
+  return {
+    listActive: async () => [{ config, version: 1 }],
+    get: async () => config,
+  };
+}
+
+/** A load failure that is not the file's fault: a run would fail at CheckLoad, redrivably once it is fixed. */
+function loadWarning(o: Extract<DryRunOutcome, { ok: false }>): string {
+  if (o.code === '42P01' && o.target) {
+    return `target table ${o.target} does not exist in the warehouse: a run would fail at the load (redrivable once you create it); column types not checked`;
+  }
+  return `${o.error}: a run would fail at the load (redrivable once that is fixed); column types not checked`;
 }

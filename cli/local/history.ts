@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { KyselyRunLog } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
+import { errorColumn, KyselyRunLog } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
 import type { EfiDatabase, ExecutionEventTable } from '../../functions/lib/adapters/config-db/schema.ts';
 import type { ErrorLocation } from '../../functions/lib/errors.ts';
 import { type FoldEvent, foldExecution, parseJson as parse } from '../history/fold.ts';
@@ -60,7 +60,8 @@ export function* localFoldEvents(rows: Iterable<LocalEventRow>): Generator<FoldE
 }
 
 /** The Fail states of the definition, so the fold takes a rejection's reason from its caught step. */
-function failStates(): ReadonlySet<string> {
+/** The definition's Fail states (a rejected file ends in one). */
+export function failStates(): ReadonlySet<string> {
   return new Set(
     Object.entries(loadDefinition().States)
       .filter(([, s]) => s.Type === 'Fail')
@@ -171,8 +172,7 @@ export async function listLocalRuns(db: Db, opts: RunFilter): Promise<RunSummary
             name: r.error_name,
             message: r.error_message ?? '',
             line: num(r.error_line),
-            column:
-              r.error_column === null ? null : /^\d+$/.test(r.error_column) ? Number(r.error_column) : r.error_column,
+            column: errorColumn(r.error_column),
             location: (r.error_location as ErrorLocation | null) ?? null,
           }
         : r.ex_error && r.status !== 'SUCCEEDED'
@@ -195,16 +195,21 @@ async function findExecution(db: Db, runId: string) {
   );
 }
 
+/** The runner's persisted events of one execution, in order (every redrive included). */
+export function executionEvents(db: Db, executionId: string): Promise<Selectable<ExecutionEventTable>[]> {
+  return db
+    .selectFrom('efi.execution_events')
+    .selectAll()
+    .where('execution_id', '=', executionId)
+    .orderBy('seq')
+    .execute();
+}
+
 /** The stored event history of a run, oldest first (`efi logs`); null when there is no such run. */
 export async function localHistory(db: Db, runId: string): Promise<HistoryEventRow[] | null> {
   const ex = await findExecution(db, runId);
   if (!ex) return null;
-  const events = await db
-    .selectFrom('efi.execution_events')
-    .selectAll()
-    .where('execution_id', '=', ex.execution_id)
-    .orderBy('seq')
-    .execute();
+  const events = await executionEvents(db, ex.execution_id);
   return events.map((e) => ({
     id: e.seq,
     timestamp: iso(e.at)!,
@@ -221,12 +226,7 @@ export async function localHistory(db: Db, runId: string): Promise<HistoryEventR
 export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | null> {
   const ex = await findExecution(db, runId);
   if (!ex) return null;
-  const events = await db
-    .selectFrom('efi.execution_events')
-    .selectAll()
-    .where('execution_id', '=', ex.execution_id)
-    .orderBy('seq')
-    .execute();
+  const events = await executionEvents(db, ex.execution_id);
   const run = await new KyselyRunLog(db).get(ex.name);
   const { steps: states } = foldExecution(localFoldEvents(events), { failStates: failStates() });
   for (const step of states) step.durationMs = durationOf(step.enteredAt, step.exitedAt);
@@ -264,6 +264,6 @@ export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | n
   };
 }
 
-function durationOf(from: string | null, to: string | null): number | null {
+export function durationOf(from: string | null, to: string | null): number | null {
   return from && to ? new Date(to).getTime() - new Date(from).getTime() : null;
 }

@@ -18,9 +18,10 @@ export async function locateRunFile(
     const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
     if (!m) continue;
     looked.push(uri);
-    if (await store.head(m[1]!, m[2]!)) return { uri, where: placeOf(m[2]!, prefixes), looked };
+    const head = await store.head(m[1]!, m[2]!);
+    if (head) return { uri, key: m[2]!, size: head.size, where: placeOf(m[2]!, prefixes), looked };
   }
-  return { uri: null, where: 'gone', looked };
+  return { uri: null, key: null, size: null, where: 'gone', looked };
 }
 
 function placeOf(key: string, p: Settings['prefixes']): FileLocation['where'] {

@@ -4,7 +4,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { EfiDatabase, ExecutionTable } from '../../functions/lib/adapters/config-db/schema.ts';
 import type { Deps } from '../../functions/lib/compose.ts';
 import { foldExecution } from '../history/fold.ts';
-import type { StateStep } from '../model.ts';
+import { PROCESS_DIED, resumePoint } from '../history/redrive-rule.ts';
 import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
 import { createReportFailureHandler, type Handler } from './handlers.ts';
 import { localFoldEvents } from './history.ts';
@@ -26,8 +26,6 @@ export const PROCESS_OWNER = {
   pid: process.pid,
   token: randomBytes(8).toString('hex'),
 } as const;
-
-export const PROCESS_DIED = 'ProcessDied';
 
 export interface OwnerRow {
   owner_host: string | null;
@@ -73,32 +71,6 @@ function isPidAlive(pid: number): boolean {
     // EPERM: it exists, owned by someone else.
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** Where a redrive of an interrupted attempt resumes: the state that was running, with its input. */
-export interface ResumePoint {
-  state: string;
-  input: unknown;
-}
-
-/**
- * The resume point of an attempt from its folded steps: a step that did not
- * end resumes itself; after a completed step, its Next with its output (a
- * Choice re-evaluates with its input); no step at all: the start.
- */
-export function resumePoint(
-  steps: readonly StateStep[],
-  definition: AslDefinition,
-  executionInput: unknown,
-  redriveInput: unknown = executionInput,
-): ResumePoint | null {
-  const last = steps.at(-1);
-  if (!last) return { state: definition.StartAt, input: redriveInput };
-  if (last.status !== 'SUCCEEDED' && last.status !== 'CAUGHT') return { state: last.name, input: last.input };
-  const s = definition.States[last.name] as { Type: string; Next?: string } | undefined;
-  if (s?.Type === 'Choice') return { state: last.name, input: last.input };
-  if (!s?.Next) return null;
-  return { state: s.Next, input: last.output };
 }
 
 type Db = Kysely<EfiDatabase>;

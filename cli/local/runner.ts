@@ -6,11 +6,12 @@ import type { Deps } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
 import type { FunctionFolder } from '../../statemachine/tasks.ts';
 import { foldExecution } from '../history/fold.ts';
+import { redriveDecision } from '../history/redrive-rule.ts';
 import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
 import { folderHandlers, type Handler, taskHandlersByState } from './handlers.ts';
 import { localFoldEvents } from './history.ts';
 import { durableTask, type HistoryEvent, HistoryWriter } from './history-writer.ts';
-import { PROCESS_DIED, PROCESS_OWNER, recoverDeadExecutions, resumePoint, startHeartbeat } from './recovery.ts';
+import { PROCESS_OWNER, recoverDeadExecutions, startHeartbeat } from './recovery.ts';
 import { RunStatements, type StatementProgressEvent } from './run-statements.ts';
 import { localStatusChangeEvent } from './status-change.ts';
 
@@ -141,11 +142,6 @@ export class LocalRunner {
       .where('execution_id', '=', executionId)
       .executeTakeFirst();
     if (!ex) throw new RedriveRefused(`no local execution named ${nameOrId}; list them with: efi runs`);
-    if (ex.status === 'SUCCEEDED' || ex.status === 'RUNNING') {
-      throw new RedriveRefused(
-        `run ${ex.name} is ${ex.status}: only FAILED, ABORTED or TIMED_OUT runs can be redriven`,
-      );
-    }
     const events = await db
       .selectFrom('efi.execution_events')
       .selectAll()
@@ -153,17 +149,12 @@ export class LocalRunner {
       .where('redrive_count', '=', ex.redrive_count)
       .orderBy('seq')
       .execute();
-    const folded = foldExecution(localFoldEvents(events));
-    // A dead process may have completed its last state (its exit is persisted before the next begins): resume after it.
-    const failed =
-      folded.resumeFrom ?? (ex.error === PROCESS_DIED ? resumePoint(folded.steps, this.definition, ex.input) : null);
-    if (!failed) throw new RedriveRefused(`run ${ex.name} has no failed state to resume from`);
-    const stateName = 'state' in failed ? failed.state : failed.name;
-    if (this.definition.States[stateName]?.Type === 'Fail') {
-      throw new RedriveRefused(
-        `run ${ex.name} ended at ${stateName}: the file was rejected for its content, and a redrive would reject it again. Send a corrected file.`,
-      );
-    }
+    const decision = redriveDecision(
+      { status: ex.status, error: ex.error, input: ex.input, history: foldExecution(localFoldEvents(events)) },
+      this.definition,
+    );
+    if (!decision.ok || !decision.state) throw new RedriveRefused(`run ${ex.name} ${decision.reason}`);
+    const stateName = decision.state;
     const maxSeq = await db
       .selectFrom('efi.execution_events')
       .select(sql<number>`coalesce(max(seq), 0)`.as('m'))
@@ -198,7 +189,7 @@ export class LocalRunner {
     const machine = new StateMachine(def as never, { validationOptions: { noValidate: true } });
     return this.execute(
       machine,
-      failed.input,
+      decision.input,
       {
         executionId,
         name: ex.name,

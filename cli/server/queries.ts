@@ -7,10 +7,20 @@ import type { Deps } from '../../functions/lib/compose.ts';
 import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
 import { type IngestResult, runLandedObject } from '../commands/ingest.ts';
 import type { CliContext } from '../context.ts';
+import { foldExecution } from '../history/fold.ts';
+import { type RedriveDecision, redriveDecision } from '../history/redrive-rule.ts';
 import { type AslDefinition, loadDefinition } from '../local/definition.ts';
-import { showLocalRun } from '../local/history.ts';
+import {
+  durationOf,
+  executionEvents,
+  failStates,
+  type LocalEventRow,
+  localFoldEvents,
+  showLocalRun,
+} from '../local/history.ts';
+import { locateRunFile } from '../local/location.ts';
 import type { ExecutionOutcome, LocalRunner, RunOpts } from '../local/runner.ts';
-import type { RunDetail } from '../model.ts';
+import type { FileLocation, RunDetail } from '../model.ts';
 
 /**
  * Everything efi server reads or starts, in one place: the DB tables
@@ -165,12 +175,7 @@ export interface ExecutionEvent {
 }
 
 export async function listEvents(db: Db, executionId: string): Promise<ExecutionEvent[]> {
-  const rows = await db
-    .selectFrom('efi.execution_events')
-    .selectAll()
-    .where('execution_id', '=', executionId)
-    .orderBy('seq')
-    .execute();
+  const rows = await executionEvents(db, executionId);
   return rows.map((e) => ({
     seq: e.seq,
     redriveCount: e.redrive_count,
@@ -200,65 +205,30 @@ export interface StateVisit {
 }
 
 /**
- * Folds the event history into state visits and the transitions taken, for
- * the console's graph. (The CLI's own fold is moving to cli/history/; this one
- * can be replaced by it.)
+ * The console's view of the one history fold (cli/history/fold.ts): each step
+ * as a visit, plus the transitions taken (consecutive states of one attempt).
  */
 export function foldVisits(events: ExecutionEvent[]): { visits: StateVisit[]; transitions: [string, string][] } {
-  const visits: StateVisit[] = [];
-  const open = new Map<string, StateVisit>();
+  const { steps } = foldExecution(localFoldEvents(events.map(toEventRow)), { failStates: failStates() });
+  const visits = steps.map(
+    (s): StateVisit => ({
+      state: s.name,
+      redriveCount: s.redriveCount,
+      status: s.status === 'RETRIED' ? 'RUNNING' : s.status,
+      enteredAt: s.enteredAt ?? '',
+      exitedAt: s.exitedAt,
+      durationMs: durationOf(s.enteredAt, s.exitedAt),
+      retries: s.attempts - 1,
+      input: s.input,
+      output: s.output,
+      error: s.error,
+      cause: s.cause,
+    }),
+  );
   const transitions = new Set<string>();
-  let prev: string | null = null;
-  let prevRedrive = -1;
-  for (const e of events) {
-    if (!e.state) continue;
-    if (e.type === 'StateEntered') {
-      if (prev && prevRedrive === e.redriveCount) transitions.add(`${prev}\u0000${e.state}`);
-      prev = e.state;
-      prevRedrive = e.redriveCount;
-      const v: StateVisit = {
-        state: e.state,
-        redriveCount: e.redriveCount,
-        status: 'RUNNING',
-        enteredAt: e.at,
-        exitedAt: null,
-        durationMs: null,
-        retries: 0,
-        input: e.input,
-        output: null,
-        error: null,
-        cause: null,
-      };
-      visits.push(v);
-      open.set(e.state, v);
-      continue;
-    }
-    const v = open.get(e.state);
-    if (!v) continue;
-    const close = () => {
-      v.exitedAt = e.at;
-      v.durationMs = Date.parse(e.at) - Date.parse(v.enteredAt);
-    };
-    if (e.type === 'StateExited') {
-      if (v.status !== 'CAUGHT') v.status = 'SUCCEEDED';
-      v.output = e.output;
-      close();
-      open.delete(e.state);
-    } else if (e.type === 'StateFailed') {
-      v.status = 'FAILED';
-      v.error = e.error;
-      v.cause = e.cause;
-      close();
-    } else if (e.type === 'StateCaught') {
-      v.status = 'CAUGHT';
-      v.error = v.error ?? e.error;
-      v.cause = v.cause ?? e.cause;
-      close();
-    } else if (e.type === 'StateRetried') {
-      v.retries++;
-      v.error = e.error;
-      v.cause = e.cause;
-    }
+  for (let i = 1; i < steps.length; i++) {
+    const [prev, next] = [steps[i - 1]!, steps[i]!];
+    if (prev.redriveCount === next.redriveCount) transitions.add(`${prev.name}\u0000${next.name}`);
   }
   return {
     visits,
@@ -266,69 +236,50 @@ export function foldVisits(events: ExecutionEvent[]): { visits: StateVisit[]; tr
   };
 }
 
-export interface Redrivable {
-  ok: boolean;
-  /** Why not, in words, when it cannot be redriven; the state it would resume at when it can. */
-  reason: string;
-  state: string | null;
+/** An event as the runner persisted it (the row shape the local fold reads). */
+function toEventRow(e: ExecutionEvent): LocalEventRow {
+  return {
+    type: e.type,
+    state_name: e.state,
+    input: e.input as LocalEventRow['input'],
+    output: e.output as LocalEventRow['output'],
+    error: e.error,
+    cause: e.cause,
+    at: e.at as unknown as LocalEventRow['at'],
+    redrive_count: e.redriveCount,
+  };
 }
 
-/** The runner's redrive rule (cli/local/runner.ts LocalRunner.redrive), told before pressing the button. */
+/** What the console tells of a redrive before the button is pressed (the input it would resume with stays server-side). */
+export type Redrivable = Omit<RedriveDecision, 'input'>;
+
+/** The runner's redrive rule (cli/history/redrive-rule.ts), told before pressing the button. */
 export function redrivable(
   executionStatus: string,
   events: ExecutionEvent[],
   redriveCount: number,
   def: AslDefinition,
+  executionInput: unknown = null,
 ): Redrivable {
-  if (executionStatus === 'SUCCEEDED') return { ok: false, reason: 'the run succeeded', state: null };
-  if (executionStatus === 'RUNNING') return { ok: false, reason: 'the run is still running', state: null };
-  const open = new Set<string>();
-  let last: string | null = null;
-  for (const e of events) {
-    if (!e.state || e.redriveCount !== redriveCount) continue;
-    if (e.type === 'StateEntered') {
-      open.add(e.state);
-      last = e.state;
-    } else if (e.type === 'StateExited' || e.type === 'StateCaught') open.delete(e.state);
-  }
-  if (!last || !open.has(last)) return { ok: false, reason: 'no failed state to resume from', state: null };
-  if (def.States[last]?.Type === 'Fail') {
-    return {
-      ok: false,
-      reason: `the file was rejected for its content (ended at ${last}); a redrive would reject it again: send a corrected file`,
-      state: last,
-    };
-  }
-  return { ok: true, reason: `resumes at ${last}`, state: last };
-}
-
-export interface FileLocation {
-  /** Where the file is now, as an object-store URI, or null when it is gone. */
-  uri: string | null;
-  key: string | null;
-  where: 'landing' | 'archive' | 'rejected' | 'processing' | 'elsewhere' | 'gone';
-  size: number | null;
-}
-
-export async function locateFile(rt: Deps, run: RunRecord | null): Promise<FileLocation> {
-  const gone: FileLocation = { uri: null, key: null, where: 'gone', size: null };
-  if (!run) return gone;
-  const store = await rt.store();
-  const { bucket, prefixes } = rt.settings;
-  const archivedKey = run.archivedTo?.replace(/^s3:\/\/[^/]+\//, '').replace(/^file:\/\/.*?\/s3\/[^/]+\//, '');
-  const candidates = [archivedKey, run.key, `${prefixes.rejected}${path.posix.basename(run.key)}`].filter(
-    (k): k is string => !!k,
+  const latest = events.filter((e) => e.redriveCount === redriveCount);
+  // The execution's error is its latest attempt's ExecutionFailed event (ProcessDied when its process died).
+  const error = latest.findLast((e) => e.type === 'ExecutionFailed')?.error ?? null;
+  const history = foldExecution(localFoldEvents(latest.map(toEventRow)));
+  const { ok, reason, state } = redriveDecision(
+    { status: executionStatus, error, input: executionInput, history },
+    def,
   );
-  for (const key of candidates) {
-    const head = await store.head(run.bucket || bucket, key).catch(() => null);
-    if (head) {
-      const where = (['landing', 'archive', 'rejected', 'processing'] as const).find((p) =>
-        key.startsWith(prefixes[p]),
-      );
-      return { uri: store.uri(run.bucket || bucket, key), key, where: where ?? 'elsewhere', size: head.size };
-    }
-  }
-  return gone;
+  return { ok, reason, state };
+}
+
+/** Where the run's file is now (the same lookup as `efi show`). */
+export async function locateFile(rt: Deps, run: RunRecord | null): Promise<FileLocation> {
+  if (!run) return { uri: null, key: null, size: null, where: 'gone', looked: [] };
+  const store = await rt.store();
+  return locateRunFile(store, rt.settings.prefixes, {
+    file: store.uri(run.bucket, run.key),
+    archivedTo: run.archivedTo,
+  });
 }
 
 /** The offending record's text (first 500 characters), read from where the file is now; null when unknown. */
@@ -384,7 +335,7 @@ export async function getRunView(deps: ServerDeps, id: string): Promise<RunView 
     events,
     visits,
     transitions,
-    redrive: redrivable(detail.executionStatus, events, detail.redriveCount, definition()),
+    redrive: redrivable(detail.executionStatus, events, detail.redriveCount, definition(), detail.input),
     location,
     offendingRecord: await offendingRecord(deps.rt, location, run?.error?.line ?? null).catch(() => null),
   };

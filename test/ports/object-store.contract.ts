@@ -1,7 +1,8 @@
 /**
  * Behaviour every ObjectStore adapter must share, so the local folder store
- * and S3 can be swapped without the core noticing. Run by
- * test/contract/object-store-fs.test.ts and test/aws/object-store-s3.test.ts.
+ * and S3 can be swapped without the steps noticing. Run by
+ * test/adapters/fs/object-store-fs.test.ts, test/adapters/s3/object-store-s3.test.ts
+ * and, for the in-memory fake the step tests use, test/support/fakes/memory-fakes.test.ts.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';

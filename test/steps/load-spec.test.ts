@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
 import { DEFAULT_LINEAGE, DEFAULT_LOAD_OPTIONS } from '../../functions/lib/config/model.ts';
-import { datePath } from '../../functions/lib/steps/archive.ts';
-import { parseCatch } from '../../functions/lib/steps/audit.ts';
 import { buildLoadSpec, clientToken } from '../../functions/lib/steps/load-spec.ts';
 
 const config: FileConfig = {
@@ -110,28 +108,5 @@ describe('clientToken', () => {
     expect(clientToken('r1', 'load', 0)).not.toBe(clientToken('r1', 'load', 1));
     expect(clientToken('r1', 'load', 0)).not.toBe(clientToken('r1', 'transform', 0));
     expect(clientToken('r1', 'load', 0)).toHaveLength(64);
-  });
-});
-
-describe('datePath', () => {
-  it('uses the configured time zone for the archive day', () => {
-    const at = new Date('2026-11-24T23:30:00Z');
-    expect(datePath(at, 'UTC')).toBe('2026/11/24');
-    expect(datePath(at, 'Asia/Tokyo')).toBe('2026/11/25');
-  });
-});
-
-describe('parseCatch', () => {
-  it('reads the Lambda error JSON of a Catch cause, and a plain local cause', () => {
-    expect(
-      parseCatch({
-        Error: 'TrailerMismatch',
-        Cause: JSON.stringify({ errorType: 'TrailerMismatch', errorMessage: 'says 10' }),
-      }),
-    ).toEqual({
-      name: 'TrailerMismatch',
-      message: 'says 10',
-    });
-    expect(parseCatch({ Error: 'ZeroRecords', Cause: 'no data' })).toEqual({ name: 'ZeroRecords', message: 'no data' });
   });
 });

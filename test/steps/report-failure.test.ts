@@ -9,34 +9,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RedshiftDataWarehouse } from '../../functions/lib/adapters/redshift/redshift-warehouse.ts';
 import type { StatusChangeEvent } from '../../functions/lib/contract/status-change-event.ts';
-import type { StatusNotification } from '../../functions/lib/ports/notifier.ts';
-import type { RunLog, RunPatch, RunRecord } from '../../functions/lib/ports/run-log.ts';
-import { alreadyNotified, idempotencyKey, notificationMark, notifyRun } from '../../functions/lib/steps/notify.ts';
+import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
+import { notifyRun } from '../../functions/lib/steps/notify.ts';
 import { reportFailure } from '../../functions/lib/steps/report-failure.ts';
-
-/** The run row in memory: enough of the RunLog port for ReportFailure and Notify. */
-class MemoryRunLog implements Pick<RunLog, 'get' | 'getByExecution' | 'update' | 'recordError' | 'register'> {
-  constructor(public run: RunRecord) {}
-  async register(): Promise<RunRecord> {
-    return this.run;
-  }
-  async get(): Promise<RunRecord> {
-    return this.run;
-  }
-  async getByExecution(): Promise<RunRecord> {
-    return this.run;
-  }
-  async update(_: string, p: RunPatch): Promise<void> {
-    const { finished, clearError, interface: iface, ...rest } = p;
-    const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-    this.run = { ...this.run, ...defined, ...(iface !== undefined ? { interface: iface } : {}) };
-    if (finished) this.run.finishedAt = new Date().toISOString();
-    if (clearError) this.run.error = null;
-  }
-  async recordError(_: string, err: { name: string; message: string }, state: string): Promise<void> {
-    this.run.error = { ...err, state };
-  }
-}
+import { MemoryRunLog, RecordingNotifier, ScriptedWarehouse } from '../support/fakes/index.ts';
 
 const RUN: RunRecord = {
   runId: 'run-1',
@@ -108,15 +84,14 @@ const warehouse = new RedshiftDataWarehouse(
   { pollDelayMs: 0 },
 );
 
+/** The run row as the failing execution left it, in the RunLog fake; the Redshift warehouse on a mocked Data API client. */
 function setup(run: Partial<RunRecord> = {}) {
-  const runs = new MemoryRunLog({ ...RUN, ...run });
-  const sent: StatusNotification[] = [];
-  const ports = {
-    runs: runs as unknown as RunLog,
-    notifier: { publish: async (n: StatusNotification) => void sent.push(n) },
-    warehouse,
-  };
-  return { runs, sent, ports };
+  const runs = new MemoryRunLog();
+  runs.rows.set(RUN.runId, structuredClone({ ...RUN, ...run }));
+  const notifier = new RecordingNotifier();
+  const ports = { runs, notifier, warehouse };
+  const row = async () => (await runs.get(RUN.runId))!;
+  return { runs, sent: notifier.sent, ports, row };
 }
 
 describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS)', () => {
@@ -127,10 +102,10 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
       .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })
       .resolves({ Id: 'load-1', Status: 'ABORTED' });
     rs.on(CancelStatementCommand).resolves({ Status: true });
-    const { runs, sent, ports } = setup();
+    const { row, sent, ports } = setup();
     await reportFailure(event('ABORTED'), ports);
     expect(rs).toHaveReceivedCommandWith(CancelStatementCommand, { Id: 'load-1' });
-    expect(runs.run).toMatchObject({ status: 'ABORTED', loadCommitted: false });
+    expect(await row()).toMatchObject({ status: 'ABORTED', loadCommitted: false });
     expect(sent.map((n) => n.status)).toEqual(['ABORTED']);
     expect(sent[0]!.body).toMatch(/Committed: +nothing: the load did not commit/);
     expect(sent[0]!.detail).toMatchObject({ loadCommitted: false });
@@ -143,9 +118,9 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
     rs.on(CancelStatementCommand).rejects(
       new ValidationException({ message: 'Could not cancel a query that is already in FINISHED state', $metadata: {} }),
     );
-    const { runs, sent, ports } = setup({ rowsLoaded: 1200 });
+    const { row, sent, ports } = setup({ rowsLoaded: 1200 });
     await reportFailure(event('TIMED_OUT'), ports);
-    expect(runs.run).toMatchObject({ status: 'FAILED', loadCommitted: true });
+    expect(await row()).toMatchObject({ status: 'FAILED', loadCommitted: true });
     expect(sent[0]!.body).toMatch(/the load committed \(1,?200 rows are loaded\)/);
     expect(sent[0]!.idempotencyKey).toBe('run-1:FAILED:0');
   });
@@ -155,19 +130,19 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
       .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })
       .resolves({ Id: 'load-1', Status: 'ABORTED' });
     rs.on(CancelStatementCommand).resolves({ Status: true });
-    const { runs, ports } = setup();
+    const { row, ports } = setup();
     await reportFailure(event('FAILED', 'States.Timeout', 'Task timed out'), ports);
     expect(rs).toHaveReceivedCommandTimes(CancelStatementCommand, 1);
-    expect(runs.run.loadCommitted).toBe(false);
+    expect((await row()).loadCommitted).toBe(false);
   });
 
   it('FAILED after the load committed (row 5): no cancel, loadCommitted true', async () => {
     rs.on(DescribeStatementCommand).resolves({ Id: 'load-1', Status: 'FINISHED' });
-    const { runs, ports } = setup({ transformStatementId: 'tr-1' });
+    const { row, ports } = setup({ transformStatementId: 'tr-1' });
     rs.on(DescribeStatementCommand, { Id: 'tr-1' }).resolves({ Id: 'tr-1', Status: 'FAILED', Error: 'boom' });
     await reportFailure(event('FAILED', 'TransformFailed', 'boom'), ports);
     expect(rs).toHaveReceivedCommandTimes(CancelStatementCommand, 0);
-    expect(runs.run).toMatchObject({ status: 'FAILED', loadCommitted: true, transformCommitted: false });
+    expect(await row()).toMatchObject({ status: 'FAILED', loadCommitted: true, transformCommitted: false });
   });
 });
 
@@ -176,10 +151,10 @@ describe('a Notify failure never changes a FINISHED outcome (truth model row 6)'
 
   it('keeps FINISHED, records the notify error, sends nothing; the redrive sends FINISHED once', async () => {
     rs.on(DescribeStatementCommand).resolves({ Id: 'load-1', Status: 'FINISHED' });
-    const { runs, sent, ports } = setup({ status: 'FINISHED', loadCommitted: true });
+    const { runs, row, sent, ports } = setup({ status: 'FINISHED', loadCommitted: true });
     await runs.recordError('run-1', { name: 'AuthorizationError', message: 'not allowed to publish' }, 'Notify');
     await reportFailure(event('FAILED', 'AuthorizationError', 'not allowed to publish'), ports);
-    expect(runs.run).toMatchObject({
+    expect(await row()).toMatchObject({
       status: 'FINISHED',
       error: null,
       notifyError: 'AuthorizationError: not allowed to publish',
@@ -188,25 +163,123 @@ describe('a Notify failure never changes a FINISHED outcome (truth model row 6)'
     // The redrive (redrive count 1) resumes at Notify.
     expect(await notifyRun({ runId: 'run-1', redriveCount: 1 }, ports)).toEqual({ sent: true });
     expect(sent.map((n) => [n.status, n.idempotencyKey])).toEqual([['FINISHED', 'run-1:FINISHED']]);
-    expect(runs.run.notifyError).toBeNull();
+    expect((await row()).notifyError).toBeNull();
     // A kill after the message was out, then another redrive: nothing twice.
     expect(await notifyRun({ runId: 'run-1', redriveCount: 2 }, ports)).toEqual({ sent: false });
   });
-
-  it('never sends a RUNNING notification', async () => {
-    const { ports, sent } = setup({ status: 'RUNNING' });
-    await expect(notifyRun({ runId: 'run-1', redriveCount: 1 }, ports)).rejects.toThrow(/still RUNNING/);
-    expect(sent).toEqual([]);
-  });
 });
 
-describe('one notification per (run, final status, redrive count)', () => {
-  it('FINISHED and SKIPPED once per run; FAILED and ABORTED once per redrive count', () => {
-    expect(alreadyNotified({ notified: 'FINISHED:0' }, notificationMark('FINISHED', 1))).toBe(true);
-    expect(alreadyNotified({ notified: 'FAILED:0' }, notificationMark('FINISHED', 1))).toBe(false);
-    expect(alreadyNotified({ notified: 'FAILED:0' }, notificationMark('FAILED', 1))).toBe(false);
-    expect(alreadyNotified({ notified: 'FAILED:1' }, notificationMark('FAILED', 1))).toBe(true);
-    expect(idempotencyKey('r', 'FINISHED', 3)).toBe('r:FINISHED');
-    expect(idempotencyKey('r', 'ABORTED', 3)).toBe('r:ABORTED:3');
+function statusChange(detail: Partial<StatusChangeEvent['detail']> = {}): StatusChangeEvent {
+  return {
+    detail: {
+      executionArn: RUN.executionId,
+      name: 'run-1',
+      status: 'FAILED',
+      startDate: Date.parse('2026-11-24T10:00:00.000Z'),
+      input: JSON.stringify({ detail: { bucket: { name: 'bucket' }, object: { key: 'landing/in/a.csv' } } }),
+      error: 'LoadFailed',
+      cause: JSON.stringify({ errorType: 'LoadFailed', errorMessage: 'relation does not exist' }),
+      redriveCount: 0,
+      ...detail,
+    },
+  };
+}
+
+describe('ReportFailure closes the run and notifies once (over in-memory ports)', () => {
+  let runs: MemoryRunLog;
+  let notifier: RecordingNotifier;
+  // No statement on these runs: the warehouse is never asked.
+  const ports = () => ({ runs, notifier, warehouse: new ScriptedWarehouse() });
+  const register = () =>
+    runs.register({
+      runId: 'run-1',
+      executionId: RUN.executionId,
+      bucket: 'bucket',
+      key: 'landing/in/a.csv',
+      etag: 'e',
+      size: 10,
+      startedAt: '2026-11-24T10:00:00.000Z',
+    });
+
+  beforeEach(() => {
+    runs = new MemoryRunLog();
+    notifier = new RecordingNotifier();
+  });
+
+  it('closes a FAILED execution’s run as FAILED with the error of the event, and notifies once', async () => {
+    await register();
+    expect(await reportFailure(statusChange(), ports())).toEqual({ runId: 'run-1', notified: true });
+    const run = (await runs.get('run-1'))!;
+    expect(run).toMatchObject({ status: 'FAILED', notified: 'FAILED:0' });
+    expect(run.finishedAt).not.toBeNull();
+    expect(run.error).toMatchObject({ name: 'LoadFailed', message: 'relation does not exist', state: 'execution' });
+    expect(notifier.sent.map((n) => n.status)).toEqual(['FAILED']);
+    // The same event delivered twice tells nobody twice.
+    expect(await reportFailure(statusChange(), ports())).toEqual({ runId: 'run-1', notified: false });
+    expect(notifier.sent).toHaveLength(1);
+  });
+
+  it('keeps the located error the failing state recorded', async () => {
+    await register();
+    await runs.recordError('run-1', { name: 'LoadFailed', message: 'at line 3', line: 3 }, 'CheckLoad');
+    await reportFailure(statusChange(), ports());
+    expect((await runs.get('run-1'))!.error).toMatchObject({ message: 'at line 3', line: 3, state: 'CheckLoad' });
+  });
+
+  it('closes an ABORTED execution’s run as ABORTED', async () => {
+    await register();
+    await reportFailure(statusChange({ status: 'ABORTED', error: null, cause: null }), ports());
+    expect(await runs.get('run-1')).toMatchObject({ status: 'ABORTED', error: null, notified: 'ABORTED:0' });
+  });
+
+  it('records a TIMED_OUT execution as FAILED, saying it timed out', async () => {
+    await register();
+    await reportFailure(
+      statusChange({ status: 'TIMED_OUT', error: 'States.Timeout', cause: 'no answer in 300 s' }),
+      ports(),
+    );
+    const run = (await runs.get('run-1'))!;
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toMatchObject({ name: 'States.Timeout', message: 'execution timed out: no answer in 300 s' });
+  });
+
+  it('registers a run that failed before FetchConfig registered it, from the execution input', async () => {
+    const out = await reportFailure(statusChange({ error: 'InvalidStateInput', cause: 'bad input' }), ports());
+    expect(out).toEqual({ runId: 'run-1', notified: true });
+    expect(await runs.get('run-1')).toMatchObject({
+      executionId: RUN.executionId,
+      bucket: 'bucket',
+      key: 'landing/in/a.csv',
+      status: 'FAILED',
+      startedAt: '2026-11-24T10:00:00.000Z',
+      error: { name: 'InvalidStateInput', message: 'bad input' },
+    });
+  });
+
+  it('registers an unreadable input as bucket and key "unknown"', async () => {
+    await reportFailure(statusChange({ input: 'not json' }), ports());
+    expect(await runs.get('run-1')).toMatchObject({ bucket: 'unknown', key: 'unknown' });
+  });
+
+  it('leaves a run the rejection path already closed as it is, and does not notify it again', async () => {
+    await register();
+    await runs.recordError('run-1', { name: 'HeaderMismatch', message: 'bad header', line: 1 }, 'ValidateFile');
+    await runs.update('run-1', { status: 'FAILED', redriveCount: 0, notified: 'FAILED:0', finished: true });
+    const before = await runs.get('run-1');
+    const out = await reportFailure(
+      statusChange({ error: 'States.TaskFailed', cause: 'FileRejected', redriveCount: 0 }),
+      ports(),
+    );
+    expect(out).toEqual({ runId: 'run-1', notified: false });
+    expect(await runs.get('run-1')).toEqual(before);
+    expect(notifier.sent).toEqual([]);
+  });
+
+  it('notifies again for the failure of a redriven execution', async () => {
+    await register();
+    await reportFailure(statusChange(), ports());
+    await reportFailure(statusChange({ redriveCount: 1 }), ports());
+    expect((await runs.get('run-1'))!.notified).toBe('FAILED:1');
+    expect(notifier.sent).toHaveLength(2);
   });
 });

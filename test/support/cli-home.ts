@@ -17,9 +17,10 @@ export interface CliHome {
   close(): Promise<void>;
 }
 
-export function cliHome(prefix: string): CliHome {
+/** `extraEnv` points the home elsewhere, e.g. `EFI_WAREHOUSE` / `EFI_CONFIG_DB` at a PostgreSQL URL. */
+export function cliHome(prefix: string, extraEnv: Record<string, string> = {}): CliHome {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `efi-${prefix}-`));
-  const env = { EFI_HOME: home };
+  const env = { ...extraEnv, EFI_HOME: home };
   const settings = loadSettings(env);
   return {
     home,

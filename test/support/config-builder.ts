@@ -29,7 +29,7 @@ export function layout(recordType: string | null, columns: Array<string | [strin
   };
 }
 
-/** A FileConfig with the model's defaults; tests override only what they exercise. */
+/** A FileConfig with the model's defaults; tests and bench/ override only what they exercise. */
 export function fileConfig(patch: Patch = {}): FileConfig {
   const { format, header, load, ...rest } = patch;
   return {

@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer';
 import type { FileConfig, RecordLayout } from '../config/model.ts';
 import { ConfigInvalid } from '../errors.ts';
 import type { RoleOptions } from './record-roles.ts';
@@ -119,24 +118,4 @@ export function recordTypeOf(buf: Buffer, start: number, end: number, prefixLeng
   if (ascii) return buf.toString('latin1', start, stop);
   const text = buf.toString('utf8', start, Math.min(end, start + prefixLength * 4));
   return Array.from(text).slice(0, prefixLength).join('');
-}
-
-/** Characters in a UTF-8 range. */
-export function charLength(buf: Buffer, start: number, end: number): number {
-  if (isAscii(buf.subarray(start, end))) return end - start;
-  let n = 0;
-  for (let i = start; i < end; i++) if ((buf[i]! & 0xc0) !== 0x80) n++;
-  return n;
-}
-
-/** Byte offset of character `chars` (0-based) within a UTF-8 range. */
-export function byteOffsetOfChar(buf: Buffer, start: number, end: number, chars: number): number {
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    if ((buf[i]! & 0xc0) !== 0x80) {
-      if (n === chars) return i;
-      n++;
-    }
-  }
-  return end;
 }

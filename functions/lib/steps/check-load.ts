@@ -87,18 +87,34 @@ async function withRejectedRows(
 }
 
 async function throwIfRowsRejected(ports: CheckLoadPorts, input: CheckLoadInput, st: StatementStatus): Promise<void> {
-  const errors = await ports.warehouse.loadErrors(st.statementId);
-  const first = errors[0];
-  if (!first) return;
-  const row = (await locateRowErrors(ports, input.run, input.prepared, [first]))[0]!;
-  throw rowRejected(row, errors.length - 1);
+  const rejected = await rowRejectedOf(
+    ports,
+    input.run,
+    input.prepared,
+    await ports.warehouse.loadErrors(st.statementId),
+  );
+  if (rejected) throw rejected;
 }
 
 /**
- * The file's row the warehouse refused, as the run reports it (also `efi check`,
- * so a dry run names the same cause, place and value as a real one).
+ * The RowRejected a failed load's row errors make: the first one, located in
+ * the original file; null when the warehouse refused no row. Also `efi check`
+ * (a dry run of the load), so it names the same cause, place and value.
  */
-export function rowRejected(
+export async function rowRejectedOf(
+  ports: Pick<CheckLoadPorts, 'store' | 'configs'>,
+  run: MatchedRun,
+  prepared: PreparedLoad,
+  errors: readonly LoadRowError[],
+): Promise<RowRejected | null> {
+  const first = errors[0];
+  if (!first) return null;
+  const row = (await locateRowErrors(ports, run, prepared, [first]))[0]!;
+  return rowRejected(row, errors.length - 1);
+}
+
+/** The file's row the warehouse refused, as the run reports it. */
+function rowRejected(
   row: Pick<LocatedRowError, 'table' | 'line' | 'field' | 'column' | 'reason' | 'valueShown'>,
   more = 0,
 ): RowRejected {

@@ -7,6 +7,7 @@ import { CsvRewriter } from '../records/fields.ts';
 import { recordPlan } from '../records/record-plan.ts';
 import type { RoleHandler } from '../records/record-roles.ts';
 import { recordRouter, UNKNOWN_RECORD } from '../records/record-router.ts';
+import { STOP } from '../records/record-scanner.ts';
 import { scanRecords } from '../records/scan-records.ts';
 import { recordBytes } from '../records/source.ts';
 import { loadFormatOf } from './load-format.ts';
@@ -28,6 +29,11 @@ export interface PreprocessOptions {
   /** Uncompressed bytes per compression block (default 1 MiB). */
   blockBytes?: number;
   maxRecordBytes?: number;
+  /**
+   * Stop once this many records were written (`efi check`'s dry run loads the
+   * first N records); a run never sets it and always writes the whole file.
+   */
+  firstRecords?: number;
 }
 
 /**
@@ -68,13 +74,17 @@ export async function preprocess(
   const rewriter = plan.rewriteToCsv ? new CsvRewriter(plan.delimiter, plan.quote) : null;
   const route = recordRouter(plan);
   let skipped = 0;
+  let written = 0;
+  const limit = opts.firstRecords ?? Number.POSITIVE_INFINITY;
   const router: RoleHandler = {
     data(buf, start, end, line) {
+      if (written >= limit) return STOP;
       const layout = route(buf, start, end, line);
       if (layout === UNKNOWN_RECORD) {
         skipped++;
         return;
       }
+      written++;
       const target = targets[layout]!;
       if (rewriter && end > start) {
         const r = rewriter.rewrite(buf, start, end);
@@ -104,10 +114,11 @@ export async function preprocess(
   }
   prepared.skippedRecords = skipped;
 
-  const written = prepared.targets.reduce((n, t) => n + t.records, 0) + skipped;
-  if (written !== validation.recordsInFile) {
+  const counted = prepared.targets.reduce((n, t) => n + t.records, 0) + skipped;
+  // Stopped at `firstRecords`: the rest of the file was not read, so there is nothing to compare.
+  if (written < limit && counted !== validation.recordsInFile) {
     throw new InvalidStateInput(
-      `${store.uri(run.bucket, run.key)} has ${written} data records now but ValidateFile counted ${validation.recordsInFile}: the object changed after validation; start a new run for the new object`,
+      `${store.uri(run.bucket, run.key)} has ${counted} data records now but ValidateFile counted ${validation.recordsInFile}: the object changed after validation; start a new run for the new object`,
     );
   }
   return prepared;

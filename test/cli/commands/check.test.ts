@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkCommand } from '../../../cli/commands/check.ts';
 import { configCommand } from '../../../cli/commands/config.ts';
 import { ingestCommand } from '../../../cli/commands/ingest.ts';
 import { sqlCommand } from '../../../cli/commands/sql.ts';
 import { type CliHome, cliHome } from '../../support/cli-home.ts';
+import { createFreshDatabase } from '../../support/fresh-database.ts';
 
 const SAMPLES = path.resolve('samples');
 let h: CliHome;
@@ -89,6 +90,23 @@ describe('efi check', () => {
     expect(checked.error).toEqual(run.error);
   });
 
+  it('dry-runs only the first N records, on the path that loads the original as is too', async () => {
+    // A date the warehouse refuses (ValidateFile does not read values): only the load finds it.
+    const file = edited('customers_20261122.txt', 'customers_29990105.txt', 33, (l) =>
+      l.replace(/\|[^|]*$/, '|2026-02-30'),
+    );
+    const whole = await check(file);
+    // No header, trailer or rewrite: the load reads the original itself (UseOriginalFile), cut to N records here.
+    expect(whole.validation.needsPreprocess).toBe(false);
+    expect(whole.error).toMatchObject({ name: 'RowRejected', line: 33 });
+    const first20 = await check(file, '--records', '20');
+    expect(first20).toMatchObject({ code: 0, ok: true, recordsChecked: 20, error: null });
+    expect(first20.typedTargets).toEqual(['stage.customers']);
+    const first40 = await check(file, '--records', '40');
+    expect(first40).toMatchObject({ code: 1, recordsChecked: 40 });
+    expect(first40.error).toEqual(whole.error);
+  });
+
   it('--config checks against YAML not applied yet; no matching config is exit 1', async () => {
     const yaml = path.join(work, 'other.yaml');
     fs.writeFileSync(
@@ -121,4 +139,80 @@ describe('efi check', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
   });
+});
+
+const pgUrl = inject('pgUrl');
+
+/** Every file under a folder, with its size (the local object store is a folder). */
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => {
+      const p = path.join(d.parentPath, d.name);
+      return `${path.relative(dir, p)} ${fs.statSync(p).size}`;
+    })
+    .sort();
+}
+
+// The dry-run load really loads the rows, inside a transaction that is rolled back: on either warehouse,
+// the target, the statement log, the runs and the store must read exactly as before.
+describe.each([
+  ['PGlite', false],
+  ['PostgreSQL', true],
+] as const)('efi check keeps nothing, on %s', (_leg, onServer) => {
+  let home: CliHome;
+  let drop: (() => Promise<void>) | null = null;
+
+  beforeAll(async () => {
+    if (onServer && !pgUrl) return;
+    let env: Record<string, string> = {};
+    if (onServer) {
+      const fresh = await createFreshDatabase(pgUrl!, 'efi_check');
+      drop = fresh.drop;
+      env = { EFI_WAREHOUSE: fresh.url, EFI_CONFIG_DB: fresh.url };
+    }
+    home = cliHome(onServer ? 'cli-check-pg' : 'cli-check-pglite', env);
+    await home.run((argv, ctx) => configCommand(argv, ctx), ['apply', path.join(SAMPLES, 'configs')]);
+    await home.run(sqlCommand, ['--file', path.join(SAMPLES, 'warehouse.sql')]);
+  });
+  afterAll(async () => {
+    await home?.close();
+    await drop?.();
+  });
+
+  const sqlRows = async (query: string) => JSON.parse((await home.run(sqlCommand, [query, '--json'])).out).rows;
+  const snapshot = async () => ({
+    target: await sqlRows(
+      "select count(*) as n, md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as rows from stage.pos_sales t",
+    ),
+    statements: await sqlRows('select count(*) as n from efi_wh.statements'),
+    runs: await sqlRows('select run_id, status, finished_at from efi.runs order by run_id'),
+    executions: await sqlRows('select count(*) as n from efi.executions'),
+    outbox: await sqlRows('select count(*) as n from efi.outbox'),
+    store: filesUnder(path.join(home.home, 's3')),
+  });
+
+  it.skipIf(onServer && !pgUrl)(
+    'leaves the target table, the statement log, the runs and the store as they were',
+    async () => {
+      const good = path.join(SAMPLES, 'files', 'sales_pos_20261122.csv');
+      // Rows already in the target, from a real run: the dry run must neither add to them nor replace them.
+      const loaded = JSON.parse((await home.run(ingestCommand, [good, '--json'])).out);
+      expect(loaded.status).toBe('FINISHED');
+      const before = await snapshot();
+      expect(Number(before.target[0][0])).toBe(1500);
+
+      const ok = JSON.parse((await home.run(checkCommand, [good, '--json'])).out);
+      expect(ok).toMatchObject({ ok: true, recordsChecked: 1000, typedTargets: ['stage.pos_sales'], error: null });
+      const bad = edited('sales_pos_20261122.csv', `sales_pos_2999020${onServer ? 2 : 1}.csv`, 40, (l) =>
+        l.replace(/,\d+,(\d+\.\d+),/, ',x2,$1,'),
+      );
+      const refused = JSON.parse((await home.run(checkCommand, [bad, '--json'])).out);
+      expect(refused).toMatchObject({ ok: false, error: { name: 'RowRejected', line: 40 } });
+
+      expect(await snapshot()).toEqual(before);
+    },
+  );
 });

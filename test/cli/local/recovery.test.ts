@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadDefinition, substitutePlaceholders } from '../../../cli/local/definition.ts';
+import { loadDefinition } from '../../../cli/local/definition.ts';
 import { applyResultPath } from '../../../cli/local/history-writer.ts';
-import { ownerIsDead, resumePoint } from '../../../cli/local/recovery.ts';
-import type { StateStep } from '../../../cli/model.ts';
+import { ownerIsDead } from '../../../cli/local/recovery.ts';
 
 const me = { host: 'h1', pid: 100, token: 'tok-me' };
 const now = Date.parse('2026-12-01T12:00:00Z');
@@ -49,43 +48,6 @@ describe('a RUNNING execution whose process died is told apart from a live one',
     const legacy = { owner_host: null, owner_pid: null, owner_token: null, heartbeat_at: null };
     expect(ownerIsDead(row({ ...legacy, started_at: beat(1000) }), now, me, alive([]), 60_000)).toBe(false);
     expect(ownerIsDead(row({ ...legacy, started_at: beat(120_000) }), now, me, alive([]), 60_000)).toBe(true);
-  });
-});
-
-describe('where the redrive of a dead process resumes', () => {
-  const def = substitutePlaceholders(loadDefinition());
-  const step = (name: string, status: StateStep['status'], input: unknown, output: unknown = null): StateStep => ({
-    name,
-    status,
-    input,
-    output,
-    enteredAt: null,
-    exitedAt: null,
-    error: null,
-    cause: null,
-    redriveCount: 0,
-    attempts: 1,
-  });
-
-  it('at the state that was running, with its input', () => {
-    expect(
-      resumePoint([step('FetchConfig', 'SUCCEEDED', {}, { a: 1 }), step('ValidateFile', 'FAILED', { a: 1 })], def, {}),
-    ).toEqual({
-      state: 'ValidateFile',
-      input: { a: 1 },
-    });
-  });
-
-  it('after a completed Task, at its Next with its output; a Choice re-evaluates its input; nothing run: the start', () => {
-    expect(resumePoint([step('SubmitLoad', 'SUCCEEDED', { a: 1 }, { a: 1, load: {} })], def, {})).toEqual({
-      state: 'WaitForLoad',
-      input: { a: 1, load: {} },
-    });
-    expect(resumePoint([step('LoadDone', 'SUCCEEDED', { b: 1 }, { b: 1 })], def, {})).toEqual({
-      state: 'LoadDone',
-      input: { b: 1 },
-    });
-    expect(resumePoint([], def, { detail: {} })).toEqual({ state: 'FetchConfig', input: { detail: {} } });
   });
 });
 

@@ -20,6 +20,8 @@ describe('the console’s view of an execution history', () => {
   const events = [
     ev('ExecutionStarted', null),
     ev('StateEntered', 'FetchConfig'),
+    // As the runner logs a retry: the failed attempt, then the next one.
+    ev('StateFailed', 'FetchConfig', { error: 'EfiTransient', cause: 'connection reset' }),
     ev('StateRetried', 'FetchConfig', { error: 'EfiTransient', cause: 'connection reset' }),
     ev('StateExited', 'FetchConfig'),
     ev('StateEntered', 'IsDuplicate'),
@@ -63,5 +65,21 @@ describe('the console’s view of an execution history', () => {
     // Only the latest attempt counts: after a redrive that failed again elsewhere, resume there.
     const again = [...failed, ev('StateEntered', 'Archive', { redriveCount: 1 })];
     expect(redrivable('ABORTED', again, 1, loadDefinition()).state).toBe('Archive');
+  });
+
+  it('offers a run whose process died after a completed state the same redrive as the runner: after that state', () => {
+    const died = [
+      ev('StateEntered', 'SubmitLoad'),
+      ev('StateExited', 'SubmitLoad', { output: { load: { statementId: 's' } } }),
+      ev('ExecutionFailed', null, { error: 'ProcessDied', cause: 'the process running this execution died' }),
+    ];
+    expect(redrivable('FAILED', died, 0, loadDefinition())).toEqual({
+      ok: true,
+      reason: 'resumes at WaitForLoad',
+      state: 'WaitForLoad',
+    });
+    // Any other failure after a completed state has nothing to resume.
+    const other = [...died.slice(0, 2), ev('ExecutionFailed', null, { error: 'States.Runtime' })];
+    expect(redrivable('FAILED', other, 0, loadDefinition()).ok).toBe(false);
   });
 });

@@ -17,6 +17,12 @@ type Db = Kysely<EfiDatabase>;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 
+/** `runs.error_column` is text: a column number, a column name, or null. */
+export function errorColumn(v: string | null | undefined): number | string | null {
+  if (v === null || v === undefined) return null;
+  return /^\d+$/.test(v) ? Number(v) : v;
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: row shape comes from the driver
 export function toRunRecord(r: any): RunRecord {
   return {
@@ -42,8 +48,7 @@ export function toRunRecord(r: any): RunRecord {
           name: r.error_name,
           message: r.error_message ?? '',
           line: num(r.error_line),
-          column:
-            r.error_column === null ? null : /^\d+$/.test(r.error_column) ? Number(r.error_column) : r.error_column,
+          column: errorColumn(r.error_column),
           location: r.error_location ?? null,
           state: r.error_state,
         }

@@ -33,6 +33,13 @@ export interface StatementControl {
   onProgress?(bytes: number, rows: number): void | Promise<void>;
   /** Called once, right before COMMIT: past this point a cancel no longer stops the statement. */
   onCommitting?(): void;
+  /**
+   * A dry run (`efi check`): the transaction is rolled back when `fn` resolves
+   * instead of committed, so nothing it did is ever visible to anyone.
+   */
+  rollbackOnly?: boolean;
+  /** Where the session reads load parts from, when not the connection's store (a dry run's parts are in memory). */
+  parts?: ObjectStore;
 }
 
 /** Bytes of a part given to one PGlite COPY: the longest a cancel waits (~0.4 s at PGlite's ~40 MB/s). */
@@ -69,8 +76,9 @@ export interface PgConnection {
   /** As exec, every value as the server's text and rows as arrays (duplicate column names kept). */
   execText(sql: string): Promise<TextQueryResult>;
   /**
-   * Runs `fn` in one transaction: committed when it resolves, rolled back when
-   * it throws or `control.signal` aborts before COMMIT.
+   * Runs `fn` in one transaction: committed when it resolves (rolled back
+   * instead with `control.rollbackOnly`), rolled back when it throws or
+   * `control.signal` aborts before COMMIT.
    */
   transaction<T>(fn: (session: PgSession) => Promise<T>, control?: StatementControl): Promise<T>;
   /** Cancels the query a server backend is running (pg_cancel_backend); a no-op on PGlite. */
@@ -90,7 +98,12 @@ export function pgliteConnection(db: PGlite, store: ObjectStore): PgConnection {
     execText: async (sql) => textPglite(await db.exec(sql, { rowMode: 'array', parsers: PGLITE_TEXT_PARSERS })),
     transaction: (fn, control) =>
       db.transaction(async (tx) => {
-        const result = await fn(pgliteSession(tx, store, control));
+        const result = await fn(pgliteSession(tx, control?.parts ?? store, control));
+        if (control?.rollbackOnly) {
+          // PGlite commits a transaction its callback did not close: close it by rolling back.
+          await tx.rollback();
+          return result;
+        }
         control?.signal.throwIfAborted();
         control?.onCommitting?.();
         return result;
@@ -333,7 +346,11 @@ export function pgPoolConnection(pool: pg.Pool, store: ObjectStore, ownsPool: bo
           const r = await client.query('SELECT pg_backend_pid() AS pid');
           await control.onBackend(Number(r.rows[0]?.pid));
         }
-        const result = await fn(pgSession(client, store, control));
+        const result = await fn(pgSession(client, control?.parts ?? store, control));
+        if (control?.rollbackOnly) {
+          await client.query('ROLLBACK');
+          return result;
+        }
         control?.signal.throwIfAborted();
         control?.onCommitting?.();
         await client.query('COMMIT');

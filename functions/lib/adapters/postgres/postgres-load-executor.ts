@@ -36,9 +36,14 @@ export async function executeLoad(
   plans: TargetPlan[],
   spec: LoadSpec,
   rejected: LoadRowError[],
+  /** Told each target as its load begins (a dry run names the target a failure is about). */
+  onTarget?: (plan: TargetPlan) => void,
 ): Promise<TargetResult[]> {
   const results: TargetResult[] = [];
-  for (const plan of plans) results.push(await loadTarget(session, plan, spec, rejected));
+  for (const plan of plans) {
+    onTarget?.(plan);
+    results.push(await loadTarget(session, plan, spec, rejected));
+  }
   return results;
 }
 

@@ -480,7 +480,7 @@ export function replaceInvalidUtf8(bytes: Buffer, replacement: number): Buffer {
   return out;
 }
 
-/** The refusal of a value longer than its VARCHAR/CHAR(n), shared by the load and `efi check`. */
-export function tooLongMessage(bytes: number, maxBytes: number): string {
+/** The refusal of a value longer than its VARCHAR/CHAR(n). */
+function tooLongMessage(bytes: number, maxBytes: number): string {
   return `value is ${bytes} bytes, longer than the column's ${maxBytes} (Redshift counts VARCHAR/CHAR lengths in bytes); shorten it or set truncateColumns`;
 }

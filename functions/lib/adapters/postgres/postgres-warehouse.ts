@@ -10,6 +10,7 @@ import type {
   SqlParameter,
   StatementProgress,
   StatementStatus,
+  TargetResult,
   TextQueryResult,
   Warehouse,
 } from '../../ports/warehouse.ts';
@@ -20,9 +21,9 @@ import { createPgPool } from './pg-pool.ts';
 import { openPglite } from './pglite.ts';
 import { type PgConnection, type PgSession, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
 import { TABLE_COLUMNS_SQL } from './postgres-column-info.ts';
-import { describeDbError } from './postgres-load-errors.ts';
+import { describeDbError, pgErrorFields } from './postgres-load-errors.ts';
 import { executeLoad } from './postgres-load-executor.ts';
-import { planLoad } from './postgres-load-plan.ts';
+import { planLoad, type TargetPlan } from './postgres-load-plan.ts';
 import { type RunningStatement, RunningStatements, settledWithin } from './postgres-running-statements.ts';
 import {
   isoString,
@@ -66,6 +67,23 @@ export interface PostgresWarehouseHooks {
   /** Awaited each time a load reports progress (between PGlite chunks, after each part on a server). */
   onProgress?(statementId: string, progress: StatementProgress): void | Promise<void>;
 }
+
+/**
+ * What a dry run of a load found (`dryRunLoad`): the load would commit
+ * (with the rows it would reject under maxErrors), or it fails, with the rows
+ * the warehouse refused (the file's fault) or none (the table's or config's).
+ */
+export type DryRunOutcome =
+  | { ok: true; targets: TargetResult[]; rowErrors: LoadRowError[] }
+  | {
+      ok: false;
+      /** The failure in the words a FAILED statement's error would have. */
+      error: string;
+      rowErrors: LoadRowError[] | null;
+      /** The target being loaded when it failed (`schema.table`), and PostgreSQL's SQLSTATE when it has one. */
+      target: string | null;
+      code: string | null;
+    };
 
 /** Attempts of a statement that hits a transient error (connection reset, serialization) before it is FAILED. */
 const TRANSIENT_ATTEMPTS = 3;
@@ -145,6 +163,38 @@ export class PostgresWarehouse implements Warehouse {
       }
       return { status: 'FINISHED', error: null, rowErrors: null, targets: null };
     });
+  }
+
+  /**
+   * The load `submitLoad` would run (the same plan and executor, in one
+   * transaction), always rolled back, reading its parts from `parts`: nothing
+   * is committed and no statement is recorded. For `efi check`.
+   */
+  async dryRunLoad(given: LoadSpec, parts: ObjectStore): Promise<DryRunOutcome> {
+    const spec = await withTableColumns(given, (t) => this.tableColumns(t));
+    const plans = planLoad(spec);
+    let current: TargetPlan | null = null;
+    try {
+      return await this.conn.transaction(
+        async (session) => {
+          const rejected: LoadRowError[] = [];
+          const targets = await executeLoad(session, plans, spec, rejected, (plan) => {
+            current = plan;
+          });
+          return { ok: true as const, targets, rowErrors: rejected };
+        },
+        { signal: new AbortController().signal, rollbackOnly: true, parts },
+      );
+    } catch (e) {
+      const failed = e instanceof LoadAttemptFailed;
+      return {
+        ok: false,
+        error: failed ? e.message : describeDbError(e),
+        rowErrors: failed ? e.rowErrors : null,
+        target: (current as TargetPlan | null)?.name ?? null,
+        code: pgErrorFields(failed ? e.cause : e)?.code ?? null,
+      };
+    }
   }
 
   /** Records the statement and starts it in the background; a known client token returns its statement and runs nothing. */
