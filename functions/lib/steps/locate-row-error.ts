@@ -4,6 +4,7 @@ import type { ObjectStore } from '../ports/object-store.ts';
 import type { LoadPart, LoadRowError } from '../ports/warehouse.ts';
 import { locateRecords } from '../records/locate-record.ts';
 import { recordsOfPartLines } from '../records/part-record.ts';
+import { withParts } from './processing.ts';
 
 /** A refused row as the audit and the notification report it: where it is in the original file. */
 export interface LocatedRowError {
@@ -26,9 +27,11 @@ export async function locateRowErrors(
   prepared: PreparedLoad,
   errors: readonly LoadRowError[],
 ): Promise<LocatedRowError[]> {
+  // The part lists are in S3: read them only when there is a row to place.
+  const targets = errors.length > 0 ? await withParts(ports.store, prepared.targets) : [];
   const located = errors.map((e) => ({
     e,
-    target: prepared.targets.find((t) => t.parts.some((p) => p.key === e.partKey)),
+    target: targets.find((t) => t.parts.some((p) => p.key === e.partKey)),
     part: undefined as LoadPart | undefined,
     ordinal: 0,
   }));

@@ -4,6 +4,7 @@ import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { Warehouse } from '../ports/warehouse.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
+import { withParts } from './processing.ts';
 
 export interface SubmitLoadInput {
   run: MatchedRun;
@@ -12,7 +13,7 @@ export interface SubmitLoadInput {
 }
 
 export interface SubmitLoadPorts {
-  /** Only renders the lineage `s3://` URI of the original; SubmitLoad writes no object. */
+  /** Reads the targets' part lists and renders the lineage `s3://` URI of the original; SubmitLoad writes no object. */
   store: ObjectStore;
   warehouse: Warehouse;
   runs: RunLog;
@@ -28,10 +29,11 @@ export interface SubmitLoadPorts {
 export async function submitLoad(input: SubmitLoadInput, ports: SubmitLoadPorts): Promise<StatementRef> {
   const { run } = input;
   const config = await ports.configs.get(run.configId, run.configVersion);
+  const targets = await withParts(ports.store, input.prepared.targets);
   const spec = buildLoadSpec(
     config,
     { runId: run.runId, sourceFile: ports.store.uri(run.bucket, run.key) },
-    input.prepared,
+    { ...input.prepared, targets },
   );
   const { statementId } = await ports.warehouse.submitLoad(spec, clientToken(run.runId, 'load', input.redriveCount));
   await ports.runs.addStatementId(run.runId, statementId);
