@@ -129,6 +129,14 @@ export class StatementAborted extends OperationalError {
 export class TransformFailed extends OperationalError {
   override readonly name = 'TransformFailed';
 }
+/**
+ * A load or transform statement still running after the poll ceiling: the
+ * execution fails cleanly, long before the 25,000-event history limit, and a
+ * redrive goes on polling the same statement (nothing is resubmitted).
+ */
+export class StatementStillRunning extends OperationalError {
+  override readonly name = 'StatementStillRunning';
+}
 /** State input that does not match the state contract: a definition or caller bug. */
 export class InvalidStateInput extends OperationalError {
   override readonly name = 'InvalidStateInput';
@@ -165,6 +173,7 @@ export const ERROR_CLASSES: ReadonlyArray<new (message: string) => EfiError> = [
   LoadFailed,
   StatementAborted,
   TransformFailed,
+  StatementStillRunning,
   InvalidStateInput,
 ];
 

@@ -190,6 +190,11 @@ export const statementRefSchema = z.object({
   targets: z.optional(z.array(targetResultSchema)),
   rowsLoaded: z.optional(count()),
   rowsRejected: z.optional(count()),
+  /** Polls of a running statement so far under `pollsUnder` (the RedriveCount they were counted in); a redrive starts a new count. */
+  polls: z.optional(count()),
+  pollsUnder: z.optional(count()),
+  /** Seconds the Wait before the next Check waits (`SecondsPath`): backs off from the poll count (steps/statement-poll.ts). */
+  nextWaitSeconds: z.optional(count()),
 });
 export type StatementRef = z.infer<typeof statementRefSchema>;
 

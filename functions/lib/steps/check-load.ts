@@ -5,7 +5,7 @@ import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { LoadRowError, StatementStatus, TargetResult, Warehouse } from '../ports/warehouse.ts';
 import { type LocatedRowError, locateRowErrors } from './locate-row-error.ts';
-import { resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
+import { nextPoll, type PollPolicy, resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
 import { submitLoad } from './submit-load.ts';
 
 export interface CheckLoadInput {
@@ -21,6 +21,8 @@ export interface CheckLoadPorts {
   warehouse: Warehouse;
   runs: RunLog;
   configs: ConfigSource;
+  /** Pace and ceiling of the Wait/Check loop (default DEFAULT_POLL_POLICY). */
+  poll?: PollPolicy;
 }
 
 /**
@@ -40,7 +42,13 @@ export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): P
     await ports.runs.update(input.run.runId, { rowsLoaded, rowsRejected, targets: audited });
     return { ...input.load, status: 'FINISHED', targets, rowsLoaded, rowsRejected };
   }
-  if (outcome === 'running') return { ...input.load, status: st.status };
+  if (outcome === 'running') {
+    return {
+      ...input.load,
+      status: st.status,
+      ...nextPoll(input.load, input.redriveCount, ports.poll, 'load statement'),
+    };
+  }
 
   // Rows the warehouse refused are the file's fault: no redrive will fix them.
   if (st.status === 'FAILED') await throwIfRowsRejected(ports, input, st);

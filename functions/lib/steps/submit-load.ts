@@ -5,6 +5,7 @@ import type { RunLog } from '../ports/run-log.ts';
 import type { Warehouse } from '../ports/warehouse.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
 import { withParts } from './processing.ts';
+import { firstPoll, type PollPolicy } from './statement-poll.ts';
 
 export interface SubmitLoadInput {
   run: MatchedRun;
@@ -18,6 +19,8 @@ export interface SubmitLoadPorts {
   warehouse: Warehouse;
   runs: RunLog;
   configs: ConfigSource;
+  /** Pace of the Wait/Check loop (default DEFAULT_POLL_POLICY). */
+  poll?: PollPolicy;
 }
 
 /**
@@ -37,5 +40,10 @@ export async function submitLoad(input: SubmitLoadInput, ports: SubmitLoadPorts)
   );
   const { statementId } = await ports.warehouse.submitLoad(spec, clientToken(run.runId, 'load', input.redriveCount));
   await ports.runs.addStatementId(run.runId, statementId);
-  return { statementId, status: 'SUBMITTED', attempt: input.redriveCount };
+  return {
+    statementId,
+    status: 'SUBMITTED',
+    attempt: input.redriveCount,
+    ...firstPoll(input.redriveCount, ports.poll),
+  };
 }
