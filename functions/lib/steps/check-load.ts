@@ -4,7 +4,7 @@ import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { LoadRowError, StatementStatus, TargetResult, Warehouse } from '../ports/warehouse.ts';
-import { type LocatedRowError, locateRowErrors } from './locate-row-error.ts';
+import { type LocatedRowError, locateRowErrorsWithin } from './locate-row-error.ts';
 import { nextPoll, type PollPolicy, resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
 import { submitLoad } from './submit-load.ts';
 
@@ -84,7 +84,7 @@ async function withRejectedRows(
   const same = (e: LoadRowError, t: TargetResult) =>
     e.target.schema === t.target.schema && e.target.table === t.target.table;
   const kept = targets.flatMap((t) => errors.filter((e) => same(e, t)).slice(0, REJECTED_ROWS_KEPT));
-  const located = await locateRowErrors(ports, input.run, input.prepared, kept);
+  const located = await locateRowErrorsWithin(ports, input.run, input.prepared, kept);
   return targets.map((t) => {
     const rejected = located.filter((_, i) => same(kept[i]!, t));
     return rejected.length > 0 ? { ...t, rejected } : t;
@@ -95,7 +95,7 @@ async function throwIfRowsRejected(ports: CheckLoadPorts, input: CheckLoadInput,
   const errors = await ports.warehouse.loadErrors(st.statementId);
   const first = errors[0];
   if (!first) return;
-  const row = (await locateRowErrors(ports, input.run, input.prepared, [first]))[0]!;
+  const row = (await locateRowErrorsWithin(ports, input.run, input.prepared, [first]))[0]!;
   const where = [row.line !== null ? `line ${row.line}` : null, row.column ? `column ${row.column}` : null]
     .filter(Boolean)
     .join(', ');

@@ -72,3 +72,41 @@ export async function locateRowErrors(
     rawValue: x.e.rawValue,
   }));
 }
+
+/**
+ * CheckLoad runs 300 s and a timed-out Task is neither retried nor caught:
+ * locating refused rows in a multi-GB original must never turn a rejected
+ * file into an operational failure. Past the budget the rows are reported
+ * where the warehouse saw them (part key and line in the part), saying so.
+ */
+export const LOCATE_BUDGET_MS = 120_000;
+
+export async function locateRowErrorsWithin(
+  ports: { store: ObjectStore; configs: ConfigSource },
+  run: MatchedRun,
+  prepared: PreparedLoad,
+  errors: readonly LoadRowError[],
+  budgetMs: number = LOCATE_BUDGET_MS,
+): Promise<LocatedRowError[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), budgetMs);
+  });
+  try {
+    const found = await Promise.race([locateRowErrors(ports, run, prepared, errors).catch(() => null), late]);
+    return found ?? errors.map(unlocated);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A refused row placed only in its part: the line in the original was not found within the budget. */
+function unlocated(e: LoadRowError): LocatedRowError {
+  return {
+    table: `${e.target.schema}.${e.target.table}`,
+    line: null,
+    column: e.column,
+    reason: `${e.reason} (line ${e.lineInPart} of part ${e.partKey}; not located in the original within the time budget)`,
+    rawValue: e.rawValue,
+  };
+}
