@@ -232,11 +232,19 @@ export class StatementAborted extends OperationalError {
 export class TransformFailed extends OperationalError {
   override readonly name = 'TransformFailed';
 }
-/** State input that does not match the state contract: a definition or caller bug. */
+/**
+ * A load or transform statement still running after the poll ceiling: the
+ * execution fails cleanly, long before the 25,000-event history limit, and a
+ * redrive goes on polling the same statement (nothing is resubmitted).
+ */
+export class StatementStillRunning extends OperationalError {
+  override readonly name = 'StatementStillRunning';
+}
 /** A redriven run whose content claim another run took over (`--reload`) meanwhile: it must not load. */
 export class ContentClaimLost extends OperationalError {
   override readonly name = 'ContentClaimLost';
 }
+/** State input that does not match the state contract: a definition or caller bug. */
 export class InvalidStateInput extends OperationalError {
   override readonly name = 'InvalidStateInput';
 }
@@ -275,6 +283,7 @@ export const ERROR_CLASSES: ReadonlyArray<new (message: string) => EfiError> = [
   StatementAborted,
   TransformFailed,
   ContentClaimLost,
+  StatementStillRunning,
   InvalidStateInput,
 ];
 

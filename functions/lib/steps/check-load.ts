@@ -4,8 +4,14 @@ import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { LoadRowError, StatementStatus, TargetResult, Warehouse } from '../ports/warehouse.ts';
-import { type LocatedRowError, locateRowErrors } from './locate-row-error.ts';
-import { DESCRIBE_WAIT_MS, resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
+import { type LocatedRowError, locateRowErrorsWithin } from './locate-row-error.ts';
+import {
+  DESCRIBE_WAIT_MS,
+  nextPoll,
+  type PollPolicy,
+  resubmitAfterRedrive,
+  statementOutcome,
+} from './statement-poll.ts';
 import { assertStillOwnsContent, submitLoad } from './submit-load.ts';
 
 export interface CheckLoadInput {
@@ -21,6 +27,8 @@ export interface CheckLoadPorts {
   warehouse: Warehouse;
   runs: RunLog;
   configs: ConfigSource;
+  /** Pace and ceiling of the Wait/Check loop (default DEFAULT_POLL_POLICY). */
+  poll?: PollPolicy;
 }
 
 /**
@@ -43,7 +51,13 @@ export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): P
     await ports.runs.update(input.run.runId, { rowsLoaded, rowsRejected, targets: audited });
     return { ...input.load, status: 'FINISHED', targets, rowsLoaded, rowsRejected };
   }
-  if (outcome === 'running') return { ...input.load, status: st.status };
+  if (outcome === 'running') {
+    return {
+      ...input.load,
+      status: st.status,
+      ...nextPoll(input.load, input.redriveCount, ports.poll, 'load statement'),
+    };
+  }
 
   // Rows the warehouse refused are the file's fault: no redrive will fix them.
   if (st.status === 'FAILED') await throwIfRowsRejected(ports, input, st);
@@ -79,7 +93,7 @@ async function withRejectedRows(
   const same = (e: LoadRowError, t: TargetResult) =>
     e.target.schema === t.target.schema && e.target.table === t.target.table;
   const kept = targets.flatMap((t) => errors.filter((e) => same(e, t)).slice(0, REJECTED_ROWS_KEPT));
-  const located = await locateRowErrors(ports, input.run, input.prepared, kept);
+  const located = await locateRowErrorsWithin(ports, input.run, input.prepared, kept);
   return targets.map((t) => {
     const rejected = located.filter((_, i) => same(kept[i]!, t));
     return rejected.length > 0 ? { ...t, rejected } : t;
@@ -90,7 +104,7 @@ async function throwIfRowsRejected(ports: CheckLoadPorts, input: CheckLoadInput,
   const errors = await ports.warehouse.loadErrors(st.statementId);
   const first = errors[0];
   if (!first) return;
-  const row = (await locateRowErrors(ports, input.run, input.prepared, [first]))[0]!;
+  const row = (await locateRowErrorsWithin(ports, input.run, input.prepared, [first]))[0]!;
   throw rowRejected(row, errors.length - 1);
 }
 

@@ -1,6 +1,6 @@
 import type { MatchedRun, StatementRef } from '../contract/payloads.ts';
 import { TransformFailed } from '../errors.ts';
-import { DESCRIBE_WAIT_MS, resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
+import { DESCRIBE_WAIT_MS, nextPoll, resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
 import { type SubmitTransformPorts, submitTransform } from './submit-transform.ts';
 
 export interface CheckTransformInput {
@@ -17,7 +17,13 @@ export async function checkTransform(input: CheckTransformInput, ports: CheckTra
   const st = await ports.warehouse.describe(input.transform.statementId, { waitMs: DESCRIBE_WAIT_MS });
   const outcome = statementOutcome(st.status);
   if (outcome === 'finished') return { ...input.transform, status: 'FINISHED' };
-  if (outcome === 'running') return { ...input.transform, status: st.status };
+  if (outcome === 'running') {
+    return {
+      ...input.transform,
+      status: st.status,
+      ...nextPoll(input.transform, input.redriveCount, ports.poll, 'post-load transform statement'),
+    };
+  }
   // The data is loaded already: a redrive reruns only the transform.
   if (resubmitAfterRedrive(input.transform, input.redriveCount)) return submitTransform(input, ports);
   throw new TransformFailed(

@@ -1,15 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { FileConfig } from '../config/model.ts';
-import type { PreparedLoad } from '../contract/payloads.ts';
+import type { PreparedLoad, PreparedTarget } from '../contract/payloads.ts';
 import { ConfigInvalid } from '../errors.ts';
-import type { LoadFormat, LoadSpec } from '../ports/warehouse.ts';
+import type { LoadFormat, LoadPart, LoadSpec } from '../ports/warehouse.ts';
 import { loadFormatOf } from './load-format.ts';
 
-/** Builds the structured load spec (no SQL) from the config and Preprocess's manifest. */
+/** A prepared target with its parts read from its part list. */
+export type TargetWithParts = Pick<PreparedTarget, 'recordType' | 'records' | 'manifest' | 'format'> & {
+  parts: LoadPart[];
+};
+
+/**
+ * Builds the structured load spec (no SQL) from the config and Preprocess's
+ * output, its targets' parts already read from their part lists (`withParts`).
+ */
 export function buildLoadSpec(
   config: FileConfig,
   run: { runId: string; sourceFile: string; replaceRunIds?: readonly string[] },
-  prepared: PreparedLoad,
+  prepared: Omit<PreparedLoad, 'targets'> & { targets: TargetWithParts[] },
 ): LoadSpec {
   const replaceRunIds = (run.replaceRunIds ?? []).filter((id) => id !== run.runId);
   if (replaceRunIds.length > 0) {

@@ -5,7 +5,8 @@ import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { StatementStatus, Warehouse } from '../ports/warehouse.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
-import { reuseEarlierStatement } from './statement-poll.ts';
+import { withParts } from './processing.ts';
+import { firstPoll, type PollPolicy, reuseEarlierStatement } from './statement-poll.ts';
 
 export interface SubmitLoadInput {
   run: MatchedRun;
@@ -14,11 +15,13 @@ export interface SubmitLoadInput {
 }
 
 export interface SubmitLoadPorts {
-  /** Only renders the lineage `s3://` URI of the original; SubmitLoad writes no object. */
+  /** Reads the targets' part lists and renders the lineage `s3://` URI of the original; SubmitLoad writes no object. */
   store: ObjectStore;
   warehouse: Warehouse;
   runs: RunLog;
   configs: ConfigSource;
+  /** Pace of the Wait/Check loop (default DEFAULT_POLL_POLICY). */
+  poll?: PollPolicy;
 }
 
 /**
@@ -48,18 +51,31 @@ export async function assertStillOwnsContent(run: MatchedRun, runs: RunLog): Pro
 export async function submitLoad(input: SubmitLoadInput, ports: SubmitLoadPorts): Promise<StatementRef> {
   const { run } = input;
   const earlier = await earlierStatement(ports, run.runId, 'load');
-  if (earlier) return { statementId: earlier.statementId, status: earlier.status, attempt: input.redriveCount };
+  if (earlier) {
+    return {
+      statementId: earlier.statementId,
+      status: earlier.status,
+      attempt: input.redriveCount,
+      ...firstPoll(input.redriveCount, ports.poll),
+    };
+  }
   const config = await ports.configs.get(run.configId, run.configVersion);
   await assertStillOwnsContent(run, ports.runs);
+  const targets = await withParts(ports.store, input.prepared.targets);
   const spec = buildLoadSpec(
     config,
     { runId: run.runId, sourceFile: ports.store.uri(run.bucket, run.key), replaceRunIds: run.replaceRunIds },
-    input.prepared,
+    { ...input.prepared, targets },
   );
   const { statementId } = await ports.warehouse.submitLoad(spec, clientToken(run.runId, 'load', input.redriveCount));
   await ports.runs.addStatementId(run.runId, statementId);
   await ports.runs.update(run.runId, { loadStatementId: statementId });
-  return { statementId, status: 'SUBMITTED', attempt: input.redriveCount };
+  return {
+    statementId,
+    status: 'SUBMITTED',
+    attempt: input.redriveCount,
+    ...firstPoll(input.redriveCount, ports.poll),
+  };
 }
 
 /** The run's latest load or transform statement when a submit must return it (reuseEarlierStatement), else null. */
