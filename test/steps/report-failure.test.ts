@@ -161,6 +161,19 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
     expect(runs.run.loadCommitted).toBe(false);
   });
 
+  it('FAILED StatementStillRunning (poll ceiling): no cancel, and no claim about a load that may still commit', async () => {
+    rs.on(DescribeStatementCommand).resolves({ Id: 'load-1', Status: 'STARTED' });
+    const { runs, sent, ports } = setup();
+    await reportFailure(
+      event('FAILED', 'StatementStillRunning', 'load statement load-1 is still running after 150 polls (~12.1 h)'),
+      ports,
+    );
+    expect(rs).toHaveReceivedCommandTimes(CancelStatementCommand, 0);
+    expect(runs.run).toMatchObject({ status: 'FAILED', loadCommitted: null });
+    expect(sent[0]!.body).not.toMatch(/Committed:/);
+    expect(sent[0]!.body).toMatch(/still running after 150 polls/);
+  });
+
   it('FAILED after the load committed (row 5): no cancel, loadCommitted true', async () => {
     rs.on(DescribeStatementCommand).resolves({ Id: 'load-1', Status: 'FINISHED' });
     const { runs, ports } = setup({ transformStatementId: 'tr-1' });
