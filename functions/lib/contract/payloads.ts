@@ -197,6 +197,9 @@ export const statementRefSchema = z.object({
   pollsUnder: z.optional(count()),
   /** Seconds the Wait before the next Check waits (`SecondsPath`): backs off from the poll count (steps/statement-poll.ts). */
   nextWaitSeconds: z.optional(count()),
+  /** Resubmits after a transient statement failure under `retriesUnder` (a RedriveCount); this statement is the last of them. */
+  retries: z.optional(count()),
+  retriesUnder: z.optional(count()),
 });
 export type StatementRef = z.infer<typeof statementRefSchema>;
 

@@ -1,5 +1,5 @@
 import type { MatchedRun, PreparedLoad, StatementRef } from '../contract/payloads.ts';
-import { formatLocation, LoadFailed, RowRejected, StatementAborted } from '../errors.ts';
+import { formatLocation, LoadFailed, RowRejected, StatementAborted, TransientError } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
@@ -11,6 +11,7 @@ import {
   type PollPolicy,
   resubmitAfterRedrive,
   statementOutcome,
+  transientResubmit,
 } from './statement-poll.ts';
 import { assertStillOwnsContent, submitLoad } from './submit-load.ts';
 
@@ -39,7 +40,7 @@ export interface CheckLoadPorts {
  */
 export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): Promise<StatementRef> {
   const st = await ports.warehouse.describe(input.load.statementId, { waitMs: DESCRIBE_WAIT_MS });
-  const outcome = statementOutcome(st.status);
+  const outcome = statementOutcome(st.status, st.error);
   if (outcome === 'finished') {
     // A redrive resuming here after a --reload took this content over (and replaced these rows):
     // the run must not report FINISHED for rows that are gone.
@@ -62,6 +63,12 @@ export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): P
   // Rows the warehouse refused are the file's fault: no redrive will fix them.
   if (st.status === 'FAILED') await throwIfRowsRejected(ports, input, st);
   if (resubmitAfterRedrive(input.load, input.redriveCount)) return submitLoad(input, ports);
+  if (outcome === 'transient') {
+    // Rolled back whole (e.g. Redshift 1023): submit it again, as a submit that threw the same error is retried.
+    const next = transientResubmit(input.load, input.redriveCount, st.error, 'load statement');
+    if (next instanceof TransientError) throw next;
+    return submitLoad(input, ports, next);
+  }
   if (st.status === 'ABORTED') {
     throw new StatementAborted(
       `load statement ${st.statementId} was aborted${st.error ? ` (${st.error})` : ''}: it rolled back, nothing of it is committed. Redrive the run to submit it again.`,

@@ -64,8 +64,10 @@ export function buildLoadSpec(
 /**
  * Data API ClientToken: the same run and attempt always produce the same token,
  * so a retried submit returns the statement already running instead of loading twice.
- * A redrive is a new attempt and gets a new token.
+ * A redrive is a new attempt and gets a new token; so does a resubmit after a
+ * transient failure (`retry` > 0), or the Data API would hand back the failed statement.
  */
-export function clientToken(runId: string, purpose: 'load' | 'transform', attempt: number): string {
-  return createHash('sha256').update(`${runId}:${purpose}:${attempt}`).digest('hex').slice(0, 64);
+export function clientToken(runId: string, purpose: 'load' | 'transform', attempt: number, retry = 0): string {
+  const key = retry > 0 ? `${runId}:${purpose}:${attempt}:retry-${retry}` : `${runId}:${purpose}:${attempt}`;
+  return createHash('sha256').update(key).digest('hex').slice(0, 64);
 }

@@ -1,5 +1,5 @@
 import type { StatementRef } from '../contract/payloads.ts';
-import { StatementStillRunning } from '../errors.ts';
+import { isTransientStatementError, StatementStillRunning, TransientError } from '../errors.ts';
 import type { StatementState, StatementStatus } from '../ports/warehouse.ts';
 
 /**
@@ -10,10 +10,48 @@ import type { StatementState, StatementStatus } from '../ports/warehouse.ts';
  * the Check (new attempt, new client token).
  */
 
-/** How a polled statement stands: keep waiting, done, or ended without success. */
-export function statementOutcome(status: StatementState): 'running' | 'finished' | 'failed' {
+/**
+ * How a polled statement stands: keep waiting, done, ended without success,
+ * or FAILED by a cause that clears by itself (`transient`: Redshift error 1023,
+ * a serialization failure, a lost connection; the same rule, errors.ts
+ * `isTransientFailure`, that makes such an error thrown by ExecuteStatement
+ * EfiTransient). An ABORTED statement was stopped on purpose: never transient.
+ */
+export function statementOutcome(
+  status: StatementState,
+  error: string | null = null,
+): 'running' | 'finished' | 'failed' | 'transient' {
   if (status === 'FINISHED') return 'finished';
-  return status === 'FAILED' || status === 'ABORTED' ? 'failed' : 'running';
+  if (status === 'FAILED') return isTransientStatementError(error) ? 'transient' : 'failed';
+  return status === 'ABORTED' ? 'failed' : 'running';
+}
+
+/**
+ * Statements a Check submits again, within one attempt, for a statement that
+ * failed transiently: one submit plus these five make six tries, as the ASL's
+ * Retry of EfiTransient (MaxAttempts 6) gives a submit that throws it.
+ */
+export const TRANSIENT_RESUBMITS = 5;
+
+/**
+ * What a Check does with a statement that FAILED transiently: the number of
+ * the resubmit to make (its client token is new, so the Data API runs it
+ * again), or, past TRANSIENT_RESUBMITS, the EfiTransient to fail with, as a
+ * submit that kept throwing it ends once the ASL's retries are spent
+ * (redrivable: a redrive resubmits with a fresh count). Retries counted under
+ * an earlier RedriveCount do not count.
+ */
+export function transientResubmit(
+  ref: Pick<StatementRef, 'statementId' | 'retries' | 'retriesUnder'>,
+  redriveCount: number,
+  error: string | null,
+  what: string,
+): { retry: number } | TransientError {
+  const before = ref.retriesUnder === redriveCount ? (ref.retries ?? 0) : 0;
+  if (before < TRANSIENT_RESUBMITS) return { retry: before + 1 };
+  return new TransientError(
+    `${what} ${ref.statementId} failed ${before + 1} times by a cause that clears by itself (${error ?? 'no reason given'}); nothing of it is committed. Redrive the run to submit it again.`,
+  );
 }
 
 /**
@@ -42,7 +80,9 @@ export const DESCRIBE_WAIT_MS = 5_000;
  * new RedriveCount gives a new client token.
  */
 export function reuseEarlierStatement(earlier: Pick<StatementStatus, 'status'> | null): boolean {
-  return earlier !== null && statementOutcome(earlier.status) !== 'failed';
+  if (earlier === null) return false;
+  const outcome = statementOutcome(earlier.status);
+  return outcome === 'running' || outcome === 'finished';
 }
 
 /** How the Wait/Check loops pace themselves (construct prop `statementPolling`, env EFI_POLL_*). */

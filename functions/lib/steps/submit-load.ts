@@ -24,6 +24,19 @@ export interface SubmitLoadPorts {
   poll?: PollPolicy;
 }
 
+/** A Check's resubmit after a transient failure: its number (a new client token) is kept on the ref. */
+export interface ResubmitOptions {
+  retry?: number;
+}
+
+/** The ref fields that count transient resubmits (none on a first submit). */
+export function retriesOf(
+  redriveCount: number,
+  retry: number | undefined,
+): Pick<StatementRef, 'retries' | 'retriesUnder'> {
+  return retry ? { retries: retry, retriesUnder: redriveCount } : {};
+}
+
 /**
  * A redrive resumes after FetchConfig, so it re-checks here, before any row is
  * written, that this run still owns its content: a `--reload` of the same bytes
@@ -48,7 +61,11 @@ export async function assertStillOwnsContent(run: MatchedRun, runs: RunLog): Pro
  * (a new token) first reads the run's earlier load statement and returns it
  * when it committed or still runs, so a committed load is never submitted again.
  */
-export async function submitLoad(input: SubmitLoadInput, ports: SubmitLoadPorts): Promise<StatementRef> {
+export async function submitLoad(
+  input: SubmitLoadInput,
+  ports: SubmitLoadPorts,
+  opts: ResubmitOptions = {},
+): Promise<StatementRef> {
   const { run } = input;
   const earlier = await earlierStatement(ports, run.runId, 'load');
   if (earlier) {
@@ -67,7 +84,10 @@ export async function submitLoad(input: SubmitLoadInput, ports: SubmitLoadPorts)
     { runId: run.runId, sourceFile: ports.store.uri(run.bucket, run.key), replaceRunIds: run.replaceRunIds },
     { ...input.prepared, targets },
   );
-  const { statementId } = await ports.warehouse.submitLoad(spec, clientToken(run.runId, 'load', input.redriveCount));
+  const { statementId } = await ports.warehouse.submitLoad(
+    spec,
+    clientToken(run.runId, 'load', input.redriveCount, opts.retry),
+  );
   await ports.runs.addStatementId(run.runId, statementId);
   await ports.runs.update(run.runId, { loadStatementId: statementId });
   return {
@@ -75,6 +95,7 @@ export async function submitLoad(input: SubmitLoadInput, ports: SubmitLoadPorts)
     status: 'SUBMITTED',
     attempt: input.redriveCount,
     ...firstPoll(input.redriveCount, ports.poll),
+    ...retriesOf(input.redriveCount, opts.retry),
   };
 }
 

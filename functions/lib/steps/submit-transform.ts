@@ -5,7 +5,7 @@ import type { RunLog } from '../ports/run-log.ts';
 import type { Warehouse } from '../ports/warehouse.ts';
 import { clientToken } from './load-spec.ts';
 import { firstPoll, type PollPolicy } from './statement-poll.ts';
-import { earlierStatement } from './submit-load.ts';
+import { earlierStatement, type ResubmitOptions, retriesOf } from './submit-load.ts';
 import { transformParameters } from './transform-parameters.ts';
 
 export interface SubmitTransformInput {
@@ -24,7 +24,11 @@ export interface SubmitTransformPorts {
 }
 
 /** SubmitTransform: submit the post-load SQL of the run's config version (statement id 'none' when it has none). */
-export async function submitTransform(input: SubmitTransformInput, ports: SubmitTransformPorts): Promise<StatementRef> {
+export async function submitTransform(
+  input: SubmitTransformInput,
+  ports: SubmitTransformPorts,
+  opts: ResubmitOptions = {},
+): Promise<StatementRef> {
   const { run } = input;
   const config = await ports.configs.get(run.configId, run.configVersion);
   if (!config.transform) {
@@ -52,7 +56,7 @@ export async function submitTransform(input: SubmitTransformInput, ports: Submit
   });
   const { statementId } = await ports.warehouse.submitSql(
     config.transform.sql,
-    clientToken(run.runId, 'transform', input.redriveCount),
+    clientToken(run.runId, 'transform', input.redriveCount, opts.retry),
     parameters,
   );
   await ports.runs.addStatementId(run.runId, statementId);
@@ -62,5 +66,6 @@ export async function submitTransform(input: SubmitTransformInput, ports: Submit
     status: 'SUBMITTED',
     attempt: input.redriveCount,
     ...firstPoll(input.redriveCount, ports.poll),
+    ...retriesOf(input.redriveCount, opts.retry),
   };
 }
