@@ -5,6 +5,7 @@ import { toIngestResult } from '../../cli/commands/ingest.ts';
 import { LocalRunner } from '../../cli/local/runner.ts';
 import { createDeps } from '../../functions/lib/compose.ts';
 import { parseConfigYaml } from '../../functions/lib/config/load-yaml.ts';
+import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
 import { type Backend, createHarness, type Harness } from './harness.ts';
 
 /**
@@ -206,6 +207,68 @@ export function contentClaimsSuite(backend: Backend, pgUrl: string | null): void
       expect(r.status).toBe('FAILED');
       expect(r.error?.name).toBe('ExtensionMismatch');
       expect(await count('stage.claims_i')).toBe(30);
+    });
+
+    /**
+     * Lands `file` under `name` with another ETag for the same bytes, as S3 gives
+     * a multipart upload (md5 of the part md5s + "-<parts>", so it depends on the
+     * part size): the local store's ETag sidecar is rewritten that way.
+     */
+    async function landWithEtag(file: string, name: string, etag: string): Promise<ExecutionInput> {
+      const store = await h.rt.store();
+      const { bucket, prefixes, objectStore } = h.rt.settings;
+      const key = `${prefixes.landing}${name}`;
+      await store.put(bucket, key, fs.createReadStream(file));
+      if (objectStore.kind !== 'fs') throw new Error('this suite runs on the local folder store');
+      const metaFile = path.join(objectStore.root, '.meta', bucket, `${key}.json`);
+      fs.writeFileSync(metaFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(metaFile, 'utf8')), etag }));
+      const head = (await store.head(bucket, key))!;
+      expect(head.etag).toBe(etag);
+      return {
+        'detail-type': 'Object Created',
+        source: 'aws.s3',
+        detail: { bucket: { name: bucket }, object: { key, size: head.size, etag: head.etag } },
+      };
+    }
+
+    it('content identity: the same bytes under another name and another ETag (another part size) are SKIPPED as a duplicate by hash', async () => {
+      const file = await feed('claims_hash');
+      const first = await h.startEvent(await landWithEtag(file('claims_hash_1.csv'), 'claims_hash_1.csv', 'aaaa-2'));
+      expect(first.status).toBe('FINISHED');
+      const second = await h.startEvent(await landWithEtag(file('claims_hash_2.csv'), 'claims_hash_2.csv', 'bbbb-3'));
+      expect(second.status).toBe('SKIPPED');
+      expect(second.skipReason).toContain(
+        `run ${first.runId} already loaded the same content (landing/claims_hash_1.csv)`,
+      );
+      expect(await count('stage.claims_hash')).toBe(30);
+      // Loaded content: the re-upload is moved out of landing, as for a same-ETag copy.
+      const store = await h.rt.store();
+      expect(await store.head(h.rt.settings.bucket, 'landing/claims_hash_2.csv')).toBeNull();
+      // --reload of that copy replaces the first run's rows (the hash claim is taken over), never a second copy.
+      const reload = await h.startEvent({
+        ...(await landWithEtag(file('claims_hash_3.csv'), 'claims_hash_3.csv', 'cccc-4')),
+        efi: { reload: true },
+      });
+      expect(reload.status).toBe('FINISHED');
+      expect(await count('stage.claims_hash')).toBe(30);
+      expect(await count('stage.claims_hash', `efi_run_id = '${reload.runId}'`)).toBe(30);
+    });
+
+    it('content identity: the same bytes under 3 ETags ingested concurrently load once (the hash claim is atomic)', async () => {
+      const file = await feed('claims_hashk');
+      const events = await Promise.all(
+        ['dddd-2', 'eeee-3', 'ffff-4'].map((etag, i) =>
+          landWithEtag(file(`claims_hashk_${i}.csv`), `claims_hashk_${i}.csv`, etag),
+        ),
+      );
+      const results = await Promise.all(events.map((e) => h.startEvent(e)));
+      expect(results.filter((r) => r.status === 'FINISHED')).toHaveLength(1);
+      const owner = results.find((r) => r.status === 'FINISHED')!.runId;
+      for (const r of results.filter((x) => x.status !== 'FINISHED')) {
+        expect(r.status).toBe('SKIPPED');
+        expect(r.skipReason).toContain(`run ${owner}`);
+      }
+      expect(await count('stage.claims_hashk')).toBe(30);
     });
   });
 }

@@ -64,6 +64,7 @@ const RUN: RunRecord = {
   loadCommitted: null,
   transformCommitted: null,
   notifyError: null,
+  contentSha256: null,
   startedAt: '2026-11-21T10:00:00.000Z',
   finishedAt: null,
 };

@@ -39,7 +39,7 @@ const warehouse = new RedshiftDataWarehouse(
 );
 
 /** The run row in memory: what the submit and check steps read and write of the RunLog port. */
-class MemoryRunLog implements Pick<RunLog, 'get' | 'update' | 'addStatementId' | 'contentOwner'> {
+class MemoryRunLog implements Pick<RunLog, 'get' | 'update' | 'addStatementId' | 'contentClaim'> {
   run = {
     runId: 'run-1',
     loadStatementId: 'load-1',
@@ -55,8 +55,8 @@ class MemoryRunLog implements Pick<RunLog, 'get' | 'update' | 'addStatementId' |
   async addStatementId(_: string, id: string): Promise<void> {
     this.run.statementIds = [...this.run.statementIds, id];
   }
-  async contentOwner(): Promise<string | null> {
-    return 'run-1';
+  async contentClaim() {
+    return { owner: 'run-1', replaces: [] };
   }
 }
 

@@ -74,6 +74,8 @@ export const runContextSchema = z.object({
   archiveDuplicate: z.optional(z.boolean()),
   /** Run ids whose rows this run's load replaces (a `--reload` of content already loaded); absent = none. */
   replaceRunIds: z.optional(z.array(z.string())),
+  /** `--reload` or `duplicates: reload`: ValidateFile's claim by content hash decides with the same policy. */
+  reload: z.optional(z.boolean()),
   startedAt: z.string(),
 });
 export type RunContext = z.infer<typeof runContextSchema>;
@@ -100,6 +102,12 @@ export const validationSchema = z.object({
   blankLines: count(),
   /** False when the original can be loaded as is (UseOriginalFile instead of Preprocess). */
   needsPreprocess: z.boolean(),
+  /** SHA-256 of the file's bytes as stored (null when the pass did not see every byte). */
+  contentSha256: z.optional(z.nullable(z.string())),
+  /** Another run owns the same bytes (claimed by hash): this run must not load (IsSameContent → skip path). */
+  skip: z.optional(z.boolean()),
+  /** That run loaded them already: this copy is archived (ArchiveDuplicate). */
+  archiveDuplicate: z.optional(z.boolean()),
 });
 export type ValidationResult = z.infer<typeof validationSchema>;
 

@@ -1,9 +1,9 @@
 import type { MatchedRun, PreparedLoad, StatementRef } from '../contract/payloads.ts';
-import { ContentClaimLost } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { StatementStatus, Warehouse } from '../ports/warehouse.ts';
+import { ownedContent } from './content-claim.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
 import { withParts } from './processing.ts';
 import { firstPoll, type PollPolicy, reuseEarlierStatement } from './statement-poll.ts';
@@ -39,18 +39,13 @@ export function retriesOf(
 
 /**
  * A redrive resumes after FetchConfig, so it re-checks here, before any row is
- * written, that this run still owns its content: a `--reload` of the same bytes
- * may have taken the claim over while it was FAILED (the take-over requires the
- * owner not RUNNING, and a redrive sets it RUNNING before it gets here).
- * No claim row (a run from before content claims) means nobody else took it.
+ * written, that this run still owns its content (by ETag and by hash): a
+ * `--reload` of the same bytes may have taken a claim over while it was FAILED
+ * (the take-over requires the owner not RUNNING, and a redrive sets it RUNNING
+ * before it gets here).
  */
 export async function assertStillOwnsContent(run: MatchedRun, runs: RunLog): Promise<void> {
-  const owner = await runs.contentOwner({ configId: run.configId, etag: run.etag, sizeBytes: run.size });
-  if (owner !== null && owner !== run.runId) {
-    throw new ContentClaimLost(
-      `run ${run.runId} no longer owns the content of ${run.key}: run ${owner} took it over (a --reload of the same bytes) and loads it instead; nothing was loaded by this run, and redriving it again will not load it`,
-    );
-  }
+  await ownedContent(run, runs);
 }
 
 /**
@@ -77,11 +72,14 @@ export async function submitLoad(
     };
   }
   const config = await ports.configs.get(run.configId, run.configVersion);
-  await assertStillOwnsContent(run, ports.runs);
+  // The claims are the durable record of what this load replaces (a take-over by hash in ValidateFile
+  // never reaches $.run), so a resubmit by CheckLoad replaces the same runs.
+  const replaces = await ownedContent(run, ports.runs);
+  const replaceRunIds = [...new Set([...(run.replaceRunIds ?? []), ...replaces])];
   const targets = await withParts(ports.store, input.prepared.targets);
   const spec = buildLoadSpec(
     config,
-    { runId: run.runId, sourceFile: ports.store.uri(run.bucket, run.key), replaceRunIds: run.replaceRunIds },
+    { runId: run.runId, sourceFile: ports.store.uri(run.bucket, run.key), replaceRunIds },
     { ...input.prepared, targets },
   );
   const { statementId } = await ports.warehouse.submitLoad(
