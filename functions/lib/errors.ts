@@ -244,6 +244,14 @@ export class StatementStillRunning extends OperationalError {
 export class ContentClaimLost extends OperationalError {
   override readonly name = 'ContentClaimLost';
 }
+/**
+ * A run redriven after its load committed, whose rows a later `--reload` of the
+ * same content replaced meanwhile: it must not report FINISHED for rows it no
+ * longer has. The message names the run that superseded it.
+ */
+export class RunSuperseded extends OperationalError {
+  override readonly name = 'RunSuperseded';
+}
 /** State input that does not match the state contract: a definition or caller bug. */
 export class InvalidStateInput extends OperationalError {
   override readonly name = 'InvalidStateInput';
@@ -284,6 +292,7 @@ export const ERROR_CLASSES: ReadonlyArray<new (message: string) => EfiError> = [
   TransformFailed,
   ContentClaimLost,
   StatementStillRunning,
+  RunSuperseded,
   InvalidStateInput,
 ];
 

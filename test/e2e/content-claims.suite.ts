@@ -270,5 +270,43 @@ export function contentClaimsSuite(backend: Backend, pgUrl: string | null): void
       }
       expect(await count('stage.claims_hashk')).toBe(30);
     });
+
+    it('a run redriven at Archive after a later --reload replaced its rows ends RunSuperseded naming that run, never FINISHED', async () => {
+      const file = await feed('claims_sup');
+      const store = await h.rt.store();
+      // Archive fails once (a store fault) after the load committed: the run is FAILED at Archive (row 5).
+      const copy = store.copy.bind(store);
+      store.copy = async (from, to) => {
+        store.copy = copy;
+        throw new Error(`injected: cannot copy ${from.key}`);
+      };
+      const failed = await h.ingest(file('claims_sup_1.csv'));
+      expect(failed.status).toBe('FAILED');
+      const runs = await h.rt.runs();
+      expect((await runs.get(failed.runId))?.error?.state).toBe('Archive');
+      expect(await count('stage.claims_sup', `efi_run_id = '${failed.runId}'`)).toBe(30);
+
+      const reload = await h.ingest(file('claims_sup_1_resent.csv'), { reload: true });
+      expect(reload.status).toBe('FINISHED');
+      expect(await count('stage.claims_sup')).toBe(30);
+      expect(await count('stage.claims_sup', `efi_run_id = '${reload.runId}'`)).toBe(30);
+
+      const redrive = await h.runner.redrive(failed.runId);
+      expect(redrive.status).toBe('FAILED');
+      const run = (await runs.get(failed.runId))!;
+      expect(run.status).toBe('FAILED');
+      expect(run.error?.name).toBe('RunSuperseded');
+      expect(run.error?.message).toContain(`superseded by run ${reload.runId}`);
+      // It stopped at Archive, before anything moved: its copy stays in landing for the operator to remove.
+      expect(run.error?.state).toBe('Archive');
+      expect(await store.head(h.rt.settings.bucket, 'landing/claims_sup_1.csv')).not.toBeNull();
+      expect(await count('stage.claims_sup')).toBe(30);
+      expect(await count('stage.claims_sup', `efi_run_id = '${reload.runId}'`)).toBe(30);
+      const notes = await h.query<{ status: string; body: string }>(
+        `select status, body from efi.outbox where run_id = '${failed.runId}' order by id`,
+      );
+      expect(notes.map((n) => n.status)).not.toContain('FINISHED');
+      expect(notes.at(-1)?.body).toMatch(/nothing of this run any more: a later --reload replaced its rows/);
+    });
   });
 }

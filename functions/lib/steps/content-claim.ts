@@ -1,6 +1,6 @@
 import type { FileConfig } from '../config/model.ts';
 import type { MatchedRun } from '../contract/payloads.ts';
-import { ContentClaimLost, errorKindOf } from '../errors.ts';
+import { ContentClaimLost, errorKindOf, RunSuperseded } from '../errors.ts';
 import type { ContentClaim, RunLog, RunRecord } from '../ports/run-log.ts';
 
 /**
@@ -182,28 +182,50 @@ export function contentKeys(
 
 /**
  * What this run owns of its content: the runs whose rows its load replaces
- * (union over its claims). Throws ContentClaimLost when another run owns one of
- * them now: a `--reload` of the same bytes (same ETag, or same hash under
- * another ETag) took it over, so this run must not load, nor report rows it no
- * longer owns. No claim row (a run from before content claims) means nobody
- * else took it.
+ * (union over its claims), or, when another run owns one of its claims now, that
+ * run (`lostTo`): a `--reload` of the same bytes (same ETag, or same hash under
+ * another ETag) took it over. No claim row (a run from before content claims)
+ * means nobody else took it.
  */
-export async function ownedContent(
-  run: MatchedRun,
+export async function contentStanding(
+  run: Pick<MatchedRun, 'runId' | 'configId' | 'etag' | 'size'>,
   runs: RunLog,
-  what = 'nothing was loaded by this run',
-): Promise<string[]> {
+): Promise<{ lostTo: string | null; replaces: string[] }> {
   const record = await runs.get(run.runId);
   const replaces = new Set<string>();
   for (const key of contentKeys(run, record)) {
     const claim = await runs.contentClaim(key);
     if (claim === null) continue;
-    if (claim.owner !== run.runId) {
-      throw new ContentClaimLost(
-        `run ${run.runId} no longer owns the content of ${run.key}: run ${claim.owner} took it over (a --reload of the same bytes) and loads it instead; ${what}, and redriving it again will not change that`,
-      );
-    }
+    if (claim.owner !== run.runId) return { lostTo: claim.owner, replaces: [] };
     for (const id of claim.replaces) replaces.add(id);
   }
-  return [...replaces];
+  return { lostTo: null, replaces: [...replaces] };
+}
+
+/** Before a load: the runs it replaces; ContentClaimLost when another run took the content over. */
+export async function ownedContent(run: MatchedRun, runs: RunLog): Promise<string[]> {
+  const { lostTo, replaces } = await contentStanding(run, runs);
+  if (lostTo !== null) {
+    throw new ContentClaimLost(
+      `run ${run.runId} no longer owns the content of ${run.key}: run ${lostTo} took it over (a --reload of the same bytes) and loads it instead; nothing was loaded by this run, and redriving it again will not load it`,
+    );
+  }
+  return replaces;
+}
+
+/**
+ * After a load committed (Archive, Audit FINISHED, Notify FINISHED on a
+ * redrive): RunSuperseded when a later `--reload` took the content over, since
+ * its load deleted this run's rows (they are in `replaces` of the new owner's
+ * claim). The run must not report FINISHED for rows it no longer has.
+ */
+export async function assertNotSuperseded(
+  run: Pick<MatchedRun, 'runId' | 'configId' | 'etag' | 'size' | 'key'>,
+  runs: RunLog,
+): Promise<void> {
+  const { lostTo } = await contentStanding(run, runs);
+  if (lostTo === null) return;
+  throw new RunSuperseded(
+    `run ${run.runId} was superseded by run ${lostTo}: a --reload of the same content (${run.key}) took it over and its load replaces this run's rows, so none of them is this run's any more; this run is not FINISHED. Nothing to redrive: see run ${lostTo}`,
+  );
 }
