@@ -276,7 +276,7 @@ export function contentClaimsSuite(backend: Backend, pgUrl: string | null): void
       const store = await h.rt.store();
       // Archive fails once (a store fault) after the load committed: the run is FAILED at Archive (row 5).
       const copy = store.copy.bind(store);
-      store.copy = async (from, to) => {
+      store.copy = async (from) => {
         store.copy = copy;
         throw new Error(`injected: cannot copy ${from.key}`);
       };
