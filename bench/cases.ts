@@ -186,7 +186,7 @@ export const preprocessVsGzip: BenchCase = {
         return p;
       },
     );
-    const parts = pre.value.targets[0]?.parts.length ?? 0;
+    const parts = pre.value.targets[0]?.partCount ?? 0;
     const ratio = pre.ms / gzip.ms;
     return {
       rows: [

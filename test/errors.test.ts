@@ -40,6 +40,6 @@ describe('the error registry', () => {
     expect(TRANSIENT_ERROR_NAMES).toEqual(errorNamesOfKind('transient'));
     expect(TRANSIENT_ERROR_NAMES[0]).toBe('EfiTransient');
     expect(REJECTED_ERROR_NAMES).toHaveLength(15);
-    expect([...ERROR_KINDS.values()].filter((k) => k === 'operational')).toHaveLength(9);
+    expect([...ERROR_KINDS.values()].filter((k) => k === 'operational')).toHaveLength(11);
   });
 });

@@ -11,6 +11,7 @@ import { recordBytes } from '../../functions/lib/records/source.ts';
 import { rowRejectedOf } from '../../functions/lib/steps/check-load.ts';
 import { buildLoadSpec } from '../../functions/lib/steps/load-spec.ts';
 import { preprocess, useOriginal } from '../../functions/lib/steps/preprocess.ts';
+import { withParts } from '../../functions/lib/steps/processing.ts';
 import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 import { DryRunStore } from './dry-run-store.ts';
 
@@ -90,7 +91,7 @@ export async function checkFile(store: ObjectStore, t: CheckTarget): Promise<Che
       const spec = buildLoadSpec(
         t.config,
         { runId: run.runId, sourceFile: store.uri(t.bucket, t.key), replaceRunIds: [] },
-        prepared,
+        { ...prepared, targets: await withParts(dry, prepared.targets) },
       );
       const outcome = await t.warehouse.dryRunLoad(spec, dry);
       if (!outcome.ok) {

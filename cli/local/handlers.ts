@@ -4,6 +4,12 @@ import { createHandler as checkLoad } from '../../functions/check-load/handler.t
 import { createHandler as checkTransform } from '../../functions/check-transform/handler.ts';
 import { createHandler as fetchConfig } from '../../functions/fetch-config/handler.ts';
 import type { Deps } from '../../functions/lib/compose.ts';
+import {
+  DEFAULT_POLL_POLICY,
+  DESCRIBE_WAIT_MS,
+  type PollPolicy,
+  waitedSeconds,
+} from '../../functions/lib/steps/statement-poll.ts';
 import { createHandler as notify } from '../../functions/notify/handler.ts';
 import { createHandler as preprocess } from '../../functions/preprocess/handler.ts';
 import { createHandler as rejectFile } from '../../functions/reject-file/handler.ts';
@@ -22,7 +28,10 @@ export type Handler = (event: unknown) => Promise<unknown>;
  * Which state uses which folder is statemachine/tasks.ts's; the Record type
  * makes a folder added to the table without a handler here a type error.
  */
-export function folderHandlers(deps: Deps): Record<FunctionFolder, Handler> {
+export function folderHandlers(given: Deps): Record<FunctionFolder, Handler> {
+  const deps: Deps = given.settings.polling
+    ? given
+    : { ...given, settings: { ...given.settings, polling: LOCAL_POLL_POLICY } };
   const handlers: Record<FunctionFolder, Handler> = {
     'fetch-config': fetchConfig(deps),
     'validate-file': validateFile(deps),
@@ -40,6 +49,17 @@ export function folderHandlers(deps: Deps): Record<FunctionFolder, Handler> {
   for (const f of Object.keys(handlers) as FunctionFolder[]) handlers[f] = asLambda(handlers[f]);
   return handlers;
 }
+
+/**
+ * Locally the Wait states take no time (runner.ts waitOverrides) and each Check
+ * long-polls the warehouse for DESCRIBE_WAIT_MS instead, so a poll is ~5 s, not
+ * the backed-off wait. The ceiling keeps the deployed one's meaning in time
+ * (~12 h of waiting), not its count, which would stop a local load after 12.5 min.
+ */
+export const LOCAL_POLL_POLICY: PollPolicy = {
+  ...DEFAULT_POLL_POLICY,
+  maxPolls: Math.ceil(waitedSeconds(DEFAULT_POLL_POLICY.maxPolls) / (DESCRIBE_WAIT_MS / 1000)),
+};
 
 /** report-failure's handler alone (dead-run recovery in `efi runs` / `efi show`, which run no state). */
 export function createReportFailureHandler(deps: Deps): Handler {

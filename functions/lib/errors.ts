@@ -255,11 +255,27 @@ export class StatementAborted extends OperationalError {
 export class TransformFailed extends OperationalError {
   override readonly name = 'TransformFailed';
 }
-/** State input that does not match the state contract: a definition or caller bug. */
+/**
+ * A load or transform statement still running after the poll ceiling: the
+ * execution fails cleanly, long before the 25,000-event history limit, and a
+ * redrive goes on polling the same statement (nothing is resubmitted).
+ */
+export class StatementStillRunning extends OperationalError {
+  override readonly name = 'StatementStillRunning';
+}
 /** A redriven run whose content claim another run took over (`--reload`) meanwhile: it must not load. */
 export class ContentClaimLost extends OperationalError {
   override readonly name = 'ContentClaimLost';
 }
+/**
+ * A run redriven after its load committed, whose rows a later `--reload` of the
+ * same content replaced meanwhile: it must not report FINISHED for rows it no
+ * longer has. The message names the run that superseded it.
+ */
+export class RunSuperseded extends OperationalError {
+  override readonly name = 'RunSuperseded';
+}
+/** State input that does not match the state contract: a definition or caller bug. */
 export class InvalidStateInput extends OperationalError {
   override readonly name = 'InvalidStateInput';
 }
@@ -298,6 +314,8 @@ export const ERROR_CLASSES: ReadonlyArray<new (message: string) => EfiError> = [
   StatementAborted,
   TransformFailed,
   ContentClaimLost,
+  StatementStillRunning,
+  RunSuperseded,
   InvalidStateInput,
 ];
 
@@ -383,9 +401,47 @@ const TRANSIENT_MESSAGES = [
   /\b1023\b[\s\S]*serializable isolation violation/i,
 ];
 
-/** Whether a statement's error text names a failure that clears by itself (e.g. Redshift error 1023). */
+/** Whether an error text names a failure that clears by itself (e.g. Redshift error 1023). */
 export function isTransientMessage(message: string | null | undefined): boolean {
   return !!message && TRANSIENT_MESSAGES.some((re) => re.test(message));
+}
+
+/** What a failure carries that says whether it clears by itself; a DescribeStatement failure carries only its text. */
+export interface FailureSignals {
+  /** SDK error name, driver code or SQLSTATE. */
+  code?: string | null;
+  httpStatus?: number;
+  /** The AWS SDK's own retryable flag (`$retryable`). */
+  retryable?: boolean;
+  message?: string | null;
+}
+
+/**
+ * The one rule for "transient": a failure that clears by itself and is worth
+ * running again. It serves a thrown error (`classifyError`: ExecuteStatement,
+ * a driver, an SDK) and a statement the warehouse reports FAILED
+ * (`isTransientStatementError`: DescribeStatement's `Error`, the local
+ * statement log), so Redshift error 1023 is transient whichever way it comes back.
+ */
+export function isTransientFailure(f: FailureSignals): boolean {
+  return (
+    (!!f.code && TRANSIENT_CODES.has(f.code)) ||
+    !!f.retryable ||
+    (f.httpStatus !== undefined && f.httpStatus >= 500) ||
+    isTransientMessage(f.message)
+  );
+}
+
+/**
+ * A failed statement's error text through the same rule. The text is all
+ * DescribeStatement gives; the local warehouse writes a PostgreSQL failure as
+ * `message (SQLSTATE xxxxx)`, so its code is read back from the text.
+ *
+ * @example isTransientStatementError('could not serialize access (SQLSTATE 40001)') // true
+ */
+export function isTransientStatementError(error: string | null | undefined): boolean {
+  const code = error?.match(/\(SQLSTATE ([0-9A-Z]{5})\)/)?.[1] ?? null;
+  return isTransientFailure({ code, message: error });
 }
 
 /**
@@ -395,17 +451,14 @@ export function isTransientMessage(message: string | null | undefined): boolean 
 export function classifyError(err: unknown): Error {
   if (err instanceof EfiError) return err;
   if (err instanceof Error) {
-    const code = (err as { code?: string }).code ?? err.name;
+    const signals: FailureSignals = {
+      code: (err as { code?: string }).code ?? err.name,
+      retryable: !!(err as { $retryable?: unknown }).$retryable,
+      message: err.message,
+    };
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    const retryable = (err as { $retryable?: unknown }).$retryable;
-    if (
-      TRANSIENT_CODES.has(code) ||
-      retryable ||
-      (status !== undefined && status >= 500) ||
-      isTransientMessage(err.message)
-    ) {
-      return new TransientError(`${err.name}: ${err.message}`, {}, { cause: err });
-    }
+    if (status !== undefined) signals.httpStatus = status;
+    if (isTransientFailure(signals)) return new TransientError(`${err.name}: ${err.message}`, {}, { cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -1,4 +1,5 @@
-import { classifyError, serializeError } from './errors.ts';
+import { classifyError, errorKindOf, serializeError } from './errors.ts';
+import { emitFailureMetric } from './failure-metric.ts';
 import type { RunLog } from './ports/run-log.ts';
 
 /** What the wrapper needs of the deps: the run log, to record where a run failed. */
@@ -25,6 +26,8 @@ export function defineHandler<I, O>(
       return await run(parse(event));
     } catch (e) {
       const err = classifyError(e);
+      // Alarms count operational failures only (infra/lib/alarms.ts); Lambda's Errors metric counts every throw.
+      emitFailureMetric(errorKindOf(err.name), stateName, err.name);
       const runId = runIdOf(event);
       if (runId && (err as { kind?: string }).kind !== 'transient') {
         try {

@@ -32,6 +32,8 @@ export interface Settings {
   notifier: { kind: 'outbox'; echo: boolean } | { kind: 'aws'; topicArn: string | null; eventBusName: string | null };
   /** IANA zone for archive date folders. */
   timeZone: string;
+  /** Pace and ceiling of the Wait/Check loops (EFI_POLL_*); unset: steps/statement-poll.ts DEFAULT_POLL_POLICY. */
+  polling?: { firstWaitSeconds: number; maxWaitSeconds: number; maxPolls: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -132,5 +134,23 @@ export function loadSettings(env: Env = process.env): Settings {
     configDb,
     notifier,
     timeZone: env['EFI_TIMEZONE'] ?? 'UTC',
+    ...polling(env),
   };
+}
+
+function positiveInt(env: Env, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigInvalid(`${name} must be a positive whole number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function polling(env: Env): Pick<Settings, 'polling'> {
+  const first = positiveInt(env, 'EFI_POLL_FIRST_WAIT_SECONDS');
+  const max = positiveInt(env, 'EFI_POLL_MAX_WAIT_SECONDS');
+  const polls = positiveInt(env, 'EFI_POLL_MAX_POLLS');
+  if (first === undefined && max === undefined && polls === undefined) return {};
+  return { polling: { firstWaitSeconds: first ?? 5, maxWaitSeconds: max ?? 300, maxPolls: polls ?? 150 } };
 }

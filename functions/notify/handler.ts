@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { type Deps, lambdaHandler } from '../lib/compose.ts';
 import { parseInput, redriveCountSchema, runContextSchema } from '../lib/contract/payloads.ts';
 import { defineHandler } from '../lib/handler.ts';
-import { notifyRun } from '../lib/steps/notify.ts';
+import { notifyState } from '../lib/steps/notify.ts';
 
 const schema = z.looseObject({ run: runContextSchema, redriveCount: redriveCountSchema });
 
@@ -12,8 +12,8 @@ export function createHandler(deps: Deps) {
     deps,
     (e) => parseInput('Notify', schema, e),
     async (i) =>
-      notifyRun(
-        { runId: i.run.runId, redriveCount: i.redriveCount },
+      notifyState(
+        { run: i.run, redriveCount: i.redriveCount },
         { runs: await deps.runs(), notifier: await deps.notifier() },
       ),
   );

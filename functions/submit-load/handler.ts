@@ -17,6 +17,7 @@ export function createHandler(deps: Deps) {
         warehouse: await deps.warehouse(),
         runs: await deps.runs(),
         configs: await deps.configs(),
+        ...(deps.settings.polling ? { poll: deps.settings.polling } : {}),
       }),
   );
 }

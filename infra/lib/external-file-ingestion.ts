@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { type ISecurityGroup, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { EventBus, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
@@ -31,7 +31,13 @@ import {
 import { FunctionRole, statement } from './function-role.ts';
 import { LandingBucket } from './landing-bucket.ts';
 import { acknowledge, acknowledgeWildcards } from './nag-acknowledgements.ts';
-import { type EfiPrefixes, type ExternalFileIngestionProps, normalisePrefixes, redshiftSecretArn } from './props.ts';
+import {
+  type EfiPrefixes,
+  type ExternalFileIngestionProps,
+  normalisePrefixes,
+  normaliseStatementPolling,
+  redshiftSecretArn,
+} from './props.ts';
 
 export const DEFINITION_FILE = path.join(REPO_ROOT, 'statemachine', 'efi.asl.json');
 
@@ -52,6 +58,8 @@ export class ExternalFileIngestion extends Construct {
   /** The functions' security groups (given, or the one created). */
   readonly securityGroups: ISecurityGroup[];
   readonly alarms: EfiAlarms;
+  /** CloudWatch namespace of the StateFailures metric the functions write. */
+  readonly metricNamespace: string;
 
   constructor(scope: Construct, id: string, props: ExternalFileIngestionProps) {
     super(scope, id);
@@ -102,6 +110,7 @@ export class ExternalFileIngestion extends Construct {
 
     this.securityGroups = securityGroups;
 
+    this.metricNamespace = props.metricNamespace ?? `efi/${Names.uniqueId(this)}`;
     const envInputs = {
       bucketName: this.bucket.bucketName,
       prefixes: this.prefixes,
@@ -111,6 +120,8 @@ export class ExternalFileIngestion extends Construct {
       topicArn: this.topic.topicArn,
       eventBusName: this.eventBus.eventBusName,
       timeZone: props.timeZone ?? 'UTC',
+      polling: normaliseStatementPolling(props.statementPolling),
+      metricNamespace: this.metricNamespace,
     };
 
     this.deadLetterQueue = new Queue(this, 'EventsDeadLetterQueue', {
@@ -178,6 +189,8 @@ export class ExternalFileIngestion extends Construct {
       stateMachine: this.stateMachine,
       functions: this.functions,
       deadLetterQueue: this.deadLetterQueue,
+      metricNamespace: this.metricNamespace,
+      options: props.alarms ?? {},
     });
   }
 

@@ -1,5 +1,11 @@
 import type { FunctionNeeds } from './function-catalog.ts';
-import { type EfiPrefixes, isServerless, type RedshiftTarget, redshiftSecretArn } from './props.ts';
+import {
+  type EfiPrefixes,
+  isServerless,
+  type RedshiftTarget,
+  redshiftSecretArn,
+  type StatementPolling,
+} from './props.ts';
 
 export interface EnvironmentInputs {
   bucketName: string;
@@ -10,6 +16,8 @@ export interface EnvironmentInputs {
   topicArn: string;
   eventBusName: string;
   timeZone: string;
+  polling: StatementPolling;
+  metricNamespace: string;
 }
 
 /**
@@ -23,6 +31,7 @@ export function functionEnvironment(needs: FunctionNeeds, x: EnvironmentInputs):
     NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
     EFI_CONFIG_DB_SECRET_ARN: x.configDbSecretArn,
     EFI_TIMEZONE: x.timeZone,
+    EFI_METRIC_NAMESPACE: x.metricNamespace,
   };
   if (needs.s3 || needs.storageEnv) {
     Object.assign(env, {
@@ -44,6 +53,10 @@ export function functionEnvironment(needs: FunctionNeeds, x: EnvironmentInputs):
     if (secret) env['EFI_REDSHIFT_SECRET_ARN'] = secret;
     else if ('dbUser' in t) env['EFI_REDSHIFT_DB_USER'] = t.dbUser;
     env['EFI_COPY_ROLE_ARN'] = x.copyRoleArn;
+    // The Submit/Check functions pace the Wait loops (statement-poll.ts).
+    env['EFI_POLL_FIRST_WAIT_SECONDS'] = String(x.polling.firstWaitSeconds);
+    env['EFI_POLL_MAX_WAIT_SECONDS'] = String(x.polling.maxWaitSeconds);
+    env['EFI_POLL_MAX_POLLS'] = String(x.polling.maxPolls);
   }
   if (needs.notifier) {
     Object.assign(env, { EFI_NOTIFIER: 'aws', EFI_SNS_TOPIC_ARN: x.topicArn, EFI_EVENT_BUS_NAME: x.eventBusName });

@@ -78,6 +78,67 @@ export interface ExternalFileIngestionProps {
   removalPolicy?: RemovalPolicy;
   /** X-Ray active tracing on the functions. Default true (the state machine always traces). */
   functionTracing?: boolean;
+  /** Pace and ceiling of the load/transform Wait/Check loops (docs/deploy.md, "History budget"). */
+  statementPolling?: Partial<StatementPolling>;
+  /** Thresholds and periods of the alarms (every alarm notifies the topic). */
+  alarms?: EfiAlarmOptions;
+  /** CloudWatch namespace of efi's own metrics (the StateFailures metric by kind). Default `efi/<construct unique id>`. */
+  metricNamespace?: string;
+}
+
+/** Same meaning and defaults as functions/lib/steps/statement-poll.ts DEFAULT_POLL_POLICY. */
+export interface StatementPolling {
+  /** Default 5. */
+  firstWaitSeconds: number;
+  /** Default 300. */
+  maxWaitSeconds: number;
+  /** Polls per statement and execution attempt before StatementStillRunning. Default 150 (~12.1 h). */
+  maxPolls: number;
+}
+
+export const DEFAULT_STATEMENT_POLLING: StatementPolling = { firstWaitSeconds: 5, maxWaitSeconds: 300, maxPolls: 150 };
+
+/** History events of one Wait → Check → Choice round; Step Functions caps a history at 25,000 events. */
+const EVENTS_PER_POLL = 9;
+const HISTORY_LIMIT = 25_000;
+/** Events of a run apart from polling, with every Task retried twice (docs/deploy.md). */
+const FIXED_EVENTS = 250;
+
+/** Fills the defaults and refuses a policy whose two loops could use more than half the history in one attempt. */
+export function normaliseStatementPolling(given: Partial<StatementPolling> = {}): StatementPolling {
+  const p = { ...DEFAULT_STATEMENT_POLLING, ...given };
+  for (const [k, v] of Object.entries(p)) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`statementPolling.${k}=${v}: a positive whole number`);
+  }
+  const events = 2 * p.maxPolls * EVENTS_PER_POLL + FIXED_EVENTS;
+  if (events > HISTORY_LIMIT / 2) {
+    throw new Error(
+      `statementPolling.maxPolls=${p.maxPolls}: up to ${events} history events per attempt, over half the ${HISTORY_LIMIT}-event limit; a run that reached it could not be redriven. Lower maxPolls, raise maxWaitSeconds instead`,
+    );
+  }
+  return p;
+}
+
+/** One alarm's knobs. */
+export interface AlarmThreshold {
+  /** Alarm at this count or more in one period. */
+  threshold?: number;
+  periodMinutes?: number;
+  evaluationPeriods?: number;
+}
+
+export interface EfiAlarmOptions {
+  /** efi states that failed for an operational reason (StateFailures kind=operational). Default 1 in 5 min. */
+  operationalFailures?: AlarmThreshold;
+  /**
+   * Executions FAILED less the rejected files (StateFailures kind=rejected): what failed outside an efi
+   * function (a task timeout, Lambda service errors after the retries, States.Runtime). Default 1 in 15 min.
+   */
+  executionsFailed?: AlarmThreshold;
+  /** Executions TIMED_OUT (24 h). Default 1 in 5 min. */
+  executionsTimedOut?: AlarmThreshold;
+  /** Events EventBridge could not deliver (dead-letter queue). Default 1 in 5 min. */
+  eventsDeadLettered?: AlarmThreshold;
 }
 
 export function isServerless(t: RedshiftTarget): t is RedshiftServerlessTarget {

@@ -5,6 +5,7 @@ import * as m0003 from './0003_config_versions.ts';
 import * as m0004 from './0004_legacy_file_audit.ts';
 import * as m0005 from './0005_run_truth.ts';
 import * as m0006 from './0006_content_claims.ts';
+import * as m0007 from './0007_content_hash.ts';
 
 /**
  * Every migration, in order, imported statically so esbuild bundles them into
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0004_legacy_file_audit': m0004,
   '0005_run_truth': m0005,
   '0006_content_claims': m0006,
+  '0007_content_hash': m0007,
 };

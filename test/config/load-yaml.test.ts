@@ -313,6 +313,18 @@ files:
       /^8:17 files\[0\]\.split\.records\[0\]\.type: record type "1" must be exactly prefixLength \(2\) characters/,
     ],
     [
+      'more record types than one load transaction holds (40 statements)',
+      `interface: o
+files:
+  - id: o.m
+    match: { glob: "*.txt" }
+    split:
+      prefixLength: 2
+      records:
+${Array.from({ length: 11 }, (_, i) => `        - type: "${String(i).padStart(2, '0')}"\n          target: { schema: stage, table: t${i} }\n          columns: [a]\n`).join('')}`,
+      /split\.records: 11 record types need 44 SQL statements in the load, .* at most 40: at most 10 record types with a runId lineage column, 13 without/,
+    ],
+    [
       'a duplicate config id in one file',
       `${MINIMAL}  - id: sales.daily\n    match: { glob: "x" }\n    target: { schema: stage, table: sales }\n    columns: [a]\n`,
       /^7:9 files\[1\]\.id: duplicate config id sales\.daily \(also files\[0\]\)/,
@@ -383,5 +395,16 @@ describe('config files and folders', () => {
       ['no such file or folder'],
       ['the folder holds no .yaml or .yml files'],
     ]);
+  });
+});
+
+describe('the 40-statement load limit', () => {
+  const split = (n: number, lineage = '') =>
+    `interface: o\nfiles:\n  - id: o.m\n    match: { glob: "*.txt" }\n${lineage}    split:\n      prefixLength: 2\n      records:\n${Array.from({ length: n }, (_, i) => `        - type: "${String(i).padStart(2, '0')}"\n          target: { schema: stage, table: t${i} }\n          columns: [a]\n`).join('')}`;
+
+  it('accepts 10 record types with the runId lineage column, and 13 without it', () => {
+    expect(problems(split(10))).toEqual([]);
+    expect(problems(split(13, '    lineage: { runId: null }\n'))).toEqual([]);
+    expect(problems(split(14, '    lineage: { runId: null }\n'))[0]).toMatch(/14 record types need 42 SQL statements/);
   });
 });

@@ -5,6 +5,7 @@ import { toIngestResult } from '../../cli/commands/ingest.ts';
 import { LocalRunner } from '../../cli/local/runner.ts';
 import { createDeps } from '../../functions/lib/compose.ts';
 import { parseConfigYaml } from '../../functions/lib/config/load-yaml.ts';
+import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
 import { type Backend, createHarness, type Harness } from './harness.ts';
 
 /**
@@ -206,6 +207,106 @@ export function contentClaimsSuite(backend: Backend, pgUrl: string | null): void
       expect(r.status).toBe('FAILED');
       expect(r.error?.name).toBe('ExtensionMismatch');
       expect(await count('stage.claims_i')).toBe(30);
+    });
+
+    /**
+     * Lands `file` under `name` with another ETag for the same bytes, as S3 gives
+     * a multipart upload (md5 of the part md5s + "-<parts>", so it depends on the
+     * part size): the local store's ETag sidecar is rewritten that way.
+     */
+    async function landWithEtag(file: string, name: string, etag: string): Promise<ExecutionInput> {
+      const store = await h.rt.store();
+      const { bucket, prefixes, objectStore } = h.rt.settings;
+      const key = `${prefixes.landing}${name}`;
+      await store.put(bucket, key, fs.createReadStream(file));
+      if (objectStore.kind !== 'fs') throw new Error('this suite runs on the local folder store');
+      const metaFile = path.join(objectStore.root, '.meta', bucket, `${key}.json`);
+      fs.writeFileSync(metaFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(metaFile, 'utf8')), etag }));
+      const head = (await store.head(bucket, key))!;
+      expect(head.etag).toBe(etag);
+      return {
+        'detail-type': 'Object Created',
+        source: 'aws.s3',
+        detail: { bucket: { name: bucket }, object: { key, size: head.size, etag: head.etag } },
+      };
+    }
+
+    it('content identity: the same bytes under another name and another ETag (another part size) are SKIPPED as a duplicate by hash', async () => {
+      const file = await feed('claims_hash');
+      const first = await h.startEvent(await landWithEtag(file('claims_hash_1.csv'), 'claims_hash_1.csv', 'aaaa-2'));
+      expect(first.status).toBe('FINISHED');
+      const second = await h.startEvent(await landWithEtag(file('claims_hash_2.csv'), 'claims_hash_2.csv', 'bbbb-3'));
+      expect(second.status).toBe('SKIPPED');
+      expect(second.skipReason).toContain(
+        `run ${first.runId} already loaded the same content (landing/claims_hash_1.csv)`,
+      );
+      expect(await count('stage.claims_hash')).toBe(30);
+      // Loaded content: the re-upload is moved out of landing, as for a same-ETag copy.
+      const store = await h.rt.store();
+      expect(await store.head(h.rt.settings.bucket, 'landing/claims_hash_2.csv')).toBeNull();
+      // --reload of that copy replaces the first run's rows (the hash claim is taken over), never a second copy.
+      const reload = await h.startEvent({
+        ...(await landWithEtag(file('claims_hash_3.csv'), 'claims_hash_3.csv', 'cccc-4')),
+        efi: { reload: true },
+      });
+      expect(reload.status).toBe('FINISHED');
+      expect(await count('stage.claims_hash')).toBe(30);
+      expect(await count('stage.claims_hash', `efi_run_id = '${reload.runId}'`)).toBe(30);
+    });
+
+    it('content identity: the same bytes under 3 ETags ingested concurrently load once (the hash claim is atomic)', async () => {
+      const file = await feed('claims_hashk');
+      const events = await Promise.all(
+        ['dddd-2', 'eeee-3', 'ffff-4'].map((etag, i) =>
+          landWithEtag(file(`claims_hashk_${i}.csv`), `claims_hashk_${i}.csv`, etag),
+        ),
+      );
+      const results = await Promise.all(events.map((e) => h.startEvent(e)));
+      expect(results.filter((r) => r.status === 'FINISHED')).toHaveLength(1);
+      const owner = results.find((r) => r.status === 'FINISHED')!.runId;
+      for (const r of results.filter((x) => x.status !== 'FINISHED')) {
+        expect(r.status).toBe('SKIPPED');
+        expect(r.skipReason).toContain(`run ${owner}`);
+      }
+      expect(await count('stage.claims_hashk')).toBe(30);
+    });
+
+    it('a run redriven at Archive after a later --reload replaced its rows ends RunSuperseded naming that run, never FINISHED', async () => {
+      const file = await feed('claims_sup');
+      const store = await h.rt.store();
+      // Archive fails once (a store fault) after the load committed: the run is FAILED at Archive (row 5).
+      const copy = store.copy.bind(store);
+      store.copy = async (from) => {
+        store.copy = copy;
+        throw new Error(`injected: cannot copy ${from.key}`);
+      };
+      const failed = await h.ingest(file('claims_sup_1.csv'));
+      expect(failed.status).toBe('FAILED');
+      const runs = await h.rt.runs();
+      expect((await runs.get(failed.runId))?.error?.state).toBe('Archive');
+      expect(await count('stage.claims_sup', `efi_run_id = '${failed.runId}'`)).toBe(30);
+
+      const reload = await h.ingest(file('claims_sup_1_resent.csv'), { reload: true });
+      expect(reload.status).toBe('FINISHED');
+      expect(await count('stage.claims_sup')).toBe(30);
+      expect(await count('stage.claims_sup', `efi_run_id = '${reload.runId}'`)).toBe(30);
+
+      const redrive = await h.runner.redrive(failed.runId);
+      expect(redrive.status).toBe('FAILED');
+      const run = (await runs.get(failed.runId))!;
+      expect(run.status).toBe('FAILED');
+      expect(run.error?.name).toBe('RunSuperseded');
+      expect(run.error?.message).toContain(`superseded by run ${reload.runId}`);
+      // It stopped at Archive, before anything moved: its copy stays in landing for the operator to remove.
+      expect(run.error?.state).toBe('Archive');
+      expect(await store.head(h.rt.settings.bucket, 'landing/claims_sup_1.csv')).not.toBeNull();
+      expect(await count('stage.claims_sup')).toBe(30);
+      expect(await count('stage.claims_sup', `efi_run_id = '${reload.runId}'`)).toBe(30);
+      const notes = await h.query<{ status: string; body: string }>(
+        `select status, body from efi.outbox where run_id = '${failed.runId}' order by id`,
+      );
+      expect(notes.map((n) => n.status)).not.toContain('FINISHED');
+      expect(notes.at(-1)?.body).toMatch(/nothing of this run any more: a later --reload replaced its rows/);
     });
   });
 }

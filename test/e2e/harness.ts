@@ -33,9 +33,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(backend: Backend, pgUrl: string | null): Promise<Harness> {
+export async function createHarness(
+  backend: Backend,
+  pgUrl: string | null,
+  /** More settings, e.g. the S3 store on a local peer (EFI_OBJECT_STORE=s3, EFI_S3_ENDPOINT, EFI_BUCKET). */
+  extraEnv: Record<string, string> = {},
+): Promise<Harness> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), `efi-e2e-${backend}-`));
-  const env: Record<string, string> = { EFI_HOME: home, EFI_OUTBOX_ECHO: '0' };
+  const env: Record<string, string> = { EFI_HOME: home, EFI_OUTBOX_ECHO: '0', ...extraEnv };
   let dropDb: (() => Promise<void>) | null = null;
   if (backend === 'postgres') {
     if (!pgUrl) throw new Error('postgres backend needs pgUrl');

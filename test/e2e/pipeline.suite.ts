@@ -178,6 +178,53 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
       expect(await count('stage.returns')).toBe(25);
     });
 
+    it('loads a file cut into many small parts (the part list is read from S3) and locates a refused row in a late part', async () => {
+      await h.query(
+        'create table stage.many_parts (id int, name varchar(40), efi_source_file varchar(1024), efi_run_id varchar(64), efi_loaded_at timestamp)',
+      );
+      const [config] = parseConfigYaml(
+        [
+          'interface: misc',
+          'files:',
+          '  - id: misc.many_parts',
+          '    match: { glob: "many_parts_*.csv" }',
+          '    header: { lines: 1 }',
+          '    partSize: 1024',
+          '    target: { schema: stage, table: many_parts }',
+          '    columns: [id, name]',
+        ].join('\n'),
+        'misc.yaml',
+      );
+      await h.apply([config!]);
+      const rows = Array.from({ length: 4000 }, (_, i) => `${i + 1},name-${String(i + 1).padStart(20, '0')}`);
+      const good = path.join(h.home, 'many_parts_20261125.csv');
+      fs.writeFileSync(good, `id,name\n${rows.join('\n')}\n`);
+      const r = await h.ingest(good);
+      expect(r.error).toBeNull();
+      expect(r).toMatchObject({ status: 'FINISHED', recordsInFile: 4000, rowsLoaded: 4000 });
+      expect(await count('stage.many_parts', `efi_run_id = '${r.runId}'`)).toBe(4000);
+      const prepared = await (await h.rt.db())
+        .selectFrom('efi.execution_events')
+        .select('output')
+        .where('execution_id', 'like', `%${r.runId}`)
+        .where('type', '=', 'StateExited')
+        .where('state_name', '=', 'Preprocess')
+        .executeTakeFirst();
+      const out = typeof prepared?.output === 'string' ? JSON.parse(prepared.output) : prepared?.output;
+      expect(out.prepared.targets[0].partCount).toBeGreaterThan(100);
+      expect(out.prepared.targets[0].parts).toBeUndefined();
+
+      const bad = rows.slice();
+      bad[3899] = '3900,name-too-long-for-the-column-xxxxxxxxxxxxxxxxxxxxxxxxxxxx';
+      const file = path.join(h.home, 'many_parts_20261126.csv');
+      fs.writeFileSync(file, `id,name\n${bad.join('\n')}\n`);
+      const rejected = await h.ingest(file);
+      expect(rejected.status).toBe('FAILED');
+      expect(rejected.error?.name).toBe('RowRejected');
+      expect(rejected.error?.line).toBe(3901);
+      expect(await count('stage.many_parts', `efi_run_id = '${rejected.runId}'`)).toBe(0);
+    });
+
     it('fails at FetchConfig when no config matches, naming the key; applying a config and redriving finishes it', async () => {
       const file = path.join(h.home, 'unknown_feed_20261124.csv');
       fs.writeFileSync(file, `a,b\n${'1,2\n'.repeat(40)}`);

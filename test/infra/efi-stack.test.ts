@@ -63,7 +63,13 @@ describe('functions', () => {
   });
 
   it('passes each function only the settings it needs', () => {
-    const base = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'EFI_CONFIG_DB_SECRET_ARN', 'EFI_TIMEZONE'];
+    const base = [
+      'NODE_OPTIONS',
+      'NODE_EXTRA_CA_CERTS',
+      'EFI_CONFIG_DB_SECRET_ARN',
+      'EFI_TIMEZONE',
+      'EFI_METRIC_NAMESPACE',
+    ];
     const storage = [
       'EFI_OBJECT_STORE',
       'EFI_BUCKET',
@@ -78,6 +84,9 @@ describe('functions', () => {
       'EFI_REDSHIFT_DATABASE',
       'EFI_REDSHIFT_DB_USER',
       'EFI_COPY_ROLE_ARN',
+      'EFI_POLL_FIRST_WAIT_SECONDS',
+      'EFI_POLL_MAX_WAIT_SECONDS',
+      'EFI_POLL_MAX_POLLS',
     ];
     const notifier = ['EFI_NOTIFIER', 'EFI_SNS_TOPIC_ARN', 'EFI_EVENT_BUS_NAME'];
     const expected: Record<string, string[]> = {
@@ -371,27 +380,58 @@ describe('event rules', () => {
 });
 
 describe('alarms, encryption and storage', () => {
-  it('alarms executions failed/timed out, every function errors and throttles, and the DLQ, into the topic', () => {
+  it('alarms operational failures only: efi StateFailures kind=operational, executions failed less rejected files, timed out, DLQ', () => {
     const topic = { Ref: logicalIdOf(s, s.stack.efi.topic) };
-    s.template.resourceCountIs('AWS::CloudWatch::Alarm', 2 + 2 * FUNCTIONS.length + 1);
-    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
-      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: metric,
-        Namespace: 'AWS/States',
-        AlarmActions: [topic],
-      });
-    }
-    for (const spec of FUNCTIONS) {
-      const fnRef = { Ref: logicalIdOf(s, s.stack.efi.functions[spec.id]!) };
-      for (const metric of ['Errors', 'Throttles']) {
-        s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          MetricName: metric,
-          Namespace: 'AWS/Lambda',
-          Dimensions: [{ Name: 'FunctionName', Value: fnRef }],
-          AlarmActions: [topic],
-        });
-      }
-    }
+    const namespace = s.stack.efi.metricNamespace;
+    expect(namespace).toMatch(/^efi\//);
+    // No alarm on Lambda Errors/Throttles: a rejected file and a retried transient error are normal operation.
+    s.template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    expect(JSON.stringify(s.template.findResources('AWS::CloudWatch::Alarm'))).not.toMatch(/AWS\/Lambda/);
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'StateFailures',
+      Namespace: namespace,
+      Dimensions: [{ Name: 'kind', Value: 'operational' }],
+      Threshold: 1,
+      Period: 300,
+      AlarmActions: [topic],
+    });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(failed, 0) - FILL(rejected, 0)' }),
+        Match.objectLike({
+          Id: 'failed',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: 'ExecutionsFailed', Namespace: 'AWS/States' }),
+          }),
+        }),
+        Match.objectLike({
+          Id: 'rejected',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({
+              MetricName: 'StateFailures',
+              Dimensions: [{ Name: 'kind', Value: 'rejected' }],
+            }),
+            Period: 900,
+          }),
+        }),
+      ]),
+      AlarmActions: [topic],
+    });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionsTimedOut',
+      AlarmActions: [topic],
+    });
+    // The functions write the metric to that namespace, and the warehouse functions get the poll policy.
+    const namespaced = s.template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: Match.objectLike({ EFI_METRIC_NAMESPACE: namespace }) } },
+    });
+    expect(Object.keys(namespaced)).toHaveLength(FUNCTIONS.length);
+    const polled = s.template.findResources('AWS::Lambda::Function', {
+      Properties: {
+        Environment: { Variables: Match.objectLike({ EFI_POLL_MAX_POLLS: '150', EFI_POLL_MAX_WAIT_SECONDS: '300' }) },
+      },
+    });
+    expect(Object.keys(polled)).toHaveLength(FUNCTIONS.filter((f) => f.needs.warehouse).length);
   });
 
   it('topic KMS-encrypted and TLS-only; keys rotate; DLQ encrypted', () => {

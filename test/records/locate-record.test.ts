@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { locateRecord, locateRecords } from '../../functions/lib/records/locate-record.ts';
 import { recordsOfPartLines } from '../../functions/lib/records/part-record.ts';
 import { preprocess } from '../../functions/lib/steps/preprocess.ts';
+import { readParts } from '../../functions/lib/steps/processing.ts';
 import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 import { BUCKET, fileConfig, layout, type TempStore, tempStore } from '../support/config-builder.ts';
 
@@ -81,7 +82,7 @@ describe('locateRecord', () => {
     const prepared = await preprocess(t.store, { runId: 'r1', bucket: BUCKET, key: obj.key }, cfg, validation, {
       processingPrefix: 'processing/',
     });
-    const parts = prepared.targets[0]!.parts;
+    const parts = await readParts(t.store, prepared.targets[0]!);
     expect(parts.length).toBeGreaterThan(3);
     const physical = fixed.split('\n');
     for (const p of parts) {

@@ -97,6 +97,16 @@ describe('statemachine/efi.asl.json', () => {
     expect(def['TimeoutSeconds']).toBe(86400);
   });
 
+  it('backs off its statement waits: each Wait reads its length from the Check it loops on', () => {
+    const waits = Object.entries(def.States).filter(([, s]) => s.Type === 'Wait');
+    expect(waits.map(([n]) => n).sort()).toEqual(['WaitForLoad', 'WaitForTransform']);
+    expect((def.States['WaitForLoad'] as { SecondsPath?: string }).SecondsPath).toBe('$.load.nextWaitSeconds');
+    expect((def.States['WaitForTransform'] as { SecondsPath?: string }).SecondsPath).toBe(
+      '$.transform.nextWaitSeconds',
+    );
+    for (const [, w] of waits) expect((w as { Seconds?: number }).Seconds).toBeUndefined();
+  });
+
   it('retries transient errors on every Task', () => {
     for (const [name, s] of tasks) {
       const names = (s.Retry ?? []).flatMap((r) => r.ErrorEquals);

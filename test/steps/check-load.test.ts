@@ -36,9 +36,12 @@ describe('checkLoad over in-memory ports', () => {
   it('keeps waiting while the statement runs', async () => {
     const { ports, run, load, warehouse } = await submitted();
     warehouse.progress(load.statementId, 'STARTED');
+    // One poll spent; the next Wait doubles (F15).
     expect(await checkLoad({ run, prepared: prepared(), load, redriveCount: 0 }, ports)).toEqual({
       ...load,
       status: 'STARTED',
+      polls: 1,
+      nextWaitSeconds: 10,
     });
   });
 

@@ -72,7 +72,14 @@ describe('checkTransform over in-memory ports', () => {
 describe('submitTransform over in-memory ports', () => {
   it('submits the config version’s SQL with only the named parameters it uses, and records the statement', async () => {
     const w = await submitted(0);
-    expect(w.transform).toEqual({ statementId: 'stmt-1', status: 'SUBMITTED', attempt: 0 });
+    expect(w.transform).toEqual({
+      statementId: 'stmt-1',
+      status: 'SUBMITTED',
+      attempt: 0,
+      polls: 0,
+      pollsUnder: 0,
+      nextWaitSeconds: 5,
+    });
     expect(w.warehouse.statements[0]).toMatchObject({
       sql: 'CALL core.promote(:run_id)',
       parameters: [{ name: 'run_id', value: 'run-1' }],
@@ -86,6 +93,9 @@ describe('submitTransform over in-memory ports', () => {
       statementId: 'none',
       status: 'FINISHED',
       attempt: 2,
+      polls: 0,
+      pollsUnder: 2,
+      nextWaitSeconds: 5,
     });
     expect(w.warehouse.statements).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
 import { preprocess, useOriginal } from '../../functions/lib/steps/preprocess.ts';
+import { readParts } from '../../functions/lib/steps/processing.ts';
 import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 import { BUCKET, fileConfig, layout, type TempStore, tempStore } from '../support/config-builder.ts';
 
@@ -24,7 +25,7 @@ async function run(key: string, body: string | Buffer, config: FileConfig, runId
 /** All parts of a target, decompressed and concatenated. */
 async function targetText(prepared: Awaited<ReturnType<typeof run>>, index = 0): Promise<string> {
   let out = '';
-  for (const p of prepared.targets[index]!.parts) out += await t.gunzip(p.key);
+  for (const p of await readParts(t.store, prepared.targets[index]!)) out += await t.gunzip(p.key);
   return out;
 }
 
@@ -146,9 +147,10 @@ describe('preprocess', () => {
     ]);
     expect(await targetText(prepared, 0)).toBe('H1,x\n');
     expect(await targetText(prepared, 1)).toBe('D1,y\nD1,z\n');
-    expect(prepared.targets[1]!.parts[0]!.key).toBe('processing/run-1/D1/part-00000.gz');
-    // A type with no records has nothing to load: no parts, no manifest.
-    expect(prepared.targets[2]!.parts).toEqual([]);
+    expect((await readParts(t.store, prepared.targets[1]!))[0]!.key).toBe('processing/run-1/D1/part-00000.gz');
+    // A type with no records has nothing to load: no parts, no part list, no manifest.
+    expect(prepared.targets[2]!.partCount).toBe(0);
+    expect(prepared.targets[2]!.partList).toBeNull();
     expect(prepared.targets[2]!.manifest).toBeNull();
   });
 
@@ -170,10 +172,14 @@ describe('preprocess', () => {
     // Small compression blocks so parts are made of several parallel blocks.
     const prepared = await run('in/a.csv', body, cfg, 'run-1', { blockBytes: 1000, concurrency: 3 });
     const target = prepared.targets[0]!;
-    expect(target.parts.length).toBeGreaterThan(5);
+    const parts = await readParts(t.store, target);
+    expect(target.parts).toBeUndefined();
+    expect(target.partCount).toBe(parts.length);
+    expect(target.bytes).toBe(Buffer.byteLength(body));
+    expect(parts.length).toBeGreaterThan(5);
     let next = 1;
     let all = '';
-    for (const [i, p] of target.parts.entries()) {
+    for (const [i, p] of parts.entries()) {
       expect(p.key).toBe(`processing/run-1/all/part-${String(i).padStart(5, '0')}.gz`);
       expect(p.compression).toBe('gzip');
       expect(p.firstRecord).toBe(next);
@@ -184,7 +190,7 @@ describe('preprocess', () => {
       expect(lines.length).toBe(p.records);
       // Records are never cut: each part starts with the record its firstRecord names.
       expect(lines[0]).toBe(rows[p.firstRecord - 1]);
-      if (i < target.parts.length - 1) expect(p.bytes).toBeGreaterThanOrEqual(4096);
+      if (i < parts.length - 1) expect(p.bytes).toBeGreaterThanOrEqual(4096);
       next += p.records;
       all += text;
     }
@@ -193,9 +199,9 @@ describe('preprocess', () => {
 
     const manifest = JSON.parse((await t.read(target.manifest!.key)).toString('utf8'));
     expect(target.manifest).toEqual({ bucket: BUCKET, key: 'processing/run-1/all/manifest.json' });
-    expect(manifest.entries).toHaveLength(target.parts.length);
+    expect(manifest.entries).toHaveLength(parts.length);
     for (const [i, entry] of manifest.entries.entries()) {
-      const p = target.parts[i]!;
+      const p = parts[i]!;
       expect(entry).toEqual({
         url: `s3://${BUCKET}/${p.key}`,
         mandatory: true,
@@ -253,7 +259,9 @@ describe('useOriginal (UseOriginalFile)', () => {
         {
           recordType: null,
           records: 2,
-          parts: [part],
+          partCount: 1,
+          bytes: obj.size,
+          partList: { bucket: BUCKET, key: 'processing/run-9/all/parts.json' },
           manifest: { bucket: BUCKET, key: 'processing/run-9/all/manifest.json' },
         },
       ],
@@ -265,6 +273,10 @@ describe('useOriginal (UseOriginalFile)', () => {
     expect(manifest).toEqual({
       entries: [{ url: t.store.uri(BUCKET, 'in/plain.csv'), mandatory: true, meta: { content_length: obj.size } }],
     });
-    expect(await t.keys('processing/run-9/')).toEqual(['processing/run-9/all/manifest.json']);
+    expect(await readParts(t.store, prepared.targets[0]!)).toEqual([part]);
+    expect(await t.keys('processing/run-9/')).toEqual([
+      'processing/run-9/all/manifest.json',
+      'processing/run-9/all/parts.json',
+    ]);
   });
 });

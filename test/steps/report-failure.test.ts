@@ -40,6 +40,7 @@ const RUN: RunRecord = {
   loadCommitted: null,
   transformCommitted: null,
   notifyError: null,
+  contentSha256: null,
   startedAt: '2026-11-21T10:00:00.000Z',
   finishedAt: null,
 };
@@ -134,6 +135,19 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
     await reportFailure(event('FAILED', 'States.Timeout', 'Task timed out'), ports);
     expect(rs).toHaveReceivedCommandTimes(CancelStatementCommand, 1);
     expect((await row()).loadCommitted).toBe(false);
+  });
+
+  it('FAILED StatementStillRunning (poll ceiling): no cancel, and no claim about a load that may still commit', async () => {
+    rs.on(DescribeStatementCommand).resolves({ Id: 'load-1', Status: 'STARTED' });
+    const { row, sent, ports } = setup();
+    await reportFailure(
+      event('FAILED', 'StatementStillRunning', 'load statement load-1 is still running after 150 polls (~12.1 h)'),
+      ports,
+    );
+    expect(rs).toHaveReceivedCommandTimes(CancelStatementCommand, 0);
+    expect(await row()).toMatchObject({ status: 'FAILED', loadCommitted: null });
+    expect(sent[0]!.body).not.toMatch(/Committed:/);
+    expect(sent[0]!.body).toMatch(/still running after 150 polls/);
   });
 
   it('FAILED after the load committed (row 5): no cancel, loadCommitted true', async () => {

@@ -10,7 +10,15 @@ describe('submitLoad over in-memory ports', () => {
     const w = await stepWorld();
     const before = w.store.keys(BUCKET);
     const ref = await submitLoad({ run: w.run, prepared: prepared(), redriveCount: 2 }, w);
-    expect(ref).toEqual({ statementId: 'stmt-1', status: 'SUBMITTED', attempt: 2 });
+    // A fresh poll budget for the attempt (F15: Wait/Check back off from 5 s).
+    expect(ref).toEqual({
+      statementId: 'stmt-1',
+      status: 'SUBMITTED',
+      attempt: 2,
+      polls: 0,
+      pollsUnder: 2,
+      nextWaitSeconds: 5,
+    });
     const st = w.warehouse.statements[0]!;
     expect(st.clientToken).toBe(clientToken('run-1', 'load', 2));
     expect(st.spec).toMatchObject({
@@ -53,17 +61,30 @@ describe('submitLoad over in-memory ports', () => {
       statementId: a.statementId,
       status: 'STARTED',
       attempt: 1,
+      polls: 0,
+      pollsUnder: 1,
+      nextWaitSeconds: 5,
     });
     w.warehouse.finish(a.statementId);
     expect(await submitLoad({ run: w.run, prepared: prepared(), redriveCount: 2 }, w)).toEqual({
       statementId: a.statementId,
       status: 'FINISHED',
       attempt: 2,
+      polls: 0,
+      pollsUnder: 2,
+      nextWaitSeconds: 5,
     });
     expect(w.warehouse.statements).toHaveLength(1);
     w.warehouse.fail(a.statementId, 'boom');
     const b = await submitLoad({ run: w.run, prepared: prepared(), redriveCount: 3 }, w);
-    expect(b).toEqual({ statementId: 'stmt-2', status: 'SUBMITTED', attempt: 3 });
+    expect(b).toEqual({
+      statementId: 'stmt-2',
+      status: 'SUBMITTED',
+      attempt: 3,
+      polls: 0,
+      pollsUnder: 3,
+      nextWaitSeconds: 5,
+    });
     expect((await w.runs.get('run-1'))!.loadStatementId).toBe('stmt-2');
   });
 

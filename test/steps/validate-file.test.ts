@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateFile } from '../../functions/lib/steps/validate-file.ts';
@@ -49,6 +50,8 @@ describe('validateFile: accepted files', () => {
       unknownRecords: 0,
       blankLines: 0,
       needsPreprocess: false,
+      // The content's identity: SHA-256 of the bytes as stored, from the same pass.
+      contentSha256: createHash('sha256').update('1,alpha,10\n2,beta,20\n').digest('hex'),
     });
   });
 
@@ -70,9 +73,12 @@ describe('validateFile: accepted files', () => {
 
   it('reads gzip input', async () => {
     const cfg = fileConfig({ format: { compression: 'gzip', extensions: ['gz'] } });
-    const v = await validate('in/a.csv.gz', gzipSync(Buffer.from(CSV)), cfg);
+    const stored = gzipSync(Buffer.from(CSV));
+    const v = await validate('in/a.csv.gz', stored, cfg);
     expect(v.recordsInFile).toBe(4);
     expect(v.needsPreprocess).toBe(true);
+    // The hash is of the object as stored (what a re-upload repeats), not of the decompressed records.
+    expect(v.contentSha256).toBe(createHash('sha256').update(stored).digest('hex'));
   });
 
   for (const [compression, tool, ext] of [

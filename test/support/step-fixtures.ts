@@ -37,6 +37,9 @@ export function prepared(): PreparedLoad {
       {
         recordType: null,
         records: 2,
+        partCount: 1,
+        bytes: 16,
+        partList: null,
         parts: [{ bucket: BUCKET, key: PART_KEY, compression: 'gzip', bytes: 16, records: 2, firstRecord: 1 }],
         manifest: { bucket: BUCKET, key: 'processing/run-1/all/manifest.json' },
       },

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { loadStatementsPerTarget, MAX_LOAD_STATEMENTS } from '../ports/load-spec-rules.ts';
 import { isIdentifier } from '../sql/identifiers.ts';
 import { crossFieldIssues } from './cross-field-checks.ts';
 import { localRefusals } from './local-capabilities.ts';
@@ -20,6 +21,7 @@ function columnName(c: ColumnInput): string {
 export function checkFileEntry(f: FileEntry, ctx: z.RefinementCtx): void {
   const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const layout = f.format?.layout ?? 'delimited';
+  checkLoadStatements(f, add);
 
   if (layout === 'fixed_width') {
     for (const k of ['delimiter', 'quote', 'escape'] as const) {
@@ -164,4 +166,20 @@ export function resolveLineage(l: LineageInput | undefined): LineageColumns {
     loadedAt: l?.loadedAt === undefined ? DEFAULT_LINEAGE.loadedAt : l.loadedAt,
     ...(l?.sourceFileAs === 'basename' ? { sourceFileAs: 'basename' as const } : {}),
   };
+}
+
+/**
+ * A load is one BatchExecuteStatement of at most 40 statements (one
+ * transaction, never split): refuse at validate a config whose record types
+ * would need more, instead of failing every file at load time.
+ */
+function checkLoadStatements(f: FileEntry, add: (path: (string | number)[], message: string) => void): void {
+  const lineages = f.split ? f.split.records.map((r) => r.lineage ?? f.lineage) : [f.lineage];
+  const statements = lineages.reduce((n, l) => n + loadStatementsPerTarget(resolveLineage(l)), 0);
+  if (statements > MAX_LOAD_STATEMENTS) {
+    add(
+      f.split ? ['split', 'records'] : [],
+      `${lineages.length} record types need ${statements} SQL statements in the load, and one load (one BatchExecuteStatement, one transaction) takes at most ${MAX_LOAD_STATEMENTS}: at most 10 record types with a runId lineage column, 13 without (lineage: { runId: null })`,
+    );
+  }
 }

@@ -74,6 +74,8 @@ export const runContextSchema = z.object({
   archiveDuplicate: z.optional(z.boolean()),
   /** Run ids whose rows this run's load replaces (a `--reload` of content already loaded); absent = none. */
   replaceRunIds: z.optional(z.array(z.string())),
+  /** `--reload` or `duplicates: reload`: ValidateFile's claim by content hash decides with the same policy. */
+  reload: z.optional(z.boolean()),
   startedAt: z.string(),
 });
 export type RunContext = z.infer<typeof runContextSchema>;
@@ -100,6 +102,12 @@ export const validationSchema = z.object({
   blankLines: count(),
   /** False when the original can be loaded as is (UseOriginalFile instead of Preprocess). */
   needsPreprocess: z.boolean(),
+  /** SHA-256 of the file's bytes as stored (null when the pass did not see every byte). */
+  contentSha256: z.optional(z.nullable(z.string())),
+  /** Another run owns the same bytes (claimed by hash): this run must not load (IsSameContent → skip path). */
+  skip: z.optional(z.boolean()),
+  /** That run loaded them already: this copy is archived (ArchiveDuplicate). */
+  archiveDuplicate: z.optional(z.boolean()),
 });
 export type ValidationResult = z.infer<typeof validationSchema>;
 
@@ -125,12 +133,24 @@ export const loadFormatSchema = z.object({
 
 const objectRefSchema = z.object({ bucket: text(), key: text() });
 
-/** Preprocess / UseOriginalFile → `$.prepared`: parts per target, plus where their COPY manifests are. */
-export const preparedTargetSchema = z.object({
+/**
+ * Preprocess / UseOriginalFile → `$.prepared`, per target: counts, bytes and
+ * where the part list and the COPY manifest are in S3. The parts themselves
+ * are not in state (~200 bytes each would cap a file at ~1,300 parts within
+ * 256 KiB); SubmitLoad and CheckLoad read them with `readParts`.
+ */
+const preparedTargetShape = z.object({
   recordType: z.nullable(z.string()),
   records: count(),
-  parts: z.array(loadPartSchema),
-  /** The target's COPY manifest; null only in payloads from before every target had one. */
+  /** Number of parts (0: nothing of this type in the file, nothing to load). */
+  partCount: count(),
+  /** Uncompressed bytes over all parts. */
+  bytes: count(),
+  /** efi's part list (`{ parts: LoadPart[] }`, see steps/processing.ts); null when partCount is 0 or in a legacy payload. */
+  partList: z.nullable(objectRefSchema),
+  /** Legacy payloads (before the part list moved to S3) carried every part here; read, never written. */
+  parts: z.optional(z.array(loadPartSchema)),
+  /** The target's COPY manifest; null when partCount is 0 (or in payloads from before every target had one). */
   manifest: z.nullable(objectRefSchema),
   /**
    * Format of the parts as Preprocess wrote them; differs from the config's
@@ -139,7 +159,19 @@ export const preparedTargetSchema = z.object({
    */
   format: z.optional(loadFormatSchema),
 });
-export type PreparedTarget = z.infer<typeof preparedTargetSchema>;
+
+/** An in-flight payload from before the part list moved to S3 (inline `parts`, no partCount) still parses: a redrive of an old execution works. */
+function upgradeLegacyTarget(t: unknown): unknown {
+  if (!t || typeof t !== 'object') return t;
+  const o = t as { parts?: unknown; partCount?: unknown };
+  if (o.partCount !== undefined || !Array.isArray(o.parts)) return t;
+  const parts = o.parts as { bytes?: unknown }[];
+  const bytes = parts.reduce((n, p) => n + (typeof p?.bytes === 'number' ? p.bytes : 0), 0);
+  return { ...o, partCount: parts.length, bytes, partList: null };
+}
+
+export const preparedTargetSchema = z.pipe(z.transform(upgradeLegacyTarget), preparedTargetShape);
+export type PreparedTarget = z.output<typeof preparedTargetShape>;
 
 export const preparedLoadSchema = z.object({
   targets: z.array(preparedTargetSchema),
@@ -168,6 +200,14 @@ export const statementRefSchema = z.object({
   targets: z.optional(z.array(targetResultSchema)),
   rowsLoaded: z.optional(count()),
   rowsRejected: z.optional(count()),
+  /** Polls of a running statement so far under `pollsUnder` (the RedriveCount they were counted in); a redrive starts a new count. */
+  polls: z.optional(count()),
+  pollsUnder: z.optional(count()),
+  /** Seconds the Wait before the next Check waits (`SecondsPath`): backs off from the poll count (steps/statement-poll.ts). */
+  nextWaitSeconds: z.optional(count()),
+  /** Resubmits after a transient statement failure under `retriesUnder` (a RedriveCount); this statement is the last of them. */
+  retries: z.optional(count()),
+  retriesUnder: z.optional(count()),
 });
 export type StatementRef = z.infer<typeof statementRefSchema>;
 

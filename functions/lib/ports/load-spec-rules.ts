@@ -9,6 +9,21 @@ import type { LoadSpec, LoadTargetSpec } from './warehouse.ts';
  * Imports nothing but errors and identifier rules, so any adapter may use it.
  */
 
+/**
+ * A load is one BatchExecuteStatement (one transaction), which takes at most
+ * 40 SQL statements; splitting it would break all-or-nothing, so a config
+ * whose load would need more is refused at `efi config validate/apply`.
+ */
+export const MAX_LOAD_STATEMENTS = 40;
+
+/**
+ * SQL statements the load renders for one target (adapters/redshift/redshift-copy-sql.ts):
+ * CREATE TEMP stage, COPY, DELETE of an earlier attempt's rows (only with a runId lineage column), INSERT.
+ */
+export function loadStatementsPerTarget(lineage: { runId: string | null }): number {
+  return lineage.runId !== null ? 4 : 3;
+}
+
 /** Redshift's MAXERROR ceiling; the local warehouse honours the same range. */
 export const MAX_MAXERROR = 100_000;
 

@@ -42,11 +42,19 @@ export interface RunLog {
   ): Promise<boolean>;
   /** The run owning a content claim, or null when nobody claimed it. */
   contentOwner(claim: ContentClaim): Promise<string | null>;
+  /** The claim itself (owner and the runs its load replaces), or null when nobody claimed it. */
+  contentClaim(claim: ContentClaim): Promise<ContentClaimRow | null>;
 }
 
-/** The key of a content claim. ETag + size, not a content hash: see docs/truth-model.md. */
+/**
+ * The key of a content claim: config, identity and size. The identity is the
+ * ETag (FetchConfig, known without reading the file) or `sha256:<hex>` of the
+ * bytes (ValidateFile, the same whatever the upload's part size); see
+ * docs/truth-model.md and `contentKeys`.
+ */
 export interface ContentClaim {
   configId: string;
+  /** An ETag, or `sha256:<hex>` (contentHashKey). */
   etag: string;
   sizeBytes: number;
 }
@@ -103,6 +111,8 @@ export interface RunRecord {
   transformCommitted: boolean | null;
   /** Why the last notification could not be sent (it never changes a FINISHED outcome). */
   notifyError: string | null;
+  /** SHA-256 of the file's bytes, once ValidateFile read them: the key of the run's content claim by hash. */
+  contentSha256: string | null;
   startedAt: string;
   finishedAt: string | null;
 }
@@ -127,6 +137,7 @@ export interface RunPatch {
   loadCommitted?: boolean | null;
   transformCommitted?: boolean | null;
   notifyError?: string | null;
+  contentSha256?: string | null;
   /** Sets finished_at to now. */
   finished?: boolean;
   clearError?: boolean;

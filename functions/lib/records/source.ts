@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FileConfig } from '../config/model.ts';
 import { EncodingInvalid, formatLocation } from '../errors.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
@@ -7,6 +8,11 @@ import { encodingChecker, toUtf8 } from './transcode.ts';
 export interface SourceOptions {
   /** Reject bytes invalid in the configured encoding (ValidateFile); later passes trust the validated file. */
   checkEncoding: boolean;
+  /**
+   * Sees every byte of the object as stored (before decompression), in order:
+   * ValidateFile hashes the file in the pass it makes anyway.
+   */
+  onStoredBytes?: (chunk: Buffer) => void;
 }
 
 /**
@@ -25,13 +31,24 @@ export async function* recordBytes(
   const { compression, encoding } = config.format;
   const checker = opts.checkEncoding ? encodingChecker(encoding) : null;
   const convert = toUtf8(encoding);
-  for await (const chunk of decompressedChunks(await store.get(bucket, key), compression, where)) {
+  const stored = await store.get(bucket, key);
+  const tap = opts.onStoredBytes;
+  const raw = tap ? Readable.from(tapped(stored, tap), { objectMode: false }) : stored;
+  for await (const chunk of decompressedChunks(raw, compression, where)) {
     const bad = checker?.push(chunk);
     if (bad) throw await encodingError(store, bucket, key, config, bad.offset, bad.detail);
     yield convert ? convert(chunk) : chunk;
   }
   const bad = checker?.end();
   if (bad) throw await encodingError(store, bucket, key, config, bad.offset, bad.detail);
+}
+
+async function* tapped(stream: Readable, tap: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of stream) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    tap(buf);
+    yield buf;
+  }
 }
 
 /** Failure path only: re-reads the file up to the bad byte to say which line and byte column it is in. */

@@ -4,6 +4,7 @@ import { ObjectNotFound } from '../errors.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { Settings } from '../settings.ts';
+import { assertNotSuperseded } from './content-claim.ts';
 import { runFolder } from './processing.ts';
 
 export interface ArchivePorts {
@@ -66,7 +67,19 @@ export async function moveOriginal(
   return { movedTo, partsDeleted };
 }
 
-/** Archive (and ArchiveDuplicate): the original goes to archive/, its processing parts are deleted. */
-export function archive(input: { run: RunContext }, ports: ArchivePorts): Promise<ArchiveResult> {
-  return moveOriginal(input.run, 'archive', ports);
+/**
+ * Archive (and ArchiveDuplicate): the original goes to archive/, its processing
+ * parts are deleted. After a load (Archive gets `$.prepared`; ArchiveDuplicate
+ * does not, its run owns nothing), a redrive resuming here after a later
+ * `--reload` replaced the run's rows fails RunSuperseded before anything moves.
+ */
+export async function archive(
+  input: { run: RunContext; prepared?: unknown },
+  ports: ArchivePorts,
+): Promise<ArchiveResult> {
+  const { run } = input;
+  if (input.prepared !== undefined && run.configId !== null) {
+    await assertNotSuperseded({ ...run, configId: run.configId }, ports.runs);
+  }
+  return moveOriginal(run, 'archive', ports);
 }

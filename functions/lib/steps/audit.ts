@@ -1,6 +1,7 @@
 import type { AuditInput, AuditResult } from '../contract/payloads.ts';
 import { serializeError } from '../errors.ts';
 import type { RunLog, RunRecord } from '../ports/run-log.ts';
+import { assertNotSuperseded } from './content-claim.ts';
 
 /** Step Functions' Cause for a Lambda error is JSON {errorType, errorMessage}; locally it is the message. */
 export function parseCatch(e: { Error: string; Cause?: string | undefined }): { name: string; message: string } {
@@ -27,6 +28,10 @@ export async function audit(input: AuditInput, ports: { runs: RunLog }): Promise
     size: run.size,
     startedAt: run.startedAt,
   });
+  // A redrive resuming here after a later --reload replaced this run's rows must not close it FINISHED.
+  if (input.status === 'FINISHED' && run.configId !== null) {
+    await assertNotSuperseded({ ...run, configId: run.configId }, runs);
+  }
   if (input.error) {
     const before = await runs.get(run.runId);
     const caught = parseCatch(input.error);

@@ -1,11 +1,18 @@
 import type { MatchedRun, PreparedLoad, StatementRef } from '../contract/payloads.ts';
-import { formatLocation, LoadFailed, RowRejected, StatementAborted } from '../errors.ts';
+import { formatLocation, LoadFailed, RowRejected, StatementAborted, TransientError } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { LoadRowError, StatementStatus, TargetResult, Warehouse } from '../ports/warehouse.ts';
-import { type LocatedRowError, locateRowErrors } from './locate-row-error.ts';
-import { DESCRIBE_WAIT_MS, resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
+import { type LocatedRowError, locateRowErrorsWithin } from './locate-row-error.ts';
+import {
+  DESCRIBE_WAIT_MS,
+  nextPoll,
+  type PollPolicy,
+  resubmitAfterRedrive,
+  statementOutcome,
+  transientResubmit,
+} from './statement-poll.ts';
 import { assertStillOwnsContent, submitLoad } from './submit-load.ts';
 
 export interface CheckLoadInput {
@@ -21,6 +28,8 @@ export interface CheckLoadPorts {
   warehouse: Warehouse;
   runs: RunLog;
   configs: ConfigSource;
+  /** Pace and ceiling of the Wait/Check loop (default DEFAULT_POLL_POLICY). */
+  poll?: PollPolicy;
 }
 
 /**
@@ -31,7 +40,7 @@ export interface CheckLoadPorts {
  */
 export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): Promise<StatementRef> {
   const st = await ports.warehouse.describe(input.load.statementId, { waitMs: DESCRIBE_WAIT_MS });
-  const outcome = statementOutcome(st.status);
+  const outcome = statementOutcome(st.status, st.error);
   if (outcome === 'finished') {
     // A redrive resuming here after a --reload took this content over (and replaced these rows):
     // the run must not report FINISHED for rows that are gone.
@@ -43,11 +52,23 @@ export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): P
     await ports.runs.update(input.run.runId, { rowsLoaded, rowsRejected, targets: audited });
     return { ...input.load, status: 'FINISHED', targets, rowsLoaded, rowsRejected };
   }
-  if (outcome === 'running') return { ...input.load, status: st.status };
+  if (outcome === 'running') {
+    return {
+      ...input.load,
+      status: st.status,
+      ...nextPoll(input.load, input.redriveCount, ports.poll, 'load statement'),
+    };
+  }
 
   // Rows the warehouse refused are the file's fault: no redrive will fix them.
   if (st.status === 'FAILED') await throwIfRowsRejected(ports, input, st);
   if (resubmitAfterRedrive(input.load, input.redriveCount)) return submitLoad(input, ports);
+  if (outcome === 'transient') {
+    // Rolled back whole (e.g. Redshift 1023): submit it again, as a submit that threw the same error is retried.
+    const next = transientResubmit(input.load, input.redriveCount, st.error, 'load statement');
+    if (next instanceof TransientError) throw next;
+    return submitLoad(input, ports, next);
+  }
   if (st.status === 'ABORTED') {
     throw new StatementAborted(
       `load statement ${st.statementId} was aborted${st.error ? ` (${st.error})` : ''}: it rolled back, nothing of it is committed. Redrive the run to submit it again.`,
@@ -79,7 +100,7 @@ async function withRejectedRows(
   const same = (e: LoadRowError, t: TargetResult) =>
     e.target.schema === t.target.schema && e.target.table === t.target.table;
   const kept = targets.flatMap((t) => errors.filter((e) => same(e, t)).slice(0, REJECTED_ROWS_KEPT));
-  const located = await locateRowErrors(ports, input.run, input.prepared, kept);
+  const located = await locateRowErrorsWithin(ports, input.run, input.prepared, kept);
   return targets.map((t) => {
     const rejected = located.filter((_, i) => same(kept[i]!, t));
     return rejected.length > 0 ? { ...t, rejected } : t;
@@ -109,7 +130,7 @@ export async function rowRejectedOf(
 ): Promise<RowRejected | null> {
   const first = errors[0];
   if (!first) return null;
-  const row = (await locateRowErrors(ports, run, prepared, [first]))[0]!;
+  const row = (await locateRowErrorsWithin(ports, run, prepared, [first]))[0]!;
   return rowRejected(row, errors.length - 1);
 }
 

@@ -1,6 +1,12 @@
 import type { MatchedRun, StatementRef } from '../contract/payloads.ts';
-import { TransformFailed } from '../errors.ts';
-import { DESCRIBE_WAIT_MS, resubmitAfterRedrive, statementOutcome } from './statement-poll.ts';
+import { TransformFailed, TransientError } from '../errors.ts';
+import {
+  DESCRIBE_WAIT_MS,
+  nextPoll,
+  resubmitAfterRedrive,
+  statementOutcome,
+  transientResubmit,
+} from './statement-poll.ts';
 import { type SubmitTransformPorts, submitTransform } from './submit-transform.ts';
 
 export interface CheckTransformInput {
@@ -15,11 +21,23 @@ export type CheckTransformPorts = SubmitTransformPorts;
 export async function checkTransform(input: CheckTransformInput, ports: CheckTransformPorts): Promise<StatementRef> {
   if (input.transform.statementId === 'none') return input.transform;
   const st = await ports.warehouse.describe(input.transform.statementId, { waitMs: DESCRIBE_WAIT_MS });
-  const outcome = statementOutcome(st.status);
+  const outcome = statementOutcome(st.status, st.error);
   if (outcome === 'finished') return { ...input.transform, status: 'FINISHED' };
-  if (outcome === 'running') return { ...input.transform, status: st.status };
+  if (outcome === 'running') {
+    return {
+      ...input.transform,
+      status: st.status,
+      ...nextPoll(input.transform, input.redriveCount, ports.poll, 'post-load transform statement'),
+    };
+  }
   // The data is loaded already: a redrive reruns only the transform.
   if (resubmitAfterRedrive(input.transform, input.redriveCount)) return submitTransform(input, ports);
+  if (outcome === 'transient') {
+    // It rolled back whole, so running it again is safe (a committed transform is never resubmitted).
+    const next = transientResubmit(input.transform, input.redriveCount, st.error, 'post-load transform statement');
+    if (next instanceof TransientError) throw next;
+    return submitTransform(input, ports, next);
+  }
   throw new TransformFailed(
     `post-load transform (statement ${st.statementId}) ${st.status === 'ABORTED' ? 'was aborted and rolled back' : 'failed'}: ${st.error ?? 'no reason given'}. The rows are loaded; fix the SQL or its objects, then redrive: efi redrive ${input.run.runId}`,
   );

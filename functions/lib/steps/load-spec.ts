@@ -1,15 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { FileConfig } from '../config/model.ts';
-import type { PreparedLoad } from '../contract/payloads.ts';
+import type { PreparedLoad, PreparedTarget } from '../contract/payloads.ts';
 import { ConfigInvalid } from '../errors.ts';
-import type { LoadFormat, LoadSpec } from '../ports/warehouse.ts';
+import type { LoadFormat, LoadPart, LoadSpec } from '../ports/warehouse.ts';
 import { loadFormatOf } from './load-format.ts';
 
-/** Builds the structured load spec (no SQL) from the config and Preprocess's manifest. */
+/** A prepared target with its parts read from its part list. */
+export type TargetWithParts = Pick<PreparedTarget, 'recordType' | 'records' | 'manifest' | 'format'> & {
+  parts: LoadPart[];
+};
+
+/**
+ * Builds the structured load spec (no SQL) from the config and Preprocess's
+ * output, its targets' parts already read from their part lists (`withParts`).
+ */
 export function buildLoadSpec(
   config: FileConfig,
   run: { runId: string; sourceFile: string; replaceRunIds?: readonly string[] },
-  prepared: PreparedLoad,
+  prepared: Omit<PreparedLoad, 'targets'> & { targets: TargetWithParts[] },
 ): LoadSpec {
   const replaceRunIds = (run.replaceRunIds ?? []).filter((id) => id !== run.runId);
   if (replaceRunIds.length > 0) {
@@ -56,8 +64,10 @@ export function buildLoadSpec(
 /**
  * Data API ClientToken: the same run and attempt always produce the same token,
  * so a retried submit returns the statement already running instead of loading twice.
- * A redrive is a new attempt and gets a new token.
+ * A redrive is a new attempt and gets a new token; so does a resubmit after a
+ * transient failure (`retry` > 0), or the Data API would hand back the failed statement.
  */
-export function clientToken(runId: string, purpose: 'load' | 'transform', attempt: number): string {
-  return createHash('sha256').update(`${runId}:${purpose}:${attempt}`).digest('hex').slice(0, 64);
+export function clientToken(runId: string, purpose: 'load' | 'transform', attempt: number, retry = 0): string {
+  const key = retry > 0 ? `${runId}:${purpose}:${attempt}:retry-${retry}` : `${runId}:${purpose}:${attempt}`;
+  return createHash('sha256').update(key).digest('hex').slice(0, 64);
 }

@@ -1,10 +1,11 @@
 import type { MatchedRun, PreparedLoad } from '../contract/payloads.ts';
-import { boundedValue, formatValue, redactValue } from '../errors.ts';
+import { boundedValue, formatValue, redactValue, type ValuePolicy } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { LoadPart, LoadRowError } from '../ports/warehouse.ts';
 import { locateRecords } from '../records/locate-record.ts';
 import { recordsOfPartLines } from '../records/part-record.ts';
+import { withParts } from './processing.ts';
 
 /** A refused row as the audit and the notification report it: where it is in the original file. */
 export interface LocatedRowError {
@@ -34,9 +35,11 @@ export async function locateRowErrors(
   prepared: PreparedLoad,
   errors: readonly LoadRowError[],
 ): Promise<LocatedRowError[]> {
+  // The part lists are in S3: read them only when there is a row to place.
+  const targets = errors.length > 0 ? await withParts(ports.store, prepared.targets) : [];
   const located = errors.map((e) => ({
     e,
-    target: prepared.targets.find((t) => t.parts.some((p) => p.key === e.partKey)),
+    target: targets.find((t) => t.parts.some((p) => p.key === e.partKey)),
     part: undefined as LoadPart | undefined,
     ordinal: 0,
   }));
@@ -85,4 +88,50 @@ export async function locateRowErrors(
     rawValue: boundedValue(x.e.rawValue, policy),
     valueShown: x.e.rawValue === null ? null : formatValue(x.e.rawValue, policy),
   }));
+}
+
+/**
+ * CheckLoad runs 300 s and a timed-out Task is neither retried nor caught:
+ * locating refused rows in a multi-GB original must never turn a rejected
+ * file into an operational failure. Past the budget the rows are reported
+ * where the warehouse saw them (part key and line in the part), saying so.
+ */
+export const LOCATE_BUDGET_MS = 120_000;
+
+export async function locateRowErrorsWithin(
+  ports: { store: ObjectStore; configs: ConfigSource },
+  run: MatchedRun,
+  prepared: PreparedLoad,
+  errors: readonly LoadRowError[],
+  budgetMs: number = LOCATE_BUDGET_MS,
+): Promise<LocatedRowError[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), budgetMs);
+  });
+  try {
+    const found = await Promise.race([locateRowErrors(ports, run, prepared, errors).catch(() => null), late]);
+    if (found) return found;
+    // The fallback still honours errors.includeValues; when even the config cannot be read, values stay hidden.
+    const config = await Promise.resolve()
+      .then(() => ports.configs.get(run.configId, run.configVersion))
+      .catch(() => null);
+    const policy = { includeValues: config === null ? false : (config.errors?.includeValues ?? true) };
+    return errors.map((e) => unlocated(e, policy));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A refused row placed only in its part: the line in the original was not found within the budget. */
+function unlocated(e: LoadRowError, policy: ValuePolicy): LocatedRowError {
+  return {
+    table: `${e.target.schema}.${e.target.table}`,
+    line: null,
+    field: null,
+    column: e.column,
+    reason: `${redactValue(e.reason, e.rawValue, policy)} (line ${e.lineInPart} of part ${e.partKey}; not located in the original within the time budget)`,
+    rawValue: boundedValue(e.rawValue, policy),
+    valueShown: e.rawValue === null ? null : formatValue(e.rawValue, policy),
+  };
 }

@@ -211,6 +211,8 @@ function formatBody(input: NotificationInput, p: BodyParts): string {
 /** For a run that stopped: what of it is in the warehouse (the truth model's loadCommitted / transformCommitted). */
 function committedText(input: NotificationInput): string | null {
   if (input.status !== 'FAILED' && input.status !== 'ABORTED') return null;
+  // Its load committed, but a later --reload's load replaced those rows: saying "loaded" would be false.
+  if (input.error?.name === 'RunSuperseded') return 'nothing of this run any more: a later --reload replaced its rows.';
   if (input.loadCommitted === true) {
     const rows = input.rowsLoaded !== null ? `${count(input.rowsLoaded)} rows are loaded` : 'the rows are loaded';
     const transform =

@@ -1,6 +1,8 @@
+import type { RunContext } from '../contract/payloads.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { RunLog, RunRecord } from '../ports/run-log.ts';
 import type { TargetResult } from '../ports/warehouse.ts';
+import { assertNotSuperseded } from './content-claim.ts';
 import { formatNotification, type NotificationInput } from './notification-format.ts';
 
 /**
@@ -34,6 +36,24 @@ export async function notifyRun(
   );
   await ports.runs.update(runId, { notified: mark, notifyError: null });
   return { sent: true };
+}
+
+/**
+ * The Notify state: a redrive that resumes here (after Audit wrote FINISHED)
+ * first checks that no later `--reload` replaced the run's rows meanwhile, so
+ * it never tells FINISHED for rows the run no longer has (RunSuperseded; the
+ * FINISHED audit row stays as it was, as every FINISHED outcome does).
+ */
+export async function notifyState(
+  input: { run: RunContext; redriveCount: number },
+  ports: NotifyPorts,
+): Promise<{ sent: boolean }> {
+  const { run, redriveCount } = input;
+  if (redriveCount > 0 && run.configId !== null) {
+    const row = await ports.runs.get(run.runId);
+    if (row?.status === 'FINISHED') await assertNotSuperseded({ ...run, configId: run.configId }, ports.runs);
+  }
+  return notifyRun({ runId: run.runId, redriveCount }, ports);
 }
 
 /** FINISHED and SKIPPED are final for good: told once per run, whatever redrive told them. */

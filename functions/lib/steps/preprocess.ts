@@ -13,7 +13,7 @@ import { recordBytes } from '../records/source.ts';
 import { loadFormatOf } from './load-format.ts';
 import { DEFAULT_GZIP_PART_OPTIONS } from './preprocess/gzip-part-writer.ts';
 import { TargetOutput } from './preprocess/target-output.ts';
-import { runFolder, targetFolder, writeManifest } from './processing.ts';
+import { runFolder, targetFolder, writeManifest, writePartList } from './processing.ts';
 
 export interface PreprocessRun {
   runId: string;
@@ -153,9 +153,15 @@ export async function useOriginal(
     records: validation.recordsInFile,
     firstRecord: 1,
   };
-  const manifest = await writeManifest(store, run.bucket, targetFolder(runPrefix, null), [part], [part.bytes]);
+  const folder = targetFolder(runPrefix, null);
+  const [manifest, partList] = await Promise.all([
+    writeManifest(store, run.bucket, folder, [part], [part.bytes]),
+    writePartList(store, run.bucket, folder, [part]),
+  ]);
   return {
-    targets: [{ recordType: null, records: validation.recordsInFile, parts: [part], manifest }],
+    targets: [
+      { recordType: null, records: validation.recordsInFile, partCount: 1, bytes: part.bytes, partList, manifest },
+    ],
     processingPrefix: runPrefix,
     skippedRecords: 0,
   };

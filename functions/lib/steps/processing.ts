@@ -1,3 +1,5 @@
+import type { PreparedTarget } from '../contract/payloads.ts';
+import { InvalidStateInput } from '../errors.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { LoadPart } from '../ports/warehouse.ts';
 
@@ -8,7 +10,11 @@ import type { LoadPart } from '../ports/warehouse.ts';
  * ```
  * processing/<runId>/<target folder>/part-00000.gz   (Preprocess)
  * processing/<runId>/<target folder>/manifest.json   (Preprocess and UseOriginalFile)
+ * processing/<runId>/<target folder>/parts.json      (efi's part list: records and firstRecord per part)
  * ```
+ *
+ * The part list lives in S3, not in the state payload (a 10,000-part file
+ * would not fit 256 KiB); the COPY manifest stays a plain Redshift manifest.
  *
  * Keys are deterministic, so a rerun of a state replaces its own output, and
  * Archive deletes the whole run folder.
@@ -37,6 +43,55 @@ export function partKey(folder: string, index: number): string {
 
 export function manifestKey(folder: string): string {
   return `${folder}manifest.json`;
+}
+
+export function partListKey(folder: string): string {
+  return `${folder}parts.json`;
+}
+
+/** Writes efi's part list of a target (what the load spec and the row locator need of each part). */
+export async function writePartList(
+  store: ObjectStore,
+  bucket: string,
+  folder: string,
+  parts: readonly LoadPart[],
+): Promise<{ bucket: string; key: string }> {
+  const key = partListKey(folder);
+  await store.put(bucket, key, `${JSON.stringify({ parts })}\n`, 'application/json');
+  return { bucket, key };
+}
+
+/**
+ * The parts of a prepared target: read from its part list in S3 (or inline in
+ * a legacy payload). A missing or short list is an operational fault (the run
+ * folder was deleted or rewritten): redrive from Preprocess.
+ */
+export async function readParts(store: ObjectStore, target: PreparedTarget): Promise<LoadPart[]> {
+  if (target.parts) return target.parts;
+  if (target.partCount === 0) return [];
+  if (!target.partList) {
+    throw new InvalidStateInput(
+      `target ${JSON.stringify(target.recordType)} has ${target.partCount} parts but no part list`,
+    );
+  }
+  const { bucket, key } = target.partList;
+  const chunks: Buffer[] = [];
+  for await (const c of await store.get(bucket, key)) chunks.push(Buffer.from(c as Buffer));
+  const parts = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { parts?: LoadPart[] }).parts;
+  if (!Array.isArray(parts) || parts.length !== target.partCount) {
+    throw new InvalidStateInput(
+      `${store.uri(bucket, key)} lists ${Array.isArray(parts) ? parts.length : 'no'} parts, the payload says ${target.partCount}: the run folder changed after Preprocess; redrive from Preprocess or ingest the file again`,
+    );
+  }
+  return parts;
+}
+
+/** Every target with its parts read from S3 (SubmitLoad, and CheckLoad when locating a refused row). */
+export async function withParts<T extends PreparedTarget>(
+  store: ObjectStore,
+  targets: readonly T[],
+): Promise<(T & { parts: LoadPart[] })[]> {
+  return Promise.all(targets.map(async (t) => ({ ...t, parts: await readParts(store, t) })));
 }
 
 /**

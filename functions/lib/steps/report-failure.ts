@@ -99,6 +99,9 @@ async function settleStatements(
         });
         st = await warehouse.describe(id);
       }
+      // Still running (StatementStillRunning left it to the warehouse, or a cancel did not take):
+      // it may yet commit, so "not committed" would be a guess. Unknown, and the error says it runs.
+      if (statementOutcome(st.status) === 'running') return null;
       return st.status === 'FINISHED';
     } catch (e) {
       console.error(`[ReportFailure] could not read statement ${id} of run ${run.runId}:`, (e as Error).message);

@@ -1,11 +1,12 @@
 import type { MatchedRun, PreparedLoad, StatementRef } from '../contract/payloads.ts';
-import { ContentClaimLost } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { StatementStatus, Warehouse } from '../ports/warehouse.ts';
+import { ownedContent } from './content-claim.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
-import { reuseEarlierStatement } from './statement-poll.ts';
+import { withParts } from './processing.ts';
+import { firstPoll, type PollPolicy, reuseEarlierStatement } from './statement-poll.ts';
 
 export interface SubmitLoadInput {
   run: MatchedRun;
@@ -14,27 +15,37 @@ export interface SubmitLoadInput {
 }
 
 export interface SubmitLoadPorts {
-  /** Only renders the lineage `s3://` URI of the original; SubmitLoad writes no object. */
+  /** Reads the targets' part lists and renders the lineage `s3://` URI of the original; SubmitLoad writes no object. */
   store: ObjectStore;
   warehouse: Warehouse;
   runs: RunLog;
   configs: ConfigSource;
+  /** Pace of the Wait/Check loop (default DEFAULT_POLL_POLICY). */
+  poll?: PollPolicy;
+}
+
+/** A Check's resubmit after a transient failure: its number (a new client token) is kept on the ref. */
+export interface ResubmitOptions {
+  retry?: number;
+}
+
+/** The ref fields that count transient resubmits (none on a first submit). */
+export function retriesOf(
+  redriveCount: number,
+  retry: number | undefined,
+): Pick<StatementRef, 'retries' | 'retriesUnder'> {
+  return retry ? { retries: retry, retriesUnder: redriveCount } : {};
 }
 
 /**
  * A redrive resumes after FetchConfig, so it re-checks here, before any row is
- * written, that this run still owns its content: a `--reload` of the same bytes
- * may have taken the claim over while it was FAILED (the take-over requires the
- * owner not RUNNING, and a redrive sets it RUNNING before it gets here).
- * No claim row (a run from before content claims) means nobody else took it.
+ * written, that this run still owns its content (by ETag and by hash): a
+ * `--reload` of the same bytes may have taken a claim over while it was FAILED
+ * (the take-over requires the owner not RUNNING, and a redrive sets it RUNNING
+ * before it gets here).
  */
 export async function assertStillOwnsContent(run: MatchedRun, runs: RunLog): Promise<void> {
-  const owner = await runs.contentOwner({ configId: run.configId, etag: run.etag, sizeBytes: run.size });
-  if (owner !== null && owner !== run.runId) {
-    throw new ContentClaimLost(
-      `run ${run.runId} no longer owns the content of ${run.key}: run ${owner} took it over (a --reload of the same bytes) and loads it instead; nothing was loaded by this run, and redriving it again will not load it`,
-    );
-  }
+  await ownedContent(run, runs);
 }
 
 /**
@@ -45,21 +56,45 @@ export async function assertStillOwnsContent(run: MatchedRun, runs: RunLog): Pro
  * (a new token) first reads the run's earlier load statement and returns it
  * when it committed or still runs, so a committed load is never submitted again.
  */
-export async function submitLoad(input: SubmitLoadInput, ports: SubmitLoadPorts): Promise<StatementRef> {
+export async function submitLoad(
+  input: SubmitLoadInput,
+  ports: SubmitLoadPorts,
+  opts: ResubmitOptions = {},
+): Promise<StatementRef> {
   const { run } = input;
   const earlier = await earlierStatement(ports, run.runId, 'load');
-  if (earlier) return { statementId: earlier.statementId, status: earlier.status, attempt: input.redriveCount };
+  if (earlier) {
+    return {
+      statementId: earlier.statementId,
+      status: earlier.status,
+      attempt: input.redriveCount,
+      ...firstPoll(input.redriveCount, ports.poll),
+    };
+  }
   const config = await ports.configs.get(run.configId, run.configVersion);
-  await assertStillOwnsContent(run, ports.runs);
+  // The claims are the durable record of what this load replaces (a take-over by hash in ValidateFile
+  // never reaches $.run), so a resubmit by CheckLoad replaces the same runs.
+  const replaces = await ownedContent(run, ports.runs);
+  const replaceRunIds = [...new Set([...(run.replaceRunIds ?? []), ...replaces])];
+  const targets = await withParts(ports.store, input.prepared.targets);
   const spec = buildLoadSpec(
     config,
-    { runId: run.runId, sourceFile: ports.store.uri(run.bucket, run.key), replaceRunIds: run.replaceRunIds },
-    input.prepared,
+    { runId: run.runId, sourceFile: ports.store.uri(run.bucket, run.key), replaceRunIds },
+    { ...input.prepared, targets },
   );
-  const { statementId } = await ports.warehouse.submitLoad(spec, clientToken(run.runId, 'load', input.redriveCount));
+  const { statementId } = await ports.warehouse.submitLoad(
+    spec,
+    clientToken(run.runId, 'load', input.redriveCount, opts.retry),
+  );
   await ports.runs.addStatementId(run.runId, statementId);
   await ports.runs.update(run.runId, { loadStatementId: statementId });
-  return { statementId, status: 'SUBMITTED', attempt: input.redriveCount };
+  return {
+    statementId,
+    status: 'SUBMITTED',
+    attempt: input.redriveCount,
+    ...firstPoll(input.redriveCount, ports.poll),
+    ...retriesOf(input.redriveCount, opts.retry),
+  };
 }
 
 /** The run's latest load or transform statement when a submit must return it (reuseEarlierStatement), else null. */

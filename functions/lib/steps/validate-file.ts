@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FileConfig } from '../config/model.ts';
 import type { MatchedRun, ValidationResult } from '../contract/payloads.ts';
 import {
@@ -25,6 +26,7 @@ import type { RoleHandler } from '../records/record-roles.ts';
 import { type RecordRouter, recordRouter, UNKNOWN_RECORD } from '../records/record-router.ts';
 import { scanRecords } from '../records/scan-records.ts';
 import { recordBytes } from '../records/source.ts';
+import { claimContentFor, contentHashKey, duplicatePolicy } from './content-claim.ts';
 
 export interface ValidateRun {
   bucket: string;
@@ -57,7 +59,15 @@ export async function validateFile(
   const checks = new ContentChecks(config, plan);
   // With acceptInvalidChars the warehouse replaces invalid UTF-8 as Redshift's ACCEPTINVCHARS does.
   const checkEncoding = !(config.format.encoding === 'utf-8' && config.load.acceptInvalidChars !== null);
-  const scan = await scanRecords(recordBytes(store, run.bucket, run.key, config, { checkEncoding }), plan, checks);
+  // The content's identity, hashed in this pass (it reads every stored byte anyway): see content-claim.ts.
+  const hash = createHash('sha256');
+  let storedBytes = 0;
+  const onStoredBytes = (chunk: Buffer) => {
+    hash.update(chunk);
+    storedBytes += chunk.length;
+  };
+  const source = recordBytes(store, run.bucket, run.key, config, { checkEncoding, onStoredBytes });
+  const scan = await scanRecords(source, plan, checks);
   const hasTrailer = scan.trailer;
 
   let trailerCount: number | null = null;
@@ -122,6 +132,8 @@ export async function validateFile(
     unknownRecords: checks.unknown,
     blankLines: checks.blankLines,
     needsPreprocess,
+    // Only a hash of every byte identifies the content (a decompressor may stop before trailing bytes).
+    contentSha256: storedBytes === run.size ? hash.digest('hex') : null,
   };
 }
 
@@ -424,6 +436,17 @@ export async function validateRunFile(input: { run: MatchedRun }, ports: Validat
     recordsInFile: result.recordsInFile,
     recordsSkipped: result.unknownRecords,
     fileBytes: result.fileBytes,
+    contentSha256: result.contentSha256 ?? null,
   });
-  return result;
+  if (!result.contentSha256) return { ...result, skip: false, archiveDuplicate: false };
+  // Claimed only once the file passed every check: a rejected file never holds content.
+  const claimed = await claimContentFor(
+    ports.runs,
+    { configId: run.configId, etag: contentHashKey(result.contentSha256), sizeBytes: run.size },
+    run.runId,
+    duplicatePolicy(config, run.key, run.reload ?? false),
+  );
+  if (claimed.owned) return { ...result, skip: false, archiveDuplicate: false };
+  await ports.runs.update(run.runId, { skipReason: claimed.skip.reason });
+  return { ...result, skip: true, archiveDuplicate: claimed.skip.archiveDuplicate };
 }

@@ -67,6 +67,8 @@ const EXPECTED_COLUMNS: Record<string, string[]> = {
     'notify_error',
     // 0006_content_claims
     'error_location',
+    // 0007_content_hash
+    'content_sha256',
   ],
   file_claims: ['bucket', 'object_key', 'etag', 'run_id', 'claimed_at'],
   content_claims: ['config_id', 'etag', 'size_bytes', 'run_id', 'replaces', 'claimed_at'],
@@ -159,6 +161,7 @@ describe.each(backends)('migrations on $name', (backend) => {
       ['0004_legacy_file_audit', 'Success'],
       ['0005_run_truth', 'Success'],
       ['0006_content_claims', 'Success'],
+      ['0007_content_hash', 'Success'],
     ]);
 
     // A fresh migrator (as a new process would have) finds nothing to do.

@@ -10,6 +10,7 @@ import type { FileConfig } from '../../../functions/lib/config/model.ts';
 import { EncodingInvalid } from '../../../functions/lib/errors.ts';
 import { buildLoadSpec } from '../../../functions/lib/steps/load-spec.ts';
 import { preprocess } from '../../../functions/lib/steps/preprocess.ts';
+import { withParts } from '../../../functions/lib/steps/processing.ts';
 import { validateFile } from '../../../functions/lib/steps/validate-file.ts';
 import { BUCKET, fileConfig, layout, type TempStore, tempStore } from '../../support/config-builder.ts';
 
@@ -46,7 +47,11 @@ describe('load options across ValidateFile, Preprocess and the PGlite warehouse'
     const prepared = await preprocess(t.store, { runId, ...run }, config, validation, {
       processingPrefix: 'processing/',
     });
-    const spec = buildLoadSpec(config, { runId, sourceFile: t.store.uri(BUCKET, key) }, prepared);
+    const spec = buildLoadSpec(
+      config,
+      { runId, sourceFile: t.store.uri(BUCKET, key) },
+      { ...prepared, targets: await withParts(t.store, prepared.targets) },
+    );
     const { statementId } = await wh.submitLoad(spec, randomUUID());
     await wh.settled(statementId);
     return wh.describe(statementId);

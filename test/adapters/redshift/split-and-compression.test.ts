@@ -15,6 +15,7 @@ import type { FileConfig } from '../../../functions/lib/config/model.ts';
 import type { LoadSpec } from '../../../functions/lib/ports/warehouse.ts';
 import { buildLoadSpec, clientToken } from '../../../functions/lib/steps/load-spec.ts';
 import { preprocess } from '../../../functions/lib/steps/preprocess.ts';
+import { withParts } from '../../../functions/lib/steps/processing.ts';
 import { validateFile } from '../../../functions/lib/steps/validate-file.ts';
 import { ROLE_ARN } from './fixtures.ts';
 
@@ -62,7 +63,11 @@ async function specFor(file: string, configId: string, runId = RUN_ID): Promise<
   const prepared = await preprocess(store, { runId, bucket: BUCKET, key }, cfg, validation, {
     processingPrefix: 'processing/',
   });
-  return buildLoadSpec(cfg, { runId, sourceFile: store.uri(BUCKET, key) }, prepared);
+  return buildLoadSpec(
+    cfg,
+    { runId, sourceFile: store.uri(BUCKET, key) },
+    { ...prepared, targets: await withParts(store, prepared.targets) },
+  );
 }
 
 function render(spec: LoadSpec): string {

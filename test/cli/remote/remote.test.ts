@@ -66,6 +66,7 @@ describe('foldHistory', () => {
       ['FetchConfig', 'SUCCEEDED', 0],
       ['IsDuplicate', 'SUCCEEDED', 0],
       ['ValidateFile', 'SUCCEEDED', 0],
+      ['IsSameContent', 'SUCCEEDED', 0],
       ['NeedsPreprocess', 'SUCCEEDED', 0],
       ['UseOriginalFile', 'SUCCEEDED', 0],
       ['SubmitLoad', 'SUCCEEDED', 0],
@@ -79,15 +80,15 @@ describe('foldHistory', () => {
       ['Notify', 'SUCCEEDED', 1],
       ['Done', 'SUCCEEDED', 1],
     ]);
-    const failed = steps[7]!;
+    const failed = steps[8]!;
     expect(failed.error).toBe('LoadFailed');
     expect(JSON.parse(failed.cause!)).toMatchObject({ errorType: 'LoadFailed' });
     expect(failed.exitedAt).not.toBeNull();
     expect(failed.output).toBeNull();
     // Inputs and outputs are parsed JSON, not strings.
     expect(steps[0]!.input).toEqual(INPUT);
-    expect(steps[9]!.output).toMatchObject({ load: { status: 'FINISHED', rowsLoaded: 100 } });
-    expect(steps[8]!.enteredAt! > failed.exitedAt!).toBe(true);
+    expect(steps[10]!.output).toMatchObject({ load: { status: 'FINISHED', rowsLoaded: 100 } });
+    expect(steps[9]!.enteredAt! > failed.exitedAt!).toBe(true);
     expect(reason).toBe(failed);
   });
 
@@ -163,7 +164,7 @@ describe('showRemoteRun', () => {
       input: undefined,
       output: undefined,
       error: null,
-      states: 15,
+      states: 16,
     });
     expect(d.input).toEqual(INPUT);
     expect(d.output).toMatchObject({ audit: { status: 'FINISHED' } });

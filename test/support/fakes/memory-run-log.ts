@@ -32,6 +32,7 @@ export class MemoryRunLog implements RunLog {
         key: run.key,
         etag: run.etag,
         fileBytes: run.size,
+        contentSha256: null,
         status: 'RUNNING',
         recordsInFile: null,
         recordsSkipped: null,
@@ -128,6 +129,11 @@ export class MemoryRunLog implements RunLog {
 
   async contentOwner(c: ContentClaim): Promise<string | null> {
     return this.contents.get(contentId(c))?.owner ?? null;
+  }
+
+  async contentClaim(c: ContentClaim): Promise<ContentClaimRow | null> {
+    const row = this.contents.get(contentId(c));
+    return row ? structuredClone(row) : null;
   }
 }
 

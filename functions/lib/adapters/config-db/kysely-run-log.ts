@@ -60,6 +60,7 @@ export function toRunRecord(r: any): RunRecord {
     loadCommitted: r.load_committed ?? null,
     transformCommitted: r.transform_committed ?? null,
     notifyError: r.notify_error ?? null,
+    contentSha256: r.content_sha256 ?? null,
     startedAt: iso(r.started_at)!,
     finishedAt: iso(r.finished_at),
   };
@@ -141,6 +142,7 @@ export class KyselyRunLog implements RunLog {
     if (p.loadCommitted !== undefined) set['load_committed'] = p.loadCommitted;
     if (p.transformCommitted !== undefined) set['transform_committed'] = p.transformCommitted;
     if (p.notifyError !== undefined) set['notify_error'] = p.notifyError;
+    if (p.contentSha256 !== undefined) set['content_sha256'] = p.contentSha256;
     if (p.finished) set['finished_at'] = sql`now()`;
     if (p.clearError) {
       Object.assign(set, {
@@ -242,6 +244,10 @@ export class KyselyRunLog implements RunLog {
 
   async contentOwner(c: ContentClaim): Promise<string | null> {
     return (await this.contentRow(c))?.owner ?? null;
+  }
+
+  async contentClaim(c: ContentClaim): Promise<ContentClaimRow | null> {
+    return this.contentRow(c);
   }
 
   private async contentRow(c: ContentClaim): Promise<ContentClaimRow | null> {

@@ -93,6 +93,8 @@ export interface RunTable {
   load_committed: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   transform_committed: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   notify_error: ColumnType<string | null, string | null | undefined, string | null>;
+  /** sql/migrations/0007: SHA-256 of the file's bytes (ValidateFile), the key of its content claim. */
+  content_sha256: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Claim on a file's content: at most one run loads a given (bucket, key, etag). */

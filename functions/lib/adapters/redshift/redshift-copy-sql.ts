@@ -1,6 +1,11 @@
 import type { LoadOptions } from '../../config/model.ts';
 import { ConfigInvalid } from '../../errors.ts';
-import { assertLoadSpec, loadTargetName } from '../../ports/load-spec-rules.ts';
+import {
+  assertLoadSpec,
+  loadStatementsPerTarget,
+  loadTargetName,
+  MAX_LOAD_STATEMENTS,
+} from '../../ports/load-spec-rules.ts';
 import { type LoadFormat, type LoadSpec, type LoadTargetSpec, lineageSourceFile } from '../../ports/warehouse.ts';
 import { assertIdentifier, quoteIdent, quoteRedshiftLiteral, quoteTable } from '../../sql/identifiers.ts';
 
@@ -49,8 +54,20 @@ export function renderLoadStatements(spec: LoadSpec, opts: RedshiftCopyOptions):
   assertLoadSpec(spec);
   const out: string[] = [];
   spec.targets.forEach((t, i) => {
-    out.push(...renderTarget(spec, t, i, { roleArn, region, stage: `${stagePrefix}${i}` }));
+    const statements = renderTarget(spec, t, i, { roleArn, region, stage: `${stagePrefix}${i}` });
+    // The config rule counts with the same function: keep them in step.
+    if (statements.length !== loadStatementsPerTarget(t.lineage)) {
+      throw new Error(
+        `${loadTargetName(t, i)}: rendered ${statements.length} statements, loadStatementsPerTarget says otherwise`,
+      );
+    }
+    out.push(...statements);
   });
+  if (out.length > MAX_LOAD_STATEMENTS) {
+    throw new ConfigInvalid(
+      `the load of run ${spec.runId} needs ${out.length} SQL statements for ${spec.targets.length} targets; one BatchExecuteStatement (one transaction) takes at most ${MAX_LOAD_STATEMENTS}: at most 10 record types with a runId lineage column, 13 without`,
+    );
+  }
   return out;
 }
 

@@ -12,7 +12,14 @@ import {
   type SubStatementData,
 } from '@aws-sdk/client-redshift-data';
 import type { TableRef } from '../../config/model.ts';
-import { ConfigInvalid, classifyError, InvalidStateInput, LoadFailed, TransientError } from '../../errors.ts';
+import {
+  ConfigInvalid,
+  classifyError,
+  InvalidStateInput,
+  isTransientStatementError,
+  LoadFailed,
+  TransientError,
+} from '../../errors.ts';
 import type {
   LoadRowError,
   LoadSpec,
@@ -224,7 +231,10 @@ export class RedshiftDataWarehouse implements Warehouse {
       const d = await this.call(() => this.client.send(new DescribeStatementCommand({ Id: id })));
       if (d.Status === 'FINISHED') return d;
       if (d.Status === 'FAILED' || d.Status === 'ABORTED') {
-        throw new LoadFailed(`Redshift query ${id} ${d.Status}: ${d.Error ?? 'no error message'}`);
+        const text = `Redshift query ${id} ${d.Status}: ${d.Error ?? 'no error message'}`;
+        // The same rule as a thrown error: a serializable isolation violation (1023) clears by itself.
+        if (d.Status === 'FAILED' && isTransientStatementError(d.Error)) throw new TransientError(text);
+        throw new LoadFailed(text);
       }
       if (this.pollDelayMs > 0) await new Promise((r) => setTimeout(r, this.pollDelayMs));
     }

@@ -1,7 +1,7 @@
 import type { PreparedTarget } from '../../contract/payloads.ts';
 import type { ObjectStore } from '../../ports/object-store.ts';
 import type { LoadFormat, LoadPart } from '../../ports/warehouse.ts';
-import { partKey, writeManifest } from '../processing.ts';
+import { partKey, writeManifest, writePartList } from '../processing.ts';
 import { DEFAULT_GZIP_PART_OPTIONS, type GzipPartOptions, GzipPartWriter } from './gzip-part-writer.ts';
 
 const NL = Buffer.from('\n');
@@ -89,9 +89,22 @@ export class TargetOutput {
     this.finishing = [];
     if (this.failure) throw this.failure;
     const parts = this.parts;
-    const manifest =
-      parts.length > 0 ? await writeManifest(this.store, this.bucket, this.opts.dir, parts, this.compressed) : null;
-    return { recordType: this.recordType, records: this.records, parts, manifest, format: this.format };
+    const none = parts.length === 0;
+    const [manifest, partList] = none
+      ? [null, null]
+      : await Promise.all([
+          writeManifest(this.store, this.bucket, this.opts.dir, parts, this.compressed),
+          writePartList(this.store, this.bucket, this.opts.dir, parts),
+        ]);
+    return {
+      recordType: this.recordType,
+      records: this.records,
+      partCount: parts.length,
+      bytes: parts.reduce((n, p) => n + p.bytes, 0),
+      partList,
+      manifest,
+      format: this.format,
+    };
   }
 
   /** Stops the open part's upload and waits until every upload has settled. */
