@@ -2,10 +2,10 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readLock } from '../cli/local/home-lock.ts';
 import { closeConfigDb, openConfigDb } from '../functions/lib/adapters/config-db/connect.ts';
 import { migrateToLatest } from '../functions/lib/adapters/config-db/migrate.ts';
 import { closePglite } from '../functions/lib/adapters/postgres/pglite.ts';
-import { readLock } from '../cli/local/home-lock.ts';
 import { loadSettings } from '../functions/lib/settings.ts';
 import type { BenchCase, BenchCheck, BenchRow } from './cases.ts';
 
@@ -209,7 +209,12 @@ async function startServer(home: string): Promise<{ stop: () => Promise<void> }>
   };
 }
 
-function measure(home: string, name: string, args: string[], repeat: number): { row: BenchRow; ms: number; rss?: number } {
+function measure(
+  home: string,
+  name: string,
+  args: string[],
+  repeat: number,
+): { row: BenchRow; ms: number; rss?: number } {
   timeCli(home, args); // warm the page cache
   const samples = Array.from({ length: Math.max(3, repeat) }, () => timeCli(home, args));
   const ms = median(samples.map((s) => s.ms));

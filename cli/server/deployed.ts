@@ -2,6 +2,7 @@ import { DescribeExecutionCommand, type HistoryEvent, type SFNClient } from '@aw
 import { errorKindOf } from '../../functions/lib/errors.ts';
 import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
 import type { RunDetail, RunSummary } from '../model.ts';
+import { remoteError } from '../remote/errors.ts';
 import { parseJson } from '../remote/history.ts';
 import { redriveRemote } from '../remote/redrive.ts';
 import { listRemoteRuns } from '../remote/runs.ts';
@@ -63,6 +64,14 @@ export async function listDeployedRuns(b: DeployedBackend, f: RunFilter): Promis
   return { runs: rows, total: filtered ? offset + rows.length : inRange.length };
 }
 
+async function describe(client: SFNClient, executionArn: string) {
+  try {
+    return await client.send(new DescribeExecutionCommand({ executionArn }));
+  } catch (e) {
+    throw remoteError(e, `DescribeExecution ${executionArn}`);
+  }
+}
+
 function matches(r: RunRow, f: RunFilter): boolean {
   if (f.feed && r.feed !== f.feed && r.interface !== f.feed) return false;
   if (f.file && !(r.file ?? '').toLowerCase().includes(f.file.toLowerCase())) return false;
@@ -71,10 +80,7 @@ function matches(r: RunRow, f: RunFilter): boolean {
 }
 
 async function describeRow(b: DeployedBackend, s: RunSummary): Promise<RunRow> {
-  const [ex, run] = await Promise.all([
-    b.client.send(new DescribeExecutionCommand({ executionArn: s.executionId })),
-    b.runRow(s.runId).catch(() => null),
-  ]);
+  const [ex, run] = await Promise.all([describe(b.client, s.executionId), b.runRow(s.runId).catch(() => null)]);
   const output = parseJson(ex.output);
   const file = fileOf(parseJson(ex.input));
   const started = Date.parse(s.startedAt);
@@ -170,7 +176,8 @@ function transitionsOf(visits: StateVisit[]): [string, string][] {
 export function eventsOf(events: HistoryEvent[]): ExecutionEvent[] {
   let redriveCount = 0;
   return events.map((e) => {
-    if (e.type === 'ExecutionRedriven') redriveCount = e.executionRedrivenEventDetails?.redriveCount ?? redriveCount + 1;
+    if (e.type === 'ExecutionRedriven')
+      redriveCount = e.executionRedrivenEventDetails?.redriveCount ?? redriveCount + 1;
     let state: string | null = null;
     let input: unknown = null;
     let output: unknown = null;
