@@ -192,7 +192,7 @@ describe('efi server with a deployed state machine', () => {
     expect(sfn.commandCalls(RedriveExecutionCommand)[0]!.args[0].input).toEqual({ executionArn: EXEC_ARN });
     const refused = await post(REJECTED);
     expect(refused.status).toBe(409);
-    expect((await refused.json()).message).toContain('rejected');
+    expect(((await refused.json()) as { message: string }).message).toContain('rejected');
     expect(sfn.commandCalls(RedriveExecutionCommand)).toHaveLength(1);
   });
 
