@@ -276,6 +276,22 @@ async function runCli(o: ApiOptions, req: http.IncomingMessage, res: http.Server
       running = false;
     });
   };
+  if (cmd === 'watch') {
+    // A watch runs for as long as its client stays: each file it takes waits its turn
+    // on the one database session (not the whole watch); a hang-up or server stop ends it.
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    o.aborts.add(abort);
+    res.on('close', abort);
+    const servedWatch = { rt: o.deps.rt, runner: o.deps.runner, around: o.serial, signal: stop.signal };
+    try {
+      send({ exit: await runCommand(cmd, argv, { ...ctx, servedWatch } as typeof ctx) });
+    } finally {
+      o.aborts.delete(abort);
+    }
+    res.end();
+    return;
+  }
   const exit = readOnly ? await runCommand(cmd, argv, ctx) : await o.serial(run);
   send({ exit });
   res.end();

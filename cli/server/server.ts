@@ -7,6 +7,7 @@ import pc from 'picocolors';
 import { KyselyRunLog } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
 import { loadSettings } from '../../functions/lib/settings.ts';
 import { createContext, localDeps } from '../context.ts';
+import { runCommand } from '../dispatch.ts';
 import { acquireHomeLock, describeHolder, HomeLocked } from '../local/home-lock.ts';
 import { LocalRunner } from '../local/runner.ts';
 import type { RemoteSettings } from '../remote/settings.ts';
@@ -34,6 +35,11 @@ holding EFI_HOME/efi.lock.
               (ListExecutions / DescribeExecution / GetExecutionHistory, Redrive via
               RedriveExecution; AWS credentials from the usual chain), with the run rows
               of the config DB where it has them. --region must match the ARN's.
+  --watch DIR the server also runs efi watch DIR (repeatable; --interval MS as
+              efi watch's): each file that appears is ingested, one at a time
+              with everything else the server runs. Without --watch, efi watch
+              DIR from another terminal runs its watch in the server the same
+              way, for as long as that command runs.
 
 Stop with Ctrl-C or SIGTERM: the server stops taking requests, aborts the runs
 it is executing (they end ABORTED, and efi redrive RUN resumes them at the
@@ -51,6 +57,8 @@ export async function serverCommand(argv: string[]): Promise<number> {
       token: { type: 'string' },
       'state-machine-arn': { type: 'string' },
       region: { type: 'string' },
+      watch: { type: 'string', multiple: true },
+      interval: { type: 'string' },
       'no-wait': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -148,6 +156,14 @@ export async function serverCommand(argv: string[]): Promise<number> {
   ctx.err(`  API      ${url}api/health`);
   if (token) ctx.err(`  token    ${token} (Authorization: Bearer ...)`);
   if (deployed) ctx.err(`  runs     deployed: ${deployed.settings.stateMachineArn}`);
+  const watches = (values.watch ?? []).map((dir) => {
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    aborts.add(abort);
+    const servedWatch = { rt, runner, around: serial, signal: stop.signal };
+    const args = [path.resolve(dir), ...(values.interval ? ['--interval', values.interval] : [])];
+    return runCommand('watch', args, { ...ctx, servedWatch } as typeof ctx).finally(() => aborts.delete(abort));
+  });
   ctx.err(pc.dim('  other efi commands on this EFI_HOME now go through this server; Ctrl-C stops it'));
 
   return new Promise<number>((resolve) => {
@@ -164,6 +180,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
       for (const a of aborts) a();
       // Runs started by CLI clients (efi ingest via the server) abort on their SIGINT listener.
       if (signal !== 'SIGINT') for (const l of process.listeners('SIGINT')) if (l !== onInt) (l as () => void)();
+      await Promise.allSettled(watches);
       const settle = Date.now() + 30_000;
       while (busy > 0 && Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
       await closeDatabases();
