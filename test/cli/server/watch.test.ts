@@ -10,15 +10,15 @@ let server: Awaited<ReturnType<typeof startServer>>;
 const runs = async (): Promise<any[]> => ((await (await fetch(`${server.base}/api/runs?limit=50`)).json()) as any).runs;
 const runFor = async (name: string) => (await runs()).find((r) => r.file?.endsWith(name));
 
+/** Polls an async `check` until it returns a value (a bounded wait on a condition, as `until`). */
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  let last: T | undefined;
-  const poll = () => {
-    check().then((v) => {
-      last = v;
-    });
-    return last;
-  };
-  return until(what, poll, ms);
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 beforeAll(async () => {
