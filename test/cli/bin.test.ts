@@ -20,8 +20,13 @@ afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 const efi = (...args: string[]) =>
   spawnSync(process.execPath, ['bin/efi.js', ...args], { env: { ...process.env, EFI_HOME: home }, encoding: 'utf8' });
 
+/** The npm packages among the module URLs a process resolved (test/cli/fixtures/record-modules.mjs). */
+const packagesOf = (modules: string[]) => [
+  ...new Set(modules.flatMap((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)?.[1] ?? [])),
+];
+
 describe('the compiled CLI', () => {
-  it('is plain JavaScript: each command is its own lazily imported chunk, npm packages stay external', () => {
+  it('is plain JavaScript: each command is its own lazily imported chunk, PGlite stays external', () => {
     const main = fs.readFileSync('dist/cli/main.js', 'utf8');
     expect(main).not.toMatch(/from ['"]@electric-sql\/pglite['"]/);
     // The command table (cli/dispatch.ts) is main's or a chunk main imports statically.
@@ -53,6 +58,20 @@ describe('the compiled CLI', () => {
     expect(JSON.parse(runs.stdout)).toEqual([]);
     const check = efi('check', 'samples/files/tickets_20261122.csv', '--config', 'samples/configs', '--json');
     expect(JSON.parse(check.stdout)).toMatchObject({ configId: 'support.tickets', recordsChecked: 250 });
+  });
+
+  it('loads PGlite and no other npm package (no runner, AWS SDK or pg) for runs and show in-process', () => {
+    const log = path.join(home, 'modules-in-process.txt');
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', './test/cli/fixtures/record-modules.mjs', 'bin/efi.js', ...args], {
+        env: { ...process.env, EFI_HOME: home, EFI_MODULE_LOG: log },
+        encoding: 'utf8',
+      });
+    expect(run('runs', '--json').status).toBe(0);
+    const show = run('show', '20261101-000001-bench');
+    expect(show.stderr).toContain('no run 20261101-000001-bench');
+    const modules = fs.readFileSync(log, 'utf8').trim().split('\n');
+    expect(packagesOf(modules)).toEqual(['@electric-sql/pglite']);
   });
 });
 
@@ -94,8 +113,8 @@ describe('the compiled CLI as a client of efi server', () => {
         { cmd: 'show', argv: ['20261101-000001-bench'] },
       ]);
       const modules = [...new Set(fs.readFileSync(log, 'utf8').trim().split('\n'))];
-      const packages = [...new Set(modules.flatMap((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)?.[1] ?? []))];
-      expect(packages).toEqual(['picocolors']);
+      // picocolors is bundled into the CLI's chunks (scripts/build-cli.mjs): no npm package at all.
+      expect(packagesOf(modules)).toEqual([]);
       expect(modules.some((u) => u.includes('/dist/cli/client-'))).toBe(true);
     } finally {
       got.lock.release();
