@@ -214,9 +214,11 @@ function measure(
   name: string,
   args: string[],
   repeat: number,
-): { row: BenchRow; ms: number; rss?: number } {
+): { row: BenchRow; ms: number; rss?: number; load: string } {
   timeCli(home, args); // warm the page cache
+  const load0 = os.loadavg()[0] ?? 0;
   const samples = Array.from({ length: Math.max(3, repeat) }, () => timeCli(home, args));
+  const load = `load average ${load0.toFixed(1)}-${(os.loadavg()[0] ?? 0).toFixed(1)} on ${os.cpus().length} cores`;
   const ms = median(samples.map((s) => s.ms));
   const rss = samples.every((s) => s.rssMB !== null) ? median(samples.map((s) => s.rssMB!)) : undefined;
   return {
@@ -226,9 +228,10 @@ function measure(
       ms,
       mbPerSec: null,
       ...(rss === undefined ? {} : { maxRssMB: rss }),
-      note: `median of ${samples.length} client processes`,
+      note: `median of ${samples.length} client processes, ${load}`,
     },
     ms,
+    load,
     ...(rss === undefined ? {} : { rss }),
   };
 }
@@ -260,7 +263,7 @@ export const cliLatency: BenchCase = {
         if (checked)
           checks.push({
             target: `${name.replace(' (no server)', '')}: median <= 1.5 s without the server`,
-            measured: `${(m.ms / 1000).toFixed(2)} s, ${m.rss?.toFixed(0) ?? '?'} MB peak RSS`,
+            measured: `${(m.ms / 1000).toFixed(2)} s, ${m.rss?.toFixed(0) ?? '?'} MB peak RSS (${m.load})`,
             ok: m.ms <= 1500,
           });
       }
@@ -272,7 +275,7 @@ export const cliLatency: BenchCase = {
           if (checked)
             checks.push({
               target: `${name.replace(' (server up)', '')}: median <= 0.3 s, <= 100 MB (client) with the server`,
-              measured: `${(m.ms / 1000).toFixed(2)} s, ${m.rss?.toFixed(0) ?? '?'} MB peak RSS`,
+              measured: `${(m.ms / 1000).toFixed(2)} s, ${m.rss?.toFixed(0) ?? '?'} MB peak RSS (${m.load})`,
               ok: m.ms <= 300 && (m.rss === undefined || m.rss <= 100),
             });
         }
