@@ -1,5 +1,5 @@
-import { type CliContext, createContext } from './context.ts';
-import { COMMANDS, runCommand } from './dispatch.ts';
+import { COMMANDS } from './command-table.ts';
+import type { CliContext } from './context.ts';
 
 export const HELP = `efi — External File Ingestion: load files dropped in S3 into Redshift,
 or locally into embedded PostgreSQL, through one Step Functions state machine.
@@ -65,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   // a few queries saves (measured on efi runs: PGlite open + first query ~0.85 s -> ~0.5 s).
   // Commands that load or query data (ingest, redrive, sql...) keep the optimising tier.
   if (BASELINE_WASM.has(cmd)) (await import('node:v8')).setFlagsFromString('--liftoff-only');
+  const [{ createContext }, { runCommand }] = await Promise.all([import('./context.ts'), import('./dispatch.ts')]);
   try {
     let ctx: CliContext;
     try {

@@ -3,7 +3,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContext } from '../context.ts';
-import { runCommand } from '../dispatch.ts';
+import { COMMANDS, runCommand } from '../dispatch.ts';
 import type { DeployedBackend } from './deployed.ts';
 import {
   definition,
@@ -63,7 +63,7 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -242,12 +242,7 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
 
 /** Runs an efi command for a CLI client, streaming its output lines as they come. */
 async function runCli(o: ApiOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const { cmd, argv, tty } = JSON.parse((await readBody(req, 1024 ** 2)).toString('utf8')) as {
-    cmd: string;
-    argv: string[];
-    tty?: boolean;
-  };
-  if (typeof cmd !== 'string' || !Array.isArray(argv)) throw new HttpError(400, 'body {cmd, argv}');
+  const { cmd, argv, tty } = parseCliRequest((await readBody(req, 1024 ** 2)).toString('utf8'));
   res.writeHead(200, { 'content-type': 'application/x-ndjson' });
   const send = (m: object) => {
     if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(m)}\n`);
@@ -295,6 +290,31 @@ async function runCli(o: ApiOptions, req: http.IncomingMessage, res: http.Server
   const exit = readOnly ? await runCommand(cmd, argv, ctx) : await o.serial(run);
   send({ exit });
   res.end();
+}
+
+/**
+ * The body of POST /api/cli, checked: `{"cmd": a command of the table, "argv": [strings], "tty"?: boolean}`.
+ * Throws a 400 naming what is wrong.
+ */
+export function parseCliRequest(text: string): { cmd: string; argv: string[]; tty: boolean } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `body is not JSON (${(e as Error).message}); expected {"cmd", "argv", "tty"}`);
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new HttpError(400, 'body must be an object {"cmd", "argv", "tty"}');
+  const { cmd, argv, tty } = body as Record<string, unknown>;
+  if (typeof cmd !== 'string' || !Object.hasOwn(COMMANDS, cmd))
+    throw new HttpError(
+      400,
+      `cmd ${JSON.stringify(cmd) ?? 'missing'}: expected one of ${Object.keys(COMMANDS).join(', ')} (efi server is not run for a client)`,
+    );
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string'))
+    throw new HttpError(400, 'argv: expected an array of strings');
+  if (tty !== undefined && typeof tty !== 'boolean') throw new HttpError(400, 'tty: expected true or false');
+  return { cmd, argv, tty: tty ?? false };
 }
 
 /** A Step Functions call that failed (cli/remote/errors.ts words it in one line): 502, or 400 for a bad name. */
