@@ -133,6 +133,18 @@ export function callServer(server: LockServer, cmd: string, argv: string[]): Pro
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           buf += chunk;
+          // One write per run of lines to the same stream (a 50-row table is one write, not 50),
+          // in the order the server sent them.
+          let pending = '';
+          let pendingTo: NodeJS.WriteStream | null = null;
+          const emit = (to: NodeJS.WriteStream, text: string) => {
+            if (pendingTo && pendingTo !== to) {
+              pendingTo.write(pending);
+              pending = '';
+            }
+            pendingTo = to;
+            pending += `${colour ? text : text.replace(ANSI, '')}\n`;
+          };
           let nl = buf.indexOf('\n');
           while (nl >= 0) {
             const line = buf.slice(0, nl);
@@ -140,10 +152,11 @@ export function callServer(server: LockServer, cmd: string, argv: string[]): Pro
             nl = buf.indexOf('\n');
             if (!line) continue;
             const m = JSON.parse(line) as { out?: string; err?: string; exit?: number };
-            if (m.out !== undefined) process.stdout.write(`${colour ? m.out : m.out.replace(ANSI, '')}\n`);
-            if (m.err !== undefined) process.stderr.write(`${colour ? m.err : m.err.replace(ANSI, '')}\n`);
+            if (m.out !== undefined) emit(process.stdout, m.out);
+            if (m.err !== undefined) emit(process.stderr, m.err);
             if (m.exit !== undefined) exit = m.exit;
           }
+          if (pendingTo) (pendingTo as NodeJS.WriteStream).write(pending);
         });
         res.on('end', () => (exit === null ? reject(new Error('efi server closed the connection')) : resolve(exit)));
         res.on('error', reject);
