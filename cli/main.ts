@@ -63,8 +63,10 @@ export async function main(argv: string[]): Promise<number> {
   // Short commands run PGlite's WebAssembly on V8's baseline compiler only: optimising its
   // hot functions in the background (V8's default tier-up) costs more CPU than a command of
   // a few queries saves (measured on efi runs: PGlite open + first query ~0.85 s -> ~0.5 s).
-  // Commands that load or query data (ingest, redrive, sql...) keep the optimising tier.
-  if (BASELINE_WASM.has(cmd)) (await import('node:v8')).setFlagsFromString('--liftoff-only');
+  // Commands that load or query data (ingest, redrive, sql, config import-legacy --sql, which
+  // runs the original's scripts) keep the optimising tier.
+  if (BASELINE_WASM.has(cmd) && !(cmd === 'config' && rest[0] === 'import-legacy'))
+    (await import('node:v8')).setFlagsFromString('--liftoff-only');
   const [{ createContext }, { runCommand }] = await Promise.all([import('./context.ts'), import('./dispatch.ts')]);
   try {
     let ctx: CliContext;
