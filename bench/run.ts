@@ -38,14 +38,18 @@ function withoutPath<T extends { path: string }>(f: T): Omit<T, 'path'> {
   return rest;
 }
 
-const rows: BenchRow[] = [];
-const checks: BenchCheck[] = [];
+// Each row and check names its case, so a partial run (--only) can replace that case's figures in results.json.
+type Tagged<T> = T & { case?: string };
+const rows: Tagged<BenchRow>[] = [];
+const checks: Tagged<BenchCheck>[] = [];
+const ran: string[] = [];
 for (const c of benchCases) {
   if (only && !c.name.includes(only)) continue;
   console.log(`running: ${c.name}`);
   const r = await c.run(ctx);
-  rows.push(...r.rows);
-  checks.push(...r.checks);
+  ran.push(c.name);
+  rows.push(...r.rows.map((x) => ({ ...x, case: c.name })));
+  checks.push(...r.checks.map((x) => ({ ...x, case: c.name })));
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -60,8 +64,22 @@ for (const r of rows) {
 console.log();
 for (const c of checks) console.log(`${c.ok ? 'PASS' : 'MISS'}  ${pad(c.target, 46)} ${c.measured}`);
 
+// --only: keep the other cases' figures from the last results.json (untagged rows predate tagging: kept).
+const resultsUrl = new URL('./results.json', import.meta.url);
+const previous = only
+  ? (JSON.parse(await fs.readFile(resultsUrl, 'utf8').catch(() => '{}')) as {
+      rows?: Tagged<BenchRow>[];
+      checks?: Tagged<BenchCheck>[];
+      at?: string;
+      partial?: { othersFrom?: string | null };
+    })
+  : {};
+const kept = <T extends { case?: string }>(xs: T[] | undefined) =>
+  (xs ?? []).filter((x) => !ran.includes(x.case ?? ''));
+
 const results = {
   at: new Date().toISOString(),
+  ...(only ? { partial: { only, ran, othersFrom: previous.partial?.othersFrom ?? previous.at ?? null } } : {}),
   machine: {
     node: process.version,
     cpus: os.cpus().length,
@@ -70,8 +88,8 @@ const results = {
   },
   // Without their paths: results.json is committed and must not name this machine's folders.
   files: { small: withoutPath(ctx.small), large: ctx.large && withoutPath(ctx.large) },
-  rows,
-  checks,
+  rows: [...kept(previous.rows), ...rows],
+  checks: [...kept(previous.checks), ...checks],
 };
-await fs.writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+await fs.writeFile(resultsUrl, `${JSON.stringify(results, null, 2)}\n`);
 console.log('\nwrote bench/results.json');

@@ -1,24 +1,10 @@
 import { classifyError, EfiError } from '../functions/lib/errors.ts';
+import { COMMANDS } from './command-table.ts';
 import { type CliContext, UsageError } from './context.ts';
 
-/** The command table and how one command runs, shared by main.ts and efi server (which runs commands for its clients). */
+/** How one command runs, shared by main.ts and efi server (which runs commands for its clients). */
 
-export type Command = (argv: string[], ctx: CliContext) => Promise<number>;
-
-export const COMMANDS: Record<string, () => Promise<Command>> = {
-  ingest: async () => (await import('./commands/ingest.ts')).ingestCommand,
-  demo: async () => (await import('./commands/demo.ts')).demoCommand,
-  watch: async () => (await import('./commands/watch.ts')).watchCommand,
-  check: async () => (await import('./commands/check.ts')).checkCommand,
-  init: async () => (await import('./commands/init.ts')).initCommand,
-  runs: async () => (await import('./commands/runs.ts')).runsCommand,
-  show: async () => (await import('./commands/runs.ts')).showCommand,
-  logs: async () => (await import('./commands/logs.ts')).logsCommand,
-  redrive: async () => (await import('./commands/runs.ts')).redriveCommand,
-  upload: async () => (await import('./commands/upload.ts')).uploadCommand,
-  sql: async () => (await import('./commands/sql.ts')).sqlCommand,
-  config: async () => (await import('./commands/config.ts')).configCommand,
-};
+export { COMMANDS, type Command } from './command-table.ts';
 
 /** Runs one command with the CLI's error reporting (also used by efi server for its clients). */
 export async function runCommand(cmd: string, rest: string[], ctx: CliContext): Promise<number> {

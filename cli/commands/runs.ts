@@ -6,9 +6,7 @@ import { type CliContext, colorStatus, localDeps, table, UsageError } from '../c
 import { listLocalRuns, showLocalRun } from '../local/history.ts';
 import { locateRunFile } from '../local/location.ts';
 import { recoverDeadRuns } from '../local/recovery.ts';
-import { LocalRunner, RedriveRefused } from '../local/runner.ts';
 import type { RunDetail, RunSummary, StateStep } from '../model.ts';
-import { describeOutcome, runWithProgress } from './ingest.ts';
 import { formatDuration, parseCount, parseWhen } from './run-filters.ts';
 
 export const RUNS_HELP = `Usage: efi runs [filters] [--limit N] [--json]
@@ -61,8 +59,12 @@ const REMOTE_OPTIONS = {
   region: { type: 'string' },
 } as const;
 
-/** The deployed state machine when --state-machine-arn / EFI_STATE_MACHINE_ARN is set; else null (local). */
+/**
+ * The deployed state machine when --state-machine-arn / EFI_STATE_MACHINE_ARN is set; else null (local).
+ * The Step Functions client (and the AWS SDK) is loaded only then: local runs and show never load it.
+ */
 async function remote(values: { 'state-machine-arn'?: string | undefined; region?: string | undefined }) {
+  if (!values['state-machine-arn'] && !process.env['EFI_STATE_MACHINE_ARN']) return null;
   const r = await import('../remote/index.ts');
   const settings = r.resolveRemoteSettings(values);
   return settings ? { r, settings, client: r.sfnClient(settings) } : null;
@@ -369,6 +371,11 @@ export async function redriveCommand(argv: string[], ctx: CliContext): Promise<n
   // With a state machine ARN the run is a deployed execution: never fall back to local history.
   const aws = await remote(values);
   if (aws) return redriveDeployed(ctx, aws, positionals[0]!);
+  // The runner (aws-local-stepfunctions, every handler) only for a redrive, not for runs and show.
+  const [{ LocalRunner, RedriveRefused }, { describeOutcome, runWithProgress }] = await Promise.all([
+    import('../local/runner.ts'),
+    import('./ingest.ts'),
+  ]);
   const rt = localDeps(ctx);
   const runner = LocalRunner.create(rt);
   try {

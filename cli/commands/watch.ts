@@ -3,6 +3,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import type { Deps } from '../../functions/lib/compose.ts';
 import { type CliContext, localDeps, UsageError } from '../context.ts';
 import { LocalRunner } from '../local/runner.ts';
 import { type IngestResult, ingestFile, runLandedObject } from './ingest.ts';
@@ -26,7 +27,22 @@ Symbolic links in the folder are refused with a message naming the link
 Ctrl-C aborts the run in progress and stops; SIGTERM finishes it and stops;
 both print a summary. Exit status 1 when any file failed or was refused.`;
 
-export async function watchCommand(argv: string[], ctx: CliContext): Promise<number> {
+/**
+ * What efi server hands a watch it runs (`efi server --watch DIR`, or `efi
+ * watch` from a client): its runtime and runner, its queue of writes (one file
+ * at a time among everything else it runs), and the signal that stops the
+ * watch (server stop, or the client hanging up) instead of this process's signals.
+ */
+export interface ServedWatch {
+  rt: Deps;
+  runner: LocalRunner;
+  around: <T>(fn: () => Promise<T>) => Promise<T>;
+  signal: AbortSignal;
+}
+
+export type WatchContext = CliContext & { servedWatch?: ServedWatch };
+
+export async function watchCommand(argv: string[], ctx: WatchContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -46,7 +62,8 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
     throw new UsageError(`--interval ${values.interval}: expected whole milliseconds >= 50`);
   if (positionals.length > 1) throw new UsageError('efi watch takes at most one DIR');
 
-  const rt = localDeps(ctx);
+  const served = ctx.servedWatch;
+  const rt = served?.rt ?? localDeps(ctx);
   const store = await rt.store();
   const { bucket, prefixes } = rt.settings;
   const landingDir = store.localPath(bucket, `${prefixes.landing}x`)?.replace(/x$/, '');
@@ -54,7 +71,8 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
   if (!dir) throw new UsageError('efi watch needs DIR when the object store is not a local folder');
   fs.mkdirSync(dir, { recursive: true });
   const inLanding = dir === landingDir;
-  const runner = LocalRunner.create(rt);
+  const runner = served?.runner ?? LocalRunner.create(rt);
+  const around = served?.around ?? (<T>(fn: () => Promise<T>) => fn());
   if (!ctx.json) ctx.err(`${pc.bold('watching')} ${dir}${values.once ? ' (once)' : ' (Ctrl-C to stop)'}`);
 
   const stop = new AbortController();
@@ -63,8 +81,14 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
     if (!stop.signal.aborted && !ctx.json) ctx.err(pc.yellow(`  ${sig}: stopping after the current file...`));
     stop.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const onServedStop = () => onSignal('SIGTERM');
+  if (served) {
+    if (served.signal.aborted) stop.abort();
+    served.signal.addEventListener('abort', onServedStop);
+  } else {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   let summary: WatchSummary<IngestResult>;
   try {
     summary = await watchLoop<IngestResult>({
@@ -73,16 +97,18 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
       signal: stop.signal,
       nextPoll: (signal) => delay(interval, undefined, { signal }).catch(() => undefined),
       take: async (file) => {
-        const result = inLanding
-          ? // Dropped straight into the landing folder: already "in S3", just play its event.
-            await runLandedObject(
-              rt,
-              runner,
-              ctx,
-              file,
-              `${prefixes.landing}${path.relative(landingDir!, file).split(path.sep).join('/')}`,
-            )
-          : await ingestFile(rt, runner, ctx, file, { prefix: '', reload: false });
+        const result = await around(() =>
+          inLanding
+            ? // Dropped straight into the landing folder: already "in S3", just play its event.
+              runLandedObject(
+                rt,
+                runner,
+                ctx,
+                file,
+                `${prefixes.landing}${path.relative(landingDir!, file).split(path.sep).join('/')}`,
+              )
+            : ingestFile(rt, runner, ctx, file, { prefix: '', reload: false }),
+        );
         if (ctx.json) ctx.out(JSON.stringify(result));
         return result;
       },
@@ -101,6 +127,7 @@ export async function watchCommand(argv: string[], ctx: CliContext): Promise<num
       },
     });
   } finally {
+    served?.signal.removeEventListener('abort', onServedStop);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

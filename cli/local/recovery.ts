@@ -6,9 +6,8 @@ import type { Deps } from '../../functions/lib/compose.ts';
 import { foldExecution } from '../history/fold.ts';
 import { PROCESS_DIED, resumePoint } from '../history/redrive-rule.ts';
 import { type AslDefinition, loadDefinition, substitutePlaceholders } from './definition.ts';
-import { createReportFailureHandler, type Handler } from './handlers.ts';
+import type { Handler } from './handlers.ts';
 import { localFoldEvents } from './history.ts';
-import { localStatusChangeEvent } from './status-change.ts';
 
 /**
  * Runs whose process died. An execution row says which process runs it
@@ -122,6 +121,7 @@ async function markDied(
     })
     .execute();
   // The execution is redrivable now; a report that fails (warehouse down) must not stop this process's own work.
+  const { localStatusChangeEvent } = await import('./status-change.ts');
   await reportFailure(
     localStatusChangeEvent({
       executionArn: ex.execution_id,
@@ -147,7 +147,7 @@ async function markDied(
  */
 export async function recoverDeadExecutions(
   rt: Deps,
-  definition: AslDefinition,
+  definition: AslDefinition | (() => AslDefinition),
   opts: { reportFailure?: Handler; now?: number } = {},
 ): Promise<string[]> {
   const db = await rt.db();
@@ -155,9 +155,12 @@ export async function recoverDeadExecutions(
   const now = opts.now ?? Date.now();
   const dead = running.filter((ex) => ownerIsDead(ex, now));
   if (dead.length === 0) return [];
-  const reportFailure = opts.reportFailure ?? createReportFailureHandler(rt);
+  // Only now: the handlers (every Lambda's code, zod) and the definition are what efi runs / efi show
+  // would otherwise load for nothing on each call.
+  const reportFailure = opts.reportFailure ?? (await import('./handlers.ts')).createReportFailureHandler(rt);
+  const def = typeof definition === 'function' ? definition() : definition;
   const recovered: string[] = [];
-  for (const ex of dead) if (await markDied(db, ex, definition, reportFailure)) recovered.push(ex.name);
+  for (const ex of dead) if (await markDied(db, ex, def, reportFailure)) recovered.push(ex.name);
   return recovered;
 }
 
@@ -177,5 +180,5 @@ export function startHeartbeat(db: Db, executionId: string, everyMs = heartbeatT
 
 /** `efi runs` / `efi show`: recover dead processes' runs before listing, so no dead run shows as RUNNING. */
 export async function recoverDeadRuns(rt: Deps): Promise<string[]> {
-  return recoverDeadExecutions(rt, substitutePlaceholders(loadDefinition()));
+  return recoverDeadExecutions(rt, () => substitutePlaceholders(loadDefinition()));
 }

@@ -12,6 +12,14 @@ import { foldHistory, parseJson, runError } from './history.ts';
 
 /** DescribeExecution + the whole history (paged), folded into the shape `efi show` prints. */
 export async function showRemoteRun(client: SFNClient, executionArn: string): Promise<RunDetail> {
+  return (await showRemoteRunWithHistory(client, executionArn)).detail;
+}
+
+/** As showRemoteRun, also handing back the raw history (efi server's console shows both). */
+export async function showRemoteRunWithHistory(
+  client: SFNClient,
+  executionArn: string,
+): Promise<{ detail: RunDetail; events: HistoryEvent[] }> {
   let ex: DescribeExecutionCommandOutput;
   try {
     ex = await client.send(new DescribeExecutionCommand({ executionArn }));
@@ -23,7 +31,7 @@ export async function showRemoteRun(client: SFNClient, executionArn: string): Pr
   const executionStatus = (ex.status ?? 'RUNNING') as ExecutionStatus;
   const input = parseJson(ex.input);
   const output = parseJson(ex.output);
-  return {
+  const detail: RunDetail = {
     runId: ex.name ?? executionArn.slice(executionArn.lastIndexOf(':') + 1),
     executionId: ex.executionArn ?? executionArn,
     executionStatus,
@@ -37,6 +45,7 @@ export async function showRemoteRun(client: SFNClient, executionArn: string): Pr
     error: runError(executionStatus, folded, { error: ex.error, cause: ex.cause }),
     states: folded.steps,
   };
+  return { detail, events };
 }
 
 export async function executionHistory(client: SFNClient, executionArn: string): Promise<HistoryEvent[]> {

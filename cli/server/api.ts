@@ -3,7 +3,8 @@ import type http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContext } from '../context.ts';
-import { runCommand } from '../dispatch.ts';
+import { COMMANDS, runCommand } from '../dispatch.ts';
+import type { DeployedBackend } from './deployed.ts';
 import {
   definition,
   getRunView,
@@ -46,7 +47,12 @@ export interface ApiOptions {
   /** Abort functions of running executions (server stop aborts them). */
   aborts: Set<() => void>;
   log: (s: string) => void;
+  /** With AWS settings: the run pages read the deployed state machine (deployed.ts), feeds stay the config DB's. */
+  deployed?: DeployedBackend | null;
 }
+
+/** The deployed pages (and the AWS SDK) load only when a state machine is given. */
+const deployedPages = () => import('./deployed.ts');
 
 const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 const TYPES: Record<string, string> = {
@@ -57,7 +63,7 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -96,7 +102,10 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
   const runSub = runPath?.[2] ?? '';
 
   if (req.method === 'GET' && p === '/api/health') {
-    return sendJson(res, 200, { ok: true, pid: process.pid, home: deps.rt.settings.home, version: '0.1.0' });
+    const deployed = o.deployed
+      ? { stateMachineArn: o.deployed.settings.stateMachineArn, region: o.deployed.settings.region }
+      : null;
+    return sendJson(res, 200, { ok: true, pid: process.pid, home: deps.rt.settings.home, version: '0.1.0', deployed });
   }
   if (req.method === 'GET' && p === '/api/runs') {
     const limit = q('limit') ? Number(q('limit')) : 25;
@@ -106,22 +115,42 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
     for (const k of ['since', 'until']) {
       if (q(k) && Number.isNaN(Date.parse(q(k)!))) throw new HttpError(400, `${k}: not a date`);
     }
-    const r = await listRuns(await deps.rt.db(), {
+    const filter = {
       ...pick({ feed: q('feed'), status: q('status'), since: q('since'), until: q('until'), file: q('file') }),
       limit,
       offset,
-    });
+    };
+    const r = o.deployed
+      ? await (await deployedPages()).listDeployedRuns(o.deployed, filter).catch(remote)
+      : await listRuns(await deps.rt.db(), filter);
     return sendJson(res, 200, r);
   }
+  const viewOf = (id: string) =>
+    o.deployed
+      ? deployedPages()
+          .then((d) => d.getDeployedRunView(o.deployed!, id))
+          .catch(remote)
+      : getRunView(deps, id);
   if (req.method === 'GET' && runPath && !runSub) {
-    const view = await getRunView(deps, runId);
+    const view = await viewOf(runId);
     if (!view) throw new HttpError(404, `no run ${runId}`);
     return sendJson(res, 200, view);
   }
   if (req.method === 'GET' && runSub === '/events') {
-    const view = await getRunView(deps, runId);
+    const view = await viewOf(runId);
     if (!view) throw new HttpError(404, `no run ${runId}`);
     return sendJson(res, 200, { executionId: view.detail.executionId, events: view.events });
+  }
+  if (req.method === 'POST' && runSub === '/redrive' && o.deployed) {
+    try {
+      return sendJson(res, 202, {
+        ...(await (await deployedPages()).redriveDeployed(o.deployed, runId)),
+        redriving: true,
+      });
+    } catch (e) {
+      if ((e as Error).name === 'RedriveRefused') throw new HttpError(409, (e as Error).message);
+      return remote(e);
+    }
   }
   if (req.method === 'POST' && runSub === '/redrive') {
     const id = runId;
@@ -213,12 +242,7 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
 
 /** Runs an efi command for a CLI client, streaming its output lines as they come. */
 async function runCli(o: ApiOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const { cmd, argv, tty } = JSON.parse((await readBody(req, 1024 ** 2)).toString('utf8')) as {
-    cmd: string;
-    argv: string[];
-    tty?: boolean;
-  };
-  if (typeof cmd !== 'string' || !Array.isArray(argv)) throw new HttpError(400, 'body {cmd, argv}');
+  const { cmd, argv, tty } = parseCliRequest((await readBody(req, 1024 ** 2)).toString('utf8'));
   res.writeHead(200, { 'content-type': 'application/x-ndjson' });
   const send = (m: object) => {
     if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(m)}\n`);
@@ -247,9 +271,57 @@ async function runCli(o: ApiOptions, req: http.IncomingMessage, res: http.Server
       running = false;
     });
   };
+  if (cmd === 'watch') {
+    // A watch runs for as long as its client stays: each file it takes waits its turn
+    // on the one database session (not the whole watch); a hang-up or server stop ends it.
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    o.aborts.add(abort);
+    res.on('close', abort);
+    const servedWatch = { rt: o.deps.rt, runner: o.deps.runner, around: o.serial, signal: stop.signal };
+    try {
+      send({ exit: await runCommand(cmd, argv, { ...ctx, servedWatch } as typeof ctx) });
+    } finally {
+      o.aborts.delete(abort);
+    }
+    res.end();
+    return;
+  }
   const exit = readOnly ? await runCommand(cmd, argv, ctx) : await o.serial(run);
   send({ exit });
   res.end();
+}
+
+/**
+ * The body of POST /api/cli, checked: `{"cmd": a command of the table, "argv": [strings], "tty"?: boolean}`.
+ * Throws a 400 naming what is wrong.
+ */
+export function parseCliRequest(text: string): { cmd: string; argv: string[]; tty: boolean } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `body is not JSON (${(e as Error).message}); expected {"cmd", "argv", "tty"}`);
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new HttpError(400, 'body must be an object {"cmd", "argv", "tty"}');
+  const { cmd, argv, tty } = body as Record<string, unknown>;
+  if (typeof cmd !== 'string' || !Object.hasOwn(COMMANDS, cmd))
+    throw new HttpError(
+      400,
+      `cmd ${JSON.stringify(cmd) ?? 'missing'}: expected one of ${Object.keys(COMMANDS).join(', ')} (efi server is not run for a client)`,
+    );
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string'))
+    throw new HttpError(400, 'argv: expected an array of strings');
+  if (tty !== undefined && typeof tty !== 'boolean') throw new HttpError(400, 'tty: expected true or false');
+  return { cmd, argv, tty: tty ?? false };
+}
+
+/** A Step Functions call that failed (cli/remote/errors.ts words it in one line): 502, or 400 for a bad name. */
+function remote(e: unknown): never {
+  if ((e as Error).name === 'ConfigInvalid' || e instanceof RangeError) throw new HttpError(400, (e as Error).message);
+  if ((e as { oneLine?: unknown }).oneLine === true) throw new HttpError(502, (e as Error).message);
+  throw e;
 }
 
 function serveStatic(p: string, res: http.ServerResponse): void {

@@ -17,11 +17,6 @@ export const EXIT_HOME_BUSY = 75;
 
 /** Commands that never open EFI_HOME (as does `config validate`, which reads only its files). */
 const NO_HOME = new Set(['upload']);
-/** Commands a server does not run for a client (they would hold its one database for good). */
-const NOT_SERVED: Record<string, string> = {
-  watch: 'efi watch runs beside efi server only as efi server --watch DIR; stop the server, or restart it with --watch',
-};
-
 export async function enterHome(cmd: string, argv: string[], env = process.env): Promise<HomeEntry> {
   const noWait = argv.includes('--no-wait');
   const rest = argv.filter((a) => a !== '--no-wait');
@@ -57,10 +52,6 @@ export async function enterHome(cmd: string, argv: string[], env = process.env):
       });
       if ('lock' in r) return { kind: 'local', argv: rest, lock: r.lock };
       const server = r.holder.server!;
-      if (NOT_SERVED[cmd]) {
-        process.stderr.write(`efi ${cmd}: ${NOT_SERVED[cmd]}\n`);
-        return { kind: 'served', exitCode: 2 };
-      }
       try {
         return { kind: 'served', exitCode: await callServer(server, cmd, rest) };
       } catch (e) {
@@ -142,6 +133,18 @@ export function callServer(server: LockServer, cmd: string, argv: string[]): Pro
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           buf += chunk;
+          // One write per run of lines to the same stream (a 50-row table is one write, not 50),
+          // in the order the server sent them.
+          let pending = '';
+          let pendingTo: NodeJS.WriteStream | null = null;
+          const emit = (to: NodeJS.WriteStream, text: string) => {
+            if (pendingTo && pendingTo !== to) {
+              pendingTo.write(pending);
+              pending = '';
+            }
+            pendingTo = to;
+            pending += `${colour ? text : text.replace(ANSI, '')}\n`;
+          };
           let nl = buf.indexOf('\n');
           while (nl >= 0) {
             const line = buf.slice(0, nl);
@@ -149,10 +152,11 @@ export function callServer(server: LockServer, cmd: string, argv: string[]): Pro
             nl = buf.indexOf('\n');
             if (!line) continue;
             const m = JSON.parse(line) as { out?: string; err?: string; exit?: number };
-            if (m.out !== undefined) process.stdout.write(`${colour ? m.out : m.out.replace(ANSI, '')}\n`);
-            if (m.err !== undefined) process.stderr.write(`${colour ? m.err : m.err.replace(ANSI, '')}\n`);
+            if (m.out !== undefined) emit(process.stdout, m.out);
+            if (m.err !== undefined) emit(process.stderr, m.err);
             if (m.exit !== undefined) exit = m.exit;
           }
+          if (pendingTo) (pendingTo as NodeJS.WriteStream).write(pending);
         });
         res.on('end', () => (exit === null ? reject(new Error('efi server closed the connection')) : resolve(exit)));
         res.on('error', reject);
@@ -160,7 +164,11 @@ export function callServer(server: LockServer, cmd: string, argv: string[]): Pro
     );
     // Ctrl-C: hang up; the server aborts the run this command started (it ends ABORTED, redrivable).
     const onSigint = () => {
-      process.stderr.write('  aborting (Ctrl-C): the run in efi server ends ABORTED; efi redrive RUN resumes it\n');
+      process.stderr.write(
+        cmd === 'watch'
+          ? '  stopping (Ctrl-C): the watch in efi server stops after the file it is on\n'
+          : '  aborting (Ctrl-C): the run in efi server ends ABORTED; efi redrive RUN resumes it\n',
+      );
       req.destroy();
       resolve(130);
     };

@@ -4,13 +4,17 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
+import { KyselyRunLog } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
 import { loadSettings } from '../../functions/lib/settings.ts';
 import { createContext, localDeps } from '../context.ts';
+import { runCommand } from '../dispatch.ts';
 import { acquireHomeLock, describeHolder, HomeLocked } from '../local/home-lock.ts';
 import { LocalRunner } from '../local/runner.ts';
+import type { RemoteSettings } from '../remote/settings.ts';
 import { createApi } from './api.ts';
+import type { DeployedBackend } from './deployed.ts';
 
-export const SERVER_HELP = `Usage: efi server [--port N] [--host H] [--token T]
+export const SERVER_HELP = `Usage: efi server [--port N] [--host H] [--token T] [--state-machine-arn ARN [--region R]] [--watch DIR]
 
 One long-running process that owns EFI_HOME (the embedded database, the
 object-store folder and the runner), with a JSON API and the web console:
@@ -26,6 +30,16 @@ holding EFI_HOME/efi.lock.
   --host H    address to bind (default 127.0.0.1). Any other address needs a
               token: --token T, EFI_SERVER_TOKEN, or one is generated and printed
   --token T   require "Authorization: Bearer T" on every API request
+  --state-machine-arn ARN (or EFI_STATE_MACHINE_ARN)
+              the console's run pages show the deployed state machine's executions
+              (ListExecutions / DescribeExecution / GetExecutionHistory, Redrive via
+              RedriveExecution; AWS credentials from the usual chain), with the run rows
+              of the config DB where it has them. --region must match the ARN's.
+  --watch DIR the server also runs efi watch DIR (repeatable; --interval MS as
+              efi watch's): each file that appears is ingested, one at a time
+              with everything else the server runs. Without --watch, efi watch
+              DIR from another terminal runs its watch in the server the same
+              way, for as long as that command runs.
 
 Stop with Ctrl-C or SIGTERM: the server stops taking requests, aborts the runs
 it is executing (they end ABORTED, and efi redrive RUN resumes them at the
@@ -41,6 +55,10 @@ export async function serverCommand(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       token: { type: 'string' },
+      'state-machine-arn': { type: 'string' },
+      region: { type: 'string' },
+      watch: { type: 'string', multiple: true },
+      interval: { type: 'string' },
       'no-wait': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -61,6 +79,15 @@ export async function serverCommand(argv: string[]): Promise<number> {
 
   const ctx = createContext(false);
   const settings = loadSettings();
+  let remote: RemoteSettings | null = null;
+  if (values['state-machine-arn'] || process.env['EFI_STATE_MACHINE_ARN']) {
+    try {
+      remote = (await import('../remote/settings.ts')).resolveRemoteSettings(values);
+    } catch (e) {
+      ctx.err(`efi server: ${(e as Error).message}`);
+      return 2;
+    }
+  }
   const home = settings.home;
   const rel = path.relative(process.cwd(), home);
   const shown = !rel || rel.startsWith('..') ? home : rel;
@@ -89,6 +116,13 @@ export async function serverCommand(argv: string[]): Promise<number> {
   const rt = localDeps(ctx);
   const runner = LocalRunner.create(rt);
   await rt.db(); // open (and migrate) before answering, so the first request is fast
+  const deployed: DeployedBackend | null = remote
+    ? {
+        settings: remote,
+        client: (await import('../remote/settings.ts')).sfnClient(remote),
+        runRow: async (runId) => new KyselyRunLog(await rt.db()).get(runId),
+      }
+    : null;
 
   const aborts = new Set<() => void>();
   let chain: Promise<unknown> = Promise.resolve();
@@ -101,7 +135,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   };
   const allowedHosts = loopback ? new Set(['127.0.0.1', 'localhost', '::1']) : null;
   const server = http.createServer(
-    createApi({ deps: { rt, runner }, token, allowedHosts, serial, aborts, log: (s) => ctx.err(s) }),
+    createApi({ deps: { rt, runner }, token, allowedHosts, serial, aborts, log: (s) => ctx.err(s), deployed }),
   );
   try {
     await new Promise<void>((resolve, reject) => {
@@ -121,6 +155,15 @@ export async function serverCommand(argv: string[]): Promise<number> {
   ctx.err(`  console  ${url}${token ? `?token=${token}` : ''}`);
   ctx.err(`  API      ${url}api/health`);
   if (token) ctx.err(`  token    ${token} (Authorization: Bearer ...)`);
+  if (deployed) ctx.err(`  runs     deployed: ${deployed.settings.stateMachineArn}`);
+  const watches = (values.watch ?? []).map((dir) => {
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    aborts.add(abort);
+    const servedWatch = { rt, runner, around: serial, signal: stop.signal };
+    const args = [path.resolve(dir), ...(values.interval ? ['--interval', values.interval] : [])];
+    return runCommand('watch', args, { ...ctx, servedWatch } as typeof ctx).finally(() => aborts.delete(abort));
+  });
   ctx.err(pc.dim('  other efi commands on this EFI_HOME now go through this server; Ctrl-C stops it'));
 
   return new Promise<number>((resolve) => {
@@ -137,6 +180,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
       for (const a of aborts) a();
       // Runs started by CLI clients (efi ingest via the server) abort on their SIGINT listener.
       if (signal !== 'SIGINT') for (const l of process.listeners('SIGINT')) if (l !== onInt) (l as () => void)();
+      await Promise.allSettled(watches);
       const settle = Date.now() + 30_000;
       while (busy > 0 && Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
       await closeDatabases();

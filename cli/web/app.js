@@ -46,7 +46,9 @@ function route() {
 window.addEventListener('hashchange', route);
 api('/api/health')
   .then((h) => {
-    document.getElementById('home').textContent = `EFI_HOME ${h.home} · pid ${h.pid}`;
+    document.getElementById('home').textContent = h.deployed
+      ? `deployed ${h.deployed.stateMachineArn} · feeds from EFI_HOME ${h.home} · pid ${h.pid}`
+      : `EFI_HOME ${h.home} · pid ${h.pid}`;
   })
   .catch(() => {});
 route();
@@ -157,7 +159,11 @@ async function runPage(id) {
           <dt>File</dt><dd>${esc(run.key || '—')}</dd>
           <dt>File is now</dt><dd id="location">${
             loc.uri
-              ? `${esc(loc.uri)} <span class="dim">(${esc(loc.where)}, ${loc.size} bytes)</span> · <a href="/api/object?key=${encodeURIComponent(loc.key)}${token ? `&token=${encodeURIComponent(token)}` : ''}" download>download</a>`
+              ? `${esc(loc.uri)} <span class="dim">(${esc(loc.where)}${loc.size !== null ? `, ${loc.size} bytes` : ''})</span>${
+                  loc.key
+                    ? ` · <a href="/api/object?key=${encodeURIComponent(loc.key)}${token ? `&token=${encodeURIComponent(token)}` : ''}" download>download</a>`
+                    : ''
+                }`
               : '<span class="dim">not in the object store any more</span>'
           }</dd>
           <dt>Rows</dt><dd>${run.recordsInFile ?? '—'} records in file, ${run.rowsLoaded ?? '—'} loaded${run.rowsRejected ? `, ${run.rowsRejected} rejected` : ''}</dd>

@@ -2,7 +2,6 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import { ConfigInvalid } from '../../errors.ts';
 import type { Settings } from '../../settings.ts';
-import { createPgPool, retryAuthFailureOnce } from '../postgres/pg-pool.ts';
 import type { EfiDatabase } from './schema.ts';
 
 /**
@@ -57,6 +56,8 @@ async function createPool(cfg: ConfigDbSettings): Promise<pg.Pool> {
   }
   if (cfg.kind === 'pglite')
     throw new ConfigInvalid('EFI_CONFIG_DB=pglite is for local runs; a Lambda needs EFI_CONFIG_DB_SECRET_ARN');
+  // Loaded here, not at the top: a local command on PGlite never needs the pg driver.
+  const { createPgPool, retryAuthFailureOnce } = await import('../postgres/pg-pool.ts');
   if (cfg.kind === 'postgres') {
     return createPgPool({ connectionString: cfg.url, max: 4, idleTimeoutMillis: 30_000 });
   }
