@@ -1,14 +1,14 @@
 import { DescribeExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { errorKindOf } from '../../functions/lib/errors.ts';
 import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
-import type { RunDetail, RunSummary } from '../model.ts';
+import type { FileLocation, RunDetail, RunSummary } from '../model.ts';
 import { remoteError } from '../remote/errors.ts';
 import { parseJson } from '../remote/history.ts';
 import { redriveRemote } from '../remote/redrive.ts';
 import { listRemoteRuns } from '../remote/runs.ts';
 import { executionArnFor, type RemoteSettings } from '../remote/settings.ts';
 import { fileOf, runStatus, showRemoteRunWithHistory } from '../remote/show.ts';
-import type { ExecutionEvent, FileLocation, Redrivable, RunFilter, RunRow, RunView, StateVisit } from './queries.ts';
+import type { ExecutionEvent, Redrivable, RunFilter, RunRow, RunView, StateVisit } from './queries.ts';
 
 /**
  * The console's pages for a deployed state machine (`efi server
@@ -228,9 +228,9 @@ export function deployedRedrivable(detail: RunDetail): Redrivable {
 /** Where the file is, as far as the run row and the execution input tell (the console does not read S3). */
 function locationOf(detail: RunDetail, run: RunRecord | null): FileLocation {
   const uri = run?.archivedTo ?? detail.file;
-  if (!uri) return { uri: null, key: null, where: 'gone', size: null };
+  if (!uri) return { uri: null, key: null, where: 'gone', size: null, looked: [] };
   const key = uri.replace(/^s3:\/\/[^/]+\//, '');
-  const where = (['landing', 'archive', 'rejected', 'processing'] as const).find((p) => key.startsWith(`${p}/`));
-  // key null: no download link (GET /api/object reads the local store, not the bucket).
-  return { uri, key: null, where: where ?? 'elsewhere', size: run?.fileBytes ?? null };
+  const where = (['landing', 'archive', 'rejected'] as const).find((p) => key.startsWith(`${p}/`));
+  // key null: no download link (GET /api/object reads the local store, not the bucket); nothing was looked up.
+  return { uri, key: null, where: where ?? 'other', size: run?.fileBytes ?? null, looked: [] };
 }
