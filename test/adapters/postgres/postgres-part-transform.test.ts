@@ -91,13 +91,14 @@ describe('PartTransform', () => {
     });
   });
 
-  it('names a missing column and extra fields of delimited records', async () => {
+  it('names a missing column and extra fields of delimited records, about the whole line as COPY does', async () => {
     const r = await run(['1\n1,2,3\n'], { rewrite: plan([column('a'), column('b')]) });
     expect(r.text).toBe('');
     expect(r.rejected.map((e) => [e.line, e.column])).toEqual([
-      [1, 'b'],
+      [1, null],
       [2, null],
     ]);
+    expect(r.rejected[0]!.reason).toContain('missing data for column b');
     expect(r.rejected[1]!.reason).toContain('extra data');
   });
 

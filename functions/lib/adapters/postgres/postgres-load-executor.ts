@@ -3,7 +3,7 @@ import { quoteIdent } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
 import { COLUMN_INFO_SQL, dropNullChecksSql, stageChecksSql } from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
-import { columnsNeedRewrite, copyOptionsSql, REWRITTEN_COPY_OPTIONS } from './postgres-copy-options.ts';
+import { columnsNeedRewrite, copyOptionsSql, NO_QUOTE_BYTE, REWRITTEN_COPY_OPTIONS } from './postgres-copy-options.ts';
 import {
   describeDbError,
   describeRowError,
@@ -12,7 +12,14 @@ import {
   toLoadRowError,
 } from './postgres-load-errors.ts';
 import { type ColumnInfo, rewritePlan, type TargetPlan } from './postgres-load-plan.ts';
-import { PartRowError, PartTransform } from './postgres-part-transform.ts';
+import {
+  csvValue,
+  NeedsRewrite,
+  PartRowError,
+  PartTransform,
+  type PassThroughChecks,
+  type RecordSuffix,
+} from './postgres-part-transform.ts';
 import { LoadAttemptFailed } from './postgres-statement-log.ts';
 
 /**
@@ -57,35 +64,58 @@ async function loadTarget(
     }
   };
 
-  const columns = await step('creating its staging table', async () => {
-    await session.query(
-      `CREATE TEMP TABLE ${plan.stage} ON COMMIT DROP AS SELECT ${plan.columns} FROM ${plan.table} WITH NO DATA`,
+  // A redriven load replaces the rows its run loaded before, never duplicates them. Before the
+  // parts are copied: in the direct mode below they go straight into the target.
+  if (plan.lineage.runId) {
+    await step('removing rows of an earlier attempt of this run', () =>
+      session.query(`DELETE FROM ${plan.table} WHERE ${plan.lineage.runId} = $1`, [spec.runId]),
     );
-    // The staging table carries the target's NOT NULL constraints, so COPY
-    // reports a missing value with its line instead of the INSERT without one.
+  }
+
+  const all = await step('reading its columns', async () => {
     const info = await session.query(COLUMN_INFO_SQL, [plan.table]);
-    const all = info.rows as unknown as ColumnInfo[];
-    const wanted = new Set(plan.columnNames);
-    const notNull = all.filter((c) => c.not_null && wanted.has(c.name)).map((c) => c.name);
-    if (notNull.length > 0) {
-      const clauses = notNull.map((c) => `ALTER COLUMN ${quoteIdent(c)} SET NOT NULL`).join(', ');
-      await session.query(`ALTER TABLE ${plan.stage} ${clauses}`);
-    }
-    const loaded = all.filter((c) => wanted.has(c.name));
-    // Redshift counts VARCHAR(n) in bytes, and `\N` is its default NULL: the fast path's COPY must agree.
-    const fastPath = !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded);
-    const checks = stageChecksSql(plan.stage, loaded, plan.spec.options, fastPath);
-    if (checks) await session.query(checks);
-    return new Map(loaded.map((c) => [c.name, c]));
+    return info.rows as unknown as ColumnInfo[];
   });
+  const wanted = new Set(plan.columnNames);
+  const loaded = all.filter((c) => wanted.has(c.name));
+  const columns = new Map(loaded.map((c) => [c.name, c]));
+  const lineage = await lineageValues(session, plan, spec);
+  // Direct: each part is COPYed into the target with its lineage values appended to every record
+  // (one write per row). Staged (a temp table, then INSERT ... SELECT) only where the appended
+  // values cannot be written in the part's format, or an ESCAPE inside quotes keeps the rewrite out.
+  const direct = lineage.writable && (plan.rewrite || plan.spec.format.escape === null);
+
+  if (!direct) {
+    await step('creating its staging table', async () => {
+      await session.query(
+        `CREATE TEMP TABLE ${plan.stage} ON COMMIT DROP AS SELECT ${plan.columns} FROM ${plan.table} WITH NO DATA`,
+      );
+      // The staging table carries the target's NOT NULL constraints, so COPY
+      // reports a missing value with its line instead of the INSERT without one.
+      const notNull = loaded.filter((c) => c.not_null).map((c) => c.name);
+      if (notNull.length > 0) {
+        const clauses = notNull.map((c) => `ALTER COLUMN ${quoteIdent(c)} SET NOT NULL`).join(', ');
+        await session.query(`ALTER TABLE ${plan.stage} ${clauses}`);
+      }
+      // Redshift counts VARCHAR(n) in bytes, and `\N` is its default NULL: the fast path's COPY must agree.
+      const fastPath = !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded);
+      const checks = stageChecksSql(plan.stage, loaded, plan.spec.options, fastPath);
+      if (checks) await session.query(checks);
+    });
+  }
 
   // 'S' is PostgreSQL's string type category (text, varchar, char).
-  const textColumns = [...columns.values()].filter((c) => c.category === 'S').map((c) => c.name);
-  const columnRewrite = columnsNeedRewrite(plan.spec.options, columns.values());
+  const textColumns = loaded.filter((c) => c.category === 'S').map((c) => c.name);
+  // Direct mode checks NUMERIC scales per record (passThroughChecks) instead of rewriting every part.
+  const columnRewrite = !direct && columnsNeedRewrite(plan.spec.options, columns.values());
   let options = columnRewrite
     ? REWRITTEN_COPY_OPTIONS
     : copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);
   let rewrite = plan.rewrite || columnRewrite ? rewritePlan(plan, columns) : null;
+  const checks = direct ? passThroughChecks(plan, columns) : null;
+  const into = direct
+    ? `${plan.table} (${[plan.columns, ...lineage.columns].join(', ')})`
+    : `${plan.stage} (${plan.columns})`;
   const { maxErrors, acceptInvalidChars } = plan.spec.options;
   const replaceInvalid = acceptInvalidChars === null ? null : acceptInvalidChars.charCodeAt(0);
   const delimiter = Buffer.from(plan.spec.format.delimiter, 'utf8');
@@ -93,6 +123,7 @@ async function loadTarget(
   // Fixed-width records never span lines: a newline always ends one.
   const recordQuote = plan.spec.format.layout === 'fixed_width' ? null : quote;
   const rejectedBefore = rejected.length;
+  let copied = 0;
   const overBudget = (e: LoadRowError) => {
     const n = rejected.length - rejectedBefore + 1;
     const why =
@@ -101,9 +132,24 @@ async function loadTarget(
         : '';
     return new LoadAttemptFailed(`${describeRowError(e)}${why}`, [...rejected, e], e);
   };
+  // Switches this target's remaining parts to the rewrite (it applies every Redshift rule itself).
+  const toRewrite = async () => {
+    await step('rolling back to the savepoint', () => session.query('ROLLBACK TO SAVEPOINT efi_part'));
+    if (!direct) {
+      const drop = dropNullChecksSql(plan.stage, columns.values());
+      if (drop) await step('dropping the fast-path checks', () => session.query(drop));
+    }
+    rewrite = rewritePlan(plan, columns);
+    options = REWRITTEN_COPY_OPTIONS;
+  };
 
   for (const part of plan.spec.parts) {
-    const ctx = { target: plan.spec.target, partKey: part.key, stageTable: plan.stageName };
+    // PostgreSQL names the relation COPY wrote in its messages: the staging table, or the target (unqualified).
+    const ctx = {
+      target: plan.spec.target,
+      partKey: part.key,
+      stageTable: direct ? plan.spec.target.table : plan.stageName,
+    };
     // Records of this part rejected so far (by record number): left out of every later attempt.
     const skipped = new Set<number>();
     const withinBudget = (e: LoadRowError, record: number): boolean => {
@@ -114,8 +160,10 @@ async function loadTarget(
     };
     let overflow: LoadRowError | null = null;
     for (;;) {
+      const suffix = direct ? lineage.suffix : null;
+      const passChecks = rewrite === null ? checks : null;
       const transform =
-        rewrite || replaceInvalid !== null || skipped.size > 0
+        rewrite || replaceInvalid !== null || skipped.size > 0 || suffix !== null || passChecks !== null
           ? () =>
               new PartTransform({
                 delimiter,
@@ -124,6 +172,8 @@ async function loadTarget(
                 skip: new Set(skipped),
                 replaceInvalid,
                 rewrite,
+                suffix,
+                checks: passChecks,
                 reject: (e: PartRowError) => {
                   const rowError = partRowError(e, ctx);
                   if (withinBudget(rowError, e.record)) return true;
@@ -136,20 +186,27 @@ async function loadTarget(
       const savepoint = maxErrors > 0 || rewrite === null;
       if (savepoint) await step('setting a savepoint', () => session.query('SAVEPOINT efi_part'));
       try {
-        await session.copyPart(`${plan.stage} (${plan.columns})`, options, part, transform);
+        const rows = await session.copyPart(into, options, part, transform);
         if (savepoint) await step('releasing a savepoint', () => session.query('RELEASE SAVEPOINT efi_part'));
+        copied += rows;
         break;
       } catch (e) {
+        if (e instanceof NeedsRewrite && rewrite === null) {
+          await toRewrite();
+          continue;
+        }
         if (e instanceof PartRowError) throw overBudget(overflow ?? partRowError(e, ctx));
         const rowError = toLoadRowError(e, ctx);
-        if (rewrite === null && rowError && rewriteWouldLoad(rowError, columns)) {
+        if (
+          rewrite === null &&
+          rowError &&
+          (rewriteWouldLoad(rowError, columns) || (direct && lineageShifted(rowError, lineage)))
+        ) {
           // Redshift loads this row (a blank non-text field as NULL, a trailing delimiter); PostgreSQL
           // COPY cannot, so this target's parts go through the rewrite, which does (no row is rejected).
-          await step('rolling back to the savepoint', () => session.query('ROLLBACK TO SAVEPOINT efi_part'));
-          const drop = dropNullChecksSql(plan.stage, columns.values());
-          if (drop) await step('dropping the fast-path checks', () => session.query(drop));
-          rewrite = rewritePlan(plan, columns);
-          options = REWRITTEN_COPY_OPTIONS;
+          // In direct mode a record with too few or too many fields shifts the appended lineage values
+          // into other columns: the rewrite counts the fields and names what is missing.
+          await toRewrite();
           continue;
         }
         if (!rowError) {
@@ -171,31 +228,33 @@ async function loadTarget(
     }
   }
 
+  if (direct) {
+    return {
+      target: plan.spec.target,
+      recordType: plan.spec.recordType,
+      rowsLoaded: copied,
+      rowsRejected: rejected.length - rejectedBefore,
+    };
+  }
   const params: unknown[] = [];
   const param = (v: unknown) => `$${params.push(v)}`;
-  if (plan.lineage.runId) {
-    // A redriven load replaces the rows its run loaded before, never duplicates them.
-    await step('removing rows of an earlier attempt of this run', () =>
-      session.query(`DELETE FROM ${plan.table} WHERE ${plan.lineage.runId} = $1`, [spec.runId]),
-    );
-  }
-  const into = [plan.columns];
+  const intoColumns = [plan.columns];
   const select = [plan.columns];
   if (plan.lineage.sourceFile) {
-    into.push(plan.lineage.sourceFile);
+    intoColumns.push(plan.lineage.sourceFile);
     select.push(param(lineageSourceFile(spec.sourceFile, plan.spec.lineage)));
   }
   if (plan.lineage.runId) {
-    into.push(plan.lineage.runId);
+    intoColumns.push(plan.lineage.runId);
     select.push(param(spec.runId));
   }
   if (plan.lineage.loadedAt) {
-    into.push(plan.lineage.loadedAt);
+    intoColumns.push(plan.lineage.loadedAt);
     select.push('now()');
   }
   const inserted = await step('moving staged rows into it', () =>
     session.query(
-      `INSERT INTO ${plan.table} (${into.join(', ')}) SELECT ${select.join(', ')} FROM ${plan.stage}`,
+      `INSERT INTO ${plan.table} (${intoColumns.join(', ')}) SELECT ${select.join(', ')} FROM ${plan.stage}`,
       params,
     ),
   );
@@ -205,4 +264,84 @@ async function loadTarget(
     rowsLoaded: inserted.rowCount,
     rowsRejected: rejected.length - rejectedBefore,
   };
+}
+
+interface Lineage {
+  /** The target's lineage columns (quoted), in the order their values are appended. */
+  columns: string[];
+  /** The values as text, in the same order. */
+  values: string[];
+  /** The values appended to each record (null when there are none). */
+  suffix: RecordSuffix | null;
+  /** False when a value cannot be written as a field (a line break, the no-quote marker). */
+  writable: boolean;
+}
+
+/**
+ * The lineage values as COPY input text. loaded_at is the transaction's
+ * `now()` with its UTC offset: a timestamptz column reads the instant, a
+ * timestamp column drops the offset and keeps the session's wall time, as
+ * `now()` assigned to either does.
+ */
+async function lineageValues(session: PgSession, plan: TargetPlan, spec: LoadSpec): Promise<Lineage> {
+  const columns: string[] = [];
+  const values: string[] = [];
+  if (plan.lineage.sourceFile) {
+    columns.push(plan.lineage.sourceFile);
+    values.push(lineageSourceFile(spec.sourceFile, plan.spec.lineage));
+  }
+  if (plan.lineage.runId) {
+    columns.push(plan.lineage.runId);
+    values.push(spec.runId);
+  }
+  if (plan.lineage.loadedAt) {
+    columns.push(plan.lineage.loadedAt);
+    const r = await session.query(`SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS.US') || to_char(now(), 'OF') AS t`);
+    values.push(String(r.rows[0]?.['t']));
+  }
+  const writable = values.every((v) => !/[\r\n\x01]/.test(v));
+  return { columns, values, suffix: writable && values.length > 0 ? recordSuffix(plan, values) : null, writable };
+}
+
+/** The lineage values as extra fields of a record, in the part's own format and in the rewrite's CSV. */
+function recordSuffix(plan: TargetPlan, values: string[]): RecordSuffix {
+  const { delimiter, quote } = plan.spec.format;
+  const q = plan.spec.format.layout === 'fixed_width' ? null : (quote ?? NO_QUOTE_BYTE);
+  let passThrough = '';
+  let rewritten = '';
+  for (const v of values) {
+    rewritten += `,${csvValue(v)}`;
+    if (q !== null) passThrough += `${delimiter}${q}${v.split(q).join(q + q)}${q}`;
+  }
+  return { passThrough: Buffer.from(passThrough, 'utf8'), rewritten };
+}
+
+/** The pass-through rules COPY of the part's bytes would miss (null when none applies to this target). */
+function passThroughChecks(plan: TargetPlan, columns: Map<string, ColumnInfo>): PassThroughChecks | null {
+  const o = plan.spec.options;
+  let any = false;
+  const backslashNIsNull = o.emptyAsNull && o.nullAs === null;
+  const rules = plan.columnNames.map((name) => {
+    const c = columns.get(name);
+    const maxBytes =
+      c && c.type_name === 'varchar' && c.max_chars != null && Number.isInteger(Number(c.max_chars))
+        ? Number(c.max_chars)
+        : null;
+    const numericScale = !o.roundDecimals && c?.numeric_scale != null ? Number(c.numeric_scale) : null;
+    const isText = c ? c.category === 'S' : true;
+    if (maxBytes !== null || numericScale !== null || (backslashNIsNull && isText)) any = true;
+    return { name, maxBytes, numericScale, isText };
+  });
+  return any ? { columns: rules, backslashNIsNull } : null;
+}
+
+/**
+ * Whether a COPY error in direct mode may come from a record whose field
+ * count is off, so that the appended lineage values landed in other columns.
+ */
+function lineageShifted(e: LoadRowError, lineage: Lineage): boolean {
+  if (e.reason.startsWith('missing data for column') || e.reason.startsWith('extra data after last expected column'))
+    return true;
+  if (e.column !== null && lineage.columns.some((c) => c === quoteIdent(e.column!))) return true;
+  return e.rawValue !== null && lineage.values.includes(e.rawValue);
 }
