@@ -23,9 +23,13 @@ import {
 import { LoadAttemptFailed } from './postgres-statement-log.ts';
 
 /**
- * Runs a planned load inside one open transaction: per target, a temporary
- * staging table with the target's column types, each part COPYed into it,
- * then the staged rows moved into the target with lineage set.
+ * Runs a planned load inside one open transaction: the rows of an earlier
+ * attempt of the run are removed, then per target each part is COPYed
+ * straight into the target with the lineage values appended to every record
+ * by the part transform (each row written once). Where those values cannot be
+ * appended (see `loadTarget`), a temporary staging table with the target's
+ * column types takes the parts and the staged rows are moved into the target
+ * with lineage set.
  *
  * MAXERROR: each part is COPYed under a SAVEPOINT; a row error rolls back to
  * it and the part is COPYed again without the rejected records. The cost per
@@ -43,6 +47,24 @@ export async function executeLoad(
   spec: LoadSpec,
   rejected: LoadRowError[],
 ): Promise<TargetResult[]> {
+  // A redriven load replaces the rows its run loaded before, never duplicates them. Done for every
+  // target before any part is copied: parts go straight into their targets (direct mode), and two
+  // record types may share a table.
+  const cleared = new Set<string>();
+  for (const plan of plans) {
+    if (plan.lineage.runId && !cleared.has(`${plan.table}.${plan.lineage.runId}`)) {
+      cleared.add(`${plan.table}.${plan.lineage.runId}`);
+      try {
+        await session.query(`DELETE FROM ${plan.table} WHERE ${plan.lineage.runId} = $1`, [spec.runId]);
+      } catch (e) {
+        throw new LoadAttemptFailed(
+          `load into ${plan.name} failed while removing rows of an earlier attempt of this run: ${describeDbError(e)}`,
+          null,
+          e,
+        );
+      }
+    }
+  }
   const results: TargetResult[] = [];
   for (const plan of plans) results.push(await loadTarget(session, plan, spec, rejected));
   return results;
@@ -63,14 +85,6 @@ async function loadTarget(
       throw new LoadAttemptFailed(`load into ${plan.name} failed while ${what}: ${describeDbError(e)}`, null, e);
     }
   };
-
-  // A redriven load replaces the rows its run loaded before, never duplicates them. Before the
-  // parts are copied: in the direct mode below they go straight into the target.
-  if (plan.lineage.runId) {
-    await step('removing rows of an earlier attempt of this run', () =>
-      session.query(`DELETE FROM ${plan.table} WHERE ${plan.lineage.runId} = $1`, [spec.runId]),
-    );
-  }
 
   const all = await step('reading its columns', async () => {
     const info = await session.query(COLUMN_INFO_SQL, [plan.table]);
