@@ -1,5 +1,5 @@
 import { type LoadRowError, type LoadSpec, lineageSourceFile, type TargetResult } from '../../ports/warehouse.ts';
-import { quoteIdent } from '../../sql/identifiers.ts';
+import { quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
 import { COLUMN_INFO_SQL, dropNullChecksSql, stageChecksSql } from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
@@ -41,11 +41,23 @@ import { LoadAttemptFailed } from './postgres-statement-log.ts';
  * same pass at no extra cost.
  */
 
+export interface ExecuteOptions {
+  /**
+   * How the lineage values reach the rows COPY writes into the target:
+   * 'fields' appends them to every record in the part stream; 'defaults' sets
+   * them as the lineage columns' DEFAULTs for the transaction (restored before
+   * it commits), so COPY parses nothing more. 'defaults' takes an ACCESS
+   * EXCLUSIVE lock on the target until commit: for PGlite, a single session.
+   */
+  lineage: 'fields' | 'defaults';
+}
+
 export async function executeLoad(
   session: PgSession,
   plans: TargetPlan[],
   spec: LoadSpec,
   rejected: LoadRowError[],
+  opts: ExecuteOptions = { lineage: 'fields' },
 ): Promise<TargetResult[]> {
   // A redriven load replaces the rows its run loaded before, never duplicates them. Done for every
   // target before any part is copied: parts go straight into their targets (direct mode), and two
@@ -66,7 +78,7 @@ export async function executeLoad(
     }
   }
   const results: TargetResult[] = [];
-  for (const plan of plans) results.push(await loadTarget(session, plan, spec, rejected));
+  for (const plan of plans) results.push(await loadTarget(session, plan, spec, rejected, opts));
   return results;
 }
 
@@ -76,6 +88,7 @@ async function loadTarget(
   plan: TargetPlan,
   spec: LoadSpec,
   rejected: LoadRowError[],
+  opts: ExecuteOptions,
 ): Promise<TargetResult> {
   const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -93,11 +106,15 @@ async function loadTarget(
   const wanted = new Set(plan.columnNames);
   const loaded = all.filter((c) => wanted.has(c.name));
   const columns = new Map(loaded.map((c) => [c.name, c]));
-  const lineage = await lineageValues(session, plan, spec);
+  const byDefaults = opts.lineage === 'defaults' && (plan.rewrite || plan.spec.format.escape === null);
+  const lineage = await lineageValues(session, plan, spec, byDefaults);
+  const restoreDefaults = byDefaults
+    ? await step('setting its lineage defaults', () => setLineageDefaults(session, plan, lineage))
+    : null;
   // Direct: each part is COPYed into the target with its lineage values appended to every record
   // (one write per row). Staged (a temp table, then INSERT ... SELECT) only where the appended
   // values cannot be written in the part's format, or an ESCAPE inside quotes keeps the rewrite out.
-  const direct = lineage.writable && (plan.rewrite || plan.spec.format.escape === null);
+  const direct = byDefaults || (lineage.writable && (plan.rewrite || plan.spec.format.escape === null));
 
   if (!direct) {
     await step('creating its staging table', async () => {
@@ -127,9 +144,11 @@ async function loadTarget(
     : copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);
   let rewrite = plan.rewrite || columnRewrite ? rewritePlan(plan, columns) : null;
   const checks = direct ? passThroughChecks(plan, columns) : null;
-  const into = direct
-    ? `${plan.table} (${[plan.columns, ...lineage.columns].join(', ')})`
-    : `${plan.stage} (${plan.columns})`;
+  const into = byDefaults
+    ? `${plan.table} (${plan.columns})`
+    : direct
+      ? `${plan.table} (${[plan.columns, ...lineage.columns].join(', ')})`
+      : `${plan.stage} (${plan.columns})`;
   const { maxErrors, acceptInvalidChars } = plan.spec.options;
   const replaceInvalid = acceptInvalidChars === null ? null : acceptInvalidChars.charCodeAt(0);
   const delimiter = Buffer.from(plan.spec.format.delimiter, 'utf8');
@@ -174,7 +193,7 @@ async function loadTarget(
     };
     let overflow: LoadRowError | null = null;
     for (;;) {
-      const suffix = direct ? lineage.suffix : null;
+      const suffix = direct && !byDefaults ? lineage.suffix : null;
       const passChecks = rewrite === null ? checks : null;
       const transform =
         rewrite || replaceInvalid !== null || skipped.size > 0 || suffix !== null || passChecks !== null
@@ -214,7 +233,7 @@ async function loadTarget(
         if (
           rewrite === null &&
           rowError &&
-          (rewriteWouldLoad(rowError, columns) || (direct && lineageShifted(rowError, lineage)))
+          (rewriteWouldLoad(rowError, columns) || (direct && !byDefaults && lineageShifted(rowError, lineage)))
         ) {
           // Redshift loads this row (a blank non-text field as NULL, a trailing delimiter); PostgreSQL
           // COPY cannot, so this target's parts go through the rewrite, which does (no row is rejected).
@@ -242,6 +261,7 @@ async function loadTarget(
     }
   }
 
+  if (restoreDefaults) await step('restoring its column defaults', () => session.query(restoreDefaults));
   if (direct) {
     return {
       target: plan.spec.target,
@@ -297,7 +317,12 @@ interface Lineage {
  * timestamp column drops the offset and keeps the session's wall time, as
  * `now()` assigned to either does.
  */
-async function lineageValues(session: PgSession, plan: TargetPlan, spec: LoadSpec): Promise<Lineage> {
+async function lineageValues(
+  session: PgSession,
+  plan: TargetPlan,
+  spec: LoadSpec,
+  asDefaults: boolean,
+): Promise<Lineage> {
   const columns: string[] = [];
   const values: string[] = [];
   if (plan.lineage.sourceFile) {
@@ -308,11 +333,15 @@ async function lineageValues(session: PgSession, plan: TargetPlan, spec: LoadSpe
     columns.push(plan.lineage.runId);
     values.push(spec.runId);
   }
-  if (plan.lineage.loadedAt) {
+  if (plan.lineage.loadedAt && asDefaults) {
+    columns.push(plan.lineage.loadedAt);
+    values.push('now()');
+  } else if (plan.lineage.loadedAt) {
     columns.push(plan.lineage.loadedAt);
     const r = await session.query(`SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS.US') || to_char(now(), 'OF') AS t`);
     values.push(String(r.rows[0]?.['t']));
   }
+  if (asDefaults) return { columns, values, suffix: null, writable: true };
   const writable = values.every((v) => !/[\r\n\x01]/.test(v));
   return { columns, values, suffix: writable && values.length > 0 ? recordSuffix(plan, values) : null, writable };
 }
@@ -358,4 +387,33 @@ function lineageShifted(e: LoadRowError, lineage: Lineage): boolean {
     return true;
   if (e.column !== null && lineage.columns.some((c) => c === quoteIdent(e.column!))) return true;
   return e.rawValue !== null && lineage.values.includes(e.rawValue);
+}
+
+/** The lineage columns' DEFAULTs as they are before the load (an expression, or null when none). */
+const COLUMN_DEFAULTS_SQL = `SELECT a.attname AS name, pg_get_expr(d.adbin, d.adrelid) AS expr
+  FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`;
+
+/**
+ * Sets the lineage values as the lineage columns' DEFAULTs (loaded_at as
+ * `now()`, the transaction's time, as the INSERT of the staged path wrote it);
+ * returns the statement that puts the defaults back as they were, run before
+ * commit. A failed load rolls both back with everything else.
+ */
+async function setLineageDefaults(session: PgSession, plan: TargetPlan, lineage: Lineage): Promise<string | null> {
+  if (lineage.columns.length === 0) return null;
+  const before = new Map<string, string | null>();
+  for (const r of (await session.query(COLUMN_DEFAULTS_SQL, [plan.table])).rows) {
+    before.set(quoteIdent(String(r['name'])), r['expr'] == null ? null : String(r['expr']));
+  }
+  const set = lineage.columns.map((c, i) => {
+    const v = lineage.values[i]!;
+    return `ALTER COLUMN ${c} SET DEFAULT ${c === plan.lineage.loadedAt ? v : quotePgLiteral(v)}`;
+  });
+  await session.query(`ALTER TABLE ${plan.table} ${set.join(', ')}`);
+  const restore = lineage.columns.map((c) => {
+    const expr = before.get(c) ?? null;
+    return expr === null ? `ALTER COLUMN ${c} DROP DEFAULT` : `ALTER COLUMN ${c} SET DEFAULT ${expr}`;
+  });
+  return `ALTER TABLE ${plan.table} ${restore.join(', ')}`;
 }

@@ -76,7 +76,12 @@ export class PostgresWarehouse implements Warehouse {
     const plans = planLoad(spec);
     return this.log.submit('load', clientToken, async () => {
       const rejected: LoadRowError[] = [];
-      const targets = await this.conn.transaction((session) => executeLoad(session, plans, spec, rejected));
+      const targets = await this.conn.transaction((session) =>
+        executeLoad(session, plans, spec, rejected, {
+          // PGlite is one session: a column DEFAULT set inside the load's transaction is seen by no one else.
+          lineage: this.conn.kind === 'pglite' ? 'defaults' : 'fields',
+        }),
+      );
       return { status: 'FINISHED', error: null, rowErrors: rejected.length > 0 ? rejected : null, targets };
     });
   }
