@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/profile-ingest.ts [postgres-url]`: one `efi ingest` of the
+ * `npx tsx bench/profile-ingest.ts [postgres-url | pg]`: one `efi ingest` of the
  * 100 MB bench file with the time spent in each state (where the end-to-end
  * case's time goes). Not part of `npm run bench`.
  */
@@ -13,9 +13,12 @@ import { closeConfigDb } from '../functions/lib/adapters/config-db/connect.ts';
 import { closePglite } from '../functions/lib/adapters/postgres/pglite.ts';
 import { createDeps } from '../functions/lib/compose.ts';
 import { loadSettings } from '../functions/lib/settings.ts';
+import { findPgBinDir, startThrowawayPostgres } from '../test/setup/throwaway-postgres.ts';
 import { BENCH_CONFIG, BUCKET, STORE_ROOT } from './workloads.ts';
 
-const pgUrl = process.argv[2] ?? null;
+// 'pg' starts a throwaway PostgreSQL server for the run.
+const server = process.argv[2] === 'pg' ? await startThrowawayPostgres(findPgBinDir()!) : null;
+const pgUrl = server?.url ?? process.argv[2] ?? null;
 const file = path.join(STORE_ROOT, BUCKET, 'rows-1m.csv');
 const home = await fs.mkdtemp(path.join(os.tmpdir(), 'efi-profile-'));
 const env: Record<string, string> = { EFI_HOME: home, EFI_OUTBOX_ECHO: '0' };
@@ -52,4 +55,5 @@ try {
   await closeConfigDb();
   await closePglite();
   await fs.rm(home, { recursive: true, force: true });
+  server?.stop();
 }
