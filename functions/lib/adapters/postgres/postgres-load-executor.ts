@@ -106,7 +106,7 @@ async function loadTarget(
   const wanted = new Set(plan.columnNames);
   const loaded = all.filter((c) => wanted.has(c.name));
   const columns = new Map(loaded.map((c) => [c.name, c]));
-  const byDefaults = opts.lineage === 'defaults' && (plan.rewrite || plan.spec.format.escape === null);
+  const byDefaults = opts.lineage === 'defaults' && (plan.rewrite || escapeIsDoubledQuote(plan));
   const lineage = await lineageValues(session, plan, spec, byDefaults);
   const restoreDefaults = byDefaults
     ? await step('setting its lineage defaults', () => setLineageDefaults(session, plan, lineage))
@@ -114,7 +114,7 @@ async function loadTarget(
   // Direct: each part is COPYed into the target with its lineage values appended to every record
   // (one write per row). Staged (a temp table, then INSERT ... SELECT) only where the appended
   // values cannot be written in the part's format, or an ESCAPE inside quotes keeps the rewrite out.
-  const direct = byDefaults || (lineage.writable && (plan.rewrite || plan.spec.format.escape === null));
+  const direct = byDefaults || (lineage.writable && (plan.rewrite || escapeIsDoubledQuote(plan)));
 
   if (!direct) {
     await step('creating its staging table', async () => {
@@ -416,4 +416,10 @@ async function setLineageDefaults(session: PgSession, plan: TargetPlan, lineage:
     return expr === null ? `ALTER COLUMN ${c} DROP DEFAULT` : `ALTER COLUMN ${c} SET DEFAULT ${expr}`;
   });
   return `ALTER TABLE ${plan.table} ${restore.join(', ')}`;
+}
+
+/** No ESCAPE, or ESCAPE the quote itself (a doubled quote): what the pass-through and the rewrite both read. */
+function escapeIsDoubledQuote(plan: TargetPlan): boolean {
+  const { escape, quote } = plan.spec.format;
+  return escape === null || escape === quote;
 }
