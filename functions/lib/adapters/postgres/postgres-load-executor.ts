@@ -19,6 +19,7 @@ import {
   PartTransform,
   type PassThroughChecks,
   type RecordSuffix,
+  tooLongMessage,
 } from './postgres-part-transform.ts';
 import { LoadAttemptFailed } from './postgres-statement-log.ts';
 
@@ -229,7 +230,7 @@ async function loadTarget(
           continue;
         }
         if (e instanceof PartRowError) throw overBudget(overflow ?? partRowError(e, ctx));
-        const rowError = toLoadRowError(e, ctx);
+        const rowError = asRedshiftTooLong(toLoadRowError(e, ctx), columns);
         if (
           rewrite === null &&
           rowError &&
@@ -422,4 +423,17 @@ async function setLineageDefaults(session: PgSession, plan: TargetPlan, lineage:
 function escapeIsDoubledQuote(plan: TargetPlan): boolean {
   const { escape, quote } = plan.spec.format;
   return escape === null || escape === quote;
+}
+
+/**
+ * PostgreSQL's "value too long for type character varying(n)" as the message
+ * the rewrite and `efi check` give (Redshift counts the length in bytes): the
+ * direct load leaves ASCII records to COPY's own length check.
+ */
+function asRedshiftTooLong(e: LoadRowError | null, columns: Map<string, ColumnInfo>): LoadRowError | null {
+  if (!e || e.column === null || e.rawValue === null || !e.reason.startsWith('value too long for type')) return e;
+  const c = columns.get(e.column);
+  if (!c || c.max_chars == null) return e;
+  e.reason = tooLongMessage(Buffer.byteLength(e.rawValue, 'utf8'), Number(c.max_chars));
+  return e;
 }
