@@ -32,6 +32,13 @@ export interface Settings {
   notifier: { kind: 'outbox'; echo: boolean } | { kind: 'aws'; topicArn: string | null; eventBusName: string | null };
   /** IANA zone for archive date folders. */
   timeZone: string;
+  /**
+   * How Preprocess writes parts: 'gzip' (what Redshift COPY reads from S3), or
+   * 'none' when a local warehouse reads them from the local folder store,
+   * where gzip then gunzip would only cost time. EFI_PART_COMPRESSION
+   * overrides; Redshift always gets gzip.
+   */
+  partCompression: 'gzip' | 'none';
 }
 
 type Env = Record<string, string | undefined>;
@@ -132,5 +139,18 @@ export function loadSettings(env: Env = process.env): Settings {
     configDb,
     notifier,
     timeZone: env['EFI_TIMEZONE'] ?? 'UTC',
+    partCompression: partCompressionOf(env, warehouse, objectStore),
   };
+}
+
+function partCompressionOf(
+  env: Env,
+  warehouse: Settings['warehouse'],
+  objectStore: Settings['objectStore'],
+): Settings['partCompression'] {
+  const v = env['EFI_PART_COMPRESSION'];
+  if (warehouse.kind === 'redshift') return 'gzip';
+  if (v === 'gzip' || v === 'none') return v;
+  if (v) throw new ConfigInvalid(`EFI_PART_COMPRESSION must be 'gzip' or 'none', got ${JSON.stringify(v)}`);
+  return objectStore.kind === 'fs' ? 'none' : 'gzip';
 }

@@ -17,6 +17,7 @@ export function createHandler(deps: Deps) {
         store: await deps.store(),
         configs: await deps.configs(),
         processingPrefix: deps.settings.prefixes.processing,
+        compressParts: deps.settings.partCompression !== 'none',
       }),
   );
 }

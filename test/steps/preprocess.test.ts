@@ -204,6 +204,27 @@ describe('preprocess', () => {
     }
   });
 
+  it('writes uncompressed parts when told to (a local warehouse on the folder store), cut at the same records', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `${i + 1},name-${i + 1},${i * 3}`);
+    const body = `${rows.join('\n')}\n`;
+    const cfg = fileConfig({ partBytes: 1024 });
+    const gz = await run('in/g.csv', body, cfg, 'run-g', { blockBytes: 500 });
+    const plain = await run('in/p.csv', body, cfg, 'run-p', { blockBytes: 500, compressParts: false });
+    const parts = plain.targets[0]!.parts;
+    expect(parts.map((p) => [p.records, p.bytes, p.firstRecord])).toEqual(
+      gz.targets[0]!.parts.map((p) => [p.records, p.bytes, p.firstRecord]),
+    );
+    let all = '';
+    for (const p of parts) {
+      expect(p.compression).toBe('none');
+      expect(p.key).toMatch(/part-\d{5}\.txt$/);
+      const text = (await t.read(p.key)).toString('utf8');
+      expect(Buffer.byteLength(text)).toBe(p.bytes);
+      all += text;
+    }
+    expect(all).toBe(body);
+  });
+
   it('is idempotent: a rerun writes the same keys and bytes and leaves nothing stale', async () => {
     const rows = `${Array.from({ length: 300 }, (_, i) => `${i},n${i},${i * 3}`).join('\n')}\n`;
     const first = await run('in/a.csv', rows, fileConfig({ partBytes: 1024 }));

@@ -28,6 +28,8 @@ export interface PreprocessOptions {
   /** Uncompressed bytes per compression block (default 1 MiB). */
   blockBytes?: number;
   maxRecordBytes?: number;
+  /** false = parts are written uncompressed (Settings.partCompression 'none': a local warehouse on a folder store). */
+  compressParts?: boolean;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function preprocess(
     ...DEFAULT_GZIP_PART_OPTIONS,
     maxInFlight: concurrency,
     ...(opts.blockBytes ? { blockBytes: opts.blockBytes } : {}),
+    compress: opts.compressParts !== false,
   };
   const format = loadFormatOf(config, 'preprocessed');
 
@@ -154,6 +157,8 @@ export interface PrepareLoadPorts {
   store: ObjectStore;
   configs: ConfigSource;
   processingPrefix: string;
+  /** See PreprocessOptions.compressParts. */
+  compressParts?: boolean;
 }
 
 /**
@@ -170,5 +175,8 @@ export async function prepareLoad(
     return useOriginal(ports.store, where, validation, { processingPrefix: ports.processingPrefix });
   }
   const config = await ports.configs.get(run.configId, run.configVersion);
-  return preprocess(ports.store, where, config, validation, { processingPrefix: ports.processingPrefix });
+  return preprocess(ports.store, where, config, validation, {
+    processingPrefix: ports.processingPrefix,
+    ...(ports.compressParts === false ? { compressParts: false } : {}),
+  });
 }

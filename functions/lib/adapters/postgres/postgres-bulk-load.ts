@@ -139,14 +139,25 @@ function pgliteSession(tx: Transaction, store: ObjectStore, control?: StatementC
       const source = await partStream(part, store);
       const through = transform?.();
       const chunker = new RecordChunker(quote, PGLITE_COPY_CHUNK_BYTES);
+      // The COPY's own error, not the AbortError pipeline may report for the streams it then tears down.
+      let failure: unknown = null;
       const consume = async (input: AsyncIterable<Buffer>) => {
-        for await (const buf of input) {
-          for (const chunk of chunker.push(buf)) await copyChunk(chunk);
+        try {
+          for await (const buf of input) {
+            for (const chunk of chunker.push(buf)) await copyChunk(chunk);
+          }
+          const rest = chunker.end();
+          if (rest.length > 0) await copyChunk(rest);
+        } catch (e) {
+          failure ??= e;
+          throw e;
         }
-        const rest = chunker.end();
-        if (rest.length > 0) await copyChunk(rest);
       };
-      await (through ? pipeline(source, through, consume) : pipeline(source, consume));
+      try {
+        await (through ? pipeline(source, through, consume) : pipeline(source, consume));
+      } catch (e) {
+        throw failure ?? e;
+      }
       return rows;
     },
   };

@@ -114,7 +114,10 @@ export class PostgresWarehouse implements Warehouse {
     const bytesTotal = spec.targets.reduce((n, t) => n + t.parts.reduce((m, p) => m + p.bytes, 0), 0);
     return this.submit('load', clientToken, bytesTotal, async (session) => {
       const rejected: LoadRowError[] = [];
-      const targets = await executeLoad(session, plans, spec, rejected);
+      const targets = await executeLoad(session, plans, spec, rejected, {
+        // PGlite is one session: a column DEFAULT set inside the load's transaction is seen by no one else.
+        lineage: this.conn.kind === 'pglite' ? 'defaults' : 'fields',
+      });
       return { status: 'FINISHED', error: null, rowErrors: rejected.length > 0 ? rejected : null, targets };
     });
   }
