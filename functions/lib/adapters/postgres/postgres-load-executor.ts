@@ -439,8 +439,8 @@ async function setLineageDefaults(session: PgSession, plan: TargetPlan, lineage:
 
 /** No ESCAPE, or ESCAPE the quote itself (a doubled quote): what the pass-through and the rewrite both read. */
 function escapeIsDoubledQuote(plan: TargetPlan): boolean {
-  const { escape, quote } = plan.spec.format;
-  return escape === null || escape === quote;
+  const { escape: escapeChar, quote } = plan.spec.format;
+  return escapeChar === null || escapeChar === quote;
 }
 
 /**

@@ -286,7 +286,7 @@ export class PartTransform extends Transform {
       this.flagsOf = buf;
       this.flags.nonAscii = !isAscii(buf);
       this.flags.backslashN = checks.backslashNIsNull && buf.indexOf(BACKSLASH_N) !== -1;
-      this.flags.decimals = this.decimalProbe !== null && this.decimalProbe.test(buf.toString('latin1'));
+      this.flags.decimals = this.decimalProbe?.test(buf.toString('latin1')) ?? false;
     }
     const f = this.flags;
     if (!f.nonAscii && !f.backslashN && !f.decimals) return;
