@@ -4,6 +4,8 @@
  * multi-character delimiters to CSV; the hot validate path never splits fields.
  */
 
+import type { NextByte } from './next-byte.ts';
+
 export interface FieldVisitor {
   /**
    * A field: [start, end) of buf. For a quoted field the range is inside the
@@ -172,6 +174,12 @@ export class CsvRewriter implements FieldVisitor {
   }
 }
 
+/** Finders for the quote and escape bytes, kept by a pass over many records (see NextByte). */
+export interface FieldFinders {
+  quote?: NextByte;
+  escape?: NextByte;
+}
+
 /**
  * Counts the fields of one record without building strings: a record without
  * the quote byte is counted with indexOf alone (the common case); otherwise it
@@ -185,12 +193,17 @@ export function countFields(
   delimiter: Buffer,
   quote: number | null,
   escapeByte: number | null = null,
+  finders: FieldFinders = {},
 ): { count: number; error: FieldError | null } {
-  if (escapeByte !== null && quote === null) {
-    const e = buf.indexOf(escapeByte, start);
-    if (e !== -1 && e < end) return { count: countEscaped(buf, start, end, delimiter, escapeByte), error: null };
+  const has = (byte: number, finder: NextByte | undefined) => {
+    if (finder) return finder.within(buf, start, end);
+    const at = buf.indexOf(byte, start);
+    return at !== -1 && at < end;
+  };
+  if (escapeByte !== null && quote === null && has(escapeByte, finders.escape)) {
+    return { count: countEscaped(buf, start, end, delimiter, escapeByte), error: null };
   }
-  if (quote === null || buf.indexOf(quote, start) === -1 || buf.indexOf(quote, start) >= end) {
+  if (quote === null || !has(quote, finders.quote)) {
     const dlen = delimiter.length;
     let count = 1;
     let at = start;

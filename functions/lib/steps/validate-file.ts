@@ -19,7 +19,8 @@ import {
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
-import { countFields, fieldStrings } from '../records/fields.ts';
+import { countFields, type FieldFinders, fieldStrings } from '../records/fields.ts';
+import { NextByte } from '../records/next-byte.ts';
 import { type RecordPlan, recordPlan } from '../records/record-plan.ts';
 import type { RoleHandler } from '../records/record-roles.ts';
 import { type RecordRouter, recordRouter, UNKNOWN_RECORD } from '../records/record-router.ts';
@@ -174,6 +175,10 @@ class ContentChecks implements RoleHandler {
   trailerRecord: TrailerRecord | null = null;
   private headersSeen = 0;
   private readonly route: RecordRouter;
+  // Per-record byte probes that search each chunk once, not once per record.
+  private readonly nul = new NextByte(0);
+  private readonly finders: FieldFinders;
+  private readonly escapeByte: number | null;
 
   constructor(
     private readonly config: FileConfig,
@@ -181,6 +186,18 @@ class ContentChecks implements RoleHandler {
   ) {
     this.typeCounts = plan.layouts.map(() => 0);
     this.route = recordRouter(plan);
+    const esc = config.format.escape;
+    this.escapeByte = esc ? esc.charCodeAt(0) : null;
+    this.finders = {
+      ...(plan.quote !== null ? { quote: new NextByte(plan.quote) } : {}),
+      ...(this.escapeByte !== null ? { escape: new NextByte(this.escapeByte) } : {}),
+    };
+  }
+
+  chunkEnd(): void {
+    this.nul.reset();
+    this.finders.quote?.reset();
+    this.finders.escape?.reset();
   }
 
   header(buf: Buffer, start: number, end: number, line: number): void {
@@ -217,7 +234,7 @@ class ContentChecks implements RoleHandler {
       field,
       ...(columns[field - 1] ? { fieldName: columns[field - 1]!.name } : {}),
     });
-    const nul = buf.indexOf(0, start);
+    const nul = this.nul.find(buf, start);
     if (nul !== -1 && nul < end) {
       const loc = at(countFields(buf, start, nul, delimiter, null).count);
       throw new MalformedRecord(
@@ -225,8 +242,7 @@ class ContentChecks implements RoleHandler {
         loc,
       );
     }
-    const esc = this.config.format.escape;
-    const { count, error } = countFields(buf, start, end, delimiter, quote, esc ? esc.charCodeAt(0) : null);
+    const { count, error } = countFields(buf, start, end, delimiter, quote, this.escapeByte, this.finders);
     if (error) {
       const loc = at(error.field);
       throw new MalformedRecord(
