@@ -18,6 +18,7 @@ export function createHandler(deps: Deps) {
         configs: await deps.configs(),
         processingPrefix: deps.settings.prefixes.processing,
         compressParts: deps.settings.partCompression !== 'none',
+        loadInPlace: deps.settings.warehouse.kind !== 'redshift',
       }),
   );
 }

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
-import { preprocess, useOriginal } from '../../functions/lib/steps/preprocess.ts';
+import { prepareLoad, preprocess, useOriginal } from '../../functions/lib/steps/preprocess.ts';
 import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 import { BUCKET, fileConfig, layout, type TempStore, tempStore } from '../support/config-builder.ts';
 
@@ -250,6 +250,48 @@ describe('preprocess', () => {
 });
 
 describe('useOriginal (UseOriginalFile)', () => {
+  it('for a warehouse that reads in place, a file with a header is not rewritten: its one part is the original past the header', async () => {
+    const cfg = fileConfig({ header: { lines: 1, columns: ['id', 'name', 'amount'] } });
+    const body = 'id,name,amount\n1,a,1\n2,b,2\n';
+    const obj = await t.put('in/h.csv', body);
+    const validation = await validateFile(t.store, obj, cfg);
+    expect(validation.needsPreprocess).toBe(true);
+    const run = { runId: 'run-h', bucket: BUCKET, key: 'in/h.csv', configId: cfg.id, configVersion: 1 };
+    const configs = { get: async () => cfg } as never;
+    const prepared = await prepareLoad(
+      { run: run as never, validation },
+      {
+        store: t.store,
+        configs,
+        processingPrefix: 'processing/',
+        loadInPlace: true,
+      },
+    );
+    const start = 'id,name,amount\n'.length;
+    expect(prepared.targets[0]!.parts).toEqual([
+      {
+        bucket: BUCKET,
+        key: 'in/h.csv',
+        compression: 'none',
+        bytes: body.length - start,
+        records: 2,
+        firstRecord: 1,
+        start,
+      },
+    ]);
+    expect(await t.keys('processing/run-h/')).toEqual(['processing/run-h/all/manifest.json']);
+    // Without it (Redshift reads whole objects) Preprocess writes parts without the header.
+    const rewritten = await prepareLoad(
+      { run: { ...run, runId: 'run-r' } as never, validation },
+      {
+        store: t.store,
+        configs,
+        processingPrefix: 'processing/',
+      },
+    );
+    expect(rewritten.targets[0]!.parts[0]!.key).toMatch(/^processing\/run-r\//);
+  });
+
   it('loads the original as is: one uncompressed part, the original itself, with a one-entry manifest and no byte copied', async () => {
     const cfg = fileConfig();
     const obj = await t.put('in/plain.csv', '1,a,1\n2,b,2\n');

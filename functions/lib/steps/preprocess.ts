@@ -137,13 +137,17 @@ export async function useOriginal(
   opts: Pick<PreprocessOptions, 'processingPrefix'>,
 ): Promise<PreparedLoad> {
   const runPrefix = runPrefixOf(run, opts.processingPrefix);
+  // In place: the records start past the BOM and header lines; ValidateFile's cuts say where they may be sliced.
+  const start = validation.inPlace?.dataStart ?? 0;
   const part = {
     bucket: run.bucket,
     key: run.key,
     compression: 'none' as const,
-    bytes: validation.fileBytes,
+    bytes: validation.fileBytes - start,
     records: validation.recordsInFile,
     firstRecord: 1,
+    ...(start > 0 ? { start } : {}),
+    ...(validation.inPlace && validation.inPlace.cuts.length > 0 ? { cuts: validation.inPlace.cuts } : {}),
   };
   const manifest = await writeManifest(store, run.bucket, targetFolder(runPrefix, null), [part], [part.bytes]);
   return {
@@ -159,6 +163,14 @@ export interface PrepareLoadPorts {
   processingPrefix: string;
   /** See PreprocessOptions.compressParts. */
   compressParts?: boolean;
+  /**
+   * The warehouse can read a part in place from the original (a local
+   * warehouse: PostgreSQL/PGlite COPY of a byte range). Then a file whose
+   * only rewrite would be dropping its BOM and header lines, or cutting it
+   * into parts, is not rewritten: its one part is the original from the first
+   * data record on. Never for Redshift, whose COPY reads whole objects.
+   */
+  loadInPlace?: boolean;
 }
 
 /**
@@ -171,7 +183,7 @@ export async function prepareLoad(
 ): Promise<PreparedLoad> {
   const { run, validation } = input;
   const where = { runId: run.runId, bucket: run.bucket, key: run.key };
-  if (!validation.needsPreprocess) {
+  if (!validation.needsPreprocess || (ports.loadInPlace === true && validation.inPlace !== undefined)) {
     return useOriginal(ports.store, where, validation, { processingPrefix: ports.processingPrefix });
   }
   const config = await ports.configs.get(run.configId, run.configVersion);

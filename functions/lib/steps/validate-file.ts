@@ -27,6 +27,13 @@ import { type RecordRouter, recordRouter, UNKNOWN_RECORD } from '../records/reco
 import { scanRecords } from '../records/scan-records.ts';
 import { recordBytes } from '../records/source.ts';
 
+/**
+ * Record-aligned cuts of a file that loads in place, about this far apart:
+ * a local warehouse on PGlite COPYs one such slice at a time (a cancel takes
+ * effect between slices).
+ */
+export const IN_PLACE_CUT_BYTES = 16 * 1024 * 1024;
+
 export interface ValidateRun {
   bucket: string;
   key: string;
@@ -58,7 +65,21 @@ export async function validateFile(
   const checks = new ContentChecks(config, plan);
   // With acceptInvalidChars the warehouse replaces invalid UTF-8 as Redshift's ACCEPTINVCHARS does.
   const checkEncoding = !(config.format.encoding === 'utf-8' && config.load.acceptInvalidChars !== null);
-  const scan = await scanRecords(recordBytes(store, run.bucket, run.key, config, { checkEncoding }), plan, checks);
+  // The original's own bytes can be loaded in place (after the header) only when nothing needs rewriting.
+  const inPlaceable =
+    config.format.compression === 'none' &&
+    config.format.encoding === 'utf-8' &&
+    config.format.layout === 'delimited' &&
+    !plan.rewriteToCsv &&
+    config.trailer === null &&
+    config.split === null;
+  const scan = await scanRecords(
+    recordBytes(store, run.bucket, run.key, config, { checkEncoding }),
+    plan,
+    checks,
+    undefined,
+    inPlaceable ? { cutEvery: IN_PLACE_CUT_BYTES } : {},
+  );
   const hasTrailer = scan.trailer;
 
   let trailerCount: number | null = null;
@@ -112,7 +133,9 @@ export async function validateFile(
     config.format.layout !== 'delimited' ||
     plan.rewriteToCsv ||
     run.size > config.partBytes;
+  const inPlace = inPlaceable && lineEnding !== 'crlf' && checks.blankLines === 0;
   return {
+    ...(inPlace ? { inPlace: { dataStart: scan.dataStart, cuts: scan.cuts } } : {}),
     fileBytes: run.size,
     recordsInFile: checks.records,
     headerLines: scan.headerLines,

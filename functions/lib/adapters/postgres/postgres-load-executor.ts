@@ -15,11 +15,13 @@ import {
 import { type ColumnInfo, rewritePlan, type TargetPlan } from './postgres-load-plan.ts';
 import {
   csvValue,
+  NeedsRecordChecks,
   NeedsRewrite,
   PartRowError,
   PartTransform,
   type PassThroughChecks,
   type RecordSuffix,
+  sliceProbe,
   tooLongMessage,
 } from './postgres-part-transform.ts';
 import { LoadAttemptFailed } from './postgres-statement-log.ts';
@@ -211,11 +213,24 @@ async function loadTarget(
       return true;
     };
     let overflow: LoadRowError | null = null;
+    // A part sliced at ValidateFile's cuts goes to COPY untransformed when only the pass-through checks
+    // would need a transform: a byte-level probe of each slice stands in for them until it finds
+    // something they concern (then the part is copied again, record by record).
+    let perRecord = false;
     for (;;) {
       const suffix = direct && !byDefaults ? lineage.suffix : null;
       const passChecks = rewrite === null ? checks : null;
+      const probed =
+        passChecks !== null &&
+        !perRecord &&
+        part.cuts !== undefined &&
+        part.compression === 'none' &&
+        rewrite === null &&
+        replaceInvalid === null &&
+        skipped.size === 0 &&
+        suffix === null;
       const transform =
-        rewrite || replaceInvalid !== null || skipped.size > 0 || suffix !== null || passChecks !== null
+        rewrite || replaceInvalid !== null || skipped.size > 0 || suffix !== null || (passChecks !== null && !probed)
           ? () =>
               new PartTransform({
                 delimiter,
@@ -238,11 +253,31 @@ async function loadTarget(
       const savepoint = maxErrors > 0 || rewrite === null;
       if (savepoint) await step('setting a savepoint', () => session.query('SAVEPOINT efi_part'));
       try {
-        const rows = await session.copyPart(into, options, part, transform);
+        const rows = await session.copyPart(
+          into,
+          options,
+          part,
+          transform,
+          probed ? sliceProbe(passChecks) : undefined,
+        );
+        if ((part.start !== undefined || part.cuts !== undefined) && rows + skipped.size !== part.records) {
+          // Read in place from the original: COPY's count is the last check that it is still what ValidateFile read.
+          throw new LoadAttemptFailed(
+            `load into ${plan.name} failed: s3://${part.bucket}/${part.key} gave ${rows + skipped.size} records to COPY but ValidateFile counted ${part.records}: the object changed after validation (nothing was loaded); start a new run for the new object`,
+            null,
+            null,
+          );
+        }
         if (savepoint) await step('releasing a savepoint', () => session.query('RELEASE SAVEPOINT efi_part'));
         copied += rows;
         break;
       } catch (e) {
+        if (e instanceof LoadAttemptFailed) throw e;
+        if (e instanceof NeedsRecordChecks && !perRecord) {
+          await step('rolling back to the savepoint', () => session.query('ROLLBACK TO SAVEPOINT efi_part'));
+          perRecord = true;
+          continue;
+        }
         if (e instanceof NeedsRewrite && rewrite === null) {
           await toRewrite();
           continue;

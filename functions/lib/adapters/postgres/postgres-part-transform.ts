@@ -96,6 +96,45 @@ export class NeedsRewrite extends Error {
   }
 }
 
+/**
+ * Thrown by a slice probe (sliceProbe) when the part's bytes may hold what
+ * the pass-through checks look for: the caller rolls the part back and copies
+ * it again through the per-record PartTransform, which decides record by record.
+ */
+export class NeedsRecordChecks extends Error {
+  constructor(reason: string) {
+    super(`the part needs per-record checks: ${reason}`);
+    this.name = 'NeedsRecordChecks';
+  }
+}
+
+/**
+ * The pass-through checks at the byte level, for a part COPYed untransformed:
+ * a probe of each buffer (native scans: non-ASCII when a VARCHAR has a byte
+ * limit, `\N`, a decimal longer than the smallest NUMERIC scale) that throws
+ * NeedsRecordChecks when the buffer may hold a record the checks concern. A
+ * clean part costs no per-record work. The last bytes of the buffer before
+ * are probed with the next one's first, so a pattern across a cut is seen.
+ */
+export function sliceProbe(checks: PassThroughChecks): (bytes: Buffer) => void {
+  const nonAscii = checks.columns.some((c) => c.maxBytes !== null);
+  const backslashN = checks.backslashNIsNull && checks.columns.some((c) => c.isText);
+  const scales = checks.columns.map((c) => c.numericScale).filter((x): x is number => x !== null);
+  const decimals = scales.length > 0 ? new RegExp(`\\.\\d{${Math.min(...scales) + 1}}`) : null;
+  const overlap = decimals ? Math.min(...scales) + 2 : 2;
+  let tail = Buffer.alloc(0);
+  const look = (b: Buffer) => {
+    if (nonAscii && !isAscii(b)) throw new NeedsRecordChecks('a non-ASCII byte (VARCHAR limits count bytes)');
+    if (backslashN && b.indexOf(BACKSLASH_N) !== -1) throw new NeedsRecordChecks('\\N (NULL AS)');
+    if (decimals?.test(b.toString('latin1'))) throw new NeedsRecordChecks('more decimals than a NUMERIC scale');
+  };
+  return (bytes) => {
+    if (tail.length > 0) look(Buffer.concat([tail, bytes.subarray(0, overlap)]));
+    look(bytes);
+    tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - overlap)));
+  };
+}
+
 /** Bytes added to every record before its line end: the lineage values, in each mode's encoding. */
 export interface RecordSuffix {
   /** Pass-through mode: delimiter and quoted values in the part's own format. */
