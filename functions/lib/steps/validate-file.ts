@@ -184,6 +184,11 @@ function checkExtension(key: string, config: FileConfig): void {
   if (problem !== null) throw new ExtensionMismatch(problem);
 }
 
+/** Where a field of a record is, with its column name when the layout has one. */
+function fieldAt(line: number, field: number, columns: readonly { name: string }[]) {
+  return { line, field, ...(columns[field - 1] ? { fieldName: columns[field - 1]!.name } : {}) };
+}
+
 interface TrailerRecord {
   text: string;
   line: number;
@@ -252,14 +257,9 @@ class ContentChecks implements RoleHandler {
   private checkFields(buf: Buffer, start: number, end: number, line: number, layout: number): void {
     const { delimiter, quote } = this.plan;
     const columns = this.plan.layouts[layout]!.columns;
-    const at = (field: number) => ({
-      line,
-      field,
-      ...(columns[field - 1] ? { fieldName: columns[field - 1]!.name } : {}),
-    });
     const nul = this.nul.find(buf, start);
     if (nul !== -1 && nul < end) {
-      const loc = at(countFields(buf, start, nul, delimiter, null).count);
+      const loc = fieldAt(line, countFields(buf, start, nul, delimiter, null).count, columns);
       throw new MalformedRecord(
         `${formatLocation(loc)}: the record holds a NUL byte (0x00), which the warehouse cannot load; remove it from the file, or check format.encoding (a UTF-16 file read as ${this.config.format.encoding} looks like this)`,
         loc,
@@ -267,7 +267,7 @@ class ContentChecks implements RoleHandler {
     }
     const { count, error } = countFields(buf, start, end, delimiter, quote, this.escapeByte, this.finders);
     if (error) {
-      const loc = at(error.field);
+      const loc = fieldAt(line, error.field, columns);
       throw new MalformedRecord(
         `${formatLocation(loc)}: the field cannot be read: ${error.problem}; fix the record, or format.quote in config ${this.config.id}`,
         loc,
@@ -275,7 +275,7 @@ class ContentChecks implements RoleHandler {
     }
     if (count !== columns.length) {
       const first = Math.min(count, columns.length) + 1;
-      const loc = count > columns.length ? { line, field: first } : at(first);
+      const loc = count > columns.length ? { line, field: first } : fieldAt(line, first, columns);
       const why =
         count > columns.length
           ? `found ${count} fields, expected ${columns.length}: field ${first} is extra (a delimiter inside an unquoted value, or a column missing from the config)`
