@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { matchConfig } from '../../functions/lib/config/match.ts';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
-import { EfiError } from '../../functions/lib/errors.ts';
+import { EfiError, formatLocation, locationOfError } from '../../functions/lib/errors.ts';
 import { type CliContext, localDeps, UsageError } from '../context.ts';
 import { type CheckOutcome, checkFile } from '../local/check-file.ts';
 import { singleFileStore } from '../local/file-store.ts';
@@ -107,9 +107,7 @@ function print(ctx: CliContext, file: string, key: string, config: FileConfig, o
   }
   for (const w of o.warnings) ctx.out(`${pc.yellow('warning')}   ${w}`);
   if (o.error) {
-    const where = [o.error.line ? `line ${o.error.line}` : null, o.error.column ? `column ${o.error.column}` : null]
-      .filter(Boolean)
-      .join(', ');
+    const where = formatLocation(locationOfError(o.error));
     ctx.out(`${pc.red('REJECTED')}  ${o.error.name}${where ? ` at ${where}` : ''}: ${o.error.message}`);
   } else if (o.ok) ctx.out(`${pc.green('OK')}        a run would load it`);
   else ctx.out(`${pc.red('WOULD FAIL')}  see the warnings above`);

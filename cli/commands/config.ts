@@ -19,6 +19,7 @@ import type { FileConfig } from '../../functions/lib/config/model.ts';
 import { EfiError } from '../../functions/lib/errors.ts';
 import type { Settings } from '../../functions/lib/settings.ts';
 import { DEFAULT_LEGACY_SCHEMA, importLegacyConfigs, type LegacyImportReport } from '../legacy/legacy-import.ts';
+import { LegacySqlInputInvalid } from '../legacy/legacy-scripts.ts';
 
 /**
  * `efi config validate|apply|list|import-legacy`: config-as-code. validate
@@ -89,19 +90,28 @@ field by field, as efi config diff does.`,
 Lists the configs in the config database: id, interface, match, target
 table(s), whether active, and version. --active shows only the configs that
 can match files (active configs of active interfaces).`,
-  'import-legacy': `Usage: efi config import-legacy --from POSTGRES_URL [--schema ${DEFAULT_LEGACY_SCHEMA}] [--out DIR] [--json]
+  'import-legacy': `Usage: efi config import-legacy (--from POSTGRES_URL | --sql PATH...) [--schema ${DEFAULT_LEGACY_SCHEMA}] [--out DIR] [--json]
 
 Reads the original framework's config tables (ext_interface, ext_file_config,
 ext_file_config_dtl in --schema, default ${DEFAULT_LEGACY_SCHEMA}) and writes one efi YAML file
 per interface to --out (default ./legacy-configs), each checked with the same
-validation as efi config validate. Prints one line per legacy config row:
+validation as efi config validate. The tables come from one of:
+  --from URL     the legacy config database (RDS PostgreSQL); only SELECTs are run
+  --sql PATH     the SQL scripts that build it, when there is no database: its
+                 DDL and DML files (RDS SQLs/) or a plain pg_dump; a .sql file or a
+                 folder of them (subfolders too), repeatable, in any order. They
+                 run in a throwaway embedded PostgreSQL that is removed afterwards;
+                 the schema is created when the scripts use it and do not create it.
+Prints one line per legacy config row:
   mapped    an equivalent config was written
   review    written, but a REVIEW comment in the file needs a person
   skipped   not written (the reason says why and what to do)
   deleted   oprtnl_flag D: not imported
 Review the files, then: efi config apply DIR.
 Exit status: 0 everything mapped, 1 anything skipped or to review (the
-rest is still written), 2 usage error. See docs/legacy-import.md.`,
+rest is still written) or the tables could not be read (a script that
+fails is named with its line), 2 usage error (also: a --sql path that is
+missing, a folder without .sql files, a script over 50 MB). See docs/legacy-import.md.`,
 };
 
 class Usage extends Error {}
@@ -132,6 +142,7 @@ export async function configCommand(argv: string[], ctx: ConfigCommandContext): 
         ...(sub === 'import-legacy'
           ? {
               from: { type: 'string' as const },
+              sql: { type: 'string' as const, multiple: true as const },
               schema: { type: 'string' as const, default: DEFAULT_LEGACY_SCHEMA },
               out: { type: 'string' as const, default: 'legacy-configs' },
             }
@@ -153,7 +164,11 @@ export async function configCommand(argv: string[], ctx: ConfigCommandContext): 
     }
     if (sub === 'import-legacy') {
       if (positionals.length > 0) throw new Usage(`import-legacy takes no arguments, got ${positionals.join(' ')}`);
-      return await importLegacyCommand(ctx, json, values as { from?: string; schema?: string; out?: string });
+      return await importLegacyCommand(
+        ctx,
+        json,
+        values as { from?: string; sql?: string[]; schema?: string; out?: string },
+      );
     }
     if (positionals.length === 0) throw new Usage(`${sub} needs at least one PATH (a YAML file or a folder)`);
     if (sub === 'validate') return await validateCommand(ctx, json, positionals);
@@ -210,7 +225,7 @@ function fromCopyCommand(ctx: ConfigCommandContext, json: boolean, sql: string, 
   }
   if (json) ctx.out(JSON.stringify(r, null, 2));
   else {
-    ctx.out(r.yaml.trimEnd());
+    if (r.yaml) ctx.out(r.yaml.trimEnd());
     for (const n of r.notMapped) ctx.err(`not mapped: ${n}`);
     for (const i of r.issues) ctx.err(`to fix: ${i}`);
   }
@@ -378,18 +393,38 @@ const LEGACY_SCHEMA = /^[A-Za-z_][A-Za-z0-9_$]{0,126}$/;
 async function importLegacyCommand(
   ctx: ConfigCommandContext,
   json: boolean,
-  opts: { from?: string; schema?: string; out?: string },
+  opts: { from?: string; sql?: string[]; schema?: string; out?: string },
 ): Promise<number> {
   const url = opts.from?.trim();
-  if (!url) throw new Usage('import-legacy needs --from POSTGRES_URL (the legacy config database)');
-  if (!/^postgres(ql)?:\/\//.test(url)) {
+  const sql = opts.sql;
+  if (opts.from !== undefined && sql !== undefined) {
+    throw new Usage(
+      '--from and --sql are exclusive: read the legacy tables from a database (--from POSTGRES_URL) or build them from its SQL scripts (--sql PATH), not both',
+    );
+  }
+  if (sql === undefined && !url) {
+    throw new Usage(
+      'import-legacy needs --from POSTGRES_URL (the legacy config database) or --sql PATH (its SQL scripts: .sql files or folders of them)',
+    );
+  }
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
     throw new Usage('--from must be a PostgreSQL URL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE');
   }
   const schema = opts.schema ?? DEFAULT_LEGACY_SCHEMA;
   if (!LEGACY_SCHEMA.test(schema)) {
     throw new Usage(`--schema ${JSON.stringify(schema)} is not a schema name: letters, digits, _ or $`);
   }
-  const report = await importLegacyConfigs({ url, schema, outDir: opts.out ?? 'legacy-configs' });
+  const outDir = opts.out ?? 'legacy-configs';
+  let report: LegacyImportReport;
+  try {
+    report = await importLegacyConfigs(
+      url !== undefined ? { url, schema, outDir } : { sql: sql ?? [], schema, outDir },
+    );
+  } catch (e) {
+    // A --sql path that cannot be used is a usage error, found before any script runs.
+    if (e instanceof LegacySqlInputInvalid) throw new Usage(e.message);
+    throw e;
+  }
   if (json) ctx.out(JSON.stringify(report, null, 2));
   else printLegacyReport(ctx, report);
   return report.complete ? EXIT_OK : EXIT_FAILED;

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { applyConfigs } from '../../functions/lib/adapters/config-db/config-repository.ts';
 import { loadConfigFiles } from '../../functions/lib/config/load-yaml.ts';
+import { errorNameAndPlace } from '../../functions/lib/errors.ts';
 import { assertIdentifier } from '../../functions/lib/sql/identifiers.ts';
 import { type CliContext, colorStatus, localDeps, table } from '../context.ts';
 import { LocalRunner } from '../local/runner.ts';
@@ -104,7 +105,9 @@ export async function demoCommand(argv: string[], ctx: CliContext): Promise<numb
             ? (r.target ?? '')
             : r.status === 'SKIPPED'
               ? 'already loaded'
-              : `${r.error?.name ?? ''}${r.error?.line ? ` line ${r.error.line}` : ''}${r.error?.column ? ` column ${r.error.column}` : ''}`,
+              : r.error
+                ? errorNameAndPlace(r.error)
+                : '',
           r.runId,
         ]),
         ['FILE', 'STATUS', 'ROWS', 'TARGET / REASON', 'RUN'],

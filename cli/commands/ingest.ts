@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { Deps } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
-import { type ErrorLocation, formatLocation } from '../../functions/lib/errors.ts';
+import { type ErrorLocation, formatLocation, locationOfError } from '../../functions/lib/errors.ts';
 import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
 import type { LocatedRowError } from '../../functions/lib/steps/locate-row-error.ts';
 import { type CliContext, colorStatus, localDeps, UsageError } from '../context.ts';
@@ -372,7 +372,7 @@ function printOutcome(ctx: CliContext, r: IngestResult): void {
     // Most messages already say where; add the location only when they do not.
     const where =
       r.error?.line && !message.includes(`line ${r.error.line}`)
-        ? ` at ${r.error.location ? formatLocation(r.error.location) : `line ${r.error.line}${r.error.column ? `, column ${r.error.column}` : ''}`}`
+        ? ` at ${formatLocation(locationOfError(r.error))}`
         : '';
     ctx.out(`  ${s}  ${r.error?.name ?? 'Error'}${where}: ${message || 'no reason was recorded'}`);
     if (r.fileAt) {

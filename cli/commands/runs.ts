@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { Deps } from '../../functions/lib/compose.ts';
-import { formatLocation } from '../../functions/lib/errors.ts';
+import { errorNameAndPlace, formatLocation, locationOfError } from '../../functions/lib/errors.ts';
 import { type CliContext, colorStatus, localDeps, table, UsageError } from '../context.ts';
 import { listLocalRuns, showLocalRun } from '../local/history.ts';
 import { locateRunFile } from '../local/location.ts';
@@ -176,16 +176,11 @@ export function printRuns(ctx: CliContext, runs: RunSummary[], filtered = false)
         r.rowsLoaded === null || r.rowsLoaded === undefined ? '' : String(r.rowsLoaded),
         r.redriveCount ? String(r.redriveCount) : '',
         (r.file ?? '').replace(/^s3:\/\/[^/]+\//, ''),
-        r.error ? clip(describeError(r.error), 60) : '',
+        r.error ? clip(errorNameAndPlace(r.error), 60) : '',
       ]),
       ['RUN', 'STATUS', 'FEED', 'STARTED (UTC)', 'TOOK', 'ROWS', 'REDRIVES', 'FILE', 'ERROR'],
     ),
   );
-}
-
-function describeError(e: NonNullable<RunSummary['error']>): string {
-  const where = [e.line ? `line ${e.line}` : null, e.column ? `column ${e.column}` : null].filter(Boolean).join(' ');
-  return `${e.name}${where ? ` ${where}` : ''}`;
 }
 
 function clip(s: string, n: number): string {
@@ -272,11 +267,7 @@ export function printDetail(ctx: CliContext, d: RunDetail, opts: { full?: boolea
   }
   if (d.skipReason) ctx.out(`skipped   ${d.skipReason}`);
   if (d.error) {
-    const where = d.error.location
-      ? formatLocation(d.error.location)
-      : [d.error.line ? `line ${d.error.line}` : null, d.error.column ? `column ${d.error.column}` : null]
-          .filter(Boolean)
-          .join(', ');
+    const where = formatLocation(locationOfError(d.error));
     ctx.out(`error     ${d.error.name}${where ? ` at ${where}` : ''}: ${d.error.message}`);
   }
   const limit = opts.full ? Number.POSITIVE_INFINITY : 100;

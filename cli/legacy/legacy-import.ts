@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigFileInvalid, parseConfigYaml } from '../../functions/lib/config/load-yaml.ts';
 import { type LegacyConfigReport, mapLegacyTables } from './legacy-map.ts';
 import { type LegacyTables, legacySchemaName, readLegacyTables, redactUrl } from './legacy-rows.ts';
+import { collectSqlScripts, describeSqlSource, readLegacyTablesFromScripts } from './legacy-scripts.ts';
 import { type RenderContext, renderInterfaceYaml } from './legacy-yaml.ts';
 
 /**
@@ -12,15 +13,26 @@ import { type RenderContext, renderInterfaceYaml } from './legacy-yaml.ts';
  * with the same parser `efi config apply` uses before anything is written.
  */
 
-export interface LegacyImportOptions {
-  /** PostgreSQL URL of the legacy config database. */
-  url: string;
+/** Where the legacy rows come from: a database (`--from`) or the SQL scripts that build one (`--sql`). */
+export type LegacySource =
+  | {
+      /** PostgreSQL URL of the legacy config database. */
+      url: string;
+      sql?: never;
+    }
+  | {
+      /** SQL script files or folders of them, run in a throwaway embedded PostgreSQL (see legacy-scripts.ts). */
+      sql: readonly string[];
+      url?: never;
+    };
+
+export type LegacyImportOptions = LegacySource & {
   /** Schema holding ext_interface, ext_file_config and ext_file_config_dtl (default rdscnfg). */
   schema?: string;
   outDir: string;
   /** Timestamp written into the file headers (tests pin it). */
   now?: Date;
-}
+};
 
 export interface GeneratedFile {
   /** File name inside the output folder: `<interface>.yaml`. */
@@ -91,9 +103,17 @@ export function summarise(configs: readonly LegacyConfigReport[]): LegacyImportS
 
 export async function importLegacyConfigs(opts: LegacyImportOptions): Promise<LegacyImportReport> {
   const schema = legacySchemaName(opts.schema ?? DEFAULT_LEGACY_SCHEMA);
-  const tables = await readLegacyTables(opts.url, schema);
+  let tables: LegacyTables;
+  let source: string;
+  if (opts.url !== undefined) {
+    tables = await readLegacyTables(opts.url, schema);
+    source = redactUrl(opts.url);
+  } else {
+    const files = await collectSqlScripts(opts.sql);
+    tables = await readLegacyTablesFromScripts(files, schema);
+    source = describeSqlSource(opts.sql);
+  }
   const generatedAt = opts.now ?? new Date();
-  const source = redactUrl(opts.url);
   const { files, configs } = generateLegacyConfigs(tables, { source, schema, generatedAt });
 
   await fs.mkdir(opts.outDir, { recursive: true });

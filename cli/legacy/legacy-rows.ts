@@ -81,16 +81,44 @@ export function legacySchemaName(schema: string): string {
   return assertIdentifier(schema.trim().toLowerCase(), 'legacy schema (--schema)');
 }
 
-export async function readLegacyTables(url: string, schemaOption: string): Promise<LegacyTables> {
+/** Where the reader connects, and how messages name it without secrets. */
+export interface LegacyReadTarget {
+  /** Names the database in messages (a URL with its password replaced). */
+  label: string;
+  /** Removes secrets from a driver message. */
+  scrub: (message: string) => string;
+  /** What to check when the connection fails. */
+  connectHint?: string;
+}
+
+/** Reads the three tables from the legacy config database at `url` (`--from`). */
+export function readLegacyTables(url: string, schemaOption: string): Promise<LegacyTables> {
+  return readLegacyTablesWith({ connectionString: url, connectionTimeoutMillis: 15_000 }, schemaOption, {
+    label: redactUrl(url),
+    scrub: (m) => scrub(m, url),
+    connectHint: 'check host, port, database, user and password in --from',
+  });
+}
+
+/**
+ * Reads the three tables through any `pg` client configuration: a server
+ * (`--from`) or PGlite in-process (`createPgConfig`, for `--sql`), so both
+ * paths read, and then map, the same way.
+ */
+export async function readLegacyTablesWith(
+  config: pg.ClientConfig,
+  schemaOption: string,
+  target: LegacyReadTarget,
+): Promise<LegacyTables> {
   const schema = legacySchemaName(schemaOption);
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 15_000 });
+  const client = new pg.Client(config);
   // An idle-connection error would otherwise crash the process with the driver's text.
   client.on('error', () => {});
   try {
     await client.connect();
   } catch (e) {
     const err = e as Error & { code?: string };
-    const message = `cannot connect to the legacy config database ${redactUrl(url)}: ${scrub(err.message, url)}; check host, port, database, user and password in --from`;
+    const message = `cannot connect to the legacy config database ${target.label}: ${target.scrub(err.message)}${target.connectHint ? `; ${target.connectHint}` : ''}`;
     throw classifyError(err) instanceof TransientError ? new TransientError(message) : new ConfigInvalid(message);
   }
   try {
@@ -126,7 +154,7 @@ export async function readLegacyTables(url: string, schemaOption: string): Promi
         ? `; the legacy tables in schema ${schema} lack a column import-legacy reads (see docs/legacy-import.md for the expected columns)`
         : '';
     throw new ConfigInvalid(
-      `reading the legacy config tables in schema ${schema} of ${redactUrl(url)} failed: ${scrub(err.message, url)}${hint}`,
+      `reading the legacy config tables in schema ${schema} of ${target.label} failed: ${target.scrub(err.message)}${hint}`,
     );
   } finally {
     await client.end().catch(() => {});

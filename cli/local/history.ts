@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { KyselyRunLog } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
 import type { EfiDatabase, ExecutionEventTable } from '../../functions/lib/adapters/config-db/schema.ts';
+import type { ErrorLocation } from '../../functions/lib/errors.ts';
 import { type FoldEvent, foldExecution, parseJson as parse } from '../history/fold.ts';
 import type { HistoryEventRow, RunDetail, RunSummary } from '../model.ts';
 import { loadDefinition } from './definition.ts';
@@ -118,6 +119,7 @@ export async function listLocalRuns(db: Db, opts: RunFilter): Promise<RunSummary
       'r.error_message',
       'r.error_line',
       'r.error_column',
+      'r.error_location',
     ])
     .orderBy('e.started_at', 'desc')
     .limit(opts.limit ?? 50);
@@ -171,6 +173,7 @@ export async function listLocalRuns(db: Db, opts: RunFilter): Promise<RunSummary
             line: num(r.error_line),
             column:
               r.error_column === null ? null : /^\d+$/.test(r.error_column) ? Number(r.error_column) : r.error_column,
+            location: (r.error_location as ErrorLocation | null) ?? null,
           }
         : r.ex_error && r.status !== 'SUCCEEDED'
           ? { name: r.ex_error, message: r.ex_cause ?? '', line: null, column: null }

@@ -131,6 +131,29 @@ export interface SerializedError {
   location?: ErrorLocation | null;
 }
 
+/**
+ * Where a serialized error happened, as one location: its `location` when it
+ * has one, else rebuilt from the legacy `line`/`column` pair (a number is the
+ * field number, a name the field's name), so every reader formats it the same.
+ */
+export function locationOfError(err: SerializedError): ErrorLocation | null {
+  if (err.location && Object.keys(err.location).length > 0) return err.location;
+  const loc: ErrorLocation = {};
+  if (err.line !== undefined && err.line !== null) loc.line = err.line;
+  if (typeof err.column === 'number') loc.field = err.column;
+  else if (typeof err.column === 'string' && err.column !== '') {
+    if (/^\d+$/.test(err.column)) loc.field = Number(err.column);
+    else loc.fieldName = err.column;
+  }
+  return Object.keys(loc).length > 0 ? loc : null;
+}
+
+/** `RowRejected at line 57, field 5 (created_on)`: an error's name and place, as one-line summaries show it. */
+export function errorNameAndPlace(err: SerializedError): string {
+  const where = formatLocation(locationOfError(err));
+  return where ? `${err.name} at ${where}` : err.name;
+}
+
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof EfiError) {
     const loc = err.location;

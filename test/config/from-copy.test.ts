@@ -73,17 +73,23 @@ describe('efi config from-copy: a Redshift COPY statement becomes a validated co
     expect(r.config!.header.lines).toBe(1);
   });
 
-  it('reports what it cannot map: LZOP (refused), MANIFEST, JSON', () => {
-    const r = fromCopy(`copy sales(id) from 's3://b/x/' ${ROLE} delimiter '\\t' lzop manifest json 'auto';`);
+  it('reports what it cannot map: LZOP (refused at validate), MANIFEST', () => {
+    const r = fromCopy(`copy sales(id) from 's3://b/x/' ${ROLE} delimiter '\\t' lzop manifest;`);
     expect(r.notMapped).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^LZOP: /),
-        expect.stringMatching(/^MANIFEST: /),
-        expect.stringMatching(/^JSON: /),
-      ]),
+      expect.arrayContaining([expect.stringMatching(/^LZOP: /), expect.stringMatching(/^MANIFEST: /)]),
     );
     expect(r.issues).toEqual([expect.stringMatching(/lzop is not supported/)]);
   });
+
+  for (const source of ["json 'auto'", "format as json 's3://b/paths.json'", 'format as parquet', 'avro', 'orc']) {
+    it(`writes no config for a ${source} source (it would read the file as text)`, () => {
+      const r = fromCopy(`copy sales(id) from 's3://b/x/' ${ROLE} ${source};`);
+      expect(r.yaml).toBe('');
+      expect(r.issues).toEqual([
+        expect.stringMatching(/^(JSON|PARQUET|AVRO|ORC): efi loads delimited and fixed-width text only/),
+      ]);
+    });
+  }
 
   it("tokenizes Redshift literals: doubled quotes, backslash escapes and octal ('\\t', '\\\\N', '\\174')", () => {
     const strings = tokenizeCopy(`delimiter '\\t' null as '\\\\N' x 'it''s' d '\\174'`)

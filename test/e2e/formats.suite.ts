@@ -518,5 +518,90 @@ export function formatsSuite(backend: Backend, pgUrl: string | null): void {
         ]);
       });
     });
+    describe('COPY options copied from a Redshift load: ValidateFile and the load agree (the fidelity cases, end to end)', () => {
+      const feed = (id: string, glob: string, extra: string[]) =>
+        parseConfigYaml(
+          [
+            'interface: venues',
+            'files:',
+            `  - id: ${id}`,
+            '    defaults: redshift',
+            `    match: { glob: "${glob}" }`,
+            '    format: { delimiter: "|" }',
+            '    target: { schema: stage, table: venue }',
+            '    lineage: false',
+            ...extra.map((l) => `    ${l}`),
+          ].join('\n'),
+          `${id}.yaml`,
+        )[0]!;
+      const venues = () =>
+        rows('select venueid::text as id, venuename as name, venuecity as city from stage.venue order by venueid');
+
+      beforeAll(async () => {
+        await h.query(
+          'create table if not exists stage.venue (venueid int not null, venuename varchar(100), venuecity varchar(30))',
+        );
+        await h.apply([
+          feed('venues.trailing', 'venues_trailing_*.txt', ['columns: [venueid, venuename, venuecity]']),
+          feed('venues.fill', 'venues_fill_*.txt', [
+            'columns: [venueid, venuename, venuecity]',
+            'load: { fillRecord: true }',
+          ]),
+          feed('venues.maxerror', 'venues_maxerror_*.txt', [
+            'columns: [venueid, venuename, venuecity]',
+            'load: { maxErrors: 1 }',
+          ]),
+          feed('venues.nocolumns', 'venues_all_*.txt', []),
+        ]);
+      });
+
+      it("a delimiter at the end of every line loads (the docs' venue_noseats.txt)", async () => {
+        await h.query('truncate stage.venue');
+        const r = await h.ingest(
+          derive('venues_trailing_1.txt', '1|Toyota Park|Bridgeview|\n2|Columbus Crew Stadium|Columbus|\n'),
+        );
+        expect(r.error).toBeNull();
+        expect(r).toMatchObject({ status: 'FINISHED', rowsLoaded: 2 });
+        expect(await venues()).toEqual([
+          { id: '1', name: 'Toyota Park', city: 'Bridgeview' },
+          { id: '2', name: 'Columbus Crew Stadium', city: 'Columbus' },
+        ]);
+      });
+
+      it('FILLRECORD: a record short of its last columns loads them as empty strings', async () => {
+        await h.query('truncate stage.venue');
+        const r = await h.ingest(derive('venues_fill_1.txt', '1|Toyota Park\n2|Columbus Crew Stadium|Columbus\n'));
+        expect(r.error).toBeNull();
+        expect(r).toMatchObject({ status: 'FINISHED', rowsLoaded: 2 });
+        expect(await venues()).toEqual([
+          { id: '1', name: 'Toyota Park', city: '' },
+          { id: '2', name: 'Columbus Crew Stadium', city: 'Columbus' },
+        ]);
+      });
+
+      it('MAXERROR: a record with extra fields is one load error; within the budget the rest loads, over it the file is rejected', async () => {
+        await h.query('truncate stage.venue');
+        const ok = await h.ingest(
+          derive('venues_maxerror_1.txt', '1|Toyota Park|Bridgeview\n2|a|b|c|d\n3|RFK Stadium|Washington\n'),
+        );
+        expect(ok.error).toBeNull();
+        expect(ok).toMatchObject({ status: 'FINISHED', rowsLoaded: 2 });
+        expect((await venues()).map((v) => v.id)).toEqual(['1', '3']);
+        const over = await h.ingest(derive('venues_maxerror_2.txt', '4|a|b|c\n5|x\n6|RFK Stadium|Washington\n'));
+        expect(over).toMatchObject({ status: 'FAILED', error: { name: 'FieldCountMismatch', line: 2 } });
+        expect((await venues()).map((v) => v.id)).toEqual(['1', '3']);
+      });
+
+      it("no column list: each record fits the table's columns in order", async () => {
+        await h.query('truncate stage.venue');
+        const r = await h.ingest(derive('venues_all_1.txt', '1|Toyota Park|Bridgeview\n2|\\N|Columbus\n'));
+        expect(r.error).toBeNull();
+        expect(r).toMatchObject({ status: 'FINISHED', rowsLoaded: 2 });
+        expect(await venues()).toEqual([
+          { id: '1', name: 'Toyota Park', city: 'Bridgeview' },
+          { id: '2', name: null, city: 'Columbus' },
+        ]);
+      });
+    });
   });
 }

@@ -1,5 +1,8 @@
 import { describe, inject, it } from 'vitest';
-import { legacyMigrationSuite } from './legacy-migration.suite.ts';
+import { legacyMigrationSuite, legacyScriptsMigrationSuite } from './legacy-migration.suite.ts';
+
+// From the original's SQL scripts (--sql): PGlite only, no server needed.
+legacyScriptsMigrationSuite();
 
 // The legacy config database is a PostgreSQL server (RDS in the original); efi runs on PGlite.
 const pgUrl = inject('pgUrl');

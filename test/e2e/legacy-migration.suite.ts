@@ -19,6 +19,8 @@ import { type Backend, createHarness, type Harness } from './harness.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'legacy');
 const LEGACY_DDL = path.join(import.meta.dirname, '..', 'cli', 'legacy', 'fixtures', 'legacy', 'ddl.sql');
+/** The same rows as the original's scripts would build them: DDLs/ (one file per table) and DMLs/. */
+const LEGACY_SCRIPTS = path.join(import.meta.dirname, '..', 'cli', 'legacy', 'fixtures', 'legacy-sql');
 
 /** The original's own sample file: row 1 has pa_eff_dt 20093232 (no such date). */
 const PA_FLAVOR_SAMPLE =
@@ -186,6 +188,45 @@ export function legacyMigrationSuite(backend: Backend, pgUrl: string): void {
         true,
       );
       expect(String((rows[2] as { merge_query: string }).merge_query)).toContain('execute_sql_from_table');
+    });
+  });
+}
+
+/**
+ * The migration with only the original's SQL scripts (`import-legacy --sql`),
+ * no legacy database: PGlite for the scripts and for efi, so no server is needed.
+ */
+export function legacyScriptsMigrationSuite(): void {
+  describe("migration from the original framework's SQL scripts on pglite", () => {
+    let h: Harness;
+    let tmp: string;
+    let report: LegacyImportReport;
+
+    beforeAll(async () => {
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'efi-legacy-sql-e2e-'));
+      report = await importLegacyConfigs({ sql: [LEGACY_SCRIPTS], outDir: path.join(tmp, 'configs') });
+      h = await createHarness('pglite', null);
+      await h.query(fs.readFileSync(path.join(FIXTURES, 'warehouse.sql'), 'utf8'));
+      await h.apply((await loadConfigFiles([path.join(tmp, 'configs')])).configs);
+    });
+    afterAll(async () => {
+      await h?.close();
+      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it('imports the scripts and loads the original sample PA_FLAVOR file to FINISHED', async () => {
+      expect(report.complete).toBe(true);
+      expect(report.configs.map((c) => [c.sid, c.status])).toEqual([
+        [4, 'mapped'],
+        [5, 'deleted'],
+        [6, 'mapped'],
+      ]);
+      const p = path.join(tmp, 'PROD_20151015_150510973_PA_FLAVOR_527.txt');
+      fs.writeFileSync(p, PA_FLAVOR_SAMPLE);
+      const r = await h.ingest(p);
+      expect(r.error).toBeNull();
+      expect(r).toMatchObject({ status: 'FINISHED', rowsLoaded: 2 });
+      expect(await h.query('SELECT ndc FROM rdsftcore.dc_x_pa_flavor')).toEqual([{ ndc: '00002025202' }]);
     });
   });
 }

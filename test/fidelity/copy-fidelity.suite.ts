@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FsObjectStore } from '../../functions/lib/adapters/fs/object-store-fs.ts';
-import type { PostgresWarehouse } from '../../functions/lib/adapters/postgres/postgres-warehouse.ts';
+import { describe, expect, it } from 'vitest';
 import { parseMarker, renderLoadStatements } from '../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
 import { DEFAULT_LOAD_OPTIONS, type LoadOptions, REDSHIFT_LOAD_OPTIONS } from '../../functions/lib/config/model.ts';
 import type { LoadFormat, LoadSpec, LoadTargetSpec } from '../../functions/lib/ports/warehouse.ts';
+import { type OpenLeg, useWarehouseLeg } from '../support/warehouse-leg.ts';
 
 /**
  * The COPY fidelity contract (docs/copy-fidelity.md): each case loads the same
@@ -17,41 +13,16 @@ import type { LoadFormat, LoadSpec, LoadTargetSpec } from '../../functions/lib/p
  * Cases marked "docs" are the documentation's own examples.
  */
 
-export interface Leg {
-  wh: PostgresWarehouse;
-  release(): Promise<void>;
-}
-
 const BUCKET = 'landing';
 const TEXT: LoadFormat = { layout: 'delimited', delimiter: '|', quote: null, escape: null };
 const CSV: LoadFormat = { layout: 'delimited', delimiter: ',', quote: '"', escape: null };
 const NO_LINEAGE = { sourceFile: null, runId: null, loadedAt: null };
 
-export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, root: string) => Promise<Leg>): void {
-  describe(`COPY fidelity on ${leg}`, () => {
-    let root: string;
-    let store: FsObjectStore;
-    let opened: Leg;
-    let wh: PostgresWarehouse;
-    const schema = `fid_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+export function defineFidelitySuite(legName: string, open: OpenLeg): void {
+  describe(`COPY fidelity on ${legName}`, () => {
+    const leg = useWarehouseLeg('fid', open);
+    const { schema } = leg;
     let n = 0;
-
-    beforeAll(async () => {
-      root = await fs.mkdtemp(path.join(os.tmpdir(), 'efi-fid-'));
-      store = new FsObjectStore(path.join(root, 's3'));
-      opened = await open(store, root);
-      wh = opened.wh;
-      await wh.query(`CREATE SCHEMA ${schema}`);
-    });
-
-    afterAll(async () => {
-      try {
-        if (wh) await wh.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        if (opened) await opened.release();
-      } finally {
-        if (root) await fs.rm(root, { recursive: true, force: true });
-      }
-    });
 
     interface Case {
       ddl: string;
@@ -67,10 +38,10 @@ export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, ro
     /** Loads a case; returns the Redshift COPY efi renders for it, the load's outcome and the rows (ordered by the first column). */
     async function run(c: Case) {
       const table = `t${++n}`;
-      await wh.query(`CREATE TABLE ${schema}.${table} (${c.ddl})`);
+      await leg.wh.query(`CREATE TABLE ${schema}.${table} (${c.ddl})`);
       const bytes = Buffer.isBuffer(c.bytes) ? c.bytes : Buffer.from(c.bytes);
       const key = `fid/${table}.txt`;
-      await store.put(BUCKET, key, bytes);
+      await leg.store.put(BUCKET, key, bytes);
       const t: LoadTargetSpec = {
         recordType: null,
         target: { schema, table },
@@ -85,11 +56,11 @@ export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, ro
       const sql = renderLoadStatements(spec, { iamRoleArn: 'arn:aws:iam::123456789012:role/efi-copy' });
       const copy = sql.find((q) => parseMarker(q)?.step === 'copy')!;
       const stage = sql.find((q) => parseMarker(q)?.step === 'stage')!;
-      const { statementId } = await wh.submitLoad(spec, randomUUID());
-      const status = await wh.describe(statementId, { waitMs: 60_000 });
-      const errors = await wh.loadErrors(statementId);
+      const { statementId } = await leg.wh.submitLoad(spec, randomUUID());
+      const status = await leg.wh.describe(statementId, { waitMs: 60_000 });
+      const errors = await leg.wh.loadErrors(statementId);
       const first = c.ddl.split(/\s/)[0];
-      const rows = (await wh.query(`SELECT * FROM ${schema}.${table} ORDER BY ${first}`)).rows;
+      const rows = (await leg.wh.query(`SELECT * FROM ${schema}.${table} ORDER BY ${first}`)).rows;
       return { copy, stage, status, errors, rows };
     }
 
@@ -182,7 +153,7 @@ export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, ro
       });
       expect(auto.copy).toContain(`DATEFORMAT AS 'auto'`);
       expect(auto.status.status).toBe('FINISHED');
-      const days = (await wh.query(`SELECT d::text AS d FROM ${schema}.t${n} ORDER BY id`)).rows;
+      const days = (await leg.wh.query(`SELECT d::text AS d FROM ${schema}.t${n} ORDER BY id`)).rows;
       expect(days).toEqual([{ d: '2023-12-31' }, { d: '2024-02-01' }]);
     });
 
@@ -196,7 +167,7 @@ export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, ro
       });
       expect(r.copy).toContain('ACCEPTANYDATE');
       expect(r.status.status).toBe('FINISHED');
-      const text = (await wh.query(`SELECT id, d::text AS d FROM ${schema}.t${n} ORDER BY id`)).rows;
+      const text = (await leg.wh.query(`SELECT id, d::text AS d FROM ${schema}.t${n} ORDER BY id`)).rows;
       expect(text).toEqual([
         { id: 1, d: null },
         { id: 2, d: '2024-02-01' },
@@ -212,7 +183,7 @@ export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, ro
         options: { timeFormat: 'auto', acceptAnyDate: true },
       });
       expect(r.status.status).toBe('FINISHED');
-      const text = (await wh.query(`SELECT id, at::text AS at FROM ${schema}.t${n} ORDER BY id`)).rows;
+      const text = (await leg.wh.query(`SELECT id, at::text AS at FROM ${schema}.t${n} ORDER BY id`)).rows;
       expect(text).toEqual([
         { id: 1, at: null },
         { id: 2, at: '2013-07-13 00:00:00' },
@@ -265,7 +236,7 @@ export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, ro
         redshiftDefaults: true,
       });
       expect(plain.copy).not.toContain('ROUNDEC');
-      const text = async () => (await wh.query(`SELECT price::text AS p FROM ${schema}.t${n}`)).rows[0]!['p'];
+      const text = async () => (await leg.wh.query(`SELECT price::text AS p FROM ${schema}.t${n}`)).rows[0]!['p'];
       expect(await text()).toBe('20.25');
       const rounded = await run({
         ddl: 'id int, price decimal(8,2)',
@@ -363,12 +334,12 @@ export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, ro
 
     it("no column list: the table's columns load in table order (lineage columns are efi's)", async () => {
       const table = `t${++n}`;
-      await wh.query(
+      await leg.wh.query(
         `CREATE TABLE ${schema}.${table} (id int, name text, efi_source_file text, efi_run_id text, efi_loaded_at timestamptz)`,
       );
       const key = `fid/${table}.txt`;
       const bytes = Buffer.from('1|a\n2|b\n');
-      await store.put(BUCKET, key, bytes);
+      await leg.store.put(BUCKET, key, bytes);
       const t: LoadTargetSpec = {
         recordType: null,
         target: { schema, table },
@@ -379,19 +350,19 @@ export function defineFidelitySuite(leg: string, open: (store: FsObjectStore, ro
         parts: [{ bucket: BUCKET, key, compression: 'none', bytes: bytes.length, records: 2, firstRecord: 1 }],
         manifest: null,
       };
-      expect(await wh.tableColumns({ schema, table })).toEqual([
+      expect(await leg.wh.tableColumns({ schema, table })).toEqual([
         'id',
         'name',
         'efi_source_file',
         'efi_run_id',
         'efi_loaded_at',
       ]);
-      const { statementId } = await wh.submitLoad(
+      const { statementId } = await leg.wh.submitLoad(
         { runId: randomUUID(), sourceFile: `s3://${BUCKET}/${key}`, targets: [t] },
         randomUUID(),
       );
-      expect((await wh.describe(statementId, { waitMs: 60_000 })).status).toBe('FINISHED');
-      expect((await wh.query(`SELECT id, name FROM ${schema}.${table} ORDER BY id`)).rows).toEqual([
+      expect((await leg.wh.describe(statementId, { waitMs: 60_000 })).status).toBe('FINISHED');
+      expect((await leg.wh.query(`SELECT id, name FROM ${schema}.${table} ORDER BY id`)).rows).toEqual([
         { id: 1, name: 'a' },
         { id: 2, name: 'b' },
       ]);

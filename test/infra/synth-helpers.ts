@@ -47,6 +47,19 @@ export function synthWithContext(context: Record<string, unknown>): Synthesized 
   };
 }
 
+/**
+ * Runs `fn` with an App whose cloud assembly goes to a temp dir removed
+ * afterwards (an App without `outdir` leaves a /tmp/cdk.out* dir per test run).
+ */
+export function withScratchApp<T>(fn: (app: App) => T): T {
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'efi-cdk-'));
+  try {
+    return fn(new App({ outdir }));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 export interface FlatStatement {
   sid: string | undefined;
   actions: string[];

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveContext } from '../../infra/lib/app-context.ts';
 import { FunctionRole, statement } from '../../infra/lib/function-role.ts';
 import { normalisePrefixes } from '../../infra/lib/props.ts';
-import { logicalIdOf, type Synthesized, statementsOfRole, synthWithContext } from './synth-helpers.ts';
+import { logicalIdOf, type Synthesized, statementsOfRole, synthWithContext, withScratchApp } from './synth-helpers.ts';
 
 const WORKGROUP_ARN =
   'arn:aws:redshift-serverless:us-east-1:123456789012:workgroup/0f1e2d3c-aaaa-bbbb-cccc-111122223333';
@@ -122,15 +122,16 @@ describe('cluster with a Redshift secret and a given workgroup ARN', () => {
 
 describe('wildcard acknowledgements are per statement, not blanket', () => {
   function nagViolations(withReason: boolean): string[] {
-    const app = new App();
-    const stack = new Stack(app, 'T');
-    const role = new FunctionRole(stack, 'R');
-    role.allow(statement('Narrow', ['s3:GetObject'], ['arn:aws:s3:::b/k']));
-    role.allow(
-      statement('Wide', ['s3:GetObject'], ['arn:aws:s3:::b/landing/*']),
-      withReason ? 'prefix scope' : undefined,
-    );
-    return new AwsSolutionsChecks().validateScope(app).violations.map((v) => v.ruleName);
+    return withScratchApp((app) => {
+      const stack = new Stack(app, 'T');
+      const role = new FunctionRole(stack, 'R');
+      role.allow(statement('Narrow', ['s3:GetObject'], ['arn:aws:s3:::b/k']));
+      role.allow(
+        statement('Wide', ['s3:GetObject'], ['arn:aws:s3:::b/landing/*']),
+        withReason ? 'prefix scope' : undefined,
+      );
+      return new AwsSolutionsChecks().validateScope(app).violations.map((v) => v.ruleName);
+    });
   }
 
   it('an unexplained wildcard is reported; the same one with a reason is not', () => {
@@ -139,11 +140,12 @@ describe('wildcard acknowledgements are per statement, not blanket', () => {
   });
 
   it('the app registers cdk-nag so synth fails on a finding', () => {
-    const app = new App();
-    const stack = new Stack(app, 'T');
-    new FunctionRole(stack, 'R').allow(statement('Wide', ['s3:*'], ['*']));
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5/);
+    withScratchApp((app) => {
+      const stack = new Stack(app, 'T');
+      new FunctionRole(stack, 'R').allow(statement('Wide', ['s3:*'], ['*']));
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      expect(() => app.synth()).toThrow(/AwsSolutions-IAM5/);
+    });
   });
 });
 

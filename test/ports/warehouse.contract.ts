@@ -1,56 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FsObjectStore } from '../../functions/lib/adapters/fs/object-store-fs.ts';
-import type { PostgresWarehouse } from '../../functions/lib/adapters/postgres/postgres-warehouse.ts';
+import { describe, expect, it } from 'vitest';
 import { parseMarker, renderLoadStatements } from '../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
 import { DEFAULT_LINEAGE, DEFAULT_LOAD_OPTIONS, type LoadOptions } from '../../functions/lib/config/model.ts';
 import { ConfigInvalid, InvalidStateInput } from '../../functions/lib/errors.ts';
 import type { LoadFormat, LoadPart, LoadSpec, LoadTargetSpec } from '../../functions/lib/ports/warehouse.ts';
+import { type OpenLeg, useWarehouseLeg } from '../support/warehouse-leg.ts';
 
 /**
  * The warehouse behaviour every leg (PGlite, a PostgreSQL server) must show.
  * Each leg's test file opens its warehouse and calls this; nothing is mocked.
  */
 
-export interface Leg {
-  wh: PostgresWarehouse;
-  /** Releases the leg's database (after the suite's own clean-up ran through `wh`). */
-  release(): Promise<void>;
-}
-
 const BUCKET = 'landing';
 const CSV: LoadFormat = { layout: 'delimited', delimiter: ',', quote: '"', escape: null };
 
-export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, root: string) => Promise<Leg>): void {
-  describe(`PostgresWarehouse on ${leg}`, () => {
-    let root: string;
-    let store: FsObjectStore;
-    let opened: Leg;
-    let wh: PostgresWarehouse;
-    // A schema per file: the PostgreSQL leg shares one server with other test files.
-    const schema = `wh_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+export function defineWarehouseSuite(legName: string, open: OpenLeg): void {
+  describe(`PostgresWarehouse on ${legName}`, () => {
+    const leg = useWarehouseLeg('wh', open);
+    const { schema } = leg;
     let tableNo = 0;
-
-    beforeAll(async () => {
-      root = await fs.mkdtemp(path.join(os.tmpdir(), 'efi-wh-'));
-      store = new FsObjectStore(path.join(root, 's3'));
-      opened = await open(store, root);
-      wh = opened.wh;
-      await wh.query(`CREATE SCHEMA ${schema}`);
-    });
-
-    afterAll(async () => {
-      try {
-        if (wh) await wh.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        if (opened) await opened.release();
-      } finally {
-        if (root) await fs.rm(root, { recursive: true, force: true });
-      }
-    });
 
     /** A fresh table with the default lineage columns; returns its name. */
     async function table(columnsDdl: string, lineage = true): Promise<string> {
@@ -58,7 +27,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       const lineageDdl = lineage
         ? ', efi_source_file varchar(1024), efi_run_id varchar(64), efi_loaded_at timestamptz'
         : '';
-      await wh.query(`CREATE TABLE ${schema}.${name} (${columnsDdl}${lineageDdl})`);
+      await leg.wh.query(`CREATE TABLE ${schema}.${name} (${columnsDdl}${lineageDdl})`);
       return name;
     }
 
@@ -68,7 +37,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       compression: 'gzip' | 'none' = 'none',
     ): Promise<LoadPart> {
       const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
-      await store.put(BUCKET, key, compression === 'gzip' ? gzipSync(bytes) : bytes);
+      await leg.store.put(BUCKET, key, compression === 'gzip' ? gzipSync(bytes) : bytes);
       const records = bytes.toString('latin1').split('\n').filter(Boolean).length;
       return { bucket: BUCKET, key, compression, bytes: bytes.length, records, firstRecord: 1 };
     }
@@ -101,7 +70,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
     }
 
     async function rows(sql: string): Promise<Record<string, unknown>[]> {
-      return (await wh.query(sql)).rows;
+      return (await leg.wh.query(sql)).rows;
     }
 
     async function count(tableName: string): Promise<number> {
@@ -119,9 +88,9 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
     }
 
     async function load(s: LoadSpec, token: string = randomUUID()) {
-      const { statementId } = await wh.submitLoad(s, token);
-      await wh.settled(statementId);
-      return { statementId, status: await wh.describe(statementId), errors: await wh.loadErrors(statementId) };
+      const { statementId } = await leg.wh.submitLoad(s, token);
+      await leg.wh.settled(statementId);
+      return { statementId, status: await leg.wh.describe(statementId), errors: await leg.wh.loadErrors(statementId) };
     }
 
     it('loads CSV with delimiters, doubled quotes and line breaks inside quoted fields', async () => {
@@ -327,10 +296,10 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       const p = await part('idem/part.csv', '1\n2\n3\n');
       const s = spec([target(t, ['id'], [p])]);
       const token = randomUUID();
-      const first = await wh.submitLoad(s, token);
-      const second = await wh.submitLoad(s, token);
+      const first = await leg.wh.submitLoad(s, token);
+      const second = await leg.wh.submitLoad(s, token);
       expect(second.statementId).toBe(first.statementId);
-      await wh.settled(first.statementId);
+      await leg.wh.settled(first.statementId);
       expect(await count(t)).toBe(3);
       const logged = await rows(`SELECT count(*)::int AS n FROM efi_wh.statements WHERE client_token = '${token}'`);
       expect(logged).toEqual([{ n: 1 }]);
@@ -457,10 +426,10 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       const p = await part('unsupported/part.csv', '1\n');
       const token = randomUUID();
       const s = spec([target(t, ['id'], [p], { options: { maxErrors: -1 } })]);
-      await expect(wh.submitLoad(s, token)).rejects.toThrow(ConfigInvalid);
-      await expect(wh.submitLoad(s, token)).rejects.toThrow(/maxErrors -1/);
+      await expect(leg.wh.submitLoad(s, token)).rejects.toThrow(ConfigInvalid);
+      await expect(leg.wh.submitLoad(s, token)).rejects.toThrow(/maxErrors -1/);
       const bad = spec([target(t, ['id'], [p], { options: { dateFormat: 'DD/MM' } })]);
-      await expect(wh.submitLoad(bad, token)).rejects.toThrow(/dateFormat "DD\/MM" has no year/);
+      await expect(leg.wh.submitLoad(bad, token)).rejects.toThrow(/dateFormat "DD\/MM" has no year/);
       const logged = await rows(`SELECT count(*)::int AS n FROM efi_wh.statements WHERE client_token = '${token}'`);
       expect(logged).toEqual([{ n: 0 }]);
       expect(await count(t)).toBe(0);
@@ -538,7 +507,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
         { id: 2, name: 'a', note: null },
         { id: 3, name: null, note: null },
       ]);
-      await wh.query(`DELETE FROM ${schema}.${t}`);
+      await leg.wh.query(`DELETE FROM ${schema}.${t}`);
       const off = target(t, ['id', 'name', 'note'], [await part('blanks/off.csv', '1,   ,x\n')]);
       expect(redshiftCopy(off)).not.toContain('BLANKSASNULL');
       expect((await load(spec([off]))).status.status).toBe('FINISHED');
@@ -611,7 +580,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
         { id: 2, name: '^^x' },
         { id: 3, name: 'ok' },
       ]);
-      await wh.query(`DELETE FROM ${schema}.${t}`);
+      await leg.wh.query(`DELETE FROM ${schema}.${t}`);
       const reject = await load(spec([target(t, ['id', 'name'], [p])]));
       expect(reject.status.status).toBe('FAILED');
       expect(reject.errors).toMatchObject([{ partKey: 'invalid/part.csv', lineInPart: 1 }]);
@@ -752,16 +721,16 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
     it('runs transform SQL (a CALL of a plpgsql procedure) in one transaction, once per token', async () => {
       const stage = await table('id int', false);
       const core = await table('id int, doubled int', false);
-      await wh.query(`INSERT INTO ${schema}.${stage} VALUES (1), (2)`);
-      await wh.query(`CREATE PROCEDURE ${schema}.promote() LANGUAGE plpgsql AS $$
+      await leg.wh.query(`INSERT INTO ${schema}.${stage} VALUES (1), (2)`);
+      await leg.wh.query(`CREATE PROCEDURE ${schema}.promote() LANGUAGE plpgsql AS $$
         BEGIN
           INSERT INTO ${schema}.${core} SELECT id, id * 2 FROM ${schema}.${stage};
         END $$`);
       const token = randomUUID();
-      const { statementId } = await wh.submitSql(`CALL ${schema}.promote()`, token);
-      await wh.settled(statementId);
-      expect(await wh.describe(statementId)).toMatchObject({ statementId, status: 'FINISHED', error: null });
-      expect((await wh.submitSql(`CALL ${schema}.promote()`, token)).statementId).toBe(statementId);
+      const { statementId } = await leg.wh.submitSql(`CALL ${schema}.promote()`, token);
+      await leg.wh.settled(statementId);
+      expect(await leg.wh.describe(statementId)).toMatchObject({ statementId, status: 'FINISHED', error: null });
+      expect((await leg.wh.submitSql(`CALL ${schema}.promote()`, token)).statementId).toBe(statementId);
       expect(await rows(`SELECT id, doubled FROM ${schema}.${core} ORDER BY id`)).toEqual([
         { id: 1, doubled: 2 },
         { id: 2, doubled: 4 },
@@ -774,8 +743,11 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       const core = await table('id int', false);
       const sql = `CREATE TEMP TABLE tmp_session_check AS SELECT 1 AS id; INSERT INTO ${schema}.${core} SELECT id FROM tmp_session_check`;
       for (let i = 0; i < 3; i++) {
-        const { statementId } = await wh.submitSql(sql, randomUUID());
-        expect(await wh.describe(statementId, { waitMs: 60_000 })).toMatchObject({ status: 'FINISHED', error: null });
+        const { statementId } = await leg.wh.submitSql(sql, randomUUID());
+        expect(await leg.wh.describe(statementId, { waitMs: 60_000 })).toMatchObject({
+          status: 'FINISHED',
+          error: null,
+        });
       }
       expect(await count(core)).toBe(3);
     });
@@ -783,7 +755,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
     it('binds named parameters of transform SQL as values, never as SQL text', async () => {
       const core = await table('run_id text, source_file text, loaded_at timestamp, note text', false);
       const hostile = "r-1'); DROP TABLE x; --";
-      const { statementId } = await wh.submitSql(
+      const { statementId } = await leg.wh.submitSql(
         `INSERT INTO ${schema}.${core} (run_id, source_file, loaded_at, note) VALUES (:run_id, :source_file, :loaded_at, ':run_id' || ' -- :run_id' /* :run_id */)`,
         randomUUID(),
         [
@@ -792,7 +764,7 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
           { name: 'loaded_at', value: '2026-12-01 10:27:27.123' },
         ],
       );
-      expect(await wh.describe(statementId, { waitMs: 60_000 })).toMatchObject({ status: 'FINISHED', error: null });
+      expect(await leg.wh.describe(statementId, { waitMs: 60_000 })).toMatchObject({ status: 'FINISHED', error: null });
       const got = await rows(
         `SELECT run_id, source_file, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS.MS') AS t, note FROM ${schema}.${core}`,
       );
@@ -808,19 +780,19 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
 
     it('rolls back every statement of failing transform SQL and records why', async () => {
       const core = await table('id int', false);
-      const { statementId } = await wh.submitSql(
+      const { statementId } = await leg.wh.submitSql(
         `INSERT INTO ${schema}.${core} VALUES (1); SELECT 1 / 0;`,
         randomUUID(),
       );
-      await wh.settled(statementId);
-      const status = await wh.describe(statementId);
+      await leg.wh.settled(statementId);
+      const status = await leg.wh.describe(statementId);
       expect(status.status).toBe('FAILED');
       expect(status.error).toContain('division by zero');
       expect(await count(core)).toBe(0);
     });
 
     it('answers ad-hoc queries with columns and rows', async () => {
-      const r = await wh.query(`SELECT 1 AS one, 'two' AS two UNION ALL SELECT 3, 'four' ORDER BY 1`);
+      const r = await leg.wh.query(`SELECT 1 AS one, 'two' AS two UNION ALL SELECT 3, 'four' ORDER BY 1`);
       expect(r.columns).toEqual(['one', 'two']);
       expect(r.rows).toEqual([
         { one: 1, two: 'two' },
@@ -831,19 +803,19 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
     it('leaves a finished statement unchanged on cancel and refuses unknown statement ids', async () => {
       const t = await table('id int');
       const r = await load(spec([target(t, ['id'], [await part('cancel/part.csv', '1\n')])]));
-      await wh.cancel(r.statementId);
-      expect((await wh.describe(r.statementId)).status).toBe('FINISHED');
-      await expect(wh.describe(randomUUID())).rejects.toThrow(InvalidStateInput);
-      await expect(wh.loadErrors(randomUUID())).rejects.toThrow(/statement log/);
+      await leg.wh.cancel(r.statementId);
+      expect((await leg.wh.describe(r.statementId)).status).toBe('FINISHED');
+      await expect(leg.wh.describe(randomUUID())).rejects.toThrow(InvalidStateInput);
+      await expect(leg.wh.loadErrors(randomUUID())).rejects.toThrow(/statement log/);
     });
 
     it('marks a statement abandoned mid-run as ABORTED on cancel', async () => {
       const id = randomUUID();
-      await wh.query(
+      await leg.wh.query(
         `INSERT INTO efi_wh.statements (statement_id, client_token, kind, status) VALUES ('${id}', '${id}', 'load', 'STARTED')`,
       );
-      await wh.cancel(id);
-      expect(await wh.describe(id)).toMatchObject({ status: 'ABORTED', error: 'cancelled' });
+      await leg.wh.cancel(id);
+      expect(await leg.wh.describe(id)).toMatchObject({ status: 'ABORTED', error: 'cancelled' });
     });
 
     describe('statements run in the background and can be stopped', () => {
@@ -861,23 +833,23 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
         const held = new Promise<void>((r) => {
           release = r;
         });
-        wh.hooks.beforeRun = () => held;
+        leg.wh.hooks.beforeRun = () => held;
         try {
-          const { statementId } = await wh.submitLoad(
+          const { statementId } = await leg.wh.submitLoad(
             spec([target(t, ['id', 'pad'], [await part('bg/part.csv', '1,a\n2,b\n')])]),
             randomUUID(),
           );
-          const running = await wh.describe(statementId);
+          const running = await leg.wh.describe(statementId);
           expect(running).toMatchObject({ statementId, status: 'STARTED', error: null });
           expect(running.progress).toMatchObject({ bytesDone: 0, rowsDone: 0 });
-          expect(wh.runningStatements()).toContain(statementId);
+          expect(leg.wh.runningStatements()).toContain(statementId);
           release();
           // A long poll answers as soon as the statement settles.
-          expect(await wh.describe(statementId, { waitMs: 60_000 })).toMatchObject({ status: 'FINISHED' });
+          expect(await leg.wh.describe(statementId, { waitMs: 60_000 })).toMatchObject({ status: 'FINISHED' });
           expect(await count(t)).toBe(2);
-          expect(wh.runningStatements()).not.toContain(statementId);
+          expect(leg.wh.runningStatements()).not.toContain(statementId);
         } finally {
-          wh.hooks.beforeRun = undefined;
+          leg.wh.hooks.beforeRun = undefined;
         }
       });
 
@@ -888,23 +860,23 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
         let cancelAt = 0;
         const token = randomUUID();
         let id = '';
-        wh.hooks.onProgress = (statementId, progress) => {
+        leg.wh.hooks.onProgress = (statementId, progress) => {
           // The first rows reached the warehouse: stop it mid-load.
           if (statementId === id && !cancelled && progress.bytesDone > 0) {
             cancelAt = performance.now();
-            cancelled = wh.cancel(statementId);
+            cancelled = leg.wh.cancel(statementId);
           }
         };
         try {
-          id = (await wh.submitLoad(spec([target(t, ['id', 'pad'], parts)]), token)).statementId;
-          await wh.settled(id);
+          id = (await leg.wh.submitLoad(spec([target(t, ['id', 'pad'], parts)]), token)).statementId;
+          await leg.wh.settled(id);
           expect(cancelled).not.toBeNull();
           await cancelled;
           const latencyMs = performance.now() - cancelAt;
-          expect(await wh.describe(id)).toMatchObject({ status: 'ABORTED', error: 'cancelled' });
+          expect(await leg.wh.describe(id)).toMatchObject({ status: 'ABORTED', error: 'cancelled' });
           expect(await count(t)).toBe(0);
           expect(latencyMs).toBeLessThan(10_000);
-          if (wh.kind === 'postgres') {
+          if (leg.wh.kind === 'postgres') {
             // On a server the backend running the transaction is recorded: that is what pg_cancel_backend stops.
             const [owner] = await rows(
               `SELECT backend_pid, owner_pid FROM efi_wh.statements WHERE statement_id = '${id}'`,
@@ -913,33 +885,33 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
             expect(owner?.['owner_pid']).toBe(process.pid);
           }
           // The same token stays that statement: a cancelled submit is not run again.
-          expect((await wh.submitLoad(spec([target(t, ['id', 'pad'], parts)]), token)).statementId).toBe(id);
+          expect((await leg.wh.submitLoad(spec([target(t, ['id', 'pad'], parts)]), token)).statementId).toBe(id);
         } finally {
-          wh.hooks.onProgress = undefined;
+          leg.wh.hooks.onProgress = undefined;
         }
       });
 
       it('cancels a held statement before it opens its transaction', async () => {
         const t = await table('id int');
-        wh.hooks.beforeRun = (_id, signal) =>
+        leg.wh.hooks.beforeRun = (_id, signal) =>
           new Promise((resolve) => {
             if (signal.aborted) resolve();
             signal.addEventListener('abort', () => resolve(), { once: true });
           });
         try {
-          const { statementId } = await wh.submitSql(`INSERT INTO ${schema}.${t} VALUES (1)`, randomUUID());
-          await wh.cancel(statementId, 'stopped by the test');
-          expect(await wh.describe(statementId)).toMatchObject({ status: 'ABORTED', error: 'stopped by the test' });
+          const { statementId } = await leg.wh.submitSql(`INSERT INTO ${schema}.${t} VALUES (1)`, randomUUID());
+          await leg.wh.cancel(statementId, 'stopped by the test');
+          expect(await leg.wh.describe(statementId)).toMatchObject({ status: 'ABORTED', error: 'stopped by the test' });
           expect(await count(t)).toBe(0);
         } finally {
-          wh.hooks.beforeRun = undefined;
+          leg.wh.hooks.beforeRun = undefined;
         }
       });
 
       /** A part read in place: the object holds a header line, the part starts past it and is sliced at `cutAfter` records. */
       async function inPlacePart(key: string, header: string, records: string[], cutAfter: number[]) {
         const body = `${header}\n${records.map((r) => `${r}\n`).join('')}`;
-        await store.put(BUCKET, key, body);
+        await leg.store.put(BUCKET, key, body);
         const start = Buffer.byteLength(`${header}\n`);
         const ends = records.map(
           (_, i) =>
@@ -1025,11 +997,11 @@ export function defineWarehouseSuite(leg: string, open: (store: FsObjectStore, r
       it('reports a STARTED statement whose owner process is gone as ABORTED', async () => {
         const id = randomUUID();
         // pid 4194303 is above any pid Linux hands out by default: that process does not exist.
-        await wh.query(
+        await leg.wh.query(
           `INSERT INTO efi_wh.statements (statement_id, client_token, kind, status, owner_pid, owner_token)
            VALUES ('${id}', '${id}', 'load', 'STARTED', 4194303, 'another-process')`,
         );
-        const st = await wh.describe(id);
+        const st = await leg.wh.describe(id);
         expect(st.status).toBe('ABORTED');
         expect(st.error).toMatch(/pid 4194303\) is gone/);
       });

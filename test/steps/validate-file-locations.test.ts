@@ -44,6 +44,33 @@ describe('validateFile: field-level errors carry line, field and field name', ()
     expect(e).toMatchObject({ name: 'FieldCountMismatch', location: { line: 2, field: 4 } });
   });
 
+  it('fits field counts as Redshift COPY does: one trailing delimiter, FILLRECORD, no column list', async () => {
+    const text = { format: { delimiter: '|', quote: null } };
+    const accepts = async (body: string, config: ReturnType<typeof fileConfig>) =>
+      validateFile(t.store, await t.put('in/ok.csv', body), config);
+    await expect(accepts('1|a|10|\n2|b|20|\n', fileConfig(text))).resolves.toMatchObject({ recordsInFile: 2 });
+    await expect(accepts('1|a\n2|b|20\n', fileConfig({ ...text, load: { fillRecord: true } }))).resolves.toMatchObject({
+      recordsInFile: 2,
+    });
+    const noColumns = fileConfig({ ...text, records: [{ ...fileConfig().records[0]!, columns: [] }] });
+    await expect(accepts('1|a|10|x|y\n2\n', noColumns)).resolves.toMatchObject({ recordsInFile: 2 });
+    // Two empty fields more is not a trailing delimiter.
+    const e = await rejection('in/a.csv', '1|a|10||\n', fileConfig(text));
+    expect(e).toMatchObject({ name: 'FieldCountMismatch', location: { line: 1, field: 4 } });
+  });
+
+  it('with maxErrors, records of a wrong field count are load errors until the budget is spent', async () => {
+    const cfg = fileConfig({ load: { maxErrors: 2 } });
+    await expect(
+      validateFile(t.store, await t.put('in/ok.csv', '1,a,10\n2,b\n3,c,30,x\n4,d,40\n'), cfg),
+    ).resolves.toMatchObject({
+      recordsInFile: 4,
+    });
+    const e = await rejection('in/a.csv', '1,a\n2,b\n3,c,30,x\n', cfg);
+    expect(e).toMatchObject({ name: 'FieldCountMismatch', location: { line: 3, field: 4 } });
+    expect(e.message).toContain('record 3 with a wrong field count; load.maxErrors allows 2');
+  });
+
   it('a NUL byte names the field it is in', async () => {
     const e = await rejection('in/a.csv', Buffer.from('1,a,10\n2,b\u0000x,20\n'));
     expect(e.name).toBe('MalformedRecord');

@@ -98,7 +98,7 @@ if (!pgUrl) {
             const code = await redriveCommand([run!.run_id, '--json'], ctx);
             expect(code, `${ended.stderr}\n${ctx.lines.join('\n')}`).toBe(0);
           }
-          await expectFinishedOnce(rt, home, { kind: 'sales', rows: 1200, marker: day, file }, { homeOfItsOwn: true });
+          await expectFinishedOnce(rt, home, { kind: 'sales', rows: 1200, marker: day, file });
         } finally {
           await closeDeps(rt);
         }

@@ -140,7 +140,6 @@ export async function expectFinishedOnce(
   rt: Deps,
   home: string,
   c: { kind: Kind; rows: number; marker: string; file: string },
-  opts: { homeOfItsOwn?: boolean } = {},
 ): Promise<string> {
   const db = await rt.db();
   const base = path.basename(c.file);
@@ -171,8 +170,8 @@ export async function expectFinishedOnce(
   expect(fs.existsSync(path.join(s3, 'landing', base))).toBe(false);
   const processing = path.join(s3, 'processing');
   expect(fs.existsSync(path.join(processing, run.run_id))).toBe(false);
-  // A home shared with other cases may still hold their parts until they are redriven.
-  if (opts.homeOfItsOwn) expect(fs.existsSync(processing) ? fs.readdirSync(processing) : []).toEqual([]);
+  // Every case has a home of its own, so nothing at all may be left in processing/.
+  expect(fs.existsSync(processing) ? fs.readdirSync(processing) : []).toEqual([]);
   return run.run_id;
 }
 
@@ -199,9 +198,9 @@ async function pool<T>(items: T[], size: number, f: (t: T) => Promise<void>): Pr
 }
 
 /**
- * PGlite: one home per case (copied from a template), the children killed in
- * parallel, then each redriven in this process in turn (PGlite is one process
- * per data dir). PostgreSQL: one database, every case a file of its own.
+ * One home per case (copied from a template), the children killed in
+ * parallel, then each redriven in this process in turn. On PostgreSQL the
+ * homes share one database, every case a file of its own.
  */
 export function crashSuite(backend: Backend, opts: { cases?: Case[] } = {}) {
   const cases = opts.cases ?? CASES;
@@ -212,8 +211,6 @@ export function crashSuite(backend: Backend, opts: { cases?: Case[] } = {}) {
       string,
       { home: string; file: string; rows: number; marker: string; kind: Kind; signal: string | null; stderr: string }
     >();
-    // One home per case on both backends: one efi process owns an EFI_HOME at a time (cli/local/home-lock.ts).
-    const perCaseHome = true;
 
     beforeAll(async () => {
       fs.mkdirSync(template);
@@ -223,8 +220,9 @@ export function crashSuite(backend: Backend, opts: { cases?: Case[] } = {}) {
         4,
         async ({ c, i }) => {
           const id = `${c.state}:${c.when}`;
-          const home = perCaseHome ? path.join(work, `case-${i}`) : template;
-          if (perCaseHome) fs.cpSync(template, home, { recursive: true });
+          // One home per case on both backends: one efi process owns an EFI_HOME at a time (cli/local/home-lock.ts).
+          const home = path.join(work, `case-${i}`);
+          fs.cpSync(template, home, { recursive: true });
           const f = writeCaseFile(work, c.kind, i + (backend.name === 'postgres' ? 500 : 0));
           const r = await runChild(['ingest', f.file, '--json'], { ...backend.env(home), EFI_TEST_CRASH_AT: id });
           killed.set(id, { home, ...f, kind: c.kind, signal: r.signal, stderr: r.stderr });
@@ -251,7 +249,7 @@ export function crashSuite(backend: Backend, opts: { cases?: Case[] } = {}) {
           const ctx = quietContext(env);
           const code = await redriveCommand([ex.name, '--json'], ctx);
           expect(code, ctx.lines.join('\n')).toBe(0);
-          await expectFinishedOnce(rt, k.home, k, { homeOfItsOwn: perCaseHome });
+          await expectFinishedOnce(rt, k.home, k);
           const died = await (await rt.db())
             .selectFrom('efi.execution_events')
             .select(['error', 'cause'])

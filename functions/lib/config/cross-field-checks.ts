@@ -5,6 +5,8 @@
  * above config/.
  */
 
+import { type DateTimePart, tokenizeDateTimeFormat } from './date-time-format.ts';
+
 /** One problem, at the config path to fix. */
 export interface ConfigIssue {
   path: (string | number)[];
@@ -39,22 +41,19 @@ export function crossFieldIssues(f: CrossCheckedEntry): ConfigIssue[] {
 
 type Part = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'meridiem';
 
-// Redshift's DATEFORMAT/TIMEFORMAT parts, longest first (HH24 before HH, YYYY before YY, MONTH before MON).
-const TOKENS: Array<[string, Part]> = [
-  ['YYYY', 'year'],
-  ['MONTH', 'month'],
-  ['HH24', 'hour'],
-  ['HH12', 'hour'],
-  ['MON', 'month'],
-  ['YY', 'year'],
-  ['MM', 'month'],
-  ['DD', 'day'],
-  ['HH', 'hour'],
-  ['MI', 'minute'],
-  ['SS', 'second'],
-  ['AM', 'meridiem'],
-  ['PM', 'meridiem'],
-];
+/** What a part gives, whichever way it is written (YY and YYYY both give the year). */
+const GIVES: Record<DateTimePart, Part> = {
+  year: 'year',
+  year2: 'year',
+  month: 'month',
+  monthName: 'month',
+  day: 'day',
+  hour24: 'hour',
+  hour12: 'hour',
+  minute: 'minute',
+  second: 'second',
+  meridiem: 'meridiem',
+};
 
 /**
  * Why `format` is not a Redshift DATEFORMAT/TIMEFORMAT string, or null.
@@ -75,32 +74,25 @@ export function redshiftDateTimeFormatProblem(format: string, kind: 'date' | 'ti
       : `${format} is one of the TIMEFORMAT values only (Redshift): it applies to timeFormat only; dateFormat takes 'auto' or a pattern`;
   }
   const seen = new Map<Part, string>();
-  let i = 0;
-  while (i < format.length) {
-    const token = TOKENS.find(([t]) => format.startsWith(t, i));
-    if (!token) {
-      const c = format[i]!;
-      if (/[A-Za-z]/.test(c)) {
-        const word = format.slice(i).match(/^[A-Za-z]+/)![0];
-        if (TIME_ZONE_PARTS.has(word)) {
-          return `a time zone specifier (${word}) cannot be part of a ${kind === 'date' ? 'DATEFORMAT' : 'TIMEFORMAT'} string (Redshift refuses it): use 'auto' for values with offsets`;
-        }
-        return `${JSON.stringify(word)} is not a Redshift date/time part (parts are upper case: YYYY YY MM MON DD HH HH24 HH12 MI SS AM PM)`;
+  for (const t of tokenizeDateTimeFormat(format)) {
+    if ('literal' in t) {
+      if (!/[A-Za-z]/.test(t.literal)) continue;
+      const word = format.slice(t.at).match(/^[A-Za-z]+/)![0];
+      if (TIME_ZONE_PARTS.has(word)) {
+        return `a time zone specifier (${word}) cannot be part of a ${kind === 'date' ? 'DATEFORMAT' : 'TIMEFORMAT'} string (Redshift refuses it): use 'auto' for values with offsets`;
       }
-      i++;
-      continue;
+      return `${JSON.stringify(word)} is not a Redshift date/time part (parts are upper case: YYYY YY MM MON DD HH HH24 HH12 MI SS AM PM)`;
     }
-    const [text, part] = token;
+    const part = GIVES[t.part];
     const before = seen.get(part);
     if (before !== undefined) {
-      if (part === 'month' && text === 'MM' && seen.has('hour') && !seen.has('minute')) {
-        const fixed = `${format.slice(0, i)}MI${format.slice(i + 2)}`;
+      if (part === 'month' && t.text === 'MM' && seen.has('hour') && !seen.has('minute')) {
+        const fixed = `${format.slice(0, t.at)}MI${format.slice(t.at + 2)}`;
         return `MM appears twice: MM is the month; minutes are MI (write ${fixed})`;
       }
-      return `${before} and ${text} both give the ${part}`;
+      return `${before} and ${t.text} both give the ${part}`;
     }
-    seen.set(part, text);
-    i += text.length;
+    seen.set(part, t.text);
   }
   if (!seen.has('year')) return 'has no year (YYYY or YY)';
   if (!seen.has('month')) return 'has no month (MM or MON)';

@@ -17,7 +17,7 @@ export interface FromCopyResult {
   yaml: string;
   /** Clauses not carried into the config, each with the reason (what efi does instead, or why it cannot). */
   notMapped: string[];
-  /** Problems `efi config validate` finds in the YAML (empty = valid). */
+  /** Problems `efi config validate` finds in the YAML, or why no YAML could be written (`yaml` empty); empty = valid. */
   issues: string[];
 }
 
@@ -104,6 +104,8 @@ const DEPLOYMENT: Record<string, number> = {
 export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
   const tokens = tokenizeCopy(sql);
   const notMapped: string[] = [];
+  // Clauses that make any config from this COPY wrong (a columnar or JSON source): no YAML is returned.
+  const refused: string[] = [];
   let pos = 0;
   const peek = () => tokens[pos];
   const word = () => {
@@ -210,7 +212,9 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
       notMapped.push(`${w}: efi always loads a stage table with COMPUPDATE OFF STATUPDATE OFF`);
     } else if (['JSON', 'AVRO', 'PARQUET', 'ORC', 'SHAPEFILE'].includes(w)) {
       if (peek()?.kind === 'string') pos++;
-      notMapped.push(`${w}: efi loads delimited and fixed-width text only`);
+      refused.push(
+        `${w}: efi loads delimited and fixed-width text only; a config from this COPY would read the file as text, so none is written`,
+      );
     } else {
       notMapped.push(`${w}: not an option efi knows`);
     }
@@ -248,6 +252,7 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
 
   const iface = (table ?? 'feed').toLowerCase().replace(/[^a-z0-9_.-]/g, '_');
   const yaml = stringify({ interface: iface, files: [entry] }, { lineWidth: 0 });
+  if (refused.length > 0) return { yaml: '', notMapped, issues: refused };
   const issues = checkConfigYaml(yaml, 'from-copy.yaml').issues.map(formatIssue);
   return { yaml, notMapped, issues };
 }

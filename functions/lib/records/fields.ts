@@ -185,6 +185,8 @@ export interface FieldFinders {
  * the quote byte is counted with indexOf alone (the common case); otherwise it
  * is split. `error` is the first problem splitting found (quote not closed, or
  * a closing quote not followed by the delimiter), with its field number.
+ * `lastEmpty` says the last field is empty and unquoted (the record ends with
+ * a delimiter), which `fitFieldCount` needs.
  */
 export function countFields(
   buf: Buffer,
@@ -194,9 +196,9 @@ export function countFields(
   quote: number | null,
   escapeByte: number | null = null,
   finders: FieldFinders = {},
-): { count: number; error: FieldError | null } {
+): { count: number; lastEmpty: boolean; error: FieldError | null } {
   if (escapeByte !== null && quote === null && hasByte(buf, start, end, escapeByte, finders.escape)) {
-    return { count: countEscaped(buf, start, end, delimiter, escapeByte), error: null };
+    return { ...countEscaped(buf, start, end, delimiter, escapeByte), error: null };
   }
   if (quote === null || !hasByte(buf, start, end, quote, finders.quote)) {
     const dlen = delimiter.length;
@@ -208,18 +210,22 @@ export function countFields(
       count++;
       at = j + dlen;
     }
-    return { count, error: null };
+    return { count, lastEmpty: count > 1 && at === end, error: null };
   }
   FIELD_COUNTER.n = 0;
+  FIELD_COUNTER.lastEmpty = false;
   const error = splitFields(buf, start, end, delimiter, quote, FIELD_COUNTER);
-  return { count: error ? error.field : FIELD_COUNTER.n, error };
+  const count = FIELD_COUNTER.n;
+  return { count: error ? error.field : count, lastEmpty: count > 1 && FIELD_COUNTER.lastEmpty, error };
 }
 
 /** One visitor for every quoted record countFields splits (synchronous: never in use twice at once). */
 const FIELD_COUNTER = {
   n: 0,
-  field() {
+  lastEmpty: false,
+  field(_b: Buffer, s: number, e: number, quoted: boolean) {
     FIELD_COUNTER.n++;
+    FIELD_COUNTER.lastEmpty = s === e && !quoted;
   },
 };
 
@@ -230,18 +236,43 @@ function hasByte(buf: Buffer, start: number, end: number, byte: number, finder: 
   return at !== -1 && at < end;
 }
 
+/**
+ * How Redshift COPY fits a delimited record of `count` fields to `expected`
+ * columns: exactly; one field more that is empty and unquoted is a trailing
+ * delimiter it ignores (the docs' venue_noseats.txt); fewer fields load as
+ * empty with FILLRECORD; anything else is a load error (Redshift's "Extra
+ * column(s) found" / "Delimiter not found"). ValidateFile and the local load
+ * both decide with this.
+ */
+export type FieldCountFit = 'exact' | 'trailingDelimiter' | 'filled' | 'extra' | 'missing';
+
+export function fitFieldCount(count: number, expected: number, lastEmpty: boolean, fillRecord: boolean): FieldCountFit {
+  if (count === expected) return 'exact';
+  if (count === expected + 1 && lastEmpty) return 'trailingDelimiter';
+  if (count > expected) return 'extra';
+  return fillRecord ? 'filled' : 'missing';
+}
+
 /** Fields of an unquoted record whose escape byte makes the next byte data (`\|` is no delimiter). */
-function countEscaped(buf: Buffer, start: number, end: number, delimiter: Buffer, escapeByte: number): number {
+function countEscaped(
+  buf: Buffer,
+  start: number,
+  end: number,
+  delimiter: Buffer,
+  escapeByte: number,
+): { count: number; lastEmpty: boolean } {
   const dlen = delimiter.length;
   const d0 = delimiter[0]!;
   let count = 1;
+  let fieldStart = start;
   let i = start;
   while (i < end) {
     if (buf[i] === escapeByte) i += 2;
     else if (matchesAt(buf, i, end, delimiter, d0, dlen)) {
       count++;
       i += dlen;
+      fieldStart = i;
     } else i++;
   }
-  return count;
+  return { count, lastEmpty: count > 1 && fieldStart === end };
 }

@@ -19,7 +19,7 @@ import {
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
-import { countFields, type FieldFinders, fieldStrings } from '../records/fields.ts';
+import { countFields, type FieldFinders, fieldStrings, fitFieldCount } from '../records/fields.ts';
 import { NextByte } from '../records/next-byte.ts';
 import { type RecordPlan, recordPlan } from '../records/record-plan.ts';
 import type { RoleHandler } from '../records/record-roles.ts';
@@ -202,6 +202,8 @@ class ContentChecks implements RoleHandler {
   readonly typeCounts: number[];
   trailerRecord: TrailerRecord | null = null;
   private headersSeen = 0;
+  /** Records whose field count fits no column list (each one load error to Redshift). */
+  private fieldCountErrors = 0;
   private readonly route: RecordRouter;
   // Per-record byte probes that search each chunk once, not once per record.
   private readonly nul = new NextByte(0);
@@ -265,7 +267,7 @@ class ContentChecks implements RoleHandler {
         loc,
       );
     }
-    const { count, error } = countFields(buf, start, end, delimiter, quote, this.escapeByte, this.finders);
+    const { count, lastEmpty, error } = countFields(buf, start, end, delimiter, quote, this.escapeByte, this.finders);
     if (error) {
       const loc = fieldAt(line, error.field, columns);
       throw new MalformedRecord(
@@ -273,18 +275,27 @@ class ContentChecks implements RoleHandler {
         loc,
       );
     }
-    if (count !== columns.length) {
-      const first = Math.min(count, columns.length) + 1;
-      const loc = count > columns.length ? { line, field: first } : fieldAt(line, first, columns);
-      const why =
-        count > columns.length
-          ? `found ${count} fields, expected ${columns.length}: field ${first} is extra (a delimiter inside an unquoted value, or a column missing from the config)`
-          : `found ${count} fields, expected ${columns.length}: field ${first}${columns[first - 1] ? ` (${columns[first - 1]!.name})` : ''} and after are missing`;
-      throw new FieldCountMismatch(
-        `${formatLocation(loc)}: ${why}; fix the record, or columns / format.delimiter / format.quote in config ${this.config.id}`,
-        loc,
-      );
-    }
+    // Without a column list the warehouse fits each record to the table's columns: only the load can tell.
+    if (columns.length === 0) return;
+    const fit = fitFieldCount(count, columns.length, lastEmpty, this.config.load.fillRecord);
+    if (fit !== 'extra' && fit !== 'missing') return;
+    // Redshift counts such a record as one load error against MAXERROR, and the local load skips it the same way.
+    const { maxErrors } = this.config.load;
+    if (++this.fieldCountErrors <= maxErrors) return;
+    const first = Math.min(count, columns.length) + 1;
+    const loc = fit === 'extra' ? { line, field: first } : fieldAt(line, first, columns);
+    const why =
+      fit === 'extra'
+        ? `found ${count} fields, expected ${columns.length}: field ${first} is extra (a delimiter inside an unquoted value, or a column missing from the config)`
+        : `found ${count} fields, expected ${columns.length}: field ${first}${columns[first - 1] ? ` (${columns[first - 1]!.name})` : ''} and after are missing`;
+    const budget =
+      maxErrors > 0
+        ? ` (record ${this.fieldCountErrors} with a wrong field count; load.maxErrors allows ${maxErrors})`
+        : '';
+    throw new FieldCountMismatch(
+      `${formatLocation(loc)}: ${why}${budget}; fix the record, or columns / format.delimiter / format.quote${fit === 'missing' ? ' / load.fillRecord' : ''} in config ${this.config.id}`,
+      loc,
+    );
   }
 
   trailer(buf: Buffer, start: number, end: number, line: number): void {

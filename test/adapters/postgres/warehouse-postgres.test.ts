@@ -1,12 +1,9 @@
 import { describe, inject } from 'vitest';
-import { createPostgresWarehouse } from '../../../functions/lib/adapters/postgres/postgres-warehouse.ts';
 import { defineWarehouseSuite } from '../../ports/warehouse.contract.ts';
+import { postgresLeg } from '../../support/warehouse-leg.ts';
 
 const pgUrl = inject('pgUrl');
 
 describe.skipIf(!pgUrl)('PostgreSQL server leg', () => {
-  defineWarehouseSuite('a PostgreSQL server', async (store) => {
-    const wh = await createPostgresWarehouse({ kind: 'postgres', url: pgUrl! }, store);
-    return { wh, release: () => wh.close() };
-  });
+  defineWarehouseSuite('a PostgreSQL server', postgresLeg(pgUrl!));
 });

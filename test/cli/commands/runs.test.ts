@@ -43,7 +43,9 @@ describe('efi runs', () => {
     expect(lines).toHaveLength(4);
     expect(lines[1]).toMatch(new RegExp(`^${redriven} +FINISHED +support .* 250 +1 +landing/tickets_20261122.csv$`));
     expect(lines[2]).toMatch(
-      new RegExp(`^${bad} +FAILED +crm .* landing/customers_20261123.txt +RowRejected line 57 column created_on$`),
+      new RegExp(
+        `^${bad} +FAILED +crm .* landing/customers_20261123.txt +RowRejected at line 57, field 5 \\(created_on\\)$`,
+      ),
     );
     expect(lines[3]).toMatch(new RegExp(`^${good} +FINISHED +sales .* 1500 .*landing/sales_pos_20261122.csv`));
   });

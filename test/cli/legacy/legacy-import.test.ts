@@ -356,6 +356,6 @@ describe('efi config import-legacy: usage', () => {
   it('has help', async () => {
     const r = await run(['import-legacy', '--help']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^Usage: efi config import-legacy --from POSTGRES_URL/);
+    expect(r.out).toMatch(/^Usage: efi config import-legacy \(--from POSTGRES_URL \| --sql PATH\.\.\.\)/);
   });
 });

@@ -1,3 +1,4 @@
+import { type DateTimePart, PART_DIGITS, tokenizeDateTimeFormat } from '../../config/date-time-format.ts';
 import { ConfigInvalid } from '../../errors.ts';
 
 /**
@@ -103,35 +104,6 @@ const MONTH_NAMES = [
   'december',
 ];
 
-type Part = 'year' | 'year2' | 'month' | 'monthName' | 'day' | 'hour24' | 'hour12' | 'minute' | 'second' | 'meridiem';
-
-// Longest first, so HH24 wins over HH and YYYY over YY.
-const TOKENS: Array<[string, Part]> = [
-  ['YYYY', 'year'],
-  ['HH24', 'hour24'],
-  ['HH12', 'hour12'],
-  ['MON', 'monthName'],
-  ['YY', 'year2'],
-  ['MM', 'month'],
-  ['DD', 'day'],
-  ['HH', 'hour24'],
-  ['MI', 'minute'],
-  ['SS', 'second'],
-  ['AM', 'meridiem'],
-  ['PM', 'meridiem'],
-];
-
-const NUMERIC: Partial<Record<Part, number>> = {
-  year: 4,
-  year2: 2,
-  month: 2,
-  day: 2,
-  hour24: 2,
-  hour12: 2,
-  minute: 2,
-  second: 2,
-};
-
 /**
  * Compiles `format` for a column of `kind`. Throws ConfigInvalid when the
  * format has no date part or uses a part Redshift does not define.
@@ -150,26 +122,24 @@ export function dateTimeConverter(format: string, kind: 'date' | 'timestamp', wh
     };
   }
 
-  const parts: Part[] = [];
+  const tokens = tokenizeDateTimeFormat(format);
+  const parts: DateTimePart[] = [];
   let pattern = '';
-  let i = 0;
-  while (i < format.length) {
-    const token = TOKENS.find(([t]) => format.startsWith(t, i));
-    if (!token) {
-      pattern += escapeRegExp(format[i]!);
-      i++;
+  for (const [k, t] of tokens.entries()) {
+    if ('literal' in t) {
+      pattern += escapeRegExp(t.literal);
       continue;
     }
-    const [text, part] = token;
+    const { part } = t;
     parts.push(part);
-    i += text.length;
-    const width = NUMERIC[part];
+    const width = PART_DIGITS[part];
     if (part === 'monthName') pattern += '([A-Za-z]{3,9})';
     else if (part === 'meridiem') pattern += '([AaPp][Mm])';
     else if (part === 'second') pattern += '(\\d{1,2}(?:\\.\\d{1,6})?)';
     else {
       // Next to another number there is no separator: the width must be exact.
-      const nextIsNumber = TOKENS.some(([t, p]) => NUMERIC[p] !== undefined && format.startsWith(t, i));
+      const next = tokens[k + 1];
+      const nextIsNumber = next !== undefined && 'part' in next && PART_DIGITS[next.part] !== undefined;
       pattern += nextIsNumber || part === 'year' || part === 'year2' ? `(\\d{${width}})` : `(\\d{1,${width}})`;
     }
   }

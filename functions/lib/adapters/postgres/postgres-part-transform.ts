@@ -1,7 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { MalformedRecord } from '../../errors.ts';
-import { splitFields } from '../../records/fields.ts';
+import { fitFieldCount, splitFields } from '../../records/fields.ts';
 import { RecordScanner } from '../../records/record-scanner.ts';
 import { firstInvalidUtf8 } from '../../records/transcode.ts';
 import type { DateTimeConverter } from './postgres-date-format.ts';
@@ -451,15 +451,17 @@ export class PartTransform extends Transform {
   private checkCount(fields: Field[], bytes: Buffer, n: number, plan: RewritePlan): Field[] {
     const record = () => bytes.toString('utf8');
     const expected = plan.columns.length;
-    // Redshift ignores a delimiter at the end of the line: one more field, empty (the docs' venue_noseats.txt).
-    if (fields.length === expected + 1) {
-      const last = fields[expected]!;
-      if (last.text === '' && !last.quoted) fields.length = expected;
-    }
-    if (fields.length < expected && plan.fillRecord) {
-      // FILLRECORD: the missing trailing columns load as empty fields (NULL, or '' for strings without EMPTYASNULL).
-      while (fields.length < expected) fields.push({ text: '', quoted: false, raw: null });
-    }
+    const last = fields[fields.length - 1];
+    const fit = fitFieldCount(
+      fields.length,
+      expected,
+      last !== undefined && last.text === '' && !last.quoted,
+      plan.fillRecord === true,
+    );
+    // A trailing delimiter: Redshift ignores the empty field after it (the docs' venue_noseats.txt).
+    if (fit === 'trailingDelimiter') fields.length = expected;
+    // FILLRECORD: the missing trailing columns load as empty fields (NULL, or '' for strings without EMPTYASNULL).
+    if (fit === 'filled') while (fields.length < expected) fields.push({ text: '', quoted: false, raw: null });
     if (fields.length < expected) {
       const missing = plan.columns[fields.length]!.name;
       // As PostgreSQL's COPY reports it: about the whole line, the column named in the reason.
