@@ -111,9 +111,9 @@ export const ingestVsBareCopy: BenchCase = {
         mbPerSec: rate(small.bytes, r.copyMs),
       });
       checks.push({
-        target: `${backend}: end-to-end <= 1.5x bare COPY`,
+        target: `${backend}: end-to-end <= 1.3x bare COPY`,
         measured: `${(r.ingestMs / r.copyMs).toFixed(2)}x`,
-        ok: r.ingestMs <= 1.5 * r.copyMs,
+        ok: r.ingestMs <= 1.3 * r.copyMs,
       });
     };
     record('PGlite', await measure('pglite', small, null));

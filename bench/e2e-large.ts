@@ -13,6 +13,8 @@ interface ChildResult {
   mode: 'finish' | 'abort';
   status: string;
   ms: number;
+  /** A bare COPY of the same file into the same database (finish mode). */
+  bareCopyMs: number | null;
   rows: number;
   bytes: number;
   historyEvents: number;
@@ -47,6 +49,19 @@ export const largeIngestAndAbort: BenchCase = {
       maxRssMB: done.maxRssMB,
       note: `${done.status}, ${done.rows} rows, ${done.historyEvents} history events`,
     });
+    if (done.bareCopyMs !== null) {
+      rows.push({
+        name: 'bare COPY 1 GB, PGlite (16 MiB slices)',
+        file: large.key,
+        ms: done.bareCopyMs,
+        mbPerSec: done.bytes / MB / (done.bareCopyMs / 1000),
+      });
+      checks.push({
+        target: 'PGlite 1 GB: end-to-end <= 1.3x bare COPY',
+        measured: `${(done.ms / done.bareCopyMs).toFixed(2)}x`,
+        ok: done.ms <= 1.3 * done.bareCopyMs,
+      });
+    }
     checks.push({
       target: '1 GB ingest ends FINISHED with every row',
       measured: `${done.status}, ${done.rows} of ${large.rows} rows`,

@@ -34,6 +34,13 @@ export interface Settings {
   timeZone: string;
   /** Pace and ceiling of the Wait/Check loops (EFI_POLL_*); unset: steps/statement-poll.ts DEFAULT_POLL_POLICY. */
   polling?: { firstWaitSeconds: number; maxWaitSeconds: number; maxPolls: number };
+  /**
+   * How Preprocess writes parts: 'gzip' (what Redshift COPY reads from S3), or
+   * 'none' when a local warehouse reads them from the local folder store,
+   * where gzip then gunzip would only cost time. EFI_PART_COMPRESSION
+   * overrides; Redshift always gets gzip.
+   */
+  partCompression: 'gzip' | 'none';
 }
 
 type Env = Record<string, string | undefined>;
@@ -135,7 +142,20 @@ export function loadSettings(env: Env = process.env): Settings {
     notifier,
     timeZone: env['EFI_TIMEZONE'] ?? 'UTC',
     ...polling(env),
+    partCompression: partCompressionOf(env, warehouse, objectStore),
   };
+}
+
+function partCompressionOf(
+  env: Env,
+  warehouse: Settings['warehouse'],
+  objectStore: Settings['objectStore'],
+): Settings['partCompression'] {
+  const v = env['EFI_PART_COMPRESSION'];
+  if (warehouse.kind === 'redshift') return 'gzip';
+  if (v === 'gzip' || v === 'none') return v;
+  if (v) throw new ConfigInvalid(`EFI_PART_COMPRESSION must be 'gzip' or 'none', got ${JSON.stringify(v)}`);
+  return objectStore.kind === 'fs' ? 'none' : 'gzip';
 }
 
 function positiveInt(env: Env, name: string): number | undefined {

@@ -17,6 +17,8 @@ export function createHandler(deps: Deps) {
         store: await deps.store(),
         configs: await deps.configs(),
         processingPrefix: deps.settings.prefixes.processing,
+        compressParts: deps.settings.partCompression !== 'none',
+        loadInPlace: deps.settings.warehouse.kind !== 'redshift',
       }),
   );
 }

@@ -275,11 +275,22 @@ export function contentClaimsSuite(backend: Backend, pgUrl: string | null): void
       const file = await feed('claims_sup');
       const store = await h.rt.store();
       // Archive fails once (a store fault) after the load committed: the run is FAILED at Archive (row 5).
-      const copy = store.copy.bind(store);
-      store.copy = async (from) => {
+      // Archive renames where the store can (the folder store), else copies then deletes: fault whichever comes first.
+      const { copy, move } = store;
+      const restore = () => {
         store.copy = copy;
+        store.move = move;
+      };
+      store.copy = async (from) => {
+        restore();
         throw new Error(`injected: cannot copy ${from.key}`);
       };
+      if (move) {
+        store.move = async (from) => {
+          restore();
+          throw new Error(`injected: cannot move ${from.key}`);
+        };
+      }
       const failed = await h.ingest(file('claims_sup_1.csv'));
       expect(failed.status).toBe('FAILED');
       const runs = await h.rt.runs();

@@ -518,6 +518,50 @@ export function formatsSuite(backend: Backend, pgUrl: string | null): void {
         ]);
       });
     });
+    describe('a CSV with a header line loads in place (no Preprocess rewrite), with row errors on their original line', () => {
+      beforeAll(async () => {
+        await h.query(
+          'create table if not exists stage.inplace (id int, name varchar(20), efi_source_file varchar(1024), efi_run_id varchar(64), efi_loaded_at timestamp)',
+        );
+        await h.apply(
+          parseConfigYaml(
+            [
+              'interface: inplace',
+              'files:',
+              '  - id: inplace.rows',
+              '    match: { glob: "inplace_*.csv" }',
+              '    header: { lines: 1, columns: [id, name] }',
+              '    target: { schema: stage, table: inplace }',
+              '    columns: [id, name]',
+            ].join('\n'),
+            'inplace.yaml',
+          ),
+        );
+      });
+
+      it('loads every row once with its run id', async () => {
+        const r = await h.ingest(derive('inplace_1.csv', 'id,name\n1,"a, b"\n2,"two\nlines"\n3,c\n'));
+        expect(r.error).toBeNull();
+        expect(r).toMatchObject({ status: 'FINISHED', rowsLoaded: 3 });
+        expect(
+          await rows(`select id::text as id, name from stage.inplace where efi_run_id = '${r.runId}' order by id`),
+        ).toEqual([
+          { id: '1', name: 'a, b' },
+          { id: '2', name: 'two\nlines' },
+          { id: '3', name: 'c' },
+        ]);
+      });
+
+      it('rejects a row the warehouse refuses at its line in the original file (the header counted), loading nothing', async () => {
+        const r = await h.ingest(derive('inplace_2.csv', 'id,name\n1,a\n2,"two\nlines"\noops,c\n'));
+        expect(r.status).toBe('FAILED');
+        expect(r.error?.name).toBe('RowRejected');
+        expect(r.error?.line).toBe(5);
+        expect(r.error?.column).toBe('id');
+        expect(await count('stage.inplace', `efi_run_id = '${r.runId}'`)).toBe(0);
+      });
+    });
+
     describe('COPY options copied from a Redshift load: ValidateFile and the load agree (the fidelity cases, end to end)', () => {
       const feed = (id: string, glob: string, extra: string[]) =>
         parseConfigYaml(

@@ -184,6 +184,19 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Contr
       expect((await store.head(bucket, `${dir}src.csv`))!.size).toBe(body.length);
     });
 
+    it('moves an object when the store can (no copy), keeping content and etag; the source is gone', async () => {
+      if (!store.move) return;
+      const dir = p();
+      const body = pattern(50_000, 5);
+      await store.put(bucket, `${dir}m.csv`, body);
+      await store.move({ bucket, key: `${dir}m.csv` }, { bucket, key: `${dir}archive/2026/12/01/m.csv` });
+      expect(md5(await readAll(await store.get(bucket, `${dir}archive/2026/12/01/m.csv`)))).toBe(md5(body));
+      expect((await store.head(bucket, `${dir}archive/2026/12/01/m.csv`))!.etag).toBe(md5(body));
+      expect(await store.head(bucket, `${dir}m.csv`)).toBeNull();
+      const err = await store.move({ bucket, key: `${dir}m.csv` }, { bucket, key: `${dir}x.csv` }).catch((e) => e);
+      expect(err).toBeInstanceOf(ObjectNotFound);
+    });
+
     it('copies over an existing destination', async () => {
       const dir = p();
       await store.put(bucket, `${dir}a`, 'new content');

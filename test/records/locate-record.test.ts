@@ -55,6 +55,28 @@ describe('locateRecord', () => {
     expect(await recordsOfPartLines(t.store, part, null, [3])).toEqual(new Map([[3, 3]]));
   });
 
+  it("maps lines of a part read in place from its first byte, not the object's (the header is not in the part)", async () => {
+    const body = 'id,"name\nheader"\n1,a\n2,"two\nlines"\n3,c\n';
+    const obj = await t.put('landing/inplace.csv', body);
+    const start = 'id,"name\nheader"\n'.length;
+    const part = {
+      bucket: BUCKET,
+      key: obj.key,
+      compression: 'none' as const,
+      bytes: body.length - start,
+      records: 3,
+      firstRecord: 1,
+      start,
+    };
+    expect(await recordsOfPartLines(t.store, part, '"', [1, 3, 4])).toEqual(
+      new Map([
+        [1, 1],
+        [3, 2],
+        [4, 3],
+      ]),
+    );
+  });
+
   it('counts within the record type for split files', async () => {
     const cfg = fileConfig({
       split: { prefixLength: 2, onUnknown: 'skip' },

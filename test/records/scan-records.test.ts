@@ -42,7 +42,42 @@ describe('scanRecords', () => {
       },
     );
     expect(seen).toEqual(['H:h', 'D2:a', 'D4:b', 'T:T']);
-    expect(r).toEqual({ stopped: false, trailer: true, headerLines: 1, bom: true, crlfRecords: 5, lfRecords: 0 });
+    expect(r).toEqual({
+      stopped: false,
+      trailer: true,
+      headerLines: 1,
+      bom: true,
+      crlfRecords: 5,
+      lfRecords: 0,
+      // BOM (3 bytes) and the header line "h\r\n".
+      dataStart: 6,
+      cuts: [],
+    });
+  });
+
+  it('finds record-aligned cuts every cutEvery bytes past the header, whatever the chunking, never at the end', async () => {
+    // Records of 10 bytes after a 4-byte header; the third holds a quoted newline.
+    const text = `\uFEFFhdr\n${['r000000001', 'r000000002', '"r\n000003"', 'r000000004', 'r000000005'].join('\n')}\n`;
+    const bytes = Buffer.from(text);
+    const starts: number[] = [];
+    for (let at = bytes.indexOf('hdr\n') + 4; at < bytes.length; at += 11) starts.push(at);
+    for (const size of [1, 5, 1000]) {
+      const { chunks } = source(text, size);
+      const r = await scanRecords(
+        chunks,
+        {
+          scanner: { quote: 0x22, stripBom: true },
+          roles: { headerLines: 1, hasTrailer: false, ignoreBlankLines: false },
+        },
+        { data: () => undefined },
+        undefined,
+        { cutEvery: 20 },
+      );
+      expect(r.dataStart).toBe(7);
+      // 22 bytes after dataStart (two records) is the first end at or past 20; the input's end is no cut.
+      expect(r.cuts).toEqual([starts[2], starts[4]]);
+      for (const c of r.cuts) expect(bytes[c - 1]).toBe(0x0a);
+    }
   });
 
   it('stops after the record a visitor returns STOP for, closes the source and hands over no trailer', async () => {

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
-import { preprocess, useOriginal } from '../../functions/lib/steps/preprocess.ts';
+import { prepareLoad, preprocess, useOriginal } from '../../functions/lib/steps/preprocess.ts';
 import { readParts } from '../../functions/lib/steps/processing.ts';
 import { validateFile } from '../../functions/lib/steps/validate-file.ts';
 import { BUCKET, fileConfig, layout, type TempStore, tempStore } from '../support/config-builder.ts';
@@ -210,6 +210,27 @@ describe('preprocess', () => {
     }
   });
 
+  it('writes uncompressed parts when told to (a local warehouse on the folder store), cut at the same records', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `${i + 1},name-${i + 1},${i * 3}`);
+    const body = `${rows.join('\n')}\n`;
+    const cfg = fileConfig({ partBytes: 1024 });
+    const gz = await run('in/g.csv', body, cfg, 'run-g', { blockBytes: 500 });
+    const plain = await run('in/p.csv', body, cfg, 'run-p', { blockBytes: 500, compressParts: false });
+    const parts = await readParts(t.store, plain.targets[0]!);
+    expect(parts.map((p) => [p.records, p.bytes, p.firstRecord])).toEqual(
+      (await readParts(t.store, gz.targets[0]!)).map((p) => [p.records, p.bytes, p.firstRecord]),
+    );
+    let all = '';
+    for (const p of parts) {
+      expect(p.compression).toBe('none');
+      expect(p.key).toMatch(/part-\d{5}\.txt$/);
+      const text = (await t.read(p.key)).toString('utf8');
+      expect(Buffer.byteLength(text)).toBe(p.bytes);
+      all += text;
+    }
+    expect(all).toBe(body);
+  });
+
   it('is idempotent: a rerun writes the same keys and bytes and leaves nothing stale', async () => {
     const rows = `${Array.from({ length: 300 }, (_, i) => `${i},n${i},${i * 3}`).join('\n')}\n`;
     const first = await run('in/a.csv', rows, fileConfig({ partBytes: 1024 }));
@@ -235,6 +256,51 @@ describe('preprocess', () => {
 });
 
 describe('useOriginal (UseOriginalFile)', () => {
+  it('for a warehouse that reads in place, a file with a header is not rewritten: its one part is the original past the header', async () => {
+    const cfg = fileConfig({ header: { lines: 1, columns: ['id', 'name', 'amount'] } });
+    const body = 'id,name,amount\n1,a,1\n2,b,2\n';
+    const obj = await t.put('in/h.csv', body);
+    const validation = await validateFile(t.store, obj, cfg);
+    expect(validation.needsPreprocess).toBe(true);
+    const run = { runId: 'run-h', bucket: BUCKET, key: 'in/h.csv', configId: cfg.id, configVersion: 1 };
+    const configs = { get: async () => cfg } as never;
+    const prepared = await prepareLoad(
+      { run: run as never, validation },
+      {
+        store: t.store,
+        configs,
+        processingPrefix: 'processing/',
+        loadInPlace: true,
+      },
+    );
+    const start = 'id,name,amount\n'.length;
+    expect(await readParts(t.store, prepared.targets[0]!)).toEqual([
+      {
+        bucket: BUCKET,
+        key: 'in/h.csv',
+        compression: 'none',
+        bytes: body.length - start,
+        records: 2,
+        firstRecord: 1,
+        start,
+      },
+    ]);
+    expect(await t.keys('processing/run-h/')).toEqual([
+      'processing/run-h/all/manifest.json',
+      'processing/run-h/all/parts.json',
+    ]);
+    // Without it (Redshift reads whole objects) Preprocess writes parts without the header.
+    const rewritten = await prepareLoad(
+      { run: { ...run, runId: 'run-r' } as never, validation },
+      {
+        store: t.store,
+        configs,
+        processingPrefix: 'processing/',
+      },
+    );
+    expect((await readParts(t.store, rewritten.targets[0]!))[0]!.key).toMatch(/^processing\/run-r\//);
+  });
+
   it('loads the original as is: one uncompressed part, the original itself, with a one-entry manifest and no byte copied', async () => {
     const cfg = fileConfig();
     const obj = await t.put('in/plain.csv', '1,a,1\n2,b,2\n');

@@ -52,6 +52,8 @@ describe('validateFile: accepted files', () => {
       needsPreprocess: false,
       // The content's identity: SHA-256 of the bytes as stored, from the same pass.
       contentSha256: createHash('sha256').update('1,alpha,10\n2,beta,20\n').digest('hex'),
+      // Nothing to rewrite: a local warehouse may load the bytes in place, from the first one.
+      inPlace: { dataStart: 0, cuts: [] },
     });
   });
 
@@ -64,11 +66,15 @@ describe('validateFile: accepted files', () => {
     expect(v.recordsInFile).toBe(3);
     expect(v.headerLines).toBe(1);
     expect(v.needsPreprocess).toBe(true);
+    // For a local warehouse the records can still be read in place, past the header line.
+    expect(v.inPlace).toEqual({ dataStart: 'id,name,amount\n'.length, cuts: [] });
   });
 
   it('detects CRLF and a BOM', async () => {
     const v = await validate('in/a.csv', '\uFEFF1,a,1\r\n2,b,2\r\n');
     expect(v).toMatchObject({ recordsInFile: 2, lineEnding: 'crlf', bom: true, needsPreprocess: true });
+    // PostgreSQL's COPY would read the CRs as data: only Preprocess's rewrite loads this file.
+    expect(v.inPlace).toBeUndefined();
   });
 
   it('reads gzip input', async () => {

@@ -108,6 +108,13 @@ export const validationSchema = z.object({
   skip: z.optional(z.boolean()),
   /** That run loaded them already: this copy is archived (ArchiveDuplicate). */
   archiveDuplicate: z.optional(z.boolean()),
+  /**
+   * Present when the original's bytes from `dataStart` on (past a BOM and the
+   * header lines) are the records as COPY reads them: a local warehouse loads
+   * them in place, without Preprocess. `cuts` are record-aligned offsets about
+   * 16 MiB apart (ValidateFile's scan found them) where the load may slice.
+   */
+  inPlace: z.optional(z.object({ dataStart: count(), cuts: z.array(count()) })),
 });
 export type ValidationResult = z.infer<typeof validationSchema>;
 
@@ -121,6 +128,10 @@ export const loadPartSchema = z.object({
   records: count(),
   /** Ordinal (1-based, among this target's records) of the part's first record. */
   firstRecord: z.int().check(z.positive()),
+  /** Byte offset of the part's first record in the object (a part read in place from the original); 0 when absent. */
+  start: z.optional(count()),
+  /** Record-aligned offsets in the object, between start and start + bytes, where a loader may slice the part. */
+  cuts: z.optional(z.array(count())),
 });
 
 /** Same shape as the warehouse port's LoadFormat. */

@@ -21,6 +21,11 @@ export interface ObjectStore {
   put(bucket: string, key: string, body: Readable | Buffer | string, contentType?: string): Promise<{ etag: string }>;
   /** Server-side copy (multipart copy for objects over 5 GB on S3). */
   copy(from: { bucket: string; key: string }, to: { bucket: string; key: string }): Promise<void>;
+  /**
+   * Optional: moves an object without copying its bytes (a rename in a local
+   * folder). Without it a move is copy, then delete.
+   */
+  move?(from: { bucket: string; key: string }, to: { bucket: string; key: string }): Promise<void>;
   /** Deleting a missing object is not an error (idempotent states rely on it). */
   delete(bucket: string, key: string): Promise<void>;
   list(bucket: string, prefix: string): AsyncIterable<ObjectInfo>;

@@ -15,6 +15,10 @@ export interface LoadPart {
   records: number;
   /** Ordinal (1-based, among this target's records) of the part's first record: maps "line n of part" back to the file. */
   firstRecord: number;
+  /** Byte offset of the part's first record in the object (a part read in place from the original); 0 when absent. */
+  start?: number;
+  /** Record-aligned offsets in the object, between start and start + bytes, where a loader may slice the part. */
+  cuts?: number[];
 }
 
 export interface LoadFormat {

@@ -23,7 +23,11 @@ export async function recordsOfPartLines(
   const result = new Map<number, number>();
   let records = 0;
   let i = 0;
-  const raw = await store.get(part.bucket, part.key);
+  // A part read in place is a byte range of the original (past its header).
+  const raw =
+    part.start !== undefined
+      ? await store.get(part.bucket, part.key, { start: part.start, end: part.start + part.bytes - 1 })
+      : await store.get(part.bucket, part.key);
   const source = part.compression === 'gzip' ? raw.pipe(createGunzip()) : raw;
   try {
     await scanRecords(

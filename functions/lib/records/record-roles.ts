@@ -16,6 +16,8 @@ export interface RoleHandler {
   trailer?(buf: Buffer, start: number, end: number, line: number): void;
   /** Every blank record, counted or not. */
   blank?(line: number): Control;
+  /** The chunk's records are all delivered: ranges of its buffer are not valid after this. */
+  chunkEnd?(): void;
 }
 
 export interface RoleOptions {
@@ -82,6 +84,7 @@ export class RecordRoles implements RecordSink {
 
   /** Call after each chunk: the held record must outlive its chunk. */
   chunkEnd(): void {
+    this.handler.chunkEnd?.();
     if (this.held && !this.heldOwned) {
       this.held = Buffer.from(this.held.subarray(this.heldStart, this.heldEnd));
       this.heldStart = 0;

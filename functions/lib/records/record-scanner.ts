@@ -53,6 +53,10 @@ export class RecordScanner {
   private bomPending: boolean;
   private head: Buffer | null = null;
   private halted = false;
+  /** Input bytes before the chunk being scanned (the BOM included), and where that chunk's offset 0 is in the input. */
+  private consumed = 0;
+  private chunkBase = 0;
+  private at = 0;
   private readonly quote: number | null;
   private readonly maxRecordBytes: number;
   private readonly delimiter: Buffer | null;
@@ -67,6 +71,20 @@ export class RecordScanner {
     this.delimiter = opts.delimiter ?? null;
   }
 
+  /**
+   * During a sink call: the input's byte offset just past the record being
+   * delivered and its line end (the BOM counts). A record-aligned place to
+   * cut the input.
+   */
+  get position(): number {
+    return this.at;
+  }
+
+  /** Input bytes pushed so far. */
+  get inputBytes(): number {
+    return this.consumed;
+  }
+
   /** A sink returned `STOP`: the rest of the input is not read. */
   get stopped(): boolean {
     return this.halted;
@@ -74,6 +92,9 @@ export class RecordScanner {
 
   push(chunk: Buffer): void {
     if (chunk.length === 0 || this.halted) return;
+    // Offset 0 of the chunk scanned below, in the input (a held-back head or a stripped BOM shifts it).
+    this.chunkBase = this.consumed - (this.head ? this.head.length : 0);
+    this.consumed += chunk.length;
     if (this.bomPending) {
       // The BOM may be split over tiny first chunks: wait for 3 bytes.
       const joined = this.head ? Buffer.concat([this.head, chunk]) : chunk;
@@ -86,6 +107,7 @@ export class RecordScanner {
       if (joined[0] === 0xef && joined[1] === 0xbb && joined[2] === 0xbf) {
         this.bom = true;
         chunk = joined.subarray(3);
+        this.chunkBase += 3;
       } else chunk = joined;
       if (chunk.length === 0) return;
     }
@@ -101,6 +123,7 @@ export class RecordScanner {
       this.head = null;
       this.bomPending = false;
       if (head.length > 0) {
+        this.chunkBase = this.consumed - head.length;
         if (this.quote === null) this.pushPlain(head);
         else this.pushQuoted(head, this.quote);
         if (this.halted) return;
@@ -122,6 +145,7 @@ export class RecordScanner {
       const rec = this.takeCarry();
       let end = rec.length;
       if (end > 0 && rec[end - 1] === CR) end--;
+      this.at = this.consumed;
       if (this.sink.record(rec, 0, end, this.recordLine) === STOP) this.halt();
     }
   }
@@ -136,6 +160,7 @@ export class RecordScanner {
         return;
       }
       this.addCarry(chunk, 0, nl);
+      this.at = this.chunkBase + nl + 1;
       if (this.emitCarry() === STOP) {
         this.halt();
         return;
@@ -153,6 +178,7 @@ export class RecordScanner {
         this.crlfRecords++;
       } else this.lfRecords++;
       if (end - pos > this.maxRecordBytes) this.tooLong(line);
+      this.at = this.chunkBase + nl + 1;
       if (sink.record(chunk, pos, end, line) === STOP) {
         this.halt();
         return;
@@ -201,6 +227,7 @@ export class RecordScanner {
         this.crlfRecords++;
       } else this.lfRecords++;
       if (end - start > this.maxRecordBytes) this.tooLong(this.recordLine);
+      this.at = this.chunkBase + nl + 1;
       if (sink.record(rec, start, end, this.recordLine) === STOP) {
         this.halt();
         return;

@@ -54,8 +54,11 @@ export async function moveOriginal(
         `s3://${run.bucket}/${run.key} was replaced by different content after run ${run.runId} started; the loaded version is no longer there to move. Archive it by hand if needed.`,
       );
     }
-    await store.copy({ bucket: run.bucket, key: run.key }, { bucket: run.bucket, key: dest });
-    await store.delete(run.bucket, run.key);
+    if (store.move) await store.move({ bucket: run.bucket, key: run.key }, { bucket: run.bucket, key: dest });
+    else {
+      await store.copy({ bucket: run.bucket, key: run.key }, { bucket: run.bucket, key: dest });
+      await store.delete(run.bucket, run.key);
+    }
   } else if (!(await store.head(run.bucket, dest))) {
     throw new ObjectNotFound(
       `s3://${run.bucket}/${run.key} is gone and no copy is in ${folder}: it was moved or deleted by something else`,

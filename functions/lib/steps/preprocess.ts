@@ -34,6 +34,8 @@ export interface PreprocessOptions {
    * first N records); a run never sets it and always writes the whole file.
    */
   firstRecords?: number;
+  /** false = parts are written uncompressed (Settings.partCompression 'none': a local warehouse on a folder store). */
+  compressParts?: boolean;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function preprocess(
     ...DEFAULT_GZIP_PART_OPTIONS,
     maxInFlight: concurrency,
     ...(opts.blockBytes ? { blockBytes: opts.blockBytes } : {}),
+    compress: opts.compressParts !== false,
   };
   const format = loadFormatOf(config, 'preprocessed');
 
@@ -145,13 +148,17 @@ export async function useOriginal(
   opts: Pick<PreprocessOptions, 'processingPrefix'>,
 ): Promise<PreparedLoad> {
   const runPrefix = runPrefixOf(run, opts.processingPrefix);
+  // In place: the records start past the BOM and header lines; ValidateFile's cuts say where they may be sliced.
+  const start = validation.inPlace?.dataStart ?? 0;
   const part = {
     bucket: run.bucket,
     key: run.key,
     compression: 'none' as const,
-    bytes: validation.fileBytes,
+    bytes: validation.fileBytes - start,
     records: validation.recordsInFile,
     firstRecord: 1,
+    ...(start > 0 ? { start } : {}),
+    ...(validation.inPlace && validation.inPlace.cuts.length > 0 ? { cuts: validation.inPlace.cuts } : {}),
   };
   const folder = targetFolder(runPrefix, null);
   const [manifest, partList] = await Promise.all([
@@ -171,6 +178,16 @@ export interface PrepareLoadPorts {
   store: ObjectStore;
   configs: ConfigSource;
   processingPrefix: string;
+  /** See PreprocessOptions.compressParts. */
+  compressParts?: boolean;
+  /**
+   * The warehouse can read a part in place from the original (a local
+   * warehouse: PostgreSQL/PGlite COPY of a byte range). Then a file whose
+   * only rewrite would be dropping its BOM and header lines, or cutting it
+   * into parts, is not rewritten: its one part is the original from the first
+   * data record on. Never for Redshift, whose COPY reads whole objects.
+   */
+  loadInPlace?: boolean;
 }
 
 /**
@@ -183,9 +200,12 @@ export async function prepareLoad(
 ): Promise<PreparedLoad> {
   const { run, validation } = input;
   const where = { runId: run.runId, bucket: run.bucket, key: run.key };
-  if (!validation.needsPreprocess) {
+  if (!validation.needsPreprocess || (ports.loadInPlace === true && validation.inPlace !== undefined)) {
     return useOriginal(ports.store, where, validation, { processingPrefix: ports.processingPrefix });
   }
   const config = await ports.configs.get(run.configId, run.configVersion);
-  return preprocess(ports.store, where, config, validation, { processingPrefix: ports.processingPrefix });
+  return preprocess(ports.store, where, config, validation, {
+    processingPrefix: ports.processingPrefix,
+    ...(ports.compressParts === false ? { compressParts: false } : {}),
+  });
 }

@@ -37,8 +37,8 @@ export function folderFor(recordType: string | null): string {
   return `x${Buffer.from(recordType, 'utf8').toString('hex')}`;
 }
 
-export function partKey(folder: string, index: number): string {
-  return `${folder}part-${String(index).padStart(5, '0')}.gz`;
+export function partKey(folder: string, index: number, compressed = true): string {
+  return `${folder}part-${String(index).padStart(5, '0')}${compressed ? '.gz' : '.txt'}`;
 }
 
 export function manifestKey(folder: string): string {

@@ -20,13 +20,21 @@ import {
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
-import { countFields, fieldStrings, fitFieldCount } from '../records/fields.ts';
+import { countFields, type FieldFinders, fieldStrings, fitFieldCount } from '../records/fields.ts';
+import { NextByte } from '../records/next-byte.ts';
 import { type RecordPlan, recordPlan } from '../records/record-plan.ts';
 import type { RoleHandler } from '../records/record-roles.ts';
 import { type RecordRouter, recordRouter, UNKNOWN_RECORD } from '../records/record-router.ts';
 import { scanRecords } from '../records/scan-records.ts';
 import { recordBytes } from '../records/source.ts';
 import { claimContentFor, contentHashKey, duplicatePolicy } from './content-claim.ts';
+
+/**
+ * Record-aligned cuts of a file that loads in place, about this far apart:
+ * a local warehouse on PGlite COPYs one such slice at a time (a cancel takes
+ * effect between slices).
+ */
+export const IN_PLACE_CUT_BYTES = 16 * 1024 * 1024;
 
 export interface ValidateRun {
   bucket: string;
@@ -66,8 +74,21 @@ export async function validateFile(
     hash.update(chunk);
     storedBytes += chunk.length;
   };
-  const source = recordBytes(store, run.bucket, run.key, config, { checkEncoding, onStoredBytes });
-  const scan = await scanRecords(source, plan, checks);
+  // The original's own bytes can be loaded in place (after the header) only when nothing needs rewriting.
+  const inPlaceable =
+    config.format.compression === 'none' &&
+    config.format.encoding === 'utf-8' &&
+    config.format.layout === 'delimited' &&
+    !plan.rewriteToCsv &&
+    config.trailer === null &&
+    config.split === null;
+  const scan = await scanRecords(
+    recordBytes(store, run.bucket, run.key, config, { checkEncoding, onStoredBytes }),
+    plan,
+    checks,
+    undefined,
+    inPlaceable ? { cutEvery: IN_PLACE_CUT_BYTES } : {},
+  );
   const hasTrailer = scan.trailer;
 
   let trailerCount: number | null = null;
@@ -121,7 +142,9 @@ export async function validateFile(
     config.format.layout !== 'delimited' ||
     plan.rewriteToCsv ||
     run.size > config.partBytes;
+  const inPlace = inPlaceable && lineEnding !== 'crlf' && checks.blankLines === 0;
   return {
+    ...(inPlace ? { inPlace: { dataStart: scan.dataStart, cuts: scan.cuts } } : {}),
     fileBytes: run.size,
     recordsInFile: checks.records,
     headerLines: scan.headerLines,
@@ -172,6 +195,11 @@ function checkExtension(key: string, config: FileConfig): void {
   if (problem !== null) throw new ExtensionMismatch(problem);
 }
 
+/** Where a field of a record is, with its column name when the layout has one. */
+function fieldAt(line: number, field: number, columns: readonly { name: string }[]) {
+  return { line, field, ...(columns[field - 1] ? { fieldName: columns[field - 1]!.name } : {}) };
+}
+
 interface TrailerRecord {
   text: string;
   line: number;
@@ -188,6 +216,10 @@ class ContentChecks implements RoleHandler {
   /** Records whose field count fits no column list (each one load error to Redshift). */
   private fieldCountErrors = 0;
   private readonly route: RecordRouter;
+  // Per-record byte probes that search each chunk once, not once per record.
+  private readonly nul = new NextByte(0);
+  private readonly finders: FieldFinders;
+  private readonly escapeByte: number | null;
 
   constructor(
     private readonly config: FileConfig,
@@ -195,6 +227,18 @@ class ContentChecks implements RoleHandler {
   ) {
     this.typeCounts = plan.layouts.map(() => 0);
     this.route = recordRouter(plan);
+    const esc = config.format.escape;
+    this.escapeByte = esc ? esc.charCodeAt(0) : null;
+    this.finders = {
+      ...(plan.quote !== null ? { quote: new NextByte(plan.quote) } : {}),
+      ...(this.escapeByte !== null ? { escape: new NextByte(this.escapeByte) } : {}),
+    };
+  }
+
+  chunkEnd(): void {
+    this.nul.reset();
+    this.finders.quote?.reset();
+    this.finders.escape?.reset();
   }
 
   header(buf: Buffer, start: number, end: number, line: number): void {
@@ -226,23 +270,17 @@ class ContentChecks implements RoleHandler {
   private checkFields(buf: Buffer, start: number, end: number, line: number, layout: number): void {
     const { delimiter, quote } = this.plan;
     const columns = this.plan.layouts[layout]!.columns;
-    const at = (field: number) => ({
-      line,
-      field,
-      ...(columns[field - 1] ? { fieldName: columns[field - 1]!.name } : {}),
-    });
-    const nul = buf.indexOf(0, start);
+    const nul = this.nul.find(buf, start);
     if (nul !== -1 && nul < end) {
-      const loc = at(countFields(buf, start, nul, delimiter, null).count);
+      const loc = fieldAt(line, countFields(buf, start, nul, delimiter, null).count, columns);
       throw new MalformedRecord(
         `${formatLocation(loc)}: the record holds a NUL byte (0x00), which the warehouse cannot load; remove it from the file, or check format.encoding (a UTF-16 file read as ${this.config.format.encoding} looks like this)`,
         loc,
       );
     }
-    const esc = this.config.format.escape;
-    const { count, lastEmpty, error } = countFields(buf, start, end, delimiter, quote, esc ? esc.charCodeAt(0) : null);
+    const { count, lastEmpty, error } = countFields(buf, start, end, delimiter, quote, this.escapeByte, this.finders);
     if (error) {
-      const loc = at(error.field);
+      const loc = fieldAt(line, error.field, columns);
       throw new MalformedRecord(
         `${formatLocation(loc)}: the field cannot be read: ${error.problem}; fix the record, or format.quote in config ${this.config.id}`,
         loc,
@@ -256,7 +294,7 @@ class ContentChecks implements RoleHandler {
     const { maxErrors } = this.config.load;
     if (++this.fieldCountErrors <= maxErrors) return;
     const first = Math.min(count, columns.length) + 1;
-    const loc = fit === 'extra' ? { line, field: first } : at(first);
+    const loc = fit === 'extra' ? { line, field: first } : fieldAt(line, first, columns);
     const why =
       fit === 'extra'
         ? `found ${count} fields, expected ${columns.length}: field ${first} is extra (a delimiter inside an unquoted value, or a column missing from the config)`

@@ -5,6 +5,7 @@ import { locateCopyLine } from '../../../functions/lib/adapters/postgres/postgre
 import { dateTimeConverter } from '../../../functions/lib/adapters/postgres/postgres-date-format.ts';
 import {
   type ColumnRule,
+  NeedsRewrite,
   type PartRowError,
   PartTransform,
   type PartTransformOptions,
@@ -91,13 +92,57 @@ describe('PartTransform', () => {
     });
   });
 
-  it('names a missing column and extra fields of delimited records', async () => {
+  it('appends the lineage suffix to every record before its line end, after a quoted line break, dropping CR', async () => {
+    const suffix = { passThrough: Buffer.from(',"s3://b/k","run"'), rewritten: ',s3://b/k,run' };
+    const r = await run(['1,"a\nb"\r\n2,', 'x\n3,y'], { suffix, skip: new Set([2]) });
+    expect(r.text).toBe('1,"a\nb","s3://b/k","run"\n3,y,"s3://b/k","run"\n');
+  });
+
+  it('appends the rewritten suffix to records the rewrite reformats, fixed width too', async () => {
+    const suffix = { passThrough: Buffer.alloc(0), rewritten: ',"s3://b/k"' };
+    const fixed = plan([column('a', { width: 2 }), column('b', { width: 3 })], { layout: 'fixed_width' });
+    const r = await run(['aabbb\ncc d \n'], { suffix, rewrite: fixed });
+    expect(r.text).toBe('aa,bbb,"s3://b/k"\ncc, d,"s3://b/k"\n');
+  });
+
+  const checks = (
+    over: Partial<{ maxBytes: number | null; numericScale: number | null }> = {},
+    backslashNIsNull = true,
+  ) => ({
+    columns: [
+      { name: 'id', maxBytes: null, numericScale: null, isText: false },
+      { name: 'name', maxBytes: 3, numericScale: null, isText: true, ...over },
+      { name: 'amount', maxBytes: null, numericScale: 2, isText: false },
+    ],
+    backslashNIsNull,
+  });
+
+  it('pass-through: refuses a value longer in bytes than its VARCHAR(n) on its line, ASCII records unparsed', async () => {
+    const r = await run(['1,abc,1.5\n2,"\u00e9a",2\n3,\u00e9\u00e9x,3\n'], { checks: checks() });
+    expect(r.text).toBe('1,abc,1.5\n2,"\u00e9a",2\n');
+    expect(r.rejected.map((e) => [e.line, e.column])).toEqual([[3, 'name']]);
+    expect(r.rejected[0]!.reason).toContain('5 bytes');
+  });
+
+  it('pass-through: a \\N string field or decimals beyond the scale need the rewrite; quoted \\N and exact scales do not', async () => {
+    await expect(run(['1,"\\N",1.25\n2,\\N,1\n'], { checks: checks() })).rejects.toBeInstanceOf(NeedsRewrite);
+    await expect(run(['1,a,1.255\n'], { checks: checks() })).rejects.toBeInstanceOf(NeedsRewrite);
+    const ok = await run(['1,"\\N",1.25\n2,x.123,1.20\n'], { checks: checks() });
+    expect(ok.rejected).toEqual([]);
+    expect(ok.text).toBe('1,"\\N",1.25\n2,x.123,1.20\n');
+    // Without EMPTYASNULL's default marker, \N is COPY's own NULL: no rewrite.
+    const plain = await run(['2,\\N,1\n'], { checks: checks({}, false) });
+    expect(plain.text).toBe('2,\\N,1\n');
+  });
+
+  it('names a missing column and extra fields of delimited records, about the whole line as COPY does', async () => {
     const r = await run(['1\n1,2,3\n'], { rewrite: plan([column('a'), column('b')]) });
     expect(r.text).toBe('');
     expect(r.rejected.map((e) => [e.line, e.column])).toEqual([
-      [1, 'b'],
+      [1, null],
       [2, null],
     ]);
+    expect(r.rejected[0]!.reason).toContain('missing data for column b');
     expect(r.rejected[1]!.reason).toContain('extra data');
   });
 

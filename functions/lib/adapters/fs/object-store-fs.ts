@@ -119,6 +119,27 @@ export class FsObjectStore implements ObjectStore {
     if (meta) await this.writeMeta(to.bucket, to.key, { etag: meta.etag, size: st.size, mtimeMs: st.mtimeMs });
   }
 
+  /** A rename within the folder (no byte copied); falls back to copy + delete across file systems. */
+  async move(from: { bucket: string; key: string }, to: { bucket: string; key: string }): Promise<void> {
+    const src = this.objectPath(from.bucket, from.key);
+    const dst = this.objectPath(to.bucket, to.key);
+    await fs.mkdir(path.dirname(dst), { recursive: true });
+    const meta = await readMeta(this.metaPath(from.bucket, from.key));
+    try {
+      await fs.rename(src, dst);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new ObjectNotFound(`object s3://${from.bucket}/${from.key} does not exist`);
+      if (code !== 'EXDEV') throw e;
+      await this.copy(from, to);
+      await this.delete(from.bucket, from.key);
+      return;
+    }
+    // A rename keeps the mtime, so the ETag cached for the source holds for the destination.
+    if (meta) await this.writeMeta(to.bucket, to.key, meta);
+    await this.delete(from.bucket, from.key);
+  }
+
   async delete(bucket: string, key: string): Promise<void> {
     await fs.rm(this.objectPath(bucket, key), { force: true });
     await fs.rm(this.metaPath(bucket, key), { force: true });

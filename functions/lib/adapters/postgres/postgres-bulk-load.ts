@@ -52,6 +52,14 @@ export interface PgResult {
   rowCount: number;
 }
 
+/**
+ * Looks at the bytes COPY is about to read, untransformed (each buffer once,
+ * with the few bytes before it); throws to stop the COPY when the part needs
+ * a per-record transform after all (the caller rolls the part back and
+ * copies it again through one).
+ */
+export type SliceProbe = (bytes: Buffer) => void;
+
 /** A session inside one open transaction. */
 export interface PgSession {
   query(sql: string, params?: unknown[]): Promise<PgResult>;
@@ -62,7 +70,13 @@ export interface PgSession {
    * `WITH (...)` options; returns the rows copied. `transform`, when given,
    * makes the stream the part's bytes pass through on their way to COPY.
    */
-  copyPart(into: string, optionsSql: string, part: LoadPart, transform?: () => Transform): Promise<number>;
+  copyPart(
+    into: string,
+    optionsSql: string,
+    part: LoadPart,
+    transform?: () => Transform,
+    probe?: SliceProbe,
+  ): Promise<number>;
   /** The part's uncompressed bytes (to locate a rejected row after a failed COPY). */
   readPart(part: LoadPart): Promise<Readable>;
 }
@@ -125,9 +139,22 @@ function pgliteSession(tx: Transaction, store: ObjectStore, control?: StatementC
       return lastPglite(await tx.exec(sql));
     },
     readPart: (part) => partStream(part, store),
-    async copyPart(into, optionsSql, part, transform) {
+    async copyPart(into, optionsSql, part, transform, probe) {
       check();
       const copySql = `COPY ${into} FROM '/dev/blob' WITH (${optionsSql})`;
+      if (!transform && part.compression === 'none' && part.cuts) {
+        return copySlices(part, store, probe, async (slice, rowsBefore) => {
+          check();
+          try {
+            const r = await tx.query(copySql, [], { blob: new Blob([slice]) });
+            await control?.onProgress?.(slice.length, r.affectedRows ?? 0);
+            return r.affectedRows ?? 0;
+          } catch (e) {
+            if (control?.signal.aborted) throw e;
+            throw shiftCopyLine(e, rowsBefore);
+          }
+        });
+      }
       const quote = copyQuoteOf(optionsSql);
       if (quote === undefined) {
         // No safe record boundary to cut at (an ESCAPE other than the quote): one COPY of the whole part.
@@ -152,17 +179,87 @@ function pgliteSession(tx: Transaction, store: ObjectStore, control?: StatementC
       const source = await partStream(part, store);
       const through = transform?.();
       const chunker = new RecordChunker(quote, PGLITE_COPY_CHUNK_BYTES);
+      // The COPY's own error, not the AbortError pipeline may report for the streams it then tears down.
+      let failure: unknown = null;
       const consume = async (input: AsyncIterable<Buffer>) => {
-        for await (const buf of input) {
-          for (const chunk of chunker.push(buf)) await copyChunk(chunk);
+        try {
+          for await (const buf of input) {
+            for (const chunk of chunker.push(buf)) await copyChunk(chunk);
+          }
+          const rest = chunker.end();
+          if (rest.length > 0) await copyChunk(rest);
+        } catch (e) {
+          failure ??= e;
+          throw e;
         }
-        const rest = chunker.end();
-        if (rest.length > 0) await copyChunk(rest);
       };
-      await (through ? pipeline(source, through, consume) : pipeline(source, consume));
+      try {
+        await (through ? pipeline(source, through, consume) : pipeline(source, consume));
+      } catch (e) {
+        throw failure ?? e;
+      }
       return rows;
     },
   };
+}
+
+/**
+ * COPY of a part at the record-aligned cuts ValidateFile found (no scan of
+ * the bytes here): each slice is read from the object and handed to `copy`
+ * whole; `probe` sees every slice first. Returns the rows copied.
+ */
+async function copySlices(
+  part: LoadPart,
+  store: ObjectStore,
+  probe: SliceProbe | undefined,
+  copy: (slice: Buffer, rowsBefore: number) => Promise<number>,
+): Promise<number> {
+  const start = part.start ?? 0;
+  const end = start + part.bytes;
+  const bounds = [start, ...(part.cuts ?? []).filter((c) => c > start && c < end), end];
+  const local = store.localPath(part.bucket, part.key);
+  const handle = local ? await openPartFile(part, local) : null;
+  let rows = 0;
+  try {
+    for (let i = 0; i + 1 < bounds.length; i++) {
+      const [a, b] = [bounds[i]!, bounds[i + 1]!];
+      const slice = handle ? await readRange(handle, a, b) : await streamRange(part, store, a, b);
+      probe?.(slice);
+      rows += await copy(slice, rows);
+    }
+  } finally {
+    await handle?.close();
+  }
+  return rows;
+}
+
+async function openPartFile(part: LoadPart, local: string): Promise<fs.promises.FileHandle> {
+  try {
+    return await fs.promises.open(local, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ObjectNotFound(`load part s3://${part.bucket}/${part.key} does not exist`);
+    }
+    throw e;
+  }
+}
+
+async function readRange(handle: fs.promises.FileHandle, a: number, b: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(b - a);
+  let got = 0;
+  while (got < buf.length) {
+    const { bytesRead } = await handle.read(buf, got, buf.length - got, a + got);
+    if (bytesRead === 0)
+      throw new ObjectNotFound(`load part ended at byte ${a + got}, before ${b}: the object changed`);
+    got += bytesRead;
+  }
+  return buf;
+}
+
+async function streamRange(part: LoadPart, store: ObjectStore, a: number, b: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of await store.get(part.bucket, part.key, { start: a, end: b - 1 })) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /**
@@ -270,7 +367,10 @@ async function partBlob(part: LoadPart, store: ObjectStore, transform?: Transfor
     try {
       // openAsBlob's own error says only "Unable to open file as blob".
       await fs.promises.access(local, fs.constants.R_OK);
-      return await fs.openAsBlob(local);
+      // A part read in place is a byte range of the original.
+      const start = part.start ?? 0;
+      const blob = await fs.openAsBlob(local);
+      return start === 0 && part.bytes === blob.size ? blob : blob.slice(start, start + part.bytes);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new ObjectNotFound(`load part s3://${part.bucket}/${part.key} does not exist`);
@@ -388,12 +488,13 @@ function pgSession(client: pg.PoolClient, store: ObjectStore, control?: Statemen
       return lastPg(await client.query(sql));
     },
     readPart: (part) => partStream(part, store),
-    async copyPart(into, optionsSql, part, transform) {
+    async copyPart(into, optionsSql, part, transform, probe) {
       check();
       const source = await partStream(part, store);
       const copy = client.query(copyFrom(`COPY ${into} FROM STDIN WITH (${optionsSql})`));
       const through = transform?.();
       const streams: NodeJS.ReadWriteStream[] = through ? [through] : [];
+      if (probe && !through) streams.push(probeStream(probe));
       // Bytes are counted on their way in; rows are known once the part's COPY ends.
       if (control?.onProgress) streams.push(byteCounter((n) => void control.onProgress?.(n, 0)));
       await pipeline(source, ...(streams as [Transform]), copy);
@@ -401,6 +502,19 @@ function pgSession(client: pg.PoolClient, store: ObjectStore, control?: Statemen
       return copy.rowCount;
     },
   };
+}
+
+function probeStream(probe: SliceProbe): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      try {
+        probe(chunk);
+        done(null, chunk);
+      } catch (e) {
+        done(e as Error);
+      }
+    },
+  });
 }
 
 function byteCounter(report: (bytes: number) => void): Transform {
@@ -430,7 +544,11 @@ function lastPg(r: pg.QueryResult | pg.QueryResult[]): PgResult {
 
 /** The part's uncompressed bytes as a stream. */
 async function partStream(part: LoadPart, store: ObjectStore): Promise<Readable> {
-  const raw = await store.get(part.bucket, part.key);
+  // A part read in place is a byte range of its object (uncompressed by construction).
+  const raw =
+    part.start !== undefined
+      ? await store.get(part.bucket, part.key, { start: part.start, end: part.start + part.bytes - 1 })
+      : await store.get(part.bucket, part.key);
   if (part.compression === 'none') return raw;
   const gunzip = createGunzip();
   // pipeline destroys both streams when either fails, so the error reaches the

@@ -1,10 +1,10 @@
 import { ConfigInvalid } from '../../errors.ts';
 import { type LoadRowError, type LoadSpec, lineageSourceFile, type TargetResult } from '../../ports/warehouse.ts';
-import { quoteIdent } from '../../sql/identifiers.ts';
+import { quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
 import { COLUMN_INFO_SQL, dropNullChecksSql, stageChecksSql } from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
-import { columnsNeedRewrite, copyOptionsSql, REWRITTEN_COPY_OPTIONS } from './postgres-copy-options.ts';
+import { columnsNeedRewrite, copyOptionsSql, NO_QUOTE_BYTE, REWRITTEN_COPY_OPTIONS } from './postgres-copy-options.ts';
 import {
   describeDbError,
   describeRowError,
@@ -13,13 +13,27 @@ import {
   toLoadRowError,
 } from './postgres-load-errors.ts';
 import { type ColumnInfo, rewritePlan, type TargetPlan } from './postgres-load-plan.ts';
-import { PartRowError, PartTransform } from './postgres-part-transform.ts';
+import {
+  csvValue,
+  NeedsRecordChecks,
+  NeedsRewrite,
+  PartRowError,
+  PartTransform,
+  type PassThroughChecks,
+  type RecordSuffix,
+  sliceProbe,
+  tooLongMessage,
+} from './postgres-part-transform.ts';
 import { LoadAttemptFailed } from './postgres-statement-log.ts';
 
 /**
- * Runs a planned load inside one open transaction: per target, a temporary
- * staging table with the target's column types, each part COPYed into it,
- * then the staged rows moved into the target with lineage set.
+ * Runs a planned load inside one open transaction: the rows of an earlier
+ * attempt of the run are removed, then per target each part is COPYed
+ * straight into the target with the lineage values appended to every record
+ * by the part transform (each row written once). Where those values cannot be
+ * appended (see `loadTarget`), a temporary staging table with the target's
+ * column types takes the parts and the staged rows are moved into the target
+ * with lineage set.
  *
  * MAXERROR: each part is COPYed under a SAVEPOINT; a row error rolls back to
  * it and the part is COPYed again without the rejected records. The cost per
@@ -31,18 +45,66 @@ import { LoadAttemptFailed } from './postgres-statement-log.ts';
  * same pass at no extra cost.
  */
 
+export interface ExecuteOptions {
+  /**
+   * How the lineage values reach the rows COPY writes into the target:
+   * 'fields' appends them to every record in the part stream; 'defaults' sets
+   * them as the lineage columns' DEFAULTs for the transaction (restored before
+   * it commits), so COPY parses nothing more. 'defaults' takes an ACCESS
+   * EXCLUSIVE lock on the target until commit: for PGlite, a single session.
+   */
+  lineage: 'fields' | 'defaults';
+  /** Told each target as work on it begins, its clean-up and its load (a dry run names the target a failure is about). */
+  onTarget?: (plan: TargetPlan) => void;
+}
+
 export async function executeLoad(
   session: PgSession,
   plans: TargetPlan[],
   spec: LoadSpec,
   rejected: LoadRowError[],
-  /** Told each target as its load begins (a dry run names the target a failure is about). */
-  onTarget?: (plan: TargetPlan) => void,
+  opts: ExecuteOptions = { lineage: 'fields' },
 ): Promise<TargetResult[]> {
+  // A redriven load replaces the rows its run loaded before, never duplicates them. Done for every
+  // target before any part is copied: parts go straight into their targets (direct mode), and two
+  // record types may share a table.
+  // A --reload replaces the rows of the earlier runs of the same content, in this same transaction.
+  const replaced = (spec.replaceRunIds ?? []).filter((id) => id !== spec.runId);
+  const cleared = new Set<string>();
+  for (const plan of plans) {
+    opts.onTarget?.(plan);
+    if (!plan.lineage.runId) {
+      if (replaced.length > 0) {
+        throw new ConfigInvalid(`${plan.table} has no run-id lineage column: this reload cannot replace earlier rows`);
+      }
+      continue;
+    }
+    if (cleared.has(`${plan.table}.${plan.lineage.runId}`)) continue;
+    cleared.add(`${plan.table}.${plan.lineage.runId}`);
+    const remove = async (what: string, sql: string, params: unknown[]) => {
+      try {
+        await session.query(sql, params);
+      } catch (e) {
+        throw new LoadAttemptFailed(`load into ${plan.name} failed while ${what}: ${describeDbError(e)}`, null, e);
+      }
+    };
+    await remove(
+      'removing rows of an earlier attempt of this run',
+      `DELETE FROM ${plan.table} WHERE ${plan.lineage.runId} = $1`,
+      [spec.runId],
+    );
+    if (replaced.length > 0) {
+      await remove(
+        'removing rows of the runs this reload replaces',
+        `DELETE FROM ${plan.table} WHERE ${plan.lineage.runId} = ANY($1::text[])`,
+        [replaced],
+      );
+    }
+  }
   const results: TargetResult[] = [];
   for (const plan of plans) {
-    onTarget?.(plan);
-    results.push(await loadTarget(session, plan, spec, rejected));
+    opts.onTarget?.(plan);
+    results.push(await loadTarget(session, plan, spec, rejected, opts));
   }
   return results;
 }
@@ -53,6 +115,7 @@ async function loadTarget(
   plan: TargetPlan,
   spec: LoadSpec,
   rejected: LoadRowError[],
+  opts: ExecuteOptions,
 ): Promise<TargetResult> {
   const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -63,35 +126,56 @@ async function loadTarget(
     }
   };
 
-  const columns = await step('creating its staging table', async () => {
-    await session.query(
-      `CREATE TEMP TABLE ${plan.stage} ON COMMIT DROP AS SELECT ${plan.columns} FROM ${plan.table} WITH NO DATA`,
-    );
-    // The staging table carries the target's NOT NULL constraints, so COPY
-    // reports a missing value with its line instead of the INSERT without one.
+  const all = await step('reading its columns', async () => {
     const info = await session.query(COLUMN_INFO_SQL, [plan.table]);
-    const all = info.rows as unknown as ColumnInfo[];
-    const wanted = new Set(plan.columnNames);
-    const notNull = all.filter((c) => c.not_null && wanted.has(c.name)).map((c) => c.name);
-    if (notNull.length > 0) {
-      const clauses = notNull.map((c) => `ALTER COLUMN ${quoteIdent(c)} SET NOT NULL`).join(', ');
-      await session.query(`ALTER TABLE ${plan.stage} ${clauses}`);
-    }
-    const loaded = all.filter((c) => wanted.has(c.name));
-    // Redshift counts VARCHAR(n) in bytes, and `\N` is its default NULL: the fast path's COPY must agree.
-    const fastPath = !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded);
-    const checks = stageChecksSql(plan.stage, loaded, plan.spec.options, fastPath);
-    if (checks) await session.query(checks);
-    return new Map(loaded.map((c) => [c.name, c]));
+    return info.rows as unknown as ColumnInfo[];
   });
+  const wanted = new Set(plan.columnNames);
+  const loaded = all.filter((c) => wanted.has(c.name));
+  const columns = new Map(loaded.map((c) => [c.name, c]));
+  const byDefaults = opts.lineage === 'defaults' && (plan.rewrite || escapeIsDoubledQuote(plan));
+  const lineage = await lineageValues(session, plan, spec, byDefaults);
+  const restoreDefaults = byDefaults
+    ? await step('setting its lineage defaults', () => setLineageDefaults(session, plan, lineage))
+    : null;
+  // Direct: each part is COPYed into the target with its lineage values appended to every record
+  // (one write per row). Staged (a temp table, then INSERT ... SELECT) only where the appended
+  // values cannot be written in the part's format, or an ESCAPE inside quotes keeps the rewrite out.
+  const direct = byDefaults || (lineage.writable && (plan.rewrite || escapeIsDoubledQuote(plan)));
+
+  if (!direct) {
+    await step('creating its staging table', async () => {
+      await session.query(
+        `CREATE TEMP TABLE ${plan.stage} ON COMMIT DROP AS SELECT ${plan.columns} FROM ${plan.table} WITH NO DATA`,
+      );
+      // The staging table carries the target's NOT NULL constraints, so COPY
+      // reports a missing value with its line instead of the INSERT without one.
+      const notNull = loaded.filter((c) => c.not_null).map((c) => c.name);
+      if (notNull.length > 0) {
+        const clauses = notNull.map((c) => `ALTER COLUMN ${quoteIdent(c)} SET NOT NULL`).join(', ');
+        await session.query(`ALTER TABLE ${plan.stage} ${clauses}`);
+      }
+      // Redshift counts VARCHAR(n) in bytes, and `\N` is its default NULL: the fast path's COPY must agree.
+      const fastPath = !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded);
+      const checks = stageChecksSql(plan.stage, loaded, plan.spec.options, fastPath);
+      if (checks) await session.query(checks);
+    });
+  }
 
   // 'S' is PostgreSQL's string type category (text, varchar, char).
-  const textColumns = [...columns.values()].filter((c) => c.category === 'S').map((c) => c.name);
-  const columnRewrite = columnsNeedRewrite(plan.spec.options, columns.values());
+  const textColumns = loaded.filter((c) => c.category === 'S').map((c) => c.name);
+  // Direct mode checks NUMERIC scales per record (passThroughChecks) instead of rewriting every part.
+  const columnRewrite = !direct && columnsNeedRewrite(plan.spec.options, columns.values());
   let options = columnRewrite
     ? REWRITTEN_COPY_OPTIONS
     : copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);
   let rewrite = plan.rewrite || columnRewrite ? rewritePlan(plan, columns) : null;
+  const checks = direct ? passThroughChecks(plan, columns) : null;
+  const into = byDefaults
+    ? `${plan.table} (${plan.columns})`
+    : direct
+      ? `${plan.table} (${[plan.columns, ...lineage.columns].join(', ')})`
+      : `${plan.stage} (${plan.columns})`;
   const { maxErrors, acceptInvalidChars } = plan.spec.options;
   const replaceInvalid = acceptInvalidChars === null ? null : acceptInvalidChars.charCodeAt(0);
   const delimiter = Buffer.from(plan.spec.format.delimiter, 'utf8');
@@ -99,6 +183,7 @@ async function loadTarget(
   // Fixed-width records never span lines: a newline always ends one.
   const recordQuote = plan.spec.format.layout === 'fixed_width' ? null : quote;
   const rejectedBefore = rejected.length;
+  let copied = 0;
   const overBudget = (e: LoadRowError) => {
     const n = rejected.length - rejectedBefore + 1;
     const why =
@@ -107,9 +192,24 @@ async function loadTarget(
         : '';
     return new LoadAttemptFailed(`${describeRowError(e)}${why}`, [...rejected, e], e);
   };
+  // Switches this target's remaining parts to the rewrite (it applies every Redshift rule itself).
+  const toRewrite = async () => {
+    await step('rolling back to the savepoint', () => session.query('ROLLBACK TO SAVEPOINT efi_part'));
+    if (!direct) {
+      const drop = dropNullChecksSql(plan.stage, columns.values());
+      if (drop) await step('dropping the fast-path checks', () => session.query(drop));
+    }
+    rewrite = rewritePlan(plan, columns);
+    options = REWRITTEN_COPY_OPTIONS;
+  };
 
   for (const part of plan.spec.parts) {
-    const ctx = { target: plan.spec.target, partKey: part.key, stageTable: plan.stageName };
+    // PostgreSQL names the relation COPY wrote in its messages: the staging table, or the target (unqualified).
+    const ctx = {
+      target: plan.spec.target,
+      partKey: part.key,
+      stageTable: direct ? plan.spec.target.table : plan.stageName,
+    };
     // Records of this part rejected so far (by record number): left out of every later attempt.
     const skipped = new Set<number>();
     const withinBudget = (e: LoadRowError, record: number): boolean => {
@@ -119,9 +219,24 @@ async function loadTarget(
       return true;
     };
     let overflow: LoadRowError | null = null;
+    // A part sliced at ValidateFile's cuts goes to COPY untransformed when only the pass-through checks
+    // would need a transform: a byte-level probe of each slice stands in for them until it finds
+    // something they concern (then the part is copied again, record by record).
+    let perRecord = false;
     for (;;) {
+      const suffix = direct && !byDefaults ? lineage.suffix : null;
+      const passChecks = rewrite === null ? checks : null;
+      const probed =
+        passChecks !== null &&
+        !perRecord &&
+        part.cuts !== undefined &&
+        part.compression === 'none' &&
+        rewrite === null &&
+        replaceInvalid === null &&
+        skipped.size === 0 &&
+        suffix === null;
       const transform =
-        rewrite || replaceInvalid !== null || skipped.size > 0
+        rewrite || replaceInvalid !== null || skipped.size > 0 || suffix !== null || (passChecks !== null && !probed)
           ? () =>
               new PartTransform({
                 delimiter,
@@ -130,6 +245,8 @@ async function loadTarget(
                 skip: new Set(skipped),
                 replaceInvalid,
                 rewrite,
+                suffix,
+                checks: passChecks,
                 reject: (e: PartRowError) => {
                   const rowError = partRowError(e, ctx);
                   if (withinBudget(rowError, e.record)) return true;
@@ -142,20 +259,47 @@ async function loadTarget(
       const savepoint = maxErrors > 0 || rewrite === null;
       if (savepoint) await step('setting a savepoint', () => session.query('SAVEPOINT efi_part'));
       try {
-        await session.copyPart(`${plan.stage} (${plan.columns})`, options, part, transform);
+        const rows = await session.copyPart(
+          into,
+          options,
+          part,
+          transform,
+          probed ? sliceProbe(passChecks) : undefined,
+        );
+        if ((part.start !== undefined || part.cuts !== undefined) && rows + skipped.size !== part.records) {
+          // Read in place from the original: COPY's count is the last check that it is still what ValidateFile read.
+          throw new LoadAttemptFailed(
+            `load into ${plan.name} failed: s3://${part.bucket}/${part.key} gave ${rows + skipped.size} records to COPY but ValidateFile counted ${part.records}: the object changed after validation (nothing was loaded); start a new run for the new object`,
+            null,
+            null,
+          );
+        }
         if (savepoint) await step('releasing a savepoint', () => session.query('RELEASE SAVEPOINT efi_part'));
+        copied += rows;
         break;
       } catch (e) {
+        if (e instanceof LoadAttemptFailed) throw e;
+        if (e instanceof NeedsRecordChecks && !perRecord) {
+          await step('rolling back to the savepoint', () => session.query('ROLLBACK TO SAVEPOINT efi_part'));
+          perRecord = true;
+          continue;
+        }
+        if (e instanceof NeedsRewrite && rewrite === null) {
+          await toRewrite();
+          continue;
+        }
         if (e instanceof PartRowError) throw overBudget(overflow ?? partRowError(e, ctx));
-        const rowError = toLoadRowError(e, ctx);
-        if (rewrite === null && rowError && rewriteWouldLoad(rowError, columns)) {
+        const rowError = asRedshiftTooLong(toLoadRowError(e, ctx), columns);
+        if (
+          rewrite === null &&
+          rowError &&
+          (rewriteWouldLoad(rowError, columns) || (direct && !byDefaults && lineageShifted(rowError, lineage)))
+        ) {
           // Redshift loads this row (a blank non-text field as NULL, a trailing delimiter); PostgreSQL
           // COPY cannot, so this target's parts go through the rewrite, which does (no row is rejected).
-          await step('rolling back to the savepoint', () => session.query('ROLLBACK TO SAVEPOINT efi_part'));
-          const drop = dropNullChecksSql(plan.stage, columns.values());
-          if (drop) await step('dropping the fast-path checks', () => session.query(drop));
-          rewrite = rewritePlan(plan, columns);
-          options = REWRITTEN_COPY_OPTIONS;
+          // In direct mode a record with too few or too many fields shifts the appended lineage values
+          // into other columns: the rewrite counts the fields and names what is missing.
+          await toRewrite();
           continue;
         }
         if (!rowError) {
@@ -177,40 +321,34 @@ async function loadTarget(
     }
   }
 
+  if (restoreDefaults) await step('restoring its column defaults', () => session.query(restoreDefaults));
+  if (direct) {
+    return {
+      target: plan.spec.target,
+      recordType: plan.spec.recordType,
+      rowsLoaded: copied,
+      rowsRejected: rejected.length - rejectedBefore,
+    };
+  }
   const params: unknown[] = [];
   const param = (v: unknown) => `$${params.push(v)}`;
-  if (plan.lineage.runId) {
-    // A redriven load replaces the rows its run loaded before, never duplicates them.
-    await step('removing rows of an earlier attempt of this run', () =>
-      session.query(`DELETE FROM ${plan.table} WHERE ${plan.lineage.runId} = $1`, [spec.runId]),
-    );
-    // A --reload replaces the rows of the earlier runs of the same content, in this same transaction.
-    const replaced = (spec.replaceRunIds ?? []).filter((id) => id !== spec.runId);
-    if (replaced.length > 0) {
-      await step('removing rows of the runs this reload replaces', () =>
-        session.query(`DELETE FROM ${plan.table} WHERE ${plan.lineage.runId} = ANY($1::text[])`, [replaced]),
-      );
-    }
-  } else if ((spec.replaceRunIds ?? []).some((id) => id !== spec.runId)) {
-    throw new ConfigInvalid(`${plan.table} has no run-id lineage column: this reload cannot replace earlier rows`);
-  }
-  const into = [plan.columns];
+  const intoColumns = [plan.columns];
   const select = [plan.columns];
   if (plan.lineage.sourceFile) {
-    into.push(plan.lineage.sourceFile);
+    intoColumns.push(plan.lineage.sourceFile);
     select.push(param(lineageSourceFile(spec.sourceFile, plan.spec.lineage)));
   }
   if (plan.lineage.runId) {
-    into.push(plan.lineage.runId);
+    intoColumns.push(plan.lineage.runId);
     select.push(param(spec.runId));
   }
   if (plan.lineage.loadedAt) {
-    into.push(plan.lineage.loadedAt);
+    intoColumns.push(plan.lineage.loadedAt);
     select.push('now()');
   }
   const inserted = await step('moving staged rows into it', () =>
     session.query(
-      `INSERT INTO ${plan.table} (${into.join(', ')}) SELECT ${select.join(', ')} FROM ${plan.stage}`,
+      `INSERT INTO ${plan.table} (${intoColumns.join(', ')}) SELECT ${select.join(', ')} FROM ${plan.stage}`,
       params,
     ),
   );
@@ -220,4 +358,141 @@ async function loadTarget(
     rowsLoaded: inserted.rowCount,
     rowsRejected: rejected.length - rejectedBefore,
   };
+}
+
+interface Lineage {
+  /** The target's lineage columns (quoted), in the order their values are appended. */
+  columns: string[];
+  /** The values as text, in the same order. */
+  values: string[];
+  /** The values appended to each record (null when there are none). */
+  suffix: RecordSuffix | null;
+  /** False when a value cannot be written as a field (a line break, the no-quote marker). */
+  writable: boolean;
+}
+
+/**
+ * The lineage values as COPY input text. loaded_at is the transaction's
+ * `now()` with its UTC offset: a timestamptz column reads the instant, a
+ * timestamp column drops the offset and keeps the session's wall time, as
+ * `now()` assigned to either does.
+ */
+async function lineageValues(
+  session: PgSession,
+  plan: TargetPlan,
+  spec: LoadSpec,
+  asDefaults: boolean,
+): Promise<Lineage> {
+  const columns: string[] = [];
+  const values: string[] = [];
+  if (plan.lineage.sourceFile) {
+    columns.push(plan.lineage.sourceFile);
+    values.push(lineageSourceFile(spec.sourceFile, plan.spec.lineage));
+  }
+  if (plan.lineage.runId) {
+    columns.push(plan.lineage.runId);
+    values.push(spec.runId);
+  }
+  if (plan.lineage.loadedAt && asDefaults) {
+    columns.push(plan.lineage.loadedAt);
+    values.push('now()');
+  } else if (plan.lineage.loadedAt) {
+    columns.push(plan.lineage.loadedAt);
+    const r = await session.query(`SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS.US') || to_char(now(), 'OF') AS t`);
+    values.push(String(r.rows[0]?.['t']));
+  }
+  if (asDefaults) return { columns, values, suffix: null, writable: true };
+  const writable = values.every((v) => !/[\r\n\x01]/.test(v));
+  return { columns, values, suffix: writable && values.length > 0 ? recordSuffix(plan, values) : null, writable };
+}
+
+/** The lineage values as extra fields of a record, in the part's own format and in the rewrite's CSV. */
+function recordSuffix(plan: TargetPlan, values: string[]): RecordSuffix {
+  const { delimiter, quote } = plan.spec.format;
+  const q = plan.spec.format.layout === 'fixed_width' ? null : (quote ?? NO_QUOTE_BYTE);
+  let passThrough = '';
+  let rewritten = '';
+  for (const v of values) {
+    rewritten += `,${csvValue(v)}`;
+    if (q !== null) passThrough += `${delimiter}${q}${v.split(q).join(q + q)}${q}`;
+  }
+  return { passThrough: Buffer.from(passThrough, 'utf8'), rewritten };
+}
+
+/** The pass-through rules COPY of the part's bytes would miss (null when none applies to this target). */
+function passThroughChecks(plan: TargetPlan, columns: Map<string, ColumnInfo>): PassThroughChecks | null {
+  const o = plan.spec.options;
+  let any = false;
+  const backslashNIsNull = o.emptyAsNull && o.nullAs === null;
+  const rules = plan.columnNames.map((name) => {
+    const c = columns.get(name);
+    const maxBytes =
+      c && c.type_name === 'varchar' && c.max_chars != null && Number.isInteger(Number(c.max_chars))
+        ? Number(c.max_chars)
+        : null;
+    const numericScale = !o.roundDecimals && c?.numeric_scale != null ? Number(c.numeric_scale) : null;
+    const isText = c ? c.category === 'S' : true;
+    if (maxBytes !== null || numericScale !== null || (backslashNIsNull && isText)) any = true;
+    return { name, maxBytes, numericScale, isText };
+  });
+  return any ? { columns: rules, backslashNIsNull } : null;
+}
+
+/**
+ * Whether a COPY error in direct mode may come from a record whose field
+ * count is off, so that the appended lineage values landed in other columns.
+ */
+function lineageShifted(e: LoadRowError, lineage: Lineage): boolean {
+  if (e.reason.startsWith('missing data for column') || e.reason.startsWith('extra data after last expected column'))
+    return true;
+  if (e.column !== null && lineage.columns.some((c) => c === quoteIdent(e.column!))) return true;
+  return e.rawValue !== null && lineage.values.includes(e.rawValue);
+}
+
+/** The lineage columns' DEFAULTs as they are before the load (an expression, or null when none). */
+const COLUMN_DEFAULTS_SQL = `SELECT a.attname AS name, pg_get_expr(d.adbin, d.adrelid) AS expr
+  FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`;
+
+/**
+ * Sets the lineage values as the lineage columns' DEFAULTs (loaded_at as
+ * `now()`, the transaction's time, as the INSERT of the staged path wrote it);
+ * returns the statement that puts the defaults back as they were, run before
+ * commit. A failed load rolls both back with everything else.
+ */
+async function setLineageDefaults(session: PgSession, plan: TargetPlan, lineage: Lineage): Promise<string | null> {
+  if (lineage.columns.length === 0) return null;
+  const before = new Map<string, string | null>();
+  for (const r of (await session.query(COLUMN_DEFAULTS_SQL, [plan.table])).rows) {
+    before.set(quoteIdent(String(r['name'])), r['expr'] == null ? null : String(r['expr']));
+  }
+  const set = lineage.columns.map((c, i) => {
+    const v = lineage.values[i]!;
+    return `ALTER COLUMN ${c} SET DEFAULT ${c === plan.lineage.loadedAt ? v : quotePgLiteral(v)}`;
+  });
+  await session.query(`ALTER TABLE ${plan.table} ${set.join(', ')}`);
+  const restore = lineage.columns.map((c) => {
+    const expr = before.get(c) ?? null;
+    return expr === null ? `ALTER COLUMN ${c} DROP DEFAULT` : `ALTER COLUMN ${c} SET DEFAULT ${expr}`;
+  });
+  return `ALTER TABLE ${plan.table} ${restore.join(', ')}`;
+}
+
+/** No ESCAPE, or ESCAPE the quote itself (a doubled quote): what the pass-through and the rewrite both read. */
+function escapeIsDoubledQuote(plan: TargetPlan): boolean {
+  const { escape: escapeChar, quote } = plan.spec.format;
+  return escapeChar === null || escapeChar === quote;
+}
+
+/**
+ * PostgreSQL's "value too long for type character varying(n)" as the message
+ * the rewrite and `efi check` give (Redshift counts the length in bytes): the
+ * direct load leaves ASCII records to COPY's own length check.
+ */
+function asRedshiftTooLong(e: LoadRowError | null, columns: Map<string, ColumnInfo>): LoadRowError | null {
+  if (!e || e.column === null || e.rawValue === null || !e.reason.startsWith('value too long for type')) return e;
+  const c = columns.get(e.column);
+  if (!c || c.max_chars == null) return e;
+  e.reason = tooLongMessage(Buffer.byteLength(e.rawValue, 'utf8'), Number(c.max_chars));
+  return e;
 }

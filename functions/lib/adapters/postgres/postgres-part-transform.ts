@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { MalformedRecord } from '../../errors.ts';
 import { fitFieldCount, splitFields } from '../../records/fields.ts';
@@ -68,6 +68,81 @@ export interface RewritePlan {
   roundDecimals?: boolean;
 }
 
+/**
+ * Pass-through mode (records go to COPY in the part's own format): the rules
+ * Redshift applies that a COPY of those bytes would not, checked per record
+ * without parsing the fields of the records they cannot concern (a record
+ * whose bytes are all ASCII has no value longer in bytes than in characters).
+ */
+export interface PassThroughChecks {
+  /** File columns in order: VARCHAR(n) byte limit, NUMERIC scale (null when not truncated), string type. */
+  columns: { name: string; maxBytes: number | null; numericScale: number | null; isText: boolean }[];
+  /** EMPTYASNULL with the default NULL AS `\N`: an unquoted `\N` string field is NULL, which COPY's marker '' misses. */
+  backslashNIsNull: boolean;
+}
+
+/**
+ * Thrown by the pass-through stream when a record needs a rule only the
+ * rewrite applies (a `\N` string field, decimals beyond a NUMERIC scale): the
+ * caller rolls the part back and loads it through the rewrite.
+ */
+export class NeedsRewrite extends Error {
+  constructor(
+    readonly record: number,
+    reason: string,
+  ) {
+    super(`record ${record} needs the rewrite: ${reason}`);
+    this.name = 'NeedsRewrite';
+  }
+}
+
+/**
+ * Thrown by a slice probe (sliceProbe) when the part's bytes may hold what
+ * the pass-through checks look for: the caller rolls the part back and copies
+ * it again through the per-record PartTransform, which decides record by record.
+ */
+export class NeedsRecordChecks extends Error {
+  constructor(reason: string) {
+    super(`the part needs per-record checks: ${reason}`);
+    this.name = 'NeedsRecordChecks';
+  }
+}
+
+/**
+ * The pass-through checks at the byte level, for a part COPYed untransformed:
+ * a probe of each buffer (native scans: non-ASCII when a VARCHAR has a byte
+ * limit, `\N`, a decimal longer than the smallest NUMERIC scale) that throws
+ * NeedsRecordChecks when the buffer may hold a record the checks concern. A
+ * clean part costs no per-record work. The last bytes of the buffer before
+ * are probed with the next one's first, so a pattern across a cut is seen.
+ */
+export function sliceProbe(checks: PassThroughChecks): (bytes: Buffer) => void {
+  const nonAscii = checks.columns.some((c) => c.maxBytes !== null);
+  const backslashN = checks.backslashNIsNull && checks.columns.some((c) => c.isText);
+  const scales = checks.columns.map((c) => c.numericScale).filter((x): x is number => x !== null);
+  const decimals = scales.length > 0 ? new RegExp(`\\.\\d{${Math.min(...scales) + 1}}`) : null;
+  const overlap = decimals ? Math.min(...scales) + 2 : 2;
+  let tail = Buffer.alloc(0);
+  const look = (b: Buffer) => {
+    if (nonAscii && !isAscii(b)) throw new NeedsRecordChecks('a non-ASCII byte (VARCHAR limits count bytes)');
+    if (backslashN && b.indexOf(BACKSLASH_N) !== -1) throw new NeedsRecordChecks('\\N (NULL AS)');
+    if (decimals?.test(b.toString('latin1'))) throw new NeedsRecordChecks('more decimals than a NUMERIC scale');
+  };
+  return (bytes) => {
+    if (tail.length > 0) look(Buffer.concat([tail, bytes.subarray(0, overlap)]));
+    look(bytes);
+    tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - overlap)));
+  };
+}
+
+/** Bytes added to every record before its line end: the lineage values, in each mode's encoding. */
+export interface RecordSuffix {
+  /** Pass-through mode: delimiter and quoted values in the part's own format. */
+  passThrough: Buffer;
+  /** Rewrite mode: canonical CSV (`,"value"` per column). */
+  rewritten: string;
+}
+
 export interface PartTransformOptions {
   /** Delimited input: the delimiter and quote bytes the part uses (ignored for fixed_width). */
   delimiter: Buffer;
@@ -80,6 +155,10 @@ export interface PartTransformOptions {
   replaceInvalid: number | null;
   /** null = pass records through unchanged (COPY keeps the part's own format). */
   rewrite: RewritePlan | null;
+  /** Appended to every record (lineage columns COPYed with the row); none when absent. */
+  suffix?: RecordSuffix | null;
+  /** Pass-through mode only: per-record rules COPY would not apply to the part's bytes. */
+  checks?: PassThroughChecks | null;
   /**
    * Called for a row the transform refuses: true drops the row and goes on
    * (it is within MAXERROR), false fails the stream with the PartRowError.
@@ -97,10 +176,21 @@ export class PartTransform extends Transform {
   private record = 0;
   private readonly fields: Field[] = [];
   private readonly delimiterText: string;
+  /** Pass-through output of the current chunk, copied record by record (one allocation per chunk). */
+  private acc: Buffer = Buffer.alloc(0);
+  private accAt = 0;
+  private readonly tail: Buffer;
+  /** Per scanner buffer: whether any of it is non-ASCII / holds `\N` / a long decimal (records in it need a look). */
+  private flagsOf: Buffer | null = null;
+  private flags = { nonAscii: false, backslashN: false, decimals: false };
+  private readonly decimalProbe: RegExp | null;
 
   constructor(private readonly opts: PartTransformOptions) {
     super();
     this.delimiterText = opts.delimiter.toString('utf8');
+    this.tail = Buffer.concat([opts.suffix?.passThrough ?? Buffer.alloc(0), NEWLINE]);
+    const scales = (opts.checks?.columns ?? []).map((c) => c.numericScale).filter((s): s is number => s !== null);
+    this.decimalProbe = scales.length > 0 ? new RegExp(`\\.\\d{${Math.min(...scales) + 1}}`) : null;
     // Without quoting a newline always ends a record, as in fixed-width parts.
     const quote = opts.rewrite?.layout === 'fixed_width' ? null : opts.quote;
     this.scanner = new RecordScanner(
@@ -115,6 +205,11 @@ export class PartTransform extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.flagsOf = null;
+    if (!this.opts.rewrite && this.acc.length - this.accAt < chunk.length * 2) {
+      this.acc = Buffer.allocUnsafe(Math.max(64 * 1024, chunk.length * 2));
+      this.accAt = 0;
+    }
     try {
       this.scanner.push(chunk);
     } catch (e) {
@@ -127,6 +222,7 @@ export class PartTransform extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
+    this.flagsOf = null;
     try {
       this.scanner.end();
     } catch (e) {
@@ -142,6 +238,12 @@ export class PartTransform extends Transform {
   }
 
   private flush(): void {
+    if (this.accAt > 0) {
+      this.push(this.acc.subarray(0, this.accAt));
+      // The pushed bytes belong to the reader now: later records go to a fresh buffer.
+      this.acc = this.acc.subarray(this.accAt);
+      this.accAt = 0;
+    }
     if (this.text) {
       this.push(Buffer.from(this.text, 'utf8'));
       this.text = '';
@@ -169,8 +271,17 @@ export class PartTransform extends Transform {
       bytes = replaceInvalidUtf8(bytes, this.opts.replaceInvalid);
     const rewrite = this.opts.rewrite;
     if (!rewrite) {
+      if (this.opts.checks) {
+        try {
+          this.checkRecord(buf, bytes, n);
+        } catch (e) {
+          if (e instanceof PartRowError) e.line = line;
+          if (!(e instanceof PartRowError) || !this.opts.reject(e)) throw e;
+          return;
+        }
+      }
       // Copied: the scanner's buffer is only valid during this call.
-      this.out.push(Buffer.from(bytes), NEWLINE);
+      this.append(bytes);
       return;
     }
     try {
@@ -184,14 +295,75 @@ export class PartTransform extends Transform {
           bytes.toString('latin1'),
         );
       }
-      this.text += this.rewriteRecord(bytes, n, rewrite);
+      this.text += this.rewriteRecord(bytes, n, rewrite, this.opts.suffix?.rewritten ?? '');
     } catch (e) {
       if (e instanceof PartRowError) e.line = line;
       if (!(e instanceof PartRowError) || !this.opts.reject(e)) throw e;
     }
   }
 
-  private rewriteRecord(bytes: Buffer, n: number, plan: RewritePlan): string {
+  /** The record, then the suffix and a line end, into the chunk's output buffer. */
+  private append(bytes: Buffer): void {
+    const need = bytes.length + this.tail.length;
+    if (this.acc.length - this.accAt < need) {
+      if (this.accAt > 0) this.push(this.acc.subarray(0, this.accAt));
+      this.acc = Buffer.allocUnsafe(Math.max(64 * 1024, need * 2));
+      this.accAt = 0;
+    }
+    this.accAt += bytes.copy(this.acc, this.accAt);
+    this.accAt += this.tail.copy(this.acc, this.accAt);
+  }
+
+  /**
+   * Pass-through rules, cheapest first: the scanner buffer holding the record
+   * is probed once (non-ASCII, `\N`, a decimal longer than a scale); only a
+   * record in a buffer that has one is split into fields.
+   */
+  private checkRecord(buf: Buffer, bytes: Buffer, n: number): void {
+    const checks = this.opts.checks!;
+    if (this.flagsOf !== buf) {
+      this.flagsOf = buf;
+      this.flags.nonAscii = !isAscii(buf);
+      this.flags.backslashN = checks.backslashNIsNull && buf.indexOf(BACKSLASH_N) !== -1;
+      this.flags.decimals = this.decimalProbe?.test(buf.toString('latin1')) ?? false;
+    }
+    const f = this.flags;
+    if (!f.nonAscii && !f.backslashN && !f.decimals) return;
+    const nonAscii = f.nonAscii && !isAscii(bytes);
+    const backslashN = f.backslashN && bytes.indexOf(BACKSLASH_N) !== -1;
+    const decimals = f.decimals && this.decimalProbe!.test(bytes.toString('latin1'));
+    if (!nonAscii && !backslashN && !decimals) return;
+    const quote = this.opts.quote;
+    const q = quote === null ? '' : String.fromCharCode(quote);
+    let i = 0;
+    // A record that does not split, or has the wrong field count, is COPY's to refuse.
+    splitFields(bytes, 0, bytes.length, this.opts.delimiter, quote, {
+      field: (b, s, e, quoted) => {
+        const column = checks.columns[i++];
+        if (!column) return;
+        const text = quoted
+          ? b
+              .toString('utf8', s, e)
+              .split(q + q)
+              .join(q)
+          : b.toString('utf8', s, e);
+        if (backslashN && !quoted && column.isText && text === REDSHIFT_NULL) {
+          throw new NeedsRewrite(n, `column ${column.name} holds \\N (NULL AS)`);
+        }
+        if (decimals && column.numericScale !== null && truncateScale(text, column.numericScale) !== text) {
+          throw new NeedsRewrite(n, `column ${column.name} has more decimals than its scale`);
+        }
+        if (nonAscii && column.maxBytes !== null) {
+          const length = Buffer.byteLength(text, 'utf8');
+          if (length > column.maxBytes) {
+            throw new PartRowError(n, column.name, tooLongMessage(length, column.maxBytes), text);
+          }
+        }
+      },
+    });
+  }
+
+  private rewriteRecord(bytes: Buffer, n: number, plan: RewritePlan, suffix = ''): string {
     const values = plan.layout === 'fixed_width' ? this.cutFixed(bytes, n, plan) : this.splitDelimited(bytes, n, plan);
     let line = '';
     for (let i = 0; i < plan.columns.length; i++) {
@@ -199,7 +371,7 @@ export class PartTransform extends Transform {
       const value = applyRules(values[i]!, plan.columns[i]!, plan, n);
       if (value !== null) line += csvValue(value);
     }
-    return `${line}\n`;
+    return `${line}${suffix}\n`;
   }
 
   private cutFixed(bytes: Buffer, n: number, plan: RewritePlan): Field[] {
@@ -292,9 +464,10 @@ export class PartTransform extends Transform {
     if (fit === 'filled') while (fields.length < expected) fields.push({ text: '', quoted: false, raw: null });
     if (fields.length < expected) {
       const missing = plan.columns[fields.length]!.name;
+      // As PostgreSQL's COPY reports it: about the whole line, the column named in the reason.
       throw new PartRowError(
         n,
-        missing,
+        null,
         `missing data for column ${missing}: the record has ${fields.length} fields, the load expects ${expected}`,
         record(),
       );
@@ -392,6 +565,8 @@ function isContinuation(b: number | undefined): boolean {
 }
 
 const NEWLINE = Buffer.from('\n');
+const REDSHIFT_NULL = '\\N';
+const BACKSLASH_N = Buffer.from(REDSHIFT_NULL);
 
 function sumWidths(plan: RewritePlan): number {
   return plan.columns.reduce((s, c) => s + (c.width ?? 0), 0);
@@ -462,7 +637,7 @@ export function cutToBytes(value: string, max: number): string {
 }
 
 /** CSV for COPY: quoted when it could be read as NULL, a separator, a line end or the end-of-data marker. */
-function csvValue(value: string): string {
+export function csvValue(value: string): string {
   if (value === '' || /[",\n\r\\]/.test(value)) return `"${value.replace(/"/g, '""')}"`;
   return value;
 }
@@ -481,6 +656,6 @@ export function replaceInvalidUtf8(bytes: Buffer, replacement: number): Buffer {
 }
 
 /** The refusal of a value longer than its VARCHAR/CHAR(n). */
-function tooLongMessage(bytes: number, maxBytes: number): string {
+export function tooLongMessage(bytes: number, maxBytes: number): string {
   return `value is ${bytes} bytes, longer than the column's ${maxBytes} (Redshift counts VARCHAR/CHAR lengths in bytes); shorten it or set truncateColumns`;
 }

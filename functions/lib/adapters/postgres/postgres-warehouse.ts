@@ -132,9 +132,14 @@ export class PostgresWarehouse implements Warehouse {
     const bytesTotal = spec.targets.reduce((n, t) => n + t.parts.reduce((m, p) => m + p.bytes, 0), 0);
     return this.submit('load', clientToken, bytesTotal, async (session) => {
       const rejected: LoadRowError[] = [];
-      const targets = await executeLoad(session, plans, spec, rejected);
+      const targets = await executeLoad(session, plans, spec, rejected, { lineage: this.lineageMode() });
       return { status: 'FINISHED', error: null, rowErrors: rejected.length > 0 ? rejected : null, targets };
     });
+  }
+
+  /** PGlite is one session: a column DEFAULT set inside the load's transaction is seen by no one else. */
+  private lineageMode(): 'fields' | 'defaults' {
+    return this.conn.kind === 'pglite' ? 'defaults' : 'fields';
   }
 
   async submitSql(
@@ -178,8 +183,11 @@ export class PostgresWarehouse implements Warehouse {
       return await this.conn.transaction(
         async (session) => {
           const rejected: LoadRowError[] = [];
-          const targets = await executeLoad(session, plans, spec, rejected, (plan) => {
-            current = plan;
+          const targets = await executeLoad(session, plans, spec, rejected, {
+            lineage: this.lineageMode(),
+            onTarget: (plan) => {
+              current = plan;
+            },
           });
           return { ok: true as const, targets, rowErrors: rejected };
         },

@@ -16,6 +16,11 @@ export interface GzipPartOptions {
   /** Blocks compressing or waiting to be written, per part. */
   maxInFlight: number;
   level: number;
+  /**
+   * false = the part is written as is, uncompressed (for a local warehouse
+   * reading a local folder store, where gzip then gunzip only costs time).
+   */
+  compress?: boolean;
 }
 
 export const DEFAULT_GZIP_PART_OPTIONS: GzipPartOptions = { blockBytes: 1024 * 1024, maxInFlight: 4, level: 1 };
@@ -55,10 +60,14 @@ export class GzipPartWriter {
     this.block = Buffer.allocUnsafe(opts.blockBytes);
     // abort() may destroy the body before the store attaches to it; failures surface through `stored`.
     this.body.on('error', () => undefined);
-    this.stored = store.put(bucket, key, this.body, 'application/gzip');
+    this.stored = store.put(bucket, key, this.body, opts.compress === false ? 'text/plain' : 'application/gzip');
     // Record the failure now; it is rethrown from ready()/finish() (no unhandled rejection meanwhile).
     this.stored.catch((e) => this.fail(e));
-    this.writeOut(GZIP_HEADER);
+    if (this.compress) this.writeOut(GZIP_HEADER);
+  }
+
+  private get compress(): boolean {
+    return this.opts.compress !== false;
   }
 
   /** Appends bytes (copied at once, the caller may reuse its buffer). */
@@ -82,6 +91,17 @@ export class GzipPartWriter {
   /** Flushes the last block, writes the gzip trailer and waits until the object is stored. */
   async finish(): Promise<{ compressedBytes: number }> {
     if (this.blockLen > 0) this.dispatch();
+    if (!this.compress) {
+      try {
+        await this.chain;
+        this.body.end();
+        await this.stored;
+      } catch (e) {
+        this.abort(e);
+        throw this.failure ?? e;
+      }
+      return { compressedBytes: this.compressedBytes };
+    }
     const trailer = Buffer.alloc(8);
     trailer.writeUInt32LE(this.crc >>> 0, 0);
     trailer.writeUInt32LE(this.bytes % 0x1_0000_0000, 4);
@@ -111,8 +131,9 @@ export class GzipPartWriter {
 
   private dispatch(): void {
     const block = this.blockLen === this.block.length ? this.block : this.block.subarray(0, this.blockLen);
-    this.crc = zlib.crc32(block, this.crc);
-    const compressed = deflateBlock(block, this.opts.level);
+    if (this.compress) this.crc = zlib.crc32(block, this.crc);
+    // Without compression the block is handed over as is (a fresh block is allocated below).
+    const compressed = this.compress ? deflateBlock(block, this.opts.level) : Promise.resolve(block);
     compressed.catch(() => undefined);
     const link = this.chain.then(async () => this.emit(await compressed));
     link.catch((e) => this.fail(e));

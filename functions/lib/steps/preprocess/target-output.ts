@@ -116,14 +116,14 @@ export class TargetOutput {
 
   private openPart(): GzipPartWriter {
     const index = this.parts.length;
-    const key = partKey(this.opts.dir, index);
+    const key = partKey(this.opts.dir, index, this.opts.gzip?.compress !== false);
     const writer = new GzipPartWriter(this.store, this.bucket, key, this.opts.gzip ?? DEFAULT_GZIP_PART_OPTIONS);
     this.settling.push(writer.settled());
     this.writer = writer;
     this.parts.push({
       bucket: this.bucket,
       key,
-      compression: 'gzip',
+      compression: this.opts.gzip?.compress === false ? 'none' : 'gzip',
       bytes: 0,
       records: 0,
       firstRecord: this.records + 1,
