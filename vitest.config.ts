@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/global-postgres.ts'],
+    globalSetup: ['test/setup/global-build.ts', 'test/setup/global-postgres.ts'],
     // PGlite start-up and the end-to-end runs are seconds, not milliseconds.
     testTimeout: 120_000,
     hookTimeout: 180_000,

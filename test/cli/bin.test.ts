@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,11 +7,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireHomeLock } from '../../cli/local/home-lock.ts';
 
-// bin/efi.js runs the esbuild bundle (npm run build; npm ci runs it through prepare).
+// bin/efi.js runs the esbuild bundle, built once for the whole run by test/setup/global-build.ts.
 let home: string;
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['scripts/build-cli.mjs']);
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'efi-bin-'));
 });
 

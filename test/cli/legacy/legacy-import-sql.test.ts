@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -257,7 +257,6 @@ describe('efi config import-legacy --sql: inputs', () => {
 
 describe('the compiled CLI: efi config import-legacy --sql DIR --out DIR --json', () => {
   it('imports the scripts and prints the JSON report', () => {
-    execFileSync(process.execPath, ['scripts/build-cli.mjs'], { cwd: ROOT });
     const out = path.join(tmp, 'bin-out');
     const r = spawnSync(
       process.execPath,
