@@ -128,6 +128,16 @@ export function firstPoll(redriveCount: number, policy: PollPolicy = DEFAULT_POL
   return { polls: 0, pollsUnder: redriveCount, nextWaitSeconds: nextWaitSeconds(0, policy) };
 }
 
+/** What a Submit returns for a statement (new, reused or none): its attempt and a fresh poll budget. */
+export function submittedRef(
+  statementId: string,
+  status: StatementRef['status'],
+  redriveCount: number,
+  policy: PollPolicy = DEFAULT_POLL_POLICY,
+) {
+  return { statementId, status, attempt: redriveCount, ...firstPoll(redriveCount, policy) };
+}
+
 /**
  * Counts one more poll of a statement still running and says how long to
  * wait next; past the ceiling, fails with StatementStillRunning (operational,

@@ -6,7 +6,7 @@ import type { StatementStatus, Warehouse } from '../ports/warehouse.ts';
 import { ownedContent } from './content-claim.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
 import { withParts } from './processing.ts';
-import { firstPoll, type PollPolicy, reuseEarlierStatement } from './statement-poll.ts';
+import { type PollPolicy, reuseEarlierStatement, submittedRef } from './statement-poll.ts';
 
 export interface SubmitLoadInput {
   run: MatchedRun;
@@ -64,12 +64,7 @@ export async function submitLoad(
   const { run } = input;
   const earlier = await earlierStatement(ports, run.runId, 'load');
   if (earlier) {
-    return {
-      statementId: earlier.statementId,
-      status: earlier.status,
-      attempt: input.redriveCount,
-      ...firstPoll(input.redriveCount, ports.poll),
-    };
+    return submittedRef(earlier.statementId, earlier.status, input.redriveCount, ports.poll);
   }
   const config = await ports.configs.get(run.configId, run.configVersion);
   // The claims are the durable record of what this load replaces (a take-over by hash in ValidateFile
@@ -89,10 +84,7 @@ export async function submitLoad(
   await ports.runs.addStatementId(run.runId, statementId);
   await ports.runs.update(run.runId, { loadStatementId: statementId });
   return {
-    statementId,
-    status: 'SUBMITTED',
-    attempt: input.redriveCount,
-    ...firstPoll(input.redriveCount, ports.poll),
+    ...submittedRef(statementId, 'SUBMITTED', input.redriveCount, ports.poll),
     ...retriesOf(input.redriveCount, opts.retry),
   };
 }

@@ -4,7 +4,7 @@ import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { Warehouse } from '../ports/warehouse.ts';
 import { clientToken } from './load-spec.ts';
-import { firstPoll, type PollPolicy } from './statement-poll.ts';
+import { type PollPolicy, submittedRef } from './statement-poll.ts';
 import { earlierStatement, type ResubmitOptions, retriesOf } from './submit-load.ts';
 import { transformParameters } from './transform-parameters.ts';
 
@@ -32,22 +32,12 @@ export async function submitTransform(
   const { run } = input;
   const config = await ports.configs.get(run.configId, run.configVersion);
   if (!config.transform) {
-    return {
-      statementId: 'none',
-      status: 'FINISHED',
-      attempt: input.redriveCount,
-      ...firstPoll(input.redriveCount, ports.poll),
-    };
+    return submittedRef('none', 'FINISHED', input.redriveCount, ports.poll);
   }
   // A transform that committed (or still runs) is never submitted again: it is not idempotent (a stage → core MERGE/INSERT).
   const earlier = await earlierStatement(ports, run.runId, 'transform');
   if (earlier) {
-    return {
-      statementId: earlier.statementId,
-      status: earlier.status,
-      attempt: input.redriveCount,
-      ...firstPoll(input.redriveCount, ports.poll),
-    };
+    return submittedRef(earlier.statementId, earlier.status, input.redriveCount, ports.poll);
   }
   const parameters = transformParameters(config.transform.sql, {
     runId: run.runId,
@@ -62,10 +52,7 @@ export async function submitTransform(
   await ports.runs.addStatementId(run.runId, statementId);
   await ports.runs.update(run.runId, { transformStatementId: statementId });
   return {
-    statementId,
-    status: 'SUBMITTED',
-    attempt: input.redriveCount,
-    ...firstPoll(input.redriveCount, ports.poll),
+    ...submittedRef(statementId, 'SUBMITTED', input.redriveCount, ports.poll),
     ...retriesOf(input.redriveCount, opts.retry),
   };
 }

@@ -91,22 +91,13 @@ export class GzipPartWriter {
   /** Flushes the last block, writes the gzip trailer and waits until the object is stored. */
   async finish(): Promise<{ compressedBytes: number }> {
     if (this.blockLen > 0) this.dispatch();
-    if (!this.compress) {
-      try {
-        await this.chain;
-        this.body.end();
-        await this.stored;
-      } catch (e) {
-        this.abort(e);
-        throw this.failure ?? e;
-      }
-      return { compressedBytes: this.compressedBytes };
+    if (this.compress) {
+      const trailer = Buffer.alloc(8);
+      trailer.writeUInt32LE(this.crc >>> 0, 0);
+      trailer.writeUInt32LE(this.bytes % 0x1_0000_0000, 4);
+      const tail = Buffer.concat([FINAL_BLOCK, trailer]);
+      this.chain = this.chain.then(() => this.emit(tail));
     }
-    const trailer = Buffer.alloc(8);
-    trailer.writeUInt32LE(this.crc >>> 0, 0);
-    trailer.writeUInt32LE(this.bytes % 0x1_0000_0000, 4);
-    const tail = Buffer.concat([FINAL_BLOCK, trailer]);
-    this.chain = this.chain.then(() => this.emit(tail));
     try {
       await this.chain;
       this.body.end();
