@@ -11,9 +11,10 @@ import type { LoadPart, TextQueryResult } from '../../ports/warehouse.ts';
 
 /**
  * One connection interface over the two PostgreSQL drivers the local warehouse
- * runs on, differing where they must: PGlite bulk-loads from a Blob through
- * `COPY ... FROM '/dev/blob'` (its COPY FROM STDIN kills the instance), a real
- * server streams through pg-copy-streams' COPY FROM STDIN.
+ * runs on, differing where they must: PGlite bulk-loads bytes in memory from a
+ * file in its in-memory /tmp (or a Blob through `COPY ... FROM '/dev/blob'`;
+ * its COPY FROM STDIN kills the instance), a real server streams through
+ * pg-copy-streams' COPY FROM STDIN.
  *
  * A statement's transaction can be stopped (`StatementControl`): every call
  * of its session checks the signal first, so a cancelled statement rolls back
