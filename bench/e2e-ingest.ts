@@ -94,8 +94,17 @@ async function freshDatabase(serverUrl: string): Promise<{ url: string; drop: ()
 
 export const ingestVsBareCopy: BenchCase = {
   name: 'end-to-end efi ingest vs bare COPY',
-  async run({ small }) {
+  async run({ small, repeat }) {
     const rows: BenchRow[] = [];
+    // Best of `repeat` (at least 1) for each of the two figures: the machine is shared and noisy.
+    const best = async (backend: 'pglite' | 'postgres', pgUrl: string | null) => {
+      let r = await measure(backend, small, pgUrl);
+      for (let i = 1; i < repeat; i++) {
+        const next = await measure(backend, small, pgUrl);
+        r = { ingestMs: Math.min(r.ingestMs, next.ingestMs), copyMs: Math.min(r.copyMs, next.copyMs) };
+      }
+      return r;
+    };
     const checks: BenchCheck[] = [];
     const record = (backend: string, r: { ingestMs: number; copyMs: number }) => {
       rows.push({
@@ -116,7 +125,7 @@ export const ingestVsBareCopy: BenchCase = {
         ok: r.ingestMs <= 1.3 * r.copyMs,
       });
     };
-    record('PGlite', await measure('pglite', small, null));
+    record('PGlite', await best('pglite', null));
 
     const external = process.env['EFI_BENCH_PG_URL'];
     const bin = external ? null : findPgBinDir();
@@ -130,12 +139,20 @@ export const ingestVsBareCopy: BenchCase = {
     }
     const server = external ? null : await startThrowawayPostgres(bin!);
     try {
-      const db = await freshDatabase(external ?? server!.url);
-      try {
-        record('PostgreSQL', await measure('postgres', small, db.url));
-      } finally {
-        await db.drop();
+      const runs: { ingestMs: number; copyMs: number }[] = [];
+      // A fresh database per run: each ingest starts from the same empty tables.
+      for (let i = 0; i < Math.max(1, repeat); i++) {
+        const db = await freshDatabase(external ?? server!.url);
+        try {
+          runs.push(await measure('postgres', small, db.url));
+        } finally {
+          await db.drop();
+        }
       }
+      record('PostgreSQL', {
+        ingestMs: Math.min(...runs.map((r) => r.ingestMs)),
+        copyMs: Math.min(...runs.map((r) => r.copyMs)),
+      });
     } finally {
       server?.stop();
     }

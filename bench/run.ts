@@ -17,6 +17,11 @@ const repeat = repeatAt >= 0 ? Number(args[repeatAt + 1]) : 5;
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
 
+/** `--only` matches a case name part ignoring case and hyphens: 'end to end' finds 'end-to-end ...'. */
+function caseKey(name: string): string {
+  return name.toLowerCase().replace(/[-\s]+/g, ' ');
+}
+
 async function file(key: string, rows: number) {
   const p = path.join(STORE_ROOT, BUCKET, key);
   const t0 = performance.now();
@@ -44,7 +49,7 @@ const rows: Tagged<BenchRow>[] = [];
 const checks: Tagged<BenchCheck>[] = [];
 const ran: string[] = [];
 for (const c of benchCases) {
-  if (only && !c.name.includes(only)) continue;
+  if (only && !caseKey(c.name).includes(caseKey(only))) continue;
   console.log(`running: ${c.name}`);
   const r = await c.run(ctx);
   ran.push(c.name);

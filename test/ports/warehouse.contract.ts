@@ -337,6 +337,26 @@ export function defineWarehouseSuite(legName: string, open: OpenLeg): void {
       expect(await rows(`SELECT count(DISTINCT efi_loaded_at)::int AS n FROM ${schema}.${t}`)).toEqual([{ n: 1 }]);
     });
 
+    it('stamps a timestamp (without time zone) loaded_at with the load time as the session reads it, as now() assigned to it would', async () => {
+      const name = `t${++tableNo}`;
+      await leg.wh.query(
+        `CREATE TABLE ${schema}.${name} (id int, efi_source_file text, efi_run_id text, efi_loaded_at timestamp)`,
+      );
+      const wall = async () => String((await rows(`SELECT now()::timestamp::text AS t`))[0]!['t']);
+      const before = await wall();
+      const r = await load({
+        runId: randomUUID(),
+        sourceFile: `s3://${BUCKET}/ts/a.csv`,
+        targets: [target(name, ['id'], [await part('lineage-ts/a.csv', '1\n2\n')])],
+      });
+      expect(r.status.status).toBe('FINISHED');
+      const after = await wall();
+      const got = await rows(
+        `SELECT count(DISTINCT efi_loaded_at)::int AS n, bool_and(efi_loaded_at BETWEEN '${before}'::timestamp AND '${after}'::timestamp) AS within FROM ${schema}.${name}`,
+      );
+      expect(got).toEqual([{ n: 1, within: true }]);
+    });
+
     it('stamps lineage on fixed-width records and on records the rewrite reformats (decimals beyond the scale)', async () => {
       const t = await table('code varchar(3), amount numeric(6,2)');
       const fixed = await part('lineage-direct/f.txt', 'ab 12.345\n');

@@ -12,7 +12,7 @@ export interface SourceOptions {
    * Sees every byte of the object as stored (before decompression), in order:
    * ValidateFile hashes the file in the pass it makes anyway.
    */
-  onStoredBytes?: (chunk: Buffer) => void;
+  onStoredBytes?: (chunk: Buffer) => undefined | Promise<void>;
 }
 
 /**
@@ -43,10 +43,12 @@ export async function* recordBytes(
   if (bad) throw await encodingError(store, bucket, key, config, bad.offset, bad.detail);
 }
 
-async function* tapped(stream: Readable, tap: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+async function* tapped(stream: Readable, tap: (chunk: Buffer) => undefined | Promise<void>): AsyncGenerator<Buffer> {
   for await (const chunk of stream) {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    tap(buf);
+    // A tap that is behind (a hashing worker) makes the read wait: memory stays bounded.
+    const behind = tap(buf);
+    if (behind) await behind;
     yield buf;
   }
 }

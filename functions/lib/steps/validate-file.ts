@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { FileConfig } from '../config/model.ts';
 import type { MatchedRun, ValidationResult } from '../contract/payloads.ts';
 import {
@@ -20,6 +19,7 @@ import {
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
+import { contentHasher } from '../records/content-hash.ts';
 import { countFields, type FieldFinders, fieldStrings, fitFieldCount } from '../records/fields.ts';
 import { NextByte } from '../records/next-byte.ts';
 import { type RecordPlan, recordPlan } from '../records/record-plan.ts';
@@ -64,16 +64,38 @@ export async function validateFile(
   const plan = recordPlan(config, opts.maxRecordBytes);
   const trailerRule = config.trailer ? trailerParser(config) : null;
 
-  const checks = new ContentChecks(config, plan);
   // With acceptInvalidChars the warehouse replaces invalid UTF-8 as Redshift's ACCEPTINVCHARS does.
   const checkEncoding = !(config.format.encoding === 'utf-8' && config.load.acceptInvalidChars !== null);
   // The content's identity, hashed in this pass (it reads every stored byte anyway): see content-claim.ts.
-  const hash = createHash('sha256');
+  // On two cores or more it hashes in a worker thread while this thread scans (content-hash.ts).
+  const hash = contentHasher(run.size);
   let storedBytes = 0;
   const onStoredBytes = (chunk: Buffer) => {
-    hash.update(chunk);
     storedBytes += chunk.length;
+    return hash.update(chunk);
   };
+  try {
+    return await validateContent(store, run, config, plan, trailerRule, checkEncoding, onStoredBytes, () =>
+      storedBytes === run.size ? hash.digest() : Promise.resolve(null),
+    );
+  } finally {
+    // A failed pass (or one that stopped before the last byte) has no digest to wait for.
+    hash.discard();
+  }
+}
+
+async function validateContent(
+  store: ObjectStore,
+  run: ValidateRun,
+  config: FileConfig,
+  plan: RecordPlan,
+  trailerRule: ((text: string, line: number) => ParsedTrailer) | null,
+  checkEncoding: boolean,
+  onStoredBytes: (chunk: Buffer) => undefined | Promise<void>,
+  digest: () => Promise<string | null>,
+): Promise<ValidationResult> {
+  const where = store.uri(run.bucket, run.key);
+  const checks = new ContentChecks(config, plan);
   // The original's own bytes can be loaded in place (after the header) only when nothing needs rewriting.
   const inPlaceable =
     config.format.compression === 'none' &&
@@ -156,7 +178,7 @@ export async function validateFile(
     blankLines: checks.blankLines,
     needsPreprocess,
     // Only a hash of every byte identifies the content (a decompressor may stop before trailing bytes).
-    contentSha256: storedBytes === run.size ? hash.digest('hex') : null,
+    contentSha256: await digest(),
   };
 }
 

@@ -134,7 +134,7 @@ async function loadTarget(
   const loaded = all.filter((c) => wanted.has(c.name));
   const columns = new Map(loaded.map((c) => [c.name, c]));
   const byDefaults = opts.lineage === 'defaults' && (plan.rewrite || escapeIsDoubledQuote(plan));
-  const lineage = await lineageValues(session, plan, spec, byDefaults);
+  const lineage = await lineageValues(session, plan, spec, byDefaults, all);
   const restoreDefaults = byDefaults
     ? await step('setting its lineage defaults', () => setLineageDefaults(session, plan, lineage))
     : null;
@@ -373,15 +373,17 @@ interface Lineage {
 
 /**
  * The lineage values as COPY input text. loaded_at is the transaction's
- * `now()` with its UTC offset: a timestamptz column reads the instant, a
- * timestamp column drops the offset and keeps the session's wall time, as
- * `now()` assigned to either does.
+ * `now()` as `now()` assigned to the column gives it: a timestamp column gets
+ * the session's wall time (written without an offset, which COPY would parse
+ * for every row only to drop it), any other type the instant with its UTC
+ * offset (a timestamptz column reads the instant).
  */
 async function lineageValues(
   session: PgSession,
   plan: TargetPlan,
   spec: LoadSpec,
   asDefaults: boolean,
+  tableColumns: readonly ColumnInfo[],
 ): Promise<Lineage> {
   const columns: string[] = [];
   const values: string[] = [];
@@ -398,7 +400,9 @@ async function lineageValues(
     values.push('now()');
   } else if (plan.lineage.loadedAt) {
     columns.push(plan.lineage.loadedAt);
-    const r = await session.query(`SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS.US') || to_char(now(), 'OF') AS t`);
+    const type = tableColumns.find((c) => quoteIdent(c.name) === plan.lineage.loadedAt)?.type_name;
+    const offset = type === 'timestamp' ? '' : ` || to_char(now(), 'OF')`;
+    const r = await session.query(`SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS.US')${offset} AS t`);
     values.push(String(r.rows[0]?.['t']));
   }
   if (asDefaults) return { columns, values, suffix: null, writable: true };
@@ -407,16 +411,36 @@ async function lineageValues(
 }
 
 /** The lineage values as extra fields of a record, in the part's own format and in the rewrite's CSV. */
-function recordSuffix(plan: TargetPlan, values: string[]): RecordSuffix {
+export function recordSuffix(plan: Pick<TargetPlan, 'spec'>, values: string[]): RecordSuffix {
   const { delimiter, quote } = plan.spec.format;
   const q = plan.spec.format.layout === 'fixed_width' ? null : (quote ?? NO_QUOTE_BYTE);
   let passThrough = '';
   let rewritten = '';
   for (const v of values) {
     rewritten += `,${csvValue(v)}`;
-    if (q !== null) passThrough += `${delimiter}${q}${v.split(q).join(q + q)}${q}`;
+    if (q === null) continue;
+    // Quoting costs COPY time on every row: a value COPY reads the same bare stays bare.
+    passThrough += readsBare(v, delimiter, q, plan.spec.options.nullAs)
+      ? `${delimiter}${v}`
+      : `${delimiter}${q}${v.split(q).join(q + q)}${q}`;
   }
   return { passThrough: Buffer.from(passThrough, 'utf8'), rewritten };
+}
+
+/**
+ * Whether COPY (CSV) reads `v` unquoted as the same text: not empty (NULL
+ * under NULL ''), no delimiter, quote or line break, no backslash (`\N` and
+ * the end-of-data marker), not the configured NULL AS marker, and nothing a
+ * reader could take for padding.
+ */
+function readsBare(v: string, delimiter: string, quote: string, nullAs: string | null): boolean {
+  return (
+    /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(v) &&
+    !v.includes(delimiter) &&
+    !v.includes(quote) &&
+    !v.includes('\\') &&
+    v !== nullAs
+  );
 }
 
 /** The pass-through rules COPY of the part's bytes would miss (null when none applies to this target). */
