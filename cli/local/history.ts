@@ -1,7 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import { errorColumn, KyselyRunLog } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
+import { KyselyRunLog, runRowError } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
 import type { EfiDatabase, ExecutionEventTable } from '../../functions/lib/adapters/config-db/schema.ts';
-import type { ErrorLocation } from '../../functions/lib/errors.ts';
 import { type FoldEvent, foldExecution, parseJson as parse } from '../history/fold.ts';
 import type { HistoryEventRow, RunDetail, RunSummary } from '../model.ts';
 import { loadDefinition } from './definition.ts';
@@ -167,17 +166,11 @@ export async function listLocalRuns(db: Db, opts: RunFilter): Promise<RunSummary
       rowsLoaded: num(r.rows_loaded),
       rowsRejected: num(r.rows_rejected),
       durationMs: (stopped ?? now) - started,
-      error: r.error_name
-        ? {
-            name: r.error_name,
-            message: r.error_message ?? '',
-            line: num(r.error_line),
-            column: errorColumn(r.error_column),
-            location: (r.error_location as ErrorLocation | null) ?? null,
-          }
-        : r.ex_error && r.status !== 'SUCCEEDED'
+      error:
+        runRowError(r) ??
+        (r.ex_error && r.status !== 'SUCCEEDED'
           ? { name: r.ex_error, message: r.ex_cause ?? '', line: null, column: null }
-          : null,
+          : null),
       archivedTo: r.archived_to ?? null,
       skipReason: r.skip_reason ?? null,
     };

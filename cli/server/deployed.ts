@@ -104,11 +104,12 @@ async function describeRow(b: DeployedBackend, s: RunSummary): Promise<RunRow> {
           name: run.error.name,
           message: run.error.message,
           line: run.error.line ?? null,
-          column: run.error.column === null || run.error.column === undefined ? null : String(run.error.column),
+          column: run.error.column ?? null,
+          location: run.error.location ?? null,
           state: run.error.state ?? null,
         }
       : ex.error
-        ? { name: ex.error, message: ex.cause ?? '', line: null, column: null, state: null }
+        ? { name: ex.error, message: ex.cause ?? '', line: null, column: null, location: null, state: null }
         : null,
   };
 }

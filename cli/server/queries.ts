@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { type Kysely, sql } from 'kysely';
-import { KyselyRunLog } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
+import { KyselyRunLog, type RunRowError, runRowError } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
 import type { EfiDatabase } from '../../functions/lib/adapters/config-db/schema.ts';
 import type { Deps } from '../../functions/lib/compose.ts';
 import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
@@ -76,7 +76,7 @@ export interface RunRow {
   stoppedAt: string | null;
   durationMs: number | null;
   redriveCount: number;
-  error: { name: string; message: string; line: number | null; column: string | null; state: string | null } | null;
+  error: (RunRowError & { state: string | null }) | null;
 }
 
 export async function listRuns(db: Db, f: RunFilter): Promise<{ runs: RunRow[]; total: number }> {
@@ -115,6 +115,7 @@ export async function listRuns(db: Db, f: RunFilter): Promise<{ runs: RunRow[]; 
       'r.error_message',
       'r.error_line',
       'r.error_column',
+      'r.error_location',
       'r.error_state',
     ])
     .orderBy('e.started_at', 'desc')
@@ -141,15 +142,9 @@ export async function listRuns(db: Db, f: RunFilter): Promise<{ runs: RunRow[]; 
         durationMs: (stopped ?? new Date()).getTime() - started.getTime(),
         redriveCount: Number(r.redrive_count),
         error: r.error_name
-          ? {
-              name: r.error_name,
-              message: r.error_message ?? '',
-              line: num(r.error_line),
-              column: r.error_column ?? null,
-              state: r.error_state ?? null,
-            }
+          ? { ...runRowError(r)!, state: r.error_state ?? null }
           : r.exec_error
-            ? { name: r.exec_error, message: r.exec_cause ?? '', line: null, column: null, state: null }
+            ? { name: r.exec_error, message: r.exec_cause ?? '', line: null, column: null, location: null, state: null }
             : null,
       };
     }),

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { SerializedError } from '../../errors.ts';
+import type { ErrorLocation, SerializedError } from '../../errors.ts';
 import type { RunStatus } from '../../ports/notifier.ts';
 import type {
   ContentClaim,
@@ -23,6 +23,31 @@ export function errorColumn(v: string | null | undefined): number | string | nul
   return /^\d+$/.test(v) ? Number(v) : v;
 }
 
+/** An error as a run row stores it: every member present (null when unknown). */
+export interface RunRowError extends SerializedError {
+  line: number | null;
+  column: number | string | null;
+  location: ErrorLocation | null;
+}
+
+/** A run row's recorded error (the `error_*` columns), or null: the one reading for the run log, `efi runs` and the console. */
+export function runRowError(r: {
+  error_name: string | null;
+  error_message: string | null;
+  error_line: unknown;
+  error_column: string | null;
+  error_location: unknown;
+}): RunRowError | null {
+  if (!r.error_name) return null;
+  return {
+    name: r.error_name,
+    message: r.error_message ?? '',
+    line: num(r.error_line),
+    column: errorColumn(r.error_column),
+    location: (r.error_location as ErrorLocation | null) ?? null,
+  };
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: row shape comes from the driver
 export function toRunRecord(r: any): RunRecord {
   return {
@@ -43,16 +68,7 @@ export function toRunRecord(r: any): RunRecord {
     statementIds: r.statement_ids ?? [],
     archivedTo: r.archived_to,
     skipReason: r.skip_reason,
-    error: r.error_name
-      ? {
-          name: r.error_name,
-          message: r.error_message ?? '',
-          line: num(r.error_line),
-          column: errorColumn(r.error_column),
-          location: r.error_location ?? null,
-          state: r.error_state,
-        }
-      : null,
+    error: r.error_name ? { ...runRowError(r)!, state: r.error_state } : null,
     redriveCount: Number(r.redrive_count ?? 0),
     notified: r.notified,
     loadStatementId: r.load_statement_id ?? null,
