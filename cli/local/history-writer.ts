@@ -40,6 +40,8 @@ export class HistoryWriter {
   private failure: unknown = null;
   /** States whose current attempt's exit the task wrapper already wrote. */
   private readonly exitWritten = new Set<string>();
+  /** The execution ended (see `close`): nothing more belongs to this history. */
+  private closed = false;
 
   constructor(
     private readonly db: Kysely<EfiDatabase>,
@@ -56,6 +58,7 @@ export class HistoryWriter {
   }
 
   append(e: HistoryEvent): Promise<void> {
+    if (this.closed) return this.chain;
     const write = async () => {
       if (this.failure) return;
       await this.db
@@ -105,6 +108,16 @@ export class HistoryWriter {
     const output = applyResultPath(this.enteredInput.get(state), result, def.ResultPath);
     await this.append({ type: 'StateExited', state, input: this.enteredInput.get(state), output, at: Date.now() });
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Ends this history once the execution has ended and its last event is
+   * written. A Task the library abandoned on an abort or timeout may still
+   * finish later; its exit is not part of this execution any more, and
+   * writing it would take a seq that a redrive's own writer also takes.
+   */
+  close(): void {
+    this.closed = true;
   }
 
   /** Waits for every append asked for so far; throws the first that failed. */

@@ -291,6 +291,7 @@ export class LocalRunner {
         }
       }
       await history.flush();
+      history.close();
     } finally {
       stopHeartbeat();
     }
