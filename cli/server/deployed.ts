@@ -8,7 +8,15 @@ import { redriveRemote } from '../remote/redrive.ts';
 import { listRemoteRuns } from '../remote/runs.ts';
 import { executionArnFor, type RemoteSettings } from '../remote/settings.ts';
 import { fileOf, runStatus, showRemoteRunWithHistory } from '../remote/show.ts';
-import type { ExecutionEvent, Redrivable, RunFilter, RunRow, RunView, StateVisit } from './queries.ts';
+import {
+  type ExecutionEvent,
+  errorPlaceOf,
+  type Redrivable,
+  type RunFilter,
+  type RunRow,
+  type RunView,
+  type StateVisit,
+} from './queries.ts';
 
 /**
  * The console's pages for a deployed state machine (`efi server
@@ -136,6 +144,7 @@ export async function getDeployedRunView(b: DeployedBackend, id: string): Promis
     redrive: deployedRedrivable(detail),
     location: locationOf(detail, run),
     offendingRecord: null,
+    errorPlace: errorPlaceOf(detail),
   };
 }
 

@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import { KyselyRunLog, type RunRowError, runRowError } from '../../functions/lib/adapters/config-db/kysely-run-log.ts';
 import type { EfiDatabase } from '../../functions/lib/adapters/config-db/schema.ts';
 import type { Deps } from '../../functions/lib/compose.ts';
+import { formatLocation, locationOfError } from '../../functions/lib/errors.ts';
 import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
 import { type IngestResult, runLandedObject } from '../commands/ingest.ts';
 import type { CliContext } from '../context.ts';
@@ -314,6 +315,13 @@ export interface RunView {
   redrive: Redrivable;
   location: FileLocation;
   offendingRecord: string | null;
+  /** The error's place as every reader shows it (`line 57, field 5 (created_on)`), or null. */
+  errorPlace: string | null;
+}
+
+/** The formatted place of a run's error: the page shows it as the CLI does, without a formatter of its own. */
+export function errorPlaceOf(detail: RunDetail): string | null {
+  return detail.error ? formatLocation(locationOfError(detail.error)) || null : null;
 }
 
 export async function getRunView(deps: ServerDeps, id: string): Promise<RunView | null> {
@@ -333,6 +341,7 @@ export async function getRunView(deps: ServerDeps, id: string): Promise<RunView 
     redrive: redrivable(detail.executionStatus, events, detail.redriveCount, definition(), detail.input),
     location,
     offendingRecord: await offendingRecord(deps.rt, location, run?.error?.line ?? null).catch(() => null),
+    errorPlace: errorPlaceOf(detail),
   };
 }
 

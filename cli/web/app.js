@@ -171,7 +171,7 @@ async function runPage(id) {
         </dl>
         ${
           err
-            ? `<div class="error-box" id="run-error"><span class="where">${esc(err.name)}${run.error?.state ? ` at ${esc(run.error.state)}` : ''}${err.line ? ` · line ${err.line}` : ''}${err.column ? `, column ${esc(err.column)}` : ''}</span><br>${esc(err.message)}
+            ? `<div class="error-box" id="run-error"><span class="where">${esc(err.name)}${run.error?.state ? ` at ${esc(run.error.state)}` : ''}${v.errorPlace ? ` · ${esc(v.errorPlace)}` : ''}</span><br>${esc(err.message)}
                ${v.offendingRecord !== null ? `<div class="dim">line ${err.line}:</div><pre id="offending">${esc(v.offendingRecord)}</pre>` : ''}</div>`
             : ''
         }

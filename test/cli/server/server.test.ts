@@ -114,6 +114,8 @@ describe('efi server', () => {
     expect(rejected).toMatchObject({ status: 'FAILED', error: { name: 'RowRejected', line: 3, column: 'amount' } });
     const view = await getJson(fetch(`${server.base}/api/runs/${rejected.runId}`));
     expect(view.offendingRecord).toBe('2,abc');
+    // The page shows the place as the CLI formats it (formatLocation), sent ready-made.
+    expect(view.errorPlace).toBe('line 3, field 2 (amount)');
     expect(view.location.where).toBe('rejected');
     expect(view.redrive).toMatchObject({ ok: false, state: 'FileRejected' });
     expect(view.redrive.reason).toContain('rejected for its content');
