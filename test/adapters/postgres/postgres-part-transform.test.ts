@@ -5,12 +5,15 @@ import { locateCopyLine } from '../../../functions/lib/adapters/postgres/postgre
 import { dateTimeConverter } from '../../../functions/lib/adapters/postgres/postgres-date-format.ts';
 import {
   type ColumnRule,
+  hasDigitsAfterPoint,
+  NeedsRecordChecks,
   NeedsRewrite,
   type PartRowError,
   PartTransform,
   type PartTransformOptions,
   type RewritePlan,
   replaceInvalidUtf8,
+  sliceProbe,
 } from '../../../functions/lib/adapters/postgres/postgres-part-transform.ts';
 import { ConfigInvalid } from '../../../functions/lib/errors.ts';
 
@@ -133,6 +136,21 @@ describe('PartTransform', () => {
     // Without EMPTYASNULL's default marker, \N is COPY's own NULL: no rewrite.
     const plain = await run(['2,\\N,1\n'], { checks: checks({}, false) });
     expect(plain.text).toBe('2,\\N,1\n');
+  });
+
+  it('slice probe: flags decimals beyond the smallest scale, also across a cut, and nothing in a clean slice', () => {
+    expect(hasDigitsAfterPoint(Buffer.from('1,a.b,1.25\n'), 3)).toBe(false);
+    expect(hasDigitsAfterPoint(Buffer.from('1,a.b,1.255\n'), 3)).toBe(true);
+    expect(hasDigitsAfterPoint(Buffer.from('x.12'), 3)).toBe(false);
+    expect(hasDigitsAfterPoint(Buffer.from('..123'), 3)).toBe(true);
+    expect(hasDigitsAfterPoint(Buffer.from('.12a.1234'), 3)).toBe(true);
+    const cols = [{ name: 'amount', maxBytes: null, numericScale: 2, isText: false }];
+    const probe = sliceProbe({ columns: cols, backslashNIsNull: false });
+    probe(Buffer.from('1,1.25\n2,e.mail\n'));
+    // '1.2' ends one slice and '55' starts the next: the pattern spans the cut.
+    const cut = sliceProbe({ columns: cols, backslashNIsNull: false });
+    cut(Buffer.from('1,1.25\n2,1.2'));
+    expect(() => cut(Buffer.from('55\n'))).toThrow(NeedsRecordChecks);
   });
 
   it('names a missing column and extra fields of delimited records, about the whole line as COPY does', async () => {
