@@ -9,14 +9,16 @@ import { assertIdentifier, quoteIdent } from '../../functions/lib/sql/identifier
  */
 
 export interface LegacyInterfaceRow {
-  cid: string;
+  /** NULL only where the table lacks the original's primary key. */
+  cid: string | null;
   name: string | null;
   description: string | null;
   flag: string | null;
 }
 
 export interface LegacyFileConfigRow {
-  sid: number;
+  /** NULL only where the table lacks the original's primary key; such a row is skipped. */
+  sid: number | null;
   cid: string;
   tgtSchema: string | null;
   tgtTable: string | null;
@@ -36,7 +38,8 @@ export interface LegacyFileConfigRow {
 
 export interface LegacyColumnRow {
   sid: number;
-  configSid: number;
+  /** NULL only where the table lacks the original's NOT NULL; such a row belongs to no config. */
+  configSid: number | null;
   name: string | null;
   /** column_width_fixed as text (numeric(20)). */
   width: string | null;
@@ -89,6 +92,8 @@ export interface LegacyReadTarget {
   scrub: (message: string) => string;
   /** What to check when the connection fails. */
   connectHint?: string;
+  /** What to do when the schema lacks some of the tables, given the original's scripts that create them. */
+  createHint?: (scripts: string) => string;
 }
 
 /** Reads the three tables from the legacy config database at `url` (`--from`). */
@@ -122,7 +127,7 @@ export async function readLegacyTablesWith(
     throw classifyError(err) instanceof TransientError ? new TransientError(message) : new ConfigInvalid(message);
   }
   try {
-    await assertTablesExist(client, schema);
+    await assertTablesExist(client, schema, target);
     const s = quoteIdent(schema, 'legacy schema');
     const interfaces = await client.query<LegacyInterfaceRow>(
       `SELECT ext_interface_cid::text AS cid, interface_name AS name, interface_desc AS description,
@@ -161,14 +166,65 @@ export async function readLegacyTablesWith(
   }
 }
 
-async function assertTablesExist(client: pg.Client, schema: string): Promise<void> {
+/**
+ * The columns the reader selects, with their type in the original's DDL
+ * (`RDS SQLs/DDLs/rdscnfg.<table>.sql`), so a table that lacks one is named
+ * with the ALTER TABLE that adds it.
+ */
+export const LEGACY_COLUMNS: Record<(typeof LEGACY_TABLES)[number], Record<string, string>> = {
+  ext_interface: {
+    ext_interface_cid: 'numeric(30)',
+    interface_name: 'varchar(200)',
+    interface_desc: 'varchar(4000)',
+    oprtnl_flag: "varchar(1) DEFAULT 'A'",
+  },
+  ext_file_config: {
+    ext_file_config_sid: 'int4',
+    ext_interface_cid: 'numeric(30)',
+    tgt_schema_name: 'varchar(200)',
+    tgt_table_name: 'varchar(200)',
+    file_prefix: 'varchar(50)',
+    file_format: 'varchar(50)',
+    file_type: 'varchar(50)',
+    delimiter: 'varchar(20)',
+    header_flag: 'varchar(1)',
+    trailer_flag: 'varchar(1)',
+    query: 'varchar(65535)',
+    split_file_flag: 'varchar(1)',
+    split_prefix: 'varchar(50)',
+    escape_char: 'varchar(50)',
+    trailer_pstn: 'varchar(50)',
+    oprtnl_flag: "varchar(1) DEFAULT 'A'",
+  },
+  ext_file_config_dtl: {
+    ext_file_config_dtl_sid: 'int4',
+    ext_file_config_sid: 'int4',
+    column_name: 'varchar(200)',
+    column_width_fixed: 'numeric(20)',
+    column_order_sqnc: 'numeric(5, 2)',
+    oprtnl_flag: "varchar(1) DEFAULT 'A'",
+  },
+};
+
+async function assertTablesExist(client: pg.Client, schema: string, target: LegacyReadTarget): Promise<void> {
   const found = await client.query<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2::text[])`,
     [schema, [...LEGACY_TABLES]],
   );
   const present = new Set(found.rows.map((r) => r.table_name));
   const missing = LEGACY_TABLES.filter((t) => !present.has(t));
-  if (missing.length === 0) return;
+  if (missing.length === 0) return assertColumnsExist(client, schema);
+  if (present.size > 0) {
+    // The schema is the right one (it has some of the tables): --schema would not help, the missing DDL would.
+    const scripts = missing.map((t) => `RDS SQLs/DDLs/rdscnfg.${t}.sql`).join(', ');
+    throw new ConfigInvalid(
+      `schema ${schema} has ${LEGACY_TABLES.filter((t) => present.has(t)).join(', ')} but no table ${missing.join(', no table ')}: ${
+        target.createHint
+          ? target.createHint(scripts)
+          : `create it with the original's DDL (${scripts}) and import again`
+      }`,
+    );
+  }
   const elsewhere = await client.query<{ table_schema: string }>(
     `SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name = 'ext_file_config' ORDER BY 1`,
   );
@@ -179,4 +235,24 @@ async function assertTablesExist(client: pg.Client, schema: string): Promise<voi
   throw new ConfigInvalid(
     `schema ${schema} has no table ${missing.join(', no table ')}: pass --schema with the schema that holds the legacy config tables (${where})`,
   );
+}
+
+/** A table of the right name but another shape (an older or hand-made variant) is named with what it lacks. */
+async function assertColumnsExist(client: pg.Client, schema: string): Promise<void> {
+  const found = await client.query<{ table_name: string; column_name: string }>(
+    `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = ANY($2::text[])`,
+    [schema, [...LEGACY_TABLES]],
+  );
+  const problems: string[] = [];
+  for (const table of LEGACY_TABLES) {
+    const have = new Set(found.rows.filter((r) => r.table_name === table).map((r) => r.column_name));
+    const lacking = Object.entries(LEGACY_COLUMNS[table]).filter(([c]) => !have.has(c));
+    if (lacking.length === 0) continue;
+    const qualified = `${schema}.${table}`;
+    problems.push(
+      `${qualified} lacks column${lacking.length === 1 ? '' : 's'} ${lacking.map(([c]) => c).join(', ')}, which the original's DDL (RDS SQLs/DDLs/rdscnfg.${table}.sql) has: add ${lacking.length === 1 ? 'it' : 'them'} (ALTER TABLE ${qualified} ${lacking.map(([c, type]) => `ADD COLUMN ${c} ${type}`).join(', ')}) and import again`,
+    );
+  }
+  if (problems.length > 0)
+    throw new ConfigInvalid(`the legacy config tables lack columns import-legacy reads: ${problems.join('; ')}`);
 }

@@ -137,6 +137,31 @@ function describeFailure(f: ScriptFailure): string {
   return `${f.file.display}:${f.line}: ${f.message}${f.code ? ` (SQLSTATE ${f.code})` : ''} in: ${shown}`;
 }
 
+/**
+ * When a file needs a table it creates itself further down (the original's
+ * per-table DDL files concatenated in name order: ext_file_audit's FOREIGN KEY
+ * comes before CREATE TABLE ext_interface), retrying the whole file cannot
+ * help, since its statements always run in file order. Says where the table is
+ * created and what to do; null when the file does not create it.
+ */
+function createdLaterInFile(script: LoadedScript, failure: ScriptFailure): string | null {
+  if (failure.code !== '42P01') return null;
+  const name = /relation "([^"]+)" does not exist/.exec(failure.message)?.[1];
+  if (!name) return null;
+  const table = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
+  const schema = name.includes('.') ? name.slice(0, name.lastIndexOf('.')).toLowerCase() : null;
+  const creates = script.statements.find((st) => {
+    const m =
+      /^\s*create\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?(?:"?([\w$]+)"?\s*\.\s*)?"?([\w$]+)"?/i.exec(
+        st.text,
+      );
+    if (!m || m[2]!.toLowerCase() !== table) return false;
+    return schema === null || m[1] === undefined || m[1].toLowerCase() === schema;
+  });
+  if (!creates || creates.line <= failure.line) return null;
+  return `${script.file.display} creates ${name} itself, at line ${creates.line}, after line ${failure.line} needs it: the statements of a file run in the order written, so move that CREATE TABLE (and its ALTER TABLE) first, or give the original's separate DDL files (RDS SQLs/DDLs), which import-legacy orders itself`;
+}
+
 /** Runs one file in a transaction of its own, so a file that fails leaves nothing behind and can be run again. */
 async function runScript(db: PGlite, script: LoadedScript): Promise<ScriptFailure | null> {
   await db.exec('BEGIN');
@@ -191,9 +216,11 @@ async function runScripts(db: PGlite, scripts: LoadedScript[]): Promise<void> {
       }
       if (failed.length === pending.length) {
         const lines = failed.map((f) => `  ${describeFailure(f.failure)}`).join('\n');
-        const missing = failed.some((f) => f.failure.code === '42P01' || f.failure.code === '3F000');
+        const late = failed.map((f) => createdLaterInFile(f.script, f.failure)).filter((h) => h !== null);
+        const missing =
+          late.length === 0 && failed.some((f) => f.failure.code === '42P01' || f.failure.code === '3F000');
         throw new ConfigInvalid(
-          `running the legacy SQL scripts failed: ${failed.length === 1 ? 'this file fails' : 'these files fail'} whatever the order (each was retried after the others):\n${lines}${missing ? '\nNo script creates what is missing: give the DDL files too (the original keeps them in RDS SQLs/DDLs).' : ''}`,
+          `running the legacy SQL scripts failed: ${failed.length === 1 ? 'this file fails' : 'these files fail'} whatever the order (each was retried after the others):\n${lines}${late.map((h) => `\n${h}`).join('')}${missing ? '\nNo script creates what is missing: give the DDL files too (the original keeps them in RDS SQLs/DDLs).' : ''}`,
         );
       }
       pending = failed.map((f) => f.script);
@@ -250,6 +277,7 @@ export async function readLegacyTablesFromScripts(
     return await readLegacyTablesWith(createPgConfig(db), schema, {
       label: `the database the SQL scripts built`,
       scrub: (m) => m,
+      createHint: (scripts) => `no script given to --sql creates it: give the original's DDL for it too (${scripts})`,
     });
   } finally {
     await db?.close().catch(() => {});

@@ -205,6 +205,46 @@ describe('efi config import-legacy --sql', () => {
     );
     expect(leftovers()).toEqual([]);
   });
+
+  it('one file of the DDLs concatenated in name order says where it creates the table it needs first', async () => {
+    const names = fs.readdirSync(DDLS).sort();
+    const all = write('concatenated/all.sql', names.map((n) => fs.readFileSync(path.join(DDLS, n), 'utf8')).join('\n'));
+    const r = await run(['import-legacy', '--sql', all, '--out', path.join(tmp, 'concatenated-out')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /all\.sql:\d+: relation "rdscnfg\.ext_interface" does not exist \(SQLSTATE 42P01\) in: ALTER TABLE RDSCNFG\.EXT_FILE_AUDIT/,
+    );
+    expect(r.err).toMatch(
+      /all\.sql creates rdscnfg\.ext_interface itself, at line \d+, after line \d+ needs it: the statements of a file run in the order written, so move that CREATE TABLE \(and its ALTER TABLE\) first, or give the original's separate DDL files/,
+    );
+    // The file does create it: the hint for scripts that do not would be wrong here.
+    expect(r.err).not.toContain('No script creates what is missing');
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('the DDL files alone are nothing to import: exit 1, asking for the INSERT scripts', async () => {
+    const r = await run(['import-legacy', '--sql', DDLS, '--out', path.join(tmp, 'ddl-only')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'nothing to import: the scripts insert no rows into rdscnfg.ext_file_config: give --sql the INSERT scripts of your feeds too (the original keeps them in RDS SQLs/DMLs)',
+    );
+  });
+
+  it('scripts that create only some of the tables name the DDL file that is missing', async () => {
+    const r = await run([
+      'import-legacy',
+      '--sql',
+      path.join(DDLS, 'rdscnfg.ext_interface.sql'),
+      '--sql',
+      path.join(DDLS, 'rdscnfg.ext_file_config.sql'),
+      '--out',
+      path.join(tmp, 'no-dtl'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      "schema rdscnfg has ext_interface, ext_file_config but no table ext_file_config_dtl: no script given to --sql creates it: give the original's DDL for it too (RDS SQLs/DDLs/rdscnfg.ext_file_config_dtl.sql)",
+    );
+  });
 });
 
 describe('efi config import-legacy --sql: inputs', () => {
