@@ -19,7 +19,8 @@ export interface LegacyInterfaceRow {
 export interface LegacyFileConfigRow {
   /** NULL only where the table lacks the original's primary key; such a row is skipped. */
   sid: number | null;
-  cid: string;
+  /** NULL only where the table lacks the original's NOT NULL; such a row is skipped. */
+  cid: string | null;
   tgtSchema: string | null;
   tgtTable: string | null;
   filePrefix: string | null;
