@@ -178,6 +178,9 @@ export class CsvRewriter implements FieldVisitor {
 export interface FieldFinders {
   quote?: NextByte;
   escape?: NextByte;
+  /** With REMOVEQUOTES: the two quote characters a field may start with. */
+  doubleQuote?: NextByte;
+  singleQuote?: NextByte;
 }
 
 /**
@@ -196,7 +199,16 @@ export function countFields(
   quote: number | null,
   escapeByte: number | null = null,
   finders: FieldFinders = {},
+  removeQuotes = false,
 ): { count: number; lastEmpty: boolean; error: FieldError | null } {
+  if (
+    removeQuotes &&
+    quote === null &&
+    (hasByte(buf, start, end, DOUBLE_QUOTE, finders.doubleQuote) ||
+      hasByte(buf, start, end, SINGLE_QUOTE, finders.singleQuote))
+  ) {
+    return countRemovingQuotes(buf, start, end, delimiter, escapeByte);
+  }
   if (escapeByte !== null && quote === null && hasByte(buf, start, end, escapeByte, finders.escape)) {
     return { ...countEscaped(buf, start, end, delimiter, escapeByte), error: null };
   }
@@ -254,6 +266,61 @@ export function fitFieldCount(count: number, expected: number, lastEmpty: boolea
 }
 
 /** Fields of an unquoted record whose escape byte makes the next byte data (`\|` is no delimiter). */
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
+
+/**
+ * Redshift REMOVEQUOTES (no CSV): a field that starts with " or ' runs to the
+ * same quote followed by the delimiter or the end of the record, and the
+ * delimiters inside it are data; an opening quote never closed fails the
+ * record. The local load splits the same way (splitText in
+ * adapters/postgres/postgres-part-transform.ts), so a file ValidateFile passes
+ * loads, and one it rejects would not. With ESCAPE the byte after the escape is
+ * data, inside quotes or not.
+ */
+function countRemovingQuotes(
+  buf: Buffer,
+  start: number,
+  end: number,
+  delimiter: Buffer,
+  escapeByte: number | null,
+): { count: number; lastEmpty: boolean; error: FieldError | null } {
+  const dlen = delimiter.length;
+  const d0 = delimiter[0]!;
+  let count = 1;
+  let fieldStart = start;
+  let i = start;
+  for (;;) {
+    const open = i < end ? buf[i]! : -1;
+    if (open === DOUBLE_QUOTE || open === SINGLE_QUOTE) {
+      i++;
+      for (;;) {
+        if (i >= end) {
+          const q = String.fromCharCode(open);
+          return {
+            count,
+            lastEmpty: false,
+            error: { field: count, problem: `its opening quote ${q} is never closed (load.removeQuotes)` },
+          };
+        }
+        if (escapeByte !== null && buf[i] === escapeByte && i + 1 < end) i += 2;
+        else if (buf[i] === open && (i + 1 === end || matchesAt(buf, i + 1, end, delimiter, d0, dlen))) {
+          i++;
+          break;
+        } else i++;
+      }
+    } else {
+      while (i < end && !matchesAt(buf, i, end, delimiter, d0, dlen)) {
+        i += escapeByte !== null && buf[i] === escapeByte && i + 1 < end ? 2 : 1;
+      }
+    }
+    if (i >= end) return { count, lastEmpty: count > 1 && fieldStart === end, error: null };
+    i += dlen;
+    count++;
+    fieldStart = i;
+  }
+}
+
 function countEscaped(
   buf: Buffer,
   start: number,
