@@ -14,13 +14,21 @@ export interface FieldVisitor {
   field(buf: Buffer, start: number, end: number, quoted: boolean): void;
 }
 
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
+
 /** Where a record could not be split: 1-based field index and what was wrong. */
 export interface FieldError {
   field: number;
   problem: string;
 }
 
-/** Splits [start, end) of buf into fields; returns null or the first problem. */
+/**
+ * Splits [start, end) of buf into fields; returns null or the first problem.
+ * With `removeQuotes` (Redshift REMOVEQUOTES, no quote byte) a field that
+ * starts with " or ' runs to the same quote followed by the delimiter or the
+ * end, delimiters inside it kept; it is visited as quoted, without its quotes.
+ */
 export function splitFields(
   buf: Buffer,
   start: number,
@@ -28,12 +36,38 @@ export function splitFields(
   delimiter: Buffer,
   quote: number | null,
   visitor: FieldVisitor,
+  removeQuotes = false,
 ): FieldError | null {
   const dlen = delimiter.length;
   const d0 = delimiter[0]!;
   let pos = start;
   let index = 1;
   for (;;) {
+    const open = removeQuotes && quote === null && pos < end ? buf[pos]! : -1;
+    if (open === DOUBLE_QUOTE || open === SINGLE_QUOTE) {
+      let i = pos + 1;
+      let close = -1;
+      while (i < end) {
+        const q: number = buf.indexOf(open, i);
+        if (q === -1 || q >= end) break;
+        if (q + 1 === end || matchesAt(buf, q + 1, end, delimiter, d0, dlen)) {
+          close = q;
+          break;
+        }
+        i = q + 1;
+      }
+      if (close === -1) {
+        return {
+          field: index,
+          problem: `its opening quote ${String.fromCharCode(open)} is never closed (load.removeQuotes)`,
+        };
+      }
+      visitor.field(buf, pos + 1, close, true);
+      if (close + 1 === end) return null;
+      pos = close + 1 + dlen;
+      index++;
+      continue;
+    }
     if (quote !== null && pos < end && buf[pos] === quote) {
       let i = pos + 1;
       let close = -1;
@@ -116,16 +150,18 @@ export class CsvRewriter implements FieldVisitor {
   private len = 0;
   private first = true;
 
+  /** `removeQuotes`: split as Redshift REMOVEQUOTES reads the record; the CSV written needs no such option. */
   constructor(
     private readonly delimiter: Buffer,
     private readonly quote: number | null,
+    private readonly removeQuotes = false,
   ) {}
 
   /** Rewrites a record; returns the bytes (valid until the next call) or the split problem. */
   rewrite(buf: Buffer, start: number, end: number): { bytes: Buffer; error: FieldError | null } {
     this.len = 0;
     this.first = true;
-    const error = splitFields(buf, start, end, this.delimiter, this.quote, this);
+    const error = splitFields(buf, start, end, this.delimiter, this.quote, this, this.removeQuotes);
     return { bytes: this.out.subarray(0, this.len), error };
   }
 
@@ -266,9 +302,6 @@ export function fitFieldCount(count: number, expected: number, lastEmpty: boolea
 }
 
 /** Fields of an unquoted record whose escape byte makes the next byte data (`\|` is no delimiter). */
-const DOUBLE_QUOTE = 0x22;
-const SINGLE_QUOTE = 0x27;
-
 /**
  * Redshift REMOVEQUOTES (no CSV): a field that starts with " or ' runs to the
  * same quote followed by the delimiter or the end of the record, and the
