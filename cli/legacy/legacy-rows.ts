@@ -158,7 +158,9 @@ export async function readLegacyTablesWith(
     const hint =
       err.code === '42703'
         ? `; the legacy tables in schema ${schema} lack a column import-legacy reads (see docs/legacy-import.md for the expected columns)`
-        : '';
+        : err.code === '42501'
+          ? `; GRANT USAGE ON SCHEMA ${schema} and SELECT ON its ${LEGACY_TABLES.join(', ')} to the user of ${target.label} (import-legacy only reads), or connect as one who may`
+          : '';
     throw new ConfigInvalid(
       `reading the legacy config tables in schema ${schema} of ${target.label} failed: ${target.scrub(err.message)}${hint}`,
     );
@@ -207,13 +209,32 @@ export const LEGACY_COLUMNS: Record<(typeof LEGACY_TABLES)[number], Record<strin
   },
 };
 
+/** Tables, views and their kin: what a SELECT can read. */
+const READABLE_KINDS = "('r', 'v', 'm', 'f', 'p')";
+
 async function assertTablesExist(client: pg.Client, schema: string, target: LegacyReadTarget): Promise<void> {
-  const found = await client.query<{ table_name: string }>(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2::text[])`,
+  // pg_catalog, not information_schema: the latter hides tables the user has no privilege on, which would read
+  // as "no such table" when the fix is a GRANT.
+  const found = await client.query<{ table_name: string; readable: boolean; usable: boolean }>(
+    `SELECT c.relname AS table_name, has_table_privilege(c.oid, 'SELECT') AS readable,
+            has_schema_privilege(n.oid, 'USAGE') AS usable
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND c.relkind IN ${READABLE_KINDS}`,
     [schema, [...LEGACY_TABLES]],
   );
   const present = new Set(found.rows.map((r) => r.table_name));
   const missing = LEGACY_TABLES.filter((t) => !present.has(t));
+  const unreadable = found.rows.filter((r) => !r.readable).map((r) => `${schema}.${r.table_name}`);
+  const schemaUsable = found.rows.every((r) => r.usable);
+  if (missing.length === 0 && (unreadable.length > 0 || !schemaUsable)) {
+    const grants = [
+      ...(schemaUsable ? [] : [`GRANT USAGE ON SCHEMA ${schema}`]),
+      ...(unreadable.length > 0 ? [`GRANT SELECT ON ${unreadable.join(', ')}`] : []),
+    ];
+    throw new ConfigInvalid(
+      `the user of ${target.label} may not read ${schemaUsable ? unreadable.join(', ') : `schema ${schema}`}: ${grants.map((g) => `${g} TO that user`).join('; ')} (import-legacy only reads), or connect as one who may`,
+    );
+  }
   if (missing.length === 0) return assertColumnsExist(client, schema);
   if (present.size > 0) {
     // The schema is the right one (it has some of the tables): --schema would not help, the missing DDL would.
@@ -227,7 +248,9 @@ async function assertTablesExist(client: pg.Client, schema: string, target: Lega
     );
   }
   const elsewhere = await client.query<{ table_schema: string }>(
-    `SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name = 'ext_file_config' ORDER BY 1`,
+    `SELECT DISTINCT n.nspname AS table_schema
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relname = 'ext_file_config' AND c.relkind IN ${READABLE_KINDS} ORDER BY 1`,
   );
   const candidates = elsewhere.rows.map((r) => r.table_schema).filter((s) => s !== schema);
   const where = candidates.length
@@ -241,7 +264,11 @@ async function assertTablesExist(client: pg.Client, schema: string, target: Lega
 /** A table of the right name but another shape (an older or hand-made variant) is named with what it lacks. */
 async function assertColumnsExist(client: pg.Client, schema: string): Promise<void> {
   const found = await client.query<{ table_name: string; column_name: string }>(
-    `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = ANY($2::text[])`,
+    `SELECT c.relname AS table_name, a.attname AS column_name
+       FROM pg_catalog.pg_attribute a
+       JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND a.attnum > 0 AND NOT a.attisdropped`,
     [schema, [...LEGACY_TABLES]],
   );
   const problems: string[] = [];

@@ -359,6 +359,50 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
     }
   });
 
+  it('a user who may not read a table is told what to GRANT, not that the table is missing', async () => {
+    const role = `efi_reader_${Math.random().toString(36).slice(2, 8)}`;
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query(`CREATE ROLE ${role} LOGIN`);
+      await c.query(`GRANT USAGE ON SCHEMA legacy_clean TO ${role}`);
+      await c.query(`GRANT SELECT ON legacy_clean.ext_interface, legacy_clean.ext_file_config TO ${role}`);
+      const u = new URL(url);
+      u.username = role;
+      const r = await run([
+        'import-legacy',
+        '--from',
+        u.toString(),
+        '--schema',
+        'legacy_clean',
+        '--out',
+        path.join(tmp, 'g'),
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(
+        `may not read legacy_clean.ext_file_config_dtl: GRANT SELECT ON legacy_clean.ext_file_config_dtl TO that user (import-legacy only reads)`,
+      );
+      expect(r.err).not.toContain('no table');
+      expect(r.err).not.toContain(PASSWORD);
+      await c.query(`REVOKE USAGE ON SCHEMA legacy_clean FROM ${role}`);
+      const noSchema = await run([
+        'import-legacy',
+        '--from',
+        u.toString(),
+        '--schema',
+        'legacy_clean',
+        '--out',
+        path.join(tmp, 'g'),
+      ]);
+      expect(noSchema.err).toContain(
+        'may not read schema legacy_clean: GRANT USAGE ON SCHEMA legacy_clean TO that user; GRANT SELECT ON legacy_clean.ext_file_config_dtl TO that user',
+      );
+    } finally {
+      await c.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      await c.end();
+    }
+  });
+
   it('an empty ext_file_config is nothing to import: exit 1, saying where to look', async () => {
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
