@@ -212,6 +212,7 @@ export function mapLegacyTables(t: LegacyTables): LegacyMapping {
     }
 
     const draft = new Draft();
+    reviewLooseFlags(draft, iface, row);
     let mapped: { entry: FileEntryInput; table: string };
     try {
       mapped = mapConfig(row, draft, ctx);
@@ -267,6 +268,31 @@ export function mapLegacyTables(t: LegacyTables): LegacyMapping {
     if (e) line.configId = e.entry.id;
   }
   return { interfaces: [...byInterface.values()], report };
+}
+
+/**
+ * The import reads flags loosely ('a', ' Y' count as A and Y), but the
+ * original's own code is not published in text (its Lambdas are zip files), so
+ * whether it compared them exactly is unknown: a flag written otherwise than
+ * its canonical letter may not have counted there (an 'a' config not live, a
+ * 'y' header loaded as a row). Such a row is marked for review.
+ */
+function reviewLooseFlags(draft: Draft, iface: LegacyInterfaceRow, row: KeyedConfigRow): void {
+  const flags: [string, string | null][] = [
+    [`ext_interface ${iface.cid} oprtnl_flag`, iface.flag],
+    ['oprtnl_flag', row.flag],
+    ['header_flag', row.headerFlag],
+    ['trailer_flag', row.trailerFlag],
+    ['split_file_flag', row.splitFileFlag],
+  ];
+  for (const [col, raw] of flags) {
+    const read = legacyFlag(raw);
+    if (raw === null || read === null || raw === read) continue;
+    draft.review(
+      null,
+      `${col} ${show(raw)} is read as ${JSON.stringify(read)}; if the original compared it exactly, it did not count as ${read} there: check, and write it as ${JSON.stringify(read)}`,
+    );
+  }
 }
 
 interface DraftedConfig {

@@ -439,4 +439,19 @@ describe('whole rows', () => {
     ]);
     expect(g.bySid.get(1)!.records[0]!.columns.map((c) => c.name)).toEqual(['first', 'second', 'late']);
   });
+
+  it('a flag written otherwise than its letter (a, " Y") is read loosely but marked for review', () => {
+    const g = generate(
+      tables([row({ sid: 1, flag: 'a' }), row({ sid: 2, tgtTable: 'f2', filePrefix: '2.', headerFlag: ' Y' })]),
+    );
+    expect(g.configs.map((c) => [c.sid, c.status, c.active])).toEqual([
+      [1, 'review', true],
+      [2, 'review', true],
+    ]);
+    expect(g.line(1).reasons).toEqual([
+      'oprtnl_flag "a" is read as "A"; if the original compared it exactly, it did not count as A there: check, and write it as "A"',
+    ]);
+    expect(g.line(2).reasons[0]).toMatch(/^header_flag " Y" is read as "Y"/);
+    expect(g.bySid.get(2)!.header.lines).toBe(1);
+  });
 });
