@@ -162,6 +162,19 @@ function createdLaterInFile(script: LoadedScript, failure: ScriptFailure): strin
   return `${script.file.display} creates ${name} itself, at line ${creates.line}, after line ${failure.line} needs it: the statements of a file run in the order written, so move that CREATE TABLE (and its ALTER TABLE) first, or give the original's separate DDL files (RDS SQLs/DDLs), which import-legacy orders itself`;
 }
 
+/** Clauses only Redshift has: a statement with one is the warehouse's DDL, not the RDS config database's. */
+const REDSHIFT_ONLY = /\b(ENCODE\s+\w+|DISTSTYLE|DISTKEY|SORTKEY|INTERLEAVED|LANGUAGE\s+plpythonu)\b/i;
+
+/**
+ * The original's repository keeps its Redshift objects (`Redshift SQLs/`:
+ * ENCODE, DISTSTYLE, plpythonu) beside the RDS config scripts; `--sql` on the
+ * whole repository runs them too and they fail in PostgreSQL. Says so.
+ */
+function redshiftHint(failure: ScriptFailure): string {
+  if (!REDSHIFT_ONLY.test(failure.statement)) return '';
+  return "\nThis is a Redshift script (the warehouse's tables), not one of the config database's: give --sql only the original's RDS SQLs folder (its DDLs and DMLs), not the whole repository or its Redshift SQLs.";
+}
+
 /** Runs one file in a transaction of its own, so a file that fails leaves nothing behind and can be run again. */
 async function runScript(db: PGlite, script: LoadedScript): Promise<ScriptFailure | null> {
   await db.exec('BEGIN');
@@ -210,7 +223,9 @@ async function runScripts(db: PGlite, scripts: LoadedScript[]): Promise<void> {
         const failure = await runScript(db, script);
         if (!failure) continue;
         if (!failure.code || !NOT_YET.has(failure.code)) {
-          throw new ConfigInvalid(`running the legacy SQL scripts failed: ${describeFailure(failure)}`);
+          throw new ConfigInvalid(
+            `running the legacy SQL scripts failed: ${describeFailure(failure)}${redshiftHint(failure)}`,
+          );
         }
         failed.push({ script, failure });
       }

@@ -222,6 +222,22 @@ describe('efi config import-legacy --sql', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it('the whole repository (its Redshift scripts too) says to give only the RDS scripts', async () => {
+    const repo = path.join(tmp, 'repo');
+    fs.cpSync(SCRIPTS, path.join(repo, 'RDS SQLs'), { recursive: true });
+    write(
+      'repo/Redshift SQLs/DDLs/stage.sql',
+      'CREATE SCHEMA stage;\nCREATE TABLE stage.feed (\n  a varchar(10) ENCODE lzo\n) DISTSTYLE AUTO;\n',
+    );
+    const r = await run(['import-legacy', '--sql', repo, '--out', path.join(tmp, 'repo-out')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('stage.sql:3: syntax error at or near "ENCODE" (SQLSTATE 42601)');
+    expect(r.err).toContain(
+      "This is a Redshift script (the warehouse's tables), not one of the config database's: give --sql only the original's RDS SQLs folder",
+    );
+    expect(leftovers()).toEqual([]);
+  });
+
   it('the DDL files alone are nothing to import: exit 1, asking for the INSERT scripts', async () => {
     const r = await run(['import-legacy', '--sql', DDLS, '--out', path.join(tmp, 'ddl-only')]);
     expect(r.code).toBe(1);
