@@ -129,12 +129,16 @@ interface ScriptFailure {
   statement: string;
   code: string | undefined;
   message: string;
+  /** PostgreSQL's DETAIL: which key a foreign key missed (`Key (ext_interface_cid)=(999) is not present ...`). */
+  detail: string | undefined;
 }
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 3)}...` : s);
 
 function describeFailure(f: ScriptFailure): string {
   const stmt = f.statement.replace(/\s+/g, ' ').trim();
-  const shown = stmt.length > 80 ? `${stmt.slice(0, 77)}...` : stmt;
-  return `${f.file.display}:${f.line}: ${f.message}${f.code ? ` (SQLSTATE ${f.code})` : ''} in: ${shown}`;
+  const detail = f.detail ? `; ${clip(f.detail.replace(/\s+/g, ' ').trim(), 160)}` : '';
+  return `${f.file.display}:${f.line}: ${f.message}${f.code ? ` (SQLSTATE ${f.code})` : ''}${detail} in: ${clip(stmt, 80)}`;
 }
 
 /**
@@ -191,7 +195,7 @@ async function runScript(db: PGlite, script: LoadedScript): Promise<ScriptFailur
         await db.exec(stmt.text);
       }
     } catch (e) {
-      const err = e as Error & { code?: string; position?: string | number };
+      const err = e as Error & { code?: string; position?: string | number; detail?: string };
       await db.exec('ROLLBACK');
       const position = Number(err.position);
       return {
@@ -200,6 +204,7 @@ async function runScript(db: PGlite, script: LoadedScript): Promise<ScriptFailur
         statement: stmt.text,
         code: err.code,
         message: err.message,
+        detail: err.detail,
       };
     }
   }
@@ -234,8 +239,9 @@ async function runScripts(db: PGlite, scripts: LoadedScript[]): Promise<void> {
         const late = failed.map((f) => createdLaterInFile(f.script, f.failure)).filter((h) => h !== null);
         const missing =
           late.length === 0 && failed.some((f) => f.failure.code === '42P01' || f.failure.code === '3F000');
+        const dangling = failed.some((f) => f.failure.code === '23503');
         throw new ConfigInvalid(
-          `running the legacy SQL scripts failed: ${failed.length === 1 ? 'this file fails' : 'these files fail'} whatever the order (each was retried after the others):\n${lines}${late.map((h) => `\n${h}`).join('')}${missing ? '\nNo script creates what is missing: give the DDL files too (the original keeps them in RDS SQLs/DDLs).' : ''}`,
+          `running the legacy SQL scripts failed: ${failed.length === 1 ? 'this file fails' : 'these files fail'} whatever the order (each was retried after the others):\n${lines}${late.map((h) => `\n${h}`).join('')}${missing ? '\nNo script creates what is missing: give the DDL files too (the original keeps them in RDS SQLs/DDLs).' : ''}${dangling ? '\nNo script inserts the row a foreign key refers to (the Key above): give the script that inserts it (an ext_interface row for ext_file_config, an ext_file_config row for ext_file_config_dtl), or correct the id.' : ''}`,
         );
       }
       pending = failed.map((f) => f.script);

@@ -238,6 +238,19 @@ describe('efi config import-legacy --sql', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it('a row that refers to an interface no script inserts names the key and says what to give', async () => {
+    const feed = write(
+      'dangling/feed.sql',
+      "INSERT INTO rdscnfg.ext_file_config (ext_file_config_sid, ext_interface_cid, tgt_schema_name, tgt_table_name, file_prefix, file_format, file_type, delimiter, header_flag, trailer_flag, split_file_flag, oprtnl_flag)\nVALUES (77, 999, 'stage', 'x', '77.', 'txt', 'txt', '|', 'N', 'N', 'N', 'A');\n",
+    );
+    const r = await run(['import-legacy', '--sql', DDLS, '--sql', feed, '--out', path.join(tmp, 'dangling-out')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      'feed.sql:1: insert or update on table "ext_file_config" violates foreign key constraint "xfk1_ext_file_config" (SQLSTATE 23503); Key (ext_interface_cid)=(999) is not present in table "ext_interface". in: INSERT INTO',
+    );
+    expect(r.err).toContain('No script inserts the row a foreign key refers to (the Key above)');
+  });
+
   it('the DDL files alone are nothing to import: exit 1, asking for the INSERT scripts', async () => {
     const r = await run(['import-legacy', '--sql', DDLS, '--out', path.join(tmp, 'ddl-only')]);
     expect(r.code).toBe(1);
