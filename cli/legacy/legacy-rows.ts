@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { ConfigInvalid, classifyError, TransientError } from '../../functions/lib/errors.ts';
-import { assertIdentifier, quoteIdent } from '../../functions/lib/sql/identifiers.ts';
+import { assertIdentifier } from '../../functions/lib/sql/identifiers.ts';
 
 /**
  * Reads the original framework's three config tables as they are. Every value
@@ -50,6 +50,8 @@ export interface LegacyColumnRow {
 }
 
 export interface LegacyTables {
+  /** The schema they were read from, as PostgreSQL spells it (see resolveSchemaCase); absent in tests. */
+  schema?: string;
   interfaces: LegacyInterfaceRow[];
   configs: LegacyFileConfigRow[];
   columns: LegacyColumnRow[];
@@ -85,6 +87,35 @@ export function legacySchemaName(schema: string): string {
   return assertIdentifier(schema.trim().toLowerCase(), 'legacy schema (--schema)');
 }
 
+/** A schema name as given (any case), for a schema created quoted ("RDSCNFG"); nothing but letters, digits, _ and $. */
+const SCHEMA_AS_GIVEN = /^[A-Za-z_][A-Za-z0-9_$]{0,126}$/;
+
+function quoteSchema(name: string): string {
+  if (!SCHEMA_AS_GIVEN.test(name)) {
+    throw new ConfigInvalid(
+      `legacy schema (--schema) ${JSON.stringify(name)} is not a schema name: letters, digits, _ or $`,
+    );
+  }
+  return `"${name}"`;
+}
+
+/**
+ * The folded name (`--schema RDSCNFG` → rdscnfg) is what the original's
+ * unquoted DDL made; a schema created quoted keeps its case, and only the name
+ * as given reaches it. The folded one wins when it holds any legacy table.
+ */
+async function resolveSchemaCase(client: pg.Client, folded: string, asGiven: string): Promise<string> {
+  if (asGiven === folded || !SCHEMA_AS_GIVEN.test(asGiven)) return folded;
+  const found = await client.query<{ schema: string }>(
+    `SELECT DISTINCT n.nspname AS schema
+       FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid
+      WHERE n.nspname = ANY($1::text[]) AND c.relname = ANY($2::text[])`,
+    [[folded, asGiven], [...LEGACY_TABLES]],
+  );
+  const names = new Set(found.rows.map((r) => r.schema));
+  return !names.has(folded) && names.has(asGiven) ? asGiven : folded;
+}
+
 /** Where the reader connects, and how messages name it without secrets. */
 export interface LegacyReadTarget {
   /** Names the database in messages (a URL with its password replaced). */
@@ -116,7 +147,7 @@ export async function readLegacyTablesWith(
   schemaOption: string,
   target: LegacyReadTarget,
 ): Promise<LegacyTables> {
-  const schema = legacySchemaName(schemaOption);
+  const folded = legacySchemaName(schemaOption);
   const client = new pg.Client(config);
   // An idle-connection error would otherwise crash the process with the driver's text.
   client.on('error', () => {});
@@ -127,9 +158,11 @@ export async function readLegacyTablesWith(
     const message = `cannot connect to the legacy config database ${target.label}: ${target.scrub(err.message)}${target.connectHint ? `; ${target.connectHint}` : ''}`;
     throw classifyError(err) instanceof TransientError ? new TransientError(message) : new ConfigInvalid(message);
   }
+  let schema = folded;
   try {
+    schema = await resolveSchemaCase(client, folded, schemaOption.trim());
     await assertTablesExist(client, schema, target);
-    const s = quoteIdent(schema, 'legacy schema');
+    const s = quoteSchema(schema);
     const interfaces = await client.query<LegacyInterfaceRow>(
       `SELECT ext_interface_cid::text AS cid, interface_name AS name, interface_desc AS description,
               oprtnl_flag AS flag
@@ -150,7 +183,7 @@ export async function readLegacyTablesWith(
               oprtnl_flag AS flag
          FROM ${s}.ext_file_config_dtl ORDER BY ext_file_config_sid, column_order_sqnc, ext_file_config_dtl_sid`,
     );
-    return { interfaces: interfaces.rows, configs: configs.rows, columns: columns.rows };
+    return { schema, interfaces: interfaces.rows, configs: configs.rows, columns: columns.rows };
   } catch (e) {
     if (e instanceof ConfigInvalid) throw e;
     const err = e as Error & { code?: string };

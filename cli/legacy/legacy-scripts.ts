@@ -272,6 +272,8 @@ function schemaUse(scripts: LoadedScript[], schema: string): { referred: boolean
 export async function readLegacyTablesFromScripts(
   files: readonly SqlScriptFile[],
   schema: string,
+  /** --schema as typed, which reaches a schema the scripts create quoted ("RDSCNFG"). */
+  schemaAsGiven: string = schema,
 ): Promise<LegacyTables> {
   const scripts: LoadedScript[] = [];
   for (const f of files) scripts.push(await loadScript(f));
@@ -295,7 +297,7 @@ export async function readLegacyTablesFromScripts(
     if (use.referred && !use.created)
       await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema, 'legacy schema')}`);
     await runScripts(db, scripts);
-    return await readLegacyTablesWith(createPgConfig(db), schema, {
+    return await readLegacyTablesWith(createPgConfig(db), schemaAsGiven, {
       label: `the database the SQL scripts built`,
       scrub: (m) => m,
       createHint: (scripts) => `no script given to --sql creates it: give the original's DDL for it too (${scripts})`,

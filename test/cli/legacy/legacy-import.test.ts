@@ -403,6 +403,41 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
     }
   });
 
+  it('a schema created quoted ("LegacyQuoted") is reached with --schema as it is spelled', async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query(inSchema(DDL, '"LegacyQuoted"'));
+      await c.query(inSchema(ROWS, '"LegacyQuoted"'));
+      const none = await run([
+        'import-legacy',
+        '--from',
+        url,
+        '--out',
+        path.join(tmp, 'q0'),
+        '--schema',
+        'legacyquoted',
+      ]);
+      expect(none.err).toContain('ext_file_config exists in schema LegacyQuoted');
+      const r = await run([
+        'import-legacy',
+        '--from',
+        url,
+        '--schema',
+        'LegacyQuoted',
+        '--out',
+        path.join(tmp, 'q'),
+        '--json',
+      ]);
+      const rep = JSON.parse(r.out) as LegacyImportReport;
+      expect(rep.schema).toBe('LegacyQuoted');
+      expect(rep.configs.map((x) => [x.sid, x.status])).toEqual(report.configs.map((x) => [x.sid, x.status]));
+    } finally {
+      await c.query('DROP SCHEMA "LegacyQuoted" CASCADE');
+      await c.end();
+    }
+  });
+
   it('an empty ext_file_config is nothing to import: exit 1, saying where to look', async () => {
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
