@@ -109,8 +109,8 @@ Prints one line per legacy config row:
   deleted   oprtnl_flag D: not imported
 Review the files, then: efi config apply DIR.
 Exit status: 0 everything mapped, 1 anything skipped or to review (the
-rest is still written) or the tables could not be read (a script that
-fails is named with its line), 2 usage error (also: a --sql path that is
+rest is still written), no ext_file_config rows at all, or the tables
+could not be read (a script that fails is named with its line), 2 usage error (also: a --sql path that is
 missing, a folder without .sql files, a script over 50 MB). See docs/legacy-import.md.`,
 };
 
