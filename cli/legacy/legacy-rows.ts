@@ -128,6 +128,24 @@ export interface LegacyReadTarget {
   createHint?: (scripts: string) => string;
 }
 
+const RDS_CA_BUNDLE = 'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem';
+
+/**
+ * What to change in --from when the connection fails. RDS for PostgreSQL 15
+ * and later refuses unencrypted connections by default (rds.force_ssl), which
+ * the driver reports as a pg_hba.conf rejection "no encryption": the fix is in
+ * the URL, not in the host or password.
+ */
+export function connectionHint(message: string, fallback: string): string {
+  if (/no encryption/i.test(message)) {
+    return `the server accepts only SSL connections (RDS does by default): add ?sslmode=verify-full&sslrootcert=PATH to --from, PATH being the RDS CA bundle (${RDS_CA_BUNDLE})`;
+  }
+  if (/certificate/i.test(message)) {
+    return `the server's certificate is not trusted: add sslrootcert=PATH to --from, PATH being the CA bundle that signed it (for RDS: ${RDS_CA_BUNDLE})`;
+  }
+  return fallback;
+}
+
 /** Reads the three tables from the legacy config database at `url` (`--from`). */
 export function readLegacyTables(url: string, schemaOption: string): Promise<LegacyTables> {
   return readLegacyTablesWith({ connectionString: url, connectionTimeoutMillis: 15_000 }, schemaOption, {
@@ -155,7 +173,8 @@ export async function readLegacyTablesWith(
     await client.connect();
   } catch (e) {
     const err = e as Error & { code?: string };
-    const message = `cannot connect to the legacy config database ${target.label}: ${target.scrub(err.message)}${target.connectHint ? `; ${target.connectHint}` : ''}`;
+    const hint = target.connectHint ? connectionHint(err.message, target.connectHint) : null;
+    const message = `cannot connect to the legacy config database ${target.label}: ${target.scrub(err.message)}${hint ? `; ${hint}` : ''}`;
     throw classifyError(err) instanceof TransientError ? new TransientError(message) : new ConfigInvalid(message);
   }
   let schema = folded;

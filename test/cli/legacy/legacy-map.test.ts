@@ -9,7 +9,12 @@ import {
 } from '../../../cli/legacy/legacy-format.ts';
 import { generateLegacyConfigs } from '../../../cli/legacy/legacy-import.ts';
 import { prefixToMatch } from '../../../cli/legacy/legacy-prefix.ts';
-import type { LegacyColumnRow, LegacyFileConfigRow, LegacyTables } from '../../../cli/legacy/legacy-rows.ts';
+import {
+  connectionHint,
+  type LegacyColumnRow,
+  type LegacyFileConfigRow,
+  type LegacyTables,
+} from '../../../cli/legacy/legacy-rows.ts';
 import { parseConfigYaml } from '../../../functions/lib/config/load-yaml.ts';
 import { keyToken, matcherFor } from '../../../functions/lib/config/match.ts';
 import type { FileConfig } from '../../../functions/lib/config/model.ts';
@@ -453,5 +458,20 @@ describe('whole rows', () => {
     ]);
     expect(g.line(2).reasons[0]).toMatch(/^header_flag " Y" is read as "Y"/);
     expect(g.bySid.get(2)!.header.lines).toBe(1);
+  });
+});
+
+describe('connectionHint', () => {
+  it('an RDS refusing a connection without SSL, or a certificate not trusted, says what to add to --from', () => {
+    const fallback = 'check host, port, database, user and password in --from';
+    expect(
+      connectionHint('no pg_hba.conf entry for host "10.0.0.5", user "cfg", database "rds", no encryption', fallback),
+    ).toMatch(
+      /^the server accepts only SSL connections \(RDS does by default\): add \?sslmode=verify-full&sslrootcert=PATH/,
+    );
+    expect(connectionHint('self-signed certificate in certificate chain', fallback)).toMatch(
+      /^the server's certificate is not trusted: add sslrootcert=PATH/,
+    );
+    expect(connectionHint('password authentication failed for user "cfg"', fallback)).toBe(fallback);
   });
 });
