@@ -109,8 +109,8 @@ Prints one line per legacy config row:
   deleted   oprtnl_flag D: not imported
 Review the files, then: efi config apply DIR.
 Exit status: 0 everything mapped, 1 anything skipped or to review (the
-rest is still written) or the tables could not be read (a script that
-fails is named with its line), 2 usage error (also: a --sql path that is
+rest is still written), no ext_file_config rows at all, or the tables
+could not be read (a script that fails is named with its line), 2 usage error (also: a --sql path that is
 missing, a folder without .sql files, a script over 50 MB). See docs/legacy-import.md.`,
 };
 
@@ -426,16 +426,21 @@ async function importLegacyCommand(
     throw e;
   }
   if (json) ctx.out(JSON.stringify(report, null, 2));
-  else printLegacyReport(ctx, report);
-  return report.complete ? EXIT_OK : EXIT_FAILED;
+  else printLegacyReport(ctx, report, sql !== undefined);
+  // Nothing to import is not a finished migration: a script going on to `efi config apply` would apply nothing.
+  return report.complete && report.configs.length > 0 ? EXIT_OK : EXIT_FAILED;
 }
 
-function printLegacyReport(ctx: ConfigCommandContext, r: LegacyImportReport): void {
+function printLegacyReport(ctx: ConfigCommandContext, r: LegacyImportReport, fromScripts: boolean): void {
   for (const f of r.files) {
     ctx.out(`wrote   ${f.path}: ${f.configs.join(', ')}`);
   }
   if (r.configs.length === 0) {
-    ctx.out(`no rows in ${r.schema}.ext_file_config: nothing to import`);
+    // Most often the DML scripts (or the wrong database) were given: say which, since nothing is written.
+    const what = fromScripts
+      ? `the scripts insert no rows into ${r.schema}.ext_file_config: give --sql the INSERT scripts of your feeds too (the original keeps them in RDS SQLs/DMLs)`
+      : `${r.schema}.ext_file_config has no rows: check that --from names the legacy config database and --schema its schema`;
+    ctx.err(`nothing to import: ${what}`);
     return;
   }
   const rows = r.configs.map((c) => [

@@ -102,17 +102,19 @@ export function summarise(configs: readonly LegacyConfigReport[]): LegacyImportS
 }
 
 export async function importLegacyConfigs(opts: LegacyImportOptions): Promise<LegacyImportReport> {
-  const schema = legacySchemaName(opts.schema ?? DEFAULT_LEGACY_SCHEMA);
+  const asGiven = opts.schema ?? DEFAULT_LEGACY_SCHEMA;
+  const folded = legacySchemaName(asGiven);
   let tables: LegacyTables;
   let source: string;
   if (opts.url !== undefined) {
-    tables = await readLegacyTables(opts.url, schema);
+    tables = await readLegacyTables(opts.url, asGiven);
     source = redactUrl(opts.url);
   } else {
     const files = await collectSqlScripts(opts.sql);
-    tables = await readLegacyTablesFromScripts(files, schema);
+    tables = await readLegacyTablesFromScripts(files, folded, asGiven);
     source = describeSqlSource(opts.sql);
   }
+  const schema = tables.schema ?? folded;
   const generatedAt = opts.now ?? new Date();
   const { files, configs } = generateLegacyConfigs(tables, { source, schema, generatedAt });
 

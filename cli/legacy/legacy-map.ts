@@ -27,8 +27,8 @@ type ColumnInput = NonNullable<FileEntryInput['columns']>[number];
 export type LegacyStatus = 'mapped' | 'review' | 'skipped' | 'deleted';
 
 export interface LegacyConfigReport {
-  /** ext_file_config_sid */
-  sid: number;
+  /** ext_file_config_sid (null only on a row without one, which is skipped) */
+  sid: number | null;
   /** ext_interface_cid */
   interfaceCid: string;
   legacyInterface: string | null;
@@ -107,16 +107,55 @@ export function interfaceName(legacy: string | null, cid: string): string {
   return base === '' ? `interface_${cid.replace(/[^0-9a-z]/gi, '')}` : base;
 }
 
+/** A config row with both keys, as the original's primary key and NOT NULL guarantee. */
+type KeyedConfigRow = LegacyFileConfigRow & { sid: number; cid: string };
+type KeyedInterfaceRow = LegacyInterfaceRow & { cid: string };
+
+/**
+ * Why a row cannot be told apart from others, or cannot be tied to its feed:
+ * keys the original's DDL makes primary (or NOT NULL) but a hand-made or
+ * altered table may not. Null when the keys are sound.
+ */
+function keyProblem(
+  row: LegacyFileConfigRow,
+  sidCount: Map<number, LegacyFileConfigRow[]>,
+  interfacesByCid: Map<string, KeyedInterfaceRow[]>,
+): string | null {
+  const what = `(target ${show(row.tgtSchema)}.${show(row.tgtTable)}, file_prefix ${show(row.filePrefix)})`;
+  if (row.sid === null) {
+    return `ext_file_config_sid is NULL on the row ${what}: its ext_file_config_dtl columns cannot be found; give it its own ext_file_config_sid (the primary key in the original's DDL) and import again`;
+  }
+  const same = sidCount.get(row.sid)!;
+  if (same.length > 1) {
+    return `ext_file_config_sid ${row.sid} is on ${same.length} rows (targets ${same.map((r) => `${show(r.tgtSchema)}.${show(r.tgtTable)}`).join(', ')}): their ext_file_config_dtl columns cannot be told apart; give each row its own ext_file_config_sid (the primary key in the original's DDL) and import again`;
+  }
+  if (row.cid === null) {
+    return `ext_interface_cid is NULL on ext_file_config_sid ${row.sid}: the config belongs to no feed; set it to the ext_interface_cid of its interface and import again`;
+  }
+  const ifaces = interfacesByCid.get(row.cid) ?? [];
+  if (ifaces.length > 1) {
+    return `ext_interface has ${ifaces.length} rows with ext_interface_cid ${row.cid} (${ifaces.map((i) => show(i.name)).join(', ')}): which feed this config belongs to is unknown; keep one row per ext_interface_cid (the primary key in the original's DDL) and import again`;
+  }
+  return null;
+}
+
 export function mapLegacyTables(t: LegacyTables): LegacyMapping {
-  const interfaces = new Map<string, LegacyInterfaceRow>(t.interfaces.map((i) => [i.cid, i]));
-  const names = assignInterfaceNames(t.interfaces);
+  const keyed = t.interfaces.filter((i): i is KeyedInterfaceRow => i.cid !== null);
+  const interfacesByCid = new Map<string, KeyedInterfaceRow[]>();
+  for (const i of keyed) interfacesByCid.set(i.cid, [...(interfacesByCid.get(i.cid) ?? []), i]);
+  const interfaces = new Map<string, KeyedInterfaceRow>(keyed.map((i) => [i.cid, i]));
+  const sidCount = new Map<number, LegacyFileConfigRow[]>();
+  for (const c of t.configs) if (c.sid !== null) sidCount.set(c.sid, [...(sidCount.get(c.sid) ?? []), c]);
+  const configs = t.configs.filter((c): c is KeyedConfigRow => keyProblem(c, sidCount, interfacesByCid) === null);
+  const names = assignInterfaceNames(keyed);
   const columnsBySid = new Map<number, LegacyColumnRow[]>();
   for (const c of t.columns) {
+    if (c.configSid === null) continue;
     const list = columnsBySid.get(c.configSid) ?? [];
     list.push(c);
     columnsBySid.set(c.configSid, list);
   }
-  const live = t.configs.filter(
+  const live = configs.filter(
     (c) => legacyFlag(c.flag) !== 'D' && legacyFlag(interfaces.get(c.cid)?.flag ?? null) !== 'D',
   );
   const ctx: MapContext = { columnsBySid, live };
@@ -126,11 +165,12 @@ export function mapLegacyTables(t: LegacyTables): LegacyMapping {
   const tableOf = new Map<MappedEntry, string>();
   const drafts = new Map<number, DraftedConfig>();
 
-  for (const row of t.configs) {
-    const iface = interfaces.get(row.cid) ?? null;
+  for (const any of t.configs) {
+    const problem = keyProblem(any, sidCount, interfacesByCid);
+    const iface = any.cid === null || problem ? null : (interfaces.get(any.cid) ?? null);
     const line: LegacyConfigReport = {
-      sid: row.sid,
-      interfaceCid: row.cid,
+      sid: any.sid,
+      interfaceCid: any.cid ?? 'null',
       legacyInterface: iface?.name ?? null,
       status: 'skipped',
       configId: null,
@@ -140,6 +180,11 @@ export function mapLegacyTables(t: LegacyTables): LegacyMapping {
       differences: [],
     };
     report.push(line);
+    if (problem) {
+      line.reasons.push(problem);
+      continue;
+    }
+    const row = any as KeyedConfigRow;
     if (!iface) {
       line.reasons.push(`ext_interface has no row with ext_interface_cid ${row.cid}: the config belongs to no feed`);
       continue;
@@ -167,6 +212,7 @@ export function mapLegacyTables(t: LegacyTables): LegacyMapping {
     }
 
     const draft = new Draft();
+    reviewLooseFlags(draft, iface, row);
     let mapped: { entry: FileEntryInput; table: string };
     try {
       mapped = mapConfig(row, draft, ctx);
@@ -217,10 +263,36 @@ export function mapLegacyTables(t: LegacyTables): LegacyMapping {
   const bySid = new Map<number, MappedEntry>();
   for (const mi of byInterface.values()) for (const e of mi.entries) bySid.set(e.sid, e);
   for (const line of report) {
-    const e = line.status === 'mapped' || line.status === 'review' ? bySid.get(line.sid) : undefined;
+    const e =
+      line.sid !== null && (line.status === 'mapped' || line.status === 'review') ? bySid.get(line.sid) : undefined;
     if (e) line.configId = e.entry.id;
   }
   return { interfaces: [...byInterface.values()], report };
+}
+
+/**
+ * The import reads flags loosely ('a', ' Y' count as A and Y), but the
+ * original's own code is not published in text (its Lambdas are zip files), so
+ * whether it compared them exactly is unknown: a flag written otherwise than
+ * its canonical letter may not have counted there (an 'a' config not live, a
+ * 'y' header loaded as a row). Such a row is marked for review.
+ */
+function reviewLooseFlags(draft: Draft, iface: LegacyInterfaceRow, row: KeyedConfigRow): void {
+  const flags: [string, string | null][] = [
+    [`ext_interface ${iface.cid} oprtnl_flag`, iface.flag],
+    ['oprtnl_flag', row.flag],
+    ['header_flag', row.headerFlag],
+    ['trailer_flag', row.trailerFlag],
+    ['split_file_flag', row.splitFileFlag],
+  ];
+  for (const [col, raw] of flags) {
+    const read = legacyFlag(raw);
+    if (raw === null || read === null || raw === read) continue;
+    draft.review(
+      null,
+      `${col} ${show(raw)} is read as ${JSON.stringify(read)}; if the original compared it exactly, it did not count as ${read} there: check, and write it as ${JSON.stringify(read)}`,
+    );
+  }
 }
 
 interface DraftedConfig {
@@ -281,10 +353,10 @@ function targetsOf(e: FileEntryInput): string {
 interface MapContext {
   columnsBySid: Map<number, LegacyColumnRow[]>;
   /** Configs that are not deleted, to find the per-type configs of a split file. */
-  live: LegacyFileConfigRow[];
+  live: KeyedConfigRow[];
 }
 
-function describeRow(r: LegacyFileConfigRow): string {
+function describeRow(r: KeyedConfigRow): string {
   const fields: [string, string | null][] = [
     ['file_prefix', r.filePrefix],
     ['file_format', r.fileFormat],
@@ -303,7 +375,7 @@ function describeRow(r: LegacyFileConfigRow): string {
     .join(', ')}`;
 }
 
-function assignInterfaceNames(rows: LegacyInterfaceRow[]): Map<string, string> {
+function assignInterfaceNames(rows: KeyedInterfaceRow[]): Map<string, string> {
   const out = new Map<string, string>();
   const count = new Map<string, number>();
   for (const r of rows) {
@@ -363,7 +435,15 @@ function mapColumns(sid: number, layout: Layout, ctx: MapContext, draft: Draft |
   if (draft && active.length < all.length) {
     draft.note('columns', `${all.length - active.length} column row(s) with oprtnl_flag other than A left out`);
   }
-  const ties = active.filter((c, i) => i > 0 && order(c) === order(active[i - 1]!));
+  const unordered = active.filter((c) => c.order === null);
+  if (draft && unordered.length > 0) {
+    // PostgreSQL sorts NULL after every value (ORDER BY column_order_sqnc), so that is where they are placed.
+    draft.review(
+      'columns',
+      `column_order_sqnc is NULL for ${unordered.map((c) => `${show(c.name)} (ext_file_config_dtl_sid ${c.sid})`).join(', ')}: placed after the numbered columns; set column_order_sqnc and import again, or check the order against the file`,
+    );
+  }
+  const ties = active.filter((c, i) => i > 0 && c.order !== null && order(c) === order(active[i - 1]!));
   if (draft && ties.length > 0) {
     draft.review(
       'columns',
@@ -402,7 +482,7 @@ function mapColumns(sid: number, layout: Layout, ctx: MapContext, draft: Draft |
   return out;
 }
 
-function mapConfig(row: LegacyFileConfigRow, draft: Draft, ctx: MapContext): { entry: FileEntryInput; table: string } {
+function mapConfig(row: KeyedConfigRow, draft: Draft, ctx: MapContext): { entry: FileEntryInput; table: string } {
   const format = mapFileFormat(row.fileFormat);
   if (!format.ok) throw new Skip(format.error);
   if (format.review) draft.review('format', format.review);
@@ -552,7 +632,7 @@ function inKeyOrder(entry: FileEntryInput): FileEntryInput {
   return Object.fromEntries(sorted) as FileEntryInput;
 }
 
-function mapMatch(row: LegacyFileConfigRow, draft: Draft): { match: FileEntryInput['match']; deactivate: boolean } {
+function mapMatch(row: KeyedConfigRow, draft: Draft): { match: FileEntryInput['match']; deactivate: boolean } {
   const m = prefixToMatch(row.filePrefix);
   if (m.kind === 'token') {
     if (m.note) draft.note('match', m.note);
@@ -635,7 +715,7 @@ function mapDelimitedFormat(
 }
 
 function mapSplit(
-  row: LegacyFileConfigRow,
+  row: KeyedConfigRow,
   layout: Layout,
   draft: Draft,
   ctx: MapContext,
@@ -731,12 +811,7 @@ function mapSplit(
  * record type `t` `<name>-<ts>_<token>-<t>.<ext>`, whose token is `<token>-<t>`
  * (e.g. 901-01): the config with that token.
  */
-function findTypeConfig(
-  row: LegacyFileConfigRow,
-  partToken: string,
-  ctx: MapContext,
-  draft: Draft,
-): LegacyFileConfigRow | null {
+function findTypeConfig(row: KeyedConfigRow, partToken: string, ctx: MapContext, draft: Draft): KeyedConfigRow | null {
   const type = partToken;
   const candidates = ctx.live.filter((c) => {
     if (c.sid === row.sid || legacyFlag(c.splitFileFlag) === 'Y' || legacyFlag(c.flag) !== 'A') return false;

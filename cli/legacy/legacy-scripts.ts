@@ -129,12 +129,54 @@ interface ScriptFailure {
   statement: string;
   code: string | undefined;
   message: string;
+  /** PostgreSQL's DETAIL: which key a foreign key missed (`Key (ext_interface_cid)=(999) is not present ...`). */
+  detail: string | undefined;
 }
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 3)}...` : s);
 
 function describeFailure(f: ScriptFailure): string {
   const stmt = f.statement.replace(/\s+/g, ' ').trim();
-  const shown = stmt.length > 80 ? `${stmt.slice(0, 77)}...` : stmt;
-  return `${f.file.display}:${f.line}: ${f.message}${f.code ? ` (SQLSTATE ${f.code})` : ''} in: ${shown}`;
+  const detail = f.detail ? `; ${clip(f.detail.replace(/\s+/g, ' ').trim(), 160)}` : '';
+  return `${f.file.display}:${f.line}: ${f.message}${f.code ? ` (SQLSTATE ${f.code})` : ''}${detail} in: ${clip(stmt, 80)}`;
+}
+
+/**
+ * When a file needs a table it creates itself further down (the original's
+ * per-table DDL files concatenated in name order: ext_file_audit's FOREIGN KEY
+ * comes before CREATE TABLE ext_interface), retrying the whole file cannot
+ * help, since its statements always run in file order. Says where the table is
+ * created and what to do; null when the file does not create it.
+ */
+function createdLaterInFile(script: LoadedScript, failure: ScriptFailure): string | null {
+  if (failure.code !== '42P01') return null;
+  const name = /relation "([^"]+)" does not exist/.exec(failure.message)?.[1];
+  if (!name) return null;
+  const table = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
+  const schema = name.includes('.') ? name.slice(0, name.lastIndexOf('.')).toLowerCase() : null;
+  const creates = script.statements.find((st) => {
+    const m =
+      /^\s*create\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?(?:"?([\w$]+)"?\s*\.\s*)?"?([\w$]+)"?/i.exec(
+        st.text,
+      );
+    if (!m || m[2]!.toLowerCase() !== table) return false;
+    return schema === null || m[1] === undefined || m[1].toLowerCase() === schema;
+  });
+  if (!creates || creates.line <= failure.line) return null;
+  return `${script.file.display} creates ${name} itself, at line ${creates.line}, after line ${failure.line} needs it: the statements of a file run in the order written, so move that CREATE TABLE (and its ALTER TABLE) first, or give the original's separate DDL files (RDS SQLs/DDLs), which import-legacy orders itself`;
+}
+
+/** Clauses only Redshift has: a statement with one is the warehouse's DDL, not the RDS config database's. */
+const REDSHIFT_ONLY = /\b(ENCODE\s+\w+|DISTSTYLE|DISTKEY|SORTKEY|INTERLEAVED|LANGUAGE\s+plpythonu)\b/i;
+
+/**
+ * The original's repository keeps its Redshift objects (`Redshift SQLs/`:
+ * ENCODE, DISTSTYLE, plpythonu) beside the RDS config scripts; `--sql` on the
+ * whole repository runs them too and they fail in PostgreSQL. Says so.
+ */
+function redshiftHint(failure: ScriptFailure): string {
+  if (!REDSHIFT_ONLY.test(failure.statement)) return '';
+  return "\nThis is a Redshift script (the warehouse's tables), not one of the config database's: give --sql only the original's RDS SQLs folder (its DDLs and DMLs), not the whole repository or its Redshift SQLs.";
 }
 
 /** Runs one file in a transaction of its own, so a file that fails leaves nothing behind and can be run again. */
@@ -153,7 +195,7 @@ async function runScript(db: PGlite, script: LoadedScript): Promise<ScriptFailur
         await db.exec(stmt.text);
       }
     } catch (e) {
-      const err = e as Error & { code?: string; position?: string | number };
+      const err = e as Error & { code?: string; position?: string | number; detail?: string };
       await db.exec('ROLLBACK');
       const position = Number(err.position);
       return {
@@ -162,6 +204,7 @@ async function runScript(db: PGlite, script: LoadedScript): Promise<ScriptFailur
         statement: stmt.text,
         code: err.code,
         message: err.message,
+        detail: err.detail,
       };
     }
   }
@@ -185,15 +228,20 @@ async function runScripts(db: PGlite, scripts: LoadedScript[]): Promise<void> {
         const failure = await runScript(db, script);
         if (!failure) continue;
         if (!failure.code || !NOT_YET.has(failure.code)) {
-          throw new ConfigInvalid(`running the legacy SQL scripts failed: ${describeFailure(failure)}`);
+          throw new ConfigInvalid(
+            `running the legacy SQL scripts failed: ${describeFailure(failure)}${redshiftHint(failure)}`,
+          );
         }
         failed.push({ script, failure });
       }
       if (failed.length === pending.length) {
         const lines = failed.map((f) => `  ${describeFailure(f.failure)}`).join('\n');
-        const missing = failed.some((f) => f.failure.code === '42P01' || f.failure.code === '3F000');
+        const late = failed.map((f) => createdLaterInFile(f.script, f.failure)).filter((h) => h !== null);
+        const missing =
+          late.length === 0 && failed.some((f) => f.failure.code === '42P01' || f.failure.code === '3F000');
+        const dangling = failed.some((f) => f.failure.code === '23503');
         throw new ConfigInvalid(
-          `running the legacy SQL scripts failed: ${failed.length === 1 ? 'this file fails' : 'these files fail'} whatever the order (each was retried after the others):\n${lines}${missing ? '\nNo script creates what is missing: give the DDL files too (the original keeps them in RDS SQLs/DDLs).' : ''}`,
+          `running the legacy SQL scripts failed: ${failed.length === 1 ? 'this file fails' : 'these files fail'} whatever the order (each was retried after the others):\n${lines}${late.map((h) => `\n${h}`).join('')}${missing ? '\nNo script creates what is missing: give the DDL files too (the original keeps them in RDS SQLs/DDLs).' : ''}${dangling ? '\nNo script inserts the row a foreign key refers to (the Key above): give the script that inserts it (an ext_interface row for ext_file_config, an ext_file_config row for ext_file_config_dtl), or correct the id.' : ''}`,
         );
       }
       pending = failed.map((f) => f.script);
@@ -224,6 +272,8 @@ function schemaUse(scripts: LoadedScript[], schema: string): { referred: boolean
 export async function readLegacyTablesFromScripts(
   files: readonly SqlScriptFile[],
   schema: string,
+  /** --schema as typed, which reaches a schema the scripts create quoted ("RDSCNFG"). */
+  schemaAsGiven: string = schema,
 ): Promise<LegacyTables> {
   const scripts: LoadedScript[] = [];
   for (const f of files) scripts.push(await loadScript(f));
@@ -247,9 +297,10 @@ export async function readLegacyTablesFromScripts(
     if (use.referred && !use.created)
       await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema, 'legacy schema')}`);
     await runScripts(db, scripts);
-    return await readLegacyTablesWith(createPgConfig(db), schema, {
+    return await readLegacyTablesWith(createPgConfig(db), schemaAsGiven, {
       label: `the database the SQL scripts built`,
       scrub: (m) => m,
+      createHint: (scripts) => `no script given to --sql creates it: give the original's DDL for it too (${scripts})`,
     });
   } finally {
     await db?.close().catch(() => {});

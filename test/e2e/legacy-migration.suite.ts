@@ -164,6 +164,25 @@ export function legacyMigrationSuite(backend: Backend, pgUrl: string): void {
       await h.apply([c!]);
     });
 
+    it('escape_char set (REMOVEQUOTES): a delimiter inside surrounding quotes is data, through ValidateFile and the load', async () => {
+      const [c] = (await loadConfigFiles([path.join(tmp, 'configs')])).configs.filter(
+        (x) => x.id === 'ndc_x_pa_type.dc_x_pa_flavor',
+      );
+      // What import-legacy writes for a row with escape_char set: quote: null and load.removeQuotes.
+      await h.apply([{ ...c!, load: { ...c!.load, removeQuotes: true }, transform: null }]);
+      const r = await h.ingest(
+        file('PROD_20151018_150510973_PA_FLAVOR_527.txt', '"0000|202530"|"C"|0|20110101|20790606|20110101|20790606\n'),
+      );
+      expect(r.error).toBeNull();
+      expect(r).toMatchObject({ status: 'FINISHED', rowsLoaded: 1 });
+      expect(
+        await h.query(
+          "SELECT ndc, pa_type FROM rdsftetl.dc_x_pa_flavor WHERE file_name = 'PROD_20151018_150510973_PA_FLAVOR_527.txt'",
+        ),
+      ).toEqual([{ ndc: '0000|202530', pa_type: 'C' }]);
+      await h.apply([c!]);
+    });
+
     it('shows the runs in the shape of the original ext_file_audit', async () => {
       const rows = await (await h.rt.db())
         .selectFrom('efi.ext_file_audit' as never)
@@ -182,6 +201,7 @@ export function legacyMigrationSuite(backend: Backend, pgUrl: string): void {
         [527, 'dc_x_pa_flavor', 'Y'],
         [527, 'dc_x_pa_flavor', 'Y'],
         [558, 'hospital_cost_report', 'Y'],
+        [527, 'dc_x_pa_flavor', 'Y'],
         [527, 'dc_x_pa_flavor', 'Y'],
       ]);
       expect(audit.every((r) => r['file_process_status'] === 'FINISHED' && r['tgt_schema_name'] === 'rdsftetl')).toBe(

@@ -59,6 +59,30 @@ describe('buildLoadSpec', () => {
     expect(spec.targets[1]!.format).toEqual({ layout: 'delimited', delimiter: ',', quote: '"', escape: null });
   });
 
+  it('a target Preprocess rewrote to CSV loads without removeQuotes: the rewrite took the quotes off already', () => {
+    const part = { bucket: 'b', key: 'k', compression: 'gzip' as const, bytes: 1, records: 1, firstRecord: 1 };
+    const spec = buildLoadSpec(
+      { ...config, load: { ...DEFAULT_LOAD_OPTIONS, removeQuotes: true } },
+      { runId: 'r1', sourceFile: 's3://b/f' },
+      {
+        targets: [
+          {
+            recordType: '01',
+            records: 1,
+            parts: [part],
+            manifest: null,
+            format: { layout: 'delimited', delimiter: ',', quote: '"', escape: null },
+          } as never,
+          { recordType: '02', records: 1, parts: [part], manifest: null },
+        ],
+        processingPrefix: 'processing/r1/',
+        skippedRecords: 0,
+      },
+    );
+    // Redshift refuses REMOVEQUOTES with CSV; the original bytes keep it.
+    expect(spec.targets.map((t) => t.options.removeQuotes)).toEqual([false, true]);
+  });
+
   it('leaves out record types with no records in this file (nothing to COPY)', () => {
     const spec = buildLoadSpec(
       config,

@@ -133,6 +133,21 @@ describe('preprocess', () => {
     ]);
   });
 
+  it('rewrites a multi-character delimiter with removeQuotes as REMOVEQUOTES reads it: quoted delimiters are data', async () => {
+    const cfg = fileConfig({
+      format: { delimiter: '~|~', quote: null },
+      records: [layout(null, ['id', 'a', 'b'])],
+      load: { removeQuotes: true },
+    });
+    const prepared = await run('in/a.csv', `1~|~"x~|~y"~|~'q"q'\n2~|~O'Brien~|~"z"\n`, cfg);
+    expect(parseCsv(await targetText(prepared))).toEqual([
+      ['1', 'x~|~y', 'q"q'],
+      ['2', "O'Brien", 'z'],
+    ]);
+    // A quote that is never closed fails the record, as Redshift refuses it.
+    await expect(run('in/b.csv', '1~|~"x~|~y\n', cfg, 'run-2')).rejects.toMatchObject({ name: 'MalformedRecord' });
+  });
+
   it('splits by record type into one target each and drops unknown types when skipping', async () => {
     const cfg = fileConfig({
       split: { prefixLength: 2, onUnknown: 'skip' },

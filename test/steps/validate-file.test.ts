@@ -153,6 +153,22 @@ describe('validateFile: accepted files', () => {
     expect(v.needsPreprocess).toBe(true);
   });
 
+  it('load.removeQuotes (Redshift REMOVEQUOTES): a delimiter inside surrounding quotes is data, as the load reads it', async () => {
+    const cfg = fileConfig({ format: { delimiter: '~', quote: null }, load: { removeQuotes: true } });
+    // What the original framework loaded with REMOVEQUOTES for a set escape_char: 1 | a~b | x, 2 | q | O'Brien.
+    const v = await validate('in/a.csv', `1~"a~b"~'x'\n2~q~O'Brien\n3~"~"~""\n`, cfg);
+    expect(v.recordsInFile).toBe(3);
+    // An opening quote never closed fails the record, as Redshift refuses the row.
+    const e = await caught(() => validate('in/b.csv', '1~"a~b~x\n', cfg));
+    expect(e).toMatchObject({ name: 'MalformedRecord', location: { line: 1, field: 2 } });
+    expect((e as Error).message).toContain('its opening quote " is never closed (load.removeQuotes)');
+    // Without removeQuotes the quotes are data and the delimiter inside them splits.
+    const plain = fileConfig({ format: { delimiter: '~', quote: null } });
+    await expect(caught(() => validate('in/c.csv', '1~"a~b"~x\n', plain))).resolves.toMatchObject({
+      name: 'FieldCountMismatch',
+    });
+  });
+
   it('fixed width: exact length and trailing whitespace beyond the widths pass (widths in bytes: éx is 3)', async () => {
     const cfg = fileConfig({
       format: { layout: 'fixed_width' },

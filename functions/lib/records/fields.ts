@@ -14,13 +14,21 @@ export interface FieldVisitor {
   field(buf: Buffer, start: number, end: number, quoted: boolean): void;
 }
 
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
+
 /** Where a record could not be split: 1-based field index and what was wrong. */
 export interface FieldError {
   field: number;
   problem: string;
 }
 
-/** Splits [start, end) of buf into fields; returns null or the first problem. */
+/**
+ * Splits [start, end) of buf into fields; returns null or the first problem.
+ * With `removeQuotes` (Redshift REMOVEQUOTES, no quote byte) a field that
+ * starts with " or ' runs to the same quote followed by the delimiter or the
+ * end, delimiters inside it kept; it is visited as quoted, without its quotes.
+ */
 export function splitFields(
   buf: Buffer,
   start: number,
@@ -28,12 +36,38 @@ export function splitFields(
   delimiter: Buffer,
   quote: number | null,
   visitor: FieldVisitor,
+  removeQuotes = false,
 ): FieldError | null {
   const dlen = delimiter.length;
   const d0 = delimiter[0]!;
   let pos = start;
   let index = 1;
   for (;;) {
+    const open = removeQuotes && quote === null && pos < end ? buf[pos]! : -1;
+    if (open === DOUBLE_QUOTE || open === SINGLE_QUOTE) {
+      let i = pos + 1;
+      let close = -1;
+      while (i < end) {
+        const q: number = buf.indexOf(open, i);
+        if (q === -1 || q >= end) break;
+        if (q + 1 === end || matchesAt(buf, q + 1, end, delimiter, d0, dlen)) {
+          close = q;
+          break;
+        }
+        i = q + 1;
+      }
+      if (close === -1) {
+        return {
+          field: index,
+          problem: `its opening quote ${String.fromCharCode(open)} is never closed (load.removeQuotes)`,
+        };
+      }
+      visitor.field(buf, pos + 1, close, true);
+      if (close + 1 === end) return null;
+      pos = close + 1 + dlen;
+      index++;
+      continue;
+    }
     if (quote !== null && pos < end && buf[pos] === quote) {
       let i = pos + 1;
       let close = -1;
@@ -116,16 +150,18 @@ export class CsvRewriter implements FieldVisitor {
   private len = 0;
   private first = true;
 
+  /** `removeQuotes`: split as Redshift REMOVEQUOTES reads the record; the CSV written needs no such option. */
   constructor(
     private readonly delimiter: Buffer,
     private readonly quote: number | null,
+    private readonly removeQuotes = false,
   ) {}
 
   /** Rewrites a record; returns the bytes (valid until the next call) or the split problem. */
   rewrite(buf: Buffer, start: number, end: number): { bytes: Buffer; error: FieldError | null } {
     this.len = 0;
     this.first = true;
-    const error = splitFields(buf, start, end, this.delimiter, this.quote, this);
+    const error = splitFields(buf, start, end, this.delimiter, this.quote, this, this.removeQuotes);
     return { bytes: this.out.subarray(0, this.len), error };
   }
 
@@ -178,6 +214,9 @@ export class CsvRewriter implements FieldVisitor {
 export interface FieldFinders {
   quote?: NextByte;
   escape?: NextByte;
+  /** With REMOVEQUOTES: the two quote characters a field may start with. */
+  doubleQuote?: NextByte;
+  singleQuote?: NextByte;
 }
 
 /**
@@ -196,7 +235,16 @@ export function countFields(
   quote: number | null,
   escapeByte: number | null = null,
   finders: FieldFinders = {},
+  removeQuotes = false,
 ): { count: number; lastEmpty: boolean; error: FieldError | null } {
+  if (
+    removeQuotes &&
+    quote === null &&
+    (hasByte(buf, start, end, DOUBLE_QUOTE, finders.doubleQuote) ||
+      hasByte(buf, start, end, SINGLE_QUOTE, finders.singleQuote))
+  ) {
+    return countRemovingQuotes(buf, start, end, delimiter, escapeByte);
+  }
   if (escapeByte !== null && quote === null && hasByte(buf, start, end, escapeByte, finders.escape)) {
     return { ...countEscaped(buf, start, end, delimiter, escapeByte), error: null };
   }
@@ -254,6 +302,58 @@ export function fitFieldCount(count: number, expected: number, lastEmpty: boolea
 }
 
 /** Fields of an unquoted record whose escape byte makes the next byte data (`\|` is no delimiter). */
+/**
+ * Redshift REMOVEQUOTES (no CSV): a field that starts with " or ' runs to the
+ * same quote followed by the delimiter or the end of the record, and the
+ * delimiters inside it are data; an opening quote never closed fails the
+ * record. The local load splits the same way (splitText in
+ * adapters/postgres/postgres-part-transform.ts), so a file ValidateFile passes
+ * loads, and one it rejects would not. With ESCAPE the byte after the escape is
+ * data, inside quotes or not.
+ */
+function countRemovingQuotes(
+  buf: Buffer,
+  start: number,
+  end: number,
+  delimiter: Buffer,
+  escapeByte: number | null,
+): { count: number; lastEmpty: boolean; error: FieldError | null } {
+  const dlen = delimiter.length;
+  const d0 = delimiter[0]!;
+  let count = 1;
+  let fieldStart = start;
+  let i = start;
+  for (;;) {
+    const open = i < end ? buf[i]! : -1;
+    if (open === DOUBLE_QUOTE || open === SINGLE_QUOTE) {
+      i++;
+      for (;;) {
+        if (i >= end) {
+          const q = String.fromCharCode(open);
+          return {
+            count,
+            lastEmpty: false,
+            error: { field: count, problem: `its opening quote ${q} is never closed (load.removeQuotes)` },
+          };
+        }
+        if (escapeByte !== null && buf[i] === escapeByte && i + 1 < end) i += 2;
+        else if (buf[i] === open && (i + 1 === end || matchesAt(buf, i + 1, end, delimiter, d0, dlen))) {
+          i++;
+          break;
+        } else i++;
+      }
+    } else {
+      while (i < end && !matchesAt(buf, i, end, delimiter, d0, dlen)) {
+        i += escapeByte !== null && buf[i] === escapeByte && i + 1 < end ? 2 : 1;
+      }
+    }
+    if (i >= end) return { count, lastEmpty: count > 1 && fieldStart === end, error: null };
+    i += dlen;
+    count++;
+    fieldStart = i;
+  }
+}
+
 function countEscaped(
   buf: Buffer,
   start: number,

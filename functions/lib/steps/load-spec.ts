@@ -47,13 +47,17 @@ export function buildLoadSpec(
         // Preprocess may have rewritten records (e.g. a multi-character delimiter to CSV): its format wins;
         // a target without one is the original file.
         const format = (pt as { format?: LoadFormat }).format ?? loadFormatOf(config, 'original');
+        // removeQuotes goes with quote: null; a quote here is Preprocess's CSV, which already took the quotes
+        // off as REMOVEQUOTES would (and Redshift refuses REMOVEQUOTES with CSV).
+        const options =
+          config.load.removeQuotes && format.quote !== null ? { ...config.load, removeQuotes: false } : config.load;
         return {
           recordType: pt.recordType,
           target: layout.target,
           columns: layout.columns,
           lineage: layout.lineage,
           format,
-          options: config.load,
+          options,
           parts: pt.parts,
           manifest: pt.manifest,
         };

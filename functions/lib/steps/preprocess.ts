@@ -74,7 +74,7 @@ export async function preprocess(
         maxFinishingParts: concurrency,
       }),
   );
-  const rewriter = plan.rewriteToCsv ? new CsvRewriter(plan.delimiter, plan.quote) : null;
+  const rewriter = plan.rewriteToCsv ? new CsvRewriter(plan.delimiter, plan.quote, config.load.removeQuotes) : null;
   const route = recordRouter(plan);
   let skipped = 0;
   let written = 0;

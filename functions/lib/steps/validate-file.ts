@@ -254,6 +254,8 @@ class ContentChecks implements RoleHandler {
     this.finders = {
       ...(plan.quote !== null ? { quote: new NextByte(plan.quote) } : {}),
       ...(this.escapeByte !== null ? { escape: new NextByte(this.escapeByte) } : {}),
+      // REMOVEQUOTES keeps delimiters inside quotes: the count must see the quotes, as the load does.
+      ...(config.load.removeQuotes ? { doubleQuote: new NextByte(0x22), singleQuote: new NextByte(0x27) } : {}),
     };
   }
 
@@ -261,6 +263,8 @@ class ContentChecks implements RoleHandler {
     this.nul.reset();
     this.finders.quote?.reset();
     this.finders.escape?.reset();
+    this.finders.doubleQuote?.reset();
+    this.finders.singleQuote?.reset();
   }
 
   header(buf: Buffer, start: number, end: number, line: number): void {
@@ -300,7 +304,16 @@ class ContentChecks implements RoleHandler {
         loc,
       );
     }
-    const { count, lastEmpty, error } = countFields(buf, start, end, delimiter, quote, this.escapeByte, this.finders);
+    const { count, lastEmpty, error } = countFields(
+      buf,
+      start,
+      end,
+      delimiter,
+      quote,
+      this.escapeByte,
+      this.finders,
+      this.config.load.removeQuotes,
+    );
     if (error) {
       const loc = fieldAt(line, error.field, columns);
       throw new MalformedRecord(

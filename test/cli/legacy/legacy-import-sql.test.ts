@@ -205,6 +205,75 @@ describe('efi config import-legacy --sql', () => {
     );
     expect(leftovers()).toEqual([]);
   });
+
+  it('one file of the DDLs concatenated in name order says where it creates the table it needs first', async () => {
+    const names = fs.readdirSync(DDLS).sort();
+    const all = write('concatenated/all.sql', names.map((n) => fs.readFileSync(path.join(DDLS, n), 'utf8')).join('\n'));
+    const r = await run(['import-legacy', '--sql', all, '--out', path.join(tmp, 'concatenated-out')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /all\.sql:\d+: relation "rdscnfg\.ext_interface" does not exist \(SQLSTATE 42P01\) in: ALTER TABLE RDSCNFG\.EXT_FILE_AUDIT/,
+    );
+    expect(r.err).toMatch(
+      /all\.sql creates rdscnfg\.ext_interface itself, at line \d+, after line \d+ needs it: the statements of a file run in the order written, so move that CREATE TABLE \(and its ALTER TABLE\) first, or give the original's separate DDL files/,
+    );
+    // The file does create it: the hint for scripts that do not would be wrong here.
+    expect(r.err).not.toContain('No script creates what is missing');
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('the whole repository (its Redshift scripts too) says to give only the RDS scripts', async () => {
+    const repo = path.join(tmp, 'repo');
+    fs.cpSync(SCRIPTS, path.join(repo, 'RDS SQLs'), { recursive: true });
+    write(
+      'repo/Redshift SQLs/DDLs/stage.sql',
+      'CREATE SCHEMA stage;\nCREATE TABLE stage.feed (\n  a varchar(10) ENCODE lzo\n) DISTSTYLE AUTO;\n',
+    );
+    const r = await run(['import-legacy', '--sql', repo, '--out', path.join(tmp, 'repo-out')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('stage.sql:3: syntax error at or near "ENCODE" (SQLSTATE 42601)');
+    expect(r.err).toContain(
+      "This is a Redshift script (the warehouse's tables), not one of the config database's: give --sql only the original's RDS SQLs folder",
+    );
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('a row that refers to an interface no script inserts names the key and says what to give', async () => {
+    const feed = write(
+      'dangling/feed.sql',
+      "INSERT INTO rdscnfg.ext_file_config (ext_file_config_sid, ext_interface_cid, tgt_schema_name, tgt_table_name, file_prefix, file_format, file_type, delimiter, header_flag, trailer_flag, split_file_flag, oprtnl_flag)\nVALUES (77, 999, 'stage', 'x', '77.', 'txt', 'txt', '|', 'N', 'N', 'N', 'A');\n",
+    );
+    const r = await run(['import-legacy', '--sql', DDLS, '--sql', feed, '--out', path.join(tmp, 'dangling-out')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      'feed.sql:1: insert or update on table "ext_file_config" violates foreign key constraint "xfk1_ext_file_config" (SQLSTATE 23503); Key (ext_interface_cid)=(999) is not present in table "ext_interface". in: INSERT INTO',
+    );
+    expect(r.err).toContain('No script inserts the row a foreign key refers to (the Key above)');
+  });
+
+  it('the DDL files alone are nothing to import: exit 1, asking for the INSERT scripts', async () => {
+    const r = await run(['import-legacy', '--sql', DDLS, '--out', path.join(tmp, 'ddl-only')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'nothing to import: the scripts insert no rows into rdscnfg.ext_file_config: give --sql the INSERT scripts of your feeds too (the original keeps them in RDS SQLs/DMLs)',
+    );
+  });
+
+  it('scripts that create only some of the tables name the DDL file that is missing', async () => {
+    const r = await run([
+      'import-legacy',
+      '--sql',
+      path.join(DDLS, 'rdscnfg.ext_interface.sql'),
+      '--sql',
+      path.join(DDLS, 'rdscnfg.ext_file_config.sql'),
+      '--out',
+      path.join(tmp, 'no-dtl'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      "schema rdscnfg has ext_interface, ext_file_config but no table ext_file_config_dtl: no script given to --sql creates it: give the original's DDL for it too (RDS SQLs/DDLs/rdscnfg.ext_file_config_dtl.sql)",
+    );
+  });
 });
 
 describe('efi config import-legacy --sql: inputs', () => {

@@ -323,6 +323,137 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
     expect(fs.existsSync(path.join(tmp, 'none'))).toBe(false);
   });
 
+  it("a schema with only some of the tables, or tables without the original's columns, says what to add", async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query(inSchema(DDL, 'legacy_partial'));
+      await c.query('DROP TABLE legacy_partial.ext_file_config_dtl');
+      await c.query(inSchema(DDL, 'legacy_old'));
+      await c.query('ALTER TABLE legacy_old.ext_file_config DROP COLUMN escape_char, DROP COLUMN trailer_pstn');
+      const partial = await run([
+        'import-legacy',
+        '--from',
+        url,
+        '--schema',
+        'legacy_partial',
+        '--out',
+        path.join(tmp, 'p'),
+      ]);
+      expect(partial.code).toBe(1);
+      // --schema would not help here: the schema is right, a table is missing.
+      expect(partial.err).toContain(
+        "schema legacy_partial has ext_interface, ext_file_config but no table ext_file_config_dtl: create it with the original's DDL (RDS SQLs/DDLs/rdscnfg.ext_file_config_dtl.sql) and import again",
+      );
+      const old = await run(['import-legacy', '--from', url, '--schema', 'legacy_old', '--out', path.join(tmp, 'o')]);
+      expect(old.code).toBe(1);
+      expect(old.err).toContain(
+        "legacy_old.ext_file_config lacks columns escape_char, trailer_pstn, which the original's DDL (RDS SQLs/DDLs/rdscnfg.ext_file_config.sql) has: add them (ALTER TABLE legacy_old.ext_file_config ADD COLUMN escape_char varchar(50), ADD COLUMN trailer_pstn varchar(50)) and import again",
+      );
+      expect(old.err).not.toContain(PASSWORD);
+      expect(fs.existsSync(path.join(tmp, 'p'))).toBe(false);
+      expect(fs.existsSync(path.join(tmp, 'o'))).toBe(false);
+    } finally {
+      await c.query('DROP SCHEMA legacy_partial CASCADE; DROP SCHEMA legacy_old CASCADE');
+      await c.end();
+    }
+  });
+
+  it('a user who may not read a table is told what to GRANT, not that the table is missing', async () => {
+    const role = `efi_reader_${Math.random().toString(36).slice(2, 8)}`;
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query(`CREATE ROLE ${role} LOGIN`);
+      await c.query(`GRANT USAGE ON SCHEMA legacy_clean TO ${role}`);
+      await c.query(`GRANT SELECT ON legacy_clean.ext_interface, legacy_clean.ext_file_config TO ${role}`);
+      const u = new URL(url);
+      u.username = role;
+      const r = await run([
+        'import-legacy',
+        '--from',
+        u.toString(),
+        '--schema',
+        'legacy_clean',
+        '--out',
+        path.join(tmp, 'g'),
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(
+        `may not read legacy_clean.ext_file_config_dtl: GRANT SELECT ON legacy_clean.ext_file_config_dtl TO that user (import-legacy only reads)`,
+      );
+      expect(r.err).not.toContain('no table');
+      expect(r.err).not.toContain(PASSWORD);
+      await c.query(`REVOKE USAGE ON SCHEMA legacy_clean FROM ${role}`);
+      const noSchema = await run([
+        'import-legacy',
+        '--from',
+        u.toString(),
+        '--schema',
+        'legacy_clean',
+        '--out',
+        path.join(tmp, 'g'),
+      ]);
+      expect(noSchema.err).toContain(
+        'may not read schema legacy_clean: GRANT USAGE ON SCHEMA legacy_clean TO that user; GRANT SELECT ON legacy_clean.ext_file_config_dtl TO that user',
+      );
+    } finally {
+      await c.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      await c.end();
+    }
+  });
+
+  it('a schema created quoted ("LegacyQuoted") is reached with --schema as it is spelled', async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query(inSchema(DDL, '"LegacyQuoted"'));
+      await c.query(inSchema(ROWS, '"LegacyQuoted"'));
+      const none = await run([
+        'import-legacy',
+        '--from',
+        url,
+        '--out',
+        path.join(tmp, 'q0'),
+        '--schema',
+        'legacyquoted',
+      ]);
+      expect(none.err).toContain('ext_file_config exists in schema LegacyQuoted');
+      const r = await run([
+        'import-legacy',
+        '--from',
+        url,
+        '--schema',
+        'LegacyQuoted',
+        '--out',
+        path.join(tmp, 'q'),
+        '--json',
+      ]);
+      const rep = JSON.parse(r.out) as LegacyImportReport;
+      expect(rep.schema).toBe('LegacyQuoted');
+      expect(rep.configs.map((x) => [x.sid, x.status])).toEqual(report.configs.map((x) => [x.sid, x.status]));
+    } finally {
+      await c.query('DROP SCHEMA "LegacyQuoted" CASCADE');
+      await c.end();
+    }
+  });
+
+  it('an empty ext_file_config is nothing to import: exit 1, saying where to look', async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query(inSchema(DDL, 'legacy_empty'));
+      const r = await run(['import-legacy', '--from', url, '--schema', 'legacy_empty', '--out', path.join(tmp, 'e')]);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(
+        'nothing to import: legacy_empty.ext_file_config has no rows: check that --from names the legacy config database and --schema its schema',
+      );
+    } finally {
+      await c.query('DROP SCHEMA legacy_empty CASCADE');
+      await c.end();
+    }
+  });
+
   it('a connection failure names the server, never the password', async () => {
     const u = new URL(url);
     u.port = '1';

@@ -9,7 +9,12 @@ import {
 } from '../../../cli/legacy/legacy-format.ts';
 import { generateLegacyConfigs } from '../../../cli/legacy/legacy-import.ts';
 import { prefixToMatch } from '../../../cli/legacy/legacy-prefix.ts';
-import type { LegacyColumnRow, LegacyFileConfigRow, LegacyTables } from '../../../cli/legacy/legacy-rows.ts';
+import {
+  connectionHint,
+  type LegacyColumnRow,
+  type LegacyFileConfigRow,
+  type LegacyTables,
+} from '../../../cli/legacy/legacy-rows.ts';
 import { parseConfigYaml } from '../../../functions/lib/config/load-yaml.ts';
 import { keyToken, matcherFor } from '../../../functions/lib/config/match.ts';
 import type { FileConfig } from '../../../functions/lib/config/model.ts';
@@ -66,7 +71,7 @@ function tables(configs: LegacyFileConfigRow[], columns?: LegacyColumnRow[]): Le
   return {
     interfaces: cids.map((cid) => ({ cid, name: `FEED_${cid}`, description: null, flag: 'A' })),
     configs,
-    columns: columns ?? configs.flatMap((c) => cols(c.sid, 'a', 'b')),
+    columns: columns ?? configs.flatMap((c) => cols(c.sid!, 'a', 'b')),
   };
 }
 
@@ -77,7 +82,7 @@ function generate(t: LegacyTables) {
     const parsed = parseConfigYaml(f.text, f.name);
     for (const c of parsed) {
       const line = g.configs.find((r) => r.configId === c.id)!;
-      configs.set(line.sid, c);
+      configs.set(line.sid!, c);
     }
   }
   return { ...g, bySid: configs, line: (sid: number) => g.configs.find((r) => r.sid === sid)! };
@@ -376,5 +381,97 @@ describe('whole rows', () => {
     expect(g.line(3).reasons.join()).toContain('ext_interface has no row with ext_interface_cid 999');
     expect(g.line(4).reasons.join()).toContain('different lengths');
     expect(g.files).toEqual([]);
+  });
+
+  it("a row whose keys the original's DDL guarantees (NULL or repeated sid, repeated interface cid) is skipped, naming it", () => {
+    const t = tables(
+      [
+        row({ sid: null, tgtTable: 'no_sid' }),
+        row({ sid: 2, tgtTable: 'twice_a', filePrefix: 'a.' }),
+        row({ sid: 2, tgtTable: 'twice_b', filePrefix: 'b.' }),
+        row({ sid: 3, cid: '7', tgtTable: 'two_feeds' }),
+        row({ sid: 4, cid: null, tgtTable: 'no_feed' }),
+        row({ sid: 5, tgtTable: 'fine', filePrefix: 'c.' }),
+      ],
+      [
+        // A column row of no config must not be taken for the row without a sid.
+        { sid: 1, configSid: null, name: 'stray', width: null, order: '1', flag: 'A' },
+        ...cols(2, 'a'),
+        ...cols(3, 'a'),
+        ...cols(4, 'a'),
+        ...cols(5, 'a'),
+      ],
+    );
+    t.interfaces = [
+      { cid: '900', name: 'FEED', description: null, flag: 'A' },
+      { cid: '7', name: 'ONE', description: null, flag: 'A' },
+      { cid: '7', name: 'TWO', description: null, flag: 'A' },
+    ];
+    const g = generate(t);
+    expect(g.configs.map((c) => [c.sid, c.status])).toEqual([
+      [null, 'skipped'],
+      [2, 'skipped'],
+      [2, 'skipped'],
+      [3, 'skipped'],
+      [4, 'skipped'],
+      [5, 'mapped'],
+    ]);
+    const reasons = g.configs.map((c) => c.reasons.join(' | '));
+    expect(reasons[0]).toBe(
+      'ext_file_config_sid is NULL on the row (target "stage"."no_sid", file_prefix "900."): its ext_file_config_dtl columns cannot be found; give it its own ext_file_config_sid (the primary key in the original\'s DDL) and import again',
+    );
+    expect(reasons[1]).toContain('ext_file_config_sid 2 is on 2 rows (targets "stage"."twice_a", "stage"."twice_b")');
+    expect(reasons[2]).toBe(reasons[1]);
+    expect(reasons[3]).toContain('ext_interface has 2 rows with ext_interface_cid 7 ("ONE", "TWO")');
+    expect(reasons[4]).toContain('ext_interface_cid is NULL on ext_file_config_sid 4');
+    expect(g.files.map((f) => [f.name, f.configs])).toEqual([['feed.yaml', ['feed.fine']]]);
+  });
+
+  it('a column without column_order_sqnc goes after the numbered ones, marked for review', () => {
+    const g = generate(
+      tables(
+        [row({ sid: 1 })],
+        [
+          { sid: 10, configSid: 1, name: 'late', width: null, order: null, flag: 'A' },
+          { sid: 11, configSid: 1, name: 'first', width: null, order: '1', flag: 'A' },
+          { sid: 12, configSid: 1, name: 'second', width: null, order: '2', flag: 'A' },
+        ],
+      ),
+    );
+    expect(g.line(1).status).toBe('review');
+    expect(g.line(1).reasons).toEqual([
+      'column_order_sqnc is NULL for "late" (ext_file_config_dtl_sid 10): placed after the numbered columns; set column_order_sqnc and import again, or check the order against the file',
+    ]);
+    expect(g.bySid.get(1)!.records[0]!.columns.map((c) => c.name)).toEqual(['first', 'second', 'late']);
+  });
+
+  it('a flag written otherwise than its letter (a, " Y") is read loosely but marked for review', () => {
+    const g = generate(
+      tables([row({ sid: 1, flag: 'a' }), row({ sid: 2, tgtTable: 'f2', filePrefix: '2.', headerFlag: ' Y' })]),
+    );
+    expect(g.configs.map((c) => [c.sid, c.status, c.active])).toEqual([
+      [1, 'review', true],
+      [2, 'review', true],
+    ]);
+    expect(g.line(1).reasons).toEqual([
+      'oprtnl_flag "a" is read as "A"; if the original compared it exactly, it did not count as A there: check, and write it as "A"',
+    ]);
+    expect(g.line(2).reasons[0]).toMatch(/^header_flag " Y" is read as "Y"/);
+    expect(g.bySid.get(2)!.header.lines).toBe(1);
+  });
+});
+
+describe('connectionHint', () => {
+  it('an RDS refusing a connection without SSL, or a certificate not trusted, says what to add to --from', () => {
+    const fallback = 'check host, port, database, user and password in --from';
+    expect(
+      connectionHint('no pg_hba.conf entry for host "10.0.0.5", user "cfg", database "rds", no encryption', fallback),
+    ).toMatch(
+      /^the server accepts only SSL connections \(RDS does by default\): add \?sslmode=verify-full&sslrootcert=PATH/,
+    );
+    expect(connectionHint('self-signed certificate in certificate chain', fallback)).toMatch(
+      /^the server's certificate is not trusted: add sslrootcert=PATH/,
+    );
+    expect(connectionHint('password authentication failed for user "cfg"', fallback)).toBe(fallback);
   });
 });
