@@ -301,7 +301,6 @@ export function fitFieldCount(count: number, expected: number, lastEmpty: boolea
   return fillRecord ? 'filled' : 'missing';
 }
 
-/** Fields of an unquoted record whose escape byte makes the next byte data (`\|` is no delimiter). */
 /**
  * Redshift REMOVEQUOTES (no CSV): a field that starts with " or ' runs to the
  * same quote followed by the delimiter or the end of the record, and the
@@ -354,6 +353,7 @@ function countRemovingQuotes(
   }
 }
 
+/** Fields of an unquoted record whose escape byte makes the next byte data (`\|` is no delimiter). */
 function countEscaped(
   buf: Buffer,
   start: number,
