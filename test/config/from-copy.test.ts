@@ -98,6 +98,20 @@ describe('efi config from-copy: a Redshift COPY statement becomes a validated co
     expect(strings).toEqual(['\t', '\\N', "it's", '|']);
   });
 
+  it("docs (NULL AS '\\0'): '\\0' and '\\000' are the NUL character, not the digit 0; validate refuses NUL as the marker", () => {
+    for (const literal of ["'\\0'", "'\\000'"]) {
+      const r = fromCopy(`copy venue from 's3://b/venue.txt' ${ROLE} delimiter '|' null as ${literal};`);
+      expect(r.yaml).toContain('nullAs: "\\0"');
+      expect(r.issues).toEqual([expect.stringMatching(/nullAs '\\0' \(a NUL byte\) cannot match/)]);
+    }
+  });
+
+  it('docs (DATEFORMAT): a date format with time parts maps as it is (Redshift ignores the time)', () => {
+    const r = config(`copy t from 's3://b/t.txt' ${ROLE} dateformat 'YYYY-MM-DD HH:MI:SS';`);
+    expect(r.issues).toEqual([]);
+    expect(r.config!.load.dateFormat).toBe('YYYY-MM-DD HH:MI:SS');
+  });
+
   it('refuses text that is not a COPY', () => {
     expect(() => fromCopy('select 1')).toThrow(/COPY/);
   });

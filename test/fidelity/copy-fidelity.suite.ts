@@ -332,6 +332,76 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       ]);
     });
 
+    it('docs (nlTest2.txt, "Preparing files for COPY with the ESCAPE option"): an escaped line feed is data in the value', async () => {
+      const r = await run({
+        ddl: 'c1 varchar(100), c2 int',
+        columns: ['c1', 'c2'],
+        bytes:
+          '<xml start>\\\n<newline characters provide>\\\n<line breaks at the end of each>\\\n<line in content>\\\n</xml>|1000\n<xml>\\\n</xml>|2000\n',
+        redshiftDefaults: true,
+        format: { escape: '\\' },
+      });
+      expect(r.copy).toContain(`DELIMITER AS '|' ESCAPE`);
+      expect(r.status.status).toBe('FINISHED');
+      const rows = (await leg.wh.query(`SELECT c1, c2 FROM ${schema}.t${n} ORDER BY c2`)).rows;
+      expect(rows).toEqual([
+        {
+          c1: '<xml start>\n<newline characters provide>\n<line breaks at the end of each>\n<line in content>\n</xml>',
+          c2: 1000,
+        },
+        { c1: '<xml>\n</xml>', c2: 2000 },
+      ]);
+    });
+
+    it('docs (venue_fw.txt): a record that ends inside its last fixed-width column loads what is there', async () => {
+      const r = await run({
+        ddl: 'venueid smallint, venuename varchar(100), venuecity varchar(30), venuestate char(2), venueseats integer',
+        columns: ['venueid', 'venuename', 'venuecity', 'venuestate', 'venueseats'],
+        // The docs' lines: "IL0" leaves venueseats (6 bytes) with one; only the last line fills it.
+        bytes:
+          '1  Toyota Park              Bridgeview  IL0\n2  Columbus Crew Stadium    Columbus    OH0\n3  RFK Stadium              Washington  DC0\n4  CommunityAmerica BallparkKansas City KS0\n5  Gillette Stadium         Foxborough  MA68756\n',
+        widths: [3, 25, 12, 2, 6],
+        format: { layout: 'fixed_width', delimiter: '', quote: null },
+        redshiftDefaults: true,
+      });
+      expect(r.copy).toContain(`FIXEDWIDTH 'venueid:3,venuename:25,venuecity:12,venuestate:2,venueseats:6'`);
+      expect(r.status.status).toBe('FINISHED');
+      expect(
+        r.rows.map((v) => [v['venueid'], v['venuename'], v['venuecity'], v['venuestate'], v['venueseats']]),
+      ).toEqual([
+        [1, 'Toyota Park', 'Bridgeview', 'IL', 0],
+        [2, 'Columbus Crew Stadium', 'Columbus', 'OH', 0],
+        [3, 'RFK Stadium', 'Washington', 'DC', 0],
+        [4, 'CommunityAmerica Ballpark', 'Kansas City', 'KS', 0],
+        [5, 'Gillette Stadium', 'Foxborough', 'MA', 68756],
+      ]);
+      // A record that stops before its last column starts is still refused.
+      const cut = await run({
+        ddl: 'id int, a varchar(5), b varchar(5)',
+        columns: ['id', 'a', 'b'],
+        bytes: '001abc\n',
+        widths: [3, 5, 5],
+        format: { layout: 'fixed_width', delimiter: '', quote: null },
+        redshiftDefaults: true,
+      });
+      expect(cut.status.status).toBe('FAILED');
+      expect(cut.errors[0]!.reason).toMatch(/ends inside column a/);
+    });
+
+    it('docs (DATEFORMAT): time parts in the date format are read and ignored', async () => {
+      const r = await run({
+        ddl: 'id int, d date',
+        columns: ['id', 'd'],
+        bytes: '1|2008-01-25 14:30:00\n',
+        redshiftDefaults: true,
+        options: { dateFormat: 'YYYY-MM-DD HH:MI:SS' },
+      });
+      expect(r.copy).toContain(`DATEFORMAT AS 'YYYY-MM-DD HH:MI:SS'`);
+      expect(r.status.status).toBe('FINISHED');
+      const days = (await leg.wh.query(`SELECT d::text AS d FROM ${schema}.t${n}`)).rows;
+      expect(days).toEqual([{ d: '2008-01-25' }]);
+    });
+
     it("no column list: the table's columns load in table order (lineage columns are efi's)", async () => {
       const table = `t${++n}`;
       await leg.wh.query(

@@ -54,6 +54,10 @@ export function tokenizeCopy(sql: string): Token[] {
           if (octal) {
             text += String.fromCharCode(Number.parseInt(octal[0], 8));
             i += 4;
+          } else if (next === '0') {
+            // The docs' NULL AS '\0' (as '\000'): the NUL character, not the digit 0 (which would make every "0" NULL).
+            text += '\u0000';
+            i += 2;
           } else {
             text += next === 't' ? '\t' : next === 'n' ? '\n' : next === 'r' ? '\r' : next;
             i += 2;

@@ -195,7 +195,13 @@ export class PartTransform extends Transform {
     const quote = opts.rewrite?.layout === 'fixed_width' ? null : opts.quote;
     this.scanner = new RecordScanner(
       { record: (buf, start, end, line) => this.onRecord(buf, start, end, line) },
-      { quote, stripBom: false },
+      {
+        quote,
+        stripBom: false,
+        // An escaped line feed is inside the record (Redshift ESCAPE); splitText turns it into data.
+        escape:
+          quote === null && opts.rewrite?.layout !== 'fixed_width' && opts.escape ? opts.escape.charCodeAt(0) : null,
+      },
     );
   }
 
@@ -379,8 +385,11 @@ export class PartTransform extends Transform {
     const out: Field[] = [];
     let at = 0;
     const length = bytes.length;
+    const lastColumn = plan.columns[plan.columns.length - 1];
     for (const column of plan.columns) {
-      const width = column.width ?? 0;
+      let width = column.width ?? 0;
+      // The last column runs to the line end when the record stops inside it (as ValidateFile allows).
+      if (column === lastColumn && at + width > length && at < length) width = length - at;
       if (at + width > length) {
         throw new PartRowError(
           n,
