@@ -388,6 +388,28 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       expect(cut.errors[0]!.reason).toMatch(/ends inside column a/);
     });
 
+    it("docs (TIMEFORMAT): without TIMEFORMAT a TIMESTAMPTZ value may end in its UTC offset ('YYYY-MM-DD HH:MI:SSOF', e.g. -8:00)", async () => {
+      const r = await run({
+        ddl: 'id int, t timestamptz',
+        columns: ['id', 't'],
+        bytes: '1|2003-03-31 18:45:05-8:00\n2|2003-03-31 18:45:05+05:30\n3|2003-03-31 18:45:05.5-08\n',
+        redshiftDefaults: true,
+      });
+      expect(r.copy).not.toContain('TIMEFORMAT');
+      expect(r.status.status).toBe('FINISHED');
+      const utc = (await leg.wh.query(`SELECT (t AT TIME ZONE 'UTC')::text AS t FROM ${schema}.t${n} ORDER BY id`))
+        .rows;
+      expect(utc).toEqual([{ t: '2003-04-01 02:45:05' }, { t: '2003-03-31 13:15:05' }, { t: '2003-04-01 02:45:05.5' }]);
+      // A TIMESTAMP (no time zone) column keeps the strict 'YYYY-MM-DD HH:MI:SS'.
+      const plain = await run({
+        ddl: 'id int, t timestamp',
+        columns: ['id', 't'],
+        bytes: '1|2003-03-31 18:45:05-8:00\n',
+        redshiftDefaults: true,
+      });
+      expect(plain.status.status).toBe('FAILED');
+    });
+
     it('docs (DATEFORMAT): time parts in the date format are read and ignored', async () => {
       const r = await run({
         ddl: 'id int, d date',

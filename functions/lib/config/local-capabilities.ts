@@ -102,7 +102,8 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
     option: 'TIMEFORMAT',
     config: 'load.timeFormat',
     support: 'exact',
-    local: "as DATEFORMAT; 'epochsecs' and 'epochmillisecs' converted in the rewrite",
+    local:
+      "as DATEFORMAT; 'epochsecs' and 'epochmillisecs' converted in the rewrite; without it a TIMESTAMPTZ value may end in its UTC offset",
   },
   {
     option: 'ACCEPTANYDATE',

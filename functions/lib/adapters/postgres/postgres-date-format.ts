@@ -44,6 +44,27 @@ export function converterFor(
 }
 
 /**
+ * Redshift's default TIMESTAMPTZ format, 'YYYY-MM-DD HH:MI:SSOF' ("OF is the
+ * offset from UTC (for example, -8:00)", DATEFORMAT and TIMEFORMAT strings):
+ * the TIMESTAMP default, then an optional offset, kept for PostgreSQL to apply.
+ *
+ * @example
+ * withUtcOffset(dateTimeConverter(DEFAULT_TIME_FORMAT, 'timestamp', 'x'))('2003-03-31 18:45:05-8:00');
+ * // '2003-03-31 18:45:05-08:00'
+ */
+export function withUtcOffset(base: DateTimeConverter): DateTimeConverter {
+  return (value) => {
+    const m = /^(.*:\d{2}(?:\.\d+)?)([+-])(\d{1,2})(?::?(\d{2}))?$/.exec(value);
+    if (!m) return base(value);
+    const time = base(m[1]!);
+    const hours = Number(m[3]);
+    const minutes = m[4] ?? '00';
+    if (time === null || hours > 15 || Number(minutes) > 59) return null;
+    return `${time}${m[2]}${m[3]!.padStart(2, '0')}:${minutes}`;
+  };
+}
+
+/**
  * 'auto' recognition in JavaScript (used with ACCEPTANYDATE only): the format
  * strings of Redshift's DATEFORMAT/TIMEFORMAT table and the extra 'auto'
  * formats (ISO 8601 with T, fractions and offsets; YYYYMMDD HHMISS). A value
