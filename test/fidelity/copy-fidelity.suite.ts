@@ -228,6 +228,22 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       expect(cut.rows).toEqual([{ id: 1, name: 'Zo' }]);
     });
 
+    it('docs (Multibyte character load errors): CHAR takes single-byte characters only, a multibyte one fails the row (1220)', async () => {
+      for (const c of [
+        { bytes: '1|Zoë\n', redshiftDefaults: true },
+        { bytes: '1|Zoë\n', redshiftDefaults: true, options: { truncateColumns: true } },
+        // efi defaults (CSV, no rewrite): the pass-through checks see it.
+        { bytes: '1,ab\n2,Zoë\n' },
+      ] as const) {
+        const r = await run({ ddl: 'id int, code char(4)', columns: ['id', 'code'], ...c });
+        expect(r.status.status).toBe('FAILED');
+        expect(r.errors[0]!).toMatchObject({ column: 'code', rawValue: 'Zoë' });
+        expect(r.errors[0]!.reason).toMatch(/Multibyte character not supported for CHAR .*Invalid char: c3 ab/);
+      }
+      const ascii = await run({ ddl: 'id int, code char(4)', columns: ['id', 'code'], bytes: '1,ab\n' });
+      expect(ascii.status.status).toBe('FINISHED');
+    });
+
     it('docs (ROUNDEC): 20.259 into DECIMAL(8,2) is truncated to 20.25 by default, rounded to 20.26 with ROUNDEC', async () => {
       const plain = await run({
         ddl: 'id int, price decimal(8,2)',

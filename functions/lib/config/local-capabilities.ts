@@ -122,7 +122,8 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
     option: 'TRUNCATECOLUMNS',
     config: 'load.truncateColumns',
     support: 'exact',
-    local: 'cut to n bytes at a character boundary',
+    local:
+      'cut to n bytes at a character boundary; a multibyte character in a CHAR still fails the row, as in Redshift',
   },
   {
     option: 'IGNOREBLANKLINES',

@@ -110,6 +110,7 @@ export function buildRewritePlan(spec: LoadTargetSpec, columns: Map<string, Colu
       isText: info ? info.category === 'S' : true,
       isVarchar: info ? info.type_name === 'varchar' || info.type_name === 'text' : true,
       maxBytes: info?.max_chars == null ? null : Number(info.max_chars),
+      singleByte: info?.type_name === 'bpchar',
       numericScale: info?.numeric_scale == null ? null : Number(info.numeric_scale),
       convert,
       width: c.width ?? null,

@@ -456,8 +456,10 @@ function passThroughChecks(plan: TargetPlan, columns: Map<string, ColumnInfo>): 
         : null;
     const numericScale = !o.roundDecimals && c?.numeric_scale != null ? Number(c.numeric_scale) : null;
     const isText = c ? c.category === 'S' : true;
-    if (maxBytes !== null || numericScale !== null || (backslashNIsNull && isText)) any = true;
-    return { name, maxBytes, numericScale, isText };
+    // CHAR: COPY of the bytes would take a multibyte character Redshift refuses.
+    const singleByte = c?.type_name === 'bpchar';
+    if (maxBytes !== null || numericScale !== null || singleByte || (backslashNIsNull && isText)) any = true;
+    return { name, maxBytes, numericScale, isText, singleByte };
   });
   return any ? { columns: rules, backslashNIsNull } : null;
 }

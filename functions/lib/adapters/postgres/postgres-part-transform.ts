@@ -45,6 +45,8 @@ export interface ColumnRule {
   isVarchar?: boolean;
   /** n of VARCHAR(n)/CHAR(n): Redshift counts it in BYTES; longer values fail, or are cut under truncateColumns. */
   maxBytes: number | null;
+  /** CHAR: Redshift takes single-byte (ASCII) characters only, a multibyte one fails the row (error 1220). */
+  singleByte?: boolean;
   /** s of NUMERIC(p,s): without roundDecimals extra decimals are truncated, as Redshift does. */
   numericScale?: number | null;
   /** Reformats the value for PostgreSQL (DATEFORMAT/TIMEFORMAT), with the format named for messages. */
@@ -76,7 +78,13 @@ export interface RewritePlan {
  */
 export interface PassThroughChecks {
   /** File columns in order: VARCHAR(n) byte limit, NUMERIC scale (null when not truncated), string type. */
-  columns: { name: string; maxBytes: number | null; numericScale: number | null; isText: boolean }[];
+  columns: {
+    name: string;
+    maxBytes: number | null;
+    numericScale: number | null;
+    isText: boolean;
+    singleByte?: boolean;
+  }[];
   /** EMPTYASNULL with the default NULL AS `\N`: an unquoted `\N` string field is NULL, which COPY's marker '' misses. */
   backslashNIsNull: boolean;
 }
@@ -117,14 +125,16 @@ export class NeedsRecordChecks extends Error {
  * are probed with the next one's first, so a pattern across a cut is seen.
  */
 export function sliceProbe(checks: PassThroughChecks): (bytes: Buffer) => void {
-  const nonAscii = checks.columns.some((c) => c.maxBytes !== null);
+  const nonAscii = checks.columns.some((c) => c.maxBytes !== null || c.singleByte === true);
   const backslashN = checks.backslashNIsNull && checks.columns.some((c) => c.isText);
   const scales = checks.columns.map((c) => c.numericScale).filter((x): x is number => x !== null);
   const decimals = scales.length > 0 ? new RegExp(`\\.\\d{${Math.min(...scales) + 1}}`) : null;
   const overlap = decimals ? Math.min(...scales) + 2 : 2;
   let tail = Buffer.alloc(0);
   const look = (b: Buffer) => {
-    if (nonAscii && !isAscii(b)) throw new NeedsRecordChecks('a non-ASCII byte (VARCHAR limits count bytes)');
+    if (nonAscii && !isAscii(b)) {
+      throw new NeedsRecordChecks('a non-ASCII byte (VARCHAR limits count bytes, CHAR takes ASCII only)');
+    }
     if (backslashN && b.indexOf(BACKSLASH_N) !== -1) throw new NeedsRecordChecks('\\N (NULL AS)');
     if (decimals?.test(b.toString('latin1'))) throw new NeedsRecordChecks('more decimals than a NUMERIC scale');
   };
@@ -358,6 +368,10 @@ export class PartTransform extends Transform {
         }
         if (decimals && column.numericScale !== null && truncateScale(text, column.numericScale) !== text) {
           throw new NeedsRewrite(n, `column ${column.name} has more decimals than its scale`);
+        }
+        if (nonAscii && column.singleByte === true) {
+          const problem = multibyteInChar(text);
+          if (problem) throw new PartRowError(n, column.name, problem, text);
         }
         if (nonAscii && column.maxBytes !== null) {
           const length = Buffer.byteLength(text, 'utf8');
@@ -610,6 +624,11 @@ function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: numb
   }
   if (!plan.roundDecimals && column.numericScale != null) value = truncateScale(value, column.numericScale);
   if (plan.trimBlanks && column.isVarchar) value = value.replace(TRAILING_WHITESPACE, '');
+  if (column.singleByte) {
+    // Before TRUNCATECOLUMNS: Redshift refuses the character, it does not cut around it.
+    const problem = multibyteInChar(value);
+    if (problem) throw new PartRowError(n, column.name, problem, value);
+  }
   if (column.maxBytes !== null && column.isText) {
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > column.maxBytes) {
@@ -665,6 +684,19 @@ export function replaceInvalidUtf8(bytes: Buffer, replacement: number): Buffer {
 }
 
 /** The refusal of a value longer than its VARCHAR/CHAR(n). */
+/**
+ * Why a CHAR value is refused, as Redshift says it ("Multibyte character not
+ * supported for CHAR (Hint: Try using VARCHAR). Invalid char: c3 ab", error 1220),
+ * or null when every character is ASCII.
+ */
+export function multibyteInChar(value: string): string | null {
+  const at = value.search(/[^\u0000-\u007f]/u);
+  if (at === -1) return null;
+  const char = String.fromCodePoint(value.codePointAt(at)!);
+  const hex = [...Buffer.from(char, 'utf8')].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  return `Multibyte character not supported for CHAR (Hint: Try using VARCHAR). Invalid char: ${hex} (Redshift CHAR holds single-byte ASCII characters only)`;
+}
+
 export function tooLongMessage(bytes: number, maxBytes: number): string {
   return `value is ${bytes} bytes, longer than the column's ${maxBytes} (Redshift counts VARCHAR/CHAR lengths in bytes); shorten it or set truncateColumns`;
 }
