@@ -112,6 +112,17 @@ describe('efi config from-copy: a Redshift COPY statement becomes a validated co
     expect(r.config!.load.dateFormat).toBe('YYYY-MM-DD HH:MI:SS');
   });
 
+  it("docs (multibyte delimiter): DELIMITER '\\302\\246' is the UTF-8 bytes of ¦, one character", () => {
+    const r = config(`copy latin1 from 's3://b/multibyte/myfile' ${ROLE} delimiter '\\302\\246';`);
+    expect(r.issues).toEqual([]);
+    expect(r.config!.format.delimiter).toBe('¦');
+    expect(
+      tokenizeCopy(`x '\\174\\174' y '\\377'`)
+        .filter((t) => t.kind === 'string')
+        .map((t) => t.text),
+    ).toEqual(['||', '\u00ff']);
+  });
+
   it('refuses text that is not a COPY', () => {
     expect(() => fromCopy('select 1')).toThrow(/COPY/);
   });

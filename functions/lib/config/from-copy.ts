@@ -52,8 +52,15 @@ export function tokenizeCopy(sql: string): Token[] {
           const next = sql[i + 1]!;
           const octal = /^[0-7]{3}/.exec(sql.slice(i + 1, i + 4));
           if (octal) {
-            text += String.fromCharCode(Number.parseInt(octal[0], 8));
-            i += 4;
+            // A run of octal escapes is bytes: '\302\246' is the UTF-8 for ¦ (the docs' multibyte delimiter), not "Â¦".
+            const bytes: number[] = [];
+            let run: RegExpExecArray | null = octal;
+            while (run) {
+              bytes.push(Number.parseInt(run[0], 8) & 0xff);
+              i += 4;
+              run = sql[i] === '\\' ? /^[0-7]{3}/.exec(sql.slice(i + 1, i + 4)) : null;
+            }
+            text += octalBytesText(bytes);
           } else if (next === '0') {
             // The docs' NULL AS '\0' (as '\000'): the NUL character, not the digit 0 (which would make every "0" NULL).
             text += '\u0000';
@@ -80,6 +87,15 @@ export function tokenizeCopy(sql: string): Token[] {
     }
   }
   return out;
+}
+
+/** Octal-escaped bytes as text: UTF-8 when they are valid UTF-8, else one character per byte (an ASCII '\174' stays '|'). */
+function octalBytesText(bytes: number[]): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+  } catch {
+    return String.fromCharCode(...bytes);
+  }
 }
 
 const BOOLEAN_OPTIONS: Record<string, string> = {
