@@ -244,6 +244,28 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       expect(ascii.status.status).toBe('FINISHED');
     });
 
+    it('docs (Multibyte character load errors): noncharacters (U+FFFF, U+FDD0) load as they are, ACCEPTINVCHARS replaces them', async () => {
+      const bytes = '1|a\uffffb\n2|\ufdd0\n';
+      const plain = await run({ ddl: 'id int, v varchar(20)', columns: ['id', 'v'], bytes, redshiftDefaults: true });
+      expect(plain.rows).toEqual([
+        { id: 1, v: 'a\uffffb' },
+        { id: 2, v: '\ufdd0' },
+      ]);
+      const replaced = await run({
+        ddl: 'id int, v varchar(20)',
+        columns: ['id', 'v'],
+        bytes,
+        redshiftDefaults: true,
+        options: { acceptInvalidChars: '^' },
+      });
+      expect(replaced.copy).toContain(`ACCEPTINVCHARS AS '^'`);
+      // Byte for byte, as ACCEPTINVCHARS replaces an invalid character ("a string of equal length").
+      expect(replaced.rows).toEqual([
+        { id: 1, v: 'a^^^b' },
+        { id: 2, v: '^^^' },
+      ]);
+    });
+
     it('docs (ROUNDEC): 20.259 into DECIMAL(8,2) is truncated to 20.25 by default, rounded to 20.26 with ROUNDEC', async () => {
       const plain = await run({
         ddl: 'id int, price decimal(8,2)',

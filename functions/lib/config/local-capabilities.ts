@@ -116,7 +116,8 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
     option: 'ACCEPTINVCHARS',
     config: 'load.acceptInvalidChars',
     support: 'exact',
-    local: 'each invalid byte replaced',
+    local:
+      'each invalid byte replaced, and each byte of a noncharacter (U+FFFE, U+FFFF, U+FDD0..U+FDEF, as Redshift does)',
   },
   {
     option: 'TRUNCATECOLUMNS',

@@ -175,6 +175,11 @@ describe('replaceInvalidUtf8', () => {
     const bytes = Buffer.concat([Buffer.from('é'), Buffer.from([0xff, 0xe2, 0x82, 0x41]), Buffer.from('ü')]);
     expect(replaceInvalidUtf8(bytes, 0x3f).toString('utf8')).toBe('é???Aü');
   });
+
+  it('replaces the noncharacters Redshift replaces under ACCEPTINVCHARS (U+FDD0..U+FDEF, U+xFFFE, U+xFFFF), byte for byte', () => {
+    const text = 'a\ufdd0b\ufdefc\ufffed\u{1fffe}e\u{10ffff}f\ufdcfg\ufffdh';
+    expect(replaceInvalidUtf8(Buffer.from(text), 0x5e).toString('utf8')).toBe('a^^^b^^^c^^^d^^^^e^^^^f\ufdcfg\ufffdh');
+  });
 });
 
 describe('locateCopyLine', () => {

@@ -283,7 +283,7 @@ export class PartTransform extends Transform {
     const n = ++this.record;
     if (this.opts.skip.has(n)) return;
     let bytes = buf.subarray(start, end);
-    if (this.opts.replaceInvalid !== null && !isUtf8(bytes))
+    if (this.opts.replaceInvalid !== null && (!isUtf8(bytes) || hasNoncharacter(bytes)))
       bytes = replaceInvalidUtf8(bytes, this.opts.replaceInvalid);
     const rewrite = this.opts.rewrite;
     if (!rewrite) {
@@ -680,10 +680,24 @@ export function replaceInvalidUtf8(bytes: Buffer, replacement: number): Buffer {
     out[from + bad.index] = replacement;
     from += bad.index + 1;
   }
+  // Noncharacters are valid UTF-8 that ACCEPTINVCHARS replaces too (Multibyte character load errors), byte for byte.
+  for (const m of out.toString('latin1').matchAll(new RegExp(NONCHARACTER, 'g'))) {
+    out.fill(replacement, m.index, m.index + m[0].length);
+  }
   return out;
 }
 
-/** The refusal of a value longer than its VARCHAR/CHAR(n). */
+/**
+ * U+FDD0..U+FDEF and U+xFFFE / U+xFFFF as UTF-8 bytes (read as latin1): the
+ * code points Redshift loads as they are, but replaces under ACCEPTINVCHARS.
+ */
+const NONCHARACTER = /\xef\xb7[\x90-\xaf]|\xef\xbf[\xbe\xbf]|[\xf0-\xf4][\x8f\x9f\xaf\xbf]\xbf[\xbe\xbf]/;
+
+function hasNoncharacter(bytes: Buffer): boolean {
+  if (bytes.indexOf(0xef) === -1 && !/[\xf0-\xf4]/.test(bytes.toString('latin1'))) return false;
+  return NONCHARACTER.test(bytes.toString('latin1'));
+}
+
 /**
  * Why a CHAR value is refused, as Redshift says it ("Multibyte character not
  * supported for CHAR (Hint: Try using VARCHAR). Invalid char: c3 ab", error 1220),
@@ -697,6 +711,7 @@ export function multibyteInChar(value: string): string | null {
   return `Multibyte character not supported for CHAR (Hint: Try using VARCHAR). Invalid char: ${hex} (Redshift CHAR holds single-byte ASCII characters only)`;
 }
 
+/** The refusal of a value longer than its VARCHAR/CHAR(n). */
 export function tooLongMessage(bytes: number, maxBytes: number): string {
   return `value is ${bytes} bytes, longer than the column's ${maxBytes} (Redshift counts VARCHAR/CHAR lengths in bytes); shorten it or set truncateColumns`;
 }
