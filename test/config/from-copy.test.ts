@@ -123,6 +123,13 @@ describe('efi config from-copy: a Redshift COPY statement becomes a validated co
     ).toEqual(['||', '\u00ff']);
   });
 
+  it('docs (COPY with NOLOAD): says that the config loads what the COPY only validated', () => {
+    const r = fromCopy(`copy venue from 's3://b/venue_pipe.txt' ${ROLE} delimiter '|' noload;`);
+    expect(r.notMapped).toContain(
+      'NOLOAD: this COPY only validates; the config loads the files it matches (efi check FILE validates one without loading)',
+    );
+  });
+
   it('refuses text that is not a COPY', () => {
     expect(() => fromCopy('select 1')).toThrow(/COPY/);
   });

@@ -225,6 +225,11 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
     } else if (w === 'MAXERROR') {
       if (word() === 'AS') pos++;
       load['maxErrors'] = Number(next()?.text);
+    } else if (w === 'NOLOAD') {
+      // A NOLOAD COPY only checks the file; the config loads it: say so rather than "not an option efi knows".
+      notMapped.push(
+        'NOLOAD: this COPY only validates; the config loads the files it matches (efi check FILE validates one without loading)',
+      );
     } else if (w === 'MANIFEST') {
       notMapped.push('MANIFEST: efi writes its own manifest of the parts it prepares');
     } else if (w === 'COMPUPDATE' || w === 'STATUPDATE') {
