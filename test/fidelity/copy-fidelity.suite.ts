@@ -190,6 +190,53 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       ]);
     });
 
+    it("docs (Using automatic recognition): ACCEPTANYDATE with 'auto' loads every documented format as 'auto' alone does; only what no format reads is NULL", async () => {
+      const documented = [
+        'J2451187',
+        'Jan-08-95 BC',
+        '19960108 040809',
+        '960108 040809',
+        '1996.008',
+        '1996-01-08 04:05:06.789',
+        '17 Dec 07:37:16 1997 PST',
+        '12/17/1997 07:37:16.00 PST',
+        '1997-12-17 07:37:16-08',
+        '12.17.1997 07:37:16.00 PST',
+        '2019-02-11T05:09:12.195Z',
+        'J2345678 04:05:06.789',
+        '03/31/2003',
+        'March 31, 2003',
+        'Jan-01-1999',
+        '03.31.2003 18:45:05.123456',
+        '03.04.2003',
+      ];
+      const load = async (values: string[], acceptAnyDate: boolean) => {
+        await run({
+          ddl: 'id int, d date, t timestamp, z timestamptz',
+          columns: ['id', 'd', 't', 'z'],
+          bytes: values.map((v, i) => `${i + 1}|${v}|${v}|${v}\n`).join(''),
+          redshiftDefaults: true,
+          options: { dateFormat: 'auto', timeFormat: 'auto', acceptAnyDate },
+        });
+        return (
+          await leg.wh.query(
+            `SELECT id, d::text AS d, t::text AS t, (z AT TIME ZONE 'UTC')::text AS z FROM ${schema}.t${n} ORDER BY id`,
+          )
+        ).rows;
+      };
+      const native = await load(documented, false);
+      expect(native).toHaveLength(documented.length);
+      expect(native[0]).toEqual({ id: 1, d: '1999-01-08', t: '1999-01-08 00:00:00', z: '1999-01-08 00:00:00' });
+      expect(await load(documented, true)).toEqual(native);
+      // What no format reads (the docs' 00/00/00, a day-first date) is NULL under ACCEPTANYDATE.
+      const junk = await load(['00/00/00 00:00:00', '17.12.1997', '13/7/2013'], true);
+      expect(junk.map((r) => [r['d'], r['t'], r['z']])).toEqual([
+        [null, null, null],
+        [null, null, null],
+        [null, null, null],
+      ]);
+    });
+
     it('FIXEDWIDTH widths count bytes: a 2-byte character takes two of its column', async () => {
       const r = await run({
         ddl: 'id int, name varchar(10), city varchar(10)',

@@ -110,7 +110,7 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
     config: 'load.acceptAnyDate',
     support: 'approximate',
     local:
-      "exact with a format string; with 'auto' efi's own recogniser of the documented formats decides what is a date",
+      "exact with a format string; with 'auto' efi's own recogniser reads the documented formats as PostgreSQL's cast does (approximate beyond them)",
   },
   {
     option: 'ACCEPTINVCHARS',
