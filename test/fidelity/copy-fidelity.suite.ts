@@ -313,6 +313,36 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       ]);
     });
 
+    it("docs (Boolean type): Redshift's BOOLEAN literals load; 'on', 'off' and prefixes PostgreSQL reads fail the row", async () => {
+      const ok = await run({
+        ddl: 'id int, b boolean',
+        columns: ['id', 'b'],
+        bytes: '1,TRUE\n2,t\n3,true\n4,y\n5,yes\n6,1\n7,FALSE\n8,f\n9,false\n10,n\n11,no\n12,0\n13,\n',
+      });
+      expect(ok.status.status).toBe('FINISHED');
+      expect(ok.rows.map((r) => r['b'])).toEqual([
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        false,
+        false,
+        false,
+        false,
+        false,
+        false,
+        null,
+      ]);
+      for (const bad of ['on', 'off', 'tr', 'fals']) {
+        const r = await run({ ddl: 'id int, b boolean', columns: ['id', 'b'], bytes: `1,t\n2,${bad}\n` });
+        expect(r.status.status).toBe('FAILED');
+        expect(r.errors[0]!).toMatchObject({ lineInPart: 2, column: 'b', rawValue: bad });
+        expect(r.errors[0]!.reason).toMatch(/not a Redshift BOOLEAN literal/);
+      }
+    });
+
     it('docs (ROUNDEC): 20.259 into DECIMAL(8,2) is truncated to 20.25 by default, rounded to 20.26 with ROUNDEC', async () => {
       const plain = await run({
         ddl: 'id int, price decimal(8,2)',

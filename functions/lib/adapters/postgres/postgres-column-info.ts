@@ -111,6 +111,7 @@ export function buildRewritePlan(spec: LoadTargetSpec, columns: Map<string, Colu
       isVarchar: info ? info.type_name === 'varchar' || info.type_name === 'text' : true,
       maxBytes: info?.max_chars == null ? null : Number(info.max_chars),
       singleByte: info?.type_name === 'bpchar',
+      isBoolean: info?.type_name === 'bool',
       numericScale: info?.numeric_scale == null ? null : Number(info.numeric_scale),
       convert,
       width: c.width ?? null,

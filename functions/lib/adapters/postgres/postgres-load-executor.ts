@@ -4,7 +4,13 @@ import { quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
 import { COLUMN_INFO_SQL, dropNullChecksSql, stageChecksSql } from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
-import { columnsNeedRewrite, copyOptionsSql, NO_QUOTE_BYTE, REWRITTEN_COPY_OPTIONS } from './postgres-copy-options.ts';
+import {
+  booleanColumnsNeedRewrite,
+  columnsNeedRewrite,
+  copyOptionsSql,
+  NO_QUOTE_BYTE,
+  REWRITTEN_COPY_OPTIONS,
+} from './postgres-copy-options.ts';
 import {
   describeDbError,
   describeRowError,
@@ -156,7 +162,8 @@ async function loadTarget(
         await session.query(`ALTER TABLE ${plan.stage} ${clauses}`);
       }
       // Redshift counts VARCHAR(n) in bytes, and `\N` is its default NULL: the fast path's COPY must agree.
-      const fastPath = !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded);
+      const fastPath =
+        !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded) && !booleanColumnsNeedRewrite(loaded);
       const checks = stageChecksSql(plan.stage, loaded, plan.spec.options, fastPath);
       if (checks) await session.query(checks);
     });
@@ -165,7 +172,8 @@ async function loadTarget(
   // 'S' is PostgreSQL's string type category (text, varchar, char).
   const textColumns = loaded.filter((c) => c.category === 'S').map((c) => c.name);
   // Direct mode checks NUMERIC scales per record (passThroughChecks) instead of rewriting every part.
-  const columnRewrite = !direct && columnsNeedRewrite(plan.spec.options, columns.values());
+  const columnRewrite =
+    (!direct && columnsNeedRewrite(plan.spec.options, columns.values())) || booleanColumnsNeedRewrite(columns.values());
   let options = columnRewrite
     ? REWRITTEN_COPY_OPTIONS
     : copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);

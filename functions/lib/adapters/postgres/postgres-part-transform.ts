@@ -47,6 +47,8 @@ export interface ColumnRule {
   maxBytes: number | null;
   /** CHAR: Redshift takes single-byte (ASCII) characters only, a multibyte one fails the row (error 1220). */
   singleByte?: boolean;
+  /** BOOLEAN: only Redshift's literals load (PostgreSQL would also read 'on', 'off', 'tr', ...). */
+  isBoolean?: boolean;
   /** s of NUMERIC(p,s): without roundDecimals extra decimals are truncated, as Redshift does. */
   numericScale?: number | null;
   /** Reformats the value for PostgreSQL (DATEFORMAT/TIMEFORMAT), with the format named for messages. */
@@ -624,6 +626,14 @@ function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: numb
   }
   if (!plan.roundDecimals && column.numericScale != null) value = truncateScale(value, column.numericScale);
   if (plan.trimBlanks && column.isVarchar) value = value.replace(TRAILING_WHITESPACE, '');
+  if (column.isBoolean && !REDSHIFT_BOOLEANS.has(value.trim().toLowerCase())) {
+    throw new PartRowError(
+      n,
+      column.name,
+      `${JSON.stringify(value)} is not a Redshift BOOLEAN literal (true: TRUE 't' 'true' 'y' 'yes' '1'; false: FALSE 'f' 'false' 'n' 'no' '0')`,
+      value,
+    );
+  }
   if (column.singleByte) {
     // Before TRUNCATECOLUMNS: Redshift refuses the character, it does not cut around it.
     const problem = multibyteInChar(value);
@@ -642,6 +652,8 @@ function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: numb
 }
 
 const TRAILING_WHITESPACE = /[ \t\r\n\f\v]+$/;
+/** Redshift's BOOLEAN literals (*Boolean type*), lower case; surrounding blanks are allowed as PostgreSQL allows them. */
+const REDSHIFT_BOOLEANS = new Set(['true', 't', 'y', 'yes', '1', 'false', 'f', 'n', 'no', '0']);
 const DECIMAL = /^(\s*[+-]?\d*\.)(\d+)(\s*)$/;
 
 /** `20.259` into scale 2 → `20.25`: Redshift COPY truncates extra decimals unless ROUNDEC. */
