@@ -82,6 +82,88 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       ]);
     });
 
+    it('docs (category_csv.txt): CSV fields with embedded quotes and commas; the same with QUOTE AS %', async () => {
+      const cat = 'catid smallint, catgroup varchar(10), catname varchar(10), catdesc varchar(50)';
+      const columns = ['catid', 'catgroup', 'catname', 'catdesc'];
+      const expected = [
+        { catid: 12, catgroup: 'Shows', catname: 'Musicals', catdesc: 'Musical theatre' },
+        { catid: 13, catgroup: 'Shows', catname: 'Plays', catdesc: 'All "non-musical" theatre' },
+        { catid: 14, catgroup: 'Shows', catname: 'Opera', catdesc: 'All opera, light, and "rock" opera' },
+        {
+          catid: 15,
+          catgroup: 'Concerts',
+          catname: 'Classical',
+          catdesc: 'All symphony, concerto, and choir concerts',
+        },
+      ];
+      const csv = await run({
+        ddl: cat,
+        columns,
+        bytes:
+          '12,Shows,Musicals,Musical theatre\n13,Shows,Plays,"All ""non-musical"" theatre"\n14,Shows,Opera,"All opera, light, and ""rock"" opera"\n15,Concerts,Classical,"All symphony, concerto, and choir concerts"\n',
+        redshiftDefaults: true,
+        format: { delimiter: ',', quote: '"' },
+      });
+      expect(csv.copy).toContain('CSV');
+      expect(csv.rows).toEqual(expected);
+      const percent = await run({
+        ddl: cat,
+        columns,
+        bytes:
+          '12,Shows,Musicals,Musical theatre\n13,Shows,Plays,%All "non-musical" theatre%\n14,Shows,Opera,%All opera, light, and "rock" opera%\n15,Concerts,Classical,%All symphony, concerto, and choir concerts%\n',
+        redshiftDefaults: true,
+        format: { delimiter: ',', quote: '%' },
+      });
+      expect(percent.copy).toContain(`QUOTE AS '%'`);
+      expect(percent.rows).toEqual(expected);
+    });
+
+    it('docs (redshiftinfo.txt, time.txt, DATEFORMAT and TIMEFORMAT strings): the examples load as documented', async () => {
+      const escaped = await run({
+        ddl: 'infoid int, tableinfo varchar(50)',
+        columns: ['infoid', 'tableinfo'],
+        bytes: '1|public\\|event\\|dwuser\n2|public\\|sales\\|dwuser\n',
+        redshiftDefaults: true,
+        format: { escape: '\\' },
+      });
+      expect(escaped.rows).toEqual([
+        { infoid: 1, tableinfo: 'public|event|dwuser' },
+        { infoid: 2, tableinfo: 'public|sales|dwuser' },
+      ]);
+      const text = async (column: string) =>
+        (await leg.wh.query(`SELECT ${column}::text AS v FROM ${schema}.t${n} ORDER BY 1`)).rows.map((r) => r['v']);
+      await run({
+        ddl: 'c1 timestamp',
+        columns: ['c1'],
+        bytes: '2009-01-12 14:15:57.119568\n',
+        redshiftDefaults: true,
+        options: { timeFormat: 'YYYY-MM-DD HH:MI:SS' },
+      });
+      expect(await text('c1')).toEqual(['2009-01-12 14:15:57.119568']);
+      for (const [dateFormat, value] of [
+        ['MM/DD/YYYY', '03/31/2003'],
+        ['MON DD, YYYY', 'March 31, 2003'],
+        ['MON-DD-YYYY', 'Mar-31-2003'],
+      ] as const) {
+        await run({
+          ddl: 'd date',
+          columns: ['d'],
+          bytes: `${value}\n`,
+          redshiftDefaults: true,
+          options: { dateFormat },
+        });
+        expect(await text('d')).toEqual(['2003-03-31']);
+      }
+      await run({
+        ddl: 't timestamp',
+        columns: ['t'],
+        bytes: '03.31.2003 18:45:05\n03.31.2003 18:45:05.123456\n',
+        redshiftDefaults: true,
+        options: { timeFormat: 'MM.DD.YYYY HH:MI:SS' },
+      });
+      expect(await text('t')).toEqual(['2003-03-31 18:45:05', '2003-03-31 18:45:05.123456']);
+    });
+
     it('a line with two extra empty fields is still rejected (only one trailing delimiter is ignored)', async () => {
       const r = await run({
         ddl: 'id int, name text',
