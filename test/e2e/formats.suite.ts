@@ -682,6 +682,16 @@ export function formatsSuite(backend: Backend, pgUrl: string | null): void {
         ]);
       });
 
+      it('ESCAPE: a refused row after an escaped line feed is reported at its own line of the file', async () => {
+        await fromDocs(
+          `copy stage.nlbad from 's3://mybucket/data/nlbad.txt' ${ROLE} escape delimiter as '|';`,
+          'c1 varchar(100), c2 int',
+        );
+        const r = await h.ingest(derive('nlbad.txt', '<xml>\\\n</xml>|1000\n<a>\\\n</a>|two\n<b>|3\n'));
+        expect(r.status).toBe('FAILED');
+        expect(r.error).toMatchObject({ name: 'RowRejected', line: 3, column: 'c2' });
+      });
+
       it('venue_fw.txt (FIXEDWIDTH): lines that end inside venueseats load', async () => {
         await fromDocs(
           `copy stage.venue_fw from 's3://mybucket/data/venue_fw.txt' ${ROLE} fixedwidth 'venueid:3,venuename:25,venuecity:12,venuestate:2,venueseats:6';`,

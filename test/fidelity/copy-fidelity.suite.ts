@@ -550,6 +550,33 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       ]);
     });
 
+    it('ESCAPE: a refused row after an escaped line feed is named by its own first line; MAXERROR skips that row only', async () => {
+      const bytes = 'a\\\nb|1\nc\\\nd|x\ne|3\n';
+      const failed = await run({
+        ddl: 'v varchar(20), id int',
+        columns: ['v', 'id'],
+        bytes,
+        redshiftDefaults: true,
+        format: { escape: '\\' },
+      });
+      expect(failed.status.status).toBe('FAILED');
+      expect(failed.errors).toMatchObject([{ lineInPart: 3, column: 'id', rawValue: 'x' }]);
+      const skipped = await run({
+        ddl: 'v varchar(20), id int',
+        columns: ['v', 'id'],
+        bytes,
+        redshiftDefaults: true,
+        format: { escape: '\\' },
+        options: { maxErrors: 1 },
+      });
+      expect(skipped.status.status).toBe('FINISHED');
+      expect(skipped.errors).toMatchObject([{ lineInPart: 3, rawValue: 'x' }]);
+      expect((await leg.wh.query(`SELECT v, id FROM ${schema}.t${n} ORDER BY id`)).rows).toEqual([
+        { v: 'a\nb', id: 1 },
+        { v: 'e', id: 3 },
+      ]);
+    });
+
     it('docs (venue_fw.txt): a record that ends inside its last fixed-width column loads what is there', async () => {
       const r = await run({
         ddl: 'venueid smallint, venuename varchar(100), venuecity varchar(30), venuestate char(2), venueseats integer',

@@ -195,6 +195,15 @@ describe('locateCopyLine', () => {
     expect(await at(text, 0x22, [], 9)).toBeNull();
   });
 
+  it('with ESCAPE, reads an escaped line feed as inside its record, counted as the rewrite quotes it', async () => {
+    const text = '1|a\\\nb\n2|c\\\nd\n3|e\n';
+    const escaped = (copyLine: number) =>
+      locateCopyLine(Readable.from([Buffer.from(text)]), null, new Set(), copyLine, 0x5c);
+    expect(await escaped(1)).toEqual({ record: 1, line: 1 });
+    expect(await escaped(3)).toEqual({ record: 2, line: 3 });
+    expect(await escaped(4)).toEqual({ record: 3, line: 5 });
+  });
+
   it('maps past records left out of the COPY, whose lines PostgreSQL never saw', async () => {
     const text = '1,"a\nb"\n2,x\n3,"c\nd"\n4,y\n';
     // Without record 1, record 2 is PostgreSQL's line 1 and record 3 (counted break) ends on its line 3.

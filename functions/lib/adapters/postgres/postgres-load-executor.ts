@@ -190,6 +190,11 @@ async function loadTarget(
   const quote = plan.spec.format.quote === null ? null : plan.spec.format.quote.charCodeAt(0);
   // Fixed-width records never span lines: a newline always ends one.
   const recordQuote = plan.spec.format.layout === 'fixed_width' ? null : quote;
+  // Redshift ESCAPE: an escaped line feed does not end the record (as the part transform's scanner reads it).
+  const recordEscape =
+    recordQuote === null && plan.spec.format.layout !== 'fixed_width' && plan.spec.format.escape
+      ? plan.spec.format.escape.charCodeAt(0)
+      : null;
   const rejectedBefore = rejected.length;
   let copied = 0;
   const overBudget = (e: LoadRowError) => {
@@ -319,7 +324,7 @@ async function loadTarget(
         }
         // PostgreSQL's line number is of the rows it was given: find the record and its line in the part.
         const at = await step('locating the rejected row in its part', async () =>
-          locateCopyLine(await session.readPart(part), recordQuote, skipped, rowError.lineInPart),
+          locateCopyLine(await session.readPart(part), recordQuote, skipped, rowError.lineInPart, recordEscape),
         );
         if (at) rowError.lineInPart = at.line;
         // A record already left out cannot fail again; refusing to loop is the safe answer if it seems to.
