@@ -130,6 +130,23 @@ describe('efi config from-copy: a Redshift COPY statement becomes a validated co
     );
   });
 
+  it('docs (FAVORITEMOVIES, SALES): writes no config for a DynamoDB or EMR source, nor for UTF-16 files', () => {
+    for (const [sql, reason] of [
+      [
+        `copy favoritemovies from 'dynamodb://Movies' ${ROLE} readratio 50;`,
+        /^FROM 'dynamodb:\/\/Movies': .*dynamodb:\/\/ is not S3/,
+      ],
+      [`copy sales from 'emr://j-SAMPLE2B500FC/myoutput/part-*' ${ROLE} delimiter '\\t' lzop;`, /emr:\/\/ is not S3/],
+      [`copy t from 's3://b/x.txt' ${ROLE} encoding utf16le;`, /^ENCODING UTF16LE: .*convert the files to UTF-8/],
+    ] as const) {
+      const r = fromCopy(sql);
+      expect(r.yaml).toBe('');
+      expect(r.issues).toEqual([expect.stringMatching(reason)]);
+    }
+    const tuned = fromCopy(`copy listing from 's3://b/data/listing/' ${ROLE} compupdate off comprows 100000;`);
+    expect(tuned.notMapped.filter((n) => /not an option efi knows/.test(n))).toEqual([]);
+  });
+
   it('refuses text that is not a COPY', () => {
     expect(() => fromCopy('select 1')).toThrow(/COPY/);
   });

@@ -158,6 +158,14 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
   pos++;
   const from = next();
   if (from?.kind !== 'string') throw new Error("expected FROM 's3://bucket/key'");
+  // COPY also reads DynamoDB tables, EMR clusters' HDFS and SSH hosts (the docs' FAVORITEMOVIES and SALES
+  // examples); efi's files arrive in S3, so a config matching S3 keys would load something else.
+  if (!/^s3:\/\//i.test(from.text)) {
+    const source = /^(\w+):\/\//.exec(from.text)?.[1]?.toLowerCase() ?? 'that';
+    refused.push(
+      `FROM '${from.text}': efi loads files that arrive in S3, and ${source}:// is not S3, so no config is written (copy the data to S3 as files first)`,
+    );
+  }
 
   const format: Record<string, unknown> = {};
   const load: Record<string, unknown> = {};
@@ -209,7 +217,14 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
     } else if (w === 'ENCODING') {
       if (word() === 'AS') pos++;
       const enc = next()?.text.toUpperCase();
-      if (enc !== 'UTF8') notMapped.push(`ENCODING ${enc}: efi reads utf-8, latin1 or windows-1252 (format.encoding)`);
+      if (enc?.startsWith('UTF16')) {
+        // A config reading utf-8 would misread every byte of the file: like a JSON source, none is written.
+        refused.push(
+          `ENCODING ${enc}: efi reads utf-8, latin1 or windows-1252 files (format.encoding), so no config is written; convert the files to UTF-8`,
+        );
+      } else if (enc !== 'UTF8') {
+        notMapped.push(`ENCODING ${enc}: efi reads utf-8, latin1 or windows-1252 (format.encoding)`);
+      }
     } else if (w === 'IGNOREHEADER') {
       if (word() === 'AS') pos++;
       header = Number(next()?.text);
@@ -232,6 +247,13 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
       );
     } else if (w === 'MANIFEST') {
       notMapped.push('MANIFEST: efi writes its own manifest of the parts it prepares');
+    } else if (w === 'COMPROWS' || w === 'READRATIO') {
+      if (peek()?.kind === 'word' && /^\d+$/.test(peek()!.text)) pos++;
+      notMapped.push(
+        w === 'COMPROWS'
+          ? 'COMPROWS: compression sampling tunes Redshift only; efi loads a stage table with COMPUPDATE OFF'
+          : 'READRATIO: applies to a DynamoDB source only',
+      );
     } else if (w === 'COMPUPDATE' || w === 'STATUPDATE') {
       if (['ON', 'OFF', 'TRUE', 'FALSE'].includes(word() ?? '')) pos++;
       notMapped.push(`${w}: efi always loads a stage table with COMPUPDATE OFF STATUPDATE OFF`);
