@@ -11,7 +11,7 @@ import { ALL_RECORDS_ARE_DATA, scanRecords } from '../../records/scan-records.ts
  * counted; and it reports the line the record ends on. Rows the adapter left
  * out of the COPY (`skip`, by record number) are not seen by PostgreSQL at all.
  * This replays that count over the part, on the failure path only. With
- * Redshift ESCAPE (`escape`, text mode) an escaped line feed is inside the
+ * Redshift ESCAPE (`escapeByte`, text mode) an escaped line feed is inside the
  * record, and the rewrite hands it to PostgreSQL inside quotes: counted the same.
  */
 
@@ -29,16 +29,16 @@ export async function locateCopyLine(
   quote: number | null,
   skip: ReadonlySet<number>,
   copyLine: number,
-  escape: number | null = null,
+  escapeByte: number | null = null,
 ): Promise<CopyLineTarget | null> {
-  const spans = quote !== null || escape !== null;
+  const spans = quote !== null || escapeByte !== null;
   let record = 0;
   let copied = 0;
   let pgLine = 0;
   let at: CopyLineTarget | null = null;
   await scanRecords(
     part,
-    { scanner: { quote, stripBom: false, escape }, roles: ALL_RECORDS_ARE_DATA },
+    { scanner: { quote, stripBom: false, escape: escapeByte }, roles: ALL_RECORDS_ARE_DATA },
     {
       data(buf, start, end, line) {
         record++;
