@@ -52,6 +52,18 @@ describe('config validate refuses what Redshift COPY or the local warehouse cann
     ]);
   });
 
+  it("refuses nullAs '\\0' (docs: NULL AS '\\0' for a field that is only a NUL): efi rejects files holding NUL", () => {
+    expect(messages(entry('load: { nullAs: "\\0" }'))).toEqual([
+      expect.stringMatching(/load\.nullAs: nullAs '\\0' \(a NUL byte\) cannot match/),
+    ]);
+    // The digit zero is an ordinary marker.
+    expect(messages(entry('load: { nullAs: "0" }'))).toEqual([]);
+  });
+
+  it('accepts time parts in a dateFormat (docs: "The date format can include time information ... ignored")', () => {
+    expect(messages(entry("load: { dateFormat: 'YYYY-MM-DD HH:MI:SS' }"))).toEqual([]);
+  });
+
   it('defaults: redshift gives what a COPY without the options means', () => {
     const r = checkConfigYaml(entry('defaults: redshift'), 'c.yaml');
     expect(r.issues).toEqual([]);

@@ -38,7 +38,8 @@ describe('config validate catches mistakes that would otherwise reject every fil
     ['epochsecs', 'date', /timeFormat only/],
     ['yyyy-mm-dd', 'date', /"yyyy" is not a Redshift date\/time part/],
     ['DD/MM', 'date', /no year/],
-    ['YYYY-MM-DD HH:MI', 'date', /no time of day/],
+    // Redshift DATEFORMAT: time parts are allowed and ignored.
+    ['YYYY-MM-DD HH:MI', 'date', null],
     ['YYYY-DD-DD', 'date', /both give the day/],
   ] as const)('%s as a %s format → %s', (format, kind, expected) => {
     const problem = redshiftDateTimeFormatProblem(format, kind);

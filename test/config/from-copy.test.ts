@@ -98,6 +98,55 @@ describe('efi config from-copy: a Redshift COPY statement becomes a validated co
     expect(strings).toEqual(['\t', '\\N', "it's", '|']);
   });
 
+  it("docs (NULL AS '\\0'): '\\0' and '\\000' are the NUL character, not the digit 0; validate refuses NUL as the marker", () => {
+    for (const literal of ["'\\0'", "'\\000'"]) {
+      const r = fromCopy(`copy venue from 's3://b/venue.txt' ${ROLE} delimiter '|' null as ${literal};`);
+      expect(r.yaml).toContain('nullAs: "\\0"');
+      expect(r.issues).toEqual([expect.stringMatching(/nullAs '\\0' \(a NUL byte\) cannot match/)]);
+    }
+  });
+
+  it('docs (DATEFORMAT): a date format with time parts maps as it is (Redshift ignores the time)', () => {
+    const r = config(`copy t from 's3://b/t.txt' ${ROLE} dateformat 'YYYY-MM-DD HH:MI:SS';`);
+    expect(r.issues).toEqual([]);
+    expect(r.config!.load.dateFormat).toBe('YYYY-MM-DD HH:MI:SS');
+  });
+
+  it("docs (multibyte delimiter): DELIMITER '\\302\\246' is the UTF-8 bytes of ¦, one character", () => {
+    const r = config(`copy latin1 from 's3://b/multibyte/myfile' ${ROLE} delimiter '\\302\\246';`);
+    expect(r.issues).toEqual([]);
+    expect(r.config!.format.delimiter).toBe('¦');
+    expect(
+      tokenizeCopy(`x '\\174\\174' y '\\377'`)
+        .filter((t) => t.kind === 'string')
+        .map((t) => t.text),
+    ).toEqual(['||', '\u00ff']);
+  });
+
+  it('docs (COPY with NOLOAD): says that the config loads what the COPY only validated', () => {
+    const r = fromCopy(`copy venue from 's3://b/venue_pipe.txt' ${ROLE} delimiter '|' noload;`);
+    expect(r.notMapped).toContain(
+      'NOLOAD: this COPY only validates; the config loads the files it matches (efi check FILE validates one without loading)',
+    );
+  });
+
+  it('docs (FAVORITEMOVIES, SALES): writes no config for a DynamoDB or EMR source, nor for UTF-16 files', () => {
+    for (const [sql, reason] of [
+      [
+        `copy favoritemovies from 'dynamodb://Movies' ${ROLE} readratio 50;`,
+        /^FROM 'dynamodb:\/\/Movies': .*dynamodb:\/\/ is not S3/,
+      ],
+      [`copy sales from 'emr://j-SAMPLE2B500FC/myoutput/part-*' ${ROLE} delimiter '\\t' lzop;`, /emr:\/\/ is not S3/],
+      [`copy t from 's3://b/x.txt' ${ROLE} encoding utf16le;`, /^ENCODING UTF16LE: .*convert the files to UTF-8/],
+    ] as const) {
+      const r = fromCopy(sql);
+      expect(r.yaml).toBe('');
+      expect(r.issues).toEqual([expect.stringMatching(reason)]);
+    }
+    const tuned = fromCopy(`copy listing from 's3://b/data/listing/' ${ROLE} compupdate off comprows 100000;`);
+    expect(tuned.notMapped.filter((n) => /not an option efi knows/.test(n))).toEqual([]);
+  });
+
   it('refuses text that is not a COPY', () => {
     expect(() => fromCopy('select 1')).toThrow(/COPY/);
   });

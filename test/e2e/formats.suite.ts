@@ -3,6 +3,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestResult } from '../../cli/commands/ingest.ts';
+import { fromCopy } from '../../functions/lib/config/from-copy.ts';
 import { parseConfigYaml } from '../../functions/lib/config/load-yaml.ts';
 import { type Backend, createHarness, type Harness, sample } from './harness.ts';
 
@@ -644,6 +645,87 @@ export function formatsSuite(backend: Backend, pgUrl: string | null): void {
         expect(await venues()).toEqual([
           { id: '1', name: 'Toyota Park', city: 'Bridgeview' },
           { id: '2', name: null, city: 'Columbus' },
+        ]);
+      });
+    });
+
+    describe('the Redshift docs examples, from `efi config from-copy` to the loaded rows', () => {
+      const ROLE = "iam_role 'arn:aws:iam::0123456789012:role/MyRedshiftRole'";
+      /** The COPY's config, applied; its table created. */
+      const fromDocs = async (copy: string, ddl: string) => {
+        const made = fromCopy(copy, `docs.${Math.random().toString(36).slice(2, 8)}`);
+        expect(made.issues).toEqual([]);
+        const table = /^copy (\S+)/i.exec(copy)![1]!;
+        await h.query(`create table ${table} (${ddl})`);
+        await h.apply(parseConfigYaml(made.yaml, 'from-copy.yaml'));
+      };
+
+      it('nlTest2.txt (ESCAPE): escaped line feeds stay in their values; ValidateFile counts 2 records, not 7', async () => {
+        await fromDocs(
+          `copy stage.nltest from 's3://mybucket/data/nlTest2.txt' ${ROLE} escape delimiter as '|';`,
+          'c1 varchar(100), c2 int',
+        );
+        const r = await h.ingest(
+          derive(
+            'nlTest2.txt',
+            '<xml start>\\\n<newline characters provide>\\\n<line breaks at the end of each>\\\n<line in content>\\\n</xml>|1000\n<xml>\\\n</xml>|2000\n',
+          ),
+        );
+        expect(r.error).toBeNull();
+        expect(r).toMatchObject({ status: 'FINISHED', recordsInFile: 2, rowsLoaded: 2 });
+        expect(await rows('select c1, c2::text as c2 from stage.nltest order by c2')).toEqual([
+          {
+            c1: '<xml start>\n<newline characters provide>\n<line breaks at the end of each>\n<line in content>\n</xml>',
+            c2: '1000',
+          },
+          { c1: '<xml>\n</xml>', c2: '2000' },
+        ]);
+      });
+
+      it('ESCAPE: a refused row after an escaped line feed is reported at its own line of the file', async () => {
+        await fromDocs(
+          `copy stage.nlbad from 's3://mybucket/data/nlbad.txt' ${ROLE} escape delimiter as '|';`,
+          'c1 varchar(100), c2 int',
+        );
+        const r = await h.ingest(derive('nlbad.txt', '<xml>\\\n</xml>|1000\n<a>\\\n</a>|two\n<b>|3\n'));
+        expect(r.status).toBe('FAILED');
+        expect(r.error).toMatchObject({ name: 'RowRejected', line: 3, column: 'c2' });
+      });
+
+      it('venue_fw.txt (FIXEDWIDTH): lines that end inside venueseats load', async () => {
+        await fromDocs(
+          `copy stage.venue_fw from 's3://mybucket/data/venue_fw.txt' ${ROLE} fixedwidth 'venueid:3,venuename:25,venuecity:12,venuestate:2,venueseats:6';`,
+          'venueid smallint, venuename varchar(100), venuecity varchar(30), venuestate char(2), venueseats integer',
+        );
+        const r = await h.ingest(
+          derive(
+            'venue_fw.txt',
+            '1  Toyota Park              Bridgeview  IL0\n2  Columbus Crew Stadium    Columbus    OH0\n3  RFK Stadium              Washington  DC0\n4  CommunityAmerica BallparkKansas City KS0\n5  Gillette Stadium         Foxborough  MA68756\n',
+          ),
+        );
+        expect(r.error).toBeNull();
+        expect(r).toMatchObject({ status: 'FINISHED', rowsLoaded: 5 });
+        expect(
+          await rows('select venueid::text as id, venuecity, venueseats::text as seats from stage.venue_fw order by 1'),
+        ).toEqual([
+          { id: '1', venuecity: 'Bridgeview', seats: '0' },
+          { id: '2', venuecity: 'Columbus', seats: '0' },
+          { id: '3', venuecity: 'Washington', seats: '0' },
+          { id: '4', venuecity: 'Kansas City', seats: '0' },
+          { id: '5', venuecity: 'Foxborough', seats: '68756' },
+        ]);
+      });
+
+      it("multibyte delimiter: DELIMITER '\\302\\246' splits on ¦", async () => {
+        await fromDocs(
+          `copy stage.multibyte from 's3://mybucket/multibyte/mb_delim.txt' ${ROLE} delimiter '\\302\\246';`,
+          'id int, v varchar(20)',
+        );
+        const r = await h.ingest(derive('mb_delim.txt', '1¦a|b\n2¦Zoë\n'));
+        expect(r.error).toBeNull();
+        expect(await rows('select id::text as id, v from stage.multibyte order by id')).toEqual([
+          { id: '1', v: 'a|b' },
+          { id: '2', v: 'Zoë' },
         ]);
       });
     });

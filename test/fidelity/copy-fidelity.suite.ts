@@ -82,6 +82,88 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       ]);
     });
 
+    it('docs (category_csv.txt): CSV fields with embedded quotes and commas; the same with QUOTE AS %', async () => {
+      const cat = 'catid smallint, catgroup varchar(10), catname varchar(10), catdesc varchar(50)';
+      const columns = ['catid', 'catgroup', 'catname', 'catdesc'];
+      const expected = [
+        { catid: 12, catgroup: 'Shows', catname: 'Musicals', catdesc: 'Musical theatre' },
+        { catid: 13, catgroup: 'Shows', catname: 'Plays', catdesc: 'All "non-musical" theatre' },
+        { catid: 14, catgroup: 'Shows', catname: 'Opera', catdesc: 'All opera, light, and "rock" opera' },
+        {
+          catid: 15,
+          catgroup: 'Concerts',
+          catname: 'Classical',
+          catdesc: 'All symphony, concerto, and choir concerts',
+        },
+      ];
+      const csv = await run({
+        ddl: cat,
+        columns,
+        bytes:
+          '12,Shows,Musicals,Musical theatre\n13,Shows,Plays,"All ""non-musical"" theatre"\n14,Shows,Opera,"All opera, light, and ""rock"" opera"\n15,Concerts,Classical,"All symphony, concerto, and choir concerts"\n',
+        redshiftDefaults: true,
+        format: { delimiter: ',', quote: '"' },
+      });
+      expect(csv.copy).toContain('CSV');
+      expect(csv.rows).toEqual(expected);
+      const percent = await run({
+        ddl: cat,
+        columns,
+        bytes:
+          '12,Shows,Musicals,Musical theatre\n13,Shows,Plays,%All "non-musical" theatre%\n14,Shows,Opera,%All opera, light, and "rock" opera%\n15,Concerts,Classical,%All symphony, concerto, and choir concerts%\n',
+        redshiftDefaults: true,
+        format: { delimiter: ',', quote: '%' },
+      });
+      expect(percent.copy).toContain(`QUOTE AS '%'`);
+      expect(percent.rows).toEqual(expected);
+    });
+
+    it('docs (redshiftinfo.txt, time.txt, DATEFORMAT and TIMEFORMAT strings): the examples load as documented', async () => {
+      const escaped = await run({
+        ddl: 'infoid int, tableinfo varchar(50)',
+        columns: ['infoid', 'tableinfo'],
+        bytes: '1|public\\|event\\|dwuser\n2|public\\|sales\\|dwuser\n',
+        redshiftDefaults: true,
+        format: { escape: '\\' },
+      });
+      expect(escaped.rows).toEqual([
+        { infoid: 1, tableinfo: 'public|event|dwuser' },
+        { infoid: 2, tableinfo: 'public|sales|dwuser' },
+      ]);
+      const text = async (column: string) =>
+        (await leg.wh.query(`SELECT ${column}::text AS v FROM ${schema}.t${n} ORDER BY 1`)).rows.map((r) => r['v']);
+      await run({
+        ddl: 'c1 timestamp',
+        columns: ['c1'],
+        bytes: '2009-01-12 14:15:57.119568\n',
+        redshiftDefaults: true,
+        options: { timeFormat: 'YYYY-MM-DD HH:MI:SS' },
+      });
+      expect(await text('c1')).toEqual(['2009-01-12 14:15:57.119568']);
+      for (const [dateFormat, value] of [
+        ['MM/DD/YYYY', '03/31/2003'],
+        ['MON DD, YYYY', 'March 31, 2003'],
+        ['MON-DD-YYYY', 'Mar-31-2003'],
+      ] as const) {
+        await run({
+          ddl: 'd date',
+          columns: ['d'],
+          bytes: `${value}\n`,
+          redshiftDefaults: true,
+          options: { dateFormat },
+        });
+        expect(await text('d')).toEqual(['2003-03-31']);
+      }
+      await run({
+        ddl: 't timestamp',
+        columns: ['t'],
+        bytes: '03.31.2003 18:45:05\n03.31.2003 18:45:05.123456\n',
+        redshiftDefaults: true,
+        options: { timeFormat: 'MM.DD.YYYY HH:MI:SS' },
+      });
+      expect(await text('t')).toEqual(['2003-03-31 18:45:05', '2003-03-31 18:45:05.123456']);
+    });
+
     it('a line with two extra empty fields is still rejected (only one trailing delimiter is ignored)', async () => {
       const r = await run({
         ddl: 'id int, name text',
@@ -190,6 +272,53 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       ]);
     });
 
+    it("docs (Using automatic recognition): ACCEPTANYDATE with 'auto' loads every documented format as 'auto' alone does; only what no format reads is NULL", async () => {
+      const documented = [
+        'J2451187',
+        'Jan-08-95 BC',
+        '19960108 040809',
+        '960108 040809',
+        '1996.008',
+        '1996-01-08 04:05:06.789',
+        '17 Dec 07:37:16 1997 PST',
+        '12/17/1997 07:37:16.00 PST',
+        '1997-12-17 07:37:16-08',
+        '12.17.1997 07:37:16.00 PST',
+        '2019-02-11T05:09:12.195Z',
+        'J2345678 04:05:06.789',
+        '03/31/2003',
+        'March 31, 2003',
+        'Jan-01-1999',
+        '03.31.2003 18:45:05.123456',
+        '03.04.2003',
+      ];
+      const load = async (values: string[], acceptAnyDate: boolean) => {
+        await run({
+          ddl: 'id int, d date, t timestamp, z timestamptz',
+          columns: ['id', 'd', 't', 'z'],
+          bytes: values.map((v, i) => `${i + 1}|${v}|${v}|${v}\n`).join(''),
+          redshiftDefaults: true,
+          options: { dateFormat: 'auto', timeFormat: 'auto', acceptAnyDate },
+        });
+        return (
+          await leg.wh.query(
+            `SELECT id, d::text AS d, t::text AS t, (z AT TIME ZONE 'UTC')::text AS z FROM ${schema}.t${n} ORDER BY id`,
+          )
+        ).rows;
+      };
+      const native = await load(documented, false);
+      expect(native).toHaveLength(documented.length);
+      expect(native[0]).toEqual({ id: 1, d: '1999-01-08', t: '1999-01-08 00:00:00', z: '1999-01-08 00:00:00' });
+      expect(await load(documented, true)).toEqual(native);
+      // What no format reads (the docs' 00/00/00, a day-first date) is NULL under ACCEPTANYDATE.
+      const junk = await load(['00/00/00 00:00:00', '17.12.1997', '13/7/2013'], true);
+      expect(junk.map((r) => [r['d'], r['t'], r['z']])).toEqual([
+        [null, null, null],
+        [null, null, null],
+        [null, null, null],
+      ]);
+    });
+
     it('FIXEDWIDTH widths count bytes: a 2-byte character takes two of its column', async () => {
       const r = await run({
         ddl: 'id int, name varchar(10), city varchar(10)',
@@ -226,6 +355,74 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       });
       expect(cut.copy).toContain('TRUNCATECOLUMNS');
       expect(cut.rows).toEqual([{ id: 1, name: 'Zo' }]);
+    });
+
+    it('docs (Multibyte character load errors): CHAR takes single-byte characters only, a multibyte one fails the row (1220)', async () => {
+      for (const c of [
+        { bytes: '1|Zoë\n', redshiftDefaults: true },
+        { bytes: '1|Zoë\n', redshiftDefaults: true, options: { truncateColumns: true } },
+        // efi defaults (CSV, no rewrite): the pass-through checks see it.
+        { bytes: '1,ab\n2,Zoë\n' },
+      ] as const) {
+        const r = await run({ ddl: 'id int, code char(4)', columns: ['id', 'code'], ...c });
+        expect(r.status.status).toBe('FAILED');
+        expect(r.errors[0]!).toMatchObject({ column: 'code', rawValue: 'Zoë' });
+        expect(r.errors[0]!.reason).toMatch(/Multibyte character not supported for CHAR .*Invalid char: c3 ab/);
+      }
+      const ascii = await run({ ddl: 'id int, code char(4)', columns: ['id', 'code'], bytes: '1,ab\n' });
+      expect(ascii.status.status).toBe('FINISHED');
+    });
+
+    it('docs (Multibyte character load errors): noncharacters (U+FFFF, U+FDD0) load as they are, ACCEPTINVCHARS replaces them', async () => {
+      const bytes = '1|a\uffffb\n2|\ufdd0\n';
+      const plain = await run({ ddl: 'id int, v varchar(20)', columns: ['id', 'v'], bytes, redshiftDefaults: true });
+      expect(plain.rows).toEqual([
+        { id: 1, v: 'a\uffffb' },
+        { id: 2, v: '\ufdd0' },
+      ]);
+      const replaced = await run({
+        ddl: 'id int, v varchar(20)',
+        columns: ['id', 'v'],
+        bytes,
+        redshiftDefaults: true,
+        options: { acceptInvalidChars: '^' },
+      });
+      expect(replaced.copy).toContain(`ACCEPTINVCHARS AS '^'`);
+      // Byte for byte, as ACCEPTINVCHARS replaces an invalid character ("a string of equal length").
+      expect(replaced.rows).toEqual([
+        { id: 1, v: 'a^^^b' },
+        { id: 2, v: '^^^' },
+      ]);
+    });
+
+    it("docs (Boolean type): Redshift's BOOLEAN literals load; 'on', 'off' and prefixes PostgreSQL reads fail the row", async () => {
+      const ok = await run({
+        ddl: 'id int, b boolean',
+        columns: ['id', 'b'],
+        bytes: '1,TRUE\n2,t\n3,true\n4,y\n5,yes\n6,1\n7,FALSE\n8,f\n9,false\n10,n\n11,no\n12,0\n13,\n',
+      });
+      expect(ok.status.status).toBe('FINISHED');
+      expect(ok.rows.map((r) => r['b'])).toEqual([
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        false,
+        false,
+        false,
+        false,
+        false,
+        false,
+        null,
+      ]);
+      for (const bad of ['on', 'off', 'tr', 'fals']) {
+        const r = await run({ ddl: 'id int, b boolean', columns: ['id', 'b'], bytes: `1,t\n2,${bad}\n` });
+        expect(r.status.status).toBe('FAILED');
+        expect(r.errors[0]!).toMatchObject({ lineInPart: 2, column: 'b', rawValue: bad });
+        expect(r.errors[0]!.reason).toMatch(/not a Redshift BOOLEAN literal/);
+      }
     });
 
     it('docs (ROUNDEC): 20.259 into DECIMAL(8,2) is truncated to 20.25 by default, rounded to 20.26 with ROUNDEC', async () => {
@@ -330,6 +527,125 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
         { id: 4, v: null },
         { id: 5, v: null },
       ]);
+    });
+
+    it('docs (nlTest2.txt, "Preparing files for COPY with the ESCAPE option"): an escaped line feed is data in the value', async () => {
+      const r = await run({
+        ddl: 'c1 varchar(100), c2 int',
+        columns: ['c1', 'c2'],
+        bytes:
+          '<xml start>\\\n<newline characters provide>\\\n<line breaks at the end of each>\\\n<line in content>\\\n</xml>|1000\n<xml>\\\n</xml>|2000\n',
+        redshiftDefaults: true,
+        format: { escape: '\\' },
+      });
+      expect(r.copy).toContain(`DELIMITER AS '|' ESCAPE`);
+      expect(r.status.status).toBe('FINISHED');
+      const rows = (await leg.wh.query(`SELECT c1, c2 FROM ${schema}.t${n} ORDER BY c2`)).rows;
+      expect(rows).toEqual([
+        {
+          c1: '<xml start>\n<newline characters provide>\n<line breaks at the end of each>\n<line in content>\n</xml>',
+          c2: 1000,
+        },
+        { c1: '<xml>\n</xml>', c2: 2000 },
+      ]);
+    });
+
+    it('ESCAPE: a refused row after an escaped line feed is named by its own first line; MAXERROR skips that row only', async () => {
+      const bytes = 'a\\\nb|1\nc\\\nd|x\ne|3\n';
+      const failed = await run({
+        ddl: 'v varchar(20), id int',
+        columns: ['v', 'id'],
+        bytes,
+        redshiftDefaults: true,
+        format: { escape: '\\' },
+      });
+      expect(failed.status.status).toBe('FAILED');
+      expect(failed.errors).toMatchObject([{ lineInPart: 3, column: 'id', rawValue: 'x' }]);
+      const skipped = await run({
+        ddl: 'v varchar(20), id int',
+        columns: ['v', 'id'],
+        bytes,
+        redshiftDefaults: true,
+        format: { escape: '\\' },
+        options: { maxErrors: 1 },
+      });
+      expect(skipped.status.status).toBe('FINISHED');
+      expect(skipped.errors).toMatchObject([{ lineInPart: 3, rawValue: 'x' }]);
+      expect((await leg.wh.query(`SELECT v, id FROM ${schema}.t${n} ORDER BY id`)).rows).toEqual([
+        { v: 'a\nb', id: 1 },
+        { v: 'e', id: 3 },
+      ]);
+    });
+
+    it('docs (venue_fw.txt): a record that ends inside its last fixed-width column loads what is there', async () => {
+      const r = await run({
+        ddl: 'venueid smallint, venuename varchar(100), venuecity varchar(30), venuestate char(2), venueseats integer',
+        columns: ['venueid', 'venuename', 'venuecity', 'venuestate', 'venueseats'],
+        // The docs' lines: "IL0" leaves venueseats (6 bytes) with one; only the last line fills it.
+        bytes:
+          '1  Toyota Park              Bridgeview  IL0\n2  Columbus Crew Stadium    Columbus    OH0\n3  RFK Stadium              Washington  DC0\n4  CommunityAmerica BallparkKansas City KS0\n5  Gillette Stadium         Foxborough  MA68756\n',
+        widths: [3, 25, 12, 2, 6],
+        format: { layout: 'fixed_width', delimiter: '', quote: null },
+        redshiftDefaults: true,
+      });
+      expect(r.copy).toContain(`FIXEDWIDTH 'venueid:3,venuename:25,venuecity:12,venuestate:2,venueseats:6'`);
+      expect(r.status.status).toBe('FINISHED');
+      expect(
+        r.rows.map((v) => [v['venueid'], v['venuename'], v['venuecity'], v['venuestate'], v['venueseats']]),
+      ).toEqual([
+        [1, 'Toyota Park', 'Bridgeview', 'IL', 0],
+        [2, 'Columbus Crew Stadium', 'Columbus', 'OH', 0],
+        [3, 'RFK Stadium', 'Washington', 'DC', 0],
+        [4, 'CommunityAmerica Ballpark', 'Kansas City', 'KS', 0],
+        [5, 'Gillette Stadium', 'Foxborough', 'MA', 68756],
+      ]);
+      // A record that stops before its last column starts is still refused.
+      const cut = await run({
+        ddl: 'id int, a varchar(5), b varchar(5)',
+        columns: ['id', 'a', 'b'],
+        bytes: '001abc\n',
+        widths: [3, 5, 5],
+        format: { layout: 'fixed_width', delimiter: '', quote: null },
+        redshiftDefaults: true,
+      });
+      expect(cut.status.status).toBe('FAILED');
+      expect(cut.errors[0]!.reason).toMatch(/ends inside column a/);
+    });
+
+    it("docs (TIMEFORMAT): without TIMEFORMAT a TIMESTAMPTZ value may end in its UTC offset ('YYYY-MM-DD HH:MI:SSOF', e.g. -8:00)", async () => {
+      const r = await run({
+        ddl: 'id int, t timestamptz',
+        columns: ['id', 't'],
+        bytes: '1|2003-03-31 18:45:05-8:00\n2|2003-03-31 18:45:05+05:30\n3|2003-03-31 18:45:05.5-08\n',
+        redshiftDefaults: true,
+      });
+      expect(r.copy).not.toContain('TIMEFORMAT');
+      expect(r.status.status).toBe('FINISHED');
+      const utc = (await leg.wh.query(`SELECT (t AT TIME ZONE 'UTC')::text AS t FROM ${schema}.t${n} ORDER BY id`))
+        .rows;
+      expect(utc).toEqual([{ t: '2003-04-01 02:45:05' }, { t: '2003-03-31 13:15:05' }, { t: '2003-04-01 02:45:05.5' }]);
+      // A TIMESTAMP (no time zone) column keeps the strict 'YYYY-MM-DD HH:MI:SS'.
+      const plain = await run({
+        ddl: 'id int, t timestamp',
+        columns: ['id', 't'],
+        bytes: '1|2003-03-31 18:45:05-8:00\n',
+        redshiftDefaults: true,
+      });
+      expect(plain.status.status).toBe('FAILED');
+    });
+
+    it('docs (DATEFORMAT): time parts in the date format are read and ignored', async () => {
+      const r = await run({
+        ddl: 'id int, d date',
+        columns: ['id', 'd'],
+        bytes: '1|2008-01-25 14:30:00\n',
+        redshiftDefaults: true,
+        options: { dateFormat: 'YYYY-MM-DD HH:MI:SS' },
+      });
+      expect(r.copy).toContain(`DATEFORMAT AS 'YYYY-MM-DD HH:MI:SS'`);
+      expect(r.status.status).toBe('FINISHED');
+      const days = (await leg.wh.query(`SELECT d::text AS d FROM ${schema}.t${n}`)).rows;
+      expect(days).toEqual([{ d: '2008-01-25' }]);
     });
 
     it("no column list: the table's columns load in table order (lineage columns are efi's)", async () => {

@@ -35,6 +35,19 @@ function scanAllChunkings(input: string, opts: Partial<ScannerOptions> = {}) {
 }
 
 describe('RecordScanner', () => {
+  it('with an ESCAPE byte, an escaped line feed stays in the record; an escaped escape does not (docs nlTest2.txt)', () => {
+    const { records } = scanAllChunkings('<a>\\\n</a>|1\nx\\\\\ny|2\n\\\\\\\nz|3\n', { escape: 0x5c });
+    expect(records).toEqual([
+      { text: '<a>\\\n</a>|1', line: 1 },
+      { text: 'x\\\\', line: 3 },
+      { text: 'y|2', line: 4 },
+      { text: '\\\\\\\nz|3', line: 5 },
+    ]);
+    // Without it (or with CSV quoting) the line feed ends the record, as before.
+    expect(scan('<a>\\\n</a>|1\n').records).toHaveLength(2);
+    expect(scan('<a>\\\n</a>|1\n', { quote: 0x22, escape: 0x5c }).records).toHaveLength(2);
+  });
+
   it('splits LF records with 1-based lines and no extra record for the final newline', () => {
     const { records, scanner } = scanAllChunkings('a,1\nb,2\nc,3\n');
     expect(records).toEqual([

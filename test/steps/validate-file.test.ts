@@ -356,9 +356,13 @@ describe('validateFile: rejections', () => {
         ]),
       ],
     });
-    const short = await caught(() => validate('in/a.txt', 'A1234\nB12\nA12\n', cfg));
-    expect(short).toMatchObject({ name: 'MalformedRecord', location: { line: 3, byteOffset: 3 } });
-    expect(short.message).toMatch(/record type "A" is 3 bytes but its fixed-width layout needs 5/);
+    const short = await caught(() => validate('in/a.txt', 'A1234\nB12\nA\n', cfg));
+    expect(short).toMatchObject({ name: 'MalformedRecord', location: { line: 3, byteOffset: 1 } });
+    expect(short.message).toMatch(
+      /record type "A" is 1 bytes but its fixed-width layout needs 5.*before its last column/,
+    );
+    // Ending inside the last column is fine: Redshift reads it to the line end (the docs' venue_fw.txt).
+    await expect(validate('in/c.txt', 'A1234\nB12\nA12\n', cfg)).resolves.toBeDefined();
     const long = await caught(() => validate('in/b.txt', 'A1234\nB12 \nB12 x\n', cfg));
     expect(long).toMatchObject({ name: 'MalformedRecord', location: { line: 3, byteOffset: 3 } });
     expect(long.message).toMatch(/longer than the 3 its fixed-width layout defines/);

@@ -97,8 +97,7 @@ export function redshiftDateTimeFormatProblem(format: string, kind: 'date' | 'ti
   if (!seen.has('year')) return 'has no year (YYYY or YY)';
   if (!seen.has('month')) return 'has no month (MM or MON)';
   if (!seen.has('day')) return 'has no day (DD)';
-  if (kind === 'date' && (seen.has('hour') || seen.has('minute') || seen.has('second'))) {
-    return 'a dateFormat has no time of day: put time parts in timeFormat';
-  }
+  // A dateFormat may hold time parts: Redshift reads and ignores them ("The date format can include time
+  // information (hour, minutes, seconds), but this information is ignored", DATEFORMAT).
   return null;
 }

@@ -52,8 +52,19 @@ export function tokenizeCopy(sql: string): Token[] {
           const next = sql[i + 1]!;
           const octal = /^[0-7]{3}/.exec(sql.slice(i + 1, i + 4));
           if (octal) {
-            text += String.fromCharCode(Number.parseInt(octal[0], 8));
-            i += 4;
+            // A run of octal escapes is bytes: '\302\246' is the UTF-8 for ¦ (the docs' multibyte delimiter), not "Â¦".
+            const bytes: number[] = [];
+            let run: RegExpExecArray | null = octal;
+            while (run) {
+              bytes.push(Number.parseInt(run[0], 8) & 0xff);
+              i += 4;
+              run = sql[i] === '\\' ? /^[0-7]{3}/.exec(sql.slice(i + 1, i + 4)) : null;
+            }
+            text += octalBytesText(bytes);
+          } else if (next === '0') {
+            // The docs' NULL AS '\0' (as '\000'): the NUL character, not the digit 0 (which would make every "0" NULL).
+            text += '\u0000';
+            i += 2;
           } else {
             text += next === 't' ? '\t' : next === 'n' ? '\n' : next === 'r' ? '\r' : next;
             i += 2;
@@ -76,6 +87,15 @@ export function tokenizeCopy(sql: string): Token[] {
     }
   }
   return out;
+}
+
+/** Octal-escaped bytes as text: UTF-8 when they are valid UTF-8, else one character per byte (an ASCII '\174' stays '|'). */
+function octalBytesText(bytes: number[]): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+  } catch {
+    return String.fromCharCode(...bytes);
+  }
 }
 
 const BOOLEAN_OPTIONS: Record<string, string> = {
@@ -138,6 +158,14 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
   pos++;
   const from = next();
   if (from?.kind !== 'string') throw new Error("expected FROM 's3://bucket/key'");
+  // COPY also reads DynamoDB tables, EMR clusters' HDFS and SSH hosts (the docs' FAVORITEMOVIES and SALES
+  // examples); efi's files arrive in S3, so a config matching S3 keys would load something else.
+  if (!/^s3:\/\//i.test(from.text)) {
+    const source = /^(\w+):\/\//.exec(from.text)?.[1]?.toLowerCase() ?? 'that';
+    refused.push(
+      `FROM '${from.text}': efi loads files that arrive in S3, and ${source}:// is not S3, so no config is written (copy the data to S3 as files first)`,
+    );
+  }
 
   const format: Record<string, unknown> = {};
   const load: Record<string, unknown> = {};
@@ -189,7 +217,14 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
     } else if (w === 'ENCODING') {
       if (word() === 'AS') pos++;
       const enc = next()?.text.toUpperCase();
-      if (enc !== 'UTF8') notMapped.push(`ENCODING ${enc}: efi reads utf-8, latin1 or windows-1252 (format.encoding)`);
+      if (enc?.startsWith('UTF16')) {
+        // A config reading utf-8 would misread every byte of the file: like a JSON source, none is written.
+        refused.push(
+          `ENCODING ${enc}: efi reads utf-8, latin1 or windows-1252 files (format.encoding), so no config is written; convert the files to UTF-8`,
+        );
+      } else if (enc !== 'UTF8') {
+        notMapped.push(`ENCODING ${enc}: efi reads utf-8, latin1 or windows-1252 (format.encoding)`);
+      }
     } else if (w === 'IGNOREHEADER') {
       if (word() === 'AS') pos++;
       header = Number(next()?.text);
@@ -205,8 +240,20 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
     } else if (w === 'MAXERROR') {
       if (word() === 'AS') pos++;
       load['maxErrors'] = Number(next()?.text);
+    } else if (w === 'NOLOAD') {
+      // A NOLOAD COPY only checks the file; the config loads it: say so rather than "not an option efi knows".
+      notMapped.push(
+        'NOLOAD: this COPY only validates; the config loads the files it matches (efi check FILE validates one without loading)',
+      );
     } else if (w === 'MANIFEST') {
       notMapped.push('MANIFEST: efi writes its own manifest of the parts it prepares');
+    } else if (w === 'COMPROWS' || w === 'READRATIO') {
+      if (peek()?.kind === 'word' && /^\d+$/.test(peek()!.text)) pos++;
+      notMapped.push(
+        w === 'COMPROWS'
+          ? 'COMPROWS: compression sampling tunes Redshift only; efi loads a stage table with COMPUPDATE OFF'
+          : 'READRATIO: applies to a DynamoDB source only',
+      );
     } else if (w === 'COMPUPDATE' || w === 'STATUPDATE') {
       if (['ON', 'OFF', 'TRUE', 'FALSE'].includes(word() ?? '')) pos++;
       notMapped.push(`${w}: efi always loads a stage table with COMPUPDATE OFF STATUPDATE OFF`);

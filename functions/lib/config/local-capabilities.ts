@@ -53,13 +53,14 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
     option: 'ESCAPE',
     config: 'format.escape',
     support: 'exact',
-    local: 'the part rewrite undoes backslash escapes (text mode); refused with CSV, as Redshift refuses it',
+    local:
+      'the part rewrite undoes backslash escapes (text mode), an escaped line feed stays in its record; refused with CSV, as Redshift refuses it',
   },
   {
     option: 'FIXEDWIDTH',
     config: 'format.layout: fixed_width',
     support: 'exact',
-    local: 'the rewrite cuts byte widths',
+    local: 'the rewrite cuts byte widths; a record ending inside its last column loads what is there',
   },
   {
     option: 'LZOP',
@@ -74,39 +75,56 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
           }
         : null,
   },
-  { option: 'NULL AS', config: 'load.nullAs', support: 'exact', local: "the marker, default '\\N' in every mode" },
+  {
+    option: 'NULL AS',
+    config: 'load.nullAs',
+    support: 'exact',
+    local: "the marker, default '\\N' in every mode; refused when it holds a NUL (NULL AS '\\0')",
+    refuse: (f) =>
+      f.load?.nullAs?.includes('\u0000')
+        ? {
+            path: ['load', 'nullAs'],
+            message:
+              "nullAs '\\0' (a NUL byte) cannot match: efi rejects a file holding a NUL byte before loading (PostgreSQL text cannot store one); deliver files without NULs, with \\N for NULL",
+          }
+        : null,
+  },
   { option: 'EMPTYASNULL', config: 'load.emptyAsNull', support: 'exact', local: "COPY NULL '' or the rewrite" },
   { option: 'BLANKSASNULL', config: 'load.blanksAsNull', support: 'exact', local: 'the rewrite' },
   {
     option: 'DATEFORMAT',
     config: 'load.dateFormat',
     support: 'exact',
-    local: "a format string is matched strictly by the rewrite; 'auto' goes to PostgreSQL's parser (approximate)",
+    local:
+      "a format string is matched strictly by the rewrite (time parts read and ignored); 'auto' goes to PostgreSQL's parser (approximate)",
   },
   {
     option: 'TIMEFORMAT',
     config: 'load.timeFormat',
     support: 'exact',
-    local: "as DATEFORMAT; 'epochsecs' and 'epochmillisecs' converted in the rewrite",
+    local:
+      "as DATEFORMAT; 'epochsecs' and 'epochmillisecs' converted in the rewrite; without it a TIMESTAMPTZ value may end in its UTC offset",
   },
   {
     option: 'ACCEPTANYDATE',
     config: 'load.acceptAnyDate',
     support: 'approximate',
     local:
-      "exact with a format string; with 'auto' efi's own recogniser of the documented formats decides what is a date",
+      "exact with a format string; with 'auto' efi's own recogniser reads the documented formats as PostgreSQL's cast does (approximate beyond them)",
   },
   {
     option: 'ACCEPTINVCHARS',
     config: 'load.acceptInvalidChars',
     support: 'exact',
-    local: 'each invalid byte replaced',
+    local:
+      'each invalid byte replaced, and each byte of a noncharacter (U+FFFE, U+FFFF, U+FDD0..U+FDEF, as Redshift does)',
   },
   {
     option: 'TRUNCATECOLUMNS',
     config: 'load.truncateColumns',
     support: 'exact',
-    local: 'cut to n bytes at a character boundary',
+    local:
+      'cut to n bytes at a character boundary; a multibyte character in a CHAR still fails the row, as in Redshift',
   },
   {
     option: 'IGNOREBLANKLINES',

@@ -16,9 +16,11 @@ export async function recordsOfPartLines(
   part: LoadPart,
   quote: string | null,
   lines: readonly number[],
+  /** Redshift ESCAPE (text mode): an escaped line feed is inside its record, as a quoted one is. */
+  escapeChar: string | null = null,
 ): Promise<Map<number, number>> {
-  // Without quoting a record is a line: nothing to scan.
-  if (quote === null) return new Map(lines.map((l) => [l, l]));
+  // Without quoting or escaping a record is a line: nothing to scan.
+  if (quote === null && !escapeChar) return new Map(lines.map((l) => [l, l]));
   const pending = [...new Set(lines)].sort((a, b) => a - b);
   const result = new Map<number, number>();
   let records = 0;
@@ -32,7 +34,14 @@ export async function recordsOfPartLines(
   try {
     await scanRecords(
       source as AsyncIterable<Buffer>,
-      { scanner: { quote: quote.charCodeAt(0), stripBom: false }, roles: ALL_RECORDS_ARE_DATA },
+      {
+        scanner: {
+          quote: quote === null ? null : quote.charCodeAt(0),
+          stripBom: false,
+          escape: quote === null && escapeChar ? escapeChar.charCodeAt(0) : null,
+        },
+        roles: ALL_RECORDS_ARE_DATA,
+      },
       {
         data(_buf, _start, _end, recordLine) {
           // Every pending line before this record's first line belongs to the record before it.

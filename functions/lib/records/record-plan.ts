@@ -82,6 +82,8 @@ export function recordPlan(config: FileConfig, maxRecordBytes?: number): RecordP
       quote,
       stripBom: format.encoding === 'utf-8',
       delimiter,
+      // Redshift ESCAPE: an escaped line feed is data, not the record's end (text mode only; CSV refuses ESCAPE).
+      escape: delimited && quote === null && format.escape ? format.escape.charCodeAt(0) : null,
       ...(maxRecordBytes ? { maxRecordBytes } : {}),
     },
     roles: {

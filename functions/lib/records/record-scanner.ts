@@ -30,6 +30,11 @@ export interface ScannerOptions {
   maxRecordBytes?: number;
   /** Field delimiter: only read on the failure path, to say in which field an unclosed quote opened. */
   delimiter?: Buffer;
+  /**
+   * Redshift ESCAPE byte (text mode, no quote): a line feed after an odd run of
+   * it is data, so the record goes on (the docs' nlTest2.txt). null = none.
+   */
+  escape?: number | null;
 }
 
 /**
@@ -60,6 +65,7 @@ export class RecordScanner {
   private readonly quote: number | null;
   private readonly maxRecordBytes: number;
   private readonly delimiter: Buffer | null;
+  private readonly escapeByte: number | null;
 
   constructor(
     private readonly sink: RecordSink,
@@ -69,6 +75,7 @@ export class RecordScanner {
     this.bomPending = opts.stripBom;
     this.maxRecordBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.delimiter = opts.delimiter ?? null;
+    this.escapeByte = opts.quote === null ? (opts.escape ?? null) : null;
   }
 
   /**
@@ -111,8 +118,13 @@ export class RecordScanner {
       } else chunk = joined;
       if (chunk.length === 0) return;
     }
-    if (this.quote === null) this.pushPlain(chunk);
-    else this.pushQuoted(chunk, this.quote);
+    this.pushAny(chunk);
+  }
+
+  private pushAny(chunk: Buffer): void {
+    if (this.quote !== null) this.pushQuoted(chunk, this.quote);
+    else if (this.escapeByte !== null) this.pushEscaped(chunk, this.escapeByte);
+    else this.pushPlain(chunk);
   }
 
   /** Flushes the last record (a file need not end with a newline). */
@@ -124,8 +136,7 @@ export class RecordScanner {
       this.bomPending = false;
       if (head.length > 0) {
         this.chunkBase = this.consumed - head.length;
-        if (this.quote === null) this.pushPlain(head);
-        else this.pushQuoted(head, this.quote);
+        this.pushAny(head);
         if (this.halted) return;
       }
     }
@@ -236,6 +247,70 @@ export class RecordScanner {
       this.recordLine = this.line;
     }
     if (recStart < len) this.addCarry(chunk, recStart, len);
+  }
+
+  /** As pushQuoted, with "an escaped line feed" in place of "a line feed inside quotes". */
+  private pushEscaped(chunk: Buffer, escapeByte: number): void {
+    const len = chunk.length;
+    const sink = this.sink;
+    let scan = 0;
+    let recStart = 0;
+    for (;;) {
+      const nl = chunk.indexOf(LF, scan);
+      if (nl === -1) break;
+      this.line++;
+      scan = nl + 1;
+      if (this.escapedAt(chunk, recStart, nl, escapeByte)) continue;
+      let rec: Buffer;
+      let start: number;
+      let end: number;
+      if (this.carryBytes > 0) {
+        this.addCarry(chunk, recStart, nl);
+        rec = this.takeCarry();
+        start = 0;
+        end = rec.length;
+      } else {
+        rec = chunk;
+        start = recStart;
+        end = nl;
+      }
+      if (end > start && rec[end - 1] === CR) {
+        end--;
+        this.crlfRecords++;
+      } else this.lfRecords++;
+      if (end - start > this.maxRecordBytes) this.tooLong(this.recordLine);
+      this.at = this.chunkBase + nl + 1;
+      if (sink.record(rec, start, end, this.recordLine) === STOP) {
+        this.halt();
+        return;
+      }
+      recStart = scan;
+      this.recordLine = this.line;
+    }
+    if (recStart < len) this.addCarry(chunk, recStart, len);
+  }
+
+  /** Whether the line feed at `nl` follows an odd run of escape bytes of this record (carried bytes included). */
+  private escapedAt(chunk: Buffer, recStart: number, nl: number, escapeByte: number): boolean {
+    let run = 0;
+    let i = nl - 1;
+    while (i >= recStart && chunk[i] === escapeByte) {
+      run++;
+      i--;
+    }
+    if (i < recStart) {
+      // The run reaches the start of this chunk's part of the record: go on into the carried bytes.
+      for (let c = this.carry.length - 1; c >= 0; c--) {
+        const piece = this.carry[c]!;
+        let j = piece.length - 1;
+        while (j >= 0 && piece[j] === escapeByte) {
+          run++;
+          j--;
+        }
+        if (j >= 0) break;
+      }
+    }
+    return run % 2 === 1;
   }
 
   private addCarry(chunk: Buffer, start: number, end: number): void {

@@ -58,12 +58,13 @@ export async function locateRowErrors(
     const store = ports.store;
     for (const part of new Set(placed.map((x) => x.part!))) {
       const here = placed.filter((x) => x.part === part);
-      const quote = (here[0]!.target!.format ?? config.format).quote;
+      const format = here[0]!.target!.format ?? config.format;
       const records = await recordsOfPartLines(
         store,
         part,
-        quote,
+        format.quote,
         here.map((x) => x.e.lineInPart),
+        format.layout === 'fixed_width' ? null : format.escape,
       );
       for (const x of here) x.ordinal = part.firstRecord + records.get(x.e.lineInPart)! - 1;
     }

@@ -89,10 +89,12 @@ describe('PartTransform', () => {
     const ok = await run(['01abc\n2\n03def\n'], { rewrite });
     expect(ok.text).toBe('01,abc\n03,def\n');
     expect(ok.rejected).toMatchObject([{ line: 2, column: 'id', rawValue: '2' }]);
-    await expect(run(['01abc\n02a\n'], { rewrite, reject: () => false })).rejects.toMatchObject({
+    await expect(run(['01abc\n0\n'], { rewrite, reject: () => false })).rejects.toMatchObject({
       line: 2,
-      column: 'name',
+      column: 'id',
     });
+    // Ending inside the last column is no refusal: it loads what is there (Redshift's venue_fw.txt).
+    expect((await run(['01abc\n02a\n'], { rewrite })).text).toBe('01,abc\n02,a\n');
   });
 
   it('appends the lineage suffix to every record before its line end, after a quoted line break, dropping CR', async () => {
@@ -191,6 +193,11 @@ describe('replaceInvalidUtf8', () => {
     const bytes = Buffer.concat([Buffer.from('é'), Buffer.from([0xff, 0xe2, 0x82, 0x41]), Buffer.from('ü')]);
     expect(replaceInvalidUtf8(bytes, 0x3f).toString('utf8')).toBe('é???Aü');
   });
+
+  it('replaces the noncharacters Redshift replaces under ACCEPTINVCHARS (U+FDD0..U+FDEF, U+xFFFE, U+xFFFF), byte for byte', () => {
+    const text = 'a\ufdd0b\ufdefc\ufffed\u{1fffe}e\u{10ffff}f\ufdcfg\ufffdh';
+    expect(replaceInvalidUtf8(Buffer.from(text), 0x5e).toString('utf8')).toBe('a^^^b^^^c^^^d^^^^e^^^^f\ufdcfg\ufffdh');
+  });
 });
 
 describe('locateCopyLine', () => {
@@ -204,6 +211,15 @@ describe('locateCopyLine', () => {
     expect(await at(text, 0x22, [], 3)).toEqual({ record: 2, line: 3 });
     expect(await at(text, 0x22, [], 4)).toEqual({ record: 3, line: 5 });
     expect(await at(text, 0x22, [], 9)).toBeNull();
+  });
+
+  it('with ESCAPE, reads an escaped line feed as inside its record, counted as the rewrite quotes it', async () => {
+    const text = '1|a\\\nb\n2|c\\\nd\n3|e\n';
+    const escaped = (copyLine: number) =>
+      locateCopyLine(Readable.from([Buffer.from(text)]), null, new Set(), copyLine, 0x5c);
+    expect(await escaped(1)).toEqual({ record: 1, line: 1 });
+    expect(await escaped(3)).toEqual({ record: 2, line: 3 });
+    expect(await escaped(4)).toEqual({ record: 3, line: 5 });
   });
 
   it('maps past records left out of the COPY, whose lines PostgreSQL never saw', async () => {

@@ -2,7 +2,7 @@ import { type LoadOptions, REDSHIFT_DEFAULT_NULL } from '../../config/model.ts';
 import type { LoadTargetSpec } from '../../ports/warehouse.ts';
 import { quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
 import { effectiveNullAs } from './postgres-copy-options.ts';
-import { converterFor } from './postgres-date-format.ts';
+import { converterFor, withUtcOffset } from './postgres-date-format.ts';
 import type { ColumnRule, RewritePlan } from './postgres-part-transform.ts';
 
 /**
@@ -95,8 +95,14 @@ export function buildRewritePlan(spec: LoadTargetSpec, columns: Map<string, Colu
     let convert: ColumnRule['convert'] = null;
     if (type === 'date' && date) {
       convert = { fn: date, option: 'dateFormat', format: o.dateFormat ?? 'YYYY-MM-DD (the default)' };
-    } else if ((type === 'timestamp' || type === 'timestamptz') && time) {
+    } else if (type === 'timestamp' && time) {
       convert = { fn: time, option: 'timeFormat', format: o.timeFormat ?? 'YYYY-MM-DD HH:MI:SS (the default)' };
+    } else if (type === 'timestamptz' && time) {
+      // Without TIMEFORMAT a TIMESTAMPTZ value may carry its UTC offset (Redshift's default 'YYYY-MM-DD HH:MI:SSOF').
+      convert =
+        o.timeFormat === null
+          ? { fn: withUtcOffset(time), option: 'timeFormat', format: 'YYYY-MM-DD HH:MI:SSOF (the TIMESTAMPTZ default)' }
+          : { fn: time, option: 'timeFormat', format: o.timeFormat };
     }
     return {
       name: c.name,
@@ -104,6 +110,8 @@ export function buildRewritePlan(spec: LoadTargetSpec, columns: Map<string, Colu
       isText: info ? info.category === 'S' : true,
       isVarchar: info ? info.type_name === 'varchar' || info.type_name === 'text' : true,
       maxBytes: info?.max_chars == null ? null : Number(info.max_chars),
+      singleByte: info?.type_name === 'bpchar',
+      isBoolean: info?.type_name === 'bool',
       numericScale: info?.numeric_scale == null ? null : Number(info.numeric_scale),
       convert,
       width: c.width ?? null,

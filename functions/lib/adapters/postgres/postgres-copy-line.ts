@@ -10,7 +10,9 @@ import { ALL_RECORDS_ARE_DATA, scanRecords } from '../../records/scan-records.ts
  * before that), so the embedded breaks of the first record it reads are not
  * counted; and it reports the line the record ends on. Rows the adapter left
  * out of the COPY (`skip`, by record number) are not seen by PostgreSQL at all.
- * This replays that count over the part, on the failure path only.
+ * This replays that count over the part, on the failure path only. With
+ * Redshift ESCAPE (`escapeByte`, text mode) an escaped line feed is inside the
+ * record, and the rewrite hands it to PostgreSQL inside quotes: counted the same.
  */
 
 export interface CopyLineTarget {
@@ -27,21 +29,23 @@ export async function locateCopyLine(
   quote: number | null,
   skip: ReadonlySet<number>,
   copyLine: number,
+  escapeByte: number | null = null,
 ): Promise<CopyLineTarget | null> {
+  const spans = quote !== null || escapeByte !== null;
   let record = 0;
   let copied = 0;
   let pgLine = 0;
   let at: CopyLineTarget | null = null;
   await scanRecords(
     part,
-    { scanner: { quote, stripBom: false }, roles: ALL_RECORDS_ARE_DATA },
+    { scanner: { quote, stripBom: false, escape: escapeByte }, roles: ALL_RECORDS_ARE_DATA },
     {
       data(buf, start, end, line) {
         record++;
         if (skip.has(record)) return;
         copied++;
         pgLine++;
-        if (copied > 1 && quote !== null) {
+        if (copied > 1 && spans) {
           for (let i = buf.indexOf(LF, start); i !== -1 && i < end; i = buf.indexOf(LF, i + 1)) pgLine++;
         }
         if (pgLine < copyLine) return;

@@ -44,10 +44,40 @@ export function converterFor(
 }
 
 /**
- * 'auto' recognition in JavaScript (used with ACCEPTANYDATE only): the format
- * strings of Redshift's DATEFORMAT/TIMEFORMAT table and the extra 'auto'
- * formats (ISO 8601 with T, fractions and offsets; YYYYMMDD HHMISS). A value
- * none of them reads is not a date.
+ * Redshift's default TIMESTAMPTZ format, 'YYYY-MM-DD HH:MI:SSOF' ("OF is the
+ * offset from UTC (for example, -8:00)", DATEFORMAT and TIMEFORMAT strings):
+ * the TIMESTAMP default, then an optional offset, kept for PostgreSQL to apply.
+ *
+ * @example
+ * withUtcOffset(dateTimeConverter(DEFAULT_TIME_FORMAT, 'timestamp', 'x'))('2003-03-31 18:45:05-8:00');
+ * // '2003-03-31 18:45:05-08:00'
+ */
+export function withUtcOffset(base: DateTimeConverter): DateTimeConverter {
+  return (value) => {
+    const m = /^(.*:\d{2}(?:\.\d+)?)([+-])(\d{1,2})(?::?(\d{2}))?$/.exec(value);
+    if (!m) return base(value);
+    const time = base(m[1]!);
+    const hours = Number(m[3]);
+    const minutes = m[4] ?? '00';
+    if (time === null || hours > 15 || Number(minutes) > 59) return null;
+    return `${time}${m[2]}${m[3]!.padStart(2, '0')}:${minutes}`;
+  };
+}
+
+/**
+ * 'auto' recognition in JavaScript (used with ACCEPTANYDATE only, where a
+ * value that is not a date must load NULL instead of failing): the formats of
+ * Redshift's DATEFORMAT/TIMEFORMAT table and of *Using automatic recognition*
+ * (ISO 8601, Julian `J2451187`, BC `Jan-08-95 BC`, YYYYMMDD HHMISS, YYMMDD
+ * HHMISS, YYYY.DDD, DD Mon HH:MI:SS YYYY TZ, MM/DD/YYYY HH:MI:SS.SS TZ, ...),
+ * read as PostgreSQL's cast reads them with DateStyle MDY (the docs test 'auto'
+ * with CAST): `03.04.2003` is March 4, `17.12.1997` is no date. A trailing
+ * time zone is kept for PostgreSQL to apply (a TIMESTAMP drops it, as a cast
+ * does). A value none of them reads is not a date.
+ *
+ * @example
+ * autoConverter('date')('J2451187'); // '1999-01-08'
+ * autoConverter('timestamp')('17 Dec 07:37:16 1997 PST'); // '1997-12-17 07:37:16 PST'
  */
 export function autoConverter(kind: 'date' | 'timestamp'): DateTimeConverter {
   const formats = [
@@ -59,33 +89,82 @@ export function autoConverter(kind: 'date' | 'timestamp'): DateTimeConverter {
     'MM/DD/YYYY',
     'MM-DD-YYYY',
     'MM/DD/YY',
-    'DD.MM.YYYY HH24:MI:SS',
-    'DD.MM.YYYY',
+    'MM.DD.YYYY HH24:MI:SS',
+    'MM.DD.YYYY',
     'YYYYMMDD HH24MISS',
     'YYYYMMDD',
+    'YYMMDD HH24MISS',
+    'YYMMDD',
     'YYYY/MM/DD HH24:MI:SS',
     'YYYY/MM/DD',
     'MON DD, YYYY',
     'MON DD YYYY',
+    'MON-DD-YYYY',
+    'MON-DD-YY',
     'DD MON YYYY',
+    'DD MON HH24:MI:SS YYYY',
     'DD-MON-YYYY',
     'YYYY-MON-DD',
-  ].map((f) => dateTimeConverter(f, kind, 'auto format'));
-  const iso = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}(?::?\d{2})?)?$/;
-  return (value) => {
-    const v = value.trim();
+  ].map((f) => dateTimeConverter(f, 'timestamp', 'auto format'));
+  const iso = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+  const julian = /^J(\d{1,7})(?:\s+(\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?))?$/;
+  const dayOfYear = /^(\d{4})\.(\d{3})$/;
+  const bc = /^([A-Za-z]{3,9})-(\d{1,2})-(\d{1,4})\s+BC$|^(\d{1,4})-(\d{1,2})-(\d{1,2})\s+BC$/i;
+  // A zone PostgreSQL knows without a timezone_abbreviations change, or an offset.
+  const zone =
+    /^(.*\d)\s*(?:\s(UTC|GMT|Z|[PMCE][SD]T|AK[SD]T|HST|WET|WEST|CET|CEST|EET|EEST)|([+-]\d{1,2}(?::?\d{2})?))$/i;
+  const out = (ts: string | null): string | null => (ts === null ? null : kind === 'date' ? ts.slice(0, 10) : ts);
+  const read = (v: string): string | null => {
     const m = iso.exec(v);
     if (m) {
-      const date = formats[2]!(m[1]!);
-      if (date === null) return null;
-      return kind === 'date' ? date.slice(0, 10) : `${m[1]} ${m[2]}${m[3] ?? ''}`;
+      if (formats[2]!(m[1]!) === null) return null;
+      return kind === 'date' ? m[1]! : `${m[1]} ${m[2]}${m[3] ?? ''}`;
+    }
+    const j = julian.exec(v);
+    if (j) {
+      // Julian day 2440588 is 1970-01-01; PostgreSQL and Redshift use the proleptic Gregorian calendar, as Date does.
+      const day = new Date((Number(j[1]) - 2440588) * 86_400_000).toISOString().slice(0, 10);
+      const time = j[2] ? formats[0]!(`${day} ${j[2].length <= 5 ? `${j[2]}:00` : j[2]}`) : `${day} 00:00:00`;
+      return out(time);
+    }
+    const d = dayOfYear.exec(v);
+    if (d) {
+      const days = Number(d[2]);
+      const year = Number(d[1]);
+      if (days < 1 || days > (daysIn(year, 2) === 29 ? 366 : 365)) return null;
+      return out(`${new Date(Date.UTC(year, 0, days)).toISOString().slice(0, 10)} 00:00:00`);
+    }
+    const b = bc.exec(v);
+    if (b) {
+      // BC years are as written (Jan-08-95 BC is 95 BC, not 1995 BC).
+      const month = b[1] !== undefined ? monthOf(b[1]) : Number(b[5]);
+      const day = Number(b[2] ?? b[6]);
+      const year = Number(b[3] ?? b[4]);
+      if (month < 1 || month > 12 || year < 1 || day < 1 || day > daysIn(1 - year, month)) return null;
+      const date = `${String(year).padStart(4, '0')}-${pad(month)}-${pad(day)}`;
+      return kind === 'date' ? `${date} BC` : `${date} 00:00:00 BC`;
     }
     for (const f of formats) {
-      const out = f(v);
-      if (out !== null) return out;
+      const ts = f(v);
+      if (ts !== null) return out(ts);
     }
     return null;
   };
+  return (value) => {
+    const v = value.trim();
+    const direct = read(v);
+    if (direct !== null) return direct;
+    const z = zone.exec(v);
+    if (!z) return null;
+    const ts = read(z[1]!);
+    if (ts === null || kind === 'date') return ts;
+    return z[2] ? `${ts} ${z[2].toUpperCase()}` : `${ts}${z[3]}`;
+  };
+}
+
+function monthOf(name: string): number {
+  const lower = name.toLowerCase();
+  return (lower.length === 3 ? MONTHS.indexOf(lower) : MONTH_NAMES.indexOf(lower)) + 1;
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];

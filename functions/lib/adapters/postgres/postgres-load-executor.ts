@@ -4,7 +4,13 @@ import { quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
 import { COLUMN_INFO_SQL, dropNullChecksSql, stageChecksSql } from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
-import { columnsNeedRewrite, copyOptionsSql, NO_QUOTE_BYTE, REWRITTEN_COPY_OPTIONS } from './postgres-copy-options.ts';
+import {
+  booleanColumnsNeedRewrite,
+  columnsNeedRewrite,
+  copyOptionsSql,
+  NO_QUOTE_BYTE,
+  REWRITTEN_COPY_OPTIONS,
+} from './postgres-copy-options.ts';
 import {
   describeDbError,
   describeRowError,
@@ -156,7 +162,8 @@ async function loadTarget(
         await session.query(`ALTER TABLE ${plan.stage} ${clauses}`);
       }
       // Redshift counts VARCHAR(n) in bytes, and `\N` is its default NULL: the fast path's COPY must agree.
-      const fastPath = !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded);
+      const fastPath =
+        !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded) && !booleanColumnsNeedRewrite(loaded);
       const checks = stageChecksSql(plan.stage, loaded, plan.spec.options, fastPath);
       if (checks) await session.query(checks);
     });
@@ -165,7 +172,8 @@ async function loadTarget(
   // 'S' is PostgreSQL's string type category (text, varchar, char).
   const textColumns = loaded.filter((c) => c.category === 'S').map((c) => c.name);
   // Direct mode checks NUMERIC scales per record (passThroughChecks) instead of rewriting every part.
-  const columnRewrite = !direct && columnsNeedRewrite(plan.spec.options, columns.values());
+  const columnRewrite =
+    (!direct && columnsNeedRewrite(plan.spec.options, columns.values())) || booleanColumnsNeedRewrite(columns.values());
   let options = columnRewrite
     ? REWRITTEN_COPY_OPTIONS
     : copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);
@@ -182,6 +190,11 @@ async function loadTarget(
   const quote = plan.spec.format.quote === null ? null : plan.spec.format.quote.charCodeAt(0);
   // Fixed-width records never span lines: a newline always ends one.
   const recordQuote = plan.spec.format.layout === 'fixed_width' ? null : quote;
+  // Redshift ESCAPE: an escaped line feed does not end the record (as the part transform's scanner reads it).
+  const recordEscape =
+    recordQuote === null && plan.spec.format.layout !== 'fixed_width' && plan.spec.format.escape
+      ? plan.spec.format.escape.charCodeAt(0)
+      : null;
   const rejectedBefore = rejected.length;
   let copied = 0;
   const overBudget = (e: LoadRowError) => {
@@ -311,7 +324,7 @@ async function loadTarget(
         }
         // PostgreSQL's line number is of the rows it was given: find the record and its line in the part.
         const at = await step('locating the rejected row in its part', async () =>
-          locateCopyLine(await session.readPart(part), recordQuote, skipped, rowError.lineInPart),
+          locateCopyLine(await session.readPart(part), recordQuote, skipped, rowError.lineInPart, recordEscape),
         );
         if (at) rowError.lineInPart = at.line;
         // A record already left out cannot fail again; refusing to loop is the safe answer if it seems to.
@@ -456,8 +469,10 @@ function passThroughChecks(plan: TargetPlan, columns: Map<string, ColumnInfo>): 
         : null;
     const numericScale = !o.roundDecimals && c?.numeric_scale != null ? Number(c.numeric_scale) : null;
     const isText = c ? c.category === 'S' : true;
-    if (maxBytes !== null || numericScale !== null || (backslashNIsNull && isText)) any = true;
-    return { name, maxBytes, numericScale, isText };
+    // CHAR: COPY of the bytes would take a multibyte character Redshift refuses.
+    const singleByte = c?.type_name === 'bpchar';
+    if (maxBytes !== null || numericScale !== null || singleByte || (backslashNIsNull && isText)) any = true;
+    return { name, maxBytes, numericScale, isText, singleByte };
   });
   return any ? { columns: rules, backslashNIsNull } : null;
 }

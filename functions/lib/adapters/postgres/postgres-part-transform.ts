@@ -45,6 +45,10 @@ export interface ColumnRule {
   isVarchar?: boolean;
   /** n of VARCHAR(n)/CHAR(n): Redshift counts it in BYTES; longer values fail, or are cut under truncateColumns. */
   maxBytes: number | null;
+  /** CHAR: Redshift takes single-byte (ASCII) characters only, a multibyte one fails the row (error 1220). */
+  singleByte?: boolean;
+  /** BOOLEAN: only Redshift's literals load (PostgreSQL would also read 'on', 'off', 'tr', ...). */
+  isBoolean?: boolean;
   /** s of NUMERIC(p,s): without roundDecimals extra decimals are truncated, as Redshift does. */
   numericScale?: number | null;
   /** Reformats the value for PostgreSQL (DATEFORMAT/TIMEFORMAT), with the format named for messages. */
@@ -76,7 +80,13 @@ export interface RewritePlan {
  */
 export interface PassThroughChecks {
   /** File columns in order: VARCHAR(n) byte limit, NUMERIC scale (null when not truncated), string type. */
-  columns: { name: string; maxBytes: number | null; numericScale: number | null; isText: boolean }[];
+  columns: {
+    name: string;
+    maxBytes: number | null;
+    numericScale: number | null;
+    isText: boolean;
+    singleByte?: boolean;
+  }[];
   /** EMPTYASNULL with the default NULL AS `\N`: an unquoted `\N` string field is NULL, which COPY's marker '' misses. */
   backslashNIsNull: boolean;
 }
@@ -117,7 +127,7 @@ export class NeedsRecordChecks extends Error {
  * are probed with the next one's first, so a pattern across a cut is seen.
  */
 export function sliceProbe(checks: PassThroughChecks): (bytes: Buffer) => void {
-  const nonAscii = checks.columns.some((c) => c.maxBytes !== null);
+  const nonAscii = checks.columns.some((c) => c.maxBytes !== null || c.singleByte === true);
   const backslashN = checks.backslashNIsNull && checks.columns.some((c) => c.isText);
   const scales = checks.columns.map((c) => c.numericScale).filter((x): x is number => x !== null);
   // A decimal point then this many digits: more than the smallest scale.
@@ -125,7 +135,9 @@ export function sliceProbe(checks: PassThroughChecks): (bytes: Buffer) => void {
   const overlap = decimals !== null ? decimals + 1 : 2;
   let tail = Buffer.alloc(0);
   const look = (b: Buffer) => {
-    if (nonAscii && !isAscii(b)) throw new NeedsRecordChecks('a non-ASCII byte (VARCHAR limits count bytes)');
+    if (nonAscii && !isAscii(b)) {
+      throw new NeedsRecordChecks('a non-ASCII byte (VARCHAR limits count bytes, CHAR takes ASCII only)');
+    }
     if (backslashN && b.indexOf(BACKSLASH_N) !== -1) throw new NeedsRecordChecks('\\N (NULL AS)');
     if (decimals !== null && hasDigitsAfterPoint(b, decimals)) {
       throw new NeedsRecordChecks('more decimals than a NUMERIC scale');
@@ -212,7 +224,13 @@ export class PartTransform extends Transform {
     const quote = opts.rewrite?.layout === 'fixed_width' ? null : opts.quote;
     this.scanner = new RecordScanner(
       { record: (buf, start, end, line) => this.onRecord(buf, start, end, line) },
-      { quote, stripBom: false },
+      {
+        quote,
+        stripBom: false,
+        // An escaped line feed is inside the record (Redshift ESCAPE); splitText turns it into data.
+        escape:
+          quote === null && opts.rewrite?.layout !== 'fixed_width' && opts.escape ? opts.escape.charCodeAt(0) : null,
+      },
     );
   }
 
@@ -284,7 +302,7 @@ export class PartTransform extends Transform {
     const n = ++this.record;
     if (this.opts.skip.has(n)) return;
     let bytes = buf.subarray(start, end);
-    if (this.opts.replaceInvalid !== null && !isUtf8(bytes))
+    if (this.opts.replaceInvalid !== null && (!isUtf8(bytes) || hasNoncharacter(bytes)))
       bytes = replaceInvalidUtf8(bytes, this.opts.replaceInvalid);
     const rewrite = this.opts.rewrite;
     if (!rewrite) {
@@ -370,6 +388,10 @@ export class PartTransform extends Transform {
         if (decimals && column.numericScale !== null && truncateScale(text, column.numericScale) !== text) {
           throw new NeedsRewrite(n, `column ${column.name} has more decimals than its scale`);
         }
+        if (nonAscii && column.singleByte === true) {
+          const problem = multibyteInChar(text);
+          if (problem) throw new PartRowError(n, column.name, problem, text);
+        }
         if (nonAscii && column.maxBytes !== null) {
           const length = Buffer.byteLength(text, 'utf8');
           if (length > column.maxBytes) {
@@ -396,8 +418,11 @@ export class PartTransform extends Transform {
     const out: Field[] = [];
     let at = 0;
     const length = bytes.length;
+    const lastColumn = plan.columns[plan.columns.length - 1];
     for (const column of plan.columns) {
-      const width = column.width ?? 0;
+      let width = column.width ?? 0;
+      // The last column runs to the line end when the record stops inside it (as ValidateFile allows).
+      if (column === lastColumn && at + width > length && at < length) width = length - at;
       if (at + width > length) {
         throw new PartRowError(
           n,
@@ -618,6 +643,19 @@ function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: numb
   }
   if (!plan.roundDecimals && column.numericScale != null) value = truncateScale(value, column.numericScale);
   if (plan.trimBlanks && column.isVarchar) value = value.replace(TRAILING_WHITESPACE, '');
+  if (column.isBoolean && !REDSHIFT_BOOLEANS.has(value.trim().toLowerCase())) {
+    throw new PartRowError(
+      n,
+      column.name,
+      `${JSON.stringify(value)} is not a Redshift BOOLEAN literal (true: TRUE 't' 'true' 'y' 'yes' '1'; false: FALSE 'f' 'false' 'n' 'no' '0')`,
+      value,
+    );
+  }
+  if (column.singleByte) {
+    // Before TRUNCATECOLUMNS: Redshift refuses the character, it does not cut around it.
+    const problem = multibyteInChar(value);
+    if (problem) throw new PartRowError(n, column.name, problem, value);
+  }
   if (column.maxBytes !== null && column.isText) {
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > column.maxBytes) {
@@ -631,6 +669,8 @@ function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: numb
 }
 
 const TRAILING_WHITESPACE = /[ \t\r\n\f\v]+$/;
+/** Redshift's BOOLEAN literals (*Boolean type*), lower case; surrounding blanks are allowed as PostgreSQL allows them. */
+const REDSHIFT_BOOLEANS = new Set(['true', 't', 'y', 'yes', '1', 'false', 'f', 'n', 'no', '0']);
 const DECIMAL = /^(\s*[+-]?\d*\.)(\d+)(\s*)$/;
 
 /** `20.259` into scale 2 → `20.25`: Redshift COPY truncates extra decimals unless ROUNDEC. */
@@ -669,7 +709,35 @@ export function replaceInvalidUtf8(bytes: Buffer, replacement: number): Buffer {
     out[from + bad.index] = replacement;
     from += bad.index + 1;
   }
+  // Noncharacters are valid UTF-8 that ACCEPTINVCHARS replaces too (Multibyte character load errors), byte for byte.
+  for (const m of out.toString('latin1').matchAll(new RegExp(NONCHARACTER, 'g'))) {
+    out.fill(replacement, m.index, m.index + m[0].length);
+  }
   return out;
+}
+
+/**
+ * U+FDD0..U+FDEF and U+xFFFE / U+xFFFF as UTF-8 bytes (read as latin1): the
+ * code points Redshift loads as they are, but replaces under ACCEPTINVCHARS.
+ */
+const NONCHARACTER = /\xef\xb7[\x90-\xaf]|\xef\xbf[\xbe\xbf]|[\xf0-\xf4][\x8f\x9f\xaf\xbf]\xbf[\xbe\xbf]/;
+
+function hasNoncharacter(bytes: Buffer): boolean {
+  if (bytes.indexOf(0xef) === -1 && !/[\xf0-\xf4]/.test(bytes.toString('latin1'))) return false;
+  return NONCHARACTER.test(bytes.toString('latin1'));
+}
+
+/**
+ * Why a CHAR value is refused, as Redshift says it ("Multibyte character not
+ * supported for CHAR (Hint: Try using VARCHAR). Invalid char: c3 ab", error 1220),
+ * or null when every character is ASCII.
+ */
+export function multibyteInChar(value: string): string | null {
+  const at = value.search(/[^\u0000-\u007f]/u);
+  if (at === -1) return null;
+  const char = String.fromCodePoint(value.codePointAt(at)!);
+  const hex = [...Buffer.from(char, 'utf8')].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  return `Multibyte character not supported for CHAR (Hint: Try using VARCHAR). Invalid char: ${hex} (Redshift CHAR holds single-byte ASCII characters only)`;
 }
 
 /** The refusal of a value longer than its VARCHAR/CHAR(n). */
