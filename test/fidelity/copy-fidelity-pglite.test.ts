@@ -1,4 +1,4 @@
-import { pgliteLeg } from '../support/warehouse-leg.ts';
+import { LOCAL_TIME_ZONE, pgliteLegIn } from '../support/warehouse-leg.ts';
 import { defineFidelitySuite } from './copy-fidelity.suite.ts';
 
-defineFidelitySuite('PGlite', pgliteLeg);
+defineFidelitySuite('PGlite', pgliteLegIn(LOCAL_TIME_ZONE));

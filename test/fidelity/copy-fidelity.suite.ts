@@ -634,6 +634,34 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       expect(plain.status.status).toBe('FAILED');
     });
 
+    it('a TIMESTAMPTZ value without an offset is UTC, as in a Redshift session, whatever the local time zone', async () => {
+      // The legs run their sessions in America/New_York (test/support/warehouse-leg.ts).
+      const r = await run({
+        ddl: 'id int, t timestamptz, p timestamp',
+        columns: ['id', 't', 'p'],
+        bytes: '1|2003-03-31 18:45:05|2003-03-31 18:45:05\n2|2003-07-01 00:00:00.25|2003-07-01 00:00:00\n',
+        redshiftDefaults: true,
+      });
+      expect(r.status.status).toBe('FINISHED');
+      const utc = await leg.wh.query(
+        `SELECT (t AT TIME ZONE 'UTC')::text AS t, p::text AS p FROM ${schema}.t${n} ORDER BY id`,
+      );
+      expect(utc.rows).toEqual([
+        { t: '2003-03-31 18:45:05', p: '2003-03-31 18:45:05' },
+        { t: '2003-07-01 00:00:00.25', p: '2003-07-01 00:00:00' },
+      ]);
+    });
+
+    it('a transform runs in UTC too, as a Redshift session does', async () => {
+      const table = `t${++n}`;
+      await leg.wh.query(`CREATE TABLE ${schema}.${table} (zone text, local_noon text)`);
+      const sql = `INSERT INTO ${schema}.${table} SELECT current_setting('TimeZone'), ('2003-07-01 12:00:00'::timestamptz AT TIME ZONE 'UTC')::text`;
+      const { statementId } = await leg.wh.submitSql(sql, randomUUID());
+      expect((await leg.wh.describe(statementId, { waitMs: 60_000 })).status).toBe('FINISHED');
+      const rows = (await leg.wh.query(`SELECT * FROM ${schema}.${table}`)).rows;
+      expect(rows).toEqual([{ zone: 'UTC', local_noon: '2003-07-01 12:00:00' }]);
+    });
+
     it('docs (DATEFORMAT): time parts in the date format are read and ignored', async () => {
       const r = await run({
         ddl: 'id int, d date',

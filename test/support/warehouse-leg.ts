@@ -22,10 +22,25 @@ export interface Leg {
 
 export type OpenLeg = (store: FsObjectStore, root: string) => Promise<Leg>;
 
-/** An embedded PGlite in the suite's temp root. */
-export const pgliteLeg: OpenLeg = async (store, root) => {
+/**
+ * A time zone for the local sessions other than Redshift's UTC, as on a
+ * developer's laptop: the fidelity suite runs in it, so a load that read
+ * values in the session's zone would load other instants than Redshift.
+ */
+export const LOCAL_TIME_ZONE = 'America/New_York';
+
+/** An embedded PGlite in the suite's temp root (its one session in `timeZone` when given). */
+export const pgliteLeg: OpenLeg = (store, root) => openPgliteLeg(store, root, null);
+
+export const pgliteLegIn =
+  (timeZone: string): OpenLeg =>
+  (store, root) =>
+    openPgliteLeg(store, root, timeZone);
+
+async function openPgliteLeg(store: FsObjectStore, root: string, timeZone: string | null): Promise<Leg> {
   const dataDir = path.join(root, 'pglite');
   const wh = await createPostgresWarehouse({ kind: 'pglite', dataDir }, store);
+  if (timeZone !== null) await wh.query(`SET TimeZone = '${timeZone}'`);
   return {
     wh,
     async release() {
@@ -34,12 +49,14 @@ export const pgliteLeg: OpenLeg = async (store, root) => {
       await closePglite(dataDir);
     },
   };
-};
+}
 
-/** The test run's PostgreSQL server (`inject('pgUrl')`). */
-export function postgresLeg(url: string): OpenLeg {
+/** The test run's PostgreSQL server (`inject('pgUrl')`), every session in `timeZone` when given. */
+export function postgresLeg(url: string, timeZone?: string): OpenLeg {
   return async (store) => {
-    const wh = await createPostgresWarehouse({ kind: 'postgres', url }, store);
+    const u = new URL(url);
+    if (timeZone) u.searchParams.set('options', `-c TimeZone=${timeZone}`);
+    const wh = await createPostgresWarehouse({ kind: 'postgres', url: u.toString() }, store);
     return { wh, release: () => wh.close() };
   };
 }

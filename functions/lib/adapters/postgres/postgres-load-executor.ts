@@ -64,6 +64,14 @@ export interface ExecuteOptions {
   onTarget?: (plan: TargetPlan) => void;
 }
 
+/**
+ * Redshift sessions run in UTC: a TIMESTAMPTZ value without an offset is a UTC
+ * instant there, loaded_at is UTC wall time, and a transform's `now()::date` is
+ * the UTC date. Run first in every local load and transform transaction, so
+ * the local session's own zone (a laptop's) does not change the rows.
+ */
+export const AS_REDSHIFT_SESSION = `SET LOCAL TimeZone = 'UTC'`;
+
 export async function executeLoad(
   session: PgSession,
   plans: TargetPlan[],
@@ -71,6 +79,7 @@ export async function executeLoad(
   rejected: LoadRowError[],
   opts: ExecuteOptions = { lineage: 'fields' },
 ): Promise<TargetResult[]> {
+  await session.query(AS_REDSHIFT_SESSION);
   // A redriven load replaces the rows its run loaded before, never duplicates them. Done for every
   // target before any part is copied: parts go straight into their targets (direct mode), and two
   // record types may share a table.

@@ -22,7 +22,7 @@ import { openPglite } from './pglite.ts';
 import { type PgConnection, type PgSession, pgliteConnection, pgPoolConnection } from './postgres-bulk-load.ts';
 import { TABLE_COLUMNS_SQL } from './postgres-column-info.ts';
 import { describeDbError, pgErrorFields } from './postgres-load-errors.ts';
-import { executeLoad } from './postgres-load-executor.ts';
+import { AS_REDSHIFT_SESSION, executeLoad } from './postgres-load-executor.ts';
 import { planLoad, type TargetPlan } from './postgres-load-plan.ts';
 import { type RunningStatement, RunningStatements, settledWithin } from './postgres-running-statements.ts';
 import {
@@ -150,6 +150,7 @@ export class PostgresWarehouse implements Warehouse {
     if (!sql.trim()) throw new ConfigInvalid('the transform SQL is empty');
     return this.submit('sql', clientToken, 0, async (session) => {
       try {
+        await session.query(AS_REDSHIFT_SESSION);
         if (parameters.length > 0) {
           // Bound by position: one statement (extended protocol), as the Data API runs one.
           const { text, values } = toPositional(sql, parameters);
