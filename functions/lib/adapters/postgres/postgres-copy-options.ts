@@ -110,10 +110,6 @@ export function effectiveNullAs(options: LoadOptions): string {
 }
 
 /**
- * Column facts that force the rewrite whatever the options: without ROUNDEC
- * Redshift truncates extra decimals where PostgreSQL rounds them.
- */
-/**
  * A BOOLEAN column: PostgreSQL also reads 'on', 'off' and prefixes such as
  * 'tr', which Redshift refuses (*Boolean type*: TRUE 't' 'true' 'y' 'yes' '1',
  * FALSE 'f' 'false' 'n' 'no' '0'), so its values go through the rewrite.
@@ -123,6 +119,10 @@ export function booleanColumnsNeedRewrite(columns: Iterable<{ type_name?: unknow
   return false;
 }
 
+/**
+ * Column facts that force the rewrite whatever the options: without ROUNDEC
+ * Redshift truncates extra decimals where PostgreSQL rounds them.
+ */
 export function columnsNeedRewrite(options: LoadOptions, columns: Iterable<{ numeric_scale?: unknown }>): boolean {
   if (options.roundDecimals) return false;
   for (const c of columns) if (c.numeric_scale !== null && c.numeric_scale !== undefined) return true;
