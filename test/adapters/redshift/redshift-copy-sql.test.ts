@@ -118,7 +118,12 @@ const goldenCases: Record<string, () => string> = {
   'options-all-off': () => render(spec([csvTarget({ options: plainOptions })])),
   region: () => render(spec([csvTarget()]), { region: 'eu-west-1' }),
   'gov-partition-role': () =>
-    render(spec([csvTarget()]), { iamRoleArn: 'arn:aws-us-gov:iam::123456789012:role/path/efi+copy=1,a.b@c-d' }),
+    render(spec([csvTarget()]), { iamRoleArn: 'arn:aws-us-gov:iam::123456789012:role/path/efi+copy=1.a_b@c-d' }),
+  // Management Guide, Chaining IAM roles: the ARNs in order, comma-separated, no spaces, in one literal.
+  'role-chain': () =>
+    render(spec([csvTarget()]), {
+      iamRoleArn: 'arn:aws:iam::123456789012:role/RoleA,arn:aws:iam::210987654321:role/RoleB',
+    }),
   'lineage-none': () => render(spec([csvTarget({ lineage: { sourceFile: null, runId: null, loadedAt: null } })])),
   'lineage-source-and-time-only': () =>
     render(spec([csvTarget({ lineage: { sourceFile: 'src_file', runId: null, loadedAt: 'loaded_ts' } })])),
@@ -304,6 +309,25 @@ describe('invalid load settings fail with ConfigInvalid and say what to change',
       /IAM role ARN/,
     ],
     ['short account id', () => spec([csvTarget()]), { iamRoleArn: 'arn:aws:iam::1234:role/x' }, /IAM role ARN/],
+    [
+      // IAM allows a comma in a role name; COPY would read it as a chain of "role/efi,x" → "role/efi" then "x".
+      'role name with a comma',
+      () => spec([csvTarget()]),
+      { iamRoleArn: 'arn:aws:iam::123456789012:role/efi,copy' },
+      /a role name containing a comma cannot be used/,
+    ],
+    [
+      'role chain with a space',
+      () => spec([csvTarget()]),
+      { iamRoleArn: 'arn:aws:iam::123456789012:role/RoleA, arn:aws:iam::210987654321:role/RoleB' },
+      /IAM role ARN/,
+    ],
+    [
+      'role chain with an empty link',
+      () => spec([csvTarget()]),
+      { iamRoleArn: 'arn:aws:iam::123456789012:role/RoleA,' },
+      /IAM role ARN/,
+    ],
     ['region', () => spec([csvTarget()]), { region: "eu-west-1'" }, /not an AWS region/],
     [
       'bucket',

@@ -1,0 +1,23 @@
+/* efi target=0 step=stage table=sales.daily */
+CREATE TEMP TABLE "efi_stage_0" (LIKE "sales"."daily" INCLUDING DEFAULTS);
+
+/* efi target=0 step=copy table=sales.daily */
+COPY "efi_stage_0" ("id", "sold_on", "amount")
+FROM 's3://efi-data/processing/run-20240501-0001/all/manifest.json'
+IAM_ROLE 'arn:aws:iam::123456789012:role/RoleA,arn:aws:iam::210987654321:role/RoleB'
+MANIFEST
+CSV QUOTE AS '"' DELIMITER AS ','
+GZIP
+DATEFORMAT AS 'auto'
+TIMEFORMAT AS 'auto'
+EMPTYASNULL
+IGNOREBLANKLINES
+MAXERROR 0
+COMPUPDATE OFF STATUPDATE OFF;
+
+/* efi target=0 step=delete table=sales.daily */
+DELETE FROM "sales"."daily" WHERE "efi_run_id" = 'run-20240501-0001';
+
+/* efi target=0 step=insert table=sales.daily */
+INSERT INTO "sales"."daily" ("id", "sold_on", "amount", "efi_source_file", "efi_run_id", "efi_loaded_at")
+SELECT "id", "sold_on", "amount", 's3://efi-data/landing/sales/daily_20240501.csv', 'run-20240501-0001', GETDATE() FROM "efi_stage_0";
