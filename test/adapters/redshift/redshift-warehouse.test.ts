@@ -15,10 +15,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderLoadStatements } from '../../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
-import {
-  STL_LOAD_ERRORS_SQL,
-  SYS_LOAD_ERRORS_SQL,
-} from '../../../functions/lib/adapters/redshift/redshift-load-errors.ts';
+import { SYS_LOAD_ERRORS_SQL } from '../../../functions/lib/adapters/redshift/redshift-load-errors.ts';
 import {
   RedshiftDataWarehouse,
   type RedshiftTarget,
@@ -429,29 +426,16 @@ describe('loadErrors', () => {
     ]);
   });
 
-  it('falls back to STL_LOAD_ERRORS on a provisioned cluster when SYS has no rows', async () => {
+  it('asks only SYS_LOAD_ERROR_DETAIL on a provisioned cluster: STL `query` is another identifier than RedshiftQueryId', async () => {
+    // Data API: RedshiftQueryId is SYS_QUERY_HISTORY.query_id; the Developer Guide: SYS query_id and STL query
+    // "are not the same identifier". Asking STL_LOAD_ERRORS WHERE query = 4242 could read another query's errors.
     rs.on(DescribeStatementCommand, { Id: 'load-1' }).resolves(
       described({ Status: 'FAILED', SubStatements: failedCopy() }),
     );
-    rs.on(ExecuteStatementCommand, { Sql: SYS_LOAD_ERRORS_SQL }).resolves({ Id: 'sys-q' });
-    rs.on(ExecuteStatementCommand, { Sql: STL_LOAD_ERRORS_SQL }).resolves({ Id: 'stl-q' });
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'sys-q' });
     mockErrorQuery('sys-q', [{ ColumnMetadata: errorColumns, Records: [] }]);
-    mockErrorQuery('stl-q', [
-      {
-        ColumnMetadata: [...errorColumns, { name: 'raw_field_value' }],
-        Records: [
-          [
-            { stringValue: `s3://efi-data/processing/${RUN_ID}/all/part-00002.gz     ` },
-            { longValue: 3 },
-            { stringValue: 'amount    ' },
-            { stringValue: "Invalid digit, Value 'x', Pos 0, Type: Decimal      " },
-            { stringValue: 'x12.5        ' },
-          ],
-        ],
-      },
-    ]);
 
-    const errors = await warehouse(CLUSTER).loadErrors('load-1');
+    expect(await warehouse(CLUSTER).loadErrors('load-1')).toEqual([]);
 
     expect(rs.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input)).toEqual([
       {
@@ -462,42 +446,23 @@ describe('loadErrors', () => {
         Parameters: [{ name: 'query_id', value: '4242' }],
         WithEvent: false,
       },
-      {
-        ClusterIdentifier: 'efi-cluster',
-        Database: 'dev',
-        DbUser: 'efi_loader',
-        Sql: STL_LOAD_ERRORS_SQL,
-        Parameters: [{ name: 'query_id', value: '4242' }],
-        WithEvent: false,
-      },
     ]);
-    expect(errors).toEqual([
-      {
-        target: { schema: 'sales', table: 'detail' },
-        partKey: `processing/${RUN_ID}/all/part-00002.gz`,
-        lineInPart: 3,
-        column: 'amount',
-        reason: "Invalid digit, Value 'x', Pos 0, Type: Decimal",
-        rawValue: 'x12.5',
-      },
-    ]);
+    expect(SYS_LOAD_ERRORS_SQL).not.toMatch(/stl_/i);
   });
 
-  it('falls back to STL_LOAD_ERRORS on a cluster when the SYS query itself fails', async () => {
+  it('fails with the SYS query error on a cluster rather than guessing from STL', async () => {
     rs.on(DescribeStatementCommand, { Id: 'load-1' }).resolves(
       described({ Status: 'FAILED', SubStatements: failedCopy() }),
     );
-    rs.on(ExecuteStatementCommand, { Sql: SYS_LOAD_ERRORS_SQL }).resolves({ Id: 'sys-q' });
-    rs.on(ExecuteStatementCommand, { Sql: STL_LOAD_ERRORS_SQL }).resolves({ Id: 'stl-q' });
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'sys-q' });
     rs.on(DescribeStatementCommand, { Id: 'sys-q' }).resolves(
-      described({ Id: 'sys-q', Status: 'FAILED', Error: 'relation "sys_load_error_detail" does not exist' }),
+      described({ Id: 'sys-q', Status: 'FAILED', Error: 'permission denied for relation sys_load_error_detail' }),
     );
-    mockErrorQuery('stl-q', [{ ColumnMetadata: errorColumns, Records: [] }]);
-    expect(await warehouse(CLUSTER).loadErrors('load-1')).toEqual([]);
-    expect(rs).toHaveReceivedCommandTimes(ExecuteStatementCommand, 2);
+    await expect(warehouse(CLUSTER).loadErrors('load-1')).rejects.toThrow(/permission denied/);
+    expect(rs).toHaveReceivedCommandTimes(ExecuteStatementCommand, 1);
   });
 
-  it('does not ask STL on Serverless, where it does not exist', async () => {
+  it('asks SYS_LOAD_ERROR_DETAIL once on Serverless too', async () => {
     rs.on(DescribeStatementCommand, { Id: 'load-1' }).resolves(
       described({ Status: 'FAILED', SubStatements: failedCopy() }),
     );

@@ -32,12 +32,7 @@ import type {
 } from '../../ports/warehouse.ts';
 import { withTableColumns } from '../../ports/warehouse.ts';
 import { parseMarker, renderLoadStatements, type StatementMarker } from './redshift-copy-sql.ts';
-import {
-  loadErrorParameters,
-  mapLoadErrorRow,
-  STL_LOAD_ERRORS_SQL,
-  SYS_LOAD_ERRORS_SQL,
-} from './redshift-load-errors.ts';
+import { loadErrorParameters, mapLoadErrorRow, SYS_LOAD_ERRORS_SQL } from './redshift-load-errors.ts';
 
 export interface RedshiftTarget {
   clusterIdentifier: string | null;
@@ -155,17 +150,9 @@ export class RedshiftDataWarehouse implements Warehouse {
       .filter((c) => c.marker?.step === 'copy' && c.s.RedshiftQueryId !== undefined);
     const errors: LoadRowError[] = [];
     for (const { s, marker } of copies) {
-      const params = loadErrorParameters(s.RedshiftQueryId!);
-      let rows: Record<string, unknown>[] | null = null;
-      try {
-        rows = (await this.run(SYS_LOAD_ERRORS_SQL, params)).rows;
-      } catch (e) {
-        if (!this.target.clusterIdentifier || e instanceof TransientError) throw e;
-      }
-      if ((rows === null || rows.length === 0) && this.target.clusterIdentifier) {
-        rows = (await this.run(STL_LOAD_ERRORS_SQL, params)).rows;
-      }
-      errors.push(...(rows ?? []).map((r) => mapLoadErrorRow(r, marker!.table)));
+      // RedshiftQueryId is SYS_QUERY_HISTORY.query_id (Data API), the key of SYS_LOAD_ERROR_DETAIL, not STL's `query`.
+      const { rows } = await this.run(SYS_LOAD_ERRORS_SQL, loadErrorParameters(s.RedshiftQueryId!));
+      errors.push(...rows.map((r) => mapLoadErrorRow(r, marker!.table)));
     }
     return errors;
   }
