@@ -17,6 +17,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderLoadStatements } from '../../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
 import { SYS_LOAD_ERRORS_SQL } from '../../../functions/lib/adapters/redshift/redshift-load-errors.ts';
 import {
+  MAX_STATEMENT_BYTES,
   RedshiftDataWarehouse,
   type RedshiftTarget,
 } from '../../../functions/lib/adapters/redshift/redshift-warehouse.ts';
@@ -160,6 +161,16 @@ describe('submitLoad', () => {
     expect(rs).not.toHaveReceivedAnyCommand();
   });
 
+  it('refuses a load whose COPY is over the Data API statement size (100 KB) before calling AWS', async () => {
+    const wide = spec([
+      csvTarget({
+        columns: Array.from({ length: 900 }, (_, i) => ({ name: `c${String(i).padStart(4, '0')}_${'x'.repeat(110)}` })),
+      }),
+    ]);
+    await expect(warehouse().submitLoad(wide, 'tok')).rejects.toThrow(/load statement 2 of 4 .* at most 100 KB/);
+    expect(rs).not.toHaveReceivedAnyCommand();
+  });
+
   it('accepts a 64-character client token', async () => {
     rs.on(BatchExecuteStatementCommand).resolves({ Id: 'load-3' });
     await warehouse().submitLoad(twoTargets, 'a'.repeat(64));
@@ -226,6 +237,17 @@ describe('submitSql', () => {
         { name: 'source_file', value: 's3://b/landing/x.csv' },
       ],
     });
+  });
+
+  it('refuses SQL over the Data API statement size (100 KB) before sending it', async () => {
+    const sql = `SELECT '${'x'.repeat(MAX_STATEMENT_BYTES)}'`;
+    await expect(warehouse().submitSql(sql, 'tok')).rejects.toThrow(/at most 100 KB/);
+    expect(rs).not.toHaveReceivedAnyCommand();
+    // Bytes, not characters: 51,200 two-byte characters are exactly 100 KB.
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'tr-3' });
+    const sql2 = `SELECT '${'é'.repeat(MAX_STATEMENT_BYTES / 2 - 10)}'`;
+    await expect(warehouse().submitSql(sql2, 'tok')).resolves.toEqual({ statementId: 'tr-3' });
+    await expect(warehouse().submitSql(`${sql2}${'é'.repeat(10)}`, 'tok')).rejects.toThrow(/at most 100 KB/);
   });
 
   it('refuses empty SQL', async () => {
