@@ -8,7 +8,7 @@ import {
   renderLoadStatements,
   renderMarker,
 } from '../../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
-import { ConfigInvalid } from '../../../functions/lib/errors.ts';
+import { ConfigInvalid, InvalidStateInput } from '../../../functions/lib/errors.ts';
 import type { LoadSpec } from '../../../functions/lib/ports/warehouse.ts';
 import { csvTarget, ROLE_ARN, RUN_ID, spec } from './fixtures.ts';
 
@@ -82,13 +82,13 @@ const goldenCases: Record<string, () => string> = {
         }),
       ]),
     ),
-  'single-original-no-manifest': () => render(spec([csvTarget(singleOriginal)])),
-  'single-gzip-original-no-manifest': () =>
+  // UseOriginalFile: the original itself, still through its one-entry manifest (never FROM the key as a prefix).
+  'single-original': () =>
     render(
       spec([
         csvTarget({
-          parts: [{ ...singleOriginal.parts[0]!, key: 'landing/sales/daily.csv.gz', compression: 'gzip' }],
-          manifest: null,
+          ...singleOriginal,
+          manifest: { bucket: 'efi-data', key: `processing/${RUN_ID}/all/manifest.json` },
         }),
       ]),
     ),
@@ -292,6 +292,19 @@ describe('a reload that must replace rows', () => {
   });
 });
 
+describe('a target without a COPY manifest', () => {
+  // Developer Guide, COPY from Amazon S3: without MANIFEST the FROM path is a key prefix, so
+  // FROM 's3://efi-data/landing/sales/daily_20240501.csv' would also load daily_20240501.csv.bak.
+  it.each([
+    ['one part', () => spec([csvTarget(singleOriginal)]), /has 1 part\(s\) and no COPY manifest/],
+    ['several parts', () => spec([csvTarget({ manifest: null })]), /has 2 part\(s\) and no COPY manifest/],
+  ] as const)('is refused, never loaded by key prefix: %s', (_what, make, message) => {
+    const run = () => renderLoadStatements(make(), { iamRoleArn: ROLE_ARN });
+    expect(run).toThrow(InvalidStateInput);
+    expect(run).toThrow(message);
+  });
+});
+
 describe('invalid load settings fail with ConfigInvalid and say what to change', () => {
   const fmt = (delimiter: string, quote: string | null, escapeChar: string | null) =>
     spec([csvTarget({ format: { layout: 'delimited', delimiter, quote, escape: escapeChar } })]);
@@ -382,7 +395,6 @@ describe('invalid load settings fail with ConfigInvalid and say what to change',
       {},
       /mixes gzip and uncompressed parts/,
     ],
-    ['several parts without manifest', () => spec([csvTarget({ manifest: null })]), {}, /has 2 parts and no manifest/],
     ['no targets', () => spec([]), {}, /has no targets/],
     ['no columns', () => spec([csvTarget({ columns: [] })]), {}, /has no columns/],
     [

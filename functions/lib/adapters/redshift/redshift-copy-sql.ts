@@ -1,5 +1,5 @@
 import type { LoadOptions } from '../../config/model.ts';
-import { ConfigInvalid } from '../../errors.ts';
+import { ConfigInvalid, InvalidStateInput } from '../../errors.ts';
 import {
   assertLoadSpec,
   loadStatementsPerTarget,
@@ -136,22 +136,18 @@ function lineageColumns(spec: LoadSpec, t: LoadTargetSpec, where: string): { col
 
 function renderCopyClauses(t: LoadTargetSpec, ctx: { roleArn: string; region: string | null }, where: string): string {
   const lines: string[] = [];
-  if (t.manifest) {
-    lines.push(`FROM ${s3Uri(t.manifest.bucket, t.manifest.key, `${where} manifest`)}`);
-    lines.push(`IAM_ROLE ${quoteRedshiftLiteral(ctx.roleArn)}`);
-    lines.push('MANIFEST');
-  } else {
-    // Without a manifest Redshift reads every object whose key starts with the
-    // given one, so only the single-original case is allowed here.
-    const only = t.parts[0];
-    if (t.parts.length !== 1 || !only) {
-      throw new ConfigInvalid(
-        `${where} has ${t.parts.length} parts and no manifest: Preprocess must write a manifest whenever a target is not exactly one object`,
-      );
-    }
-    lines.push(`FROM ${s3Uri(only.bucket, only.key, `${where} part`)}`);
-    lines.push(`IAM_ROLE ${quoteRedshiftLiteral(ctx.roleArn)}`);
+  // COPY FROM 's3://bucket/key' without MANIFEST loads every object whose key starts with that key
+  // (Developer Guide, COPY from Amazon S3: the object path is a prefix), so `x.csv` would also load
+  // `x.csv.bak`. Preprocess and UseOriginalFile write a manifest for every target; a target without
+  // one is a payload from elsewhere, refused rather than loaded by prefix.
+  if (!t.manifest) {
+    throw new InvalidStateInput(
+      `${where} has ${t.parts.length} part(s) and no COPY manifest: without one Redshift would load every object whose key starts with the part's key; redrive from Preprocess, which writes the manifest`,
+    );
   }
+  lines.push(`FROM ${s3Uri(t.manifest.bucket, t.manifest.key, `${where} manifest`)}`);
+  lines.push(`IAM_ROLE ${quoteRedshiftLiteral(ctx.roleArn)}`);
+  lines.push('MANIFEST');
   lines.push(renderFormat(t.format, t.columns, where));
   if (isGzip(t, where)) lines.push('GZIP');
   lines.push(...renderOptions(t.options, t.format, where));
