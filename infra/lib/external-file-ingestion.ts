@@ -64,6 +64,12 @@ export class ExternalFileIngestion extends Construct {
   constructor(scope: Construct, id: string, props: ExternalFileIngestionProps) {
     super(scope, id);
     assertArn(props.copyRoleArn, 'iam', 'copyRoleArn');
+    if (props.copyRoleArn.includes(',')) {
+      // COPY's IAM_ROLE reads a comma as the separator of a role chain (Management Guide: Chaining IAM roles).
+      throw new Error(
+        `copyRoleArn must be one IAM role ARN whose name has no comma (Redshift COPY would read the comma as a role chain), got ${JSON.stringify(props.copyRoleArn)}`,
+      );
+    }
     assertArn(props.configDbSecretArn, 'secretsmanager', 'configDbSecretArn');
     const rsSecret = redshiftSecretArn(props.redshift);
     if (rsSecret) assertArn(rsSecret, 'secretsmanager', 'redshift.secretArn');

@@ -50,7 +50,8 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
         format: { ...(c.redshiftDefaults ? TEXT : CSV), ...c.format },
         options: { ...(c.redshiftDefaults ? REDSHIFT_LOAD_OPTIONS : DEFAULT_LOAD_OPTIONS), ...c.options },
         parts: [{ bucket: BUCKET, key, compression: 'none', bytes: bytes.length, records: 1, firstRecord: 1 }],
-        manifest: null,
+        // Redshift loads every target through a manifest (a bare key would be a prefix); the local load ignores it.
+        manifest: { bucket: BUCKET, key: `processing/${table}/manifest.json` },
       };
       const spec: LoadSpec = { runId: randomUUID(), sourceFile: `s3://${BUCKET}/${key}`, targets: [t] };
       const sql = renderLoadStatements(spec, { iamRoleArn: 'arn:aws:iam::123456789012:role/efi-copy' });

@@ -208,5 +208,8 @@ describe('context', () => {
     expect(() => normalisePrefixes({ archive: 'landing/archive/' })).toThrow(/inside prefixes.landing/);
     expect(normalisePrefixes({ landing: 'in' }).landing).toBe('in/');
     expect(() => synthWithContext({ 'efi:copyRoleArn': 'efi-copy-role' })).toThrow(/copyRoleArn must be an iam ARN/);
+    expect(() => synthWithContext({ 'efi:copyRoleArn': 'arn:aws:iam::123456789012:role/efi,copy' })).toThrow(
+      /copyRoleArn must be one IAM role ARN whose name has no comma/,
+    );
   });
 });

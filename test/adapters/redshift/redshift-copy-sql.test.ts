@@ -8,7 +8,7 @@ import {
   renderLoadStatements,
   renderMarker,
 } from '../../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
-import { ConfigInvalid } from '../../../functions/lib/errors.ts';
+import { ConfigInvalid, InvalidStateInput } from '../../../functions/lib/errors.ts';
 import type { LoadSpec } from '../../../functions/lib/ports/warehouse.ts';
 import { csvTarget, ROLE_ARN, RUN_ID, spec } from './fixtures.ts';
 
@@ -82,13 +82,13 @@ const goldenCases: Record<string, () => string> = {
         }),
       ]),
     ),
-  'single-original-no-manifest': () => render(spec([csvTarget(singleOriginal)])),
-  'single-gzip-original-no-manifest': () =>
+  // UseOriginalFile: the original itself, still through its one-entry manifest (never FROM the key as a prefix).
+  'single-original': () =>
     render(
       spec([
         csvTarget({
-          parts: [{ ...singleOriginal.parts[0]!, key: 'landing/sales/daily.csv.gz', compression: 'gzip' }],
-          manifest: null,
+          ...singleOriginal,
+          manifest: { bucket: 'efi-data', key: `processing/${RUN_ID}/all/manifest.json` },
         }),
       ]),
     ),
@@ -118,7 +118,12 @@ const goldenCases: Record<string, () => string> = {
   'options-all-off': () => render(spec([csvTarget({ options: plainOptions })])),
   region: () => render(spec([csvTarget()]), { region: 'eu-west-1' }),
   'gov-partition-role': () =>
-    render(spec([csvTarget()]), { iamRoleArn: 'arn:aws-us-gov:iam::123456789012:role/path/efi+copy=1,a.b@c-d' }),
+    render(spec([csvTarget()]), { iamRoleArn: 'arn:aws-us-gov:iam::123456789012:role/path/efi+copy=1.a_b@c-d' }),
+  // Management Guide, Chaining IAM roles: the ARNs in order, comma-separated, no spaces, in one literal.
+  'role-chain': () =>
+    render(spec([csvTarget()]), {
+      iamRoleArn: 'arn:aws:iam::123456789012:role/RoleA,arn:aws:iam::210987654321:role/RoleB',
+    }),
   'lineage-none': () => render(spec([csvTarget({ lineage: { sourceFile: null, runId: null, loadedAt: null } })])),
   'lineage-source-and-time-only': () =>
     render(spec([csvTarget({ lineage: { sourceFile: 'src_file', runId: null, loadedAt: 'loaded_ts' } })])),
@@ -287,6 +292,19 @@ describe('a reload that must replace rows', () => {
   });
 });
 
+describe('a target without a COPY manifest', () => {
+  // Developer Guide, COPY from Amazon S3: without MANIFEST the FROM path is a key prefix, so
+  // FROM 's3://efi-data/landing/sales/daily_20240501.csv' would also load daily_20240501.csv.bak.
+  it.each([
+    ['one part', () => spec([csvTarget(singleOriginal)]), /has 1 part\(s\) and no COPY manifest/],
+    ['several parts', () => spec([csvTarget({ manifest: null })]), /has 2 part\(s\) and no COPY manifest/],
+  ] as const)('is refused, never loaded by key prefix: %s', (_what, make, message) => {
+    const run = () => renderLoadStatements(make(), { iamRoleArn: ROLE_ARN });
+    expect(run).toThrow(InvalidStateInput);
+    expect(run).toThrow(message);
+  });
+});
+
 describe('invalid load settings fail with ConfigInvalid and say what to change', () => {
   const fmt = (delimiter: string, quote: string | null, escapeChar: string | null) =>
     spec([csvTarget({ format: { layout: 'delimited', delimiter, quote, escape: escapeChar } })]);
@@ -304,6 +322,25 @@ describe('invalid load settings fail with ConfigInvalid and say what to change',
       /IAM role ARN/,
     ],
     ['short account id', () => spec([csvTarget()]), { iamRoleArn: 'arn:aws:iam::1234:role/x' }, /IAM role ARN/],
+    [
+      // IAM allows a comma in a role name; COPY would read it as a chain of "role/efi,x" → "role/efi" then "x".
+      'role name with a comma',
+      () => spec([csvTarget()]),
+      { iamRoleArn: 'arn:aws:iam::123456789012:role/efi,copy' },
+      /a role name containing a comma cannot be used/,
+    ],
+    [
+      'role chain with a space',
+      () => spec([csvTarget()]),
+      { iamRoleArn: 'arn:aws:iam::123456789012:role/RoleA, arn:aws:iam::210987654321:role/RoleB' },
+      /IAM role ARN/,
+    ],
+    [
+      'role chain with an empty link',
+      () => spec([csvTarget()]),
+      { iamRoleArn: 'arn:aws:iam::123456789012:role/RoleA,' },
+      /IAM role ARN/,
+    ],
     ['region', () => spec([csvTarget()]), { region: "eu-west-1'" }, /not an AWS region/],
     [
       'bucket',
@@ -358,7 +395,6 @@ describe('invalid load settings fail with ConfigInvalid and say what to change',
       {},
       /mixes gzip and uncompressed parts/,
     ],
-    ['several parts without manifest', () => spec([csvTarget({ manifest: null })]), {}, /has 2 parts and no manifest/],
     ['no targets', () => spec([]), {}, /has no targets/],
     ['no columns', () => spec([csvTarget({ columns: [] })]), {}, /has no columns/],
     [

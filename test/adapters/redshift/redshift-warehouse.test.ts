@@ -15,11 +15,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { renderLoadStatements } from '../../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
+import { SYS_LOAD_ERRORS_SQL } from '../../../functions/lib/adapters/redshift/redshift-load-errors.ts';
 import {
-  STL_LOAD_ERRORS_SQL,
-  SYS_LOAD_ERRORS_SQL,
-} from '../../../functions/lib/adapters/redshift/redshift-load-errors.ts';
-import {
+  MAX_STATEMENT_BYTES,
   RedshiftDataWarehouse,
   type RedshiftTarget,
 } from '../../../functions/lib/adapters/redshift/redshift-warehouse.ts';
@@ -163,6 +161,16 @@ describe('submitLoad', () => {
     expect(rs).not.toHaveReceivedAnyCommand();
   });
 
+  it('refuses a load whose COPY is over the Data API statement size (100 KB) before calling AWS', async () => {
+    const wide = spec([
+      csvTarget({
+        columns: Array.from({ length: 900 }, (_, i) => ({ name: `c${String(i).padStart(4, '0')}_${'x'.repeat(110)}` })),
+      }),
+    ]);
+    await expect(warehouse().submitLoad(wide, 'tok')).rejects.toThrow(/load statement 2 of 4 .* at most 100 KB/);
+    expect(rs).not.toHaveReceivedAnyCommand();
+  });
+
   it('accepts a 64-character client token', async () => {
     rs.on(BatchExecuteStatementCommand).resolves({ Id: 'load-3' });
     await warehouse().submitLoad(twoTargets, 'a'.repeat(64));
@@ -229,6 +237,17 @@ describe('submitSql', () => {
         { name: 'source_file', value: 's3://b/landing/x.csv' },
       ],
     });
+  });
+
+  it('refuses SQL over the Data API statement size (100 KB) before sending it', async () => {
+    const sql = `SELECT '${'x'.repeat(MAX_STATEMENT_BYTES)}'`;
+    await expect(warehouse().submitSql(sql, 'tok')).rejects.toThrow(/at most 100 KB/);
+    expect(rs).not.toHaveReceivedAnyCommand();
+    // Bytes, not characters: 51,200 two-byte characters are exactly 100 KB.
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'tr-3' });
+    const sql2 = `SELECT '${'é'.repeat(MAX_STATEMENT_BYTES / 2 - 10)}'`;
+    await expect(warehouse().submitSql(sql2, 'tok')).resolves.toEqual({ statementId: 'tr-3' });
+    await expect(warehouse().submitSql(`${sql2}${'é'.repeat(10)}`, 'tok')).rejects.toThrow(/at most 100 KB/);
   });
 
   it('refuses empty SQL', async () => {
@@ -429,29 +448,16 @@ describe('loadErrors', () => {
     ]);
   });
 
-  it('falls back to STL_LOAD_ERRORS on a provisioned cluster when SYS has no rows', async () => {
+  it('asks only SYS_LOAD_ERROR_DETAIL on a provisioned cluster: STL `query` is another identifier than RedshiftQueryId', async () => {
+    // Data API: RedshiftQueryId is SYS_QUERY_HISTORY.query_id; the Developer Guide: SYS query_id and STL query
+    // "are not the same identifier". Asking STL_LOAD_ERRORS WHERE query = 4242 could read another query's errors.
     rs.on(DescribeStatementCommand, { Id: 'load-1' }).resolves(
       described({ Status: 'FAILED', SubStatements: failedCopy() }),
     );
-    rs.on(ExecuteStatementCommand, { Sql: SYS_LOAD_ERRORS_SQL }).resolves({ Id: 'sys-q' });
-    rs.on(ExecuteStatementCommand, { Sql: STL_LOAD_ERRORS_SQL }).resolves({ Id: 'stl-q' });
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'sys-q' });
     mockErrorQuery('sys-q', [{ ColumnMetadata: errorColumns, Records: [] }]);
-    mockErrorQuery('stl-q', [
-      {
-        ColumnMetadata: [...errorColumns, { name: 'raw_field_value' }],
-        Records: [
-          [
-            { stringValue: `s3://efi-data/processing/${RUN_ID}/all/part-00002.gz     ` },
-            { longValue: 3 },
-            { stringValue: 'amount    ' },
-            { stringValue: "Invalid digit, Value 'x', Pos 0, Type: Decimal      " },
-            { stringValue: 'x12.5        ' },
-          ],
-        ],
-      },
-    ]);
 
-    const errors = await warehouse(CLUSTER).loadErrors('load-1');
+    expect(await warehouse(CLUSTER).loadErrors('load-1')).toEqual([]);
 
     expect(rs.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input)).toEqual([
       {
@@ -462,42 +468,23 @@ describe('loadErrors', () => {
         Parameters: [{ name: 'query_id', value: '4242' }],
         WithEvent: false,
       },
-      {
-        ClusterIdentifier: 'efi-cluster',
-        Database: 'dev',
-        DbUser: 'efi_loader',
-        Sql: STL_LOAD_ERRORS_SQL,
-        Parameters: [{ name: 'query_id', value: '4242' }],
-        WithEvent: false,
-      },
     ]);
-    expect(errors).toEqual([
-      {
-        target: { schema: 'sales', table: 'detail' },
-        partKey: `processing/${RUN_ID}/all/part-00002.gz`,
-        lineInPart: 3,
-        column: 'amount',
-        reason: "Invalid digit, Value 'x', Pos 0, Type: Decimal",
-        rawValue: 'x12.5',
-      },
-    ]);
+    expect(SYS_LOAD_ERRORS_SQL).not.toMatch(/stl_/i);
   });
 
-  it('falls back to STL_LOAD_ERRORS on a cluster when the SYS query itself fails', async () => {
+  it('fails with the SYS query error on a cluster rather than guessing from STL', async () => {
     rs.on(DescribeStatementCommand, { Id: 'load-1' }).resolves(
       described({ Status: 'FAILED', SubStatements: failedCopy() }),
     );
-    rs.on(ExecuteStatementCommand, { Sql: SYS_LOAD_ERRORS_SQL }).resolves({ Id: 'sys-q' });
-    rs.on(ExecuteStatementCommand, { Sql: STL_LOAD_ERRORS_SQL }).resolves({ Id: 'stl-q' });
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'sys-q' });
     rs.on(DescribeStatementCommand, { Id: 'sys-q' }).resolves(
-      described({ Id: 'sys-q', Status: 'FAILED', Error: 'relation "sys_load_error_detail" does not exist' }),
+      described({ Id: 'sys-q', Status: 'FAILED', Error: 'permission denied for relation sys_load_error_detail' }),
     );
-    mockErrorQuery('stl-q', [{ ColumnMetadata: errorColumns, Records: [] }]);
-    expect(await warehouse(CLUSTER).loadErrors('load-1')).toEqual([]);
-    expect(rs).toHaveReceivedCommandTimes(ExecuteStatementCommand, 2);
+    await expect(warehouse(CLUSTER).loadErrors('load-1')).rejects.toThrow(/permission denied/);
+    expect(rs).toHaveReceivedCommandTimes(ExecuteStatementCommand, 1);
   });
 
-  it('does not ask STL on Serverless, where it does not exist', async () => {
+  it('asks SYS_LOAD_ERROR_DETAIL once on Serverless too', async () => {
     rs.on(DescribeStatementCommand, { Id: 'load-1' }).resolves(
       described({ Status: 'FAILED', SubStatements: failedCopy() }),
     );

@@ -6,7 +6,7 @@ import type { PgConnection, PgSession } from './postgres-bulk-load.ts';
 /**
  * The local warehouse's statement log, `efi_wh.statements`: what the Redshift
  * Data API keeps for a statement (status, error, per-target counts) plus the
- * rows a load rejected (what STL_LOAD_ERRORS holds). Submits are idempotent
+ * rows a load rejected (what SYS_LOAD_ERROR_DETAIL holds). Submits are idempotent
  * by client token, as the Data API's ClientToken makes them.
  *
  * A statement is recorded STARTED (autocommit) with its owner: the process

@@ -43,7 +43,7 @@ import {
  * (postgres-running-statements.ts), describe() reports it, cancel() stops it
  * and rolls it back. Outcomes are kept in a statement log
  * (postgres-statement-log.ts) that describe() and loadErrors() read, the way
- * DescribeStatement and STL_LOAD_ERRORS are read in Redshift.
+ * DescribeStatement and SYS_LOAD_ERROR_DETAIL are read in Redshift.
  *
  * A load is planned before anything is recorded (postgres-load-plan.ts), then
  * run as one transaction over all its targets (postgres-load-executor.ts)
@@ -51,7 +51,7 @@ import {
  * back. Redshift options PostgreSQL COPY lacks are applied by a per-part
  * stream (postgres-part-transform.ts). Rejected rows are kept in the
  * statement log (loadErrors) even when the statement FINISHED, like
- * STL_LOAD_ERRORS. The two drivers (PGlite, pg) sit behind one connection
+ * SYS_LOAD_ERROR_DETAIL. The two drivers (PGlite, pg) sit behind one connection
  * interface (postgres-bulk-load.ts).
  */
 

@@ -1,5 +1,5 @@
 import type { LoadOptions } from '../../config/model.ts';
-import { ConfigInvalid } from '../../errors.ts';
+import { ConfigInvalid, InvalidStateInput } from '../../errors.ts';
 import {
   assertLoadSpec,
   loadStatementsPerTarget,
@@ -41,7 +41,9 @@ export interface StatementMarker {
 
 export const DEFAULT_STAGE_PREFIX = 'efi_stage_';
 
-const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+// One role ARN without a comma: IAM allows commas in role names, but COPY's IAM_ROLE reads a comma as the
+// separator of a role chain ('arn:...:role/A,arn:...:role/B', Management Guide: Chaining IAM roles).
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=.@/-]+$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 // S3 bucket naming rules (lower case, digits, dots, hyphens; 3-63 chars).
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -134,22 +136,18 @@ function lineageColumns(spec: LoadSpec, t: LoadTargetSpec, where: string): { col
 
 function renderCopyClauses(t: LoadTargetSpec, ctx: { roleArn: string; region: string | null }, where: string): string {
   const lines: string[] = [];
-  if (t.manifest) {
-    lines.push(`FROM ${s3Uri(t.manifest.bucket, t.manifest.key, `${where} manifest`)}`);
-    lines.push(`IAM_ROLE ${quoteRedshiftLiteral(ctx.roleArn)}`);
-    lines.push('MANIFEST');
-  } else {
-    // Without a manifest Redshift reads every object whose key starts with the
-    // given one, so only the single-original case is allowed here.
-    const only = t.parts[0];
-    if (t.parts.length !== 1 || !only) {
-      throw new ConfigInvalid(
-        `${where} has ${t.parts.length} parts and no manifest: Preprocess must write a manifest whenever a target is not exactly one object`,
-      );
-    }
-    lines.push(`FROM ${s3Uri(only.bucket, only.key, `${where} part`)}`);
-    lines.push(`IAM_ROLE ${quoteRedshiftLiteral(ctx.roleArn)}`);
+  // COPY FROM 's3://bucket/key' without MANIFEST loads every object whose key starts with that key
+  // (Developer Guide, COPY from Amazon S3: the object path is a prefix), so `x.csv` would also load
+  // `x.csv.bak`. Preprocess and UseOriginalFile write a manifest for every target; a target without
+  // one is a payload from elsewhere, refused rather than loaded by prefix.
+  if (!t.manifest) {
+    throw new InvalidStateInput(
+      `${where} has ${t.parts.length} part(s) and no COPY manifest: without one Redshift would load every object whose key starts with the part's key; redrive from Preprocess, which writes the manifest`,
+    );
   }
+  lines.push(`FROM ${s3Uri(t.manifest.bucket, t.manifest.key, `${where} manifest`)}`);
+  lines.push(`IAM_ROLE ${quoteRedshiftLiteral(ctx.roleArn)}`);
+  lines.push('MANIFEST');
   lines.push(renderFormat(t.format, t.columns, where));
   if (isGzip(t, where)) lines.push('GZIP');
   lines.push(...renderOptions(t.options, t.format, where));
@@ -277,10 +275,22 @@ export function parseMarker(sql: string | undefined): StatementMarker | null {
 
 // ---------------------------------------------------------------- validation
 
+/**
+ * The IAM_ROLE value: one role ARN, or a role chain as Redshift takes it, the
+ * ARNs in order separated by commas with no spaces (the first one attached to
+ * the cluster). A role whose name contains a comma cannot be named in IAM_ROLE:
+ * Redshift would read it as a chain, so it is refused with that reason.
+ */
 export function assertIamRoleArn(arn: string): string {
-  if (typeof arn !== 'string' || !IAM_ROLE_ARN.test(arn)) {
+  const chain = typeof arn === 'string' ? arn.split(',') : [];
+  const bad = chain.length === 0 || chain.some((a) => !IAM_ROLE_ARN.test(a));
+  if (bad) {
+    const hint =
+      typeof arn === 'string' && arn.includes(',') && chain.some((a) => !a.startsWith('arn:'))
+        ? ': a comma separates the roles of a chain in COPY IAM_ROLE, so a role name containing a comma cannot be used; rename the role, or give a chain of full role ARNs'
+        : '';
     throw new ConfigInvalid(
-      `COPY IAM role ${JSON.stringify(arn)} is not an IAM role ARN: expected arn:aws:iam::<12-digit account>:role/<name> (EFI_COPY_ROLE_ARN)`,
+      `COPY IAM role ${JSON.stringify(arn)} is not an IAM role ARN: expected arn:aws:iam::<12-digit account>:role/<name>, or a chain of such ARNs separated by commas without spaces (EFI_COPY_ROLE_ARN)${hint}`,
     );
   }
   return arn;

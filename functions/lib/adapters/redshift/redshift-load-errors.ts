@@ -2,17 +2,18 @@ import type { TableRef } from '../../config/model.ts';
 import type { LoadRowError } from '../../ports/warehouse.ts';
 
 /**
- * Row-level errors of a failed Redshift COPY. The query id is always a Data
- * API parameter (`:query_id`), never spliced into the text.
+ * Row-level errors of a Redshift COPY, from SYS_LOAD_ERROR_DETAIL (provisioned
+ * clusters and Serverless). The query id is always a Data API parameter
+ * (`:query_id`), never spliced into the text.
  *
- * SYS_LOAD_ERROR_DETAIL exists on Serverless and provisioned clusters and sees
- * concurrency-scaling queries too, so it is asked first. Its documented
- * columns have no raw field value, so `rawValue` is null from it. On a
- * provisioned cluster the Data API's RedshiftQueryId is the STL `query` id,
- * which the SYS views may number differently; the caller then falls back to
- * STL_LOAD_ERRORS, which also carries the raw field value.
- *
- * Both queries alias their columns to the same names so one mapper reads both.
+ * The id is the sub-statement's `RedshiftQueryId`, which the Data API
+ * documents as the `query_id` of SYS_QUERY_HISTORY, the SYS views' identifier.
+ * STL_LOAD_ERRORS is not asked: its `query` column is the provisioned-only
+ * views' identifier, which the Database Developer Guide says is "not the same
+ * identifier" and cannot be used as a join key with SYS `query_id` (SYS_QUERY_HISTORY;
+ * *Improving query identifier tracking using the SYS monitoring views*), so
+ * `query = RedshiftQueryId` could return another query's errors. The SYS view's
+ * documented columns have no raw field value, so `rawValue` is null.
  */
 
 /** Enough to explain a failed file; the load's MAXERROR bounds the count anyway. */
@@ -27,15 +28,6 @@ export const SYS_LOAD_ERRORS_SQL = [
   `LIMIT ${LOAD_ERROR_LIMIT}`,
 ].join('\n');
 
-export const STL_LOAD_ERRORS_SQL = [
-  'SELECT TRIM(filename) AS file_name, line_number, TRIM(colname) AS column_name,',
-  '  TRIM(err_reason) AS error_message, TRIM(raw_field_value) AS raw_field_value',
-  'FROM stl_load_errors',
-  'WHERE query = CAST(:query_id AS BIGINT)',
-  'ORDER BY filename, line_number',
-  `LIMIT ${LOAD_ERROR_LIMIT}`,
-].join('\n');
-
 export function loadErrorParameters(queryId: number): { name: string; value: string }[] {
   return [{ name: 'query_id', value: String(queryId) }];
 }
@@ -47,7 +39,7 @@ export function partKeyFromFileName(fileName: string): string {
   return m ? m[1]! : trimmed;
 }
 
-/** One row of either query above (column names as aliased there). */
+/** One row of the query above (column names as aliased there). */
 export function mapLoadErrorRow(row: Record<string, unknown>, target: TableRef): LoadRowError {
   const column = text(row['column_name']);
   return {

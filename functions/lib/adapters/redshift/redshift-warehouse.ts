@@ -32,12 +32,7 @@ import type {
 } from '../../ports/warehouse.ts';
 import { withTableColumns } from '../../ports/warehouse.ts';
 import { parseMarker, renderLoadStatements, type StatementMarker } from './redshift-copy-sql.ts';
-import {
-  loadErrorParameters,
-  mapLoadErrorRow,
-  STL_LOAD_ERRORS_SQL,
-  SYS_LOAD_ERRORS_SQL,
-} from './redshift-load-errors.ts';
+import { loadErrorParameters, mapLoadErrorRow, SYS_LOAD_ERRORS_SQL } from './redshift-load-errors.ts';
 
 export interface RedshiftTarget {
   clusterIdentifier: string | null;
@@ -69,6 +64,8 @@ const TRANSIENT_DATA_API_ERRORS = new Set([
   'InternalServerException',
 ]);
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
+/** Management Guide, *Considerations when calling the Data API*: "The maximum query statement size is 100 KB." */
+export const MAX_STATEMENT_BYTES = 100 * 1024;
 const STATEMENT_NAME_MAX = 500;
 
 /**
@@ -101,6 +98,9 @@ export class RedshiftDataWarehouse implements Warehouse {
     // No column list: the table's columns in order, as COPY without one (lineage columns are efi's).
     const spec = await withTableColumns(given, (t) => this.tableColumns(t));
     const sqls = renderLoadStatements(spec, { iamRoleArn: this.copy.iamRoleArn, region: this.copy.region });
+    sqls.forEach((sql, i) => {
+      assertStatementSize(sql, `load statement ${i + 1} of ${sqls.length} (run ${spec.runId})`);
+    });
     const input: BatchExecuteStatementCommandInput = {
       ...this.connection(),
       Sqls: sqls,
@@ -118,6 +118,7 @@ export class RedshiftDataWarehouse implements Warehouse {
     parameters: readonly SqlParameter[] = [],
   ): Promise<{ statementId: string }> {
     if (sql.trim() === '') throw new ConfigInvalid('the transform SQL is empty: set transform.sql or remove transform');
+    assertStatementSize(sql, 'the transform SQL');
     const input: ExecuteStatementCommandInput = {
       ...this.connection(),
       Sql: sql,
@@ -155,17 +156,9 @@ export class RedshiftDataWarehouse implements Warehouse {
       .filter((c) => c.marker?.step === 'copy' && c.s.RedshiftQueryId !== undefined);
     const errors: LoadRowError[] = [];
     for (const { s, marker } of copies) {
-      const params = loadErrorParameters(s.RedshiftQueryId!);
-      let rows: Record<string, unknown>[] | null = null;
-      try {
-        rows = (await this.run(SYS_LOAD_ERRORS_SQL, params)).rows;
-      } catch (e) {
-        if (!this.target.clusterIdentifier || e instanceof TransientError) throw e;
-      }
-      if ((rows === null || rows.length === 0) && this.target.clusterIdentifier) {
-        rows = (await this.run(STL_LOAD_ERRORS_SQL, params)).rows;
-      }
-      errors.push(...(rows ?? []).map((r) => mapLoadErrorRow(r, marker!.table)));
+      // RedshiftQueryId is SYS_QUERY_HISTORY.query_id (Data API), the key of SYS_LOAD_ERROR_DETAIL, not STL's `query`.
+      const { rows } = await this.run(SYS_LOAD_ERRORS_SQL, loadErrorParameters(s.RedshiftQueryId!));
+      errors.push(...rows.map((r) => mapLoadErrorRow(r, marker!.table)));
     }
     return errors;
   }
@@ -305,6 +298,15 @@ function assertClientToken(token: string): string {
     );
   }
   return token;
+}
+
+function assertStatementSize(sql: string, what: string): void {
+  const bytes = Buffer.byteLength(sql, 'utf8');
+  if (bytes > MAX_STATEMENT_BYTES) {
+    throw new ConfigInvalid(
+      `${what} is ${bytes} bytes; the Redshift Data API takes at most 100 KB (${MAX_STATEMENT_BYTES} bytes) per statement: move the SQL into a stored procedure and CALL it, or list fewer columns`,
+    );
+  }
 }
 
 function requireId(id: string | undefined, what: string): string {

@@ -4,7 +4,7 @@ CREATE TEMP TABLE "efi_stage_0" (LIKE "sales"."daily" INCLUDING DEFAULTS);
 /* efi target=0 step=copy table=sales.daily */
 COPY "efi_stage_0" ("id", "sold_on", "amount")
 FROM 's3://efi-data/processing/run-20240501-0001/all/manifest.json'
-IAM_ROLE 'arn:aws-us-gov:iam::123456789012:role/path/efi+copy=1,a.b@c-d'
+IAM_ROLE 'arn:aws-us-gov:iam::123456789012:role/path/efi+copy=1.a_b@c-d'
 MANIFEST
 CSV QUOTE AS '"' DELIMITER AS ','
 GZIP

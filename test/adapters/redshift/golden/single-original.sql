@@ -3,10 +3,10 @@ CREATE TEMP TABLE "efi_stage_0" (LIKE "sales"."daily" INCLUDING DEFAULTS);
 
 /* efi target=0 step=copy table=sales.daily */
 COPY "efi_stage_0" ("id", "sold_on", "amount")
-FROM 's3://efi-data/landing/sales/daily.csv.gz'
+FROM 's3://efi-data/processing/run-20240501-0001/all/manifest.json'
 IAM_ROLE 'arn:aws:iam::123456789012:role/efi-copy'
+MANIFEST
 CSV QUOTE AS '"' DELIMITER AS ','
-GZIP
 DATEFORMAT AS 'auto'
 TIMEFORMAT AS 'auto'
 EMPTYASNULL
