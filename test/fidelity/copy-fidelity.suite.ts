@@ -713,6 +713,41 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       ]);
     });
 
+    it('a lineage column NOT NULL without a DEFAULT is refused, as every Redshift load of it fails (staging LIKE the target)', async () => {
+      const load = async (lineageDdl: string) => {
+        const table = `t${++n}`;
+        await leg.wh.query(`CREATE TABLE ${schema}.${table} (id int, efi_run_id text ${lineageDdl})`);
+        const key = `fid/${table}.txt`;
+        const bytes = Buffer.from('1\n2\n');
+        await leg.store.put(BUCKET, key, bytes);
+        const t: LoadTargetSpec = {
+          recordType: null,
+          target: { schema, table },
+          columns: [{ name: 'id' }],
+          lineage: { sourceFile: null, runId: 'efi_run_id', loadedAt: null },
+          format: TEXT,
+          options: REDSHIFT_LOAD_OPTIONS,
+          parts: [{ bucket: BUCKET, key, compression: 'none', bytes: bytes.length, records: 2, firstRecord: 1 }],
+          manifest: null,
+        };
+        const runId = randomUUID();
+        const { statementId } = await leg.wh.submitLoad(
+          { runId, sourceFile: `s3://${BUCKET}/${key}`, targets: [t] },
+          randomUUID(),
+        );
+        const status = await leg.wh.describe(statementId, { waitMs: 60_000 });
+        const rows = (await leg.wh.query(`SELECT count(*)::int AS n FROM ${schema}.${table}`)).rows[0]!['n'];
+        return { status, rows };
+      };
+      const strict = await load('NOT NULL');
+      expect(strict.status.status).toBe('FAILED');
+      expect(strict.status.error).toMatch(/efi_run_id .* is NOT NULL without a DEFAULT: on Redshift every load/);
+      expect(strict.rows).toBe(0);
+      // With a DEFAULT the staged rows get it, then the INSERT sets the run id: Redshift loads, and so does the local load.
+      expect((await load("NOT NULL DEFAULT 'none'")).status.status).toBe('FINISHED');
+      expect((await load('')).status.status).toBe('FINISHED');
+    });
+
     it('blank and empty fields of non-string columns load NULL (Redshift), text keeps them', async () => {
       const r = await run({
         ddl: 'id int, n int, s text',

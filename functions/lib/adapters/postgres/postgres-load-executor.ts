@@ -145,6 +145,7 @@ async function loadTarget(
     const info = await session.query(COLUMN_INFO_SQL, [plan.table]);
     return info.rows as unknown as ColumnInfo[];
   });
+  refuseWhatRedshiftRefuses(plan, all);
   const wanted = new Set(plan.columnNames);
   const loaded = all.filter((c) => wanted.has(c.name));
   const columns = new Map(loaded.map((c) => [c.name, c]));
@@ -524,6 +525,23 @@ async function setLineageDefaults(session: PgSession, plan: TargetPlan, lineage:
     return expr === null ? `ALTER COLUMN ${c} DROP DEFAULT` : `ALTER COLUMN ${c} SET DEFAULT ${expr}`;
   });
   return `ALTER TABLE ${plan.table} ${restore.join(', ')}`;
+}
+
+/**
+ * A lineage column NOT NULL without a DEFAULT fails every Redshift load: the
+ * rows are staged in `CREATE TEMP TABLE ... (LIKE target INCLUDING DEFAULTS)`,
+ * which keeps NOT NULL, and COPYed with the file's columns only, so the stage's
+ * lineage columns are NULL until the INSERT sets them. The local load writes
+ * them at once and would pass: it refuses instead, saying so.
+ */
+function refuseWhatRedshiftRefuses(plan: TargetPlan, columns: readonly ColumnInfo[]): void {
+  const lineage = new Set([plan.lineage.sourceFile, plan.lineage.runId, plan.lineage.loadedAt].filter(Boolean));
+  const strict = columns.filter((c) => c.not_null && !c.has_default && lineage.has(quoteIdent(c.name)));
+  if (strict.length === 0) return;
+  const names = strict.map((c) => c.name).join(', ');
+  throw new ConfigInvalid(
+    `lineage column${strict.length > 1 ? 's' : ''} ${names} of ${plan.name} ${strict.length > 1 ? 'are' : 'is'} NOT NULL without a DEFAULT: on Redshift every load of this config would fail (its staging table, LIKE the target, keeps NOT NULL, and COPY fills only the file's columns); make ${strict.length > 1 ? 'them' : 'it'} nullable or give ${strict.length > 1 ? 'them' : 'it'} a DEFAULT (efi sets the value on every row either way)`,
+  );
 }
 
 /** No ESCAPE, or ESCAPE the quote itself (a doubled quote): what the pass-through and the rewrite both read. */
