@@ -56,6 +56,17 @@ function defineSqlOutput(
       );
     });
 
+    it('renders TIMESTAMPTZ in UTC, DATE in ISO and intervals as Redshift does whatever the session was set to before', async () => {
+      // A database's own defaults (ALTER DATABASE ... SET) or an earlier efi sql on the same session.
+      await opened.wh.queryText(
+        "SET TimeZone = 'America/New_York'; SET DateStyle = 'SQL, DMY'; SET IntervalStyle = 'sql_standard'",
+      );
+      const r = await opened.wh.queryText(
+        "SELECT TIMESTAMPTZ '2026-11-05 01:02:03+02' AS tz, DATE '2026-11-05' AS d, INTERVAL '1 day 2 hours' AS iv",
+      );
+      expect(r.rows).toEqual([['2026-11-04 23:02:03+00', '2026-11-05', '1 day 02:00:00']]);
+    });
+
     it('prints the last result of several statements, and ok for a statement without rows', async () => {
       expect(renderResult(await opened.wh.queryText('CREATE TEMP TABLE x (i int)'), 'table')).toBe('ok');
       const r = await opened.wh.queryText('SELECT 1 AS one; SELECT 2 AS two');
@@ -81,6 +92,16 @@ describe.skipIf(!pgUrl)('PostgreSQL server leg', () => {
   defineSqlOutput('a PostgreSQL server', async (root) => {
     const wh = await createPostgresWarehouse(
       { kind: 'postgres', url: pgUrl! },
+      new FsObjectStore(path.join(root, 's3')),
+    );
+    return { wh, release: () => wh.close() };
+  });
+  // A server whose sessions start in another time zone and date style (postgresql.conf, ALTER DATABASE).
+  defineSqlOutput('a PostgreSQL server set to America/New_York and DateStyle SQL, DMY', async (root) => {
+    const u = new URL(pgUrl!);
+    u.searchParams.set('options', '-c TimeZone=America/New_York -c DateStyle=SQL,DMY -c IntervalStyle=sql_standard');
+    const wh = await createPostgresWarehouse(
+      { kind: 'postgres', url: u.toString() },
       new FsObjectStore(path.join(root, 's3')),
     );
     return { wh, release: () => wh.close() };
