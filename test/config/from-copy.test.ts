@@ -238,4 +238,24 @@ describe('efi config from-copy on COPY statements from public scripts', () => {
     expect(r.yaml).toBe('');
     expect(r.notMapped.some((n) => /^FROM |no column list/.test(n))).toBe(false);
   });
+
+  it('SSH (a manifest of hosts) and ENCRYPTED (client-side encrypted files) write no config, with the reason', () => {
+    const ssh = fromCopy(`copy sales from 's3://mybucket/ssh_manifest' ${ROLE} delimiter '|' ssh;`);
+    expect(ssh.yaml).toBe('');
+    expect(ssh.issues).toEqual([
+      expect.stringMatching(/^SSH: COPY runs the commands the manifest names on remote hosts/),
+    ]);
+    const enc = fromCopy(
+      `copy t from 's3://b/enc/data.txt' ${ROLE} master_symmetric_key 'EXAMPLEKEY' encrypted delimiter '|';`,
+    );
+    expect(enc.yaml).toBe('');
+    expect(enc.issues).toEqual([expect.stringMatching(/^ENCRYPTED: the files are client-side encrypted/)]);
+  });
+
+  it('JSON AS and COMPUPDATE PRESET take their value instead of leaving it as an unknown option', () => {
+    const json = fromCopy(`copy t from 's3://b/j/' ${ROLE} format as json as 'auto ignorecase';`);
+    expect(json.notMapped.filter((n) => /not an option|stray/.test(n))).toEqual([]);
+    const preset = fromCopy(`copy t from 's3://b/x.csv' ${ROLE} csv compupdate preset;`);
+    expect(preset.notMapped.filter((n) => /not an option|stray/.test(n))).toEqual([]);
+  });
 });

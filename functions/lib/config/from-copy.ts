@@ -332,9 +332,20 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
           : 'READRATIO: applies to a DynamoDB source only',
       );
     } else if (w === 'COMPUPDATE' || w === 'STATUPDATE') {
-      if (['ON', 'OFF', 'TRUE', 'FALSE'].includes(word() ?? '')) pos++;
+      if (['ON', 'OFF', 'TRUE', 'FALSE', 'PRESET'].includes(word() ?? '')) pos++;
       notMapped.push(`${w}: efi always loads a stage table with COMPUPDATE OFF STATUPDATE OFF`);
+    } else if (w === 'SSH') {
+      // FROM is then a manifest of hosts whose commands' output COPY loads: no file arrives in S3.
+      refused.push(
+        'SSH: COPY runs the commands the manifest names on remote hosts; efi loads files that arrive in S3, so no config is written (have the hosts write files to S3)',
+      );
+    } else if (w === 'ENCRYPTED') {
+      // Client-side encrypted objects: efi would read the ciphertext as text (S3 server-side encryption needs no option).
+      refused.push(
+        'ENCRYPTED: the files are client-side encrypted and efi reads them as they are in S3, so no config is written (deliver them with server-side encryption, SSE-S3 or SSE-KMS)',
+      );
     } else if (['JSON', 'AVRO', 'PARQUET', 'ORC', 'SHAPEFILE'].includes(w)) {
+      if (word() === 'AS') pos++;
       if (peek()?.kind === 'string') pos++;
       refused.push(
         `${w}: efi loads delimited and fixed-width text only; a config from this COPY would read the file as text, so none is written`,
