@@ -88,6 +88,29 @@ defineSqlOutput('PGlite', async (root) => {
   };
 });
 
+describe('efi sql on a PGlite home made by an earlier run', () => {
+  it("prints arrays of the database's own types (an enum[]) as text, like every other value", async () => {
+    // PGlite learns the database's array types when it opens, and then parsed them into JS arrays.
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'efi-sql-types-'));
+    const dataDir = path.join(root, 'pglite');
+    const open = () => createPostgresWarehouse({ kind: 'pglite', dataDir }, new FsObjectStore(path.join(root, 's3')));
+    try {
+      const first = await open();
+      await first.queryText(
+        "CREATE TYPE mood AS ENUM ('ok', 'sad'); CREATE TABLE e (m mood, ms mood[]); INSERT INTO e VALUES ('ok', '{ok,sad}')",
+      );
+      await first.close();
+      await closePglite(dataDir);
+      const again = await open();
+      expect((await again.queryText('SELECT m, ms FROM e')).rows).toEqual([['ok', '{ok,sad}']]);
+      await again.close();
+    } finally {
+      await closePglite(dataDir);
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!pgUrl)('PostgreSQL server leg', () => {
   defineSqlOutput('a PostgreSQL server', async (root) => {
     const wh = await createPostgresWarehouse(

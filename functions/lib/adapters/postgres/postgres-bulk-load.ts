@@ -112,7 +112,10 @@ export function pgliteConnection(db: PGlite, store: ObjectStore): PgConnection {
     exec: async (sql) => lastPglite(await db.exec(sql)),
     execText: async (sql) => {
       await db.exec(AS_REDSHIFT_RENDERING);
-      return textPglite(await db.exec(sql, { rowMode: 'array', parsers: PGLITE_TEXT_PARSERS }));
+      // PGlite parses arrays of the database's own types (an enum[]) into JS arrays: text for those too.
+      const own = await db.query<{ oid: number }>('SELECT oid::int AS oid FROM pg_type WHERE oid >= 16384');
+      const parsers = { ...PGLITE_TEXT_PARSERS, ...Object.fromEntries(own.rows.map((r) => [r.oid, asText])) };
+      return textPglite(await db.exec(sql, { rowMode: 'array', parsers }));
     },
     transaction: (fn, control) =>
       db.transaction(async (tx) => {
@@ -472,8 +475,9 @@ function lastPglite(results: Results[]): PgResult {
  */
 export const AS_REDSHIFT_RENDERING = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'";
 
+const asText = (v: string) => v;
 const PGLITE_TEXT_PARSERS: Record<number, (v: string) => string> = Object.fromEntries(
-  Array.from({ length: 16384 }, (_, oid) => [oid, (v: string) => v]),
+  Array.from({ length: 16384 }, (_, oid) => [oid, asText]),
 );
 
 function textPglite(results: Results[]): TextQueryResult {
