@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkConfigYaml } from '../../functions/lib/config/load-yaml.ts';
-import { statementCount } from '../../functions/lib/sql/named-parameters.ts';
+import { backslashQuotes, statementCount } from '../../functions/lib/sql/named-parameters.ts';
 
 const withTransform = (sql: string) =>
   [
@@ -46,6 +46,21 @@ FROM stage.sales WHERE efi_run_id = :run_id;`),
 
   it('still takes several statements without parameters', () => {
     expect(problems('DELETE FROM core.s;\nINSERT INTO core.s SELECT * FROM stage.s;')).toEqual([]);
+  });
+});
+
+describe('backslash before a quote in a transform literal', () => {
+  it("is refused: Redshift and PostgreSQL end 'it\\'s :run_id' at different quotes", () => {
+    expect(problems("INSERT INTO core.a SELECT 'it\\'s :run_id', :run_id")).toEqual([
+      expect.stringMatching(
+        /^files\[0\]\.transform\.sql: a string literal has \\' in it: Redshift reads it as a quote inside the literal/,
+      ),
+    ]);
+  });
+
+  it("is fine as a doubled quote, or as an escaped backslash at the end ('C:\\\\')", () => {
+    expect(problems("INSERT INTO core.a SELECT 'it''s', 'C:\\\\', :run_id")).toEqual([]);
+    expect(backslashQuotes("SELECT 'a\\b', 'x'")).toEqual([]);
   });
 });
 

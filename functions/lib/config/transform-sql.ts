@@ -1,4 +1,4 @@
-import { namedParameters, statementCount } from '../sql/named-parameters.ts';
+import { backslashQuotes, namedParameters, statementCount } from '../sql/named-parameters.ts';
 
 /**
  * What a transform's SQL may use as named parameters, and the mistakes in it
@@ -33,6 +33,11 @@ export function transformSqlProblems(sql: string): string[] {
     // ExecuteStatement with Parameters runs one statement, as PostgreSQL's extended protocol does locally.
     problems.push(
       `with parameters (${LIST}) the transform must be one statement, and this SQL has ${statementCount(sql)}: put them in a stored procedure and CALL it with the parameters`,
+    );
+  }
+  if (backslashQuotes(sql).length > 0) {
+    problems.push(
+      "a string literal has \\' in it: Redshift reads it as a quote inside the literal, PostgreSQL (the local warehouse) as its end, so the SQL and its :parameters differ between them; write the quote as ''",
     );
   }
   return problems;
