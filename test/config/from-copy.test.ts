@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fromCopy, tokenizeCopy } from '../../functions/lib/config/from-copy.ts';
 import { checkConfigYaml } from '../../functions/lib/config/load-yaml.ts';
+import { compileGlob } from '../../functions/lib/config/match.ts';
+
+const matchesGlob = (glob: string, key: string) => compileGlob(glob).test(key);
 
 const ROLE = "iam_role 'arn:aws:iam::0123456789012:role/MyRedshiftRole'";
 
@@ -217,13 +220,13 @@ describe('efi config from-copy on COPY statements from public scripts', () => {
       CSV;`);
     expect(r.issues).toEqual([]);
     expect(r.config!.load.dateFormat).toBe('YYYY-MM-DD');
-    expect(r.config!.match).toEqual({ kind: 'glob', pattern: "**/it's.csv*" });
+    expect(r.config!.match).toEqual({ kind: 'glob', pattern: "**/it's.csv*{,/**}" });
   });
 
   it('the key in FROM is literal in the glob: [ ] { } ? * , are escaped', () => {
     const r = config(`COPY t FROM 's3://b/in/file[1],{{ ds }}?.csv' ${ROLE} CSV;`);
     expect(r.issues).toEqual([]);
-    expect(r.config!.match.pattern).toBe('**/file\\[1\\]\\,\\{\\{ ds \\}\\}\\?.csv*');
+    expect(r.config!.match.pattern).toBe('**/file\\[1\\]\\,\\{\\{ ds \\}\\}\\?.csv*{,/**}');
   });
 
   it('refuses a script of several statements rather than reading the second COPY as options', () => {
@@ -257,5 +260,18 @@ describe('efi config from-copy on COPY statements from public scripts', () => {
     expect(json.notMapped.filter((n) => /not an option|stray/.test(n))).toEqual([]);
     const preset = fromCopy(`copy t from 's3://b/x.csv' ${ROLE} csv compupdate preset;`);
     expect(preset.notMapped.filter((n) => /not an option|stray/.test(n))).toEqual([]);
+  });
+
+  it('a FROM prefix without a trailing slash matches the keys under it too, as COPY reads every key it prefixes', () => {
+    const r = config(`COPY public.events FROM 's3://b/exports/2024-01-01' ${ROLE} CSV;`);
+    expect(r.issues).toEqual([]);
+    const keys = [
+      'exports/2024-01-01',
+      'exports/2024-01-01.csv',
+      'exports/2024-01-01/part-000.csv',
+      'x/2024-01-01_b/p',
+    ];
+    expect(keys.filter((k) => matchesGlob(r.config!.match.pattern, k))).toEqual(keys);
+    expect(matchesGlob(r.config!.match.pattern, 'exports/2024-01-02/part-000.csv')).toBe(false);
   });
 });

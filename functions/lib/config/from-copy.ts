@@ -402,14 +402,15 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
   return { yaml, notMapped, issues };
 }
 
-// The glob for a FROM: the object's name anywhere (with a suffix, COPY reads every key it prefixes), or a folder's keys.
+// The glob for a FROM: COPY reads every key the FROM prefixes, so the name anywhere, with any suffix and the keys
+// under it when it is a folder ('s3://b/exports/2024-01-01', Airflow's s3_key, holds 2024-01-01/part-000), or a folder's keys.
 function globFor(uri: string): string {
   const key = uri.replace(/^s3:\/\/[^/]+\/?/, '');
   if (key === '' || key.endsWith('/')) {
     const dir = key.replace(/\/$/, '').split('/').pop();
     return dir ? `**/${globLiteral(dir)}/**` : '**';
   }
-  return `**/${globLiteral(key.split('/').pop()!)}*`;
+  return `**/${globLiteral(key.split('/').pop()!)}*{,/**}`;
 }
 
 // A key is literal text: its * ? [ ] { } , (and \) would otherwise be glob syntax (file[1].csv, {{ ds }} templates).
