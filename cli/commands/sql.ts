@@ -16,7 +16,8 @@ its SQLSTATE, line and column) and exits 1.
 
   --file F   run the statements in F (e.g. your DDL); the last result prints
   --json     {"columns": [...], "rows": [[...], ...]}, values as text or null
-  --csv      RFC 4180 CSV with a header line; NULL is an empty field, '' is ""`;
+  --csv      CSV with RFC 4180 quoting and a header line, LF line ends (as psql
+             --csv); NULL is an empty field, '' is ""`;
 
 export async function sqlCommand(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
