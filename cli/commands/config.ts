@@ -39,7 +39,7 @@ const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
-export const CONFIG_HELP = `Usage: efi config <validate|diff|apply|list|import-legacy> [options]
+export const CONFIG_HELP = `Usage: efi config <validate|diff|apply|list|import-legacy|from-copy> [options]
 
 Config-as-code: one YAML file per interface (feed) describes its file configs
 (how files are matched, checked and loaded). The format is documented by the
@@ -61,7 +61,10 @@ const HELP: Record<string, string> = {
 Prints an efi config YAML for an existing Redshift COPY statement (with
 defaults: redshift, so every option left out means what it meant in the COPY),
 then, on stderr, each clause it did not carry over and why, and any problem
-efi config validate finds. Exit 1 when the YAML does not validate yet.`,
+efi config validate finds. One statement per call; credential and key values
+are never copied into the YAML ('***'). With MANIFEST the glob is the
+manifest's folder: write match from the keys it lists. Exit 1 when the YAML
+does not validate yet (or none could be written: JSON, Parquet, a non-S3 source).`,
   validate: `Usage: efi config validate PATH... [--json]
 
 Checks each YAML file (folders: every *.yaml / *.yml under them) and prints
@@ -119,7 +122,8 @@ class Usage extends Error {}
 export async function configCommand(argv: string[], ctx: ConfigCommandContext): Promise<number> {
   const [sub, ...rest] = argv;
   try {
-    if (sub === undefined) throw new Usage('missing subcommand: validate, diff, apply, list or import-legacy');
+    if (sub === undefined)
+      throw new Usage('missing subcommand: validate, diff, apply, list, import-legacy or from-copy');
     if (sub === '--help' || sub === '-h' || sub === 'help') {
       ctx.out(CONFIG_HELP);
       return EXIT_OK;
@@ -127,7 +131,7 @@ export async function configCommand(argv: string[], ctx: ConfigCommandContext): 
     const help = HELP[sub];
     if (!help) {
       throw new Usage(
-        `unknown subcommand ${JSON.stringify(sub)}: expected validate, diff, apply, list or import-legacy`,
+        `unknown subcommand ${JSON.stringify(sub)}: expected validate, diff, apply, list, import-legacy or from-copy`,
       );
     }
     const { values, positionals } = parseArgs({

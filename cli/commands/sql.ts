@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { TextQueryResult, Warehouse } from '../../functions/lib/ports/warehouse.ts';
+import type { Settings } from '../../functions/lib/settings.ts';
 import { type CliContext, localDeps, table, UsageError } from '../context.ts';
 
 export const SQL_HELP = `Usage: efi sql "QUERY" [--json | --csv]
@@ -8,12 +9,15 @@ export const SQL_HELP = `Usage: efi sql "QUERY" [--json | --csv]
 
 Run SQL on the local warehouse (PGlite by default, EFI_WAREHOUSE=postgres://...
 otherwise), e.g. to look at loaded rows or create target tables. Values print
-as the warehouse renders them (DATE 2026-11-05, TIMESTAMP as stored, NUMERIC
-with its scale); columns keep their order and duplicate names.
+as Redshift renders them (DATE 2026-11-05, TIMESTAMP as stored, TIMESTAMPTZ in
+UTC, NUMERIC with its scale), whatever the server's own TimeZone or DateStyle;
+columns keep their order and duplicate names. An error prints one line (with
+its SQLSTATE, line and column) and exits 1.
 
   --file F   run the statements in F (e.g. your DDL); the last result prints
   --json     {"columns": [...], "rows": [[...], ...]}, values as text or null
-  --csv      RFC 4180 CSV with a header line; NULL is an empty field, '' is ""`;
+  --csv      CSV with RFC 4180 quoting and a header line, LF line ends (as psql
+             --csv); NULL is an empty field, '' is ""`;
 
 export async function sqlCommand(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -35,16 +39,74 @@ export async function sqlCommand(argv: string[], ctx: CliContext): Promise<numbe
   if (ctx.settings.warehouse.kind === 'redshift') {
     throw new UsageError('efi sql queries the local warehouse; for Redshift use the query editor or the Data API');
   }
-  const text = values.file ? fs.readFileSync(values.file, 'utf8') : positionals.join(' ');
+  const text = values.file ? readSqlFile(values.file) : positionals.join(' ');
   if (!text.trim()) throw new UsageError('efi sql needs a QUERY or --file FILE (see efi sql --help)');
-  const wh = await localDeps(ctx).warehouse();
   try {
+    const wh = await localDeps(ctx).warehouse();
     const r = await queryText(wh, text);
     ctx.out(renderResult(r, json ? 'json' : values.csv ? 'csv' : 'table'));
     return 0;
   } catch (e) {
-    ctx.err(`efi sql: ${(e as Error).message}`);
+    ctx.err(`efi sql: ${sqlErrorLine(e, text, ctx.settings.warehouse)}`);
     return 1;
+  }
+}
+
+function readSqlFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read --file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/**
+ * One line for a failed query: the warehouse's message, where in the SQL, and
+ * what to do next; a driver's stack would hide the one thing the user needs.
+ *
+ * @example sqlErrorLine(syntaxError, 'selec 1', pglite) // 'syntax error at or near "selec" (line 1, column 1; SQLSTATE 42601): fix the SQL and run it again'
+ */
+export function sqlErrorLine(e: unknown, sql: string, warehouse: Settings['warehouse']): string {
+  const err = e as { code?: unknown; message?: unknown; position?: unknown };
+  const message = String(err.message ?? e).split('\n')[0];
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (/^[0-9A-Z]{5}$/.test(code)) {
+    const at = Number(err.position);
+    const where = Number.isInteger(at) && at > 0 ? `${lineAndColumn(sql, at)}; ` : '';
+    return `${message} (${where}SQLSTATE ${code}): ${nextStepFor(code)}`;
+  }
+  if (warehouse.kind === 'postgres') {
+    // Connection errors (ECONNREFUSED, ENOTFOUND, 28P01 is above): the server, not the SQL.
+    return `cannot reach the warehouse at EFI_WAREHOUSE=${redactUrl(warehouse.url)}: ${message}: start that server or fix EFI_WAREHOUSE (unset it to use the embedded PGlite)`;
+  }
+  return `${message}: the embedded warehouse in EFI_HOME could not run the query`;
+}
+
+function nextStepFor(code: string): string {
+  if (code === '42P01' || code === '3F000') {
+    return `list the tables with efi sql "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"`;
+  }
+  if (code === '42703') return 'list the columns with efi sql "SELECT * FROM the_table LIMIT 0"';
+  if (code.startsWith('08') || code.startsWith('57') || code.startsWith('28') || code === '3D000') {
+    return 'check that the warehouse server runs and EFI_WAREHOUSE is right';
+  }
+  return 'fix the SQL and run it again';
+}
+
+/** A 1-based character offset (PostgreSQL's error position) as "line L, column C". */
+function lineAndColumn(sql: string, position: number): string {
+  const before = [...sql].slice(0, position - 1).join('');
+  const lines = before.split('\n');
+  return `line ${lines.length}, column ${lines.at(-1)!.length + 1}`;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(not a URL)';
   }
 }
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fromCopy, tokenizeCopy } from '../../functions/lib/config/from-copy.ts';
 import { checkConfigYaml } from '../../functions/lib/config/load-yaml.ts';
+import { compileGlob } from '../../functions/lib/config/match.ts';
+
+const matchesGlob = (glob: string, key: string) => compileGlob(glob).test(key);
 
 const ROLE = "iam_role 'arn:aws:iam::0123456789012:role/MyRedshiftRole'";
 
@@ -149,5 +152,126 @@ describe('efi config from-copy: a Redshift COPY statement becomes a validated co
 
   it('refuses text that is not a COPY', () => {
     expect(() => fromCopy('select 1')).toThrow(/COPY/);
+  });
+});
+
+describe('efi config from-copy on COPY statements from public scripts', () => {
+  it('a database.schema.table name: the target is schema.table, the database reported (dev.public.sales_mart)', () => {
+    const r = config(`COPY dev.public.sales_mart FROM 's3://lake/gold/sales_mart/' ${ROLE}
+      FORMAT AS CSV DELIMITER ',' QUOTE '"' IGNOREHEADER 1 REGION 'eu-west-1';`);
+    expect(r.issues).toEqual([]);
+    expect(r.config!.records[0]!.target).toEqual({ schema: 'public', table: 'sales_mart' });
+    expect(r.notMapped).toContainEqual(
+      expect.stringMatching(/^database dev: efi loads into the database it is deployed with/),
+    );
+  });
+
+  it('quoted identifiers with spaces, capitals and "" in the table name and the column list, folded as Redshift does', () => {
+    const r = fromCopy(`copy "Sales"."Order Lines" ("Order ID", "LineNo", qty, "a""b")
+      from 's3://b/in/order_lines_' iam_role default format as csv ignoreheader 1;`);
+    const target = /target:\n\s+schema: (.*)\n\s+table: (.*)/.exec(r.yaml)!;
+    expect([target[1], target[2]]).toEqual(['sales', 'order lines']);
+    expect(r.yaml).toMatch(/columns:\n\s+- order id\n\s+- lineno\n\s+- qty\n\s+- a"b\n/);
+    expect(r.notMapped).toContainEqual(
+      '"Sales", "Order Lines", "Order ID", "LineNo": folded to lower case, as Redshift does unless enable_case_sensitive_identifier is on',
+    );
+    // IAM_ROLE default is the role, not an option; names efi cannot quote are refused by validate, with the reason.
+    expect(r.notMapped.filter((n) => /not an option|stray/.test(n))).toEqual([]);
+    expect(r.issues).toEqual([
+      expect.stringMatching(/files\[0\]\.target\.table: "order lines" is not a valid target table/),
+      expect.stringMatching(/files\[0\]\.columns\[0\]: "order id" is not a valid column name/),
+      expect.stringMatching(/files\[0\]\.columns\[3\]: "a\\"b" is not a valid column name/),
+    ]);
+  });
+
+  it('REGION AS, CREDENTIALS AS and the key options take their value; no secret reaches the YAML', () => {
+    const r = fromCopy(`COPY public.t FROM 's3://b/k/file.csv'
+      CREDENTIALS AS 'aws_access_key_id=AKIAEXAMPLE;aws_secret_access_key=wJalrSECRET'
+      ACCESS_KEY_ID 'AKIA2' SECRET_ACCESS_KEY 'SECRET2' SESSION_TOKEN 'TOKEN2'
+      REGION AS 'eu-central-1' CSV DELIMITER ';' IGNOREHEADER 1;`);
+    expect(r.issues).toEqual([]);
+    expect(r.notMapped.filter((n) => /not an option|stray/.test(n))).toEqual([]);
+    for (const secret of ['AKIAEXAMPLE', 'wJalrSECRET', 'AKIA2', 'SECRET2', 'TOKEN2']) {
+      expect(r.yaml).not.toContain(secret);
+      expect(r.notMapped.join('\n')).not.toContain(secret);
+    }
+    expect(r.yaml).toContain(
+      "CREDENTIALS AS '***' ACCESS_KEY_ID '***' SECRET_ACCESS_KEY '***' SESSION_TOKEN '***' REGION AS 'eu-central-1'",
+    );
+  });
+
+  it('MANIFEST: FROM names the manifest, so the glob is its folder, not the manifest file, and the report says so', () => {
+    const r = fromCopy(`COPY core_bf.accounts_changes FROM 's3://out-bucket/out/accounts_manifest.json'
+      IAM_ROLE 'arn:aws:iam::1:role/r' MANIFEST IGNOREHEADER 1 TRIMBLANKS MAXERROR 10000 CSV DELIMITER '|' GZIP;`);
+    expect(r.issues).toEqual([]);
+    expect(r.yaml).toContain('glob: "**/out/**"');
+    expect(r.notMapped).toContainEqual(
+      expect.stringMatching(
+        /^MANIFEST: FROM 's3:\/\/out-bucket\/out\/accounts_manifest\.json' is a manifest; .*write match from the keys the manifest lists$/,
+      ),
+    );
+    expect(r.notMapped.some((n) => n.startsWith('FROM '))).toBe(false);
+  });
+
+  it('a /* comment */ before COPY and -- comments after options are skipped', () => {
+    const r = config(`/* nightly load */ COPY public.t (a, b)
+      FROM 's3://b/k/it''s.csv' -- the feed
+      IAM_ROLE 'arn:aws:iam::1:role/r' DATEFORMAT 'YYYY-MM-DD'-- may be auto
+      CSV;`);
+    expect(r.issues).toEqual([]);
+    expect(r.config!.load.dateFormat).toBe('YYYY-MM-DD');
+    expect(r.config!.match).toEqual({ kind: 'glob', pattern: "**/it's.csv*{,/**}" });
+  });
+
+  it('the key in FROM is literal in the glob: [ ] { } ? * , are escaped', () => {
+    const r = config(`COPY t FROM 's3://b/in/file[1],{{ ds }}?.csv' ${ROLE} CSV;`);
+    expect(r.issues).toEqual([]);
+    expect(r.config!.match.pattern).toBe('**/file\\[1\\]\\,\\{\\{ ds \\}\\}\\?.csv*{,/**}');
+  });
+
+  it('refuses a script of several statements rather than reading the second COPY as options', () => {
+    expect(() => fromCopy(`COPY a FROM 's3://b/a.csv' ${ROLE} CSV;\nCOPY b FROM 's3://b/b.csv' ${ROLE} CSV;`)).toThrow(
+      /give one COPY statement/,
+    );
+    expect(fromCopy(`COPY a FROM 's3://b/a.csv' ${ROLE} CSV;;`).issues).toEqual([]);
+  });
+
+  it('a refused COPY reports only why, not a match or columns for the config it does not write', () => {
+    const r = fromCopy(`COPY raw.events FROM 's3://bucket/path/' CREDENTIALS 'x' json 'auto' GZIP ACCEPTINVCHARS;`);
+    expect(r.yaml).toBe('');
+    expect(r.notMapped.some((n) => /^FROM |no column list/.test(n))).toBe(false);
+  });
+
+  it('SSH (a manifest of hosts) and ENCRYPTED (client-side encrypted files) write no config, with the reason', () => {
+    const ssh = fromCopy(`copy sales from 's3://mybucket/ssh_manifest' ${ROLE} delimiter '|' ssh;`);
+    expect(ssh.yaml).toBe('');
+    expect(ssh.issues).toEqual([
+      expect.stringMatching(/^SSH: COPY runs the commands the manifest names on remote hosts/),
+    ]);
+    const enc = fromCopy(
+      `copy t from 's3://b/enc/data.txt' ${ROLE} master_symmetric_key 'EXAMPLEKEY' encrypted delimiter '|';`,
+    );
+    expect(enc.yaml).toBe('');
+    expect(enc.issues).toEqual([expect.stringMatching(/^ENCRYPTED: the files are client-side encrypted/)]);
+  });
+
+  it('JSON AS and COMPUPDATE PRESET take their value instead of leaving it as an unknown option', () => {
+    const json = fromCopy(`copy t from 's3://b/j/' ${ROLE} format as json as 'auto ignorecase';`);
+    expect(json.notMapped.filter((n) => /not an option|stray/.test(n))).toEqual([]);
+    const preset = fromCopy(`copy t from 's3://b/x.csv' ${ROLE} csv compupdate preset;`);
+    expect(preset.notMapped.filter((n) => /not an option|stray/.test(n))).toEqual([]);
+  });
+
+  it('a FROM prefix without a trailing slash matches the keys under it too, as COPY reads every key it prefixes', () => {
+    const r = config(`COPY public.events FROM 's3://b/exports/2024-01-01' ${ROLE} CSV;`);
+    expect(r.issues).toEqual([]);
+    const keys = [
+      'exports/2024-01-01',
+      'exports/2024-01-01.csv',
+      'exports/2024-01-01/part-000.csv',
+      'x/2024-01-01_b/p',
+    ];
+    expect(keys.filter((k) => matchesGlob(r.config!.match.pattern, k))).toEqual(keys);
+    expect(matchesGlob(r.config!.match.pattern, 'exports/2024-01-02/part-000.csv')).toBe(false);
   });
 });

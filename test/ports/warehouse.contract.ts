@@ -799,6 +799,26 @@ export function defineWarehouseSuite(legName: string, open: OpenLeg): void {
       ]);
     });
 
+    it('runs transform SQL that uses one parameter in places of different types, as the Data API does', async () => {
+      // SELECT :run_id is text, efi_run_id = :run_id is varchar: one $1 for both failed 42P08 locally.
+      const stage = await table('efi_run_id varchar(64), v int', false);
+      const core = await table('run_id varchar(64), loaded_on date, n int', false);
+      await rows(`INSERT INTO ${schema}.${stage} VALUES ('r-1', 1), ('r-1', 2), ('r-0', 3)`);
+      const { statementId } = await leg.wh.submitSql(
+        `INSERT INTO ${schema}.${core} SELECT :run_id, :loaded_at, count(*) FROM ${schema}.${stage}
+         WHERE efi_run_id = :run_id AND :loaded_at::timestamp > '2026-01-01'`,
+        randomUUID(),
+        [
+          { name: 'run_id', value: 'r-1' },
+          { name: 'loaded_at', value: '2026-12-01 10:27:27.123' },
+        ],
+      );
+      expect(await leg.wh.describe(statementId, { waitMs: 60_000 })).toMatchObject({ status: 'FINISHED', error: null });
+      expect(await rows(`SELECT run_id, loaded_on::text AS d, n FROM ${schema}.${core}`)).toEqual([
+        { run_id: 'r-1', d: '2026-12-01', n: 2 },
+      ]);
+    });
+
     it('rolls back every statement of failing transform SQL and records why', async () => {
       const core = await table('id int', false);
       const { statementId } = await leg.wh.submitSql(

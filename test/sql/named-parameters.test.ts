@@ -19,13 +19,13 @@ describe('named SQL parameters', () => {
     expect(names("SELECT 'it''s :run_id', :run_id")).toEqual(['run_id']);
   });
 
-  it('rewrites to $n for positional drivers, one number per name', () => {
+  it('rewrites to $n for positional drivers, one number per use (PostgreSQL types each $n once)', () => {
     expect(
       toPositional("CALL p(:run_id, :source_file, :run_id, ':run_id')", [
         { name: 'run_id', value: 'r' },
         { name: 'source_file', value: 's3://b/k' },
       ]),
-    ).toEqual({ text: "CALL p($1, $2, $1, ':run_id')", values: ['r', 's3://b/k'] });
+    ).toEqual({ text: "CALL p($1, $2, $3, ':run_id')", values: ['r', 's3://b/k', 'r'] });
   });
 
   it('leaves names without a value as written', () => {

@@ -6,6 +6,7 @@
  */
 
 import { type DateTimePart, tokenizeDateTimeFormat } from './date-time-format.ts';
+import { transformSqlProblems } from './transform-sql.ts';
 
 /** One problem, at the config path to fix. */
 export interface ConfigIssue {
@@ -19,6 +20,7 @@ export interface CrossCheckedEntry {
   columns?: ReadonlyArray<string | { name: string }> | undefined;
   split?: unknown;
   load?: { dateFormat?: string | null | undefined; timeFormat?: string | null | undefined } | undefined;
+  transform?: { sql: string } | null | undefined;
 }
 
 export function crossFieldIssues(f: CrossCheckedEntry): ConfigIssue[] {
@@ -35,6 +37,9 @@ export function crossFieldIssues(f: CrossCheckedEntry): ConfigIssue[] {
     if (typeof format !== 'string') continue;
     const problem = redshiftDateTimeFormatProblem(format, key === 'dateFormat' ? 'date' : 'timestamp');
     if (problem) issues.push({ path: ['load', key], message: `${key} ${JSON.stringify(format)}: ${problem}` });
+  }
+  if (f.transform) {
+    for (const message of transformSqlProblems(f.transform.sql)) issues.push({ path: ['transform', 'sql'], message });
   }
   return issues;
 }

@@ -21,9 +21,12 @@ export interface FromCopyResult {
   issues: string[];
 }
 
-type Token = { kind: 'word'; text: string } | { kind: 'string'; text: string } | { kind: 'punct'; text: string };
+type Token =
+  | { kind: 'word'; text: string; quoted?: boolean }
+  | { kind: 'string'; text: string; start: number; end: number }
+  | { kind: 'punct'; text: string };
 
-/** Splits COPY text into words, '...' literals (Redshift escapes decoded) and ( ) , ; */
+/** Splits COPY text into words ("quoted" ones flagged), '...' literals (Redshift escapes decoded) and ( ) , ; . */
 export function tokenizeCopy(sql: string): Token[] {
   const out: Token[] = [];
   let i = 0;
@@ -33,10 +36,16 @@ export function tokenizeCopy(sql: string): Token[] {
       i++;
     } else if (c === '-' && sql[i + 1] === '-') {
       while (i < sql.length && sql[i] !== '\n') i++;
-    } else if ('(),;'.includes(c)) {
+    } else if (c === '/' && sql[i + 1] === '*') {
+      // Scripts put a /* header */ before the COPY; Redshift's block comments do not nest.
+      const close = sql.indexOf('*/', i + 2);
+      if (close < 0) throw new Error('unterminated /* comment in the COPY statement');
+      i = close + 2;
+    } else if ('(),;.'.includes(c)) {
       out.push({ kind: 'punct', text: c });
       i++;
     } else if (c === "'") {
+      const start = i;
       let text = '';
       i++;
       for (;;) {
@@ -74,19 +83,39 @@ export function tokenizeCopy(sql: string): Token[] {
           i++;
         }
       }
-      out.push({ kind: 'string', text });
+      out.push({ kind: 'string', text, start, end: i });
     } else if (c === '"') {
-      const close = sql.indexOf('"', i + 1);
-      if (close < 0) throw new Error('unterminated quoted identifier in the COPY statement');
-      out.push({ kind: 'word', text: sql.slice(i + 1, close) });
-      i = close + 1;
+      // "a""b" is the identifier a"b.
+      let text = '';
+      i++;
+      for (;;) {
+        const close = sql.indexOf('"', i);
+        if (close < 0) throw new Error('unterminated quoted identifier in the COPY statement');
+        text += sql.slice(i, close);
+        i = close + 1;
+        if (sql[i] !== '"') break;
+        text += '"';
+        i++;
+      }
+      out.push({ kind: 'word', text, quoted: true });
     } else {
-      const m = /^[^\s(),;']+/.exec(sql.slice(i))!;
+      // A "." or '"' ends a word: schema."Table" is three tokens.
+      const m = /^[^\s(),;'".]+/.exec(sql.slice(i))!;
       out.push({ kind: 'word', text: m[0] });
       i += m[0].length;
     }
   }
   return out;
+}
+
+/** The tokens of the first statement; text after its ';' is refused, not read as more options. */
+function oneStatement(tokens: Token[]): Token[] {
+  const end = tokens.findIndex((t) => t.kind === 'punct' && t.text === ';');
+  if (end < 0) return tokens;
+  if (tokens.slice(end + 1).some((t) => !(t.kind === 'punct' && t.text === ';'))) {
+    throw new Error('give one COPY statement: this text goes on after the first ";" (run from-copy once per COPY)');
+  }
+  return tokens.slice(0, end);
 }
 
 /** Octal-escaped bytes as text: UTF-8 when they are valid UTF-8, else one character per byte (an ASCII '\174' stays '|'). */
@@ -121,9 +150,27 @@ const DEPLOYMENT: Record<string, number> = {
   MASTER_SYMMETRIC_KEY: 1,
 };
 
+/** Options whose value is a key or a password: never copied into the YAML (it goes into git). */
+const SECRET: Record<string, number> = {
+  CREDENTIALS: 1,
+  ACCESS_KEY_ID: 1,
+  SECRET_ACCESS_KEY: 1,
+  SESSION_TOKEN: 1,
+  MASTER_SYMMETRIC_KEY: 1,
+};
+
+/** The statement for the config's description, each secret value replaced by '***'. */
+function redacted(sql: string, secrets: readonly { start: number; end: number }[]): string {
+  let out = sql;
+  for (const s of [...secrets].sort((a, b) => b.start - a.start))
+    out = `${out.slice(0, s.start)}'***'${out.slice(s.end)}`;
+  return out;
+}
+
 export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
-  const tokens = tokenizeCopy(sql);
+  const tokens = oneStatement(tokenizeCopy(sql));
   const notMapped: string[] = [];
+  const secrets: { start: number; end: number }[] = [];
   // Clauses that make any config from this COPY wrong (a columnar or JSON source): no YAML is returned.
   const refused: string[] = [];
   let pos = 0;
@@ -142,16 +189,39 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
 
   if (word() !== 'COPY') throw new Error('expected a statement starting with COPY');
   pos++;
-  const name = next();
-  if (name?.kind !== 'word') throw new Error('expected the table name after COPY');
-  const [schema, table] = name.text.includes('.') ? name.text.split('.', 2) : ['public', name.text];
+  // Redshift folds identifiers to lower case, quoted ones too (enable_case_sensitive_identifier is off by default).
+  const folded: string[] = [];
+  const identifier = (t: Token | undefined): string | undefined => {
+    if (t?.kind !== 'word') return undefined;
+    const lower = t.text.toLowerCase();
+    if (t.quoted && lower !== t.text) folded.push(`"${t.text}"`);
+    return lower;
+  };
+  const nameParts: string[] = [];
+  for (;;) {
+    const part = identifier(next());
+    if (part === undefined) throw new Error('expected the table name after COPY');
+    nameParts.push(part);
+    if (peek()?.text !== '.') break;
+    pos++;
+  }
+  if (nameParts.length > 3)
+    throw new Error(`expected [database.][schema.]table after COPY, got ${nameParts.join('.')}`);
+  const [table, schema = 'public', database] = [...nameParts].reverse();
+  if (database !== undefined) {
+    notMapped.push(
+      `database ${database}: efi loads into the database it is deployed with (EFI_REDSHIFT_DATABASE), so the target is ${schema}.${table}`,
+    );
+  }
   const columns: string[] = [];
   if (peek()?.text === '(') {
     pos++;
     while (peek() && peek()!.text !== ')') {
       const t = next()!;
-      if (t.kind === 'word') columns.push(t.text.toLowerCase());
+      if (t.kind === 'word') columns.push(identifier(t)!);
+      else if (t.text !== ',') throw new Error(`unexpected ${t.text} in the column list`);
     }
+    if (!peek()) throw new Error('the column list has no closing )');
     pos++;
   }
   if (word() !== 'FROM') throw new Error('expected FROM after the table');
@@ -171,6 +241,7 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
   const load: Record<string, unknown> = {};
   let header: number | undefined;
   let widths: { label: string; width: number }[] | undefined;
+  let manifest = false;
 
   while (pos < tokens.length) {
     const t = next()!;
@@ -185,7 +256,13 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
       continue;
     }
     if (w in DEPLOYMENT) {
-      if (peek()?.kind === 'string') pos++;
+      // REGION [AS] 'r', CREDENTIALS [AS] '...', IAM_ROLE { DEFAULT | 'arn' }: their value is not an option.
+      if (word() === 'AS') pos++;
+      const value = peek();
+      if (value?.kind === 'string') {
+        if (w in SECRET) secrets.push(value);
+        pos++;
+      } else if (w === 'IAM_ROLE' && word() === 'DEFAULT') pos++;
       notMapped.push(`${w}: set by efi's deployment (EFI_COPY_ROLE_ARN / the bucket's region), not by a feed config`);
     } else if (w in BOOLEAN_OPTIONS) {
       load[BOOLEAN_OPTIONS[w]!] = true;
@@ -246,7 +323,7 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
         'NOLOAD: this COPY only validates; the config loads the files it matches (efi check FILE validates one without loading)',
       );
     } else if (w === 'MANIFEST') {
-      notMapped.push('MANIFEST: efi writes its own manifest of the parts it prepares');
+      manifest = true;
     } else if (w === 'COMPROWS' || w === 'READRATIO') {
       if (peek()?.kind === 'word' && /^\d+$/.test(peek()!.text)) pos++;
       notMapped.push(
@@ -255,9 +332,20 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
           : 'READRATIO: applies to a DynamoDB source only',
       );
     } else if (w === 'COMPUPDATE' || w === 'STATUPDATE') {
-      if (['ON', 'OFF', 'TRUE', 'FALSE'].includes(word() ?? '')) pos++;
+      if (['ON', 'OFF', 'TRUE', 'FALSE', 'PRESET'].includes(word() ?? '')) pos++;
       notMapped.push(`${w}: efi always loads a stage table with COMPUPDATE OFF STATUPDATE OFF`);
+    } else if (w === 'SSH') {
+      // FROM is then a manifest of hosts whose commands' output COPY loads: no file arrives in S3.
+      refused.push(
+        'SSH: COPY runs the commands the manifest names on remote hosts; efi loads files that arrive in S3, so no config is written (have the hosts write files to S3)',
+      );
+    } else if (w === 'ENCRYPTED') {
+      // Client-side encrypted objects: efi would read the ciphertext as text (S3 server-side encryption needs no option).
+      refused.push(
+        'ENCRYPTED: the files are client-side encrypted and efi reads them as they are in S3, so no config is written (deliver them with server-side encryption, SSE-S3 or SSE-KMS)',
+      );
     } else if (['JSON', 'AVRO', 'PARQUET', 'ORC', 'SHAPEFILE'].includes(w)) {
+      if (word() === 'AS') pos++;
       if (peek()?.kind === 'string') pos++;
       refused.push(
         `${w}: efi loads delimited and fixed-width text only; a config from this COPY would read the file as text, so none is written`,
@@ -267,14 +355,25 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
     }
   }
 
+  // Nothing about a config that is not written (its match, its columns): only why not.
+  if (refused.length > 0) return { yaml: '', notMapped, issues: refused };
+  // With MANIFEST, FROM names the manifest, not the data: a glob for its name would match the manifest file itself.
+  const glob = manifest ? globFor(from.text.replace(/[^/]*$/, '')) : globFor(from.text);
   const entry: Record<string, unknown> = {
     id,
-    description: `From: ${sql.replace(/\s+/g, ' ').trim().slice(0, 200)}`,
+    description: `From: ${redacted(sql, secrets).replace(/\s+/g, ' ').trim().slice(0, 200)}`,
     defaults: 'redshift',
-    match: { glob: globFor(from.text) },
+    match: { glob },
   };
+  if (folded.length > 0) {
+    notMapped.push(
+      `${folded.join(', ')}: folded to lower case, as Redshift does unless enable_case_sensitive_identifier is on`,
+    );
+  }
   notMapped.push(
-    `FROM '${from.text}': matched as glob ${String((entry['match'] as { glob: string }).glob)}: review it`,
+    manifest
+      ? `MANIFEST: FROM '${from.text}' is a manifest; efi matches each data file as it arrives (and writes its own manifest of the parts it prepares), so the glob ${glob} is the manifest's folder: write match from the keys the manifest lists`
+      : `FROM '${from.text}': matched as glob ${glob}: review it`,
   );
   if (Object.keys(format).length > 0) entry['format'] = format;
   if (header !== undefined) entry['header'] = { lines: header };
@@ -299,17 +398,22 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
 
   const iface = (table ?? 'feed').toLowerCase().replace(/[^a-z0-9_.-]/g, '_');
   const yaml = stringify({ interface: iface, files: [entry] }, { lineWidth: 0 });
-  if (refused.length > 0) return { yaml: '', notMapped, issues: refused };
   const issues = checkConfigYaml(yaml, 'from-copy.yaml').issues.map(formatIssue);
   return { yaml, notMapped, issues };
 }
 
-// The glob for a FROM: the object's name anywhere (with a suffix, COPY reads every key it prefixes), or a folder's keys.
+// The glob for a FROM: COPY reads every key the FROM prefixes, so the name anywhere, with any suffix and the keys
+// under it when it is a folder ('s3://b/exports/2024-01-01', Airflow's s3_key, holds 2024-01-01/part-000), or a folder's keys.
 function globFor(uri: string): string {
   const key = uri.replace(/^s3:\/\/[^/]+\/?/, '');
   if (key === '' || key.endsWith('/')) {
     const dir = key.replace(/\/$/, '').split('/').pop();
-    return dir ? `**/${dir}/**` : '**';
+    return dir ? `**/${globLiteral(dir)}/**` : '**';
   }
-  return `**/${key.split('/').pop()}*`;
+  return `**/${globLiteral(key.split('/').pop()!)}*{,/**}`;
+}
+
+// A key is literal text: its * ? [ ] { } , (and \) would otherwise be glob syntax (file[1].csv, {{ ds }} templates).
+function globLiteral(text: string): string {
+  return text.replace(/[*?[\]{},\\]/g, (c) => `\\${c}`);
 }

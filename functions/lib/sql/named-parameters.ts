@@ -20,15 +20,72 @@ export interface NamedParameterUse {
 /**
  * Where the SQL uses one of the `names` as a `:name` parameter, outside string
  * literals, quoted identifiers, dollar-quoted bodies and comments; `::type`
- * casts and other names are left alone. Names are lower case and matched as written.
+ * casts and other names are left alone. Names are lower case and matched as
+ * written. `names` null: every `:name` (what config validation checks).
  */
-export function namedParameters(sql: string, names: ReadonlySet<string>): NamedParameterUse[] {
+export function namedParameters(sql: string, names: ReadonlySet<string> | null): NamedParameterUse[] {
   const out: NamedParameterUse[] = [];
+  scanSql(sql, (i) => {
+    if (sql[i] !== ':') return 1;
+    if (sql[i + 1] === ':') return 2;
+    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1))?.[0];
+    if (name && (names === null || names.has(name))) out.push({ name, at: i });
+    return 1 + (name?.length ?? 0);
+  });
+  return out;
+}
+
+/**
+ * How many statements the SQL holds: `;`-separated pieces with something
+ * besides blanks and comments, `;` in literals, quoted identifiers and
+ * dollar-quoted bodies (a procedure's) not counted.
+ */
+export function statementCount(sql: string): number {
+  let count = 0;
+  let open = false;
+  scanSql(sql, (i) => {
+    if (sql[i] === ';') open = false;
+    else if (!/\s/.test(sql[i]!) && !open) {
+      open = true;
+      count++;
+    }
+    return 1;
+  });
+  return count;
+}
+
+/**
+ * Offsets of string literals that hold a backslash before a quote (`'it\\'s'`):
+ * Redshift reads `\\'` as a quote inside the literal, PostgreSQL (standard
+ * strings) as its end, so the two warehouses see different SQL.
+ */
+export function backslashQuotes(sql: string): number[] {
+  const out: number[] = [];
+  scanSql(sql, (i) => {
+    if (sql[i] === "'") {
+      const end = endOfQuoted(sql, i, "'");
+      // The literal as PostgreSQL ends it: an odd run of backslashes just before its closing quote ('C:\\\\' is fine).
+      let n = 0;
+      while (end - 2 - n > i && sql[end - 2 - n] === '\\') n++;
+      if (n % 2 === 1) out.push(i);
+    }
+    return 1;
+  });
+  return out;
+}
+
+/**
+ * Calls `visit` at each offset of SQL code (outside literals, quoted
+ * identifiers, dollar-quoted bodies and comments; a quoted piece counts as one
+ * code character at its start); `visit` returns how far to move on.
+ */
+function scanSql(sql: string, visit: (i: number) => number): void {
   let i = 0;
   while (i < sql.length) {
     const c = sql[i]!;
     const next = sql[i + 1];
     if (c === "'" || c === '"') {
+      visit(i);
       i = endOfQuoted(sql, i, c);
     } else if (c === '-' && next === '-') {
       const nl = sql.indexOf('\n', i);
@@ -38,20 +95,12 @@ export function namedParameters(sql: string, names: ReadonlySet<string>): NamedP
     } else if (c === '$' && /[A-Za-z_$]/.test(next ?? '') && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? '')) {
       const tag = /^\$[A-Za-z_]?[A-Za-z0-9_]*\$/.exec(sql.slice(i))?.[0];
       if (tag) {
+        visit(i);
         const end = sql.indexOf(tag, i + tag.length);
         i = end === -1 ? sql.length : end + tag.length;
-      } else i++;
-    } else if (c === ':' && next === ':') {
-      i += 2;
-    } else if (c === ':') {
-      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1))?.[0];
-      if (name && names.has(name)) {
-        out.push({ name, at: i });
-      }
-      i += 1 + (name?.length ?? 0);
-    } else i++;
+      } else i += visit(i);
+    } else i += visit(i);
   }
-  return out;
 }
 
 function endOfQuoted(sql: string, start: number, q: string): number {
@@ -84,25 +133,22 @@ function endOfBlockComment(sql: string, start: number): number {
 
 /**
  * `:name` → `$n` for drivers with positional parameters (PostgreSQL), with the
- * values in `$n` order. A name used twice gets one number.
+ * values in `$n` order. Each use gets a number of its own: PostgreSQL deduces
+ * one type per `$n`, so `SELECT :run_id ... WHERE efi_run_id = :run_id` with one
+ * `$1` fails 42P08 (text versus character varying), where the Data API, which
+ * types each use by its place, runs it.
  *
- * @example toPositional('SELECT :run_id, :run_id', [{ name: 'run_id', value: 'r' }]) // { text: 'SELECT $1, $1', values: ['r'] }
+ * @example toPositional('SELECT :run_id, :run_id', [{ name: 'run_id', value: 'r' }]) // { text: 'SELECT $1, $2', values: ['r', 'r'] }
  */
 export function toPositional(sql: string, parameters: readonly SqlParameter[]): { text: string; values: string[] } {
   const byName = new Map(parameters.map((p) => [p.name, p.value]));
-  const numbers = new Map<string, number>();
   const values: string[] = [];
   let text = '';
   let from = 0;
   for (const use of namedParameters(sql, new Set(byName.keys()))) {
     const value = byName.get(use.name);
     if (value === undefined) continue;
-    let n = numbers.get(use.name);
-    if (n === undefined) {
-      n = values.push(value);
-      numbers.set(use.name, n);
-    }
-    text += `${sql.slice(from, use.at)}$${n}`;
+    text += `${sql.slice(from, use.at)}$${values.push(value)}`;
     from = use.at + 1 + use.name.length;
   }
   return { text: text + sql.slice(from), values };

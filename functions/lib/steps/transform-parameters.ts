@@ -1,3 +1,4 @@
+import { TRANSFORM_PARAMETER_NAMES, type TransformParameterName } from '../config/transform-sql.ts';
 import { namedParameters, type SqlParameter } from '../sql/named-parameters.ts';
 
 /**
@@ -13,8 +14,7 @@ import { namedParameters, type SqlParameter } from '../sql/named-parameters.ts';
  *   // [{ name: 'run_id', value: 'r-1' }, { name: 'source_file', value: 's3://b/k.csv' }]
  */
 
-export const TRANSFORM_PARAMETER_NAMES = ['run_id', 'source_file', 'loaded_at'] as const;
-export type TransformParameterName = (typeof TRANSFORM_PARAMETER_NAMES)[number];
+export { TRANSFORM_PARAMETER_NAMES, type TransformParameterName } from '../config/transform-sql.ts';
 
 export interface TransformRunValues {
   runId: string;

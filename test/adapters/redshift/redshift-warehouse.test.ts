@@ -22,6 +22,7 @@ import {
   type RedshiftTarget,
 } from '../../../functions/lib/adapters/redshift/redshift-warehouse.ts';
 import { ConfigInvalid, InvalidStateInput, LoadFailed } from '../../../functions/lib/errors.ts';
+import { transformParameters } from '../../../functions/lib/steps/transform-parameters.ts';
 import { csvTarget, ROLE_ARN, RUN_ID, spec } from './fixtures.ts';
 
 const client = new RedshiftDataClient({
@@ -248,6 +249,25 @@ describe('submitSql', () => {
     const sql2 = `SELECT '${'é'.repeat(MAX_STATEMENT_BYTES / 2 - 10)}'`;
     await expect(warehouse().submitSql(sql2, 'tok')).resolves.toEqual({ statementId: 'tr-3' });
     await expect(warehouse().submitSql(`${sql2}${'é'.repeat(10)}`, 'tok')).rejects.toThrow(/at most 100 KB/);
+  });
+
+  it('sends the SQL as written and, as Parameters, only the run values it uses outside literals, comments and $$ bodies', async () => {
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'tr-3' });
+    const sql = `/* :source_file */ INSERT INTO core.audit SELECT :run_id, :loaded_at::timestamp, ':source_file',
+      $q$ :source_file $q$ -- :source_file
+      FROM stage.s WHERE efi_run_id = :run_id`;
+    const parameters = transformParameters(sql, {
+      runId: 'r-1',
+      sourceFile: 's3://b/landing/x.csv',
+      startedAt: '2026-12-01T10:27:27.123Z',
+    });
+    await warehouse(WORKGROUP).submitSql(sql, 'run-1-transform-0', parameters);
+    const input = rs.commandCalls(ExecuteStatementCommand)[0]!.args[0].input;
+    expect(input.Sql).toBe(sql);
+    expect(input.Parameters).toEqual([
+      { name: 'run_id', value: 'r-1' },
+      { name: 'loaded_at', value: '2026-12-01 10:27:27.123' },
+    ]);
   });
 
   it('refuses empty SQL', async () => {

@@ -56,6 +56,17 @@ function defineSqlOutput(
       );
     });
 
+    it('renders TIMESTAMPTZ in UTC, DATE in ISO and intervals as Redshift does whatever the session was set to before', async () => {
+      // A database's own defaults (ALTER DATABASE ... SET) or an earlier efi sql on the same session.
+      await opened.wh.queryText(
+        "SET TimeZone = 'America/New_York'; SET DateStyle = 'SQL, DMY'; SET IntervalStyle = 'sql_standard'",
+      );
+      const r = await opened.wh.queryText(
+        "SELECT TIMESTAMPTZ '2026-11-05 01:02:03+02' AS tz, DATE '2026-11-05' AS d, INTERVAL '1 day 2 hours' AS iv",
+      );
+      expect(r.rows).toEqual([['2026-11-04 23:02:03+00', '2026-11-05', '1 day 02:00:00']]);
+    });
+
     it('prints the last result of several statements, and ok for a statement without rows', async () => {
       expect(renderResult(await opened.wh.queryText('CREATE TEMP TABLE x (i int)'), 'table')).toBe('ok');
       const r = await opened.wh.queryText('SELECT 1 AS one; SELECT 2 AS two');
@@ -77,10 +88,43 @@ defineSqlOutput('PGlite', async (root) => {
   };
 });
 
+describe('efi sql on a PGlite home made by an earlier run', () => {
+  it("prints arrays of the database's own types (an enum[]) as text, like every other value", async () => {
+    // PGlite learns the database's array types when it opens, and then parsed them into JS arrays.
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'efi-sql-types-'));
+    const dataDir = path.join(root, 'pglite');
+    const open = () => createPostgresWarehouse({ kind: 'pglite', dataDir }, new FsObjectStore(path.join(root, 's3')));
+    try {
+      const first = await open();
+      await first.queryText(
+        "CREATE TYPE mood AS ENUM ('ok', 'sad'); CREATE TABLE e (m mood, ms mood[]); INSERT INTO e VALUES ('ok', '{ok,sad}')",
+      );
+      await first.close();
+      await closePglite(dataDir);
+      const again = await open();
+      expect((await again.queryText('SELECT m, ms FROM e')).rows).toEqual([['ok', '{ok,sad}']]);
+      await again.close();
+    } finally {
+      await closePglite(dataDir);
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!pgUrl)('PostgreSQL server leg', () => {
   defineSqlOutput('a PostgreSQL server', async (root) => {
     const wh = await createPostgresWarehouse(
       { kind: 'postgres', url: pgUrl! },
+      new FsObjectStore(path.join(root, 's3')),
+    );
+    return { wh, release: () => wh.close() };
+  });
+  // A server whose sessions start in another time zone and date style (postgresql.conf, ALTER DATABASE).
+  defineSqlOutput('a PostgreSQL server set to America/New_York and DateStyle SQL, DMY', async (root) => {
+    const u = new URL(pgUrl!);
+    u.searchParams.set('options', '-c TimeZone=America/New_York -c DateStyle=SQL,DMY -c IntervalStyle=sql_standard');
+    const wh = await createPostgresWarehouse(
+      { kind: 'postgres', url: u.toString() },
       new FsObjectStore(path.join(root, 's3')),
     );
     return { wh, release: () => wh.close() };

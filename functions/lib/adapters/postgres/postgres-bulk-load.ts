@@ -110,7 +110,13 @@ export function pgliteConnection(db: PGlite, store: ObjectStore): PgConnection {
     kind: 'pglite',
     query: async (sql, params) => fromPglite(await db.query(sql, params ?? [])),
     exec: async (sql) => lastPglite(await db.exec(sql)),
-    execText: async (sql) => textPglite(await db.exec(sql, { rowMode: 'array', parsers: PGLITE_TEXT_PARSERS })),
+    execText: async (sql) => {
+      await db.exec(AS_REDSHIFT_RENDERING);
+      // PGlite parses arrays of the database's own types (an enum[]) into JS arrays: text for those too.
+      const own = await db.query<{ oid: number }>('SELECT oid::int AS oid FROM pg_type WHERE oid >= 16384');
+      const parsers = { ...PGLITE_TEXT_PARSERS, ...Object.fromEntries(own.rows.map((r) => [r.oid, asText])) };
+      return textPglite(await db.exec(sql, { rowMode: 'array', parsers }));
+    },
     transaction: (fn, control) =>
       db.transaction(async (tx) => {
         const result = await fn(pgliteSession(tx, control?.parts ?? store, control, memfsOf(db)));
@@ -460,8 +466,18 @@ function lastPglite(results: Results[]): PgResult {
  * Identity parsers for every built-in type oid (user types have no default
  * parser): PGlite merges `parsers` by key, so each oid is listed.
  */
+/**
+ * Session settings under which efi sql's text matches what Redshift prints: a
+ * server (or a database, ALTER DATABASE ... SET) set to another time zone would
+ * otherwise show TIMESTAMPTZ in it, and DateStyle 'SQL, DMY' DATE as 05/11/2026.
+ * Session-level, not LOCAL: efi sql runs outside a transaction; the user's own
+ * SET in the query still wins, as it comes after.
+ */
+export const AS_REDSHIFT_RENDERING = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'";
+
+const asText = (v: string) => v;
 const PGLITE_TEXT_PARSERS: Record<number, (v: string) => string> = Object.fromEntries(
-  Array.from({ length: 16384 }, (_, oid) => [oid, (v: string) => v]),
+  Array.from({ length: 16384 }, (_, oid) => [oid, asText]),
 );
 
 function textPglite(results: Results[]): TextQueryResult {
@@ -490,8 +506,23 @@ export function pgPoolConnection(pool: pg.Pool, store: ObjectStore, ownsPool: bo
     kind: 'postgres',
     query: async (sql, params) => fromPg(await pool.query(sql, params ?? [])),
     exec: async (sql) => lastPg(await pool.query(sql)),
-    execText: async (sql) =>
-      textPg(await pool.query({ text: sql, rowMode: 'array', types: { getTypeParser: () => (v: string) => v } })),
+    async execText(sql) {
+      // One client for the settings and the query: pool.query could run them on two connections.
+      const client = await pool.connect();
+      let failed: Error | undefined;
+      try {
+        await client.query(AS_REDSHIFT_RENDERING);
+        return textPg(
+          await client.query({ text: sql, rowMode: 'array', types: { getTypeParser: () => (v: string) => v } }),
+        );
+      } catch (e) {
+        // The SQL may have left a transaction open (BEGIN; ...; error): never hand that connection out again.
+        failed = e as Error;
+        throw e;
+      } finally {
+        client.release(failed);
+      }
+    },
 
     async transaction(fn, control) {
       const client = await pool.connect();

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlCommand } from '../../../cli/commands/sql.ts';
+import { type CliHome, cliHome } from '../../support/cli-home.ts';
+
+let h: CliHome;
+beforeAll(() => {
+  h = cliHome('cli-sql-errors');
+});
+afterAll(() => h.close());
+
+describe('efi sql errors', () => {
+  it('a syntax error is one line with where it is and what to do, exit 1', async () => {
+    const r = await h.run(sqlCommand, ['SELECT 1;\nSELEC 2']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'efi sql: syntax error at or near "SELEC" (line 2, column 1; SQLSTATE 42601): fix the SQL and run it again',
+    );
+  });
+
+  it('an unknown table says how to list the tables', async () => {
+    const r = await h.run(sqlCommand, ['SELECT * FROM nope']);
+    expect(r.code).toBe(1);
+    expect(r.err.split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(
+      /^efi sql: relation "nope" does not exist \(line 1, column 15; SQLSTATE 42P01\): list the tables with efi sql "SELECT table_schema/,
+    );
+  });
+
+  it('a --file that cannot be read is a usage error naming it, not a stack', async () => {
+    const r = await h.run(sqlCommand, ['--file', '/nonexistent/ddl.sql']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('cannot read --file /nonexistent/ddl.sql: ENOENT');
+  });
+
+  it('a PostgreSQL warehouse that does not answer names EFI_WAREHOUSE (password hidden) and what to do', async () => {
+    const down = cliHome('cli-sql-down', { EFI_WAREHOUSE: 'postgres://u:secret@127.0.0.1:1/x' });
+    try {
+      const r = await down.run(sqlCommand, ['SELECT 1']);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(
+        /^efi sql: cannot reach the warehouse at EFI_WAREHOUSE=postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/x: .*ECONNREFUSED.*: start that server or fix EFI_WAREHOUSE/,
+      );
+      expect(r.err).not.toContain('secret');
+    } finally {
+      await down.close();
+    }
+  });
+});
