@@ -100,3 +100,43 @@ describe('config validate refuses what Redshift COPY or the local warehouse cann
     }
   });
 });
+
+describe('acceptInvalidChars: any ASCII character except NUL, as Redshift ACCEPTINVCHARS allows', () => {
+  it("accepts a space or a control character (docs: 'any ASCII character except NULL'), refuses NUL and non-ASCII", () => {
+    expect(messages(entry('load: { acceptInvalidChars: " " }'))).toEqual([]);
+    expect(messages(entry('load: { acceptInvalidChars: "\\x7f" }'))).toEqual([]);
+    expect(messages(entry('load: { acceptInvalidChars: "\\0" }'))).toEqual([
+      expect.stringMatching(/load\.acceptInvalidChars: .*ASCII character other than NUL/),
+    ]);
+    expect(messages(entry('load: { acceptInvalidChars: "é" }'))).toEqual([
+      expect.stringMatching(/load\.acceptInvalidChars: .*ASCII character other than NUL/),
+    ]);
+  });
+
+  it('refuses, with the reason, a replacement the local warehouse would read as a line end, delimiter, quote or escape', () => {
+    expect(messages(entry('load: { acceptInvalidChars: "\\n" }'))).toEqual([
+      expect.stringMatching(/load\.acceptInvalidChars: .*before it splits the record/),
+    ]);
+    expect(messages(entry('load: { acceptInvalidChars: "," }'))).toEqual([
+      expect.stringMatching(/load\.acceptInvalidChars: .*the delimiter/),
+    ]);
+    expect(messages(entry("load: { acceptInvalidChars: '\"' }"))).toEqual([
+      expect.stringMatching(/load\.acceptInvalidChars: .*the quote/),
+    ]);
+    expect(
+      messages(entry('format: { quote: null, delimiter: "|", escape: "\\\\" }\nload: { acceptInvalidChars: "\\\\" }')),
+    ).toEqual([expect.stringMatching(/load\.acceptInvalidChars: .*the escape/)]);
+    // Fixed width has no separators: only a line break is refused there.
+    const fixed = (c: string) => `interface: shop
+files:
+  - id: stock
+    match: { glob: "*.txt" }
+    format: { layout: fixed_width }
+    target: { schema: stage, table: stock }
+    columns: [{ name: sku, width: 10 }, { name: qty, width: 6 }]
+    load: { acceptInvalidChars: ${JSON.stringify(c)} }
+`;
+    expect(messages(fixed(','))).toEqual([]);
+    expect(messages(fixed('\n'))).toEqual([expect.stringMatching(/before it splits the record/)]);
+  });
+});

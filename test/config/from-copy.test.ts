@@ -275,3 +275,13 @@ describe('efi config from-copy on COPY statements from public scripts', () => {
     expect(matchesGlob(r.config!.match.pattern, 'exports/2024-01-02/part-000.csv')).toBe(false);
   });
 });
+
+describe("ACCEPTINVCHARS AS ' '", () => {
+  it('maps a space replacement, which validates (docs: any ASCII character except NULL)', () => {
+    const r = config(`copy t (a, b) from 's3://b/k.txt' ${ROLE} delimiter '|' acceptinvchars as ' ';`);
+    expect(r.issues).toEqual([]);
+    const checked = checkConfigYaml(r.yaml, 'x');
+    expect(checked.issues).toEqual([]);
+    expect(checked.configs[0]!.load.acceptInvalidChars).toBe(' ');
+  });
+});

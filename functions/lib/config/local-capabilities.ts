@@ -20,8 +20,16 @@ export interface EntryView {
         timeFormat?: string | null | undefined;
         nullAs?: string | null | undefined;
         acceptAnyDate?: boolean | undefined;
+        acceptInvalidChars?: string | null | undefined;
       }
     | undefined;
+}
+
+/** The separators of a delimited entry after defaults (null for fixed width): what the local COPY splits records on. */
+export interface Separators {
+  delimiter: string;
+  quote: string | null;
+  escape: string | null;
 }
 
 export interface LocalCapability {
@@ -33,7 +41,7 @@ export interface LocalCapability {
   /** How the local engine does it, or why it cannot. */
   local: string;
   /** A config the local engine refuses: the path to point at and the message; null when fine. */
-  refuse?: (f: EntryView) => { path: (string | number)[]; message: string } | null;
+  refuse?: (f: EntryView, separators: Separators | null) => { path: (string | number)[]; message: string } | null;
 }
 
 export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
@@ -117,7 +125,8 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
     config: 'load.acceptInvalidChars',
     support: 'exact',
     local:
-      'each invalid byte replaced, and each byte of a noncharacter (U+FFFE, U+FFFF, U+FDD0..U+FDEF, as Redshift does)',
+      'each invalid byte replaced, and each byte of a noncharacter (U+FFFE, U+FFFF, U+FDD0..U+FDEF, as Redshift does); refused when the replacement is a line break, the delimiter, the quote or the escape',
+    refuse: acceptInvalidCharsRefusal,
   },
   {
     option: 'TRUNCATECOLUMNS',
@@ -159,11 +168,41 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
   { option: 'MAXERROR', config: 'load.maxErrors', support: 'exact', local: 'rejected rows skipped and reported' },
 ];
 
-/** Every refusal the capabilities table makes for one file entry. */
-export function localRefusals(f: EntryView): { path: (string | number)[]; message: string }[] {
+/**
+ * Redshift replaces an invalid character inside the field it has already split
+ * out, so any ASCII character but NUL only changes that value. The local
+ * warehouse replaces the bytes of the whole record before PostgreSQL's COPY (or
+ * the rewrite) splits it, so a replacement that is a line end or a separator
+ * there would end the record or the field early: different rows, refused.
+ * With no quote the local CSV quote is NO_QUOTE_BYTE (U+0001), a separator too.
+ */
+function acceptInvalidCharsRefusal(
+  f: EntryView,
+  separators: Separators | null,
+): { path: (string | number)[]; message: string } | null {
+  const c = f.load?.acceptInvalidChars;
+  if (c === undefined || c === null) return null;
+  const why = (what: string) => ({
+    path: ['load', 'acceptInvalidChars'],
+    message: `acceptInvalidChars ${JSON.stringify(c)} is ${what}: Redshift puts it inside the field's value, but the local warehouse replaces invalid bytes before it splits the record into fields, so it would load different rows; choose another replacement character`,
+  });
+  if (c === '\n' || c === '\r') return why('a line break');
+  if (separators === null) return null;
+  if (separators.delimiter.includes(c)) return why('(in) the delimiter');
+  if (c === (separators.quote ?? '\x01'))
+    return why(separators.quote === null ? 'the local no-quote byte U+0001' : 'the quote');
+  if (c === separators.escape) return why('the escape');
+  return null;
+}
+
+/** Every refusal the capabilities table makes for one file entry (separators: null for fixed width). */
+export function localRefusals(
+  f: EntryView,
+  separators: Separators | null,
+): { path: (string | number)[]; message: string }[] {
   const out: { path: (string | number)[]; message: string }[] = [];
   for (const c of LOCAL_CAPABILITIES) {
-    const r = c.refuse?.(f);
+    const r = c.refuse?.(f, separators);
     if (r) out.push(r);
   }
   return out;

@@ -276,7 +276,8 @@ export const LoadSchema = z
     truncateColumns: z.boolean().optional().describe('Truncate values longer than their column'),
     acceptInvalidChars: z
       .string()
-      .regex(/^[\x21-\x7e]$/, { message: 'one printable ASCII character' })
+      // Redshift: "The replacement character can be any ASCII character except NULL" (COPY data conversion parameters).
+      .regex(/^[\x01-\x7f]$/, { message: 'one ASCII character other than NUL (Redshift ACCEPTINVCHARS)' })
       .nullable()
       .optional()
       .describe('Replacement for invalid UTF-8 characters; null = reject the row'),

@@ -65,7 +65,8 @@ export function checkFileEntry(f: FileEntry, ctx: z.RefinementCtx): void {
   }
 
   // What the local warehouse cannot load the way Redshift does is refused here, with the reason (local-capabilities.ts).
-  for (const r of localRefusals(f)) add(r.path, r.message);
+  const separators = layout === 'fixed_width' ? null : { ...delimitedDefaults(f), escape: f.format?.escape ?? null };
+  for (const r of localRefusals(f, separators)) add(r.path, r.message);
 
   if (f.minSizeBytes !== undefined && f.maxSizeBytes != null && f.maxSizeBytes < f.minSizeBytes) {
     add(['maxSizeBytes'], `maxSizeBytes (${f.maxSizeBytes}) must be >= minSizeBytes (${f.minSizeBytes})`);

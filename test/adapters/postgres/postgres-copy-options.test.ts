@@ -46,10 +46,19 @@ describe('copyOptionsSql', () => {
     ['a multi-character acceptInvalidChars', {}, { acceptInvalidChars: '??' }, /one ASCII character/],
     ['a non-ASCII acceptInvalidChars', {}, { acceptInvalidChars: '€' }, /one ASCII character/],
     ['a line break as acceptInvalidChars', {}, { acceptInvalidChars: '\n' }, /line break/],
+    ['the delimiter as acceptInvalidChars', {}, { acceptInvalidChars: ',' }, /the delimiter/],
+    ['the quote as acceptInvalidChars', {}, { acceptInvalidChars: '"' }, /the quote/],
+    ['the no-quote byte as acceptInvalidChars', { quote: null }, { acceptInvalidChars: '\x01' }, /the quote/],
+    ['the escape as acceptInvalidChars', { quote: null, escape: '\\' }, { acceptInvalidChars: '\\' }, /the escape/],
     ['a line break in nullAs', {}, { nullAs: 'a\nb' }, /line break/],
   ])('refuses %s with ConfigInvalid naming it', (_what, format, options, message) => {
     expect(() => render(format, options)).toThrow(ConfigInvalid);
     expect(() => render(format, options)).toThrow(message);
+  });
+
+  it('accepts any other ASCII character as acceptInvalidChars, a space or a control character too (Redshift: any but NUL)', () => {
+    for (const c of [' ', '\t', '\x7f', ';']) expect(() => render({}, { acceptInvalidChars: c })).not.toThrow();
+    expect(() => render({ layout: 'fixed_width' }, { acceptInvalidChars: ',' })).not.toThrow();
   });
 
   it("leaves only 'auto' to PostgreSQL's parser: a format string, or none (Redshift's default), is matched strictly", () => {

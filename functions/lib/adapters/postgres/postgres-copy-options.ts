@@ -49,6 +49,22 @@ export function assertCopySupported(format: LoadFormat, options: LoadOptions, wh
   if (options.acceptInvalidChars === '\n' || options.acceptInvalidChars === '\r') {
     throw new ConfigInvalid(`${where}: acceptInvalidChars cannot be a line break`);
   }
+  // The part transform replaces bytes before COPY splits the record; Redshift replaces inside the split value.
+  const c = options.acceptInvalidChars;
+  if (c !== null && format.layout === 'delimited') {
+    const clash = format.delimiter.includes(c)
+      ? 'the delimiter'
+      : c === (format.quote ?? NO_QUOTE_BYTE)
+        ? 'the quote (U+0001 when there is none)'
+        : c === format.escape
+          ? 'the escape'
+          : null;
+    if (clash !== null) {
+      throw new ConfigInvalid(
+        `${where}: acceptInvalidChars ${JSON.stringify(c)} is ${clash}: replaced before the record is split, it would split it differently from Redshift`,
+      );
+    }
+  }
   if (options.nullAs !== null && (options.nullAs.includes('\n') || options.nullAs.includes('\r'))) {
     throw new ConfigInvalid(`${where}: nullAs cannot contain a line break`);
   }
