@@ -5,7 +5,7 @@ import { clientToken } from '../../functions/lib/steps/load-spec.ts';
 import { resubmitAfterRedrive, statementOutcome } from '../../functions/lib/steps/statement-poll.ts';
 import { submitLoad } from '../../functions/lib/steps/submit-load.ts';
 import { caught } from '../support/config-builder.ts';
-import { PART_KEY, prepared, stepWorld } from '../support/step-fixtures.ts';
+import { PART_KEY, prepared, SALES_CONFIG, stepWorld } from '../support/step-fixtures.ts';
 
 const TARGET = { schema: 'stage', table: 't_all' };
 
@@ -51,6 +51,25 @@ describe('checkLoad over in-memory ports', () => {
     const done = await checkLoad({ run, prepared: prepared(), load, redriveCount: 0 }, ports);
     expect(done).toMatchObject({ status: 'FINISHED', rowsLoaded: 2, rowsRejected: 0 });
     expect(await runs.get(run.runId)).toMatchObject({ rowsLoaded: 2, rowsRejected: 0 });
+  });
+
+  it('with maxErrors 0, an unknown count (Data API ResultRows -1) is every record of the target: COPY fails otherwise', async () => {
+    const { ports, run, load, warehouse, runs } = await submitted();
+    warehouse.finish(load.statementId, [{ target: TARGET, recordType: null, rowsLoaded: null, rowsRejected: 0 }]);
+    const done = await checkLoad({ run, prepared: prepared(), load, redriveCount: 0 }, ports);
+    expect(done).toMatchObject({ status: 'FINISHED', rowsLoaded: 2, rowsRejected: 0 });
+    expect(done.targets).toEqual([{ target: TARGET, recordType: null, rowsLoaded: 2, rowsRejected: 0 }]);
+    expect(await runs.get(run.runId)).toMatchObject({ rowsLoaded: 2, rowsRejected: 0 });
+  });
+
+  it('with maxErrors > 0, an unknown count stays unknown (null), never records + 1 rejected', async () => {
+    const world = await stepWorld({ ...SALES_CONFIG, load: { ...SALES_CONFIG.load, maxErrors: 5 } });
+    const load = await submitLoad({ run: world.run, prepared: prepared(), redriveCount: 0 }, world);
+    world.warehouse.finish(load.statementId, [{ target: TARGET, recordType: null, rowsLoaded: null, rowsRejected: 0 }]);
+    const done = await checkLoad({ run: world.run, prepared: prepared(), load, redriveCount: 0 }, world);
+    expect(done).toMatchObject({ status: 'FINISHED', rowsLoaded: null, rowsRejected: null });
+    expect(done.targets).toEqual([{ target: TARGET, recordType: null, rowsLoaded: null, rowsRejected: null }]);
+    expect(await world.runs.get(world.run.runId)).toMatchObject({ rowsLoaded: null, rowsRejected: null });
   });
 
   it('counts rows skipped under maxErrors as rejected and keeps them located in the original', async () => {

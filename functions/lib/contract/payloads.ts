@@ -198,8 +198,9 @@ const statementStateSchema = z.enum(['SUBMITTED', 'PICKED', 'STARTED', 'FINISHED
 export const targetResultSchema = z.object({
   target: z.object({ schema: z.string(), table: z.string() }),
   recordType: z.nullable(z.string()),
-  rowsLoaded: count(),
-  rowsRejected: count(),
+  /** null: the warehouse did not report it and it cannot be derived (docs/truth-model.md, unknown row counts). */
+  rowsLoaded: z.nullable(count()),
+  rowsRejected: z.nullable(count()),
 });
 
 /** SubmitLoad / CheckLoad / SubmitTransform / CheckTransform → `$.load` / `$.transform`. */
@@ -209,8 +210,8 @@ export const statementRefSchema = z.object({
   /** RedriveCount the statement was submitted under: a redrive resubmits a statement that failed earlier. */
   attempt: count(),
   targets: z.optional(z.array(targetResultSchema)),
-  rowsLoaded: z.optional(count()),
-  rowsRejected: z.optional(count()),
+  rowsLoaded: z.optional(z.nullable(count())),
+  rowsRejected: z.optional(z.nullable(count())),
   /** Polls of a running statement so far under `pollsUnder` (the RedriveCount they were counted in); a redrive starts a new count. */
   polls: z.optional(count()),
   pollsUnder: z.optional(count()),

@@ -72,8 +72,14 @@ export function lineageSourceFile(sourceFileUri: string, lineage: Pick<LineageCo
 export interface TargetResult {
   target: TableRef;
   recordType: string | null;
-  rowsLoaded: number;
-  rowsRejected: number;
+  /**
+   * Rows inserted into the target; null when the warehouse did not report the
+   * count (the Data API's ResultRows -1, "the value is null"): CheckLoad then
+   * derives it where it can (maxErrors 0) and leaves it unknown otherwise.
+   */
+  rowsLoaded: number | null;
+  /** Null when rowsLoaded is unknown under maxErrors > 0: the rejected rows cannot be derived. */
+  rowsRejected: number | null;
 }
 
 export interface StatementStatus {

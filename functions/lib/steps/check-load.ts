@@ -45,10 +45,12 @@ export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): P
     // A redrive resuming here after a --reload took this content over (and replaced these rows):
     // the run must not report FINISHED for rows that are gone.
     if (input.redriveCount > 0) await assertStillOwnsContent(input.run, ports.runs);
-    const targets = rejectedFromCounts(st.targets ?? [], input.prepared);
-    const rowsLoaded = targets.reduce((n, t) => n + t.rowsLoaded, 0);
-    const rowsRejected = targets.reduce((n, t) => n + t.rowsRejected, 0);
-    const audited = rowsRejected > 0 ? await withRejectedRows(ports, input, st.statementId, targets) : targets;
+    const { maxErrors } = (await ports.configs.get(input.run.configId, input.run.configVersion)).load;
+    const targets = rejectedFromCounts(st.targets ?? [], input.prepared, maxErrors);
+    const rowsLoaded = sumKnown(targets.map((t) => t.rowsLoaded));
+    const rowsRejected = sumKnown(targets.map((t) => t.rowsRejected));
+    // Unknown rejections may be there too: the load errors still show which rows were skipped.
+    const audited = rowsRejected !== 0 ? await withRejectedRows(ports, input, st.statementId, targets) : targets;
     await ports.runs.update(input.run.runId, { rowsLoaded, rowsRejected, targets: audited });
     return { ...input.load, status: 'FINISHED', targets, rowsLoaded, rowsRejected };
   }
@@ -79,12 +81,37 @@ export async function checkLoad(input: CheckLoadInput, ports: CheckLoadPorts): P
   );
 }
 
-/** The Data API reports rows inserted, not rows COPY skipped under MAXERROR: rejected = records - loaded. */
-export function rejectedFromCounts(targets: readonly TargetResult[], prepared: PreparedLoad): TargetResult[] {
+/**
+ * The Data API reports rows inserted, not rows COPY skipped under MAXERROR: rejected = records - loaded.
+ * A count it did not report (null) is derived only where it is certain: with maxErrors 0 a FINISHED
+ * load inserted every record of the target (COPY fails on the first bad row); with maxErrors > 0
+ * loaded and rejected stay unknown (null) rather than a guess (docs/truth-model.md).
+ */
+export function rejectedFromCounts(
+  targets: readonly TargetResult[],
+  prepared: PreparedLoad,
+  maxErrors: number,
+): TargetResult[] {
   return targets.map((t) => {
     const pt = prepared.targets.find((p) => p.recordType === t.recordType);
-    return pt ? { ...t, rowsRejected: Math.max(t.rowsRejected, pt.records - t.rowsLoaded) } : t;
+    if (!pt) return t;
+    if (t.rowsLoaded === null) {
+      return maxErrors === 0
+        ? { ...t, rowsLoaded: pt.records, rowsRejected: 0 }
+        : { ...t, rowsLoaded: null, rowsRejected: null };
+    }
+    return { ...t, rowsRejected: Math.max(t.rowsRejected ?? 0, pt.records - t.rowsLoaded) };
   });
+}
+
+/** The sum, or null when any part is unknown. */
+function sumKnown(counts: readonly (number | null)[]): number | null {
+  let n = 0;
+  for (const c of counts) {
+    if (c === null) return null;
+    n += c;
+  }
+  return n;
 }
 
 /** Rows rejected within maxErrors, kept with the run (first 10 per target, located in the original file). */

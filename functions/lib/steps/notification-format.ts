@@ -155,7 +155,14 @@ interface BodyParts {
   } | null;
   step: NextStep;
   archivedTo: string | null;
-  targets: { schema: string; table: string; recordType: string | null; rowsLoaded: number; rowsRejected: number }[];
+  targets: {
+    schema: string;
+    table: string;
+    recordType: string | null;
+    // null: not reported by the warehouse (shown as ?).
+    rowsLoaded: number | null;
+    rowsRejected: number | null;
+  }[];
 }
 
 function formatBody(input: NotificationInput, p: BodyParts): string {

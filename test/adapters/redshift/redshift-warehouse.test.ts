@@ -318,6 +318,16 @@ describe('describe', () => {
     });
   });
 
+  it('reports an INSERT count the Data API gives as -1 ("the value is null") or leaves out as unknown (null), not -1 or 0', async () => {
+    const subs = subStatements([{}, {}, {}, { ResultRows: -1 }, {}, {}, {}, {}]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => [t.recordType, t.rowsLoaded])).toEqual([
+      ['H', null],
+      ['D', null],
+    ]);
+  });
+
   it('keeps target order even if sub-statements come back shuffled', async () => {
     const subs = subStatements([{}, {}, {}, { ResultRows: 1 }, {}, {}, {}, { ResultRows: 2 }]).reverse();
     rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));

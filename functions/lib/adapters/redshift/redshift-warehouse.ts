@@ -321,12 +321,21 @@ function toState(status: string | undefined, statementId: string): StatementStat
   );
 }
 
-/** Rows loaded per target = ResultRows of that target's INSERT from stage. */
+/**
+ * ResultRows of a sub-statement, or null when the service did not give it:
+ * "A -1 indicates the value is null" (Data API SubStatementData), and absent is no count either.
+ * Read as 0 or -1 it would be an untruthful rowsLoaded (and CheckLoad would derive records + 1 rejected).
+ */
+function resultRows(s: SubStatementData): number | null {
+  return s.ResultRows === undefined || s.ResultRows < 0 ? null : s.ResultRows;
+}
+
+/** Rows loaded per target = ResultRows of that target's INSERT from stage (null: not reported). */
 function targetResults(subs: SubStatementData[]): TargetResult[] {
-  const found: { marker: StatementMarker; rows: number }[] = [];
+  const found: { marker: StatementMarker; rows: number | null }[] = [];
   for (const s of subs) {
     const marker = parseMarker(s.QueryString);
-    if (marker?.step === 'insert') found.push({ marker, rows: s.ResultRows ?? 0 });
+    if (marker?.step === 'insert') found.push({ marker, rows: resultRows(s) });
   }
   found.sort((a, b) => a.marker.target - b.marker.target);
   // Rejected rows (MAXERROR > 0) are not reported by the Data API; the caller
@@ -344,7 +353,7 @@ function targetResults(subs: SubStatementData[]): TargetResult[] {
   return subs.flatMap((s) => {
     const m = INSERT_TARGET.exec(s.QueryString ?? '');
     return m
-      ? [{ target: { schema: m[1]!, table: m[2]! }, recordType: null, rowsLoaded: s.ResultRows ?? 0, rowsRejected: 0 }]
+      ? [{ target: { schema: m[1]!, table: m[2]! }, recordType: null, rowsLoaded: resultRows(s), rowsRejected: 0 }]
       : [];
   });
 }
