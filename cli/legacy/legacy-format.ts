@@ -1,4 +1,6 @@
 import type { Compression, Layout } from '../../functions/lib/config/model.ts';
+import { MAX_LOAD_STATEMENTS } from '../../functions/lib/ports/load-spec-rules.ts';
+import { statementCount } from '../../functions/lib/sql/named-parameters.ts';
 
 /**
  * Value-level translations of single legacy columns into efi terms. Each
@@ -166,14 +168,19 @@ export function parseSplitPrefix(raw: string | null): SplitTypes {
   return { ok: true, types, prefixLength };
 }
 
-/** The post-load SQL without the trailing `;` (efi submits one statement). */
+/**
+ * The post-load SQL without the trailing `;`. Several statements run as
+ * written: on Redshift as one BatchExecuteStatement (one transaction), locally
+ * in one transaction; only more than one batch holds is for review.
+ */
 export function transformSql(query: string | null): { sql: string | null; review: string | null } {
   const sql = (query ?? '').trim().replace(/[\s;]+$/, '');
   if (sql === '') return { sql: null, review: null };
-  // Semicolons inside string literals are data; outside they separate statements.
-  const outsideLiterals = sql.replace(/'(?:[^']|'')*'/g, "''").replace(/"(?:[^"]|"")*"/g, '""');
-  const review = outsideLiterals.includes(';')
-    ? 'query holds several statements; efi submits transform.sql as one statement: wrap them in a procedure and CALL it, or keep the first'
-    : null;
+  // The same scanner as validate and the Redshift adapter: ';' in literals, identifiers, comments and $$ bodies is not a separator.
+  const n = statementCount(sql);
+  const review =
+    n > MAX_LOAD_STATEMENTS
+      ? `query holds ${n} statements; Redshift's Data API runs at most ${MAX_LOAD_STATEMENTS} in one transaction: wrap them in a procedure and CALL it`
+      : null;
   return { sql, review };
 }

@@ -47,6 +47,14 @@ FROM stage.sales WHERE efi_run_id = :run_id;`),
   it('still takes several statements without parameters', () => {
     expect(problems('DELETE FROM core.s;\nINSERT INTO core.s SELECT * FROM stage.s;')).toEqual([]);
   });
+
+  it('refuses more statements than one BatchExecuteStatement runs (40), which Redshift would refuse after the load', () => {
+    const sql = (n: number) => Array.from({ length: n }, (_, i) => `INSERT INTO core.s VALUES (${i});`).join('\n');
+    expect(problems(sql(40))).toEqual([]);
+    expect(problems(sql(41))).toEqual([
+      expect.stringMatching(/transform\.sql: the transform has 41 statements; .* at most 40 .*stored procedure/),
+    ]);
+  });
 });
 
 describe('backslash before a quote in a transform literal', () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { namedParameters, toPositional } from '../../functions/lib/sql/named-parameters.ts';
+import {
+  namedParameters,
+  splitStatements,
+  statementCount,
+  toPositional,
+} from '../../functions/lib/sql/named-parameters.ts';
 
 const NAMES = new Set(['run_id', 'source_file', 'loaded_at']);
 const names = (sql: string) => namedParameters(sql, NAMES).map((p) => p.name);
@@ -33,5 +38,28 @@ describe('named SQL parameters', () => {
       text: 'SELECT :loaded_at, $1',
       values: ['r'],
     });
+  });
+});
+
+describe('splitStatements', () => {
+  it("splits at the ';' statementCount counts: not in literals, quoted identifiers, comments or $$ bodies", () => {
+    const sql = `INSERT INTO a VALUES ('x;y'); -- a; comment
+      UPDATE "we;ird" SET v = 1 /* ; */;
+      CREATE PROCEDURE p() AS $$ BEGIN x := 1; END; $$ LANGUAGE plpgsql;
+      ;  -- trailing`;
+    const parts = splitStatements(sql);
+    expect(parts).toEqual([
+      "INSERT INTO a VALUES ('x;y')",
+      '-- a; comment\n      UPDATE "we;ird" SET v = 1 /* ; */',
+      'CREATE PROCEDURE p() AS $$ BEGIN x := 1; END; $$ LANGUAGE plpgsql',
+    ]);
+    expect(parts).toHaveLength(statementCount(sql));
+  });
+
+  it('gives one statement, as written, for SQL without a separating semicolon', () => {
+    expect(splitStatements("CALL core.merge_sales(:run_id, 'a;b');")).toEqual([
+      "CALL core.merge_sales(:run_id, 'a;b')",
+    ]);
+    expect(splitStatements('  -- only a comment ;  ')).toEqual([]);
   });
 });

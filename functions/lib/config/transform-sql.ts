@@ -1,3 +1,4 @@
+import { MAX_LOAD_STATEMENTS } from '../ports/load-spec-rules.ts';
 import { backslashQuotes, namedParameters, statementCount } from '../sql/named-parameters.ts';
 
 /**
@@ -30,9 +31,15 @@ export function transformSqlProblems(sql: string): string[] {
     );
   }
   if (uses.some((u) => KNOWN.has(u.name)) && statementCount(sql) > 1) {
-    // ExecuteStatement with Parameters runs one statement, as PostgreSQL's extended protocol does locally.
+    // Locally the parameters are bound with PostgreSQL's extended protocol, which runs one statement.
     problems.push(
       `with parameters (${LIST}) the transform must be one statement, and this SQL has ${statementCount(sql)}: put them in a stored procedure and CALL it with the parameters`,
+    );
+  }
+  if (statementCount(sql) > MAX_LOAD_STATEMENTS) {
+    // Several statements go to Redshift as one BatchExecuteStatement, whose Sqls hold at most 40.
+    problems.push(
+      `the transform has ${statementCount(sql)} statements; Redshift's Data API runs at most ${MAX_LOAD_STATEMENTS} in one transaction (BatchExecuteStatement): move them into a stored procedure and CALL it`,
     );
   }
   if (backslashQuotes(sql).length > 0) {

@@ -55,6 +55,29 @@ export function statementCount(sql: string): number {
 }
 
 /**
+ * The statements of the SQL, trimmed and without their `;`, split where
+ * `statementCount` counts (so the two always agree): pieces of only blanks
+ * and comments are dropped; a comment before a statement stays with it.
+ *
+ * @example splitStatements("DELETE FROM t WHERE n = 'a;b'; CALL p();") // ["DELETE FROM t WHERE n = 'a;b'", 'CALL p()']
+ */
+export function splitStatements(sql: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let open = false;
+  scanSql(sql, (i) => {
+    if (sql[i] === ';') {
+      if (open) out.push(sql.slice(start, i).trim());
+      open = false;
+      start = i + 1;
+    } else if (!/\s/.test(sql[i]!)) open = true;
+    return 1;
+  });
+  if (open) out.push(sql.slice(start).trim());
+  return out;
+}
+
+/**
  * Offsets of string literals that hold a backslash before a quote (`'it\\'s'`):
  * Redshift reads `\\'` as a quote inside the literal, PostgreSQL (standard
  * strings) as its end, so the two warehouses see different SQL.

@@ -224,6 +224,29 @@ describe('submitSql', () => {
     });
   });
 
+  it('sends SQL of several statements as one BatchExecuteStatement (ExecuteStatement takes a single statement), one transaction', async () => {
+    rs.on(BatchExecuteStatementCommand).resolves({ Id: 'tr-b' });
+    const sql = `DELETE FROM core.sales WHERE note = 'a;b';
+      INSERT INTO core.sales SELECT * FROM stage.sales; -- done;`;
+    expect(await warehouse(WORKGROUP).submitSql(sql, 'run-1-transform-0')).toEqual({ statementId: 'tr-b' });
+    expect(rs).not.toHaveReceivedCommand(ExecuteStatementCommand);
+    expect(rs.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input).toEqual({
+      WorkgroupName: 'efi-wg',
+      Database: 'dev',
+      SecretArn: SECRET_ARN,
+      Sqls: ["DELETE FROM core.sales WHERE note = 'a;b'", 'INSERT INTO core.sales SELECT * FROM stage.sales'],
+      ClientToken: 'run-1-transform-0',
+      StatementName: 'efi-transform',
+      WithEvent: false,
+    });
+  });
+
+  it('refuses a transform of more statements than BatchExecuteStatement takes (40) before sending it', async () => {
+    const sql = Array.from({ length: 41 }, (_, i) => `SELECT ${i}`).join(';\n');
+    await expect(warehouse().submitSql(sql, 'tok')).rejects.toThrow(/41 statements.*at most 40/);
+    expect(rs).not.toHaveReceivedAnyCommand();
+  });
+
   it('passes the run values as Data API named parameters, the SQL text unchanged', async () => {
     rs.on(ExecuteStatementCommand).resolves({ Id: 'tr-2' });
     const sql = 'CALL core.merge_sales(:run_id, :source_file)';

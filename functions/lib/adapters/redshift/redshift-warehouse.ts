@@ -20,6 +20,7 @@ import {
   LoadFailed,
   TransientError,
 } from '../../errors.ts';
+import { MAX_LOAD_STATEMENTS } from '../../ports/load-spec-rules.ts';
 import type {
   LoadRowError,
   LoadSpec,
@@ -31,6 +32,7 @@ import type {
   Warehouse,
 } from '../../ports/warehouse.ts';
 import { withTableColumns } from '../../ports/warehouse.ts';
+import { splitStatements } from '../../sql/named-parameters.ts';
 import { parseMarker, renderLoadStatements, type StatementMarker } from './redshift-copy-sql.ts';
 import { loadErrorParameters, mapLoadErrorRow, SYS_LOAD_ERRORS_SQL } from './redshift-load-errors.ts';
 
@@ -118,6 +120,10 @@ export class RedshiftDataWarehouse implements Warehouse {
     parameters: readonly SqlParameter[] = [],
   ): Promise<{ statementId: string }> {
     if (sql.trim() === '') throw new ConfigInvalid('the transform SQL is empty: set transform.sql or remove transform');
+    const statements = splitStatements(sql);
+    // ExecuteStatement: "This statement must be a single SQL statement" (Data API reference). Several go as one
+    // BatchExecuteStatement, which runs its Sqls "as a single transaction", as the local warehouse runs them.
+    if (statements.length > 1) return this.submitBatchSql(statements, clientToken, parameters);
     assertStatementSize(sql, 'the transform SQL');
     const input: ExecuteStatementCommandInput = {
       ...this.connection(),
@@ -130,6 +136,32 @@ export class RedshiftDataWarehouse implements Warehouse {
     if (parameters.length > 0) input.Parameters = parameters.map((p) => ({ name: p.name, value: p.value }));
     const out = await this.call(() => this.client.send(new ExecuteStatementCommand(input)));
     return { statementId: requireId(out.Id, 'ExecuteStatement') };
+  }
+
+  private async submitBatchSql(
+    statements: string[],
+    clientToken: string,
+    parameters: readonly SqlParameter[],
+  ): Promise<{ statementId: string }> {
+    if (statements.length > MAX_LOAD_STATEMENTS) {
+      throw new ConfigInvalid(
+        `the transform SQL has ${statements.length} statements; the Data API's BatchExecuteStatement takes at most ${MAX_LOAD_STATEMENTS}: move them into a stored procedure and CALL it`,
+      );
+    }
+    statements.forEach((q, i) => {
+      assertStatementSize(q, `statement ${i + 1} of ${statements.length} of the transform SQL`);
+    });
+    const input: BatchExecuteStatementCommandInput = {
+      ...this.connection(),
+      Sqls: statements,
+      ClientToken: assertClientToken(clientToken),
+      StatementName: 'efi-transform',
+      WithEvent: false,
+    };
+    // Available to every statement of the batch; validate refuses parameters in SQL of several statements anyway.
+    if (parameters.length > 0) input.Parameters = parameters.map((p) => ({ name: p.name, value: p.value }));
+    const out = await this.call(() => this.client.send(new BatchExecuteStatementCommand(input)));
+    return { statementId: requireId(out.Id, 'BatchExecuteStatement') };
   }
 
   async describe(statementId: string): Promise<StatementStatus> {
