@@ -87,8 +87,11 @@ export function legacySchemaName(schema: string): string {
   return assertIdentifier(schema.trim().toLowerCase(), 'legacy schema (--schema)');
 }
 
-/** A schema name as given (any case), for a schema created quoted ("RDSCNFG"); nothing but letters, digits, _ and $. */
-const SCHEMA_AS_GIVEN = /^[A-Za-z_][A-Za-z0-9_$]{0,126}$/;
+/**
+ * A --schema as given (any case), for a schema created quoted ("RDSCNFG"); nothing but letters, digits, _ and $,
+ * so it can be quoted as it is. The CLI checks --schema with it too.
+ */
+export const SCHEMA_AS_GIVEN = /^[A-Za-z_][A-Za-z0-9_$]{0,126}$/;
 
 function quoteSchema(name: string): string {
   if (!SCHEMA_AS_GIVEN.test(name)) {
