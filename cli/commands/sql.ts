@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { TextQueryResult, Warehouse } from '../../functions/lib/ports/warehouse.ts';
 import type { Settings } from '../../functions/lib/settings.ts';
 import { type CliContext, localDeps, table, UsageError } from '../context.ts';
+import { redactUrl } from '../redact-url.ts';
 
 export const SQL_HELP = `Usage: efi sql "QUERY" [--json | --csv]
        efi sql --file FILE.sql
@@ -98,16 +99,6 @@ function lineAndColumn(sql: string, position: number): string {
   const before = [...sql].slice(0, position - 1).join('');
   const lines = before.split('\n');
   return `line ${lines.length}, column ${lines.at(-1)!.length + 1}`;
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(not a URL)';
-  }
 }
 
 /** The warehouse's text rendering; a warehouse without it falls back to its typed rows. */

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { ConfigInvalid, classifyError, TransientError } from '../../functions/lib/errors.ts';
 import { assertIdentifier } from '../../functions/lib/sql/identifiers.ts';
+import { redactUrl } from '../redact-url.ts';
 
 /**
  * Reads the original framework's three config tables as they are. Every value
@@ -58,18 +59,6 @@ export interface LegacyTables {
 }
 
 export const LEGACY_TABLES = ['ext_interface', 'ext_file_config', 'ext_file_config_dtl'] as const;
-
-/** The URL without its password, for messages and generated-file headers. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    u.search = '';
-    return u.toString();
-  } catch {
-    return '(unparseable PostgreSQL URL)';
-  }
-}
 
 /** Never let a password reach a message, whatever the driver put in it. */
 function scrub(message: string, url: string): string {

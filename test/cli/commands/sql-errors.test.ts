@@ -45,4 +45,16 @@ describe('efi sql errors', () => {
       await down.close();
     }
   });
+
+  it('a password given in the URL query (?password=) is hidden too, as import-legacy hides it', async () => {
+    const down = cliHome('cli-sql-down-query', { EFI_WAREHOUSE: 'postgres://u@127.0.0.1:1/x?password=secret' });
+    try {
+      const r = await down.run(sqlCommand, ['SELECT 1']);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^efi sql: cannot reach the warehouse at EFI_WAREHOUSE=postgres:\/\/u@127\.0\.0\.1:1\/x: /);
+      expect(r.err).not.toContain('secret');
+    } finally {
+      await down.close();
+    }
+  });
 });
