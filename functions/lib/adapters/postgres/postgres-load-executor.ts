@@ -1,5 +1,6 @@
 import { ConfigInvalid } from '../../errors.ts';
 import { type LoadRowError, type LoadSpec, lineageSourceFile, type TargetResult } from '../../ports/warehouse.ts';
+import { recordEscapeByte } from '../../records/record-plan.ts';
 import { isIdentifier, quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
 import { COLUMN_INFO_SQL, dropNullChecksSql, stageChecksSql } from './postgres-column-info.ts';
@@ -201,10 +202,7 @@ async function loadTarget(
   // Fixed-width records never span lines: a newline always ends one.
   const recordQuote = plan.spec.format.layout === 'fixed_width' ? null : quote;
   // Redshift ESCAPE: an escaped line feed does not end the record (as the part transform's scanner reads it).
-  const recordEscape =
-    recordQuote === null && plan.spec.format.layout !== 'fixed_width' && plan.spec.format.escape
-      ? plan.spec.format.escape.charCodeAt(0)
-      : null;
+  const recordEscape = recordEscapeByte(plan.spec.format);
   const rejectedBefore = rejected.length;
   let copied = 0;
   const overBudget = (e: LoadRowError) => {
