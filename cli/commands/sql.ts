@@ -71,7 +71,7 @@ export function sqlErrorLine(e: unknown, sql: string, warehouse: Settings['wareh
   const err = e as { code?: unknown; message?: unknown; position?: unknown };
   const message = String(err.message ?? e).split('\n')[0];
   const code = typeof err.code === 'string' ? err.code : '';
-  if (/^[0-9A-Z]{5}$/.test(code)) {
+  if (SQLSTATE.test(code)) {
     const at = Number(err.position);
     const where = Number.isInteger(at) && at > 0 ? `${lineAndColumn(sql, at)}; ` : '';
     return `${message} (${where}SQLSTATE ${code}): ${nextStepFor(code)}`;
@@ -82,6 +82,12 @@ export function sqlErrorLine(e: unknown, sql: string, warehouse: Settings['wareh
   }
   return `${message}: the embedded warehouse in EFI_HOME could not run the query`;
 }
+
+/**
+ * A SQLSTATE by its class (PostgreSQL Appendix A: 00-58, 72, F0, HV, P0, XX), so a
+ * Node socket error's five-letter code (EPIPE, EPERM) is not taken for one.
+ */
+const SQLSTATE = /^(?:[0-5][0-9A-Z]|72|F0|HV|P0|XX)[0-9A-Z]{3}$/;
 
 function nextStepFor(code: string): string {
   if (code === '42P01' || code === '3F000') {
