@@ -19,6 +19,7 @@ import type { FileConfig } from '../../functions/lib/config/model.ts';
 import { EfiError } from '../../functions/lib/errors.ts';
 import type { Settings } from '../../functions/lib/settings.ts';
 import { DEFAULT_LEGACY_SCHEMA, importLegacyConfigs, type LegacyImportReport } from '../legacy/legacy-import.ts';
+import { SCHEMA_AS_GIVEN } from '../legacy/legacy-rows.ts';
 import { LegacySqlInputInvalid } from '../legacy/legacy-scripts.ts';
 
 /**
@@ -392,8 +393,6 @@ async function listCommand(ctx: ConfigCommandContext, json: boolean, activeOnly:
   return EXIT_OK;
 }
 
-const LEGACY_SCHEMA = /^[A-Za-z_][A-Za-z0-9_$]{0,126}$/;
-
 async function importLegacyCommand(
   ctx: ConfigCommandContext,
   json: boolean,
@@ -415,7 +414,7 @@ async function importLegacyCommand(
     throw new Usage('--from must be a PostgreSQL URL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE');
   }
   const schema = opts.schema ?? DEFAULT_LEGACY_SCHEMA;
-  if (!LEGACY_SCHEMA.test(schema)) {
+  if (!SCHEMA_AS_GIVEN.test(schema)) {
     throw new Usage(`--schema ${JSON.stringify(schema)} is not a schema name: letters, digits, _ or $`);
   }
   const outDir = opts.out ?? 'legacy-configs';

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { TextQueryResult, Warehouse } from '../../functions/lib/ports/warehouse.ts';
 import type { Settings } from '../../functions/lib/settings.ts';
 import { type CliContext, localDeps, table, UsageError } from '../context.ts';
+import { redactUrl } from '../redact-url.ts';
 
 export const SQL_HELP = `Usage: efi sql "QUERY" [--json | --csv]
        efi sql --file FILE.sql
@@ -70,7 +71,7 @@ export function sqlErrorLine(e: unknown, sql: string, warehouse: Settings['wareh
   const err = e as { code?: unknown; message?: unknown; position?: unknown };
   const message = String(err.message ?? e).split('\n')[0];
   const code = typeof err.code === 'string' ? err.code : '';
-  if (/^[0-9A-Z]{5}$/.test(code)) {
+  if (SQLSTATE.test(code)) {
     const at = Number(err.position);
     const where = Number.isInteger(at) && at > 0 ? `${lineAndColumn(sql, at)}; ` : '';
     return `${message} (${where}SQLSTATE ${code}): ${nextStepFor(code)}`;
@@ -81,6 +82,12 @@ export function sqlErrorLine(e: unknown, sql: string, warehouse: Settings['wareh
   }
   return `${message}: the embedded warehouse in EFI_HOME could not run the query`;
 }
+
+/**
+ * A SQLSTATE by its class (PostgreSQL Appendix A: 00-58, 72, F0, HV, P0, XX), so a
+ * Node socket error's five-letter code (EPIPE, EPERM) is not taken for one.
+ */
+const SQLSTATE = /^(?:[0-5][0-9A-Z]|72|F0|HV|P0|XX)[0-9A-Z]{3}$/;
 
 function nextStepFor(code: string): string {
   if (code === '42P01' || code === '3F000') {
@@ -98,16 +105,6 @@ function lineAndColumn(sql: string, position: number): string {
   const before = [...sql].slice(0, position - 1).join('');
   const lines = before.split('\n');
   return `line ${lines.length}, column ${lines.at(-1)!.length + 1}`;
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(not a URL)';
-  }
 }
 
 /** The warehouse's text rendering; a warehouse without it falls back to its typed rows. */

@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigFileInvalid, parseConfigYaml } from '../../functions/lib/config/load-yaml.ts';
+import { redactUrl } from '../redact-url.ts';
 import { type LegacyConfigReport, mapLegacyTables } from './legacy-map.ts';
-import { type LegacyTables, legacySchemaName, readLegacyTables, redactUrl } from './legacy-rows.ts';
+import { type LegacyTables, legacySchemaName, readLegacyTables } from './legacy-rows.ts';
 import { collectSqlScripts, describeSqlSource, readLegacyTablesFromScripts } from './legacy-scripts.ts';
 import { type RenderContext, renderInterfaceYaml } from './legacy-yaml.ts';
 

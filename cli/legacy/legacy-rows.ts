@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { ConfigInvalid, classifyError, TransientError } from '../../functions/lib/errors.ts';
 import { assertIdentifier } from '../../functions/lib/sql/identifiers.ts';
+import { redactUrl } from '../redact-url.ts';
 
 /**
  * Reads the original framework's three config tables as they are. Every value
@@ -59,18 +60,6 @@ export interface LegacyTables {
 
 export const LEGACY_TABLES = ['ext_interface', 'ext_file_config', 'ext_file_config_dtl'] as const;
 
-/** The URL without its password, for messages and generated-file headers. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    u.search = '';
-    return u.toString();
-  } catch {
-    return '(unparseable PostgreSQL URL)';
-  }
-}
-
 /** Never let a password reach a message, whatever the driver put in it. */
 function scrub(message: string, url: string): string {
   let password = '';
@@ -87,8 +76,11 @@ export function legacySchemaName(schema: string): string {
   return assertIdentifier(schema.trim().toLowerCase(), 'legacy schema (--schema)');
 }
 
-/** A schema name as given (any case), for a schema created quoted ("RDSCNFG"); nothing but letters, digits, _ and $. */
-const SCHEMA_AS_GIVEN = /^[A-Za-z_][A-Za-z0-9_$]{0,126}$/;
+/**
+ * A --schema as given (any case), for a schema created quoted ("RDSCNFG"); nothing but letters, digits, _ and $,
+ * so it can be quoted as it is. The CLI checks --schema with it too.
+ */
+export const SCHEMA_AS_GIVEN = /^[A-Za-z_][A-Za-z0-9_$]{0,126}$/;
 
 function quoteSchema(name: string): string {
   if (!SCHEMA_AS_GIVEN.test(name)) {

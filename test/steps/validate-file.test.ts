@@ -362,7 +362,7 @@ describe('validateFile: rejections', () => {
       /record type "A" is 1 bytes but its fixed-width layout needs 5.*before its last column/,
     );
     // Ending inside the last column is fine: Redshift reads it to the line end (the docs' venue_fw.txt).
-    await expect(validate('in/c.txt', 'A1234\nB12\nA12\n', cfg)).resolves.toBeDefined();
+    await expect(validate('in/c.txt', 'A1234\nB12\nA12\n', cfg)).resolves.toMatchObject({ recordsInFile: 3 });
     const long = await caught(() => validate('in/b.txt', 'A1234\nB12 \nB12 x\n', cfg));
     expect(long).toMatchObject({ name: 'MalformedRecord', location: { line: 3, byteOffset: 3 } });
     expect(long.message).toMatch(/longer than the 3 its fixed-width layout defines/);

@@ -16,11 +16,11 @@ export async function recordsOfPartLines(
   part: LoadPart,
   quote: string | null,
   lines: readonly number[],
-  /** Redshift ESCAPE (text mode): an escaped line feed is inside its record, as a quoted one is. */
-  escapeChar: string | null = null,
+  /** Redshift ESCAPE byte (recordEscapeByte): an escaped line feed is inside its record, as a quoted one is. */
+  escapeByte: number | null = null,
 ): Promise<Map<number, number>> {
   // Without quoting or escaping a record is a line: nothing to scan.
-  if (quote === null && !escapeChar) return new Map(lines.map((l) => [l, l]));
+  if (quote === null && escapeByte === null) return new Map(lines.map((l) => [l, l]));
   const pending = [...new Set(lines)].sort((a, b) => a - b);
   const result = new Map<number, number>();
   let records = 0;
@@ -38,7 +38,7 @@ export async function recordsOfPartLines(
         scanner: {
           quote: quote === null ? null : quote.charCodeAt(0),
           stripBom: false,
-          escape: quote === null && escapeChar ? escapeChar.charCodeAt(0) : null,
+          escape: quote === null ? escapeByte : null,
         },
         roles: ALL_RECORDS_ARE_DATA,
       },

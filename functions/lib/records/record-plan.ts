@@ -82,8 +82,7 @@ export function recordPlan(config: FileConfig, maxRecordBytes?: number): RecordP
       quote,
       stripBom: format.encoding === 'utf-8',
       delimiter,
-      // Redshift ESCAPE: an escaped line feed is data, not the record's end (text mode only; CSV refuses ESCAPE).
-      escape: delimited && quote === null && format.escape ? format.escape.charCodeAt(0) : null,
+      escape: recordEscapeByte(format),
       ...(maxRecordBytes ? { maxRecordBytes } : {}),
     },
     roles: {
@@ -103,6 +102,21 @@ export function recordPlan(config: FileConfig, maxRecordBytes?: number): RecordP
 }
 
 /** A delimiter longer than one byte: COPY cannot take it, so Preprocess rewrites the records as CSV. */
+/**
+ * The Redshift ESCAPE byte after which a line feed is data, not the record's
+ * end, or null: text mode only (delimited, no quote character), since COPY
+ * refuses ESCAPE with CSV and a fixed-width record never spans lines. Every
+ * scan of records (ValidateFile, Preprocess, the local load, the row locators)
+ * reads records with it.
+ */
+export function recordEscapeByte(format: {
+  layout: 'delimited' | 'fixed_width';
+  quote: string | null;
+  escape?: string | null | undefined;
+}): number | null {
+  return format.layout === 'delimited' && !format.quote && format.escape ? format.escape.charCodeAt(0) : null;
+}
+
 export function rewritesToCsv(config: FileConfig): boolean {
   return config.format.layout === 'delimited' && Buffer.byteLength(config.format.delimiter, 'utf8') > 1;
 }

@@ -204,7 +204,6 @@ export class RecordScanner {
 
   private pushQuoted(chunk: Buffer, quote: number): void {
     const len = chunk.length;
-    const sink = this.sink;
     let scan = 0;
     let recStart = 0;
     let q = chunk.indexOf(quote);
@@ -220,29 +219,7 @@ export class RecordScanner {
       this.line++;
       scan = nl + 1;
       if (this.inQuotes) continue;
-      let rec: Buffer;
-      let start: number;
-      let end: number;
-      if (this.carryBytes > 0) {
-        this.addCarry(chunk, recStart, nl);
-        rec = this.takeCarry();
-        start = 0;
-        end = rec.length;
-      } else {
-        rec = chunk;
-        start = recStart;
-        end = nl;
-      }
-      if (end > start && rec[end - 1] === CR) {
-        end--;
-        this.crlfRecords++;
-      } else this.lfRecords++;
-      if (end - start > this.maxRecordBytes) this.tooLong(this.recordLine);
-      this.at = this.chunkBase + nl + 1;
-      if (sink.record(rec, start, end, this.recordLine) === STOP) {
-        this.halt();
-        return;
-      }
+      if (this.endRecord(chunk, recStart, nl) === STOP) return;
       recStart = scan;
       this.recordLine = this.line;
     }
@@ -252,7 +229,6 @@ export class RecordScanner {
   /** As pushQuoted, with "an escaped line feed" in place of "a line feed inside quotes". */
   private pushEscaped(chunk: Buffer, escapeByte: number): void {
     const len = chunk.length;
-    const sink = this.sink;
     let scan = 0;
     let recStart = 0;
     for (;;) {
@@ -261,29 +237,7 @@ export class RecordScanner {
       this.line++;
       scan = nl + 1;
       if (this.escapedAt(chunk, recStart, nl, escapeByte)) continue;
-      let rec: Buffer;
-      let start: number;
-      let end: number;
-      if (this.carryBytes > 0) {
-        this.addCarry(chunk, recStart, nl);
-        rec = this.takeCarry();
-        start = 0;
-        end = rec.length;
-      } else {
-        rec = chunk;
-        start = recStart;
-        end = nl;
-      }
-      if (end > start && rec[end - 1] === CR) {
-        end--;
-        this.crlfRecords++;
-      } else this.lfRecords++;
-      if (end - start > this.maxRecordBytes) this.tooLong(this.recordLine);
-      this.at = this.chunkBase + nl + 1;
-      if (sink.record(rec, start, end, this.recordLine) === STOP) {
-        this.halt();
-        return;
-      }
+      if (this.endRecord(chunk, recStart, nl) === STOP) return;
       recStart = scan;
       this.recordLine = this.line;
     }
@@ -311,6 +265,38 @@ export class RecordScanner {
       }
     }
     return run % 2 === 1;
+  }
+
+  /**
+   * Ends the record that started at `recStart` (or in the carried bytes) at the
+   * line feed `nl`: pushQuoted and pushEscaped differ only in which line feeds
+   * end a record, so both hand the record to the sink here.
+   */
+  private endRecord(chunk: Buffer, recStart: number, nl: number): ScanControl | undefined {
+    let rec: Buffer;
+    let start: number;
+    let end: number;
+    if (this.carryBytes > 0) {
+      this.addCarry(chunk, recStart, nl);
+      rec = this.takeCarry();
+      start = 0;
+      end = rec.length;
+    } else {
+      rec = chunk;
+      start = recStart;
+      end = nl;
+    }
+    if (end > start && rec[end - 1] === CR) {
+      end--;
+      this.crlfRecords++;
+    } else this.lfRecords++;
+    if (end - start > this.maxRecordBytes) this.tooLong(this.recordLine);
+    this.at = this.chunkBase + nl + 1;
+    if (this.sink.record(rec, start, end, this.recordLine) === STOP) {
+      this.halt();
+      return STOP;
+    }
+    return undefined;
   }
 
   private addCarry(chunk: Buffer, start: number, end: number): void {

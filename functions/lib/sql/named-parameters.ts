@@ -78,8 +78,8 @@ export function splitStatements(sql: string): string[] {
 }
 
 /**
- * Offsets of string literals that hold a backslash before a quote (`'it\\'s'`):
- * Redshift reads `\\'` as a quote inside the literal, PostgreSQL (standard
+ * Offsets of string literals that hold a backslash before a quote (`'it\'s'`):
+ * Redshift reads `\'` as a quote inside the literal, PostgreSQL (standard
  * strings) as its end, so the two warehouses see different SQL.
  */
 export function backslashQuotes(sql: string): number[] {
@@ -87,7 +87,7 @@ export function backslashQuotes(sql: string): number[] {
   scanSql(sql, (i) => {
     if (sql[i] === "'") {
       const end = endOfQuoted(sql, i, "'");
-      // The literal as PostgreSQL ends it: an odd run of backslashes just before its closing quote ('C:\\\\' is fine).
+      // The literal as PostgreSQL ends it: an odd run of backslashes just before its closing quote ('C:\\' is fine).
       let n = 0;
       while (end - 2 - n > i && sql[end - 2 - n] === '\\') n++;
       if (n % 2 === 1) out.push(i);

@@ -5,6 +5,7 @@ import type { ObjectStore } from '../ports/object-store.ts';
 import type { LoadPart, LoadRowError } from '../ports/warehouse.ts';
 import { locateRecords } from '../records/locate-record.ts';
 import { recordsOfPartLines } from '../records/part-record.ts';
+import { recordEscapeByte } from '../records/record-plan.ts';
 import { withParts } from './processing.ts';
 
 /** A refused row as the audit and the notification report it: where it is in the original file. */
@@ -64,7 +65,7 @@ export async function locateRowErrors(
         part,
         format.quote,
         here.map((x) => x.e.lineInPart),
-        format.layout === 'fixed_width' ? null : format.escape,
+        recordEscapeByte(format),
       );
       for (const x of here) x.ordinal = part.firstRecord + records.get(x.e.lineInPart)! - 1;
     }

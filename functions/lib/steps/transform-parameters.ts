@@ -1,6 +1,13 @@
 import { TRANSFORM_PARAMETER_NAMES, type TransformParameterName } from '../config/transform-sql.ts';
 import { namedParameters, type SqlParameter } from '../sql/named-parameters.ts';
 
+export interface TransformRunValues {
+  runId: string;
+  sourceFile: string;
+  /** ISO 8601 instant (RunContext.startedAt). */
+  startedAt: string;
+}
+
 /**
  * The run's values a transform's SQL may use as named parameters, the Redshift
  * Data API's `:name` syntax: `:run_id`, `:source_file` (`s3://bucket/key`) and
@@ -13,16 +20,6 @@ import { namedParameters, type SqlParameter } from '../sql/named-parameters.ts';
  *   transformParameters("CALL core.promote(:run_id, :source_file)", run)
  *   // [{ name: 'run_id', value: 'r-1' }, { name: 'source_file', value: 's3://b/k.csv' }]
  */
-
-export { TRANSFORM_PARAMETER_NAMES, type TransformParameterName } from '../config/transform-sql.ts';
-
-export interface TransformRunValues {
-  runId: string;
-  sourceFile: string;
-  /** ISO 8601 instant (RunContext.startedAt). */
-  startedAt: string;
-}
-
 export function transformParameters(sql: string, run: TransformRunValues): SqlParameter[] {
   const used = new Set(namedParameters(sql, new Set(TRANSFORM_PARAMETER_NAMES)).map((p) => p.name));
   const values: Record<TransformParameterName, string> = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqlCommand } from '../../../cli/commands/sql.ts';
+import { sqlCommand, sqlErrorLine } from '../../../cli/commands/sql.ts';
 import { type CliHome, cliHome } from '../../support/cli-home.ts';
 
 let h: CliHome;
@@ -44,5 +44,28 @@ describe('efi sql errors', () => {
     } finally {
       await down.close();
     }
+  });
+
+  it('a password given in the URL query (?password=) is hidden too, as import-legacy hides it', async () => {
+    const down = cliHome('cli-sql-down-query', { EFI_WAREHOUSE: 'postgres://u@127.0.0.1:1/x?password=secret' });
+    try {
+      const r = await down.run(sqlCommand, ['SELECT 1']);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^efi sql: cannot reach the warehouse at EFI_WAREHOUSE=postgres:\/\/u@127\.0\.0\.1:1\/x: /);
+      expect(r.err).not.toContain('secret');
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('a Node socket error with a five-letter code (EPIPE) is a connection error, not a SQLSTATE', () => {
+    const line = sqlErrorLine(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }), 'SELECT 1', {
+      kind: 'postgres',
+      url: 'postgres://u@127.0.0.1:5432/x',
+    });
+    expect(line).toMatch(
+      /^cannot reach the warehouse at EFI_WAREHOUSE=postgres:\/\/u@127\.0\.0\.1:5432\/x: write EPIPE: /,
+    );
+    expect(line).not.toContain('SQLSTATE');
   });
 });

@@ -463,10 +463,6 @@ function lastPglite(results: Results[]): PgResult {
 }
 
 /**
- * Identity parsers for every built-in type oid (user types have no default
- * parser): PGlite merges `parsers` by key, so each oid is listed.
- */
-/**
  * Session settings under which efi sql's text matches what Redshift prints: a
  * server (or a database, ALTER DATABASE ... SET) set to another time zone would
  * otherwise show TIMESTAMPTZ in it, and DateStyle 'SQL, DMY' DATE as 05/11/2026.
@@ -476,6 +472,10 @@ function lastPglite(results: Results[]): PgResult {
 export const AS_REDSHIFT_RENDERING = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'";
 
 const asText = (v: string) => v;
+/**
+ * Identity parsers for every built-in type oid (user types have no default
+ * parser): PGlite merges `parsers` by key, so each oid is listed.
+ */
 const PGLITE_TEXT_PARSERS: Record<number, (v: string) => string> = Object.fromEntries(
   Array.from({ length: 16384 }, (_, oid) => [oid, asText]),
 );

@@ -1,6 +1,7 @@
 import { ConfigInvalid } from '../../errors.ts';
 import { type LoadRowError, type LoadSpec, lineageSourceFile, type TargetResult } from '../../ports/warehouse.ts';
-import { quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
+import { recordEscapeByte } from '../../records/record-plan.ts';
+import { isIdentifier, quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
 import { COLUMN_INFO_SQL, dropNullChecksSql, stageChecksSql } from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
@@ -201,10 +202,7 @@ async function loadTarget(
   // Fixed-width records never span lines: a newline always ends one.
   const recordQuote = plan.spec.format.layout === 'fixed_width' ? null : quote;
   // Redshift ESCAPE: an escaped line feed does not end the record (as the part transform's scanner reads it).
-  const recordEscape =
-    recordQuote === null && plan.spec.format.layout !== 'fixed_width' && plan.spec.format.escape
-      ? plan.spec.format.escape.charCodeAt(0)
-      : null;
+  const recordEscape = recordEscapeByte(plan.spec.format);
   const rejectedBefore = rejected.length;
   let copied = 0;
   const overBudget = (e: LoadRowError) => {
@@ -423,7 +421,7 @@ async function lineageValues(
     values.push('now()');
   } else if (plan.lineage.loadedAt) {
     columns.push(plan.lineage.loadedAt);
-    const type = tableColumns.find((c) => quoteIdent(c.name) === plan.lineage.loadedAt)?.type_name;
+    const type = tableColumns.find((c) => quotedColumn(c.name) === plan.lineage.loadedAt)?.type_name;
     const offset = type === 'timestamp' ? '' : ` || to_char(now(), 'OF')`;
     const r = await session.query(`SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS.US')${offset} AS t`);
     values.push(String(r.rows[0]?.['t']));
@@ -494,7 +492,7 @@ function passThroughChecks(plan: TargetPlan, columns: Map<string, ColumnInfo>): 
 function lineageShifted(e: LoadRowError, lineage: Lineage): boolean {
   if (e.reason.startsWith('missing data for column') || e.reason.startsWith('extra data after last expected column'))
     return true;
-  if (e.column !== null && lineage.columns.some((c) => c === quoteIdent(e.column!))) return true;
+  if (e.column !== null && lineage.columns.some((c) => c === quotedColumn(e.column!))) return true;
   return e.rawValue !== null && lineage.values.includes(e.rawValue);
 }
 
@@ -513,7 +511,7 @@ async function setLineageDefaults(session: PgSession, plan: TargetPlan, lineage:
   if (lineage.columns.length === 0) return null;
   const before = new Map<string, string | null>();
   for (const r of (await session.query(COLUMN_DEFAULTS_SQL, [plan.table])).rows) {
-    before.set(quoteIdent(String(r['name'])), r['expr'] == null ? null : String(r['expr']));
+    before.set(quotedColumn(String(r['name'])), r['expr'] == null ? null : String(r['expr']));
   }
   const set = lineage.columns.map((c, i) => {
     const v = lineage.values[i]!;
@@ -536,7 +534,7 @@ async function setLineageDefaults(session: PgSession, plan: TargetPlan, lineage:
  */
 function refuseWhatRedshiftRefuses(plan: TargetPlan, columns: readonly ColumnInfo[]): void {
   const lineage = new Set([plan.lineage.sourceFile, plan.lineage.runId, plan.lineage.loadedAt].filter(Boolean));
-  const strict = columns.filter((c) => c.not_null && !c.has_default && lineage.has(quoteIdent(c.name)));
+  const strict = columns.filter((c) => c.not_null && !c.has_default && lineage.has(quotedColumn(c.name)));
   if (strict.length === 0) return;
   const names = strict.map((c) => c.name).join(', ');
   throw new ConfigInvalid(
@@ -561,4 +559,14 @@ function asRedshiftTooLong(e: LoadRowError | null, columns: Map<string, ColumnIn
   if (!c || c.max_chars == null) return e;
   e.reason = tooLongMessage(Buffer.byteLength(e.rawValue, 'utf8'), Number(c.max_chars));
   return e;
+}
+
+/**
+ * A table column's name as the plan quotes lineage columns, to compare with
+ * them; '' for a name that is no plain identifier ("RowId", an identity of the
+ * user's table), which no lineage column has. quoteIdent would throw on it and
+ * fail a load that has nothing to do with that column.
+ */
+function quotedColumn(name: string): string {
+  return isIdentifier(name) ? quoteIdent(name) : '';
 }

@@ -212,14 +212,15 @@ export class PartTransform extends Transform {
   /** Per scanner buffer: whether any of it is non-ASCII / holds `\N` / a long decimal (records in it need a look). */
   private flagsOf: Buffer | null = null;
   private flags = { nonAscii: false, backslashN: false, decimals: false };
-  private readonly decimalProbe: RegExp | null;
+  /** Digits after a point that exceed the smallest NUMERIC scale (hasDigitsAfterPoint), or null without one. */
+  private readonly decimalDigits: number | null;
 
   constructor(private readonly opts: PartTransformOptions) {
     super();
     this.delimiterText = opts.delimiter.toString('utf8');
     this.tail = Buffer.concat([opts.suffix?.passThrough ?? Buffer.alloc(0), NEWLINE]);
     const scales = (opts.checks?.columns ?? []).map((c) => c.numericScale).filter((s): s is number => s !== null);
-    this.decimalProbe = scales.length > 0 ? new RegExp(`\\.\\d{${Math.min(...scales) + 1}}`) : null;
+    this.decimalDigits = scales.length > 0 ? Math.min(...scales) + 1 : null;
     // Without quoting a newline always ends a record, as in fixed-width parts.
     const quote = opts.rewrite?.layout === 'fixed_width' ? null : opts.quote;
     this.scanner = new RecordScanner(
@@ -360,13 +361,13 @@ export class PartTransform extends Transform {
       this.flagsOf = buf;
       this.flags.nonAscii = !isAscii(buf);
       this.flags.backslashN = checks.backslashNIsNull && buf.indexOf(BACKSLASH_N) !== -1;
-      this.flags.decimals = this.decimalProbe?.test(buf.toString('latin1')) ?? false;
+      this.flags.decimals = this.decimalDigits !== null && hasDigitsAfterPoint(buf, this.decimalDigits);
     }
     const f = this.flags;
     if (!f.nonAscii && !f.backslashN && !f.decimals) return;
     const nonAscii = f.nonAscii && !isAscii(bytes);
     const backslashN = f.backslashN && bytes.indexOf(BACKSLASH_N) !== -1;
-    const decimals = f.decimals && this.decimalProbe!.test(bytes.toString('latin1'));
+    const decimals = f.decimals && hasDigitsAfterPoint(bytes, this.decimalDigits!);
     if (!nonAscii && !backslashN && !decimals) return;
     const quote = this.opts.quote;
     const q = quote === null ? '' : String.fromCharCode(quote);
