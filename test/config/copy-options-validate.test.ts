@@ -28,6 +28,13 @@ describe('config validate refuses what Redshift COPY or the local warehouse cann
     expect(messages(entry('format: { quote: null, delimiter: "|", escape: "\\\\" }'))).toEqual([]);
   });
 
+  it('refuses an escape with a multi-character delimiter (the rewrite to CSV does not read escapes)', () => {
+    expect(messages(entry('format: { quote: null, delimiter: "~|~", escape: "\\\\" }'))).toEqual([
+      expect.stringMatching(/format\.escape: .*multi-character delimiter "~\|~"/),
+    ]);
+    expect(messages(entry('format: { quote: null, delimiter: "~|~" }'))).toEqual([]);
+  });
+
   it('refuses an escape other than backslash in text mode, and removeQuotes with CSV quoting', () => {
     expect(messages(entry('format: { quote: null, escape: "^" }'))).toEqual([
       expect.stringMatching(/ESCAPE always means backslash/),
