@@ -448,7 +448,7 @@ function printLegacyReport(ctx: ConfigCommandContext, r: LegacyImportReport, fro
   }
   const rows = r.configs.map((c) => [
     String(c.sid),
-    c.legacyInterface ?? `(cid ${c.interfaceCid})`,
+    c.legacyInterface ?? `(cid ${c.interfaceCid ?? 'NULL'})`,
     c.status,
     c.configId === null ? '' : `${c.configId}${c.active === false ? ' (inactive)' : ''}`,
   ]);

@@ -469,6 +469,50 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
     }
   });
 
+  it('a config row without ext_interface_cid is reported with a JSON null cid and as "cid NULL" in text', async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query(inSchema(DDL, 'legacy_nullcid'));
+      await c.query(inSchema(ROWS, 'legacy_nullcid'));
+      // Only a table without the original's NOT NULL can hold such a row.
+      await c.query('ALTER TABLE legacy_nullcid.ext_file_config ALTER COLUMN ext_interface_cid DROP NOT NULL');
+      const { rows } = await c.query<{ sid: number }>(
+        `UPDATE legacy_nullcid.ext_file_config SET ext_interface_cid = NULL
+          WHERE ext_file_config_sid = (SELECT min(ext_file_config_sid) FROM legacy_nullcid.ext_file_config)
+          RETURNING ext_file_config_sid::int AS sid`,
+      );
+      const sid = rows[0]!.sid;
+      const json = await run([
+        'import-legacy',
+        '--from',
+        url,
+        '--schema',
+        'legacy_nullcid',
+        '--out',
+        path.join(tmp, 'nc'),
+        '--json',
+      ]);
+      const rep = JSON.parse(json.out) as LegacyImportReport;
+      const line = rep.configs.find((x) => x.sid === sid)!;
+      expect(line.status).toBe('skipped');
+      expect(line.interfaceCid).toBeNull();
+      const text = await run([
+        'import-legacy',
+        '--from',
+        url,
+        '--schema',
+        'legacy_nullcid',
+        '--out',
+        path.join(tmp, 'nc2'),
+      ]);
+      expect(text.out).toMatch(new RegExp(`^${sid} +\\(cid NULL\\) +skipped`, 'm'));
+    } finally {
+      await c.query('DROP SCHEMA legacy_nullcid CASCADE');
+      await c.end();
+    }
+  });
+
   it('an empty ext_file_config is nothing to import: exit 1, saying where to look', async () => {
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
