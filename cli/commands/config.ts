@@ -16,7 +16,7 @@ import {
   readConfigFiles,
 } from '../../functions/lib/config/load-yaml.ts';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
-import { EfiError } from '../../functions/lib/errors.ts';
+import { ConfigInvalid, EfiError } from '../../functions/lib/errors.ts';
 import type { Settings } from '../../functions/lib/settings.ts';
 import { DEFAULT_LEGACY_SCHEMA, importLegacyConfigs, type LegacyImportReport } from '../legacy/legacy-import.ts';
 import { SCHEMA_AS_GIVEN } from '../legacy/legacy-rows.ts';
@@ -190,6 +190,9 @@ export async function configCommand(argv: string[], ctx: ConfigCommandContext): 
       ctx.err(`efi config ${sub}: ${e.name}: ${e.message}`);
       return EXIT_FAILED;
     }
+    // from-copy is pure (no file, database or network): any other error of it is a bug, which runCommand
+    // reports as one, with its stack.
+    if (sub === 'from-copy') throw e;
     ctx.err(`efi config ${sub}: ${(e as Error).message}`);
     return EXIT_FAILED;
   }
@@ -226,7 +229,9 @@ function fromCopyCommand(ctx: ConfigCommandContext, json: boolean, sql: string, 
   try {
     r = fromCopy(sql, id);
   } catch (e) {
-    throw new Usage(`from-copy: ${(e as Error).message}`);
+    // ConfigInvalid is fromCopy's "this COPY statement cannot be read"; anything else is a bug in efi, not the user's.
+    if (e instanceof ConfigInvalid) throw new Usage(`from-copy: ${e.message}`);
+    throw e;
   }
   if (json) ctx.out(JSON.stringify(r, null, 2));
   else {
@@ -448,7 +453,7 @@ function printLegacyReport(ctx: ConfigCommandContext, r: LegacyImportReport, fro
   }
   const rows = r.configs.map((c) => [
     String(c.sid),
-    c.legacyInterface ?? `(cid ${c.interfaceCid})`,
+    c.legacyInterface ?? `(cid ${c.interfaceCid ?? 'NULL'})`,
     c.status,
     c.configId === null ? '' : `${c.configId}${c.active === false ? ' (inactive)' : ''}`,
   ]);

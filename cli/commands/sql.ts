@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { TextQueryResult, Warehouse } from '../../functions/lib/ports/warehouse.ts';
 import type { Settings } from '../../functions/lib/settings.ts';
+import { lineAndColumnOfPosition } from '../../functions/lib/sql/error-position.ts';
 import { type CliContext, localDeps, table, UsageError } from '../context.ts';
 import { redactUrl } from '../redact-url.ts';
 
@@ -102,9 +103,8 @@ function nextStepFor(code: string): string {
 
 /** A 1-based character offset (PostgreSQL's error position) as "line L, column C". */
 function lineAndColumn(sql: string, position: number): string {
-  const before = [...sql].slice(0, position - 1).join('');
-  const lines = before.split('\n');
-  return `line ${lines.length}, column ${lines.at(-1)!.length + 1}`;
+  const { line, column } = lineAndColumnOfPosition(sql, position);
+  return `line ${line}, column ${column}`;
 }
 
 /** The warehouse's text rendering; a warehouse without it falls back to its typed rows. */

@@ -29,8 +29,8 @@ export type LegacyStatus = 'mapped' | 'review' | 'skipped' | 'deleted';
 export interface LegacyConfigReport {
   /** ext_file_config_sid (null only on a row without one, which is skipped) */
   sid: number | null;
-  /** ext_interface_cid */
-  interfaceCid: string;
+  /** ext_interface_cid (null only on a row without one, which is skipped) */
+  interfaceCid: string | null;
   legacyInterface: string | null;
   /** mapped: equivalent config written; review: written, a person must check `reasons`; skipped: not written; deleted: oprtnl_flag D, not written. */
   status: LegacyStatus;
@@ -170,7 +170,7 @@ export function mapLegacyTables(t: LegacyTables): LegacyMapping {
     const iface = any.cid === null || problem ? null : (interfaces.get(any.cid) ?? null);
     const line: LegacyConfigReport = {
       sid: any.sid,
-      interfaceCid: any.cid ?? 'null',
+      interfaceCid: any.cid,
       legacyInterface: iface?.name ?? null,
       status: 'skipped',
       configId: null,

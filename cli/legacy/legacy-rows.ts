@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { ConfigInvalid, classifyError, TransientError } from '../../functions/lib/errors.ts';
-import { assertIdentifier } from '../../functions/lib/sql/identifiers.ts';
+import { assertIdentifier, quoteAnyIdent } from '../../functions/lib/sql/identifiers.ts';
 import { redactUrl } from '../redact-url.ts';
 
 /**
@@ -203,7 +203,7 @@ export async function readLegacyTablesWith(
       err.code === '42703'
         ? `; the legacy tables in schema ${schema} lack a column import-legacy reads (see docs/legacy-import.md for the expected columns)`
         : err.code === '42501'
-          ? `; GRANT USAGE ON SCHEMA ${schema} and SELECT ON its ${LEGACY_TABLES.join(', ')} to the user of ${target.label} (import-legacy only reads), or connect as one who may`
+          ? `; GRANT USAGE ON SCHEMA ${quoteAnyIdent(schema)} and SELECT ON its ${LEGACY_TABLES.join(', ')} to the user of ${target.label} (import-legacy only reads), or connect as one who may`
           : '';
     throw new ConfigInvalid(
       `reading the legacy config tables in schema ${schema} of ${target.label} failed: ${target.scrub(err.message)}${hint}`,
@@ -268,12 +268,16 @@ async function assertTablesExist(client: pg.Client, schema: string, target: Lega
   );
   const present = new Set(found.rows.map((r) => r.table_name));
   const missing = LEGACY_TABLES.filter((t) => !present.has(t));
-  const unreadable = found.rows.filter((r) => !r.readable).map((r) => `${schema}.${r.table_name}`);
+  const unreadableTables = found.rows.filter((r) => !r.readable).map((r) => r.table_name);
+  const unreadable = unreadableTables.map((t) => `${schema}.${t}`);
   const schemaUsable = found.rows.every((r) => r.usable);
   if (missing.length === 0 && (unreadable.length > 0 || !schemaUsable)) {
+    // Quoted in the SQL to run: a schema created quoted ("RDSCNFG") is another schema when unquoted.
     const grants = [
-      ...(schemaUsable ? [] : [`GRANT USAGE ON SCHEMA ${schema}`]),
-      ...(unreadable.length > 0 ? [`GRANT SELECT ON ${unreadable.join(', ')}`] : []),
+      ...(schemaUsable ? [] : [`GRANT USAGE ON SCHEMA ${quoteAnyIdent(schema)}`]),
+      ...(unreadableTables.length > 0
+        ? [`GRANT SELECT ON ${unreadableTables.map((t) => `${quoteAnyIdent(schema)}.${quoteAnyIdent(t)}`).join(', ')}`]
+        : []),
     ];
     throw new ConfigInvalid(
       `the user of ${target.label} may not read ${schemaUsable ? unreadable.join(', ') : `schema ${schema}`}: ${grants.map((g) => `${g} TO that user`).join('; ')} (import-legacy only reads), or connect as one who may`,
@@ -322,7 +326,7 @@ async function assertColumnsExist(client: pg.Client, schema: string): Promise<vo
     if (lacking.length === 0) continue;
     const qualified = `${schema}.${table}`;
     problems.push(
-      `${qualified} lacks column${lacking.length === 1 ? '' : 's'} ${lacking.map(([c]) => c).join(', ')}, which the original's DDL (RDS SQLs/DDLs/rdscnfg.${table}.sql) has: add ${lacking.length === 1 ? 'it' : 'them'} (ALTER TABLE ${qualified} ${lacking.map(([c, type]) => `ADD COLUMN ${c} ${type}`).join(', ')}) and import again`,
+      `${qualified} lacks column${lacking.length === 1 ? '' : 's'} ${lacking.map(([c]) => c).join(', ')}, which the original's DDL (RDS SQLs/DDLs/rdscnfg.${table}.sql) has: add ${lacking.length === 1 ? 'it' : 'them'} (ALTER TABLE ${quoteAnyIdent(schema)}.${quoteAnyIdent(table)} ${lacking.map(([c, type]) => `ADD COLUMN ${c} ${type}`).join(', ')}) and import again`,
     );
   }
   if (problems.length > 0)

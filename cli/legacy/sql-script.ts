@@ -1,3 +1,5 @@
+import { lineAndColumnOfPosition } from '../../functions/lib/sql/error-position.ts';
+
 /**
  * Splits a SQL script (the original framework's DDL/DML files, or a plain
  * `pg_dump`) into statements the way psql reads it, so each statement can be
@@ -177,10 +179,7 @@ export function statementKind(text: string): StatementKind {
   return 'other';
 }
 
-/** The line of a character position (1-based, as PostgreSQL reports it) inside a statement. */
+/** The line of the script a character position (1-based, as PostgreSQL reports it) inside a statement is on. */
 export function lineOfPosition(stmt: ScriptStatement, position: number): number {
-  let line = stmt.line;
-  const end = Math.min(position - 1, stmt.text.length);
-  for (let k = 0; k < end; k++) if (stmt.text.charCodeAt(k) === 10) line++;
-  return line;
+  return stmt.line + lineAndColumnOfPosition(stmt.text, position).line - 1;
 }

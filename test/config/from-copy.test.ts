@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromCopy, tokenizeCopy } from '../../functions/lib/config/from-copy.ts';
 import { checkConfigYaml } from '../../functions/lib/config/load-yaml.ts';
 import { compileGlob } from '../../functions/lib/config/match.ts';
+import { ConfigInvalid } from '../../functions/lib/errors.ts';
 
 const matchesGlob = (glob: string, key: string) => compileGlob(glob).test(key);
 
@@ -152,6 +153,19 @@ describe('efi config from-copy: a Redshift COPY statement becomes a validated co
 
   it('refuses text that is not a COPY', () => {
     expect(() => fromCopy('select 1')).toThrow(/COPY/);
+  });
+
+  it('a COPY statement it cannot read is a ConfigInvalid, whatever the tokenizer or the parser finds', () => {
+    for (const sql of [
+      'select 1',
+      "COPY t FROM 's3://b/unterminated",
+      'COPY "t FROM x',
+      'COPY t /* never closed',
+      "COPY t FROM 's3://b/a.csv'; COPY u FROM 's3://b/b.csv'",
+      'COPY t (a b) FROM x',
+    ]) {
+      expect(() => fromCopy(sql), sql).toThrow(ConfigInvalid);
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { ConfigInvalid } from '../errors.ts';
 import { isIdentifier } from '../sql/identifiers.ts';
 import { checkConfigYaml, formatIssue } from './load-yaml.ts';
 
@@ -39,7 +40,7 @@ export function tokenizeCopy(sql: string): Token[] {
     } else if (c === '/' && sql[i + 1] === '*') {
       // Scripts put a /* header */ before the COPY; Redshift's block comments do not nest.
       const close = sql.indexOf('*/', i + 2);
-      if (close < 0) throw new Error('unterminated /* comment in the COPY statement');
+      if (close < 0) throw new ConfigInvalid('unterminated /* comment in the COPY statement');
       i = close + 2;
     } else if ('(),;.'.includes(c)) {
       out.push({ kind: 'punct', text: c });
@@ -49,7 +50,7 @@ export function tokenizeCopy(sql: string): Token[] {
       let text = '';
       i++;
       for (;;) {
-        if (i >= sql.length) throw new Error('unterminated string literal in the COPY statement');
+        if (i >= sql.length) throw new ConfigInvalid('unterminated string literal in the COPY statement');
         const ch = sql[i]!;
         if (ch === "'" && sql[i + 1] === "'") {
           text += "'";
@@ -90,7 +91,7 @@ export function tokenizeCopy(sql: string): Token[] {
       i++;
       for (;;) {
         const close = sql.indexOf('"', i);
-        if (close < 0) throw new Error('unterminated quoted identifier in the COPY statement');
+        if (close < 0) throw new ConfigInvalid('unterminated quoted identifier in the COPY statement');
         text += sql.slice(i, close);
         i = close + 1;
         if (sql[i] !== '"') break;
@@ -113,7 +114,9 @@ function oneStatement(tokens: Token[]): Token[] {
   const end = tokens.findIndex((t) => t.kind === 'punct' && t.text === ';');
   if (end < 0) return tokens;
   if (tokens.slice(end + 1).some((t) => !(t.kind === 'punct' && t.text === ';'))) {
-    throw new Error('give one COPY statement: this text goes on after the first ";" (run from-copy once per COPY)');
+    throw new ConfigInvalid(
+      'give one COPY statement: this text goes on after the first ";" (run from-copy once per COPY)',
+    );
   }
   return tokens.slice(0, end);
 }
@@ -183,11 +186,11 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
   const expectString = (what: string): string => {
     if (word() === 'AS') pos++;
     const t = next();
-    if (t?.kind !== 'string') throw new Error(`${what} needs a '...' value`);
+    if (t?.kind !== 'string') throw new ConfigInvalid(`${what} needs a '...' value`);
     return t.text;
   };
 
-  if (word() !== 'COPY') throw new Error('expected a statement starting with COPY');
+  if (word() !== 'COPY') throw new ConfigInvalid('expected a statement starting with COPY');
   pos++;
   // Redshift folds identifiers to lower case, quoted ones too (enable_case_sensitive_identifier is off by default).
   const folded: string[] = [];
@@ -200,13 +203,13 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
   const nameParts: string[] = [];
   for (;;) {
     const part = identifier(next());
-    if (part === undefined) throw new Error('expected the table name after COPY');
+    if (part === undefined) throw new ConfigInvalid('expected the table name after COPY');
     nameParts.push(part);
     if (peek()?.text !== '.') break;
     pos++;
   }
   if (nameParts.length > 3)
-    throw new Error(`expected [database.][schema.]table after COPY, got ${nameParts.join('.')}`);
+    throw new ConfigInvalid(`expected [database.][schema.]table after COPY, got ${nameParts.join('.')}`);
   const [table, schema = 'public', database] = [...nameParts].reverse();
   if (database !== undefined) {
     notMapped.push(
@@ -219,15 +222,15 @@ export function fromCopy(sql: string, id = 'from-copy'): FromCopyResult {
     while (peek() && peek()!.text !== ')') {
       const t = next()!;
       if (t.kind === 'word') columns.push(identifier(t)!);
-      else if (t.text !== ',') throw new Error(`unexpected ${t.text} in the column list`);
+      else if (t.text !== ',') throw new ConfigInvalid(`unexpected ${t.text} in the column list`);
     }
-    if (!peek()) throw new Error('the column list has no closing )');
+    if (!peek()) throw new ConfigInvalid('the column list has no closing )');
     pos++;
   }
-  if (word() !== 'FROM') throw new Error('expected FROM after the table');
+  if (word() !== 'FROM') throw new ConfigInvalid('expected FROM after the table');
   pos++;
   const from = next();
-  if (from?.kind !== 'string') throw new Error("expected FROM 's3://bucket/key'");
+  if (from?.kind !== 'string') throw new ConfigInvalid("expected FROM 's3://bucket/key'");
   // COPY also reads DynamoDB tables, EMR clusters' HDFS and SSH hosts (the docs' FAVORITEMOVIES and SALES
   // examples); efi's files arrive in S3, so a config matching S3 keys would load something else.
   if (!/^s3:\/\//i.test(from.text)) {

@@ -26,6 +26,19 @@ export function quoteIdent(name: string, what?: string): string {
   return `"${assertIdentifier(name, what)}"`;
 }
 
+/**
+ * Any name as a quoted identifier, embedded `"` doubled: for names read back
+ * from a catalog (a schema created quoted, `"RDSCNFG"`), which `quoteIdent`'s
+ * lower-case pattern would refuse, shown in SQL a user is told to run.
+ *
+ * @example quoteAnyIdent('RDSCNFG') // '"RDSCNFG"'; quoteAnyIdent('a"b') // '"a""b"'
+ */
+export function quoteAnyIdent(name: string): string {
+  // PostgreSQL ends an identifier at a NUL, so no quoting can carry one.
+  if (name.includes('\0')) throw new ConfigInvalid('a SQL identifier cannot contain a NUL character');
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
 export function quoteTable(ref: { schema: string; table: string }): string {
   return `${quoteIdent(ref.schema, 'schema')}.${quoteIdent(ref.table, 'table')}`;
 }

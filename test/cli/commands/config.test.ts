@@ -64,6 +64,7 @@ describe('efi config', () => {
     [['apply'], 'apply needs at least one PATH'],
     [['list', 'x'], 'list takes no arguments'],
     [['validate', '--bogus', 'a.yaml'], "Unknown option '--bogus'"],
+    [['from-copy', "COPY t FROM 's3://b/unterminated"], 'from-copy: unterminated string literal in the COPY statement'],
   ])('exits 2 on usage errors: %j', async (argv, message) => {
     const r = await run(argv);
     expect(r.code).toBe(2);

@@ -26,6 +26,12 @@ describe('efi sql errors', () => {
     );
   });
 
+  it('the column counts characters as PostgreSQL does, an emoji as one', async () => {
+    const r = await h.run(sqlCommand, ["SELECT '😀😀', nope"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('column "nope" does not exist (line 1, column 14; SQLSTATE 42703)');
+  });
+
   it('a --file that cannot be read is a usage error naming it, not a stack', async () => {
     const r = await h.run(sqlCommand, ['--file', '/nonexistent/ddl.sql']);
     expect(r.code).toBe(2);

@@ -348,7 +348,7 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
       const old = await run(['import-legacy', '--from', url, '--schema', 'legacy_old', '--out', path.join(tmp, 'o')]);
       expect(old.code).toBe(1);
       expect(old.err).toContain(
-        "legacy_old.ext_file_config lacks columns escape_char, trailer_pstn, which the original's DDL (RDS SQLs/DDLs/rdscnfg.ext_file_config.sql) has: add them (ALTER TABLE legacy_old.ext_file_config ADD COLUMN escape_char varchar(50), ADD COLUMN trailer_pstn varchar(50)) and import again",
+        `legacy_old.ext_file_config lacks columns escape_char, trailer_pstn, which the original's DDL (RDS SQLs/DDLs/rdscnfg.ext_file_config.sql) has: add them (ALTER TABLE "legacy_old"."ext_file_config" ADD COLUMN escape_char varchar(50), ADD COLUMN trailer_pstn varchar(50)) and import again`,
       );
       expect(old.err).not.toContain(PASSWORD);
       expect(fs.existsSync(path.join(tmp, 'p'))).toBe(false);
@@ -380,7 +380,7 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
       ]);
       expect(r.code).toBe(1);
       expect(r.err).toContain(
-        `may not read legacy_clean.ext_file_config_dtl: GRANT SELECT ON legacy_clean.ext_file_config_dtl TO that user (import-legacy only reads)`,
+        `may not read legacy_clean.ext_file_config_dtl: GRANT SELECT ON "legacy_clean"."ext_file_config_dtl" TO that user (import-legacy only reads)`,
       );
       expect(r.err).not.toContain('no table');
       expect(r.err).not.toContain(PASSWORD);
@@ -395,7 +395,7 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
         path.join(tmp, 'g'),
       ]);
       expect(noSchema.err).toContain(
-        'may not read schema legacy_clean: GRANT USAGE ON SCHEMA legacy_clean TO that user; GRANT SELECT ON legacy_clean.ext_file_config_dtl TO that user',
+        'may not read schema legacy_clean: GRANT USAGE ON SCHEMA "legacy_clean" TO that user; GRANT SELECT ON "legacy_clean"."ext_file_config_dtl" TO that user',
       );
     } finally {
       await c.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
@@ -434,6 +434,81 @@ describe.skipIf(!pgUrl)('efi config import-legacy (real PostgreSQL)', () => {
       expect(rep.configs.map((x) => [x.sid, x.status])).toEqual(report.configs.map((x) => [x.sid, x.status]));
     } finally {
       await c.query('DROP SCHEMA "LegacyQuoted" CASCADE');
+      await c.end();
+    }
+  });
+
+  it('the SQL suggested for a schema created quoted ("LegacyOld") quotes it, so it reaches that schema', async () => {
+    const role = `efi_reader_${Math.random().toString(36).slice(2, 8)}`;
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query(inSchema(DDL, '"LegacyOld"'));
+      await c.query('ALTER TABLE "LegacyOld".ext_file_config DROP COLUMN escape_char');
+      const old = await run(['import-legacy', '--from', url, '--schema', 'LegacyOld', '--out', path.join(tmp, 'qo')]);
+      expect(old.code).toBe(1);
+      expect(old.err).toContain('(ALTER TABLE "LegacyOld"."ext_file_config" ADD COLUMN escape_char varchar(50))');
+      await c.query(`CREATE ROLE ${role} LOGIN`);
+      const u = new URL(url);
+      u.username = role;
+      const r = await run([
+        'import-legacy',
+        '--from',
+        u.toString(),
+        '--schema',
+        'LegacyOld',
+        '--out',
+        path.join(tmp, 'qg'),
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('GRANT USAGE ON SCHEMA "LegacyOld" TO that user');
+      expect(r.err).toMatch(/GRANT SELECT ON "LegacyOld"\."ext_[a-z_]+"(, "LegacyOld"\."ext_[a-z_]+"){2} TO that user/);
+    } finally {
+      await c.query(`DROP SCHEMA "LegacyOld" CASCADE; DROP OWNED BY ${role}; DROP ROLE IF EXISTS ${role}`);
+      await c.end();
+    }
+  });
+
+  it('a config row without ext_interface_cid is reported with a JSON null cid and as "cid NULL" in text', async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query(inSchema(DDL, 'legacy_nullcid'));
+      await c.query(inSchema(ROWS, 'legacy_nullcid'));
+      // Only a table without the original's NOT NULL can hold such a row.
+      await c.query('ALTER TABLE legacy_nullcid.ext_file_config ALTER COLUMN ext_interface_cid DROP NOT NULL');
+      const { rows } = await c.query<{ sid: number }>(
+        `UPDATE legacy_nullcid.ext_file_config SET ext_interface_cid = NULL
+          WHERE ext_file_config_sid = (SELECT min(ext_file_config_sid) FROM legacy_nullcid.ext_file_config)
+          RETURNING ext_file_config_sid::int AS sid`,
+      );
+      const sid = rows[0]!.sid;
+      const json = await run([
+        'import-legacy',
+        '--from',
+        url,
+        '--schema',
+        'legacy_nullcid',
+        '--out',
+        path.join(tmp, 'nc'),
+        '--json',
+      ]);
+      const rep = JSON.parse(json.out) as LegacyImportReport;
+      const line = rep.configs.find((x) => x.sid === sid)!;
+      expect(line.status).toBe('skipped');
+      expect(line.interfaceCid).toBeNull();
+      const text = await run([
+        'import-legacy',
+        '--from',
+        url,
+        '--schema',
+        'legacy_nullcid',
+        '--out',
+        path.join(tmp, 'nc2'),
+      ]);
+      expect(text.out).toMatch(new RegExp(`^${sid} +\\(cid NULL\\) +skipped`, 'm'));
+    } finally {
+      await c.query('DROP SCHEMA legacy_nullcid CASCADE');
       await c.end();
     }
   });

@@ -427,6 +427,7 @@ describe('whole rows', () => {
     expect(reasons[2]).toBe(reasons[1]);
     expect(reasons[3]).toContain('ext_interface has 2 rows with ext_interface_cid 7 ("ONE", "TWO")');
     expect(reasons[4]).toContain('ext_interface_cid is NULL on ext_file_config_sid 4');
+    expect(g.configs[4]!.interfaceCid).toBeNull();
     expect(g.files.map((f) => [f.name, f.configs])).toEqual([['feed.yaml', ['feed.fine']]]);
   });
 

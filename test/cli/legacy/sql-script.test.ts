@@ -78,3 +78,9 @@ it('lineOfPosition counts the lines before a 1-based position in the statement',
   expect(lineOfPosition(stmt, 1)).toBe(10);
   expect(lineOfPosition(stmt, stmt.text.indexOf('REFERENCES') + 1)).toBe(12);
 });
+
+it('lineOfPosition counts characters as PostgreSQL does, an emoji as one', () => {
+  // Position 16 is "y" on the second line: in UTF-16 code units the emojis would put it on the first.
+  const stmt = { text: "SELECT '😀😀😀'\nx y", line: 3 };
+  expect(lineOfPosition(stmt, 16)).toBe(4);
+});
