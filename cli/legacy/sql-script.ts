@@ -1,4 +1,5 @@
 import { lineAndColumnOfPosition } from '../../functions/lib/sql/error-position.ts';
+import { endOfBlockComment, endOfQuoted } from '../../functions/lib/sql/named-parameters.ts';
 
 /**
  * Splits a SQL script (the original framework's DDL/DML files, or a plain
@@ -62,18 +63,7 @@ export function splitSqlScript(src: string): SplitScript {
       continue;
     }
     if (c === '/' && next === '*') {
-      let depth = 1;
-      let k = i + 2;
-      while (k < n && depth > 0) {
-        if (src[k] === '/' && src[k + 1] === '*') {
-          depth++;
-          k += 2;
-        } else if (src[k] === '*' && src[k + 1] === '/') {
-          depth--;
-          k += 2;
-        } else k++;
-      }
-      advance(k);
+      advance(endOfBlockComment(src, i));
       continue;
     }
     if (start === -1 && c === '\\') {
@@ -100,13 +90,7 @@ export function splitSqlScript(src: string): SplitScript {
       continue;
     }
     if (c === '"') {
-      let k = i + 1;
-      while (k < n) {
-        if (src[k] === '"' && src[k + 1] === '"') k += 2;
-        else if (src[k] === '"') break;
-        else k++;
-      }
-      advance(k + 1);
+      advance(endOfQuoted(src, i, '"'));
       continue;
     }
     if (c === '$' && (i === 0 || !IDENT_CHAR.test(src[i - 1]!))) {

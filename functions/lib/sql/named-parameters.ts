@@ -126,7 +126,8 @@ function scanSql(sql: string, visit: (i: number) => number): void {
   }
 }
 
-function endOfQuoted(sql: string, start: number, q: string): number {
+/** The index after the quoted text starting at `start` (a doubled quote stays inside), or the end of the SQL. */
+export function endOfQuoted(sql: string, start: number, q: string): number {
   let i = start + 1;
   while (i < sql.length) {
     if (sql[i] === q) {
@@ -137,7 +138,8 @@ function endOfQuoted(sql: string, start: number, q: string): number {
   return sql.length;
 }
 
-function endOfBlockComment(sql: string, start: number): number {
+/** The index after the block comment starting at `start`, or the end of the SQL. */
+export function endOfBlockComment(sql: string, start: number): number {
   // PostgreSQL block comments nest.
   let depth = 0;
   let i = start;
