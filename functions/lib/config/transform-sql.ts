@@ -22,6 +22,7 @@ const LIST = TRANSFORM_PARAMETER_NAMES.map((n) => `:${n}`).join(', ');
 export function transformSqlProblems(sql: string): string[] {
   const problems: string[] = [];
   const uses = namedParameters(sql, null);
+  const statements = statementCount(sql);
   for (const name of new Set(uses.map((u) => u.name).filter((n) => !KNOWN.has(n)))) {
     // Sent as it is, :name reaches Redshift as a syntax error at ':' (the Data API binds only what it is given).
     const lower = name.toLowerCase();
@@ -30,16 +31,16 @@ export function transformSqlProblems(sql: string): string[] {
       `:${name} is not a parameter efi sets${hint}: use ${LIST}; a colon meant as text goes in a '...' literal`,
     );
   }
-  if (uses.some((u) => KNOWN.has(u.name)) && statementCount(sql) > 1) {
+  if (uses.some((u) => KNOWN.has(u.name)) && statements > 1) {
     // Locally the parameters are bound with PostgreSQL's extended protocol, which runs one statement.
     problems.push(
-      `with parameters (${LIST}) the transform must be one statement, and this SQL has ${statementCount(sql)}: put them in a stored procedure and CALL it with the parameters`,
+      `with parameters (${LIST}) the transform must be one statement, and this SQL has ${statements}: put them in a stored procedure and CALL it with the parameters`,
     );
   }
-  if (statementCount(sql) > MAX_LOAD_STATEMENTS) {
+  if (statements > MAX_LOAD_STATEMENTS) {
     // Several statements go to Redshift as one BatchExecuteStatement, whose Sqls hold at most 40.
     problems.push(
-      `the transform has ${statementCount(sql)} statements; Redshift's Data API runs at most ${MAX_LOAD_STATEMENTS} in one transaction (BatchExecuteStatement): move them into a stored procedure and CALL it`,
+      `the transform has ${statements} statements; Redshift's Data API runs at most ${MAX_LOAD_STATEMENTS} in one transaction (BatchExecuteStatement): move them into a stored procedure and CALL it`,
     );
   }
   if (backslashQuotes(sql).length > 0) {
