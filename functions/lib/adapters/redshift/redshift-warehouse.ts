@@ -125,15 +125,7 @@ export class RedshiftDataWarehouse implements Warehouse {
     // BatchExecuteStatement, which runs its Sqls "as a single transaction", as the local warehouse runs them.
     if (statements.length > 1) return this.submitBatchSql(statements, clientToken, parameters);
     assertStatementSize(sql, 'the transform SQL');
-    const input: ExecuteStatementCommandInput = {
-      ...this.connection(),
-      Sql: sql,
-      ClientToken: assertClientToken(clientToken),
-      StatementName: 'efi-transform',
-      WithEvent: false,
-    };
-    // The Data API binds `:name` in the SQL to these; it refuses an empty list.
-    if (parameters.length > 0) input.Parameters = parameters.map((p) => ({ name: p.name, value: p.value }));
+    const input: ExecuteStatementCommandInput = { ...this.transformRequest(clientToken, parameters), Sql: sql };
     const out = await this.call(() => this.client.send(new ExecuteStatementCommand(input)));
     return { statementId: requireId(out.Id, 'ExecuteStatement') };
   }
@@ -151,17 +143,25 @@ export class RedshiftDataWarehouse implements Warehouse {
     statements.forEach((q, i) => {
       assertStatementSize(q, `statement ${i + 1} of ${statements.length} of the transform SQL`);
     });
+    // Parameters reach every statement of a batch; validate refuses them in SQL of several statements anyway.
     const input: BatchExecuteStatementCommandInput = {
-      ...this.connection(),
+      ...this.transformRequest(clientToken, parameters),
       Sqls: statements,
+    };
+    const out = await this.call(() => this.client.send(new BatchExecuteStatementCommand(input)));
+    return { statementId: requireId(out.Id, 'BatchExecuteStatement') };
+  }
+
+  /** What a transform's ExecuteStatement and BatchExecuteStatement share: connection, token, name, parameters. */
+  private transformRequest(clientToken: string, parameters: readonly SqlParameter[]) {
+    return {
+      ...this.connection(),
       ClientToken: assertClientToken(clientToken),
       StatementName: 'efi-transform',
       WithEvent: false,
+      // The Data API binds `:name` in the SQL to these; it refuses an empty list.
+      ...(parameters.length > 0 ? { Parameters: parameters.map((p) => ({ name: p.name, value: p.value })) } : {}),
     };
-    // Available to every statement of the batch; validate refuses parameters in SQL of several statements anyway.
-    if (parameters.length > 0) input.Parameters = parameters.map((p) => ({ name: p.name, value: p.value }));
-    const out = await this.call(() => this.client.send(new BatchExecuteStatementCommand(input)));
-    return { statementId: requireId(out.Id, 'BatchExecuteStatement') };
   }
 
   async describe(statementId: string): Promise<StatementStatus> {
