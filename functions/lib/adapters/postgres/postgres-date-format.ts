@@ -162,6 +162,7 @@ export function autoConverter(kind: 'date' | 'timestamp'): DateTimeConverter {
   };
 }
 
+/** 1-12 for a month's three-letter or full name (any case), 0 for neither. */
 function monthOf(name: string): number {
   const lower = name.toLowerCase();
   return (lower.length === 3 ? MONTHS.indexOf(lower) : MONTH_NAMES.indexOf(lower)) + 1;
@@ -254,13 +255,10 @@ export function dateTimeConverter(format: string, kind: 'date' | 'timestamp', wh
         case 'month':
           month = Number(v);
           break;
-        case 'monthName': {
-          const name = v.toLowerCase();
-          const index = name.length === 3 ? MONTHS.indexOf(name) : MONTH_NAMES.indexOf(name);
-          if (index < 0) return null;
-          month = index + 1;
+        case 'monthName':
+          month = monthOf(v);
+          if (month === 0) return null;
           break;
-        }
         case 'day':
           day = Number(v);
           break;
