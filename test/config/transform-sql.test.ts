@@ -66,9 +66,16 @@ describe('backslash before a quote in a transform literal', () => {
     ]);
   });
 
+  it("is refused when PostgreSQL reads the \\' as the start of a doubled quote: 'a\\'' || 'b'", () => {
+    // PostgreSQL: one literal `a\' || ` then an open one; Redshift: `a'` || `b`.
+    expect(backslashQuotes("SELECT 'a\\'' || 'b'")).toEqual([7]);
+    expect(backslashQuotes("SELECT 'x', 'it\\''s'")).toEqual([12]);
+  });
+
   it("is fine as a doubled quote, or as an escaped backslash at the end ('C:\\\\')", () => {
     expect(problems("INSERT INTO core.a SELECT 'it''s', 'C:\\\\', :run_id")).toEqual([]);
     expect(backslashQuotes("SELECT 'a\\b', 'x'")).toEqual([]);
+    expect(backslashQuotes("SELECT 'a\\\\''b'")).toEqual([]);
   });
 });
 

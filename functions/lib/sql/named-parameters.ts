@@ -87,10 +87,17 @@ export function backslashQuotes(sql: string): number[] {
   scanSql(sql, (i) => {
     if (sql[i] === "'") {
       const end = endOfQuoted(sql, i, "'");
-      // The literal as PostgreSQL ends it: an odd run of backslashes just before its closing quote ('C:\\' is fine).
-      let n = 0;
-      while (end - 2 - n > i && sql[end - 2 - n] === '\\') n++;
-      if (n % 2 === 1) out.push(i);
+      // Each quote inside the literal as PostgreSQL ends it (the first of a
+      // doubled pair, or the closing one): after an odd run of backslashes,
+      // Redshift reads it as escaped ('a\'' || 'b'); 'C:\\' is fine.
+      for (let q = sql.indexOf("'", i + 1); q !== -1 && q < end; q = sql.indexOf("'", q + 2)) {
+        let n = 0;
+        while (q - 1 - n > i && sql[q - 1 - n] === '\\') n++;
+        if (n % 2 === 1) {
+          out.push(i);
+          break;
+        }
+      }
     }
     return 1;
   });
