@@ -2,6 +2,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { MalformedRecord } from '../../errors.ts';
 import { fitFieldCount, splitFields } from '../../records/fields.ts';
+import { stopsInsideLastColumn } from '../../records/fixed-width.ts';
 import { RecordScanner } from '../../records/record-scanner.ts';
 import { firstInvalidUtf8 } from '../../records/transcode.ts';
 import type { DateTimeConverter } from './postgres-date-format.ts';
@@ -423,7 +424,7 @@ export class PartTransform extends Transform {
     for (const column of plan.columns) {
       let width = column.width ?? 0;
       // The last column runs to the line end when the record stops inside it (as ValidateFile allows).
-      if (column === lastColumn && at + width > length && at < length) width = length - at;
+      if (column === lastColumn && stopsInsideLastColumn(length, at + width, width)) width = length - at;
       if (at + width > length) {
         throw new PartRowError(
           n,
