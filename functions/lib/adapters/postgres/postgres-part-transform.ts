@@ -177,8 +177,11 @@ export interface PartTransformOptions {
   /** Delimited input: the delimiter and quote bytes the part uses (ignored for fixed_width). */
   delimiter: Buffer;
   quote: number | null;
-  /** Redshift ESCAPE on unquoted fields: the character after it is data (delimiter, itself, anything). */
-  escape?: string | null;
+  /**
+   * Redshift ESCAPE on unquoted fields, as `recordEscapeByte(format)` gives it (null with a quote or a
+   * fixed-width layout): the byte after it is data (delimiter, itself, a line feed, anything).
+   */
+  escape?: number | null;
   /** Record numbers (1-based) to leave out: rows already rejected. */
   skip: ReadonlySet<number>;
   /** ACCEPTINVCHARS: each byte of an invalid UTF-8 sequence becomes this ASCII byte. */
@@ -230,8 +233,7 @@ export class PartTransform extends Transform {
         quote,
         stripBom: false,
         // An escaped line feed is inside the record (Redshift ESCAPE); splitText turns it into data.
-        escape:
-          quote === null && opts.rewrite?.layout !== 'fixed_width' && opts.escape ? opts.escape.charCodeAt(0) : null,
+        escape: opts.escape ?? null,
       },
     );
   }
@@ -461,9 +463,10 @@ export class PartTransform extends Transform {
     fields.length = 0;
     const quote = this.opts.quote;
     const esc = this.opts.escape ?? null;
-    if (quote === null && (plan.removeQuotes || (esc !== null && bytes.indexOf(esc.charCodeAt(0)) !== -1))) {
+    if (quote === null && (plan.removeQuotes || (esc !== null && bytes.indexOf(esc) !== -1))) {
       const text = bytes.toString('utf8');
-      const problem = splitText(text, this.delimiterText, esc, plan.removeQuotes === true, fields);
+      const escText = esc === null ? null : String.fromCharCode(esc);
+      const problem = splitText(text, this.delimiterText, escText, plan.removeQuotes === true, fields);
       if (problem) throw new PartRowError(n, null, `field ${fields.length + 1} cannot be read: ${problem}`, text);
       return this.checkCount(fields, bytes, n, plan);
     }
