@@ -1,7 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { MalformedRecord } from '../../errors.ts';
-import { fitFieldCount, splitFields } from '../../records/fields.ts';
+import { fitFieldCount, splitFields, unescapeField } from '../../records/fields.ts';
 import { stopsInsideLastColumn } from '../../records/fixed-width.ts';
 import { RecordScanner } from '../../records/record-scanner.ts';
 import { firstInvalidUtf8 } from '../../records/transcode.ts';
@@ -232,7 +232,7 @@ export class PartTransform extends Transform {
       {
         quote,
         stripBom: false,
-        // An escaped line feed is inside the record (Redshift ESCAPE); splitText turns it into data.
+        // An escaped line feed is inside the record (Redshift ESCAPE); unescapeField turns it into data.
         escape: opts.escape ?? null,
       },
     );
@@ -463,27 +463,34 @@ export class PartTransform extends Transform {
     fields.length = 0;
     const quote = this.opts.quote;
     const esc = this.opts.escape ?? null;
-    if (quote === null && (plan.removeQuotes || (esc !== null && bytes.indexOf(esc) !== -1))) {
-      const text = bytes.toString('utf8');
-      const escText = esc === null ? null : String.fromCharCode(esc);
-      const problem = splitText(text, this.delimiterText, escText, plan.removeQuotes === true, fields);
-      if (problem) throw new PartRowError(n, null, `field ${fields.length + 1} cannot be read: ${problem}`, text);
-      return this.checkCount(fields, bytes, n, plan);
-    }
-    if (quote === null || bytes.indexOf(quote) === -1) {
-      // No quotes in the record: one decode and a plain split is much cheaper than field-by-field.
+    const plain =
+      quote === null ? !plan.removeQuotes && (esc === null || bytes.indexOf(esc) === -1) : bytes.indexOf(quote) === -1;
+    if (plain) {
+      // Nothing to unquote or unescape: one decode and a plain split is much cheaper than field-by-field.
       for (const text of bytes.toString('utf8').split(this.delimiterText))
         fields.push({ text, quoted: false, raw: null });
       return this.checkCount(fields, bytes, n, plan);
     }
-    // One splitter for quoted records, shared with the scanner side (records/fields.ts).
-    const q = String.fromCharCode(quote);
-    const problem = splitFields(bytes, 0, bytes.length, this.opts.delimiter, quote, {
-      field(b, s, e, quoted) {
-        const text = b.toString('utf8', s, e);
-        fields.push({ text: quoted ? text.split(q + q).join(q) : text, quoted, raw: null });
+    // The one splitter, shared with ValidateFile and Preprocess (records/fields.ts).
+    const q = quote === null ? '' : String.fromCharCode(quote);
+    const problem = splitFields(
+      bytes,
+      0,
+      bytes.length,
+      this.opts.delimiter,
+      quote,
+      {
+        field(b, s, e, quoted) {
+          const written = b.toString('utf8', s, e);
+          if (quote !== null) fields.push({ text: quoted ? written.split(q + q).join(q) : written, quoted, raw: null });
+          // `raw`: NULL AS also matches the field as written (`\N` under ESCAPE).
+          else if (esc === null) fields.push({ text: written, quoted, raw: written });
+          else fields.push({ text: unescapeField(b, s, e, esc).toString('utf8'), quoted, raw: written });
+        },
       },
-    });
+      plan.removeQuotes === true,
+      esc,
+    );
     if (problem) {
       throw new PartRowError(
         n,
@@ -528,74 +535,6 @@ export class PartTransform extends Transform {
       );
     }
     return fields;
-  }
-}
-
-/**
- * Splits one decoded text-mode record (no CSV quoting). With `esc` (Redshift
- * ESCAPE) the character after it is data (`\\|` is a pipe, `\\\\` a backslash,
- * `\\n` the letter n); a trailing lone escape is kept as data. With
- * `removeQuotes` (Redshift REMOVEQUOTES) a field that starts with ' or " runs
- * to the same quote followed by the delimiter or the end of the record; the
- * quotes are removed and everything between them, delimiters too, is kept.
- * Returns what is wrong, or null.
- */
-function splitText(
-  text: string,
-  delimiter: string,
-  esc: string | null,
-  removeQuotes: boolean,
-  out: Field[],
-): string | null {
-  let pos = 0;
-  for (;;) {
-    const start = pos;
-    let value = '';
-    const open = removeQuotes ? text[pos] : undefined;
-    if (open === '"' || open === "'") {
-      pos++;
-      for (;;) {
-        if (pos >= text.length) return `its opening quote ${open} is never closed (REMOVEQUOTES)`;
-        if (esc !== null && text.startsWith(esc, pos) && pos + esc.length < text.length) {
-          const next = text.codePointAt(pos + esc.length)!;
-          value += String.fromCodePoint(next);
-          pos += esc.length + (next > 0xffff ? 2 : 1);
-          continue;
-        }
-        if (text[pos] === open && (pos + 1 === text.length || text.startsWith(delimiter, pos + 1))) {
-          pos++;
-          break;
-        }
-        value += text[pos];
-        pos++;
-      }
-      out.push({ text: value, quoted: true, raw: text.slice(start, pos) });
-      if (pos >= text.length) return null;
-      pos += delimiter.length;
-      if (pos === text.length) {
-        out.push({ text: '', quoted: false, raw: '' });
-        return null;
-      }
-      continue;
-    }
-    while (pos < text.length) {
-      if (esc !== null && text.startsWith(esc, pos) && pos + esc.length < text.length) {
-        const next = text.codePointAt(pos + esc.length)!;
-        value += String.fromCodePoint(next);
-        pos += esc.length + (next > 0xffff ? 2 : 1);
-      } else if (text.startsWith(delimiter, pos)) break;
-      else {
-        value += text[pos];
-        pos++;
-      }
-    }
-    out.push({ text: value, quoted: false, raw: text.slice(start, pos) });
-    if (pos >= text.length) return null;
-    pos += delimiter.length;
-    if (pos === text.length) {
-      out.push({ text: '', quoted: false, raw: '' });
-      return null;
-    }
   }
 }
 
