@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { countFields, splitFields, unescapeField } from '../../functions/lib/records/fields.ts';
+import {
+  CsvRewriter,
+  countFields,
+  isNullMarker,
+  splitFields,
+  unescapeField,
+} from '../../functions/lib/records/fields.ts';
 
 const BACKSLASH = 0x5c;
 
@@ -93,5 +99,39 @@ describe('unescapeField', () => {
   it('reads only its range, and returns it as is when it holds no escape', () => {
     const buf = Buffer.from('\\a|bc|\\d');
     expect(unescapeField(buf, 3, 5, BACKSLASH).toString()).toBe('bc');
+  });
+});
+
+describe('isNullMarker (Redshift NULL AS)', () => {
+  it('matches an unquoted field that is the marker as written or once unescaped', () => {
+    expect(isNullMarker('\\N', 'N', false, '\\N')).toBe(true);
+    expect(isNullMarker('\\\\N', '\\N', false, '\\N')).toBe(true);
+    expect(isNullMarker('N', 'N', false, '\\N')).toBe(false);
+  });
+
+  it('never matches a quoted field, nor without a marker', () => {
+    expect(isNullMarker('\\N', '\\N', true, '\\N')).toBe(false);
+    expect(isNullMarker('', '', false, null)).toBe(false);
+  });
+});
+
+describe('CsvRewriter with ESCAPE (a multi-character delimiter in text mode)', () => {
+  const rewrite = (record: string, removeQuotes = false) => {
+    const rewriter = new CsvRewriter(Buffer.from('~|~'), null, removeQuotes, { byte: BACKSLASH, nullAs: '\\N' });
+    const buf = Buffer.from(record);
+    const r = rewriter.rewrite(buf, 0, buf.length);
+    return { csv: r.bytes.toString(), error: r.error };
+  };
+
+  it('writes escaped delimiters and line feeds as data, quoted where CSV needs it', () => {
+    expect(rewrite('1~|~a\\~|~b~|~x\\\ny, z').csv).toBe('1,a~|~b,"x\ny, z"');
+  });
+
+  it('writes a field NULL AS matches, as written or unescaped, as the bare marker; other escapes undone', () => {
+    expect(rewrite('\\N~|~\\\\N~|~c\\\\d~|~\\n').csv).toBe('\\N,\\N,c\\d,n');
+  });
+
+  it('with REMOVEQUOTES, an escaped quote closes nothing and the quoted field stays quoted', () => {
+    expect(rewrite('"a\\"~|~b"~|~2', true).csv).toBe('"a""~|~b",2');
   });
 });

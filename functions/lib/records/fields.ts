@@ -185,6 +185,16 @@ function findDelimiter(buf: Buffer, from: number, end: number, delimiter: Buffer
   return j === -1 || j + dlen > end ? -1 : j;
 }
 
+/**
+ * Redshift NULL AS: an unquoted field is NULL when it is the marker, as
+ * written or, under ESCAPE, once unescaped (the docs: `\\N` is NULL as `\N`
+ * is). A quoted field is never NULL. The local load and Preprocess's CSV
+ * rewrite both decide with this.
+ */
+export function isNullMarker(written: string, value: string, quoted: boolean, marker: string | null): boolean {
+  return !quoted && marker !== null && (value === marker || written === marker);
+}
+
 /** Field values as strings (header check): quotes removed, doubled quotes undone. */
 export function fieldStrings(
   buf: Buffer,
@@ -216,23 +226,59 @@ export class CsvRewriter implements FieldVisitor {
   private out = Buffer.allocUnsafe(64 * 1024);
   private len = 0;
   private first = true;
+  private readonly marker: Buffer | null;
 
-  /** `removeQuotes`: split as Redshift REMOVEQUOTES reads the record; the CSV written needs no such option. */
+  /**
+   * `removeQuotes`: split as Redshift REMOVEQUOTES reads the record; `escaping` (text mode): split and
+   * unescape as Redshift ESCAPE reads it, `nullAs` the NULL AS marker in effect (`effectiveNullAs`). The
+   * CSV written needs neither option: a field NULL AS matches is written as the bare marker, the CSV
+   * load's NULL, and every other value unescaped.
+   */
   constructor(
     private readonly delimiter: Buffer,
     private readonly quote: number | null,
     private readonly removeQuotes = false,
-  ) {}
+    private readonly escaping: { byte: number; nullAs: string } | null = null,
+  ) {
+    this.marker = escaping === null ? null : Buffer.from(escaping.nullAs, 'utf8');
+  }
 
   /** Rewrites a record; returns the bytes (valid until the next call) or the split problem. */
   rewrite(buf: Buffer, start: number, end: number): { bytes: Buffer; error: FieldError | null } {
     this.len = 0;
     this.first = true;
-    const error = splitFields(buf, start, end, this.delimiter, this.quote, this, this.removeQuotes);
+    const error = splitFields(
+      buf,
+      start,
+      end,
+      this.delimiter,
+      this.quote,
+      this,
+      this.removeQuotes,
+      this.escaping?.byte ?? null,
+    );
     return { bytes: this.out.subarray(0, this.len), error };
   }
 
   field(buf: Buffer, start: number, end: number, quoted: boolean): void {
+    if (this.escaping !== null) {
+      const value = unescapeField(buf, start, end, this.escaping.byte);
+      const marker = this.marker!;
+      const mayBeNull = !quoted && (end - start === marker.length || value.length === marker.length);
+      if (
+        mayBeNull &&
+        isNullMarker(buf.toString('utf8', start, end), value.toString('utf8'), quoted, this.escaping.nullAs)
+      ) {
+        this.write(marker, 0, marker.length, false);
+        return;
+      }
+      this.write(value, 0, value.length, quoted);
+      return;
+    }
+    this.write(buf, start, end, quoted);
+  }
+
+  private write(buf: Buffer, start: number, end: number, quoted: boolean): void {
     // Worst case every byte is a quote that doubles, plus separators.
     this.reserve((end - start) * 2 + 3);
     const out = this.out;

@@ -1,7 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { MalformedRecord } from '../../errors.ts';
-import { fitFieldCount, splitFields, unescapeField } from '../../records/fields.ts';
+import { fitFieldCount, isNullMarker, splitFields, unescapeField } from '../../records/fields.ts';
 import { stopsInsideLastColumn } from '../../records/fixed-width.ts';
 import { RecordScanner } from '../../records/record-scanner.ts';
 import { firstInvalidUtf8 } from '../../records/transcode.ts';
@@ -568,7 +568,7 @@ function sumWidths(plan: RewritePlan): number {
  */
 function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: number): string | null {
   const { text, quoted } = field;
-  if (!quoted && plan.nullAs !== null && (text === plan.nullAs || field.raw === plan.nullAs)) return null;
+  if (isNullMarker(field.raw ?? text, text, quoted, plan.nullAs)) return null;
   if (text === '') return (!quoted && plan.emptyAsNull) || !column.isText ? null : '';
   if (WHITESPACE_ONLY.test(text) && (plan.blanksAsNull || !column.isText)) return null;
   let value = text;
