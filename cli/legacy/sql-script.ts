@@ -1,5 +1,5 @@
 import { lineAndColumnOfPosition } from '../../functions/lib/sql/error-position.ts';
-import { endOfBlockComment, endOfQuoted } from '../../functions/lib/sql/named-parameters.ts';
+import { nextCode, statementEnd } from '../../functions/lib/sql/named-parameters.ts';
 
 /**
  * Splits a SQL script (the original framework's DDL/DML files, or a plain
@@ -28,106 +28,59 @@ export interface SplitScript {
   metaCommands: { line: number; text: string }[];
 }
 
-const IDENT_CHAR = /[A-Za-z0-9_$]/;
-const DOLLAR_TAG = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/;
 const COPY_FROM_STDIN = /^copy\s[\s\S]*\bfrom\s+stdin\b/i;
 
 export function splitSqlScript(src: string): SplitScript {
   const statements: ScriptStatement[] = [];
   const metaCommands: SplitScript['metaCommands'] = [];
-  let line = 1;
-  let start = -1;
-  let startLine = 0;
-  let i = 0;
   const n = src.length;
-
-  /** Advances to `to` (exclusive), counting the line breaks passed. */
-  const advance = (to: number) => {
-    for (let k = i; k < to && k < n; k++) if (src.charCodeAt(k) === 10) line++;
-    i = Math.min(to, n);
+  // Line numbers are asked for at offsets that only grow: count the line breaks once.
+  let counted = 0;
+  let line = 1;
+  const lineAt = (at: number) => {
+    for (; counted < at; counted++) if (src.charCodeAt(counted) === 10) line++;
+    return line;
   };
   const lineEnd = (from: number) => {
     const e = src.indexOf('\n', from);
     return e === -1 ? n : e;
   };
 
+  let i = 0;
   while (i < n) {
-    const c = src[i]!;
-    const next = src[i + 1];
-    if (c === '\n' || c === ' ' || c === '\t' || c === '\r' || c === '\f') {
-      advance(i + 1);
+    const start = nextCode(src, i);
+    if (start === n) break;
+    if (src[start] === '\\') {
+      // A psql meta-command where a statement would start: psql's, not the server's.
+      const e = lineEnd(start);
+      metaCommands.push({ line: lineAt(start), text: src.slice(start, e).trim() });
+      i = e;
       continue;
     }
-    if (c === '-' && next === '-') {
-      advance(lineEnd(i));
-      continue;
+    // Where the statement ends is the functions' scanner's rule (sql/named-parameters.ts), with E'...' escapes.
+    const end = statementEnd(src, start);
+    if (end === n) {
+      // psql runs a last statement without `;` at the end of the file too.
+      statements.push({ text: src.slice(start).trimEnd(), line: lineAt(start) });
+      break;
     }
-    if (c === '/' && next === '*') {
-      advance(endOfBlockComment(src, i));
-      continue;
-    }
-    if (start === -1 && c === '\\') {
-      const e = lineEnd(i);
-      metaCommands.push({ line, text: src.slice(i, e).trim() });
-      advance(e);
-      continue;
-    }
-    if (start === -1) {
-      start = i;
-      startLine = line;
-    }
-    if (c === "'") {
-      // E'...' takes backslash escapes; the E must be a word of its own (not the end of an identifier).
-      const escapes = i > 0 && /[eE]/.test(src[i - 1]!) && (i < 2 || !IDENT_CHAR.test(src[i - 2]!));
-      let k = i + 1;
-      while (k < n) {
-        if (escapes && src[k] === '\\') k += 2;
-        else if (src[k] === "'" && src[k + 1] === "'") k += 2;
-        else if (src[k] === "'") break;
-        else k++;
+    const text = src.slice(start, end);
+    const stmt: ScriptStatement = { text, line: lineAt(start) };
+    i = end + 1;
+    if (COPY_FROM_STDIN.test(text)) {
+      // The data starts on the line after the `;` and ends at a line that is exactly `\.`.
+      i = Math.min(lineEnd(i) + 1, n);
+      const rows: string[] = [];
+      while (i < n) {
+        const e = lineEnd(i);
+        const row = src.slice(i, e).replace(/\r$/, '');
+        i = Math.min(e + 1, n);
+        if (row === '\\.') break;
+        rows.push(`${row}\n`);
       }
-      advance(k + 1);
-      continue;
+      stmt.copyData = rows.join('');
     }
-    if (c === '"') {
-      advance(endOfQuoted(src, i, '"'));
-      continue;
-    }
-    if (c === '$' && (i === 0 || !IDENT_CHAR.test(src[i - 1]!))) {
-      const tag = DOLLAR_TAG.exec(src.slice(i, i + 130));
-      if (tag) {
-        const close = src.indexOf(tag[0], i + tag[0].length);
-        advance(close === -1 ? n : close + tag[0].length);
-        continue;
-      }
-    }
-    if (c === ';') {
-      const text = src.slice(start, i);
-      const stmt: ScriptStatement = { text, line: startLine };
-      advance(i + 1);
-      if (COPY_FROM_STDIN.test(text)) {
-        // The data starts on the line after the `;` and ends at a line that is exactly `\.`.
-        advance(lineEnd(i) + 1);
-        const rows: string[] = [];
-        while (i < n) {
-          const e = lineEnd(i);
-          const row = src.slice(i, e).replace(/\r$/, '');
-          advance(e + 1);
-          if (row === '\\.') break;
-          rows.push(`${row}\n`);
-        }
-        stmt.copyData = rows.join('');
-      }
-      statements.push(stmt);
-      start = -1;
-      continue;
-    }
-    advance(i + 1);
-  }
-  // psql runs a last statement without `;` at the end of the file too.
-  if (start !== -1) {
-    const text = src.slice(start).trimEnd();
-    if (text !== '') statements.push({ text, line: startLine });
+    statements.push(stmt);
   }
   return { statements, metaCommands };
 }

@@ -3,6 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { parseMarker, renderLoadStatements } from '../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
 import { DEFAULT_LOAD_OPTIONS, type LoadOptions, REDSHIFT_LOAD_OPTIONS } from '../../functions/lib/config/model.ts';
 import type { LoadFormat, LoadSpec, LoadTargetSpec } from '../../functions/lib/ports/warehouse.ts';
+import { buildLoadSpec } from '../../functions/lib/steps/load-spec.ts';
+import { preprocess } from '../../functions/lib/steps/preprocess.ts';
+import { withParts } from '../../functions/lib/steps/processing.ts';
+import { validateFile } from '../../functions/lib/steps/validate-file.ts';
+import { fileConfig, layout } from '../support/config-builder.ts';
 import { type OpenLeg, useWarehouseLeg } from '../support/warehouse-leg.ts';
 
 /**
@@ -63,6 +68,39 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       const first = c.ddl.split(/\s/)[0];
       const rows = (await leg.wh.query(`SELECT * FROM ${schema}.${table} ORDER BY ${first}`)).rows;
       return { copy, stage, status, errors, rows };
+    }
+
+    /**
+     * Loads `bytes` as the product does a file whose delimiter COPY cannot take: ValidateFile,
+     * Preprocess (its rewrite to CSV), then the load spec of the prepared parts; returns the
+     * Redshift COPY rendered for it, the load's status and the rows (ordered by the first column).
+     */
+    async function runPreprocessed(c: { ddl: string; columns: string[]; bytes: string; format: Partial<LoadFormat> }) {
+      const table = `t${++n}`;
+      await leg.wh.query(`CREATE TABLE ${schema}.${table} (${c.ddl})`);
+      const key = `fid/${table}.txt`;
+      const bytes = Buffer.from(c.bytes);
+      await leg.store.put(BUCKET, key, bytes);
+      const config = fileConfig({
+        records: [{ ...layout(null, c.columns), target: { schema, table }, lineage: NO_LINEAGE }],
+        format: { ...TEXT, ...c.format },
+        load: REDSHIFT_LOAD_OPTIONS,
+      });
+      const run = { runId: randomUUID(), bucket: BUCKET, key };
+      const validation = await validateFile(leg.store, { ...run, size: bytes.length }, config);
+      const prepared = await preprocess(leg.store, run, config, validation, { processingPrefix: 'processing/' });
+      const spec = buildLoadSpec(
+        config,
+        { runId: run.runId, sourceFile: `s3://${BUCKET}/${key}` },
+        { ...prepared, targets: await withParts(leg.store, prepared.targets) },
+      );
+      const sql = renderLoadStatements(spec, { iamRoleArn: 'arn:aws:iam::123456789012:role/efi-copy' });
+      const copy = sql.find((q) => parseMarker(q)?.step === 'copy')!;
+      const { statementId } = await leg.wh.submitLoad(spec, randomUUID());
+      const status = await leg.wh.describe(statementId, { waitMs: 60_000 });
+      const first = c.ddl.split(/\s/)[0];
+      const rows = (await leg.wh.query(`SELECT * FROM ${schema}.${table} ORDER BY ${first}`)).rows;
+      return { copy, status, rows };
     }
 
     it('docs (venue_noseats.txt): a trailing delimiter on every line loads; the left-out column gets its DEFAULT', async () => {
@@ -549,6 +587,40 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
         },
         { c1: '<xml>\n</xml>', c2: 2000 },
       ]);
+    });
+
+    it('ESCAPE with a multi-character delimiter (rewritten to CSV by Preprocess): an escaped delimiter and an escaped line feed are data, \\\\N and \\N are NULL, as with a one-character delimiter', async () => {
+      const ddl = 'id int, v varchar(20), w varchar(20)';
+      const columns = ['id', 'v', 'w'];
+      // What Redshift's documented ESCAPE gives: the character after the backslash is data (the
+      // first character of the delimiter too, so no delimiter starts there), an escaped line feed
+      // is a line feed in the value, and NULL AS \N matches the field as written and unescaped.
+      const expected = [
+        { id: 1, v: 'a~|~b', w: 'x\ny' },
+        { id: 2, v: null, w: null },
+        { id: 3, v: 'c\\d', w: 'e' },
+      ];
+      const multi = await runPreprocessed({
+        ddl,
+        columns,
+        bytes: '1~|~a\\~|~b~|~x\\\ny\n2~|~\\\\N~|~\\N\n3~|~c\\\\d~|~e\n',
+        format: { delimiter: '~|~', escape: '\\' },
+      });
+      // Redshift loads Preprocess's CSV, with neither ESCAPE nor the delimiter left to read.
+      expect(multi.copy).toContain('CSV');
+      expect(multi.copy).not.toContain('ESCAPE');
+      expect(multi.status.status).toBe('FINISHED');
+      expect(multi.rows).toEqual(expected);
+      // The same records with a one-character delimiter, which COPY reads with ESCAPE itself.
+      const single = await run({
+        ddl,
+        columns,
+        bytes: '1|a\\|b|x\\\ny\n2|\\\\N|\\N\n3|c\\\\d|e\n',
+        redshiftDefaults: true,
+        format: { escape: '\\' },
+      });
+      expect(single.copy).toContain(`DELIMITER AS '|' ESCAPE`);
+      expect(single.rows).toEqual([{ ...expected[0], v: 'a|b' }, ...expected.slice(1)]);
     });
 
     it('ESCAPE: a refused row after an escaped line feed is named by its own first line; MAXERROR skips that row only', async () => {

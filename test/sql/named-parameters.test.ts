@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   namedParameters,
+  nextCode,
   splitStatements,
   statementCount,
+  statementEnd,
   toPositional,
 } from '../../functions/lib/sql/named-parameters.ts';
 
@@ -61,5 +63,32 @@ describe('splitStatements', () => {
       "CALL core.merge_sales(:run_id, 'a;b')",
     ]);
     expect(splitStatements('  -- only a comment ;  ')).toEqual([]);
+  });
+});
+
+describe('statementEnd and nextCode: the one rule for where a statement ends', () => {
+  it("statementEnd finds the ';' outside literals, identifiers, comments and dollar bodies", () => {
+    const sql = `SELECT ';', "a;b", $$;$$ /* ; */ -- ;\n; SELECT 2`;
+    expect(statementEnd(sql, 0)).toBe(sql.indexOf('\n;') + 1);
+    expect(statementEnd(sql, sql.indexOf('\n;') + 2)).toBe(sql.length);
+  });
+
+  it("reads E'...' with backslash escapes, as PostgreSQL does, so counting and splitting agree with it", () => {
+    const sql = "SELECT E'it\\'s; x'; SELECT 2";
+    expect(statementEnd(sql, 0)).toBe(sql.indexOf("'; ") + 1);
+    expect(statementCount(sql)).toBe(2);
+    // An E at the end of an identifier starts no escape string.
+    expect(statementEnd("SELECT name' \\';x", 0)).toBe(15);
+  });
+
+  it('a $ inside an identifier (a$$b) opens no dollar-quoted body', () => {
+    expect(statementCount('SELECT a$$b$$; SELECT 2')).toBe(2);
+  });
+
+  it('nextCode skips blanks and comments, and stops at a literal or a semicolon', () => {
+    expect(nextCode('  -- c\n /* d */ SELECT', 0)).toBe(16);
+    expect(nextCode("  'x'", 0)).toBe(2);
+    expect(nextCode(' ; ', 0)).toBe(1);
+    expect(nextCode(' -- only a comment', 0)).toBe(18);
   });
 });

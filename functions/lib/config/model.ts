@@ -167,6 +167,14 @@ export type DefaultsPreset = 'efi' | 'redshift';
 export const REDSHIFT_DEFAULT_NULL = '\\N';
 
 /**
+ * The NULL AS marker Redshift applies: the configured one, else Redshift's
+ * default `\N` (in every format: the documentation gives one default).
+ */
+export function effectiveNullAs(options: Pick<LoadOptions, 'nullAs'>): string {
+  return options.nullAs ?? REDSHIFT_DEFAULT_NULL;
+}
+
+/**
  * No minimum by default. The original framework rejected files under 50 bytes,
  * which reported a header-only or zero-record file as FileTooSmall and hid the
  * real cause; with 0 the content checks name it (ZeroRecords, TrailerMissing,

@@ -48,14 +48,6 @@ export function checkFileEntry(f: FileEntry, ctx: z.RefinementCtx): void {
         `escape ${JSON.stringify(esc)} is not supported: Redshift's ESCAPE always means backslash; use "\\\\" or null`,
       );
     }
-    if (esc !== null && [...delimiter].length > 1) {
-      // Redshift takes one-character delimiters only; Preprocess rewrites a longer one to CSV, and that
-      // rewrite splits on the delimiter without reading escapes (an escaped delimiter would split).
-      add(
-        ['format', 'escape'],
-        `escape cannot be used with the multi-character delimiter ${JSON.stringify(delimiter)}: efi rewrites such files to CSV for COPY (Redshift takes one-character delimiters only) and the rewrite does not read escapes; remove format.escape, or deliver the file with a one-character delimiter`,
-      );
-    }
     if (f.load?.removeQuotes && quote !== null) {
       add(
         ['load', 'removeQuotes'],

@@ -1,7 +1,9 @@
 /**
  * Byte-level field splitting of one delimited record (any delimiter length,
- * optional quote byte). Used for the header check and for rewriting
- * multi-character delimiters to CSV; the hot validate path never splits fields.
+ * optional quote byte, Redshift REMOVEQUOTES and ESCAPE in text mode). Used for
+ * the header check, ValidateFile's field counts of records with quotes or
+ * escapes, rewriting multi-character delimiters to CSV and the local load's
+ * rewrite; a record with none of those is counted with indexOf alone.
  */
 
 import type { NextByte } from './next-byte.ts';
@@ -24,10 +26,22 @@ export interface FieldError {
 }
 
 /**
- * Splits [start, end) of buf into fields; returns null or the first problem.
- * With `removeQuotes` (Redshift REMOVEQUOTES, no quote byte) a field that
- * starts with " or ' runs to the same quote followed by the delimiter or the
- * end, delimiters inside it kept; it is visited as quoted, without its quotes.
+ * The one field splitter of a delimited record (ValidateFile's count, the
+ * header check, Preprocess's CSV rewrite and the local load all split with
+ * it, so what one accepts the others read alike). Splits [start, end) of buf
+ * into fields; returns null or the first problem, with its field number.
+ *
+ * With a quote byte (CSV) a quoted field runs to its closing quote, doubled
+ * quotes inside. Without one (text mode, where Redshift takes these options):
+ * - `removeQuotes` (Redshift REMOVEQUOTES): a field that starts with " or '
+ *   runs to the same quote followed by the delimiter or the end, delimiters
+ *   inside it kept; it is visited as quoted, without its quotes. An opening
+ *   quote never closed fails the record, as Redshift refuses the row.
+ * - `escapeByte` (Redshift ESCAPE): the byte after it is data, inside quotes
+ *   or not (`\|` is no delimiter, `\"` closes no quote); the visited range
+ *   still holds the escapes (`unescapeField` undoes them).
+ *
+ * @example splitFields(Buffer.from('a|"b|c"'), 0, 7, Buffer.from('|'), null, visitor, true) // visits a, then b|c (quoted)
  */
 export function splitFields(
   buf: Buffer,
@@ -37,25 +51,18 @@ export function splitFields(
   quote: number | null,
   visitor: FieldVisitor,
   removeQuotes = false,
+  escapeByte: number | null = null,
 ): FieldError | null {
   const dlen = delimiter.length;
   const d0 = delimiter[0]!;
+  // Redshift COPY refuses ESCAPE and REMOVEQUOTES with CSV: they apply to text mode only.
+  const esc = quote === null ? escapeByte : null;
   let pos = start;
   let index = 1;
   for (;;) {
     const open = removeQuotes && quote === null && pos < end ? buf[pos]! : -1;
     if (open === DOUBLE_QUOTE || open === SINGLE_QUOTE) {
-      let i = pos + 1;
-      let close = -1;
-      while (i < end) {
-        const q: number = buf.indexOf(open, i);
-        if (q === -1 || q >= end) break;
-        if (q + 1 === end || matchesAt(buf, q + 1, end, delimiter, d0, dlen)) {
-          close = q;
-          break;
-        }
-        i = q + 1;
-      }
+      const close = closingQuote(buf, pos + 1, end, open, delimiter, d0, dlen, esc);
       if (close === -1) {
         return {
           field: index,
@@ -95,7 +102,10 @@ export function splitFields(
       index++;
       continue;
     }
-    const next = findDelimiter(buf, pos, end, delimiter, d0, dlen);
+    const next =
+      esc === null
+        ? findDelimiter(buf, pos, end, delimiter, d0, dlen)
+        : unescapedDelimiter(buf, pos, end, delimiter, esc);
     if (next === -1) {
       visitor.field(buf, pos, end, false);
       return null;
@@ -104,6 +114,63 @@ export function splitFields(
     pos = next + dlen;
     index++;
   }
+}
+
+/**
+ * Whether the byte at `i` is an escape that makes the next byte data: Redshift
+ * ESCAPE, except a lone escape at the record's end, which is data itself.
+ */
+function escapes(buf: Buffer, i: number, end: number, esc: number | null): boolean {
+  return buf[i] === esc && i + 1 < end;
+}
+
+/** The closing `open` quote of a REMOVEQUOTES field (followed by the delimiter or the end), or -1. */
+function closingQuote(
+  buf: Buffer,
+  from: number,
+  end: number,
+  open: number,
+  delimiter: Buffer,
+  d0: number,
+  dlen: number,
+  esc: number | null,
+): number {
+  for (let i = from; i < end; i++) {
+    if (escapes(buf, i, end, esc)) i++;
+    else if (buf[i] === open && (i + 1 === end || matchesAt(buf, i + 1, end, delimiter, d0, dlen))) return i;
+  }
+  return -1;
+}
+
+/** The next delimiter not made data by an escape, or -1. */
+function unescapedDelimiter(buf: Buffer, from: number, end: number, delimiter: Buffer, esc: number): number {
+  const dlen = delimiter.length;
+  const d0 = delimiter[0]!;
+  for (let i = from; i < end; i++) {
+    if (escapes(buf, i, end, esc)) i++;
+    else if (matchesAt(buf, i, end, delimiter, d0, dlen)) return i;
+  }
+  return -1;
+}
+
+/**
+ * A field's bytes with Redshift ESCAPE undone: each escape is dropped and the
+ * byte after it kept (`\\` is a backslash, `\n` the letter n, an escaped line
+ * feed a line feed); a lone escape at the record's end stays. The range itself
+ * when it holds no escape.
+ *
+ * @example unescapeField(Buffer.from('x\\|y'), 0, 4, 0x5c).toString() // 'x|y'
+ */
+export function unescapeField(buf: Buffer, start: number, end: number, escapeByte: number): Buffer {
+  const first = buf.indexOf(escapeByte, start);
+  if (first === -1 || first >= end) return buf.subarray(start, end);
+  const out = Buffer.allocUnsafe(end - start);
+  let n = buf.copy(out, 0, start, first);
+  for (let i = first; i < end; i++) {
+    if (escapes(buf, i, end, escapeByte)) i++;
+    out[n++] = buf[i]!;
+  }
+  return out.subarray(0, n);
 }
 
 function matchesAt(buf: Buffer, at: number, end: number, delimiter: Buffer, d0: number, dlen: number): boolean {
@@ -116,6 +183,16 @@ function findDelimiter(buf: Buffer, from: number, end: number, delimiter: Buffer
   if (from >= end) return -1;
   const j = dlen === 1 ? buf.indexOf(d0, from) : buf.indexOf(delimiter, from);
   return j === -1 || j + dlen > end ? -1 : j;
+}
+
+/**
+ * Redshift NULL AS: an unquoted field is NULL when it is the marker, as
+ * written or, under ESCAPE, once unescaped (the docs: `\\N` is NULL as `\N`
+ * is). A quoted field is never NULL. The local load and Preprocess's CSV
+ * rewrite both decide with this.
+ */
+export function isNullMarker(written: string, value: string, quoted: boolean, marker: string | null): boolean {
+  return !quoted && marker !== null && (value === marker || written === marker);
 }
 
 /** Field values as strings (header check): quotes removed, doubled quotes undone. */
@@ -149,23 +226,59 @@ export class CsvRewriter implements FieldVisitor {
   private out = Buffer.allocUnsafe(64 * 1024);
   private len = 0;
   private first = true;
+  private readonly marker: Buffer | null;
 
-  /** `removeQuotes`: split as Redshift REMOVEQUOTES reads the record; the CSV written needs no such option. */
+  /**
+   * `removeQuotes`: split as Redshift REMOVEQUOTES reads the record; `escaping` (text mode): split and
+   * unescape as Redshift ESCAPE reads it, `nullAs` the NULL AS marker in effect (`effectiveNullAs`). The
+   * CSV written needs neither option: a field NULL AS matches is written as the bare marker, the CSV
+   * load's NULL, and every other value unescaped.
+   */
   constructor(
     private readonly delimiter: Buffer,
     private readonly quote: number | null,
     private readonly removeQuotes = false,
-  ) {}
+    private readonly escaping: { byte: number; nullAs: string } | null = null,
+  ) {
+    this.marker = escaping === null ? null : Buffer.from(escaping.nullAs, 'utf8');
+  }
 
   /** Rewrites a record; returns the bytes (valid until the next call) or the split problem. */
   rewrite(buf: Buffer, start: number, end: number): { bytes: Buffer; error: FieldError | null } {
     this.len = 0;
     this.first = true;
-    const error = splitFields(buf, start, end, this.delimiter, this.quote, this, this.removeQuotes);
+    const error = splitFields(
+      buf,
+      start,
+      end,
+      this.delimiter,
+      this.quote,
+      this,
+      this.removeQuotes,
+      this.escaping?.byte ?? null,
+    );
     return { bytes: this.out.subarray(0, this.len), error };
   }
 
   field(buf: Buffer, start: number, end: number, quoted: boolean): void {
+    if (this.escaping !== null) {
+      const value = unescapeField(buf, start, end, this.escaping.byte);
+      const marker = this.marker!;
+      const mayBeNull = !quoted && (end - start === marker.length || value.length === marker.length);
+      if (
+        mayBeNull &&
+        isNullMarker(buf.toString('utf8', start, end), value.toString('utf8'), quoted, this.escaping.nullAs)
+      ) {
+        this.write(marker, 0, marker.length, false);
+        return;
+      }
+      this.write(value, 0, value.length, quoted);
+      return;
+    }
+    this.write(buf, start, end, quoted);
+  }
+
+  private write(buf: Buffer, start: number, end: number, quoted: boolean): void {
     // Worst case every byte is a quote that doubles, plus separators.
     this.reserve((end - start) * 2 + 3);
     const out = this.out;
@@ -237,18 +350,14 @@ export function countFields(
   finders: FieldFinders = {},
   removeQuotes = false,
 ): { count: number; lastEmpty: boolean; error: FieldError | null } {
-  if (
-    removeQuotes &&
-    quote === null &&
-    (hasByte(buf, start, end, DOUBLE_QUOTE, finders.doubleQuote) ||
-      hasByte(buf, start, end, SINGLE_QUOTE, finders.singleQuote))
-  ) {
-    return countRemovingQuotes(buf, start, end, delimiter, escapeByte);
-  }
-  if (escapeByte !== null && quote === null && hasByte(buf, start, end, escapeByte, finders.escape)) {
-    return { ...countEscaped(buf, start, end, delimiter, escapeByte), error: null };
-  }
-  if (quote === null || !hasByte(buf, start, end, quote, finders.quote)) {
+  const split =
+    quote === null
+      ? (removeQuotes &&
+          (hasByte(buf, start, end, DOUBLE_QUOTE, finders.doubleQuote) ||
+            hasByte(buf, start, end, SINGLE_QUOTE, finders.singleQuote))) ||
+        (escapeByte !== null && hasByte(buf, start, end, escapeByte, finders.escape))
+      : hasByte(buf, start, end, quote, finders.quote);
+  if (!split) {
     const dlen = delimiter.length;
     let count = 1;
     let at = start;
@@ -262,7 +371,7 @@ export function countFields(
   }
   FIELD_COUNTER.n = 0;
   FIELD_COUNTER.lastEmpty = false;
-  const error = splitFields(buf, start, end, delimiter, quote, FIELD_COUNTER);
+  const error = splitFields(buf, start, end, delimiter, quote, FIELD_COUNTER, removeQuotes, escapeByte);
   const count = FIELD_COUNTER.n;
   return { count: error ? error.field : count, lastEmpty: count > 1 && FIELD_COUNTER.lastEmpty, error };
 }
@@ -299,80 +408,4 @@ export function fitFieldCount(count: number, expected: number, lastEmpty: boolea
   if (count === expected + 1 && lastEmpty) return 'trailingDelimiter';
   if (count > expected) return 'extra';
   return fillRecord ? 'filled' : 'missing';
-}
-
-/**
- * Redshift REMOVEQUOTES (no CSV): a field that starts with " or ' runs to the
- * same quote followed by the delimiter or the end of the record, and the
- * delimiters inside it are data; an opening quote never closed fails the
- * record. The local load splits the same way (splitText in
- * adapters/postgres/postgres-part-transform.ts), so a file ValidateFile passes
- * loads, and one it rejects would not. With ESCAPE the byte after the escape is
- * data, inside quotes or not.
- */
-function countRemovingQuotes(
-  buf: Buffer,
-  start: number,
-  end: number,
-  delimiter: Buffer,
-  escapeByte: number | null,
-): { count: number; lastEmpty: boolean; error: FieldError | null } {
-  const dlen = delimiter.length;
-  const d0 = delimiter[0]!;
-  let count = 1;
-  let fieldStart = start;
-  let i = start;
-  for (;;) {
-    const open = i < end ? buf[i]! : -1;
-    if (open === DOUBLE_QUOTE || open === SINGLE_QUOTE) {
-      i++;
-      for (;;) {
-        if (i >= end) {
-          const q = String.fromCharCode(open);
-          return {
-            count,
-            lastEmpty: false,
-            error: { field: count, problem: `its opening quote ${q} is never closed (load.removeQuotes)` },
-          };
-        }
-        if (escapeByte !== null && buf[i] === escapeByte && i + 1 < end) i += 2;
-        else if (buf[i] === open && (i + 1 === end || matchesAt(buf, i + 1, end, delimiter, d0, dlen))) {
-          i++;
-          break;
-        } else i++;
-      }
-    } else {
-      while (i < end && !matchesAt(buf, i, end, delimiter, d0, dlen)) {
-        i += escapeByte !== null && buf[i] === escapeByte && i + 1 < end ? 2 : 1;
-      }
-    }
-    if (i >= end) return { count, lastEmpty: count > 1 && fieldStart === end, error: null };
-    i += dlen;
-    count++;
-    fieldStart = i;
-  }
-}
-
-/** Fields of an unquoted record whose escape byte makes the next byte data (`\|` is no delimiter). */
-function countEscaped(
-  buf: Buffer,
-  start: number,
-  end: number,
-  delimiter: Buffer,
-  escapeByte: number,
-): { count: number; lastEmpty: boolean } {
-  const dlen = delimiter.length;
-  const d0 = delimiter[0]!;
-  let count = 1;
-  let fieldStart = start;
-  let i = start;
-  while (i < end) {
-    if (buf[i] === escapeByte) i += 2;
-    else if (matchesAt(buf, i, end, delimiter, d0, dlen)) {
-      count++;
-      i += dlen;
-      fieldStart = i;
-    } else i++;
-  }
-  return { count, lastEmpty: count > 1 && fieldStart === end };
 }

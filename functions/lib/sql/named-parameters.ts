@@ -2,7 +2,7 @@
  * Named `:name` parameters in SQL text, the Redshift Data API's syntax, found
  * by a small scanner that knows PostgreSQL/Redshift quoting, and rewritten to
  * `$n` for drivers that bind by position. Values are always bound, never
- * spliced into the text.
+ * spliced into the text. The same scanner decides where a statement ends.
  */
 
 /** A named parameter, as the Data API's ExecuteStatement `Parameters` takes it. */
@@ -41,17 +41,7 @@ export function namedParameters(sql: string, names: ReadonlySet<string> | null):
  * dollar-quoted bodies (a procedure's) not counted.
  */
 export function statementCount(sql: string): number {
-  let count = 0;
-  let open = false;
-  scanSql(sql, (i) => {
-    if (sql[i] === ';') open = false;
-    else if (!/\s/.test(sql[i]!) && !open) {
-      open = true;
-      count++;
-    }
-    return 1;
-  });
-  return count;
+  return statementPieces(sql).length;
 }
 
 /**
@@ -62,20 +52,39 @@ export function statementCount(sql: string): number {
  * @example splitStatements("DELETE FROM t WHERE n = 'a;b'; CALL p();") // ["DELETE FROM t WHERE n = 'a;b'", 'CALL p()']
  */
 export function splitStatements(sql: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  let open = false;
-  scanSql(sql, (i) => {
-    if (sql[i] === ';') {
-      if (open) out.push(sql.slice(start, i).trim());
-      open = false;
-      start = i + 1;
-    } else if (!/\s/.test(sql[i]!)) open = true;
-    return 1;
-  });
-  if (open) out.push(sql.slice(start).trim());
+  return statementPieces(sql).map(([from, end]) => sql.slice(from, end).trim());
+}
+
+/** [after the previous `;`, this statement's `;` or the end) of each statement with code in it. */
+function statementPieces(sql: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let from = 0;
+  while (from < sql.length) {
+    const end = statementEnd(sql, from);
+    if (nextCode(sql, from) < end) out.push([from, end]);
+    from = end + 1;
+  }
   return out;
 }
+
+/**
+ * Where the statement that goes on from `from` ends: the offset of its `;`
+ * (outside literals, quoted identifiers, dollar-quoted bodies and comments),
+ * or the end of the SQL. The one rule for where a statement ends: counting,
+ * splitting the transform, and the legacy script reader all use it.
+ *
+ * @example statementEnd("SELECT ';' -- ;\n; SELECT 2", 0) // 16
+ */
+export function statementEnd(sql: string, from: number): number {
+  return scanSql(sql, (i) => (sql[i] === ';' ? 0 : 1), from);
+}
+
+/** The offset of the first character of code at or after `from` (past blanks and comments), or the end of the SQL. */
+export function nextCode(sql: string, from: number): number {
+  return scanSql(sql, (i) => (BLANK.test(sql[i]!) ? 1 : 0), from);
+}
+
+const BLANK = /\s/;
 
 /**
  * Offsets of string literals that hold a backslash before a quote (`'it\'s'`):
@@ -105,32 +114,64 @@ export function backslashQuotes(sql: string): number[] {
 }
 
 /**
- * Calls `visit` at each offset of SQL code (outside literals, quoted
- * identifiers, dollar-quoted bodies and comments; a quoted piece counts as one
- * code character at its start); `visit` returns how far to move on.
+ * Calls `visit` at each offset of SQL code from `from` (outside literals,
+ * quoted identifiers, dollar-quoted bodies and comments; a quoted piece counts
+ * as one code character at its start); `visit` returns how far to move on, or
+ * 0 to stop there. Returns where it stopped, or the end of the SQL.
  */
-function scanSql(sql: string, visit: (i: number) => number): void {
-  let i = 0;
+function scanSql(sql: string, visit: (i: number) => number, from = 0): number {
+  let i = from;
   while (i < sql.length) {
     const c = sql[i]!;
     const next = sql[i + 1];
-    if (c === "'" || c === '"') {
-      visit(i);
-      i = endOfQuoted(sql, i, c);
-    } else if (c === '-' && next === '-') {
+    if (c === '-' && next === '-') {
       const nl = sql.indexOf('\n', i);
       i = nl === -1 ? sql.length : nl + 1;
     } else if (c === '/' && next === '*') {
       i = endOfBlockComment(sql, i);
-    } else if (c === '$' && /[A-Za-z_$]/.test(next ?? '') && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? '')) {
-      const tag = /^\$[A-Za-z_]?[A-Za-z0-9_]*\$/.exec(sql.slice(i))?.[0];
-      if (tag) {
-        visit(i);
-        const end = sql.indexOf(tag, i + tag.length);
-        i = end === -1 ? sql.length : end + tag.length;
-      } else i += visit(i);
-    } else i += visit(i);
+    } else {
+      const step = visit(i);
+      if (step === 0) return i;
+      const quoted = endOfQuotedPiece(sql, i);
+      i = quoted === -1 ? i + step : quoted;
+    }
   }
+  return sql.length;
+}
+
+const IDENT_CHAR = /[A-Za-z0-9_$]/;
+const DOLLAR_TAG = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/;
+
+/**
+ * The index after the quoted piece starting at `i` (a '...' literal, an
+ * E'...' one with backslash escapes, an "identifier", a $tag$ body $tag$), or
+ * -1 when none starts there. Unterminated, it runs to the end of the SQL.
+ */
+function endOfQuotedPiece(sql: string, i: number): number {
+  const c = sql[i];
+  if (c === "'") {
+    // E'...' takes backslash escapes; the E must be a word of its own (not the end of an identifier).
+    const escapes = i > 0 && /[eE]/.test(sql[i - 1]!) && (i < 2 || !IDENT_CHAR.test(sql[i - 2]!));
+    if (!escapes) return endOfQuoted(sql, i, "'");
+    let k = i + 1;
+    while (k < sql.length) {
+      if (sql[k] === '\\') k += 2;
+      else if (sql[k] === "'" && sql[k + 1] === "'") k += 2;
+      else if (sql[k] === "'") return k + 1;
+      else k++;
+    }
+    return sql.length;
+  }
+  if (c === '"') return endOfQuoted(sql, i, '"');
+  if (c === '$' && (i === 0 || !IDENT_CHAR.test(sql[i - 1]!))) {
+    // A tag is an identifier (at most 63 bytes in PostgreSQL): no need to look further.
+    const tag = DOLLAR_TAG.exec(sql.slice(i, i + 130))?.[0];
+    if (tag) {
+      const end = sql.indexOf(tag, i + tag.length);
+      return end === -1 ? sql.length : end + tag.length;
+    }
+  }
+  return -1;
 }
 
 /** The index after the quoted text starting at `start` (a doubled quote stays inside), or the end of the SQL. */

@@ -1,4 +1,4 @@
-import type { FileConfig } from '../config/model.ts';
+import { effectiveNullAs, type FileConfig } from '../config/model.ts';
 import type { MatchedRun, PreparedLoad, ValidationResult } from '../contract/payloads.ts';
 import { formatLocation, InvalidStateInput, MalformedRecord } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
@@ -74,7 +74,15 @@ export async function preprocess(
         maxFinishingParts: concurrency,
       }),
   );
-  const rewriter = plan.rewriteToCsv ? new CsvRewriter(plan.delimiter, plan.quote, config.load.removeQuotes) : null;
+  const escapeByte = plan.scanner.escape ?? null;
+  const rewriter = plan.rewriteToCsv
+    ? new CsvRewriter(
+        plan.delimiter,
+        plan.quote,
+        config.load.removeQuotes,
+        escapeByte === null ? null : { byte: escapeByte, nullAs: effectiveNullAs(config.load) },
+      )
+    : null;
   const route = recordRouter(plan);
   let skipped = 0;
   let written = 0;

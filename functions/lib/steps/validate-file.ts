@@ -21,6 +21,7 @@ import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import { contentHasher } from '../records/content-hash.ts';
 import { countFields, type FieldFinders, fieldStrings, fitFieldCount } from '../records/fields.ts';
+import { stopsInsideLastColumn } from '../records/fixed-width.ts';
 import { NextByte } from '../records/next-byte.ts';
 import { type RecordPlan, recordPlan } from '../records/record-plan.ts';
 import type { RoleHandler } from '../records/record-roles.ts';
@@ -357,11 +358,8 @@ class ContentChecks implements RoleHandler {
     const bytes = end - start;
     if (bytes === width) return;
     if (bytes < width) {
-      // Redshift reads the last column up to the line end: the docs' venue_fw.txt ends "IL0" in a 6-byte
-      // venueseats. A record that stops before the last column starts is still cut short.
       const columns = this.plan.layouts[layout]!.columns;
-      const lastStarts = width - (columns[columns.length - 1]?.width ?? 0);
-      if (bytes > lastStarts) return;
+      if (stopsInsideLastColumn(bytes, width, columns[columns.length - 1]?.width ?? 0)) return;
       this.tooShort(line, bytes, width, layout);
     }
     const what = this.recordName(layout);

@@ -262,7 +262,7 @@ describe('Redshift ESCAPE on unquoted fields', () => {
     const t = new PartTransform({
       delimiter: Buffer.from('|'),
       quote: null,
-      escape: '\\',
+      escape: 0x5c,
       skip: new Set(),
       replaceInvalid: null,
       rewrite: {

@@ -1,7 +1,6 @@
-import { type LoadOptions, REDSHIFT_DEFAULT_NULL } from '../../config/model.ts';
+import { effectiveNullAs, type LoadOptions, REDSHIFT_DEFAULT_NULL } from '../../config/model.ts';
 import type { LoadTargetSpec } from '../../ports/warehouse.ts';
 import { quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
-import { effectiveNullAs } from './postgres-copy-options.ts';
 import { converterFor, withUtcOffset } from './postgres-date-format.ts';
 import type { ColumnRule, RewritePlan } from './postgres-part-transform.ts';
 

@@ -1,4 +1,4 @@
-import { type LoadOptions, REDSHIFT_DEFAULT_NULL } from '../../config/model.ts';
+import { effectiveNullAs, type LoadOptions } from '../../config/model.ts';
 import { ConfigInvalid } from '../../errors.ts';
 import type { LoadFormat } from '../../ports/warehouse.ts';
 import { quotePgLiteral } from '../../sql/identifiers.ts';
@@ -115,14 +115,6 @@ export function needsRewrite(format: LoadFormat, options: LoadOptions): boolean 
     // emptyAsNull stays on the fast path: stage checks (stageChecksSql) send a part that holds it to the rewrite.
     (options.nullAs !== null && options.nullAs !== '' && options.emptyAsNull)
   );
-}
-
-/**
- * The NULL AS marker Redshift applies: the configured one, else Redshift's
- * default `\N` (in every format: the documentation gives one default).
- */
-export function effectiveNullAs(options: LoadOptions): string {
-  return options.nullAs ?? REDSHIFT_DEFAULT_NULL;
 }
 
 /**

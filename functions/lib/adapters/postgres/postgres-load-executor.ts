@@ -262,7 +262,7 @@ async function loadTarget(
               new PartTransform({
                 delimiter,
                 quote,
-                escape: plan.spec.format.escape,
+                escape: recordEscape,
                 skip: new Set(skipped),
                 replaceInvalid,
                 rewrite,

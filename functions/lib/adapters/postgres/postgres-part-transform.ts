@@ -1,7 +1,8 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { MalformedRecord } from '../../errors.ts';
-import { fitFieldCount, splitFields } from '../../records/fields.ts';
+import { fitFieldCount, isNullMarker, splitFields, unescapeField } from '../../records/fields.ts';
+import { stopsInsideLastColumn } from '../../records/fixed-width.ts';
 import { RecordScanner } from '../../records/record-scanner.ts';
 import { firstInvalidUtf8 } from '../../records/transcode.ts';
 import type { DateTimeConverter } from './postgres-date-format.ts';
@@ -176,8 +177,11 @@ export interface PartTransformOptions {
   /** Delimited input: the delimiter and quote bytes the part uses (ignored for fixed_width). */
   delimiter: Buffer;
   quote: number | null;
-  /** Redshift ESCAPE on unquoted fields: the character after it is data (delimiter, itself, anything). */
-  escape?: string | null;
+  /**
+   * Redshift ESCAPE on unquoted fields, as `recordEscapeByte(format)` gives it (null with a quote or a
+   * fixed-width layout): the byte after it is data (delimiter, itself, a line feed, anything).
+   */
+  escape?: number | null;
   /** Record numbers (1-based) to leave out: rows already rejected. */
   skip: ReadonlySet<number>;
   /** ACCEPTINVCHARS: each byte of an invalid UTF-8 sequence becomes this ASCII byte. */
@@ -228,9 +232,8 @@ export class PartTransform extends Transform {
       {
         quote,
         stripBom: false,
-        // An escaped line feed is inside the record (Redshift ESCAPE); splitText turns it into data.
-        escape:
-          quote === null && opts.rewrite?.layout !== 'fixed_width' && opts.escape ? opts.escape.charCodeAt(0) : null,
+        // An escaped line feed is inside the record (Redshift ESCAPE); unescapeField turns it into data.
+        escape: opts.escape ?? null,
       },
     );
   }
@@ -423,7 +426,7 @@ export class PartTransform extends Transform {
     for (const column of plan.columns) {
       let width = column.width ?? 0;
       // The last column runs to the line end when the record stops inside it (as ValidateFile allows).
-      if (column === lastColumn && at + width > length && at < length) width = length - at;
+      if (column === lastColumn && stopsInsideLastColumn(length, at + width, width)) width = length - at;
       if (at + width > length) {
         throw new PartRowError(
           n,
@@ -460,26 +463,34 @@ export class PartTransform extends Transform {
     fields.length = 0;
     const quote = this.opts.quote;
     const esc = this.opts.escape ?? null;
-    if (quote === null && (plan.removeQuotes || (esc !== null && bytes.indexOf(esc.charCodeAt(0)) !== -1))) {
-      const text = bytes.toString('utf8');
-      const problem = splitText(text, this.delimiterText, esc, plan.removeQuotes === true, fields);
-      if (problem) throw new PartRowError(n, null, `field ${fields.length + 1} cannot be read: ${problem}`, text);
-      return this.checkCount(fields, bytes, n, plan);
-    }
-    if (quote === null || bytes.indexOf(quote) === -1) {
-      // No quotes in the record: one decode and a plain split is much cheaper than field-by-field.
+    const plain =
+      quote === null ? !plan.removeQuotes && (esc === null || bytes.indexOf(esc) === -1) : bytes.indexOf(quote) === -1;
+    if (plain) {
+      // Nothing to unquote or unescape: one decode and a plain split is much cheaper than field-by-field.
       for (const text of bytes.toString('utf8').split(this.delimiterText))
         fields.push({ text, quoted: false, raw: null });
       return this.checkCount(fields, bytes, n, plan);
     }
-    // One splitter for quoted records, shared with the scanner side (records/fields.ts).
-    const q = String.fromCharCode(quote);
-    const problem = splitFields(bytes, 0, bytes.length, this.opts.delimiter, quote, {
-      field(b, s, e, quoted) {
-        const text = b.toString('utf8', s, e);
-        fields.push({ text: quoted ? text.split(q + q).join(q) : text, quoted, raw: null });
+    // The one splitter, shared with ValidateFile and Preprocess (records/fields.ts).
+    const q = quote === null ? '' : String.fromCharCode(quote);
+    const problem = splitFields(
+      bytes,
+      0,
+      bytes.length,
+      this.opts.delimiter,
+      quote,
+      {
+        field(b, s, e, quoted) {
+          const written = b.toString('utf8', s, e);
+          if (quote !== null) fields.push({ text: quoted ? written.split(q + q).join(q) : written, quoted, raw: null });
+          // `raw`: NULL AS also matches the field as written (`\N` under ESCAPE).
+          else if (esc === null) fields.push({ text: written, quoted, raw: written });
+          else fields.push({ text: unescapeField(b, s, e, esc).toString('utf8'), quoted, raw: written });
+        },
       },
-    });
+      plan.removeQuotes === true,
+      esc,
+    );
     if (problem) {
       throw new PartRowError(
         n,
@@ -527,74 +538,6 @@ export class PartTransform extends Transform {
   }
 }
 
-/**
- * Splits one decoded text-mode record (no CSV quoting). With `esc` (Redshift
- * ESCAPE) the character after it is data (`\\|` is a pipe, `\\\\` a backslash,
- * `\\n` the letter n); a trailing lone escape is kept as data. With
- * `removeQuotes` (Redshift REMOVEQUOTES) a field that starts with ' or " runs
- * to the same quote followed by the delimiter or the end of the record; the
- * quotes are removed and everything between them, delimiters too, is kept.
- * Returns what is wrong, or null.
- */
-function splitText(
-  text: string,
-  delimiter: string,
-  esc: string | null,
-  removeQuotes: boolean,
-  out: Field[],
-): string | null {
-  let pos = 0;
-  for (;;) {
-    const start = pos;
-    let value = '';
-    const open = removeQuotes ? text[pos] : undefined;
-    if (open === '"' || open === "'") {
-      pos++;
-      for (;;) {
-        if (pos >= text.length) return `its opening quote ${open} is never closed (REMOVEQUOTES)`;
-        if (esc !== null && text.startsWith(esc, pos) && pos + esc.length < text.length) {
-          const next = text.codePointAt(pos + esc.length)!;
-          value += String.fromCodePoint(next);
-          pos += esc.length + (next > 0xffff ? 2 : 1);
-          continue;
-        }
-        if (text[pos] === open && (pos + 1 === text.length || text.startsWith(delimiter, pos + 1))) {
-          pos++;
-          break;
-        }
-        value += text[pos];
-        pos++;
-      }
-      out.push({ text: value, quoted: true, raw: text.slice(start, pos) });
-      if (pos >= text.length) return null;
-      pos += delimiter.length;
-      if (pos === text.length) {
-        out.push({ text: '', quoted: false, raw: '' });
-        return null;
-      }
-      continue;
-    }
-    while (pos < text.length) {
-      if (esc !== null && text.startsWith(esc, pos) && pos + esc.length < text.length) {
-        const next = text.codePointAt(pos + esc.length)!;
-        value += String.fromCodePoint(next);
-        pos += esc.length + (next > 0xffff ? 2 : 1);
-      } else if (text.startsWith(delimiter, pos)) break;
-      else {
-        value += text[pos];
-        pos++;
-      }
-    }
-    out.push({ text: value, quoted: false, raw: text.slice(start, pos) });
-    if (pos >= text.length) return null;
-    pos += delimiter.length;
-    if (pos === text.length) {
-      out.push({ text: '', quoted: false, raw: '' });
-      return null;
-    }
-  }
-}
-
 interface Field {
   text: string;
   /** Quoted in the file: an empty quoted field is '' rather than an empty field. */
@@ -625,7 +568,7 @@ function sumWidths(plan: RewritePlan): number {
  */
 function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: number): string | null {
   const { text, quoted } = field;
-  if (!quoted && plan.nullAs !== null && (text === plan.nullAs || field.raw === plan.nullAs)) return null;
+  if (isNullMarker(field.raw ?? text, text, quoted, plan.nullAs)) return null;
   if (text === '') return (!quoted && plan.emptyAsNull) || !column.isText ? null : '';
   if (WHITESPACE_ONLY.test(text) && (plan.blanksAsNull || !column.isText)) return null;
   let value = text;
