@@ -18,7 +18,10 @@ export async function runCommand(cmd: string, rest: string[], ctx: CliContext): 
   } catch (e) {
     const err = ctx.err;
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      err(`efi ${cmd}: ${(e as Error).message}\nRun efi ${cmd} --help for usage.`);
+      // Many usage messages already start with the command ("efi ingest needs ..."): name it once.
+      const message = (e as Error).message;
+      const named = message.startsWith(`efi ${cmd} `) || message.startsWith(`efi ${cmd}:`);
+      err(`${named ? message : `efi ${cmd}: ${message}`}\nRun efi ${cmd} --help for usage.`);
       return 2;
     }
     // Driver and SDK errors that clear by themselves (a lost connection) are one line too, not a stack.

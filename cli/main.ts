@@ -9,7 +9,7 @@ Usage: efi <command> [options]
 Running files
   ingest FILE...        put files in the landing prefix and run the state machine on each
   demo                  apply the sample configs and ingest the bundled sample files
-  watch DIR             ingest every file that appears in DIR (plays the S3 event)
+  watch [DIR]           ingest every file that appears in DIR (default: the landing folder)
   check FILE            match, validate and dry-run the load of a file as a run would, keeping nothing
 
 Operating runs (local history; with EFI_STATE_MACHINE_ARN, the deployed state machine)
@@ -25,7 +25,7 @@ Local server (one process owns EFI_HOME; other efi commands become its clients)
 
 Config and data
   init FILE             sniff a sample file; write a commented config and its CREATE TABLE
-  config validate|diff|apply|list|import-legacy
+  config validate|diff|apply|list|import-legacy|from-copy
                         config-as-code (YAML) for feeds: diff shows what apply would change, field by field
   sql "QUERY"           query the local warehouse
 

@@ -21,8 +21,10 @@ Options:
   --reload     load again content already loaded (or claimed by a failed run), replacing
                that run's rows (see docs/truth-model.md; reloadMode: append to add a copy)
   --json       one JSON object per file on stdout:
-               {"file","runId","status","recordsInFile","rowsLoaded","rowsRejected",
-                "target","archivedTo","error":{"name","message","line","column"}|null,
+               {"file","runId","status","recordsInFile","recordsSkipped","rowsLoaded",
+                "rowsRejected","target","targets":[{"target","recordType","rowsLoaded",
+                "rowsRejected"}],"archivedTo","fileAt" (where the file is now),"skipReason",
+                "error":{"name","message","line","column"}|null,
                 "notifyError"? (FINISHED but the notification failed)}
   -h, --help   show this help
 
@@ -191,7 +193,8 @@ export async function runWithProgress(
           caught.delete(e.state);
         }
         const ms = e.at - (entered.get(e.state) ?? e.at);
-        if (e.type === 'StateExited' && /^Check[A-Z]/.test(e.state)) {
+        // A caught Check's exit is the rejection path's, not a poll: nothing to print as ok later.
+        if (e.type === 'StateExited' && /^Check[A-Z]/.test(e.state) && !caught.has(e.state)) {
           polled.add(e.state);
           pendingCheck = e.state;
           lastCheckExit = e.at;
