@@ -28,6 +28,8 @@ Options:
                 "notifyError"? (FINISHED but the notification failed)}
   -h, --help   show this help
 
+Ctrl-C aborts the running execution: its statement is cancelled, the run ends
+ABORTED, and efi redrive RUN resumes it.
 Exit status: 0 when every file FINISHED or was SKIPPED, 1 otherwise, 2 on usage errors.`;
 
 export interface IngestResult {
