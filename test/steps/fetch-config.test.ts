@@ -141,6 +141,20 @@ describe('fetchConfig over in-memory ports', () => {
     expect(late.skipReason).toBe('duplicate event: run run-1 already took this file (FINISHED)');
   });
 
+  it('a key no config matches fails NoConfigMatch saying what to do: apply a config, then redrive this run', async () => {
+    await store.put(BUCKET, 'landing/other.txt', 'x\n');
+    const failed = fetchConfig(event('run-1', 'landing/other.txt'), ports());
+    await expect(failed).rejects.toMatchObject({ name: 'NoConfigMatch' });
+    await expect(failed).rejects.toThrow(/Add a config with `efi config apply`, then redrive: efi redrive run-1$/);
+  });
+
+  it('a key two configs match fails AmbiguousConfigMatch saying to redrive this run once one is left', async () => {
+    configs.apply(fileConfig({ id: 'sales.other', interface: 'sales' }));
+    const failed = fetchConfig(event('run-1', 'landing/in/a.csv'), ports());
+    await expect(failed).rejects.toMatchObject({ name: 'AmbiguousConfigMatch' });
+    await expect(failed).rejects.toThrow(/apply with `efi config apply`, then redrive: efi redrive run-1$/);
+  });
+
   it('fails with ObjectNotFound when the object is gone and no run claimed it', async () => {
     await expect(fetchConfig(event('run-1', 'landing/in/gone.csv'), ports())).rejects.toBeInstanceOf(ObjectNotFound);
   });

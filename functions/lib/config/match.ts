@@ -163,9 +163,16 @@ export function describeMatch(match: FileConfig['match']): string {
 /**
  * Returns the single active config whose pattern matches `key` relative to the
  * landing prefix. NoConfigMatch when none (or the key is outside the landing
- * prefix), AmbiguousConfigMatch when several.
+ * prefix), AmbiguousConfigMatch when several. `then` is the step after the
+ * config is fixed, appended to those two messages: a run's FetchConfig names
+ * its redrive; `efi check`, with no run, leaves it out.
  */
-export function matchConfig(key: string, configs: readonly FileConfig[], opts: { landingPrefix: string }): FileConfig {
+export function matchConfig(
+  key: string,
+  configs: readonly FileConfig[],
+  opts: { landingPrefix: string; then?: string },
+): FileConfig {
+  const then = opts.then ? `, then ${opts.then}` : '';
   const prefix = opts.landingPrefix;
   if (!key.startsWith(prefix) || key.length === prefix.length) {
     throw new NoConfigMatch(
@@ -180,7 +187,9 @@ export function matchConfig(key: string, configs: readonly FileConfig[], opts: {
     throw new AmbiguousConfigMatch(
       `object key ${JSON.stringify(key)} (relative ${JSON.stringify(relative)}) matches ${hits.length} active configs: ${hits
         .map((c) => `${c.id} (${describeMatch(c.match)})`)
-        .join(', ')}; make the patterns exclusive or deactivate all but one, then apply with \`efi config apply\``,
+        .join(
+          ', ',
+        )}; make the patterns exclusive or deactivate all but one, then apply with \`efi config apply\`${then}`,
     );
   }
   const listed = active.slice(0, MAX_PATTERNS_LISTED).map((c) => `${c.id}: ${describeMatch(c.match)}`);
@@ -188,6 +197,6 @@ export function matchConfig(key: string, configs: readonly FileConfig[], opts: {
   const candidates =
     active.length === 0 ? 'there are no active configs' : `active configs: ${listed.join('; ')}${more}`;
   throw new NoConfigMatch(
-    `object key ${JSON.stringify(key)} (relative ${JSON.stringify(relative)}) matches no active config; ${candidates}. Add a config with \`efi config apply\``,
+    `object key ${JSON.stringify(key)} (relative ${JSON.stringify(relative)}) matches no active config; ${candidates}. Add a config with \`efi config apply\`${then}`,
   );
 }

@@ -83,7 +83,8 @@ export async function fetchConfig(input: FetchConfigInput, ports: FetchConfigPor
   const config = matchConfig(
     input.key,
     active.map((a) => a.config),
-    { landingPrefix: ports.prefixes.landing },
+    // The run fails here, redrivable: once the config is fixed, its redrive matches again.
+    { landingPrefix: ports.prefixes.landing, then: `redrive: efi redrive ${input.runId}` },
   );
   const configVersion = active.find((a) => a.config === config)!.version;
   await runs.update(input.runId, { configId: config.id, interface: config.interface });
