@@ -163,16 +163,16 @@ export function describeMatch(match: FileConfig['match']): string {
 /**
  * Returns the single active config whose pattern matches `key` relative to the
  * landing prefix. NoConfigMatch when none (or the key is outside the landing
- * prefix), AmbiguousConfigMatch when several. `then` is the step after the
+ * prefix), AmbiguousConfigMatch when several. `nextStep` is the step after the
  * config is fixed, appended to those two messages: a run's FetchConfig names
  * its redrive; `efi check`, with no run, leaves it out.
  */
 export function matchConfig(
   key: string,
   configs: readonly FileConfig[],
-  opts: { landingPrefix: string; then?: string },
+  opts: { landingPrefix: string; nextStep?: string },
 ): FileConfig {
-  const then = opts.then ? `, then ${opts.then}` : '';
+  const then = opts.nextStep ? `, then ${opts.nextStep}` : '';
   const prefix = opts.landingPrefix;
   if (!key.startsWith(prefix) || key.length === prefix.length) {
     throw new NoConfigMatch(

@@ -84,7 +84,7 @@ export async function fetchConfig(input: FetchConfigInput, ports: FetchConfigPor
     input.key,
     active.map((a) => a.config),
     // The run fails here, redrivable: once the config is fixed, its redrive matches again.
-    { landingPrefix: ports.prefixes.landing, then: `redrive: efi redrive ${input.runId}` },
+    { landingPrefix: ports.prefixes.landing, nextStep: `redrive: efi redrive ${input.runId}` },
   );
   const configVersion = active.find((a) => a.config === config)!.version;
   await runs.update(input.runId, { configId: config.id, interface: config.interface });
