@@ -78,10 +78,21 @@ export function resumePoint(
  */
 export function redriveDecision(execution: RedriveSubject, definition: RedriveGraph): RedriveDecision {
   const { status, history } = execution;
-  if (status === 'SUCCEEDED' || status === 'RUNNING') {
+  // Each refusal names what to do instead: an operator asking to redrive a good run wants its file loaded again.
+  if (status === 'SUCCEEDED') {
     return {
       ok: false,
-      reason: `is ${status}: only FAILED, ABORTED or TIMED_OUT runs can be redriven`,
+      reason:
+        'is SUCCEEDED (FINISHED or SKIPPED): nothing failed, so there is nothing to redrive; to load its file again, ingest it with --reload',
+      state: null,
+      input: null,
+    };
+  }
+  if (status === 'RUNNING') {
+    return {
+      ok: false,
+      reason:
+        'is RUNNING: wait for it to end (efi show RUN follows it); only FAILED, ABORTED or TIMED_OUT runs can be redriven',
       state: null,
       input: null,
     };

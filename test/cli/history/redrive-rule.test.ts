@@ -39,14 +39,19 @@ describe('redriveDecision: whether a local run may be redriven, and where it res
     }
   });
 
-  it('refuses a run that succeeded or still runs', () => {
+  it('refuses a run that succeeded or still runs, saying what to do instead', () => {
     expect(redriveDecision(execution('SUCCEEDED', [step('Notify', 'SUCCEEDED', {})]), def)).toEqual({
       ok: false,
-      reason: 'is SUCCEEDED: only FAILED, ABORTED or TIMED_OUT runs can be redriven',
+      reason:
+        'is SUCCEEDED (FINISHED or SKIPPED): nothing failed, so there is nothing to redrive; to load its file again, ingest it with --reload',
       state: null,
       input: null,
     });
-    expect(redriveDecision(execution('RUNNING', [step('WaitForLoad', 'RUNNING', {})]), def).ok).toBe(false);
+    expect(redriveDecision(execution('RUNNING', [step('WaitForLoad', 'RUNNING', {})]), def)).toMatchObject({
+      ok: false,
+      reason:
+        'is RUNNING: wait for it to end (efi show RUN follows it); only FAILED, ABORTED or TIMED_OUT runs can be redriven',
+    });
   });
 
   it('refuses a failed run with no unfinished state (unless its process died)', () => {
