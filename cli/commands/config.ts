@@ -53,7 +53,8 @@ JSON Schema sql/efi-config.schema.json (point your editor at it).
   import-legacy      write YAML configs from the original framework's config tables
   from-copy "COPY ..."  turn a Redshift COPY statement into a validated config YAML
 
-Options: --json (machine-readable output), --help
+Options: --json (machine-readable output), --help; each subcommand has its own
+(efi config import-legacy --help).
 Exit status: 0 ok, 1 invalid config or failure, 2 usage error.`;
 
 const HELP: Record<string, string> = {
