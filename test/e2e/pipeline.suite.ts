@@ -175,7 +175,7 @@ export function pipelineSuite(backend: Backend, pgUrl: string | null): void {
       expect(await outbox(failed.runId)).toEqual(['FAILED', 'FINISHED']);
       expect(exists('landing/returns_20261124.csv')).toBe(false);
       // A second redrive of a succeeded run is refused, so nothing loads twice.
-      await expect(h.runner.redrive(failed.runId)).rejects.toThrow(/only FAILED/);
+      await expect(h.runner.redrive(failed.runId)).rejects.toThrow(/is SUCCEEDED .*nothing to redrive/);
       expect(await count('stage.returns')).toBe(25);
     });
 
