@@ -74,8 +74,9 @@ export interface TargetResult {
   recordType: string | null;
   /**
    * Rows inserted into the target; null when the warehouse did not report the
-   * count (the Data API's ResultRows -1, "the value is null"): CheckLoad then
-   * derives it where it can (maxErrors 0) and leaves it unknown otherwise.
+   * count (on Redshift: no stage count and the Data API's ResultRows -1, "the
+   * value is null"): CheckLoad then derives it where it can (maxErrors 0) and
+   * leaves it unknown otherwise.
    */
   rowsLoaded: number | null;
   /** Null when rowsLoaded is unknown under maxErrors > 0: the rejected rows cannot be derived. */

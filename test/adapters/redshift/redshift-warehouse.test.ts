@@ -9,12 +9,13 @@ import {
   type Field,
   GetStatementResultCommand,
   RedshiftDataClient,
+  ResourceNotFoundException,
   type SubStatementData,
   ValidationException,
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { renderLoadStatements } from '../../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
+import { isCountStatement, renderLoadStatements } from '../../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
 import { SYS_LOAD_ERRORS_SQL } from '../../../functions/lib/adapters/redshift/redshift-load-errors.ts';
 import {
   MAX_STATEMENT_BYTES,
@@ -57,10 +58,27 @@ const twoTargets = spec([
   csvTarget({ recordType: 'D', target: { schema: 'sales', table: 'detail' } }),
 ]);
 
-/** Sub-statements as DescribeStatement returns them for the rendered batch. */
+/**
+ * Sub-statements as DescribeStatement returns them for the rendered batch: per target stage, COPY,
+ * DELETE, INSERT (1-8), then the count statement (9), whose result set is absent unless a test gives it.
+ */
 function subStatements(statuses: Partial<SubStatementData>[]): SubStatementData[] {
   const sqls = renderLoadStatements(twoTargets, COPY);
-  return sqls.map((sql, i) => ({ Id: `load-1:${i + 1}`, QueryString: sql, Status: 'FINISHED', ...statuses[i] }));
+  return sqls.map((sql, i) => ({
+    Id: `load-1:${i + 1}`,
+    QueryString: sql,
+    Status: 'FINISHED',
+    ...(isCountStatement(sql) ? { HasResultSet: false } : {}),
+    ...statuses[i],
+  }));
+}
+
+/** The count statement's result as GetStatementResult returns it: [target index, stage rows] per row. */
+function countResult(rows: [number, number][]) {
+  return {
+    ColumnMetadata: [{ name: 'efi_target' }, { name: 'efi_rows' }],
+    Records: rows.map(([t, n]): Field[] => [{ longValue: t }, { longValue: n }]),
+  };
 }
 
 function described(d: Partial<DescribeStatementCommandOutput>): DescribeStatementCommandOutput {
@@ -168,7 +186,7 @@ describe('submitLoad', () => {
         columns: Array.from({ length: 900 }, (_, i) => ({ name: `c${String(i).padStart(4, '0')}_${'x'.repeat(110)}` })),
       }),
     ]);
-    await expect(warehouse().submitLoad(wide, 'tok')).rejects.toThrow(/load statement 2 of 4 .* at most 100 KB/);
+    await expect(warehouse().submitLoad(wide, 'tok')).rejects.toThrow(/load statement 2 of 5 .* at most 100 KB/);
     expect(rs).not.toHaveReceivedAnyCommand();
   });
 
@@ -372,6 +390,120 @@ describe('describe', () => {
       ['sales.header', 11],
       ['sales.detail', 22],
     ]);
+  });
+
+  it('counts rows per target exactly from the count sub-statement of the same batch, even when ResultRows is -1', async () => {
+    const subs = subStatements([
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      { HasResultSet: true },
+    ]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    rs.on(GetStatementResultCommand, { Id: 'load-1:9' }).resolves(
+      countResult([
+        [1, 4998],
+        [0, 119],
+      ]),
+    );
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => [t.recordType, t.rowsLoaded])).toEqual([
+      ['H', 119],
+      ['D', 4998],
+    ]);
+    expect(rs).toHaveReceivedCommandWith(GetStatementResultCommand, { Id: 'load-1:9' });
+  });
+
+  it('takes the stage count over the INSERT ResultRows, and reads every page of it', async () => {
+    const subs = subStatements([{}, {}, {}, { ResultRows: 7 }, {}, {}, {}, { ResultRows: 7 }, { HasResultSet: true }]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    rs.on(GetStatementResultCommand, { Id: 'load-1:9' })
+      .resolves({ ...countResult([[0, 120]]), NextToken: 'p2' })
+      .on(GetStatementResultCommand, { Id: 'load-1:9', NextToken: 'p2' })
+      .resolves(countResult([[1, 5000]]));
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => t.rowsLoaded)).toEqual([120, 5000]);
+  });
+
+  it('falls back to ResultRows, or unknown for -1, when the count result is gone (ResourceNotFound)', async () => {
+    const subs = subStatements([
+      {},
+      {},
+      {},
+      { ResultRows: 119 },
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      { HasResultSet: true },
+    ]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    rs.on(GetStatementResultCommand).rejects(
+      new ResourceNotFoundException({
+        $metadata: {},
+        message: 'Query does not exist.',
+        Message: 'Query does not exist.',
+        ResourceId: 'load-1:9',
+      }),
+    );
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => [t.recordType, t.rowsLoaded])).toEqual([
+      ['H', 119],
+      ['D', null],
+    ]);
+  });
+
+  it('leaves a target the count result does not list to its ResultRows (unknown when -1)', async () => {
+    const subs = subStatements([
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      { HasResultSet: true },
+    ]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    rs.on(GetStatementResultCommand).resolves(countResult([[1, 5000]]));
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => [t.recordType, t.rowsLoaded])).toEqual([
+      ['H', null],
+      ['D', 5000],
+    ]);
+  });
+
+  it('reads no result for a load without the count statement (40 statements): ResultRows counts', async () => {
+    const subs = subStatements([{}, {}, {}, { ResultRows: 3 }, {}, {}, {}, { ResultRows: -1 }]).slice(0, 8);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => t.rowsLoaded)).toEqual([3, null]);
+    expect(rs).not.toHaveReceivedCommand(GetStatementResultCommand);
+  });
+
+  it('surfaces a throttled count read as EfiTransient (CheckLoad retries) rather than an unknown count', async () => {
+    const subs = subStatements([
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      { HasResultSet: true },
+    ]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    rs.on(GetStatementResultCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+    );
+    await expect(warehouse().describe('load-1')).rejects.toMatchObject({ name: 'EfiTransient' });
   });
 
   it('has no targets for a statement efi did not render (a transform)', async () => {

@@ -33,7 +33,13 @@ import type {
 } from '../../ports/warehouse.ts';
 import { withTableColumns } from '../../ports/warehouse.ts';
 import { splitStatements } from '../../sql/named-parameters.ts';
-import { parseMarker, renderLoadStatements, type StatementMarker } from './redshift-copy-sql.ts';
+import {
+  COUNT_COLUMNS,
+  isCountStatement,
+  parseMarker,
+  renderLoadStatements,
+  type StatementMarker,
+} from './redshift-copy-sql.ts';
 import { loadErrorParameters, mapLoadErrorRow, SYS_LOAD_ERRORS_SQL } from './redshift-load-errors.ts';
 
 export interface RedshiftTarget {
@@ -171,10 +177,36 @@ export class RedshiftDataWarehouse implements Warehouse {
     if (d.CreatedAt) result.submittedAt = d.CreatedAt.toISOString();
     if (d.UpdatedAt) result.updatedAt = d.UpdatedAt.toISOString();
     if (status === 'FINISHED') {
-      const targets = targetResults(d.SubStatements ?? []);
+      const subs = d.SubStatements ?? [];
+      const targets = targetResults(subs, await this.stageCounts(subs));
       if (targets.length > 0) result.targets = targets;
     }
     return result;
+  }
+
+  /**
+   * Rows per target index from the load's count statement (redshift-copy-sql.ts), read with
+   * GetStatementResult on its sub-statement id (`<batch id>:<n>`). Empty when the load has no
+   * count statement (one of 40 statements) or its result is gone (the Data API keeps it 24 hours):
+   * the counts then come from ResultRows, or stay unknown.
+   */
+  private async stageCounts(subs: readonly SubStatementData[]): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    const sub = subs.find((s) => isCountStatement(s.QueryString));
+    if (!sub?.Id || sub.Status !== 'FINISHED' || sub.HasResultSet === false) return counts;
+    let result: QueryResult;
+    try {
+      result = await this.readResult(sub.Id);
+    } catch (e) {
+      if (e instanceof Error && e.name === 'ResourceNotFoundException') return counts;
+      throw classifyDataApiError(e);
+    }
+    for (const row of result.rows) {
+      const target = Number(row[COUNT_COLUMNS.target]);
+      const rows = Number(row[COUNT_COLUMNS.rows]);
+      if (Number.isSafeInteger(target) && Number.isSafeInteger(rows) && rows >= 0) counts.set(target, rows);
+    }
+    return counts;
   }
 
   async loadErrors(statementId: string): Promise<LoadRowError[]> {
@@ -229,14 +261,16 @@ export class RedshiftDataWarehouse implements Warehouse {
     const id = requireId(Id, 'ExecuteStatement');
     const d = await this.waitFor(id);
     if (!d.HasResultSet) return { columns: [], rows: [] };
+    return this.call(() => this.readResult(id));
+  }
 
+  /** Every page of a finished statement's result; SDK errors are the caller's to classify. */
+  private async readResult(id: string): Promise<QueryResult> {
     let columns: string[] = [];
     const rows: Record<string, unknown>[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.call(() =>
-        this.client.send(new GetStatementResultCommand({ Id: id, NextToken: nextToken })),
-      );
+      const page = await this.client.send(new GetStatementResultCommand({ Id: id, NextToken: nextToken }));
       if (columns.length === 0 && page.ColumnMetadata)
         columns = page.ColumnMetadata.map((c, i) => c.name ?? `?column${i}?`);
       for (const record of page.Records ?? []) {
@@ -362,12 +396,15 @@ function resultRows(s: SubStatementData): number | null {
   return s.ResultRows === undefined || s.ResultRows < 0 ? null : s.ResultRows;
 }
 
-/** Rows loaded per target = ResultRows of that target's INSERT from stage (null: not reported). */
-function targetResults(subs: SubStatementData[]): TargetResult[] {
+/**
+ * Rows loaded per target: its stage table's count from the load's count statement (exact), else
+ * ResultRows of its INSERT from stage, else null (not reported).
+ */
+function targetResults(subs: SubStatementData[], staged: ReadonlyMap<number, number>): TargetResult[] {
   const found: { marker: StatementMarker; rows: number | null }[] = [];
   for (const s of subs) {
     const marker = parseMarker(s.QueryString);
-    if (marker?.step === 'insert') found.push({ marker, rows: resultRows(s) });
+    if (marker?.step === 'insert') found.push({ marker, rows: staged.get(marker.target) ?? resultRows(s) });
   }
   found.sort((a, b) => a.marker.target - b.marker.target);
   // Rejected rows (MAXERROR > 0) are not reported by the Data API; the caller
