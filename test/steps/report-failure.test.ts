@@ -2,6 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import {
   CancelStatementCommand,
   DescribeStatementCommand,
+  GetStatementResultCommand,
   RedshiftDataClient,
   ValidationException,
 } from '@aws-sdk/client-redshift-data';
@@ -157,6 +158,24 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
     await reportFailure(event('FAILED', 'TransformFailed', 'boom'), ports);
     expect(rs).toHaveReceivedCommandTimes(CancelStatementCommand, 0);
     expect(await row()).toMatchObject({ status: 'FAILED', loadCommitted: true, transformCommitted: false });
+  });
+
+  it('reads a FINISHED load as committed without reading its row counts, so a failing count read cannot hide it', async () => {
+    rs.on(DescribeStatementCommand).resolves({
+      Id: 'load-1',
+      Status: 'FINISHED',
+      SubStatements: [
+        { Id: 'load-1:5', Status: 'FINISHED', HasResultSet: true, QueryString: '/* efi step=count */\nSELECT 0' },
+      ],
+    });
+    rs.on(GetStatementResultCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+    );
+    const { row, sent, ports } = setup({ rowsLoaded: 1200 });
+    await reportFailure(event('FAILED', 'ArchiveFailed', 'S3 said no'), ports);
+    expect(rs).toHaveReceivedCommandTimes(GetStatementResultCommand, 0);
+    expect(await row()).toMatchObject({ status: 'FAILED', loadCommitted: true });
+    expect(sent[0]!.body).toMatch(/the load committed \(1,?200 rows are loaded\)/);
   });
 });
 

@@ -111,7 +111,16 @@ export interface DescribeOptions {
    * millisecond. The Data API answers at once and ignores it.
    */
   waitMs?: number;
+  /**
+   * false when the caller needs the status only (did it commit?): an adapter that reads the
+   * counts with a call of their own (Redshift: GetStatementResult) skips it, so that call's
+   * failure cannot make a known outcome unknown. Default true.
+   */
+  rowCounts?: boolean;
 }
+
+/** describe for a caller that needs the statement's status only (did it commit?), not its row counts. */
+export const STATUS_ONLY: DescribeOptions = Object.freeze({ rowCounts: false });
 
 /** A row the warehouse refused, located in the part it came from. */
 export interface LoadRowError {

@@ -22,6 +22,7 @@ import {
 } from '../../errors.ts';
 import { MAX_LOAD_STATEMENTS } from '../../ports/load-spec-rules.ts';
 import type {
+  DescribeOptions,
   LoadRowError,
   LoadSpec,
   QueryResult,
@@ -170,7 +171,7 @@ export class RedshiftDataWarehouse implements Warehouse {
     };
   }
 
-  async describe(statementId: string): Promise<StatementStatus> {
+  async describe(statementId: string, opts: DescribeOptions = {}): Promise<StatementStatus> {
     const d = await this.call(() => this.client.send(new DescribeStatementCommand({ Id: statementId })));
     const status = toState(d.Status, statementId);
     const result: StatementStatus = { statementId, status, error: d.Error ?? null };
@@ -178,7 +179,8 @@ export class RedshiftDataWarehouse implements Warehouse {
     if (d.UpdatedAt) result.updatedAt = d.UpdatedAt.toISOString();
     if (status === 'FINISHED') {
       const subs = d.SubStatements ?? [];
-      const targets = targetResults(subs, await this.stageCounts(subs));
+      const staged = opts.rowCounts === false ? new Map<number, number>() : await this.stageCounts(subs);
+      const targets = targetResults(subs, staged);
       if (targets.length > 0) result.targets = targets;
     }
     return result;
