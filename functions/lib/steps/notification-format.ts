@@ -238,7 +238,9 @@ function headline(input: NotificationInput, p: BodyParts): string {
   const file = oneLine(baseName(input.key));
   switch (input.status) {
     case 'FINISHED':
-      return `${file} was loaded: ${count(input.rowsLoaded)} rows.`;
+      return input.rowsLoaded === null
+        ? `${file} was loaded; the warehouse did not report how many rows (shown as ?).`
+        : `${file} was loaded: ${count(input.rowsLoaded)} rows.`;
     case 'SKIPPED':
       return `${file} was skipped; nothing was loaded.`;
     case 'ABORTED':
