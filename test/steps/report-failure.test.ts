@@ -127,6 +127,20 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
     expect(sent[0]!.idempotencyKey).toBe('run-1:FAILED:0');
   });
 
+  it('ABORTED: a cancel that Redshift takes a moment to apply still records loadCommitted false, not unknown', async () => {
+    // CancelStatement only asks; DescribeStatement reads STARTED for a while before ABORTED.
+    rs.on(DescribeStatementCommand)
+      .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })
+      .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })
+      .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })
+      .resolves({ Id: 'load-1', Status: 'ABORTED' });
+    rs.on(CancelStatementCommand).resolves({ Status: true });
+    const { row, sent, ports } = setup();
+    await reportFailure(event('ABORTED'), ports);
+    expect(await row()).toMatchObject({ status: 'ABORTED', loadCommitted: false });
+    expect(sent[0]!.body).toMatch(/Committed: +nothing: the load did not commit/);
+  });
+
   it("a Task's States.Timeout cancels the running statement too", async () => {
     rs.on(DescribeStatementCommand)
       .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })

@@ -819,10 +819,22 @@ describe('query', () => {
 });
 
 describe('cancel and close', () => {
-  it('cancels with CancelStatement', async () => {
+  it('cancels with CancelStatement and resolves once DescribeStatement no longer reads it as running', async () => {
     rs.on(CancelStatementCommand).resolves({ Status: true });
+    rs.on(DescribeStatementCommand)
+      .resolvesOnce(described({ Status: 'STARTED' }))
+      .resolvesOnce(described({ Status: 'STARTED' }))
+      .resolves(described({ Status: 'ABORTED' }));
     await warehouse().cancel('load-1');
     expect(rs).toHaveReceivedCommandExactlyOnceWith(CancelStatementCommand, { Id: 'load-1' });
+    expect(rs).toHaveReceivedCommandTimes(DescribeStatementCommand, 3);
+  });
+
+  it('stops waiting for a cancelled statement after its poll bound, leaving it to the caller to read as running', async () => {
+    rs.on(CancelStatementCommand).resolves({ Status: true });
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'STARTED' }));
+    await new RedshiftDataWarehouse(client, CLUSTER, COPY, { pollDelayMs: 0, cancelPolls: 4 }).cancel('load-1');
+    expect(rs).toHaveReceivedCommandTimes(DescribeStatementCommand, 4);
   });
 
   it('close sends nothing', async () => {

@@ -61,6 +61,8 @@ export interface RedshiftPollOptions {
   pollDelayMs?: number;
   /** DescribeStatement calls before a read query is given up (and cancelled). */
   maxPolls?: number;
+  /** DescribeStatement calls after CancelStatement while the statement still runs (default 20: ~5 s). */
+  cancelPolls?: number;
 }
 
 const STATES = new Set<StatementState>(['SUBMITTED', 'PICKED', 'STARTED', 'FINISHED', 'FAILED', 'ABORTED']);
@@ -91,6 +93,7 @@ const STATEMENT_NAME_MAX = 500;
 export class RedshiftDataWarehouse implements Warehouse {
   private readonly pollDelayMs: number;
   private readonly maxPolls: number;
+  private readonly cancelPolls: number;
 
   constructor(
     private readonly client: RedshiftDataClient,
@@ -101,6 +104,7 @@ export class RedshiftDataWarehouse implements Warehouse {
     validateTarget(target);
     this.pollDelayMs = poll.pollDelayMs ?? 250;
     this.maxPolls = poll.maxPolls ?? 480;
+    this.cancelPolls = poll.cancelPolls ?? 20;
   }
 
   async submitLoad(given: LoadSpec, clientToken: string): Promise<{ statementId: string }> {
@@ -229,7 +233,22 @@ export class RedshiftDataWarehouse implements Warehouse {
     return errors;
   }
 
+  /**
+   * CancelStatement only asks Redshift to stop the statement: DescribeStatement may read it as
+   * still running for a moment, and it may yet commit. As the port promises, wait (bounded) until
+   * it reads ABORTED, FAILED or FINISHED, so the caller records what committed instead of
+   * "unknown"; past the bound it returns, and the caller reads it as still running.
+   */
   async cancel(statementId: string, _reason?: string): Promise<void> {
+    await this.requestCancel(statementId);
+    for (let i = 0; i < this.cancelPolls; i++) {
+      const d = await this.call(() => this.client.send(new DescribeStatementCommand({ Id: statementId })));
+      if (d.Status === 'FINISHED' || d.Status === 'FAILED' || d.Status === 'ABORTED') return;
+      if (this.pollDelayMs > 0) await new Promise((r) => setTimeout(r, this.pollDelayMs));
+    }
+  }
+
+  private async requestCancel(statementId: string): Promise<void> {
     await this.call(() => this.client.send(new CancelStatementCommand({ Id: statementId })));
   }
 
@@ -299,7 +318,8 @@ export class RedshiftDataWarehouse implements Warehouse {
       }
       if (this.pollDelayMs > 0) await new Promise((r) => setTimeout(r, this.pollDelayMs));
     }
-    await this.cancel(id).catch(() => undefined);
+    // A read query given up: its outcome does not matter, so no waiting for it.
+    await this.requestCancel(id).catch(() => undefined);
     throw new TransientError(
       `Redshift query ${id} did not finish after ${this.maxPolls} status checks; it was cancelled, retry later`,
     );
