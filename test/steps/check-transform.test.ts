@@ -44,7 +44,9 @@ describe('checkTransform over in-memory ports', () => {
       checkTransform({ run: failed.run, transform: failed.transform, redriveCount: 0 }, failed),
     );
     expect(err).toBeInstanceOf(TransformFailed);
-    expect(err.message).toContain('failed: procedure core.promote does not exist. The rows are loaded');
+    expect(err.message).toContain(
+      'failed: procedure core.promote does not exist. It rolled back whole. The rows are loaded',
+    );
 
     const aborted = await submitted();
     aborted.warehouse.abort(aborted.transform.statementId);
@@ -53,7 +55,7 @@ describe('checkTransform over in-memory ports', () => {
     );
     expect(err2).toBeInstanceOf(TransformFailed);
     expect(err2.message).toBe(
-      'post-load transform (statement stmt-1) was aborted and rolled back: no reason given. The rows are loaded; fix the SQL or its objects, then redrive: efi redrive run-1',
+      'post-load transform (statement stmt-1) was aborted: no reason given. It rolled back whole. The rows are loaded; fix the SQL or its objects, then redrive: efi redrive run-1',
     );
   });
 

@@ -174,6 +174,20 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
     expect(await row()).toMatchObject({ status: 'FAILED', loadCommitted: true, transformCommitted: false });
   });
 
+  it('FAILED transform that was a CALL: the load committed, whether the transform did is left unknown (a procedure can COMMIT)', async () => {
+    rs.on(DescribeStatementCommand).resolves({ Id: 'load-1', Status: 'FINISHED' });
+    rs.on(DescribeStatementCommand, { Id: 'tr-1' }).resolves({
+      Id: 'tr-1',
+      Status: 'FAILED',
+      Error: 'boom',
+      QueryString: 'CALL core.merge_sales()',
+    });
+    const { row, sent, ports } = setup({ transformStatementId: 'tr-1', rowsLoaded: 1200 });
+    await reportFailure(event('FAILED', 'TransformFailed', 'boom'), ports);
+    expect(await row()).toMatchObject({ status: 'FAILED', loadCommitted: true, transformCommitted: null });
+    expect(sent[0]!.body).toMatch(/whether the transform committed part of its work is not known/);
+  });
+
   it('reads a FINISHED load as committed without reading its row counts, so a failing count read cannot hide it', async () => {
     rs.on(DescribeStatementCommand).resolves({
       Id: 'load-1',

@@ -89,6 +89,12 @@ export interface StatementStatus {
   error: string | null;
   /** For a load: per target counts, once FINISHED. */
   targets?: TargetResult[];
+  /**
+   * true when the statement FAILED or was ABORTED but may still have committed part of its work
+   * (on Redshift: a CALLed procedure can COMMIT, TRUNCATE commits): "nothing committed" would
+   * then be a guess. Absent: a failed statement rolled back whole.
+   */
+  partialCommit?: boolean;
   submittedAt?: string;
   updatedAt?: string;
   /** How far a running statement has got, when the adapter can tell (the local warehouse can; the Data API cannot). */

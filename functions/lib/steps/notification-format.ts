@@ -227,7 +227,9 @@ function committedText(input: NotificationInput): string | null {
         ? '; the transform committed too'
         : input.transformCommitted === false
           ? '; the transform did not commit'
-          : '';
+          : input.error?.name === 'TransformFailed'
+            ? '; whether the transform committed part of its work is not known (a procedure can COMMIT)'
+            : '';
     return `the load committed (${rows})${transform}; a redrive does not load them again.`;
   }
   if (input.loadCommitted === false) return 'nothing: the load did not commit.';

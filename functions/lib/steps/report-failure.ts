@@ -102,6 +102,8 @@ async function settleStatements(
       // Still running (StatementStillRunning left it to the warehouse, or a cancel did not take):
       // it may yet commit, so "not committed" would be a guess. Unknown, and the error says it runs.
       if (statementOutcome(st.status) === 'running') return null;
+      // A failed CALL may have committed inside (a procedure's COMMIT, a TRUNCATE): not known.
+      if (st.status !== 'FINISHED' && st.partialCommit) return null;
       return st.status === 'FINISHED';
     } catch (e) {
       console.error(`[ReportFailure] could not read statement ${id} of run ${run.runId}:`, (e as Error).message);

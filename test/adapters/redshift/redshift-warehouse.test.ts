@@ -506,6 +506,33 @@ describe('describe', () => {
     await expect(warehouse().describe('load-1')).rejects.toMatchObject({ name: 'EfiTransient' });
   });
 
+  it('says a FAILED or ABORTED CALL, or a batch with a TRUNCATE, may have committed part of its work', async () => {
+    rs.on(DescribeStatementCommand, { Id: 'tr-1' })
+      .resolves(described({ Id: 'tr-1', Status: 'FAILED', QueryString: '/* x */ call core.merge_sales(:run_id)' }))
+      .on(DescribeStatementCommand, { Id: 'tr-2' })
+      .resolves(
+        described({
+          Id: 'tr-2',
+          Status: 'ABORTED',
+          SubStatements: [
+            { Id: 'tr-2:1', Status: 'FINISHED', QueryString: 'TRUNCATE core.sales' },
+            { Id: 'tr-2:2', Status: 'ABORTED', QueryString: 'INSERT INTO core.sales SELECT * FROM stage.sales' },
+          ],
+        }),
+      )
+      .on(DescribeStatementCommand, { Id: 'tr-3' })
+      .resolves(
+        described({
+          Id: 'tr-3',
+          Status: 'FAILED',
+          QueryString: "DELETE FROM core.sales WHERE note = 'call; truncate'",
+        }),
+      );
+    expect(await warehouse().describe('tr-1')).toMatchObject({ status: 'FAILED', partialCommit: true });
+    expect(await warehouse().describe('tr-2')).toMatchObject({ status: 'ABORTED', partialCommit: true });
+    expect(await warehouse().describe('tr-3')).not.toHaveProperty('partialCommit');
+  });
+
   it('has no targets for a statement efi did not render (a transform)', async () => {
     rs.on(DescribeStatementCommand).resolves(
       described({ Id: 'tr-1', Status: 'FINISHED', QueryString: 'CALL core.merge_sales()', ResultRows: -1 }),

@@ -42,6 +42,7 @@ import {
   type StatementMarker,
 } from './redshift-copy-sql.ts';
 import { loadErrorParameters, mapLoadErrorRow, SYS_LOAD_ERRORS_SQL } from './redshift-load-errors.ts';
+import { mayHaveCommittedPart } from './redshift-partial-commit.ts';
 
 export interface RedshiftTarget {
   clusterIdentifier: string | null;
@@ -181,6 +182,10 @@ export class RedshiftDataWarehouse implements Warehouse {
     const result: StatementStatus = { statementId, status, error: d.Error ?? null };
     if (d.CreatedAt) result.submittedAt = d.CreatedAt.toISOString();
     if (d.UpdatedAt) result.updatedAt = d.UpdatedAt.toISOString();
+    if (status === 'FAILED' || status === 'ABORTED') {
+      const sqls = d.SubStatements?.length ? d.SubStatements.map((s) => s.QueryString ?? '') : [d.QueryString ?? ''];
+      if (sqls.some(mayHaveCommittedPart)) result.partialCommit = true;
+    }
     if (status === 'FINISHED') {
       const subs = d.SubStatements ?? [];
       const staged = opts.rowCounts === false ? new Map<number, number>() : await this.stageCounts(subs);
