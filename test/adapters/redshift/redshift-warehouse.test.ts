@@ -458,6 +458,15 @@ describe('describe', () => {
     ]);
   });
 
+  it('does not fail a committed load over a count result it cannot read (a ValidationException): unknown, not LoadFailed', async () => {
+    const subs = subStatements([{}, {}, {}, { ResultRows: -1 }, {}, {}, {}, { ResultRows: 5 }, { HasResultSet: true }]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    rs.on(GetStatementResultCommand).rejects(new ValidationException({ $metadata: {}, message: 'no result' }));
+    const s = await warehouse().describe('load-1');
+    expect(s).toMatchObject({ status: 'FINISHED' });
+    expect(s.targets?.map((t) => t.rowsLoaded)).toEqual([null, 5]);
+  });
+
   it('leaves a target the count result does not list to its ResultRows (unknown when -1)', async () => {
     const subs = subStatements([
       {},

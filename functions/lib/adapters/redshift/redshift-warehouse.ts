@@ -198,8 +198,9 @@ export class RedshiftDataWarehouse implements Warehouse {
   /**
    * Rows per target index from the load's count statement (redshift-copy-sql.ts), read with
    * GetStatementResult on its sub-statement id (`<batch id>:<n>`). Empty when the load has no
-   * count statement (one of 40 statements) or its result is gone (the Data API keeps it 24 hours):
-   * the counts then come from ResultRows, or stay unknown.
+   * count statement (one of 40 statements), its result is gone (the Data API keeps it 24 hours) or
+   * cannot be read for another reason than a transient one: the counts then come from ResultRows,
+   * or stay unknown.
    */
   private async stageCounts(subs: readonly SubStatementData[]): Promise<Map<number, number>> {
     const counts = new Map<number, number>();
@@ -209,8 +210,11 @@ export class RedshiftDataWarehouse implements Warehouse {
     try {
       result = await this.readResult(sub.Id);
     } catch (e) {
-      if (e instanceof Error && e.name === 'ResourceNotFoundException') return counts;
-      throw classifyDataApiError(e);
+      // A throttled read is retried (EfiTransient); any other failure to read the counts must not fail
+      // a load that committed: the counts then come from ResultRows, or stay unknown.
+      const err = classifyDataApiError(e);
+      if (err instanceof TransientError) throw err;
+      return counts;
     }
     for (const row of result.rows) {
       const target = Number(row[COUNT_COLUMNS.target]);
