@@ -119,6 +119,39 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       expect(percent.rows).toEqual(expected);
     });
 
+    it('docs (CSV): white space between the delimiters and the quote characters is ignored; a tab delimiter is not white space', async () => {
+      const expected = [
+        { id: 1, v: 'abc', w: 'x' },
+        { id: 2, v: 'd', w: 'e' },
+        { id: 3, v: 'f ,g', w: ' h ' },
+      ];
+      const bytes = '1, "abc" ,x\n2,"d" ,\t"e"\t\n3,  "f ,g"  , h \n';
+      // text columns: the part goes to COPY untransformed; varchar(n): through the pass-through checks.
+      for (const ddl of ['id int, v text, w text', 'id int, v varchar(10), w varchar(10)']) {
+        const r = await run({
+          ddl,
+          columns: ['id', 'v', 'w'],
+          bytes,
+          redshiftDefaults: true,
+          format: { delimiter: ',', quote: '"' },
+        });
+        expect(r.copy).toContain('CSV');
+        expect(r.status.status).toBe('FINISHED');
+        expect(r.rows).toEqual(expected);
+      }
+      const tab = await run({
+        ddl: 'id int, v text, w text',
+        columns: ['id', 'v', 'w'],
+        bytes: '1\t "a" \tb\n2\t"c"\t "d"\n',
+        redshiftDefaults: true,
+        format: { delimiter: '\t', quote: '"' },
+      });
+      expect(tab.rows).toEqual([
+        { id: 1, v: 'a', w: 'b' },
+        { id: 2, v: 'c', w: 'd' },
+      ]);
+    });
+
     it('docs (redshiftinfo.txt, time.txt, DATEFORMAT and TIMEFORMAT strings): the examples load as documented', async () => {
       const escaped = await run({
         ddl: 'infoid int, tableinfo varchar(50)',

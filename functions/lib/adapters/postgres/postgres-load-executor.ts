@@ -27,6 +27,7 @@ import {
   PartRowError,
   PartTransform,
   type PassThroughChecks,
+  quotePaddingProbe,
   type RecordSuffix,
   sliceProbe,
   tooLongMessage,
@@ -256,6 +257,19 @@ async function loadTarget(
         replaceInvalid === null &&
         skipped.size === 0 &&
         suffix === null;
+      // Untransformed CSV: a quoted field padded with blanks sends the target to the rewrite.
+      const padding =
+        rewrite === null && recordQuote !== null && escapeIsDoubledQuote(plan)
+          ? quotePaddingProbe(delimiter, recordQuote)
+          : null;
+      const slices = probed ? sliceProbe(passChecks) : null;
+      const probe =
+        padding && slices
+          ? (b: Buffer) => {
+              padding(b);
+              slices(b);
+            }
+          : (padding ?? slices ?? undefined);
       const transform =
         rewrite || replaceInvalid !== null || skipped.size > 0 || suffix !== null || (passChecks !== null && !probed)
           ? () =>
@@ -268,6 +282,7 @@ async function loadTarget(
                 rewrite,
                 suffix,
                 checks: passChecks,
+                probe: padding,
                 reject: (e: PartRowError) => {
                   const rowError = partRowError(e, ctx);
                   if (withinBudget(rowError, e.record)) return true;
@@ -280,13 +295,7 @@ async function loadTarget(
       const savepoint = maxErrors > 0 || rewrite === null;
       if (savepoint) await step('setting a savepoint', () => session.query('SAVEPOINT efi_part'));
       try {
-        const rows = await session.copyPart(
-          into,
-          options,
-          part,
-          transform,
-          probed ? sliceProbe(passChecks) : undefined,
-        );
+        const rows = await session.copyPart(into, options, part, transform, probe);
         if ((part.start !== undefined || part.cuts !== undefined) && rows + skipped.size !== part.records) {
           // Read in place from the original: COPY's count is the last check that it is still what ValidateFile read.
           throw new LoadAttemptFailed(

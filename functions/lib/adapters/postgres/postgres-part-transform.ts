@@ -1,7 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { MalformedRecord } from '../../errors.ts';
-import { fitFieldCount, splitFields } from '../../records/fields.ts';
+import { fitFieldCount, mayHaveQuotePadding, splitFields } from '../../records/fields.ts';
 import { RecordScanner } from '../../records/record-scanner.ts';
 import { firstInvalidUtf8 } from '../../records/transcode.ts';
 import type { DateTimeConverter } from './postgres-date-format.ts';
@@ -107,6 +107,27 @@ export class NeedsRewrite extends Error {
 }
 
 /**
+ * A probe of a CSV part going to COPY untransformed: PostgreSQL reads a quoted
+ * field padded with blanks (`1, "a" ,x`) with its blanks, Redshift without
+ * them (*CSV*: white space between the delimiters and the quote characters is
+ * ignored), so a part that may hold one throws NeedsRewrite and goes through
+ * the rewrite, which splits as Redshift does (records/fields.ts splitFields).
+ * The last byte of the buffer before is probed with the next one's first.
+ */
+export function quotePaddingProbe(delimiter: Buffer, quote: number): (bytes: Buffer) => void {
+  const d0 = delimiter[0]!;
+  let tail = Buffer.alloc(0);
+  const look = (b: Buffer) => {
+    if (mayHaveQuotePadding(b, quote, d0)) throw new NeedsRewrite(0, 'a quoted field padded with blanks');
+  };
+  return (bytes) => {
+    if (tail.length > 0) look(Buffer.concat([tail, bytes.subarray(0, 1)]));
+    look(bytes);
+    tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 1)));
+  };
+}
+
+/**
  * Thrown by a slice probe (sliceProbe) when the part's bytes may hold what
  * the pass-through checks look for: the caller rolls the part back and copies
  * it again through the per-record PartTransform, which decides record by record.
@@ -188,6 +209,8 @@ export interface PartTransformOptions {
   suffix?: RecordSuffix | null;
   /** Pass-through mode only: per-record rules COPY would not apply to the part's bytes. */
   checks?: PassThroughChecks | null;
+  /** Pass-through mode only: sees every chunk before its records (quotePaddingProbe); what it throws fails the stream. */
+  probe?: ((bytes: Buffer) => void) | null;
   /**
    * Called for a row the transform refuses: true drops the row and goes on
    * (it is within MAXERROR), false fails the stream with the PartRowError.
@@ -247,6 +270,7 @@ export class PartTransform extends Transform {
       this.accAt = 0;
     }
     try {
+      if (!this.opts.rewrite) this.opts.probe?.(chunk);
       this.scanner.push(chunk);
     } catch (e) {
       // The scanner cannot resume mid-record (e.g. an over-long record): the part fails.
