@@ -786,6 +786,34 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       });
     });
 
+    it('docs (Numeric types): a NUMERIC column without precision is DECIMAL(18,0) on Redshift, so its load is refused with the reason; a column the file does not load is no concern', async () => {
+      const bare = await run({
+        ddl: 'id int, amount numeric',
+        columns: ['id', 'amount'],
+        bytes: '1|12.789\n',
+        redshiftDefaults: true,
+      });
+      expect(bare.status.status).toBe('FAILED');
+      expect(bare.status.error).toMatch(
+        /amount .* NUMERIC without precision and scale: Redshift makes it DECIMAL\(18,0\)/,
+      );
+      expect(bare.rows).toEqual([]);
+      const declared = await run({
+        ddl: 'id int, amount numeric(18,0)',
+        columns: ['id', 'amount'],
+        bytes: '1|12.789\n',
+        redshiftDefaults: true,
+      });
+      expect(declared.rows).toEqual([{ id: 1, amount: '12' }]);
+      const unloaded = await run({
+        ddl: 'id int, extra numeric',
+        columns: ['id'],
+        bytes: '1\n',
+        redshiftDefaults: true,
+      });
+      expect(unloaded.status.status).toBe('FINISHED');
+    });
+
     it('blank and empty fields of non-string columns load NULL (Redshift), text keeps them', async () => {
       const r = await run({
         ddl: 'id int, n int, s text',

@@ -542,6 +542,16 @@ async function setLineageDefaults(session: PgSession, plan: TargetPlan, lineage:
  * them at once and would pass: it refuses instead, saying so.
  */
 function refuseWhatRedshiftRefuses(plan: TargetPlan, columns: readonly ColumnInfo[]): void {
+  // *Numeric types*: a DECIMAL's default precision is 18 and scale 0, so the same DDL cuts 12.789 to 12 on
+  // Redshift where PostgreSQL's unconstrained numeric keeps every digit.
+  const file = new Set(plan.columnNames);
+  const bare = columns.filter((c) => file.has(c.name) && c.type_name === 'numeric' && c.numeric_scale == null);
+  if (bare.length > 0) {
+    const names = bare.map((c) => c.name).join(', ');
+    throw new ConfigInvalid(
+      `column${bare.length > 1 ? 's' : ''} ${names} of ${plan.name} ${bare.length > 1 ? 'are' : 'is'} NUMERIC without precision and scale: Redshift makes it DECIMAL(18,0) (its defaults), so a load there cuts every decimal while this warehouse keeps them; declare ${bare.length > 1 ? 'them' : 'it'} numeric(p,s) in both (numeric(18,0) is what Redshift reads now)`,
+    );
+  }
   const lineage = new Set([plan.lineage.sourceFile, plan.lineage.runId, plan.lineage.loadedAt].filter(Boolean));
   const strict = columns.filter((c) => c.not_null && !c.has_default && lineage.has(quotedColumn(c.name)));
   if (strict.length === 0) return;
