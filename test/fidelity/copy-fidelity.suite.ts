@@ -814,6 +814,39 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       expect(unloaded.status.status).toBe('FINISHED');
     });
 
+    it('docs (Integer and floating-point literals, load error 1207): integers and decimals are digits 0-9 with a sign; 0x1F, 0o17, 0b101 and 1_000 fail the row', async () => {
+      for (const [ddl, value] of [
+        ['int4', '0x1F'],
+        ['int8', '-0o17'],
+        ['int2', '0b101'],
+        ['int4', '1_000'],
+        ['numeric(10,2)', '1_000.5'],
+        ['numeric(10,2)', '0x1F'],
+      ] as const) {
+        const r = await run({
+          ddl: `id int, a ${ddl}, t text`,
+          columns: ['id', 'a', 't'],
+          bytes: `1|7|x\n2|${value}|y\n`,
+          redshiftDefaults: true,
+        });
+        expect(r.status.status, `${value} into ${ddl}`).toBe('FAILED');
+        expect(r.errors[0], `${value} into ${ddl}`).toMatchObject({ lineInPart: 2, column: 'a' });
+        expect(r.rows).toEqual([]);
+      }
+      // Text that only looks like such a number loads as it is (the part goes through the rewrite).
+      const text = await run({
+        ddl: 'id int, t text',
+        columns: ['id', 't'],
+        bytes: '1|file_2024_01\n2|0xdeadbeef\n3|+17\n',
+        redshiftDefaults: true,
+      });
+      expect(text.rows).toEqual([
+        { id: 1, t: 'file_2024_01' },
+        { id: 2, t: '0xdeadbeef' },
+        { id: 3, t: '+17' },
+      ]);
+    });
+
     it('blank and empty fields of non-string columns load NULL (Redshift), text keeps them', async () => {
       const r = await run({
         ddl: 'id int, n int, s text',

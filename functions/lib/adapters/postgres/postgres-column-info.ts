@@ -28,6 +28,9 @@ export interface ColumnInfo {
 }
 
 /** `$1` is the table (quoted, regclass text). Columns in table order. */
+/** Types whose values are decimal digits only on Redshift (SMALLINT, INTEGER, BIGINT, DECIMAL). */
+export const DECIMAL_ONLY_TYPES: ReadonlySet<string> = new Set(['int2', 'int4', 'int8', 'numeric']);
+
 export const COLUMN_INFO_SQL = `SELECT a.attname AS name, a.attnotnull AS not_null, t.typcategory AS category, t.typname AS type_name,
        CASE WHEN t.typname IN ('varchar', 'bpchar') AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_chars,
        CASE WHEN t.typname = 'numeric' AND a.atttypmod > 4 THEN (a.atttypmod - 4) & 65535 END AS numeric_scale,
@@ -112,6 +115,7 @@ export function buildRewritePlan(spec: LoadTargetSpec, columns: Map<string, Colu
       maxBytes: info?.max_chars == null ? null : Number(info.max_chars),
       singleByte: info?.type_name === 'bpchar',
       isBoolean: info?.type_name === 'bool',
+      decimalOnly: DECIMAL_ONLY_TYPES.has(info?.type_name ?? ''),
       numericScale: info?.numeric_scale == null ? null : Number(info.numeric_scale),
       convert,
       width: c.width ?? null,

@@ -3,7 +3,7 @@ import { type LoadRowError, type LoadSpec, lineageSourceFile, type TargetResult 
 import { recordEscapeByte } from '../../records/record-plan.ts';
 import { isIdentifier, quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
-import { COLUMN_INFO_SQL, dropNullChecksSql, stageChecksSql } from './postgres-column-info.ts';
+import { COLUMN_INFO_SQL, DECIMAL_ONLY_TYPES, dropNullChecksSql, stageChecksSql } from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
 import {
   booleanColumnsNeedRewrite,
@@ -24,6 +24,7 @@ import {
   csvValue,
   NeedsRecordChecks,
   NeedsRewrite,
+  nonDecimalProbe,
   PartRowError,
   PartTransform,
   type PassThroughChecks,
@@ -204,6 +205,7 @@ async function loadTarget(
   const recordQuote = plan.spec.format.layout === 'fixed_width' ? null : quote;
   // Redshift ESCAPE: an escaped line feed does not end the record (as the part transform's scanner reads it).
   const recordEscape = recordEscapeByte(plan.spec.format);
+  const decimalOnly = loaded.some((c) => DECIMAL_ONLY_TYPES.has(c.type_name));
   const rejectedBefore = rejected.length;
   let copied = 0;
   const overBudget = (e: LoadRowError) => {
@@ -257,19 +259,18 @@ async function loadTarget(
         replaceInvalid === null &&
         skipped.size === 0 &&
         suffix === null;
-      // Untransformed CSV: a quoted field padded with blanks sends the target to the rewrite.
-      const padding =
-        rewrite === null && recordQuote !== null && escapeIsDoubledQuote(plan)
-          ? quotePaddingProbe(delimiter, recordQuote)
-          : null;
+      // Untransformed bytes the rewrite reads as Redshift does and COPY does not (a quoted CSV field
+      // padded with blanks, an integer or DECIMAL written 0x1F or 1_000) send the target to the rewrite.
+      const toRewriteProbes =
+        rewrite === null && escapeIsDoubledQuote(plan)
+          ? [
+              recordQuote !== null ? quotePaddingProbe(delimiter, recordQuote) : null,
+              decimalOnly ? nonDecimalProbe() : null,
+            ].filter((p) => p !== null)
+          : [];
+      const rewriteProbe = toRewriteProbes.length > 0 ? allOf(toRewriteProbes) : null;
       const slices = probed ? sliceProbe(passChecks) : null;
-      const probe =
-        padding && slices
-          ? (b: Buffer) => {
-              padding(b);
-              slices(b);
-            }
-          : (padding ?? slices ?? undefined);
+      const probe = rewriteProbe && slices ? allOf([rewriteProbe, slices]) : (rewriteProbe ?? slices ?? undefined);
       const transform =
         rewrite || replaceInvalid !== null || skipped.size > 0 || suffix !== null || (passChecks !== null && !probed)
           ? () =>
@@ -282,7 +283,7 @@ async function loadTarget(
                 rewrite,
                 suffix,
                 checks: passChecks,
-                probe: padding,
+                probe: rewriteProbe,
                 reject: (e: PartRowError) => {
                   const rowError = partRowError(e, ctx);
                   if (withinBudget(rowError, e.record)) return true;
@@ -559,6 +560,13 @@ function refuseWhatRedshiftRefuses(plan: TargetPlan, columns: readonly ColumnInf
   throw new ConfigInvalid(
     `lineage column${strict.length > 1 ? 's' : ''} ${names} of ${plan.name} ${strict.length > 1 ? 'are' : 'is'} NOT NULL without a DEFAULT: on Redshift every load of this config would fail (its staging table, LIKE the target, keeps NOT NULL, and COPY fills only the file's columns); make ${strict.length > 1 ? 'them' : 'it'} nullable or give ${strict.length > 1 ? 'them' : 'it'} a DEFAULT (efi sets the value on every row either way)`,
   );
+}
+
+/** One probe that runs each of `probes` on the bytes. */
+function allOf(probes: ((bytes: Buffer) => void)[]): (bytes: Buffer) => void {
+  return (bytes) => {
+    for (const p of probes) p(bytes);
+  };
 }
 
 /** No ESCAPE, or ESCAPE the quote itself (a doubled quote): what the pass-through and the rewrite both read. */

@@ -49,6 +49,8 @@ export interface ColumnRule {
   singleByte?: boolean;
   /** BOOLEAN: only Redshift's literals load (PostgreSQL would also read 'on', 'off', 'tr', ...). */
   isBoolean?: boolean;
+  /** SMALLINT/INTEGER/BIGINT/DECIMAL: decimal digits only (PostgreSQL 16+ also reads 0x1F, 0o17, 0b101, 1_000). */
+  decimalOnly?: boolean;
   /** s of NUMERIC(p,s): without roundDecimals extra decimals are truncated, as Redshift does. */
   numericScale?: number | null;
   /** Reformats the value for PostgreSQL (DATEFORMAT/TIMEFORMAT), with the format named for messages. */
@@ -125,6 +127,46 @@ export function quotePaddingProbe(delimiter: Buffer, quote: number): (bytes: Buf
     look(bytes);
     tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 1)));
   };
+}
+
+/**
+ * A probe of a part going to COPY untransformed into a table with an integer
+ * or DECIMAL column: PostgreSQL 16 and later read `0x1F`, `0o17`, `0b101` and
+ * `1_000` as numbers, Redshift refuses them (an integer is "a sequence of the
+ * digits 0-9" with an optional sign, *Integer and floating-point literals*;
+ * load error 1207), so a part that may hold one throws NeedsRewrite and goes
+ * through the rewrite, which refuses the row (applyRules). Text such as
+ * `file_2024_01` may send a part there too: the rewrite loads it the same.
+ */
+export function nonDecimalProbe(): (bytes: Buffer) => void {
+  let tail = Buffer.alloc(0);
+  const look = (b: Buffer) => {
+    if (mayHaveNonDecimalNumber(b))
+      throw new NeedsRewrite(0, 'a number PostgreSQL reads as hexadecimal, octal, binary or with _');
+  };
+  return (bytes) => {
+    if (tail.length > 0) look(Buffer.concat([tail, bytes.subarray(0, 2)]));
+    look(bytes);
+    tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2)));
+  };
+}
+
+const PREFIXES = ['0x', '0X', '0o', '0O', '0b', '0B'].map((p) => Buffer.from(p));
+const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
+const isWordByte = (b: number | undefined) =>
+  b !== undefined && (isDigit(b) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f);
+
+/** A `_` between digits, or a base prefix at the start of a word followed by a digit, letter or `_`. */
+function mayHaveNonDecimalNumber(buf: Buffer): boolean {
+  for (let i = buf.indexOf(0x5f); i !== -1; i = buf.indexOf(0x5f, i + 1)) {
+    if (isDigit(buf[i - 1]) && isDigit(buf[i + 1])) return true;
+  }
+  for (const prefix of PREFIXES) {
+    for (let i = buf.indexOf(prefix); i !== -1; i = buf.indexOf(prefix, i + 1)) {
+      if (!isWordByte(buf[i - 1]) && buf[i - 1] !== 0x2e && isWordByte(buf[i + 2])) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -668,6 +710,14 @@ function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: numb
   }
   if (!plan.roundDecimals && column.numericScale != null) value = truncateScale(value, column.numericScale);
   if (plan.trimBlanks && column.isVarchar) value = value.replace(TRAILING_WHITESPACE, '');
+  if (column.decimalOnly && NON_DECIMAL.test(value)) {
+    throw new PartRowError(
+      n,
+      column.name,
+      `${JSON.stringify(value)} is not a decimal number: Redshift reads the digits 0-9 with an optional sign and point (load error 1207), not hexadecimal, octal or binary prefixes or _ separators`,
+      value,
+    );
+  }
   if (column.isBoolean && !REDSHIFT_BOOLEANS.has(value.trim().toLowerCase())) {
     throw new PartRowError(
       n,
@@ -697,6 +747,8 @@ const TRAILING_WHITESPACE = /[ \t\r\n\f\v]+$/;
 /** Redshift's BOOLEAN literals (*Boolean type*), lower case; surrounding blanks are allowed as PostgreSQL allows them. */
 const REDSHIFT_BOOLEANS = new Set(['true', 't', 'y', 'yes', '1', 'false', 'f', 'n', 'no', '0']);
 const DECIMAL = /^(\s*[+-]?\d*\.)(\d+)(\s*)$/;
+/** What PostgreSQL 16+ reads as a number and Redshift does not: a base prefix, or `_` between digits. */
+const NON_DECIMAL = /^\s*[+-]?0[xXoObB]|\d_\d/;
 
 /** `20.259` into scale 2 → `20.25`: Redshift COPY truncates extra decimals unless ROUNDEC. */
 export function truncateScale(value: string, scale: number): string {
