@@ -243,6 +243,18 @@ describe('validateFile: rejections', () => {
     expect(e.message).toMatch(/corrupt or truncated/);
   });
 
+  it.skipIf(!hasTool('zstd'))(
+    'a truncated zstd file is CompressionCorrupt with its reason (it failed as a bare Error)',
+    async () => {
+      const zst = execFileSync('zstd', ['-c', '-q'], { input: CSV.repeat(50) });
+      const e = await caught(() =>
+        validate('in/a.csv.zst', zst.subarray(0, zst.length - 10), fileConfig({ format: { compression: 'zstd' } })),
+      );
+      expect(e.name).toBe('CompressionCorrupt');
+      expect(e.message).toMatch(/the zstd data is corrupt or truncated \(unexpected EOF\)/);
+    },
+  );
+
   it('a file with bzip2 magic but corrupt data is CompressionCorrupt', async () => {
     const e = await caught(() =>
       validate('in/a.csv.bz2', `BZh9${CSV}`, fileConfig({ format: { compression: 'bzip2' } })),
