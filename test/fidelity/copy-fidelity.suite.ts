@@ -847,6 +847,33 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       ]);
     });
 
+    it('docs (Character types): a value longer than VARCHAR(n)/CHAR(n) by blanks only is cut to n bytes; other excess fails the row', async () => {
+      const expected = [
+        { id: 1, v: 'ab ', c: 'ab ' },
+        { id: 2, v: '\u00e9 ', c: 'x  ' },
+      ];
+      // Redshift's defaults (text mode) and efi's (CSV), which take different local paths.
+      for (const redshiftDefaults of [true, false]) {
+        const d = redshiftDefaults ? '|' : ',';
+        const r = await run({
+          ddl: 'id int, v varchar(3), c char(3)',
+          columns: ['id', 'v', 'c'],
+          bytes: `1${d}ab    ${d}ab     \n2${d}\u00e9    ${d}x\n`,
+          redshiftDefaults,
+        });
+        expect(r.status.status).toBe('FINISHED');
+        expect(r.rows).toEqual(expected);
+      }
+      const over = await run({
+        ddl: 'id int, v varchar(3)',
+        columns: ['id', 'v'],
+        bytes: '1|abcd \n',
+        redshiftDefaults: true,
+      });
+      expect(over.status.status).toBe('FAILED');
+      expect(over.errors[0]).toMatchObject({ column: 'v' });
+    });
+
     it('blank and empty fields of non-string columns load NULL (Redshift), text keeps them', async () => {
       const r = await run({
         ddl: 'id int, n int, s text',

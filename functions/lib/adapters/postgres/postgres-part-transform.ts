@@ -462,6 +462,10 @@ export class PartTransform extends Transform {
         if (nonAscii && column.maxBytes !== null) {
           const length = Buffer.byteLength(text, 'utf8');
           if (length > column.maxBytes) {
+            // PostgreSQL would clip the blanks to n characters, Redshift to n bytes: the rewrite cuts bytes.
+            if (cutExcessBlanks(text, column.maxBytes) !== null) {
+              throw new NeedsRewrite(n, `column ${column.name} is longer than its bytes by blanks only`);
+            }
             throw new PartRowError(n, column.name, tooLongMessage(length, column.maxBytes), text);
           }
         }
@@ -734,10 +738,11 @@ function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: numb
   if (column.maxBytes !== null && column.isText) {
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > column.maxBytes) {
-      if (!plan.truncateColumns) {
+      const clipped = cutExcessBlanks(value, column.maxBytes);
+      if (clipped !== null) value = clipped;
+      else if (!plan.truncateColumns) {
         throw new PartRowError(n, column.name, tooLongMessage(bytes, column.maxBytes), value);
-      }
-      value = cutToBytes(value, column.maxBytes);
+      } else value = cutToBytes(value, column.maxBytes);
     }
   }
   return value;
@@ -755,6 +760,19 @@ export function truncateScale(value: string, scale: number): string {
   const m = DECIMAL.exec(value);
   if (!m || m[2]!.length <= scale) return value;
   return `${m[1]}${m[2]!.slice(0, scale)}${m[3]}`;
+}
+
+/**
+ * `value` cut to `max` bytes when every byte past them is a space, else null:
+ * *Character types*, "An attempt to store a longer string into a column of
+ * these types results in an error, unless the extra characters are all spaces
+ * (blanks), in which case the string is truncated to the maximum length" (n
+ * bytes on Redshift; a space is one byte, so the cut is on a character boundary).
+ */
+export function cutExcessBlanks(value: string, max: number): string | null {
+  const bytes = Buffer.from(value, 'utf8');
+  for (let i = max; i < bytes.length; i++) if (bytes[i] !== 0x20) return null;
+  return bytes.toString('utf8', 0, max);
 }
 
 /** The longest prefix of `value` that fits `max` UTF-8 bytes without splitting a character. */
