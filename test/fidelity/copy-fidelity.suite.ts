@@ -874,6 +874,31 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       expect(over.errors[0]).toMatchObject({ column: 'v' });
     });
 
+    it('docs (Character types): TEXT and VARCHAR without a length are VARCHAR(256) on Redshift: 256 bytes load, 257 fail the row, TRUNCATECOLUMNS cuts to 256', async () => {
+      const fits = 'a'.repeat(256);
+      const long = 'b'.repeat(257);
+      for (const ddl of ['id int, v text', 'id int, v varchar']) {
+        for (const redshiftDefaults of [true, false]) {
+          const d = redshiftDefaults ? '|' : ',';
+          const ok = await run({ ddl, columns: ['id', 'v'], bytes: `1${d}${fits}\n`, redshiftDefaults });
+          expect(ok.rows, ddl).toEqual([{ id: 1, v: fits }]);
+          const failed = await run({ ddl, columns: ['id', 'v'], bytes: `1${d}x\n2${d}${long}\n`, redshiftDefaults });
+          expect(failed.status.status, ddl).toBe('FAILED');
+          expect(failed.errors[0], ddl).toMatchObject({ lineInPart: 2, column: 'v' });
+          expect(failed.errors[0]!.reason).toMatch(/without a length VARCHAR\(256\)/);
+          expect(failed.rows).toEqual([]);
+        }
+      }
+      const cut = await run({
+        ddl: 'id int, v text',
+        columns: ['id', 'v'],
+        bytes: `1|${long}\n`,
+        redshiftDefaults: true,
+        options: { truncateColumns: true },
+      });
+      expect(cut.rows).toEqual([{ id: 1, v: 'b'.repeat(256) }]);
+    });
+
     it('blank and empty fields of non-string columns load NULL (Redshift), text keeps them', async () => {
       const r = await run({
         ddl: 'id int, n int, s text',

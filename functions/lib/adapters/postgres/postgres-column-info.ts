@@ -27,10 +27,30 @@ export interface ColumnInfo {
   has_default: boolean;
 }
 
-/** `$1` is the table (quoted, regclass text). Columns in table order. */
 /** Types whose values are decimal digits only on Redshift (SMALLINT, INTEGER, BIGINT, DECIMAL). */
 export const DECIMAL_ONLY_TYPES: ReadonlySet<string> = new Set(['int2', 'int4', 'int8', 'numeric']);
 
+/** What Redshift makes of a string column without a length (*Character types*): VARCHAR(256), CHAR(256). */
+export const REDSHIFT_DEFAULT_STRING_BYTES = 256;
+
+/**
+ * A string column's length on Redshift, in bytes: n of VARCHAR(n)/CHAR(n);
+ * 256 for TEXT, VARCHAR and BPCHAR without n, which Redshift converts to
+ * VARCHAR(256) / CHAR(256) (*Character types*) where PostgreSQL has no limit;
+ * null for other types. `implicit` says the limit is not in the DDL.
+ */
+export function redshiftLength(
+  c: Pick<ColumnInfo, 'type_name' | 'max_chars'>,
+): { bytes: number; implicit: boolean } | null {
+  if (c.max_chars != null && Number.isInteger(Number(c.max_chars)))
+    return { bytes: Number(c.max_chars), implicit: false };
+  if (c.type_name === 'text' || c.type_name === 'varchar' || c.type_name === 'bpchar') {
+    return { bytes: REDSHIFT_DEFAULT_STRING_BYTES, implicit: true };
+  }
+  return null;
+}
+
+/** `$1` is the table (quoted, regclass text). Columns in table order. */
 export const COLUMN_INFO_SQL = `SELECT a.attname AS name, a.attnotnull AS not_null, t.typcategory AS category, t.typname AS type_name,
        CASE WHEN t.typname IN ('varchar', 'bpchar') AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_chars,
        CASE WHEN t.typname = 'numeric' AND a.atttypmod > 4 THEN (a.atttypmod - 4) & 65535 END AS numeric_scale,
@@ -64,8 +84,10 @@ export function stageChecksSql(
   for (const c of columns) {
     i++;
     const col = quoteIdent(c.name);
-    if (c.type_name === 'varchar' && c.max_chars != null && Number.isInteger(Number(c.max_chars))) {
-      clauses.push(`ADD CONSTRAINT efi_bytes_${i} CHECK (octet_length(${col}) <= ${Number(c.max_chars)})`);
+    const length = redshiftLength(c);
+    // CHAR(n) takes ASCII only (the rewrite and the pass-through checks refuse the rest): n characters are n bytes.
+    if (length && (c.type_name !== 'bpchar' || length.implicit)) {
+      clauses.push(`ADD CONSTRAINT efi_bytes_${i} CHECK (octet_length(${col}) <= ${length.bytes})`);
     }
     if (fastPath && options.emptyAsNull && options.nullAs === null && c.category === 'S') {
       clauses.push(
@@ -112,7 +134,8 @@ export function buildRewritePlan(spec: LoadTargetSpec, columns: Map<string, Colu
       // An unknown column fails the COPY itself (42703); treat it as text meanwhile.
       isText: info ? info.category === 'S' : true,
       isVarchar: info ? info.type_name === 'varchar' || info.type_name === 'text' : true,
-      maxBytes: info?.max_chars == null ? null : Number(info.max_chars),
+      maxBytes: info ? (redshiftLength(info)?.bytes ?? null) : null,
+      implicitLength: info ? redshiftLength(info)?.implicit === true : false,
       singleByte: info?.type_name === 'bpchar',
       isBoolean: info?.type_name === 'bool',
       decimalOnly: DECIMAL_ONLY_TYPES.has(info?.type_name ?? ''),

@@ -3,7 +3,13 @@ import { type LoadRowError, type LoadSpec, lineageSourceFile, type TargetResult 
 import { recordEscapeByte } from '../../records/record-plan.ts';
 import { isIdentifier, quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
-import { COLUMN_INFO_SQL, DECIMAL_ONLY_TYPES, dropNullChecksSql, stageChecksSql } from './postgres-column-info.ts';
+import {
+  COLUMN_INFO_SQL,
+  DECIMAL_ONLY_TYPES,
+  dropNullChecksSql,
+  redshiftLength,
+  stageChecksSql,
+} from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
 import {
   booleanColumnsNeedRewrite,
@@ -481,16 +487,17 @@ function passThroughChecks(plan: TargetPlan, columns: Map<string, ColumnInfo>): 
   const backslashNIsNull = o.emptyAsNull && o.nullAs === null;
   const rules = plan.columnNames.map((name) => {
     const c = columns.get(name);
-    const maxBytes =
-      c && c.type_name === 'varchar' && c.max_chars != null && Number.isInteger(Number(c.max_chars))
-        ? Number(c.max_chars)
-        : null;
+    // CHAR(n) takes ASCII only (singleByte): its n characters are n bytes, which COPY checks.
+    const length =
+      c && (c.type_name === 'varchar' || c.type_name === 'text' || c.type_name === 'bpchar') ? redshiftLength(c) : null;
+    const maxBytes = length && (c!.type_name !== 'bpchar' || length.implicit) ? length.bytes : null;
+    const implicitLength = length?.implicit === true;
     const numericScale = !o.roundDecimals && c?.numeric_scale != null ? Number(c.numeric_scale) : null;
     const isText = c ? c.category === 'S' : true;
     // CHAR: COPY of the bytes would take a multibyte character Redshift refuses.
     const singleByte = c?.type_name === 'bpchar';
     if (maxBytes !== null || numericScale !== null || singleByte || (backslashNIsNull && isText)) any = true;
-    return { name, maxBytes, numericScale, isText, singleByte };
+    return { name, maxBytes, implicitLength, numericScale, isText, singleByte };
   });
   return any ? { columns: rules, backslashNIsNull } : null;
 }

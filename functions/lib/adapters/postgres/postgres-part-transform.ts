@@ -45,6 +45,8 @@ export interface ColumnRule {
   isVarchar?: boolean;
   /** n of VARCHAR(n)/CHAR(n): Redshift counts it in BYTES; longer values fail, or are cut under truncateColumns. */
   maxBytes: number | null;
+  /** maxBytes is Redshift's 256 for a TEXT, VARCHAR or BPCHAR column without n, not in the DDL (for messages). */
+  implicitLength?: boolean;
   /** CHAR: Redshift takes single-byte (ASCII) characters only, a multibyte one fails the row (error 1220). */
   singleByte?: boolean;
   /** BOOLEAN: only Redshift's literals load (PostgreSQL would also read 'on', 'off', 'tr', ...). */
@@ -85,6 +87,8 @@ export interface PassThroughChecks {
   columns: {
     name: string;
     maxBytes: number | null;
+    /** maxBytes is Redshift's 256 for a column without a length: COPY checks no length, ASCII records are checked too. */
+    implicitLength?: boolean;
     numericScale: number | null;
     isText: boolean;
     singleByte?: boolean;
@@ -196,6 +200,10 @@ export function sliceProbe(checks: PassThroughChecks): (bytes: Buffer) => void {
   // A decimal point then this many digits: more than the smallest scale.
   const decimals = scales.length > 0 ? Math.min(...scales) + 1 : null;
   const overlap = decimals !== null ? decimals + 1 : 2;
+  // A column without a length in the DDL (Redshift's 256 bytes, unchecked by COPY): only a longer line may break it.
+  const implicit = checks.columns.filter((c) => c.implicitLength === true && c.maxBytes !== null);
+  const longLine = implicit.length > 0 ? Math.min(...implicit.map((c) => c.maxBytes!)) : null;
+  let lineSoFar = 0;
   let tail = Buffer.alloc(0);
   const look = (b: Buffer) => {
     if (nonAscii && !isAscii(b)) {
@@ -210,7 +218,28 @@ export function sliceProbe(checks: PassThroughChecks): (bytes: Buffer) => void {
     if (tail.length > 0) look(Buffer.concat([tail, bytes.subarray(0, overlap)]));
     look(bytes);
     tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - overlap)));
+    if (longLine !== null) {
+      lineSoFar = longestLine(bytes, lineSoFar, longLine);
+      if (lineSoFar < 0)
+        throw new NeedsRecordChecks(`a line longer than ${longLine} bytes (a column without a length)`);
+    }
   };
+}
+
+/**
+ * The length of the line still open at the end of `bytes`, given `open` bytes
+ * of it before; -1 once a line is longer than `limit` (one indexOf per line).
+ */
+function longestLine(bytes: Buffer, open: number, limit: number): number {
+  let from = 0;
+  let run = open;
+  for (let lf = bytes.indexOf(0x0a); lf !== -1; lf = bytes.indexOf(0x0a, from)) {
+    if (run + lf - from > limit) return -1;
+    run = 0;
+    from = lf + 1;
+  }
+  run += bytes.length - from;
+  return run > limit ? -1 : run;
 }
 
 /**
@@ -279,6 +308,8 @@ export class PartTransform extends Transform {
   private flags = { nonAscii: false, backslashN: false, decimals: false };
   /** Digits after a point that exceed the smallest NUMERIC scale (hasDigitsAfterPoint), or null without one. */
   private readonly decimalDigits: number | null;
+  /** Records longer than this may break a column without a length (Redshift's 256 bytes); null without one. */
+  private readonly implicitLength: number | null;
 
   constructor(private readonly opts: PartTransformOptions) {
     super();
@@ -286,6 +317,8 @@ export class PartTransform extends Transform {
     this.tail = Buffer.concat([opts.suffix?.passThrough ?? Buffer.alloc(0), NEWLINE]);
     const scales = (opts.checks?.columns ?? []).map((c) => c.numericScale).filter((s): s is number => s !== null);
     this.decimalDigits = scales.length > 0 ? Math.min(...scales) + 1 : null;
+    const implicit = (opts.checks?.columns ?? []).filter((c) => c.implicitLength === true && c.maxBytes !== null);
+    this.implicitLength = implicit.length > 0 ? Math.min(...implicit.map((c) => c.maxBytes!)) : null;
     // Without quoting a newline always ends a record, as in fixed-width parts.
     const quote = opts.rewrite?.layout === 'fixed_width' ? null : opts.quote;
     this.scanner = new RecordScanner(
@@ -430,11 +463,12 @@ export class PartTransform extends Transform {
       this.flags.decimals = this.decimalDigits !== null && hasDigitsAfterPoint(buf, this.decimalDigits);
     }
     const f = this.flags;
-    if (!f.nonAscii && !f.backslashN && !f.decimals) return;
+    const long = this.implicitLength !== null && bytes.length > this.implicitLength;
+    if (!f.nonAscii && !f.backslashN && !f.decimals && !long) return;
     const nonAscii = f.nonAscii && !isAscii(bytes);
     const backslashN = f.backslashN && bytes.indexOf(BACKSLASH_N) !== -1;
     const decimals = f.decimals && hasDigitsAfterPoint(bytes, this.decimalDigits!);
-    if (!nonAscii && !backslashN && !decimals) return;
+    if (!nonAscii && !backslashN && !decimals && !long) return;
     const quote = this.opts.quote;
     const q = quote === null ? '' : String.fromCharCode(quote);
     let i = 0;
@@ -459,14 +493,19 @@ export class PartTransform extends Transform {
           const problem = multibyteInChar(text);
           if (problem) throw new PartRowError(n, column.name, problem, text);
         }
-        if (nonAscii && column.maxBytes !== null) {
+        if ((nonAscii || (long && column.implicitLength === true)) && column.maxBytes !== null) {
           const length = Buffer.byteLength(text, 'utf8');
           if (length > column.maxBytes) {
             // PostgreSQL would clip the blanks to n characters, Redshift to n bytes: the rewrite cuts bytes.
             if (cutExcessBlanks(text, column.maxBytes) !== null) {
               throw new NeedsRewrite(n, `column ${column.name} is longer than its bytes by blanks only`);
             }
-            throw new PartRowError(n, column.name, tooLongMessage(length, column.maxBytes), text);
+            throw new PartRowError(
+              n,
+              column.name,
+              tooLongMessage(length, column.maxBytes, column.implicitLength),
+              text,
+            );
           }
         }
       },
@@ -741,7 +780,7 @@ function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: numb
       const clipped = cutExcessBlanks(value, column.maxBytes);
       if (clipped !== null) value = clipped;
       else if (!plan.truncateColumns) {
-        throw new PartRowError(n, column.name, tooLongMessage(bytes, column.maxBytes), value);
+        throw new PartRowError(n, column.name, tooLongMessage(bytes, column.maxBytes, column.implicitLength), value);
       } else value = cutToBytes(value, column.maxBytes);
     }
   }
@@ -836,6 +875,9 @@ export function multibyteInChar(value: string): string | null {
 }
 
 /** The refusal of a value longer than its VARCHAR/CHAR(n). */
-export function tooLongMessage(bytes: number, maxBytes: number): string {
+export function tooLongMessage(bytes: number, maxBytes: number, implicit = false): string {
+  if (implicit) {
+    return `value is ${bytes} bytes, longer than ${maxBytes}: Redshift makes a TEXT, VARCHAR or BPCHAR column without a length VARCHAR(${maxBytes}) / CHAR(${maxBytes}); give the column a length that fits, shorten the value or set truncateColumns`;
+  }
   return `value is ${bytes} bytes, longer than the column's ${maxBytes} (Redshift counts VARCHAR/CHAR lengths in bytes); shorten it or set truncateColumns`;
 }
