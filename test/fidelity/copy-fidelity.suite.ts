@@ -814,7 +814,7 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       expect(unloaded.status.status).toBe('FINISHED');
     });
 
-    it('docs (Integer and floating-point literals, load error 1207): integers and decimals are digits 0-9 with a sign; 0x1F, 0o17, 0b101 and 1_000 fail the row', async () => {
+    it('docs (Integer and floating-point literals, load error 1207, Preparing your input data): numbers are decimal; 0x1F, 0o17, 0b101, 1_000 and hexadecimal floats fail the row', async () => {
       for (const [ddl, value] of [
         ['int4', '0x1F'],
         ['int8', '-0o17'],
@@ -822,6 +822,8 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
         ['int4', '1_000'],
         ['numeric(10,2)', '1_000.5'],
         ['numeric(10,2)', '0x1F'],
+        ['float8', '0x1F'],
+        ['float4', '0x1p3'],
       ] as const) {
         const r = await run({
           ddl: `id int, a ${ddl}, t text`,

@@ -27,8 +27,12 @@ export interface ColumnInfo {
   has_default: boolean;
 }
 
-/** Types whose values are decimal digits only on Redshift (SMALLINT, INTEGER, BIGINT, DECIMAL). */
-export const DECIMAL_ONLY_TYPES: ReadonlySet<string> = new Set(['int2', 'int4', 'int8', 'numeric']);
+/**
+ * Types whose values are decimal numbers only on Redshift: SMALLINT, INTEGER, BIGINT, DECIMAL
+ * (*Integer and floating-point literals*) and REAL, DOUBLE PRECISION (*Preparing your input data*:
+ * "standard floating-point format, such as 12.123, or an exponential format, such as 1.0E4").
+ */
+export const DECIMAL_ONLY_TYPES: ReadonlySet<string> = new Set(['int2', 'int4', 'int8', 'numeric', 'float4', 'float8']);
 
 /** What Redshift makes of a string column without a length (*Character types*): VARCHAR(256), CHAR(256). */
 export const REDSHIFT_DEFAULT_STRING_BYTES = 256;

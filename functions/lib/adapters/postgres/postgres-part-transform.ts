@@ -51,7 +51,7 @@ export interface ColumnRule {
   singleByte?: boolean;
   /** BOOLEAN: only Redshift's literals load (PostgreSQL would also read 'on', 'off', 'tr', ...). */
   isBoolean?: boolean;
-  /** SMALLINT/INTEGER/BIGINT/DECIMAL: decimal digits only (PostgreSQL 16+ also reads 0x1F, 0o17, 0b101, 1_000). */
+  /** SMALLINT/INTEGER/BIGINT/DECIMAL/REAL/DOUBLE: decimal numbers only (PostgreSQL 16+ also reads 0x1F, 0o17, 0b101, 1_000; strtod reads hexadecimal floats). */
   decimalOnly?: boolean;
   /** s of NUMERIC(p,s): without roundDecimals extra decimals are truncated, as Redshift does. */
   numericScale?: number | null;
@@ -134,11 +134,13 @@ export function quotePaddingProbe(delimiter: Buffer, quote: number): (bytes: Buf
 }
 
 /**
- * A probe of a part going to COPY untransformed into a table with an integer
- * or DECIMAL column: PostgreSQL 16 and later read `0x1F`, `0o17`, `0b101` and
- * `1_000` as numbers, Redshift refuses them (an integer is "a sequence of the
- * digits 0-9" with an optional sign, *Integer and floating-point literals*;
- * load error 1207), so a part that may hold one throws NeedsRewrite and goes
+ * A probe of a part going to COPY untransformed into a table with a numeric
+ * column: PostgreSQL 16 and later read `0x1F`, `0o17`, `0b101` and `1_000` as
+ * integers and decimals, its float input `0x1F` as 31; Redshift refuses them
+ * (an integer is "a sequence of the digits 0-9" with an optional sign,
+ * *Integer and floating-point literals*; load error 1207; floats in "standard
+ * floating-point format ... or an exponential format", *Preparing your input
+ * data*), so a part that may hold one throws NeedsRewrite and goes
  * through the rewrite, which refuses the row (applyRules). Text such as
  * `file_2024_01` may send a part there too: the rewrite loads it the same.
  */
