@@ -130,18 +130,19 @@ function skipQuotePadding(buf: Buffer, from: number, end: number, d0: number): n
 export function mayHaveQuotePadding(buf: Buffer, quote: number, d0: number): boolean {
   const isPad = (b: number | undefined) => (b === 0x20 || b === 0x09) && b !== d0;
   const boundary = (b: number | undefined) => b === undefined || b === d0 || b === 0x0a || b === 0x0d;
-  // Native scans for the four byte pairs; only their (rare) hits are looked at byte by byte.
-  for (const pad of [0x20, 0x09]) {
-    if (pad === d0) continue;
-    const before = Buffer.from([pad, quote]);
-    for (let at = buf.indexOf(before); at !== -1; at = buf.indexOf(before, at + 1)) {
-      let i = at;
+  // One native scan for the quote byte; a pad next to it is rare, and only then are the bytes walked.
+  for (let q = buf.indexOf(quote); q !== -1; q = buf.indexOf(quote, q + 1)) {
+    const before = buf[q - 1];
+    const after = buf[q + 1];
+    // Most quotes touch a delimiter, a line end or text: one test each, no walk.
+    if (before !== 0x20 && before !== 0x09 && after !== 0x20 && after !== 0x09) continue;
+    if (isPad(before)) {
+      let i = q - 1;
       while (isPad(buf[i])) i--;
       if (boundary(buf[i])) return true;
     }
-    const after = Buffer.from([quote, pad]);
-    for (let at = buf.indexOf(after); at !== -1; at = buf.indexOf(after, at + 1)) {
-      let i = at + 1;
+    if (isPad(after)) {
+      let i = q + 1;
       while (isPad(buf[i])) i++;
       if (boundary(buf[i])) return true;
     }

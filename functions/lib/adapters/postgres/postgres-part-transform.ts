@@ -157,20 +157,25 @@ export function nonDecimalProbe(): (bytes: Buffer) => void {
   };
 }
 
-const PREFIXES = ['0x', '0X', '0o', '0O', '0b', '0B'].map((p) => Buffer.from(p));
 const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
 const isWordByte = (b: number | undefined) =>
   b !== undefined && (isDigit(b) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f);
+/** The second byte of a base prefix: x, o, b in either case (0x20 folds the case). */
+const isBaseLetter = (b: number | undefined) =>
+  b !== undefined && ((b | 0x20) === 0x78 || (b | 0x20) === 0x6f || (b | 0x20) === 0x62);
 
-/** A `_` between digits, or a base prefix at the start of a word followed by a digit, letter or `_`. */
+/**
+ * A `_` between digits, or a base prefix (`0x`, `0o`, `0b`) at the start of a
+ * word followed by a digit, letter or `_`. Single-byte native scans, each hit
+ * looked at in place: a two-byte needle such as `0x` is searched far slower.
+ */
 function mayHaveNonDecimalNumber(buf: Buffer): boolean {
   for (let i = buf.indexOf(0x5f); i !== -1; i = buf.indexOf(0x5f, i + 1)) {
     if (isDigit(buf[i - 1]) && isDigit(buf[i + 1])) return true;
   }
-  for (const prefix of PREFIXES) {
-    for (let i = buf.indexOf(prefix); i !== -1; i = buf.indexOf(prefix, i + 1)) {
-      if (!isWordByte(buf[i - 1]) && buf[i - 1] !== 0x2e && isWordByte(buf[i + 2])) return true;
-    }
+  for (let i = buf.indexOf(0x30); i !== -1; i = buf.indexOf(0x30, i + 1)) {
+    if (isBaseLetter(buf[i + 1]) && !isWordByte(buf[i - 1]) && buf[i - 1] !== 0x2e && isWordByte(buf[i + 2]))
+      return true;
   }
   return false;
 }
