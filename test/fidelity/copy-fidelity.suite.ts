@@ -901,6 +901,32 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       expect(cut.rows).toEqual([{ id: 1, v: 'b'.repeat(256) }]);
     });
 
+    it('docs (Numeric types): a DECIMAL(19,s) holds at most 9223372036854775807 without the point; more fails the row (PostgreSQL takes 19 nines)', async () => {
+      const load = async (ddl: string, value: string, options: Partial<LoadOptions> = {}) =>
+        run({ ddl: `id int, a ${ddl}`, columns: ['id', 'a'], bytes: `1|${value}\n`, redshiftDefaults: true, options });
+      for (const [ddl, value, loaded, options] of [
+        ['decimal(19,0)', '9223372036854775807', '9223372036854775807', {}],
+        ['decimal(19,0)', '-9223372036854775807', '-9223372036854775807', {}],
+        ['decimal(19,18)', '9.2233720368547758079', '9.223372036854775807', {}],
+        ['decimal(19,18)', '9.2233720368547758065', '9.223372036854775807', { roundDecimals: true }],
+        ['decimal(20,0)', '99999999999999999999', '99999999999999999999', {}],
+      ] as const) {
+        const r = await load(ddl, value, options);
+        expect(r.rows, `${value} into ${ddl}`).toEqual([{ id: 1, a: loaded }]);
+      }
+      for (const [ddl, value, options] of [
+        ['decimal(19,0)', '9223372036854775808', {}],
+        ['decimal(19,0)', '9999999999999999999', {}],
+        ['decimal(19,0)', '-9223372036854775808', {}],
+        ['decimal(19,18)', '9.223372036854775808', {}],
+        ['decimal(19,18)', '9.2233720368547758075', { roundDecimals: true }],
+      ] as const) {
+        const r = await load(ddl, value, options);
+        expect(r.status.status, `${value} into ${ddl}`).toBe('FAILED');
+        expect(r.errors[0]!.reason, `${value} into ${ddl}`).toMatch(/overflows DECIMAL\(19,\d+\)/);
+      }
+    });
+
     it('blank and empty fields of non-string columns load NULL (Redshift), text keeps them', async () => {
       const r = await run({
         ddl: 'id int, n int, s text',

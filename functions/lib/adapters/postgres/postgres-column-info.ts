@@ -1,7 +1,7 @@
 import { type LoadOptions, REDSHIFT_DEFAULT_NULL } from '../../config/model.ts';
 import type { LoadTargetSpec } from '../../ports/warehouse.ts';
 import { quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
-import { effectiveNullAs } from './postgres-copy-options.ts';
+import { effectiveNullAs, INT64_DECIMAL_PRECISION } from './postgres-copy-options.ts';
 import { converterFor, withUtcOffset } from './postgres-date-format.ts';
 import type { ColumnRule, RewritePlan } from './postgres-part-transform.ts';
 
@@ -22,6 +22,8 @@ export interface ColumnInfo {
   max_chars: number | string | null;
   /** s of numeric(p,s); null for other types or unconstrained numeric. */
   numeric_scale: number | string | null;
+  /** p of numeric(p,s); null for other types or unconstrained numeric. */
+  numeric_precision?: number | string | null;
   /** Position in the table (1-based). */
   position: number | string;
   has_default: boolean;
@@ -58,6 +60,7 @@ export function redshiftLength(
 export const COLUMN_INFO_SQL = `SELECT a.attname AS name, a.attnotnull AS not_null, t.typcategory AS category, t.typname AS type_name,
        CASE WHEN t.typname IN ('varchar', 'bpchar') AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_chars,
        CASE WHEN t.typname = 'numeric' AND a.atttypmod > 4 THEN (a.atttypmod - 4) & 65535 END AS numeric_scale,
+       CASE WHEN t.typname = 'numeric' AND a.atttypmod > 4 THEN ((a.atttypmod - 4) >> 16) & 65535 END AS numeric_precision,
        a.attnum AS position, a.atthasdef AS has_default
   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
  WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
@@ -144,6 +147,7 @@ export function buildRewritePlan(spec: LoadTargetSpec, columns: Map<string, Colu
       isBoolean: info?.type_name === 'bool',
       decimalOnly: DECIMAL_ONLY_TYPES.has(info?.type_name ?? ''),
       numericScale: info?.numeric_scale == null ? null : Number(info.numeric_scale),
+      int64Decimal: info?.type_name === 'numeric' && Number(info.numeric_precision) === INT64_DECIMAL_PRECISION,
       convert,
       width: c.width ?? null,
     };

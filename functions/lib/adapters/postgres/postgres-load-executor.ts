@@ -12,8 +12,8 @@ import {
 } from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
 import {
-  booleanColumnsNeedRewrite,
   columnsNeedRewrite,
+  columnTypesNeedRewrite,
   copyOptionsSql,
   NO_QUOTE_BYTE,
   REWRITTEN_COPY_OPTIONS,
@@ -182,7 +182,7 @@ async function loadTarget(
       }
       // Redshift counts VARCHAR(n) in bytes, and `\N` is its default NULL: the fast path's COPY must agree.
       const fastPath =
-        !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded) && !booleanColumnsNeedRewrite(loaded);
+        !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded) && !columnTypesNeedRewrite(loaded);
       const checks = stageChecksSql(plan.stage, loaded, plan.spec.options, fastPath);
       if (checks) await session.query(checks);
     });
@@ -192,7 +192,7 @@ async function loadTarget(
   const textColumns = loaded.filter((c) => c.category === 'S').map((c) => c.name);
   // Direct mode checks NUMERIC scales per record (passThroughChecks) instead of rewriting every part.
   const columnRewrite =
-    (!direct && columnsNeedRewrite(plan.spec.options, columns.values())) || booleanColumnsNeedRewrite(columns.values());
+    (!direct && columnsNeedRewrite(plan.spec.options, columns.values())) || columnTypesNeedRewrite(columns.values());
   let options = columnRewrite
     ? REWRITTEN_COPY_OPTIONS
     : copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);

@@ -55,6 +55,8 @@ export interface ColumnRule {
   decimalOnly?: boolean;
   /** s of NUMERIC(p,s): without roundDecimals extra decimals are truncated, as Redshift does. */
   numericScale?: number | null;
+  /** DECIMAL(19,s): Redshift keeps it in 8 bytes, its digits without the point at most 9223372036854775807. */
+  int64Decimal?: boolean;
   /** Reformats the value for PostgreSQL (DATEFORMAT/TIMEFORMAT), with the format named for messages. */
   convert: { fn: DateTimeConverter; option: string; format: string } | null;
   /** Bytes in the record (fixed_width layout; Redshift FIXEDWIDTH counts bytes). */
@@ -759,6 +761,14 @@ function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: numb
     value = converted;
   }
   if (!plan.roundDecimals && column.numericScale != null) value = truncateScale(value, column.numericScale);
+  if (column.int64Decimal && exceedsInt64Decimal(value, column.numericScale ?? 0, plan.roundDecimals === true)) {
+    throw new PartRowError(
+      n,
+      column.name,
+      `${JSON.stringify(value)} overflows DECIMAL(19,${column.numericScale ?? 0}): Redshift keeps a DECIMAL of 19 digits in 8 bytes, at most 9223372036854775807 without the point (Numeric types); use a precision of 20 or more`,
+      value,
+    );
+  }
   if (plan.trimBlanks && column.isVarchar) value = value.replace(TRAILING_WHITESPACE, '');
   if (column.decimalOnly && NON_DECIMAL.test(value)) {
     throw new PartRowError(
@@ -800,6 +810,23 @@ const REDSHIFT_BOOLEANS = new Set(['true', 't', 'y', 'yes', '1', 'false', 'f', '
 const DECIMAL = /^(\s*[+-]?\d*\.)(\d+)(\s*)$/;
 /** What PostgreSQL 16+ reads as a number and Redshift does not: a base prefix, or `_` between digits. */
 const NON_DECIMAL = /^\s*[+-]?0[xXoObB]|\d_\d/;
+
+const PLAIN_DECIMAL = /^\s*[+-]?(\d*)(?:\.(\d*))?\s*$/;
+const INT64_MAX = 9223372036854775807n;
+
+/**
+ * Whether a plain decimal (no exponent) at `scale`, its extra decimals cut, or
+ * rounded half up with ROUNDEC as PostgreSQL rounds, is more than 8 bytes hold
+ * without the point. Other spellings are left to PostgreSQL.
+ */
+export function exceedsInt64Decimal(value: string, scale: number, round: boolean): boolean {
+  const m = PLAIN_DECIMAL.exec(value);
+  if (!m || (m[1] === '' && (m[2] ?? '') === '')) return false;
+  const frac = (m[2] ?? '').padEnd(scale + 1, '0');
+  let unscaled = BigInt(`${m[1] || '0'}${frac.slice(0, scale)}`);
+  if (round && frac[scale]! >= '5') unscaled += 1n;
+  return unscaled > INT64_MAX;
+}
 
 /** `20.259` into scale 2 → `20.25`: Redshift COPY truncates extra decimals unless ROUNDEC. */
 export function truncateScale(value: string, scale: number): string {
