@@ -59,6 +59,17 @@ describe('config validate refuses what Redshift COPY or the local warehouse cann
     ]);
   });
 
+  it("refuses 'AUTO', 'EPOCHSECS' and other case variants of the keywords (docs: they are case-sensitive)", () => {
+    expect(messages(entry('load: { dateFormat: AUTO, timeFormat: EPOCHSECS }'))).toEqual([
+      expect.stringMatching(/load\.dateFormat: dateFormat "AUTO": not a keyword: .*case-sensitive .*write auto/),
+      expect.stringMatching(/load\.timeFormat: timeFormat "EPOCHSECS": not a keyword: .*write epochsecs/),
+    ]);
+    expect(messages(entry('load: { timeFormat: Epochmillisecs }'))).toEqual([
+      expect.stringMatching(/write epochmillisecs/),
+    ]);
+    expect(messages(entry('load: { dateFormat: auto, timeFormat: epochsecs }'))).toEqual([]);
+  });
+
   it("refuses nullAs '\\0' (docs: NULL AS '\\0' for a field that is only a NUL): efi rejects files holding NUL", () => {
     expect(messages(entry('load: { nullAs: "\\0" }'))).toEqual([
       expect.stringMatching(/load\.nullAs: nullAs '\\0' \(a NUL byte\) cannot match/),
