@@ -27,6 +27,8 @@ export interface RunSummary {
   recordsInFile?: number | null;
   rowsLoaded?: number | null;
   rowsRejected?: number | null;
+  /** Whether the run's load had committed (true also for a FINISHED run); null: not known or no load. */
+  loadCommitted?: boolean | null;
   /** Wall time from start to stop (to now while running), in milliseconds. */
   durationMs?: number | null;
   /** The run's error (name, message, line, column), as `show` prints it. */

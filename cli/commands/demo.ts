@@ -9,6 +9,7 @@ import { errorNameAndPlace } from '../../functions/lib/errors.ts';
 import { assertIdentifier } from '../../functions/lib/sql/identifiers.ts';
 import { type CliContext, colorStatus, localDeps, table } from '../context.ts';
 import { LocalRunner } from '../local/runner.ts';
+import { rowsLoadedCell } from '../row-counts.ts';
 import { type IngestResult, ingestFile } from './ingest.ts';
 
 export const SAMPLES_DIR = fileURLToPath(new URL('../../samples', import.meta.url));
@@ -100,7 +101,7 @@ export async function demoCommand(argv: string[], ctx: CliContext): Promise<numb
         results.map((r) => [
           path.basename(r.file),
           colorStatus(ctx, r.status),
-          r.rowsLoaded === null ? '' : String(r.rowsLoaded),
+          rowsLoadedCell(r),
           r.status === 'FINISHED'
             ? (r.target ?? '')
             : r.status === 'SKIPPED'

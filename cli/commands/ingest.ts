@@ -10,6 +10,7 @@ import type { LocatedRowError } from '../../functions/lib/steps/locate-row-error
 import { type CliContext, colorStatus, localDeps, UsageError } from '../context.ts';
 import type { StatementProgressEvent } from '../local/run-statements.ts';
 import { type ExecutionOutcome, LocalRunner, type ProgressEvent } from '../local/runner.ts';
+import { countText } from '../row-counts.ts';
 
 export const INGEST_HELP = `Usage: efi ingest FILE... [options]
 
@@ -45,8 +46,9 @@ export interface IngestResult {
   targets: {
     target: string;
     recordType: string | null;
-    rowsLoaded: number;
-    rowsRejected: number;
+    /** Null when the warehouse did not report it (JSON null, `?` for people). */
+    rowsLoaded: number | null;
+    rowsRejected: number | null;
     /** Rows rejected within maxErrors (first 10), located in the original file. */
     rejected?: LocatedRowError[];
   }[];
@@ -301,8 +303,8 @@ export function toIngestResult(file: string, outcome: ExecutionOutcome, run: Run
     (run?.targets ?? []) as {
       target: { schema: string; table: string };
       recordType: string | null;
-      rowsLoaded: number;
-      rowsRejected: number;
+      rowsLoaded: number | null;
+      rowsRejected: number | null;
       rejected?: LocatedRowError[];
     }[]
   ).map((t) => ({
@@ -349,14 +351,14 @@ export function toIngestResult(file: string, outcome: ExecutionOutcome, run: Run
   };
 }
 
-function printOutcome(ctx: CliContext, r: IngestResult): void {
+export function printOutcome(ctx: CliContext, r: IngestResult): void {
   const s = colorStatus(ctx, r.status);
   if (r.status === 'FINISHED') {
-    const into = r.targets.map((t) => `${t.rowsLoaded} → ${t.target}`).join(', ');
+    const into = r.targets.map((t) => `${countText(t.rowsLoaded)} → ${t.target}`).join(', ');
     const skipped = r.recordsSkipped ? `, ${r.recordsSkipped} skipped (unknown record type)` : '';
-    const rejected = r.rowsRejected ? `, ${r.rowsRejected} rejected (within maxErrors)` : '';
+    const rejected = r.rowsRejected === 0 ? '' : `, ${countText(r.rowsRejected)} rejected (within maxErrors)`;
     ctx.out(
-      `  ${s}  ${r.recordsInFile ?? '?'} records, ${r.rowsLoaded ?? 0} rows loaded (${into})${skipped}${rejected}`,
+      `  ${s}  ${countText(r.recordsInFile)} records, ${countText(r.rowsLoaded)} rows loaded (${into})${skipped}${rejected}`,
     );
     for (const t of r.targets) {
       for (const x of t.rejected ?? []) {

@@ -7,6 +7,7 @@ import { listLocalRuns, showLocalRun } from '../local/history.ts';
 import { locateRunFile } from '../local/location.ts';
 import { recoverDeadRuns } from '../local/recovery.ts';
 import type { RunDetail, RunSummary, StateStep } from '../model.ts';
+import { rowsLine, rowsLoadedCell } from '../row-counts.ts';
 import { formatDuration, parseCount, parseWhen } from './run-filters.ts';
 
 export const RUNS_HELP = `Usage: efi runs [filters] [--limit N] [--json]
@@ -26,8 +27,8 @@ Filters (combine freely):
   --limit N    at most N runs (default 50)
   --json       a JSON array; each run has runId, executionId, executionStatus, status,
                file, startedAt, stoppedAt, redriveCount, configId, feed, recordsInFile,
-               rowsLoaded, rowsRejected, durationMs, error {name,message,line,column},
-               archivedTo, skipReason`;
+               rowsLoaded, rowsRejected (null: not known; the table shows ?), loadCommitted,
+               durationMs, error {name,message,line,column}, archivedTo, skipReason`;
 
 export const SHOW_HELP = `Usage: efi show RUN [--full] [--state NAME] [--json]
 
@@ -175,7 +176,7 @@ export function printRuns(ctx: CliContext, runs: RunSummary[], filtered = false)
         r.feed ?? '',
         r.startedAt.replace('T', ' ').replace(/\..*/, ''),
         formatDuration(r.durationMs),
-        r.rowsLoaded === null || r.rowsLoaded === undefined ? '' : String(r.rowsLoaded),
+        rowsLoadedCell(r),
         r.redriveCount ? String(r.redriveCount) : '',
         (r.file ?? '').replace(/^s3:\/\/[^/]+\//, ''),
         r.error ? clip(errorNameAndPlace(r.error), 60) : '',
@@ -262,11 +263,8 @@ export function printDetail(ctx: CliContext, d: RunDetail, opts: { full?: boolea
   ctx.out(
     `started   ${d.startedAt}${d.stoppedAt ? `, stopped ${d.stoppedAt}` : ''}${d.durationMs != null ? `, took ${formatDuration(d.durationMs)}` : ''}${d.redriveCount ? `, redriven ${d.redriveCount}x` : ''}`,
   );
-  if (d.recordsInFile != null || d.rowsLoaded != null) {
-    ctx.out(
-      `rows      ${d.recordsInFile ?? '?'} records in the file, ${d.rowsLoaded ?? 0} loaded${d.rowsRejected ? `, ${d.rowsRejected} rejected` : ''}`,
-    );
-  }
+  const rows = rowsLine(d);
+  if (rows) ctx.out(`rows      ${rows}`);
   if (d.skipReason) ctx.out(`skipped   ${d.skipReason}`);
   if (d.error) {
     const where = formatLocation(locationOfError(d.error));

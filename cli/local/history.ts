@@ -113,6 +113,7 @@ export async function listLocalRuns(db: Db, opts: RunFilter): Promise<RunSummary
       'r.records_in_file',
       'r.rows_loaded',
       'r.rows_rejected',
+      'r.load_committed',
       'r.archived_to',
       'r.skip_reason',
       'r.error_name',
@@ -165,6 +166,7 @@ export async function listLocalRuns(db: Db, opts: RunFilter): Promise<RunSummary
       recordsInFile: num(r.records_in_file),
       rowsLoaded: num(r.rows_loaded),
       rowsRejected: num(r.rows_rejected),
+      loadCommitted: r.load_committed ?? null,
       durationMs: (stopped ?? now) - started,
       error:
         runRowError(r) ??
@@ -237,6 +239,7 @@ export async function showLocalRun(db: Db, runId: string): Promise<RunDetail | n
     recordsInFile: run?.recordsInFile ?? null,
     rowsLoaded: run?.rowsLoaded ?? null,
     rowsRejected: run?.rowsRejected ?? null,
+    loadCommitted: run?.loadCommitted ?? null,
     durationMs: durationOf(iso(ex.started_at), iso(ex.stopped_at) ?? new Date().toISOString()),
     archivedTo: run?.archivedTo ?? null,
     skipReason: run?.skipReason ?? null,

@@ -8,6 +8,7 @@ import { redriveRemote } from '../remote/redrive.ts';
 import { listRemoteRuns } from '../remote/runs.ts';
 import { executionArnFor, type RemoteSettings } from '../remote/settings.ts';
 import { fileOf, runStatus, showRemoteRunWithHistory } from '../remote/show.ts';
+import { rowsLine, rowsLoadedCell } from '../row-counts.ts';
 import {
   type ExecutionEvent,
   errorPlaceOf,
@@ -93,16 +94,20 @@ async function describeRow(b: DeployedBackend, s: RunSummary): Promise<RunRow> {
   const file = fileOf(parseJson(ex.input));
   const started = Date.parse(s.startedAt);
   const stopped = s.stoppedAt ? Date.parse(s.stoppedAt) : null;
+  const status = run?.status ?? runStatus(s.executionStatus, output) ?? s.executionStatus;
   return {
     runId: s.runId,
     executionId: s.executionId,
     executionStatus: s.executionStatus,
-    status: run?.status ?? runStatus(s.executionStatus, output) ?? s.executionStatus,
+    status,
     feed: run?.configId ?? null,
     interface: run?.interface ?? null,
     file: run?.key ?? (file ? file.replace(/^s3:\/\/[^/]+\//, '') : null),
     rowsLoaded: run?.rowsLoaded ?? null,
+    rowsRejected: run?.rowsRejected ?? null,
     recordsInFile: run?.recordsInFile ?? null,
+    loadCommitted: run?.loadCommitted ?? null,
+    rowsShown: rowsLoadedCell({ ...run, status }),
     startedAt: s.startedAt,
     stoppedAt: s.stoppedAt,
     durationMs: (stopped ?? Date.now()) - started,
@@ -145,6 +150,7 @@ export async function getDeployedRunView(b: DeployedBackend, id: string): Promis
     location: locationOf(detail, run),
     offendingRecord: null,
     errorPlace: errorPlaceOf(detail),
+    rowsShown: run ? rowsLine(run) : null,
   };
 }
 

@@ -22,6 +22,7 @@ import {
 import { locateRunFile } from '../local/location.ts';
 import type { ExecutionOutcome, LocalRunner, RunOpts } from '../local/runner.ts';
 import type { FileLocation, RunDetail } from '../model.ts';
+import { rowsLine, rowsLoadedCell } from '../row-counts.ts';
 
 /**
  * Everything efi server reads or starts, in one place: the DB tables
@@ -71,8 +72,14 @@ export interface RunRow {
   feed: string | null;
   interface: string | null;
   file: string | null;
+  /** Null when not known (JSON null; the console shows `?` when the load committed). */
   rowsLoaded: number | null;
+  rowsRejected: number | null;
   recordsInFile: number | null;
+  /** Whether the run's load had committed (a FINISHED run's always had); null: not known or no load. */
+  loadCommitted: boolean | null;
+  /** The rows-loaded cell as the CLI shows it (cli/row-counts.ts): `?` for an unknown count, never 0. */
+  rowsShown: string;
   startedAt: string;
   stoppedAt: string | null;
   durationMs: number | null;
@@ -111,7 +118,9 @@ export async function listRuns(db: Db, f: RunFilter): Promise<{ runs: RunRow[]; 
       'r.interface_name',
       'r.object_key',
       'r.rows_loaded',
+      'r.rows_rejected',
       'r.records_in_file',
+      'r.load_committed',
       'r.error_name',
       'r.error_message',
       'r.error_line',
@@ -137,7 +146,14 @@ export async function listRuns(db: Db, f: RunFilter): Promise<{ runs: RunRow[]; 
         interface: r.interface_name ?? null,
         file: r.object_key ?? null,
         rowsLoaded: num(r.rows_loaded),
+        rowsRejected: num(r.rows_rejected),
         recordsInFile: num(r.records_in_file),
+        loadCommitted: r.load_committed ?? null,
+        rowsShown: rowsLoadedCell({
+          status: r.run_status ?? null,
+          rowsLoaded: num(r.rows_loaded),
+          loadCommitted: r.load_committed ?? null,
+        }),
         startedAt: started.toISOString(),
         stoppedAt: stopped?.toISOString() ?? null,
         durationMs: (stopped ?? new Date()).getTime() - started.getTime(),
@@ -317,6 +333,8 @@ export interface RunView {
   offendingRecord: string | null;
   /** The error's place as every reader shows it (`line 57, field 5 (created_on)`), or null. */
   errorPlace: string | null;
+  /** The run's rows as `efi show` says them (cli/row-counts.ts `rowsLine`), or null when it has none. */
+  rowsShown: string | null;
 }
 
 /** The formatted place of a run's error: the page shows it as the CLI does, without a formatter of its own. */
@@ -342,6 +360,7 @@ export async function getRunView(deps: ServerDeps, id: string): Promise<RunView 
     location,
     offendingRecord: await offendingRecord(deps.rt, location, run?.error?.line ?? null).catch(() => null),
     errorPlace: errorPlaceOf(detail),
+    rowsShown: run ? rowsLine(run) : null,
   };
 }
 
@@ -426,8 +445,11 @@ export interface FeedView {
   runs30d: number;
   failed30d: number;
   failureRate: number | null;
-  /** Rows loaded per UTC day, last 14 days with runs. */
-  rowsPerDay: { day: string; rows: number }[];
+  /**
+   * Rows loaded per UTC day, last 14 days with runs: `rows` sums the known counts, `unknownRuns`
+   * counts the FINISHED runs whose count is not known (so `rows` is then a lower bound).
+   */
+  rowsPerDay: { day: string; rows: number; unknownRuns: number }[];
 }
 
 export async function listFeeds(db: Db): Promise<FeedView[]> {
@@ -440,8 +462,9 @@ export async function listFeeds(db: Db): Promise<FeedView[]> {
            count(*) filter (where status in ('FAILED', 'ABORTED')) as failed
     from efi.runs where config_id is not null and started_at > now() - interval '30 days'
     group by config_id`.execute(db);
-  const perDay = await sql<{ config_id: string; day: string; rows: number }>`
-    select config_id, to_char(date_trunc('day', started_at), 'YYYY-MM-DD') as day, coalesce(sum(rows_loaded), 0) as rows
+  const perDay = await sql<{ config_id: string; day: string; rows: number; unknown_runs: number }>`
+    select config_id, to_char(date_trunc('day', started_at), 'YYYY-MM-DD') as day, coalesce(sum(rows_loaded), 0) as rows,
+           count(*) filter (where rows_loaded is null) as unknown_runs
     from efi.runs where config_id is not null and status = 'FINISHED' and started_at > now() - interval '14 days'
     group by 1, 2 order by 2`.execute(db);
   return configs.map((c) => {
@@ -464,7 +487,9 @@ export async function listFeeds(db: Db): Promise<FeedView[]> {
       runs30d: total,
       failed30d: failed,
       failureRate: total ? failed / total : null,
-      rowsPerDay: perDay.rows.filter((r) => r.config_id === c.id).map((r) => ({ day: r.day, rows: Number(r.rows) })),
+      rowsPerDay: perDay.rows
+        .filter((r) => r.config_id === c.id)
+        .map((r) => ({ day: r.day, rows: Number(r.rows), unknownRuns: Number(r.unknown_runs) })),
     };
   });
 }

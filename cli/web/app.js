@@ -115,7 +115,7 @@ async function runsPage(q) {
           <td><a href="#/runs/${encodeURIComponent(r.runId)}">${esc(r.runId)}</a>${r.redriveCount ? ` <span class="dim">↻${r.redriveCount}</span>` : ''}</td>
           <td>${status(r.status)}</td><td>${esc(r.feed || '')}</td>
           <td title="${esc(r.file)}">${esc(fileName(r.file))}</td>
-          <td class="num">${r.rowsLoaded ?? ''}</td><td>${when(r.startedAt)}</td><td class="num">${dur(r.durationMs)}</td>
+          <td class="num">${esc(r.rowsShown)}</td><td>${when(r.startedAt)}</td><td class="num">${dur(r.durationMs)}</td>
           <td class="err" title="${esc(r.error?.message)}">${r.error ? `${esc(r.error.name)}${r.error.state ? ` at ${esc(r.error.state)}` : ''}: ${esc(r.error.message)}` : ''}</td></tr>`,
             )
             .join('') || '<tr><td colspan="8" class="dim">no runs match: ingest a file with efi ingest FILE</td></tr>'
@@ -166,7 +166,7 @@ async function runPage(id) {
                 }`
               : '<span class="dim">not in the object store any more</span>'
           }</dd>
-          <dt>Rows</dt><dd>${run.recordsInFile ?? '—'} records in file, ${run.rowsLoaded ?? '—'} loaded${run.rowsRejected ? `, ${run.rowsRejected} rejected` : ''}</dd>
+          <dt>Rows</dt><dd id="rows">${esc(v.rowsShown ?? '—')}</dd>
           <dt>Started</dt><dd>${when(d.startedAt)}${d.stoppedAt ? ` · stopped ${when(d.stoppedAt)}` : ''}</dd>
         </dl>
         ${
@@ -355,6 +355,9 @@ function graph(def, lastVisit, transitions, visits) {
 
 // ------------------------------------------------------------------ feeds
 
+/** A day's rows: the known sum, plus `?` for finished runs whose count is not known (never read as 0). */
+const dayRows = (d) => (d.unknownRuns ? `${d.rows} + ? (${d.unknownRuns} run(s) uncounted)` : String(d.rows));
+
 async function feedsPage() {
   const { feeds } = await api('/api/feeds');
   app.innerHTML = `<h1>Feeds</h1>${
@@ -370,7 +373,7 @@ async function feedsPage() {
           <dt>Last 30 days</dt><dd>${f.runs30d} run(s), ${f.failed30d} failed${f.failureRate !== null ? ` (${Math.round(f.failureRate * 100)}% failure rate)` : ''} · <a href="#/runs?feed=${encodeURIComponent(f.id)}">runs</a></dd>
           <dt>Rows per day</dt><dd>${
             f.rowsPerDay.length
-              ? `<div class="bars">${f.rowsPerDay.map((d) => `<span title="${esc(d.day)}: ${d.rows} rows" style="height:${Math.round((d.rows / max) * 28)}px"></span>`).join('')}</div><span class="dim">${f.rowsPerDay.map((d) => `${esc(d.day)}: ${d.rows}`).join(' · ')}</span>`
+              ? `<div class="bars">${f.rowsPerDay.map((d) => `<span title="${esc(d.day)}: ${dayRows(d)} rows" style="height:${Math.round((d.rows / max) * 28)}px"></span>`).join('')}</div><span class="dim">${f.rowsPerDay.map((d) => `${esc(d.day)}: ${dayRows(d)}`).join(' · ')}</span>`
               : '<span class="dim">no finished runs in 14 days</span>'
           }</dd>
         </dl>

@@ -57,6 +57,25 @@ describe('config validate refuses what Redshift COPY or the local warehouse cann
     ]);
   });
 
+  it("refuses a nullAs holding a line break (docs: Redshift reserves '\\n' as the line delimiter); a backslash-n marker is text", () => {
+    expect(messages(entry('load: { nullAs: "\\n" }'))).toEqual([
+      expect.stringMatching(/load\.nullAs: nullAs holds a line break: Redshift reserves the newline/),
+    ]);
+    expect(messages(entry('load: { nullAs: "NA\\r" }'))).toHaveLength(1);
+    expect(messages(entry('load: { nullAs: "\\\\n" }'))).toEqual([]);
+  });
+
+  it("refuses 'AUTO', 'EPOCHSECS' and other case variants of the keywords (docs: they are case-sensitive)", () => {
+    expect(messages(entry('load: { dateFormat: AUTO, timeFormat: EPOCHSECS }'))).toEqual([
+      expect.stringMatching(/load\.dateFormat: dateFormat "AUTO": not a keyword: .*case-sensitive .*write auto/),
+      expect.stringMatching(/load\.timeFormat: timeFormat "EPOCHSECS": not a keyword: .*write epochsecs/),
+    ]);
+    expect(messages(entry('load: { timeFormat: Epochmillisecs }'))).toEqual([
+      expect.stringMatching(/write epochmillisecs/),
+    ]);
+    expect(messages(entry('load: { dateFormat: auto, timeFormat: epochsecs }'))).toEqual([]);
+  });
+
   it("refuses nullAs '\\0' (docs: NULL AS '\\0' for a field that is only a NUL): efi rejects files holding NUL", () => {
     expect(messages(entry('load: { nullAs: "\\0" }'))).toEqual([
       expect.stringMatching(/load\.nullAs: nullAs '\\0' \(a NUL byte\) cannot match/),

@@ -157,6 +157,39 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       expect(percent.rows).toEqual(expected);
     });
 
+    it('docs (CSV): white space between the delimiters and the quote characters is ignored; a tab delimiter is not white space', async () => {
+      const expected = [
+        { id: 1, v: 'abc', w: 'x' },
+        { id: 2, v: 'd', w: 'e' },
+        { id: 3, v: 'f ,g', w: ' h ' },
+      ];
+      const bytes = '1, "abc" ,x\n2,"d" ,\t"e"\t\n3,  "f ,g"  , h \n';
+      // text columns: the part goes to COPY untransformed; varchar(n): through the pass-through checks.
+      for (const ddl of ['id int, v text, w text', 'id int, v varchar(10), w varchar(10)']) {
+        const r = await run({
+          ddl,
+          columns: ['id', 'v', 'w'],
+          bytes,
+          redshiftDefaults: true,
+          format: { delimiter: ',', quote: '"' },
+        });
+        expect(r.copy).toContain('CSV');
+        expect(r.status.status).toBe('FINISHED');
+        expect(r.rows).toEqual(expected);
+      }
+      const tab = await run({
+        ddl: 'id int, v text, w text',
+        columns: ['id', 'v', 'w'],
+        bytes: '1\t "a" \tb\n2\t"c"\t "d"\n',
+        redshiftDefaults: true,
+        format: { delimiter: '\t', quote: '"' },
+      });
+      expect(tab.rows).toEqual([
+        { id: 1, v: 'a', w: 'b' },
+        { id: 2, v: 'c', w: 'd' },
+      ]);
+    });
+
     it('docs (redshiftinfo.txt, time.txt, DATEFORMAT and TIMEFORMAT strings): the examples load as documented', async () => {
       const escaped = await run({
         ddl: 'infoid int, tableinfo varchar(50)',
@@ -823,6 +856,147 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
         status: 'FINISHED',
         error: null,
       });
+    });
+
+    it('docs (Numeric types): a NUMERIC column without precision is DECIMAL(18,0) on Redshift, so its load is refused with the reason; a column the file does not load is no concern', async () => {
+      const bare = await run({
+        ddl: 'id int, amount numeric',
+        columns: ['id', 'amount'],
+        bytes: '1|12.789\n',
+        redshiftDefaults: true,
+      });
+      expect(bare.status.status).toBe('FAILED');
+      expect(bare.status.error).toMatch(
+        /amount .* NUMERIC without precision and scale: Redshift makes it DECIMAL\(18,0\)/,
+      );
+      expect(bare.rows).toEqual([]);
+      const declared = await run({
+        ddl: 'id int, amount numeric(18,0)',
+        columns: ['id', 'amount'],
+        bytes: '1|12.789\n',
+        redshiftDefaults: true,
+      });
+      expect(declared.rows).toEqual([{ id: 1, amount: '12' }]);
+      const unloaded = await run({
+        ddl: 'id int, extra numeric',
+        columns: ['id'],
+        bytes: '1\n',
+        redshiftDefaults: true,
+      });
+      expect(unloaded.status.status).toBe('FINISHED');
+    });
+
+    it('docs (Integer and floating-point literals, load error 1207, Preparing your input data): numbers are decimal; 0x1F, 0o17, 0b101, 1_000 and hexadecimal floats fail the row', async () => {
+      for (const [ddl, value] of [
+        ['int4', '0x1F'],
+        ['int8', '-0o17'],
+        ['int2', '0b101'],
+        ['int4', '1_000'],
+        ['numeric(10,2)', '1_000.5'],
+        ['numeric(10,2)', '0x1F'],
+        ['float8', '0x1F'],
+        ['float4', '0x1p3'],
+      ] as const) {
+        const r = await run({
+          ddl: `id int, a ${ddl}, t text`,
+          columns: ['id', 'a', 't'],
+          bytes: `1|7|x\n2|${value}|y\n`,
+          redshiftDefaults: true,
+        });
+        expect(r.status.status, `${value} into ${ddl}`).toBe('FAILED');
+        expect(r.errors[0], `${value} into ${ddl}`).toMatchObject({ lineInPart: 2, column: 'a' });
+        expect(r.rows).toEqual([]);
+      }
+      // Text that only looks like such a number loads as it is (the part goes through the rewrite).
+      const text = await run({
+        ddl: 'id int, t text',
+        columns: ['id', 't'],
+        bytes: '1|file_2024_01\n2|0xdeadbeef\n3|+17\n',
+        redshiftDefaults: true,
+      });
+      expect(text.rows).toEqual([
+        { id: 1, t: 'file_2024_01' },
+        { id: 2, t: '0xdeadbeef' },
+        { id: 3, t: '+17' },
+      ]);
+    });
+
+    it('docs (Character types): a value longer than VARCHAR(n)/CHAR(n) by blanks only is cut to n bytes; other excess fails the row', async () => {
+      const expected = [
+        { id: 1, v: 'ab ', c: 'ab ' },
+        { id: 2, v: '\u00e9 ', c: 'x  ' },
+      ];
+      // Redshift's defaults (text mode) and efi's (CSV), which take different local paths.
+      for (const redshiftDefaults of [true, false]) {
+        const d = redshiftDefaults ? '|' : ',';
+        const r = await run({
+          ddl: 'id int, v varchar(3), c char(3)',
+          columns: ['id', 'v', 'c'],
+          bytes: `1${d}ab    ${d}ab     \n2${d}\u00e9    ${d}x\n`,
+          redshiftDefaults,
+        });
+        expect(r.status.status).toBe('FINISHED');
+        expect(r.rows).toEqual(expected);
+      }
+      const over = await run({
+        ddl: 'id int, v varchar(3)',
+        columns: ['id', 'v'],
+        bytes: '1|abcd \n',
+        redshiftDefaults: true,
+      });
+      expect(over.status.status).toBe('FAILED');
+      expect(over.errors[0]).toMatchObject({ column: 'v' });
+    });
+
+    it('docs (Character types): TEXT and VARCHAR without a length are VARCHAR(256) on Redshift: 256 bytes load, 257 fail the row, TRUNCATECOLUMNS cuts to 256', async () => {
+      const fits = 'a'.repeat(256);
+      const long = 'b'.repeat(257);
+      for (const ddl of ['id int, v text', 'id int, v varchar']) {
+        for (const redshiftDefaults of [true, false]) {
+          const d = redshiftDefaults ? '|' : ',';
+          const ok = await run({ ddl, columns: ['id', 'v'], bytes: `1${d}${fits}\n`, redshiftDefaults });
+          expect(ok.rows, ddl).toEqual([{ id: 1, v: fits }]);
+          const failed = await run({ ddl, columns: ['id', 'v'], bytes: `1${d}x\n2${d}${long}\n`, redshiftDefaults });
+          expect(failed.status.status, ddl).toBe('FAILED');
+          expect(failed.errors[0], ddl).toMatchObject({ lineInPart: 2, column: 'v' });
+          expect(failed.errors[0]!.reason).toMatch(/without a length VARCHAR\(256\)/);
+          expect(failed.rows).toEqual([]);
+        }
+      }
+      const cut = await run({
+        ddl: 'id int, v text',
+        columns: ['id', 'v'],
+        bytes: `1|${long}\n`,
+        redshiftDefaults: true,
+        options: { truncateColumns: true },
+      });
+      expect(cut.rows).toEqual([{ id: 1, v: 'b'.repeat(256) }]);
+    });
+
+    it('docs (Numeric types): a DECIMAL(19,s) holds at most 9223372036854775807 without the point; more fails the row (PostgreSQL takes 19 nines)', async () => {
+      const load = async (ddl: string, value: string, options: Partial<LoadOptions> = {}) =>
+        run({ ddl: `id int, a ${ddl}`, columns: ['id', 'a'], bytes: `1|${value}\n`, redshiftDefaults: true, options });
+      for (const [ddl, value, loaded, options] of [
+        ['decimal(19,0)', '9223372036854775807', '9223372036854775807', {}],
+        ['decimal(19,0)', '-9223372036854775807', '-9223372036854775807', {}],
+        ['decimal(19,18)', '9.2233720368547758079', '9.223372036854775807', {}],
+        ['decimal(19,18)', '9.2233720368547758065', '9.223372036854775807', { roundDecimals: true }],
+        ['decimal(20,0)', '99999999999999999999', '99999999999999999999', {}],
+      ] as const) {
+        const r = await load(ddl, value, options);
+        expect(r.rows, `${value} into ${ddl}`).toEqual([{ id: 1, a: loaded }]);
+      }
+      for (const [ddl, value, options] of [
+        ['decimal(19,0)', '9223372036854775808', {}],
+        ['decimal(19,0)', '9999999999999999999', {}],
+        ['decimal(19,0)', '-9223372036854775808', {}],
+        ['decimal(19,18)', '9.223372036854775808', {}],
+        ['decimal(19,18)', '9.2233720368547758075', { roundDecimals: true }],
+      ] as const) {
+        const r = await load(ddl, value, options);
+        expect(r.status.status, `${value} into ${ddl}`).toBe('FAILED');
+        expect(r.errors[0]!.reason, `${value} into ${ddl}`).toMatch(/overflows DECIMAL\(19,\d+\)/);
+      }
     });
 
     it('blank and empty fields of non-string columns load NULL (Redshift), text keeps them', async () => {

@@ -758,6 +758,24 @@ export function defineWarehouseSuite(legName: string, open: OpenLeg): void {
       ]);
     });
 
+    it('fails a procedure that COMMITs inside, saying why it runs on Redshift and not here, and commits none of it', async () => {
+      // On Redshift a CALL alone runs outside a transaction block, so the
+      // procedure may COMMIT; locally the transform and its statement record
+      // are one transaction, which PostgreSQL refuses to let a procedure end.
+      const core = await table('id int', false);
+      await leg.wh.query(`CREATE PROCEDURE ${schema}.commits() LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO ${schema}.${core} VALUES (1);
+          COMMIT;
+        END $$`);
+      const { statementId } = await leg.wh.submitSql(`CALL ${schema}.commits()`, randomUUID());
+      const status = await leg.wh.describe(statementId, { waitMs: 60_000 });
+      expect(status.status).toBe('FAILED');
+      expect(status.error).toMatch(/SQLSTATE 2D000/);
+      expect(status.error).toMatch(/COMMIT or ROLLBACK inside a procedure.*Redshift.*one transaction locally/);
+      expect(await count(core)).toBe(0);
+    });
+
     it('runs each transform in a session of its own: a temp table of one run is gone for the next', async () => {
       // Redshift runs every Data API statement in its own session; the original's
       // transform creates tmp_<table> and never drops it.

@@ -38,6 +38,45 @@ describe('audit over an in-memory run log', () => {
     runs = new MemoryRunLog();
   });
 
+  it("a redriven run that FINISHED records its transform committed, replacing the failed attempt's false", async () => {
+    await runs.register({ ...matchedRun(), size: 30 });
+    // As report-failure left it after the transform failed (truth model row 5).
+    await runs.update('run-1', { status: 'FAILED', loadCommitted: true, transformCommitted: false });
+    await audit(
+      {
+        status: 'FINISHED',
+        run: matchedRun({ hasTransform: true }),
+        validation,
+        load: { statementId: 's', status: 'FINISHED', attempt: 0, rowsLoaded: 2, rowsRejected: 0 },
+        archive: { movedTo: 's3://bucket/archive/x.csv', partsDeleted: 1 },
+        redriveCount: 1,
+      },
+      { runs },
+    );
+    expect(await runs.get('run-1')).toMatchObject({
+      status: 'FINISHED',
+      loadCommitted: true,
+      transformCommitted: true,
+    });
+  });
+
+  it('closes a FINISHED run whose counts the warehouse did not report with null counts, never 0', async () => {
+    await runs.register({ ...matchedRun(), size: 30 });
+    await runs.update('run-1', { rowsLoaded: null, rowsRejected: null });
+    const out = await audit(
+      {
+        status: 'FINISHED',
+        run: matchedRun(),
+        validation,
+        load: { statementId: 's', status: 'FINISHED', attempt: 0, rowsLoaded: null, rowsRejected: null },
+        archive: { movedTo: 's3://bucket/archive/x.csv', partsDeleted: 1 },
+      },
+      { runs },
+    );
+    expect(out).toMatchObject({ status: 'FINISHED', recordsInFile: 2, rowsLoaded: null, rowsRejected: null });
+    expect(await runs.get('run-1')).toMatchObject({ rowsLoaded: null, rowsRejected: null, loadCommitted: true });
+  });
+
   it('closes a FINISHED run with its counts and archive location, and clears an error a redrive fixed', async () => {
     await runs.register({ ...matchedRun(), size: 30 });
     await runs.recordError('run-1', { name: 'LoadFailed', message: 'no table' }, 'CheckLoad');

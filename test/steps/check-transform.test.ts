@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { DescribeStatementCommand, ExecuteStatementCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RedshiftDataWarehouse } from '../../functions/lib/adapters/redshift/redshift-warehouse.ts';
 import { TransformFailed } from '../../functions/lib/errors.ts';
 import { checkTransform } from '../../functions/lib/steps/check-transform.ts';
 import { clientToken } from '../../functions/lib/steps/load-spec.ts';
@@ -44,7 +47,9 @@ describe('checkTransform over in-memory ports', () => {
       checkTransform({ run: failed.run, transform: failed.transform, redriveCount: 0 }, failed),
     );
     expect(err).toBeInstanceOf(TransformFailed);
-    expect(err.message).toContain('failed: procedure core.promote does not exist. The rows are loaded');
+    expect(err.message).toContain(
+      'failed: procedure core.promote does not exist. It rolled back whole. The rows are loaded',
+    );
 
     const aborted = await submitted();
     aborted.warehouse.abort(aborted.transform.statementId);
@@ -53,7 +58,7 @@ describe('checkTransform over in-memory ports', () => {
     );
     expect(err2).toBeInstanceOf(TransformFailed);
     expect(err2.message).toBe(
-      'post-load transform (statement stmt-1) was aborted and rolled back: no reason given. The rows are loaded; fix the SQL or its objects, then redrive: efi redrive run-1',
+      'post-load transform (statement stmt-1) was aborted: no reason given. It rolled back whole. The rows are loaded; fix the SQL or its objects, then redrive: efi redrive run-1',
     );
   });
 
@@ -105,5 +110,37 @@ describe('submitTransform over in-memory ports', () => {
     w.configs.apply(fileConfig({ id: 'sales.daily', interface: 'sales', transform: { sql: 'SELECT 2' } }));
     await submitTransform({ run: w.run, redriveCount: 0 }, w);
     expect(w.warehouse.statements[0]!.sql).toBe('CALL core.promote(:run_id)');
+  });
+});
+
+describe('checkTransform on Redshift (the real SDK client, answered by aws-sdk-client-mock)', () => {
+  const client = new RedshiftDataClient({
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 't', secretAccessKey: 't' },
+  });
+  const rs = mockClient(client);
+  const redshift = new RedshiftDataWarehouse(
+    client,
+    { clusterIdentifier: 'c', workgroupName: null, database: 'dev', dbUser: 'u', secretArn: null },
+    { iamRoleArn: 'arn:aws:iam::123456789012:role/copy', region: null },
+    { pollDelayMs: 0 },
+  );
+  afterAll(() => rs.restore());
+
+  it('a FAILED CALL says it may have committed part of its work, not that it rolled back', async () => {
+    const world = await stepWorld(WITH_TRANSFORM);
+    const ports = { ...world, warehouse: redshift };
+    rs.on(ExecuteStatementCommand).resolves({ Id: 'tr-1' });
+    const transform = await submitTransform({ run: world.run, redriveCount: 0 }, ports);
+    rs.on(DescribeStatementCommand).resolves({
+      Id: 'tr-1',
+      Status: 'FAILED',
+      Error: 'ERROR: division by zero',
+      QueryString: 'CALL core.promote(:run_id)',
+    });
+    const err = await caught(() => checkTransform({ run: world.run, transform, redriveCount: 0 }, ports));
+    expect(err).toBeInstanceOf(TransformFailed);
+    expect(err.message).toContain('It may have committed part of its work first');
+    expect(err.message).not.toContain('rolled back');
   });
 });

@@ -116,6 +116,27 @@ describe('formatNotification', () => {
     });
   });
 
+  it('shows counts the warehouse did not report as ?, and null in the event detail, never 0', () => {
+    const n = formatNotification({
+      ...base,
+      rowsLoaded: null,
+      rowsRejected: null,
+      targets: [
+        { target: { schema: 'stage', table: 'sales_daily' }, recordType: null, rowsLoaded: null, rowsRejected: null },
+      ],
+    });
+    expect(n.body.split('\n')[0]).toBe(
+      'daily_20261124.csv was loaded; the warehouse did not report how many rows (shown as ?).',
+    );
+    expect(n.body).toContain('Rows:      12,345 in file, ? loaded, ? rejected');
+    expect(n.body).toContain('Target:    stage.sales_daily: ? loaded, ? rejected');
+    expect(n.detail).toMatchObject({
+      rowsLoaded: null,
+      rowsRejected: null,
+      targets: [{ schema: 'stage', table: 'sales_daily', rowsLoaded: null, rowsRejected: null }],
+    });
+  });
+
   it('explains a skip', () => {
     const n = formatNotification({ ...base, status: 'SKIPPED', skipReason: 'same content as run run-20261123-0042' });
     expect(n.subject).toBe('[efi] SKIPPED sales.daily: daily_20261124.csv');

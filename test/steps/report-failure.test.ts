@@ -2,6 +2,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import {
   CancelStatementCommand,
   DescribeStatementCommand,
+  GetStatementResultCommand,
   RedshiftDataClient,
   ValidationException,
 } from '@aws-sdk/client-redshift-data';
@@ -126,6 +127,20 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
     expect(sent[0]!.idempotencyKey).toBe('run-1:FAILED:0');
   });
 
+  it('ABORTED: a cancel that Redshift takes a moment to apply still records loadCommitted false, not unknown', async () => {
+    // CancelStatement only asks; DescribeStatement reads STARTED for a while before ABORTED.
+    rs.on(DescribeStatementCommand)
+      .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })
+      .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })
+      .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })
+      .resolves({ Id: 'load-1', Status: 'ABORTED' });
+    rs.on(CancelStatementCommand).resolves({ Status: true });
+    const { row, sent, ports } = setup();
+    await reportFailure(event('ABORTED'), ports);
+    expect(await row()).toMatchObject({ status: 'ABORTED', loadCommitted: false });
+    expect(sent[0]!.body).toMatch(/Committed: +nothing: the load did not commit/);
+  });
+
   it("a Task's States.Timeout cancels the running statement too", async () => {
     rs.on(DescribeStatementCommand)
       .resolvesOnce({ Id: 'load-1', Status: 'STARTED' })
@@ -157,6 +172,38 @@ describe('ReportFailure on a stopped execution (truth model rows 7 and 8, in AWS
     await reportFailure(event('FAILED', 'TransformFailed', 'boom'), ports);
     expect(rs).toHaveReceivedCommandTimes(CancelStatementCommand, 0);
     expect(await row()).toMatchObject({ status: 'FAILED', loadCommitted: true, transformCommitted: false });
+  });
+
+  it('FAILED transform that was a CALL: the load committed, whether the transform did is left unknown (a procedure can COMMIT)', async () => {
+    rs.on(DescribeStatementCommand).resolves({ Id: 'load-1', Status: 'FINISHED' });
+    rs.on(DescribeStatementCommand, { Id: 'tr-1' }).resolves({
+      Id: 'tr-1',
+      Status: 'FAILED',
+      Error: 'boom',
+      QueryString: 'CALL core.merge_sales()',
+    });
+    const { row, sent, ports } = setup({ transformStatementId: 'tr-1', rowsLoaded: 1200 });
+    await reportFailure(event('FAILED', 'TransformFailed', 'boom'), ports);
+    expect(await row()).toMatchObject({ status: 'FAILED', loadCommitted: true, transformCommitted: null });
+    expect(sent[0]!.body).toMatch(/whether the transform committed part of its work is not known/);
+  });
+
+  it('reads a FINISHED load as committed without reading its row counts, so a failing count read cannot hide it', async () => {
+    rs.on(DescribeStatementCommand).resolves({
+      Id: 'load-1',
+      Status: 'FINISHED',
+      SubStatements: [
+        { Id: 'load-1:5', Status: 'FINISHED', HasResultSet: true, QueryString: '/* efi step=count */\nSELECT 0' },
+      ],
+    });
+    rs.on(GetStatementResultCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+    );
+    const { row, sent, ports } = setup({ rowsLoaded: 1200 });
+    await reportFailure(event('FAILED', 'ArchiveFailed', 'S3 said no'), ports);
+    expect(rs).toHaveReceivedCommandTimes(GetStatementResultCommand, 0);
+    expect(await row()).toMatchObject({ status: 'FAILED', loadCommitted: true });
+    expect(sent[0]!.body).toMatch(/the load committed \(1,?200 rows are loaded\)/);
   });
 });
 

@@ -106,6 +106,15 @@ describe('validateFile: accepted files', () => {
     expect(v.needsPreprocess).toBe(false);
   });
 
+  it('a quoted field padded with blanks is one field, as Redshift CSV reads it; text after a closing quote is still MalformedRecord', async () => {
+    // Redshift *CSV*: "white space between the delimiters and the quote characters is ignored".
+    const v = await validate('in/a.csv', '1, "a,b" ,3\n2,"c"\t, "d" \n');
+    expect(v.recordsInFile).toBe(2);
+    const e = await caught(() => validate('in/b.csv', '1,"a" b,3\n'));
+    expect(e).toMatchObject({ name: 'MalformedRecord', location: { line: 1, field: 2 } });
+    expect(e.message).toMatch(/closing quote is followed by " "/);
+  });
+
   it('ignores blank lines by default and counts them when configured to', async () => {
     const body = '1,a,1\n\n2,b,2\n\n';
     expect(await validate('in/a.csv', body)).toMatchObject({ recordsInFile: 2, blankLines: 2, needsPreprocess: true });
@@ -233,6 +242,18 @@ describe('validateFile: rejections', () => {
     expect(e.name).toBe('CompressionCorrupt');
     expect(e.message).toMatch(/corrupt or truncated/);
   });
+
+  it.skipIf(!hasTool('zstd'))(
+    'a truncated zstd file is CompressionCorrupt with its reason (it failed as a bare Error)',
+    async () => {
+      const zst = execFileSync('zstd', ['-c', '-q'], { input: CSV.repeat(50) });
+      const e = await caught(() =>
+        validate('in/a.csv.zst', zst.subarray(0, zst.length - 10), fileConfig({ format: { compression: 'zstd' } })),
+      );
+      expect(e.name).toBe('CompressionCorrupt');
+      expect(e.message).toMatch(/the zstd data is corrupt or truncated \(unexpected EOF\)/);
+    },
+  );
 
   it('a file with bzip2 magic but corrupt data is CompressionCorrupt', async () => {
     const e = await caught(() =>

@@ -62,7 +62,7 @@ const GIVES: Record<DateTimePart, Part> = {
 
 /**
  * Why `format` is not a Redshift DATEFORMAT/TIMEFORMAT string, or null.
- * 'auto', 'epochsecs' and 'epochmillisecs' (TIMEFORMAT) are accepted as words.
+ * 'auto', 'epochsecs' and 'epochmillisecs' (TIMEFORMAT) are accepted as words, in lower case only.
  *
  * @example
  * redshiftDateTimeFormatProblem('DD/MM/YYYY HH:MM', 'timestamp');
@@ -72,6 +72,10 @@ const TIME_ZONE_PARTS = new Set(['TZ', 'TZH', 'TZM', 'OF']);
 
 export function redshiftDateTimeFormatProblem(format: string, kind: 'date' | 'timestamp'): string | null {
   const word = format.toLowerCase();
+  // "The 'auto', 'epochsecs', and 'epochmillisecs' keywords are case-sensitive" (TIMEFORMAT): 'AUTO' is no keyword.
+  if ((word === 'auto' || word === 'epochsecs' || word === 'epochmillisecs') && format !== word) {
+    return `not a keyword: Redshift's 'auto', 'epochsecs' and 'epochmillisecs' are case-sensitive (lower case); write ${word}`;
+  }
   if (word === 'auto') return null;
   if (word === 'epochsecs' || word === 'epochmillisecs') {
     return kind === 'timestamp'

@@ -87,7 +87,7 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
     option: 'NULL AS',
     config: 'load.nullAs',
     support: 'exact',
-    local: "the marker, default '\\N' in every mode; refused when it holds a NUL (NULL AS '\\0')",
+    local: "the marker, default '\\N' in every mode; refused when it holds a NUL (NULL AS '\\0') or a line break",
     refuse: (f) =>
       f.load?.nullAs?.includes('\u0000')
         ? {
@@ -95,7 +95,13 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
             message:
               "nullAs '\\0' (a NUL byte) cannot match: efi rejects a file holding a NUL byte before loading (PostgreSQL text cannot store one); deliver files without NULs, with \\N for NULL",
           }
-        : null,
+        : /[\r\n]/.test(f.load?.nullAs ?? '')
+          ? {
+              path: ['load', 'nullAs'],
+              message:
+                'nullAs holds a line break: Redshift reserves the newline as the line delimiter (NULL AS: "Do not use \'\\n\' (newline) for the null_string value"), an unquoted field never holds one, and efi drops the CR of a CRLF line end; use another marker, such as \\N',
+            }
+          : null,
   },
   { option: 'EMPTYASNULL', config: 'load.emptyAsNull', support: 'exact', local: "COPY NULL '' or the rewrite" },
   { option: 'BLANKSASNULL', config: 'load.blanksAsNull', support: 'exact', local: 'the rewrite' },

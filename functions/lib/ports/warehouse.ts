@@ -74,8 +74,9 @@ export interface TargetResult {
   recordType: string | null;
   /**
    * Rows inserted into the target; null when the warehouse did not report the
-   * count (the Data API's ResultRows -1, "the value is null"): CheckLoad then
-   * derives it where it can (maxErrors 0) and leaves it unknown otherwise.
+   * count (on Redshift: no stage count and the Data API's ResultRows -1, "the
+   * value is null"): CheckLoad then derives it where it can (maxErrors 0) and
+   * leaves it unknown otherwise.
    */
   rowsLoaded: number | null;
   /** Null when rowsLoaded is unknown under maxErrors > 0: the rejected rows cannot be derived. */
@@ -88,6 +89,12 @@ export interface StatementStatus {
   error: string | null;
   /** For a load: per target counts, once FINISHED. */
   targets?: TargetResult[];
+  /**
+   * true when the statement FAILED or was ABORTED but may still have committed part of its work
+   * (on Redshift: a CALLed procedure can COMMIT, TRUNCATE commits): "nothing committed" would
+   * then be a guess. Absent: a failed statement rolled back whole.
+   */
+  partialCommit?: boolean;
   submittedAt?: string;
   updatedAt?: string;
   /** How far a running statement has got, when the adapter can tell (the local warehouse can; the Data API cannot). */
@@ -110,7 +117,16 @@ export interface DescribeOptions {
    * millisecond. The Data API answers at once and ignores it.
    */
   waitMs?: number;
+  /**
+   * false when the caller needs the status only (did it commit?): an adapter that reads the
+   * counts with a call of their own (Redshift: GetStatementResult) skips it, so that call's
+   * failure cannot make a known outcome unknown. Default true.
+   */
+  rowCounts?: boolean;
 }
+
+/** describe for a caller that needs the statement's status only (did it commit?), not its row counts. */
+export const STATUS_ONLY: DescribeOptions = Object.freeze({ rowCounts: false });
 
 /** A row the warehouse refused, located in the part it came from. */
 export interface LoadRowError {

@@ -57,9 +57,14 @@ export function bzip2Transform(): Transform {
   return t;
 }
 
-/** Tags codec failures like zlib's (code Z_DATA_ERROR) so callers report them as a corrupt file. */
+/**
+ * Tags codec failures like zlib's (code Z_DATA_ERROR) so callers report them as a corrupt file.
+ * fzstd sets a numeric `code` of its own (a truncated frame's "unexpected EOF" is 0): only a
+ * zlib-style string code is kept, else a truncated zstd file failed as a bare Error.
+ */
 function asZlibLike(e: unknown): Error {
   const err = e instanceof Error ? e : new Error(String(e));
-  (err as Error & { code?: string }).code ??= 'Z_DATA_ERROR';
+  const tagged = err as Error & { code?: unknown };
+  if (typeof tagged.code !== 'string') tagged.code = 'Z_DATA_ERROR';
   return err;
 }

@@ -75,8 +75,12 @@ export function splitFields(
       index++;
       continue;
     }
-    if (quote !== null && pos < end && buf[pos] === quote) {
-      let i = pos + 1;
+    // Redshift CSV: "white space between the delimiters and the quote characters is ignored"
+    // (the delimiter itself, a tab say, is never white space). A field that is not quoted
+    // once its blanks are skipped is read as before, blanks and quotes as data.
+    const qStart = quote !== null ? skipQuotePadding(buf, pos, end, d0) : pos;
+    if (quote !== null && qStart < end && buf[qStart] === quote) {
+      let i = qStart + 1;
       let close = -1;
       while (i < end) {
         const q: number = buf.indexOf(quote, i);
@@ -88,19 +92,22 @@ export function splitFields(
         close = q;
         break;
       }
-      if (close === -1) return { field: index, problem: 'its opening quote is never closed' };
-      visitor.field(buf, pos + 1, close, true);
-      const after = close + 1;
-      if (after === end) return null;
-      if (!matchesAt(buf, after, end, delimiter, d0, dlen)) {
-        return {
-          field: index,
-          problem: `its closing quote is followed by ${JSON.stringify(String.fromCharCode(buf[after]!))} instead of the delimiter`,
-        };
+      const after = close === -1 ? -1 : skipQuotePadding(buf, close + 1, end, d0);
+      const ends = after !== -1 && (after === end || matchesAt(buf, after, end, delimiter, d0, dlen));
+      if (ends || qStart === pos) {
+        if (close === -1) return { field: index, problem: 'its opening quote is never closed' };
+        if (!ends) {
+          return {
+            field: index,
+            problem: `its closing quote is followed by ${JSON.stringify(String.fromCharCode(buf[close + 1]!))} instead of the delimiter`,
+          };
+        }
+        visitor.field(buf, qStart + 1, close, true);
+        if (after === end) return null;
+        pos = after + dlen;
+        index++;
+        continue;
       }
-      pos = after + dlen;
-      index++;
-      continue;
     }
     const next =
       esc === null
@@ -171,6 +178,43 @@ export function unescapeField(buf: Buffer, start: number, end: number, escapeByt
     out[n++] = buf[i]!;
   }
   return out.subarray(0, n);
+}
+
+/** Past the spaces and tabs at `from` (not the delimiter's first byte): where a padded quoted CSV field's quote may be. */
+function skipQuotePadding(buf: Buffer, from: number, end: number, d0: number): number {
+  let i = from;
+  while (i < end && (buf[i] === 0x20 || buf[i] === 0x09) && buf[i] !== d0) i++;
+  return i;
+}
+
+/**
+ * Whether `buf` may hold a quoted CSV field padded with blanks (`, "a" ,`),
+ * which Redshift reads without them and PostgreSQL's CSV COPY with them: a
+ * quote next to a space or tab that has only blanks between it and a field
+ * boundary (the delimiter's first byte, a line end, or the buffer's edge, so
+ * a probe of a cut stream errs towards yes). Byte-level, for the load's probes.
+ */
+export function mayHaveQuotePadding(buf: Buffer, quote: number, d0: number): boolean {
+  const isPad = (b: number | undefined) => (b === 0x20 || b === 0x09) && b !== d0;
+  const boundary = (b: number | undefined) => b === undefined || b === d0 || b === 0x0a || b === 0x0d;
+  // One native scan for the quote byte; a pad next to it is rare, and only then are the bytes walked.
+  for (let q = buf.indexOf(quote); q !== -1; q = buf.indexOf(quote, q + 1)) {
+    const before = buf[q - 1];
+    const after = buf[q + 1];
+    // Most quotes touch a delimiter, a line end or text: one test each, no walk.
+    if (before !== 0x20 && before !== 0x09 && after !== 0x20 && after !== 0x09) continue;
+    if (isPad(before)) {
+      let i = q - 1;
+      while (isPad(buf[i])) i--;
+      if (boundary(buf[i])) return true;
+    }
+    if (isPad(after)) {
+      let i = q + 1;
+      while (isPad(buf[i])) i++;
+      if (boundary(buf[i])) return true;
+    }
+  }
+  return false;
 }
 
 function matchesAt(buf: Buffer, at: number, end: number, delimiter: Buffer, d0: number, dlen: number): boolean {

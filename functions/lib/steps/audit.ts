@@ -59,8 +59,11 @@ export async function audit(input: AuditInput, ports: { runs: RunLog }): Promise
     ...(input.load?.rowsRejected !== undefined ? { rowsRejected: input.load.rowsRejected } : {}),
     ...(input.archive ? { archivedTo: input.archive.movedTo } : {}),
     ...(input.status === 'FINISHED' || input.status === 'SKIPPED' ? { clearError: true } : {}),
-    // FINISHED means the load committed (and the transform, when there was one).
-    ...(input.status === 'FINISHED' && input.load ? { loadCommitted: true } : {}),
+    // FINISHED means the load committed, and the transform when there was one: a redrive that
+    // finished replaces what an earlier failed attempt recorded (transformCommitted false).
+    ...(input.status === 'FINISHED' && input.load
+      ? { loadCommitted: true, transformCommitted: run.hasTransform ? true : null }
+      : {}),
     ...(input.redriveCount !== undefined ? { redriveCount: input.redriveCount } : {}),
     finished: true,
   });

@@ -38,7 +38,10 @@ export async function checkTransform(input: CheckTransformInput, ports: CheckTra
     if (next instanceof TransientError) throw next;
     return submitTransform(input, ports, next);
   }
+  const rolledBack = st.partialCommit
+    ? ' It may have committed part of its work first (a CALLed procedure can COMMIT, TRUNCATE commits): check the target before the redrive runs it again.'
+    : ' It rolled back whole.';
   throw new TransformFailed(
-    `post-load transform (statement ${st.statementId}) ${st.status === 'ABORTED' ? 'was aborted and rolled back' : 'failed'}: ${st.error ?? 'no reason given'}. The rows are loaded; fix the SQL or its objects, then redrive: efi redrive ${input.run.runId}`,
+    `post-load transform (statement ${st.statementId}) ${st.status === 'ABORTED' ? 'was aborted' : 'failed'}: ${st.error ?? 'no reason given'}.${rolledBack} The rows are loaded; fix the SQL or its objects, then redrive: efi redrive ${input.run.runId}`,
   );
 }

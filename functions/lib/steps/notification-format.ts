@@ -227,7 +227,9 @@ function committedText(input: NotificationInput): string | null {
         ? '; the transform committed too'
         : input.transformCommitted === false
           ? '; the transform did not commit'
-          : '';
+          : input.error?.name === 'TransformFailed'
+            ? '; whether the transform committed part of its work is not known (a procedure can COMMIT)'
+            : '';
     return `the load committed (${rows})${transform}; a redrive does not load them again.`;
   }
   if (input.loadCommitted === false) return 'nothing: the load did not commit.';
@@ -238,7 +240,9 @@ function headline(input: NotificationInput, p: BodyParts): string {
   const file = oneLine(baseName(input.key));
   switch (input.status) {
     case 'FINISHED':
-      return `${file} was loaded: ${count(input.rowsLoaded)} rows.`;
+      return input.rowsLoaded === null
+        ? `${file} was loaded; the warehouse did not report how many rows (shown as ?).`
+        : `${file} was loaded: ${count(input.rowsLoaded)} rows.`;
     case 'SKIPPED':
       return `${file} was skipped; nothing was loaded.`;
     case 'ABORTED':

@@ -1,7 +1,7 @@
 import type { StatusChangeEvent } from '../contract/status-change-event.ts';
 import { serializeError } from '../errors.ts';
 import type { RunLog, RunRecord } from '../ports/run-log.ts';
-import type { Warehouse } from '../ports/warehouse.ts';
+import { STATUS_ONLY, type Warehouse } from '../ports/warehouse.ts';
 import { parseCatch } from './audit.ts';
 import { type NotifyPorts, notifyRun } from './notify.ts';
 import { statementOutcome } from './statement-poll.ts';
@@ -91,17 +91,19 @@ async function settleStatements(
   const committed = async (id: string | null): Promise<boolean | null> => {
     if (!id) return null;
     try {
-      let st = await warehouse.describe(id);
+      let st = await warehouse.describe(id, STATUS_ONLY);
       if (stopped && statementOutcome(st.status) === 'running') {
         // It may finish between the two calls: the Data API then refuses the cancel; read it again either way.
         await warehouse.cancel(id).catch((e: unknown) => {
           console.error(`[ReportFailure] cancel of statement ${id} of run ${run.runId}:`, (e as Error).message);
         });
-        st = await warehouse.describe(id);
+        st = await warehouse.describe(id, STATUS_ONLY);
       }
       // Still running (StatementStillRunning left it to the warehouse, or a cancel did not take):
       // it may yet commit, so "not committed" would be a guess. Unknown, and the error says it runs.
       if (statementOutcome(st.status) === 'running') return null;
+      // A failed CALL may have committed inside (a procedure's COMMIT, a TRUNCATE): not known.
+      if (st.status !== 'FINISHED' && st.partialCommit) return null;
       return st.status === 'FINISHED';
     } catch (e) {
       console.error(`[ReportFailure] could not read statement ${id} of run ${run.runId}:`, (e as Error).message);

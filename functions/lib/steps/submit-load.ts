@@ -2,7 +2,7 @@ import type { MatchedRun, PreparedLoad, StatementRef } from '../contract/payload
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
-import type { StatementStatus, Warehouse } from '../ports/warehouse.ts';
+import { STATUS_ONLY, type StatementStatus, type Warehouse } from '../ports/warehouse.ts';
 import { ownedContent } from './content-claim.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
 import { withParts } from './processing.ts';
@@ -100,7 +100,7 @@ export async function earlierStatement(
   if (!id) return null;
   let st: StatementStatus;
   try {
-    st = await ports.warehouse.describe(id);
+    st = await ports.warehouse.describe(id, STATUS_ONLY);
   } catch (e) {
     // A statement the log never kept (its load died uncommitted with its session, when the statement row is
     // written in the load's own transaction) is no earlier statement: submit.

@@ -8,9 +8,11 @@ import {
   hasDigitsAfterPoint,
   NeedsRecordChecks,
   NeedsRewrite,
+  nonDecimalProbe,
   type PartRowError,
   PartTransform,
   type PartTransformOptions,
+  quotePaddingProbe,
   type RewritePlan,
   replaceInvalidUtf8,
   sliceProbe,
@@ -153,6 +155,34 @@ describe('PartTransform', () => {
     const cut = sliceProbe({ columns: cols, backslashNIsNull: false });
     cut(Buffer.from('1,1.25\n2,1.2'));
     expect(() => cut(Buffer.from('55\n'))).toThrow(NeedsRecordChecks);
+  });
+
+  it('rewrite probes: a quoted field padded with blanks, a non-decimal number, a line past an implicit length; across a cut too; clean bytes pass', () => {
+    const padded = () => quotePaddingProbe(Buffer.from(','), 0x22);
+    expect(() => padded()(Buffer.from('1,"a",b\n2,"x ""y"" z",c\n3,ab"c"d,e\n'))).not.toThrow();
+    for (const bytes of ['1, "a",b\n', '1,"a" ,b\n', '  "a",b\n', '1,"a"\t\n']) {
+      expect(() => padded()(Buffer.from(bytes)), bytes).toThrow(NeedsRewrite);
+    }
+    const cutPad = padded();
+    cutPad(Buffer.from('1,'));
+    expect(() => cutPad(Buffer.from(' "a",b\n'))).toThrow(NeedsRewrite);
+    // A tab delimiter is not a blank: "a"<tab> is a plain quoted field.
+    expect(() => quotePaddingProbe(Buffer.from('\t'), 0x22)(Buffer.from('1\t"a"\tb\n'))).not.toThrow();
+
+    const digits = () => nonDecimalProbe();
+    expect(() => digits()(Buffer.from('1,box,0.5,Oxford,10b,a_b,-3\n'))).not.toThrow();
+    for (const bytes of ['1,0x1F\n', '1,-0o17\n', '1,0B101\n', '1,1_000\n']) {
+      expect(() => digits()(Buffer.from(bytes)), bytes).toThrow(NeedsRewrite);
+    }
+    const cutDigits = digits();
+    cutDigits(Buffer.from('1,0'));
+    expect(() => cutDigits(Buffer.from('x1F\n'))).toThrow(NeedsRewrite);
+
+    const cols = [{ name: 'v', maxBytes: 8, implicitLength: true, numericScale: null, isText: true }];
+    expect(() => sliceProbe({ columns: cols, backslashNIsNull: false })(Buffer.from('1,abcdef\n2,x\n'))).not.toThrow();
+    const long = sliceProbe({ columns: cols, backslashNIsNull: false });
+    long(Buffer.from('1,abc'));
+    expect(() => long(Buffer.from('defg\n'))).toThrow(NeedsRecordChecks);
   });
 
   it('names a missing column and extra fields of delimited records, about the whole line as COPY does', async () => {

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseMarker, renderLoadStatements } from '../../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
+import {
+  isCountStatement,
+  parseMarker,
+  renderLoadStatements,
+} from '../../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
 import { csvTarget, ROLE_ARN, spec } from './fixtures.ts';
 
 /**
@@ -57,7 +61,10 @@ describe.skipIf(!pgUrl)('rendered Redshift statements on a real SQL lexer', () =
     await client.query(`INSERT INTO efi_stage_0 (id, sold_on, amount) VALUES ('1', '2024-05-01', '9.50')`);
     await client.query(byStep('delete'));
     await client.query(byStep('insert'));
+    // The count statement of the same session and transaction: the staged rows, which the INSERT took.
+    const counted = await client.query(sqls.find((q) => isCountStatement(q))!);
     await client.query('COMMIT');
+    expect(counted.rows.map((r) => [Number(r.efi_target), Number(r.efi_rows)])).toEqual([[0, 1]]);
 
     const rows = await client.query(
       'SELECT id, efi_source_file, efi_run_id, efi_loaded_at IS NOT NULL AS stamped FROM daily ORDER BY id',

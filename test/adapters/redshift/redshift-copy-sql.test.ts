@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  isCountStatement,
   parseMarker,
   type RedshiftCopyOptions,
   renderLoadStatements,
@@ -194,9 +195,30 @@ describe('renderLoadStatements structure', () => {
       'copy',
       'delete',
       'insert',
+      undefined,
     ]);
-    expect(sqls.map((s) => parseMarker(s)?.target)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    expect(sqls.map((s) => parseMarker(s)?.target)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, undefined]);
     expect(sqls[5]).toContain('COPY "efi_stage_1" ("id", "sold_on", "amount")');
+  });
+
+  it('ends with one statement that counts every stage table, marked as the count', () => {
+    const sqls = renderLoadStatements(spec([csvTarget(), csvTarget({ recordType: 'D' })]), { iamRoleArn: ROLE_ARN });
+    expect(sqls.filter((s) => isCountStatement(s))).toEqual([sqls.at(-1)]);
+    expect(sqls.at(-1)).toBe(
+      '/* efi step=count */\n' +
+        'SELECT 0 AS "efi_target", COUNT(*) AS "efi_rows" FROM "efi_stage_0"\nUNION ALL\n' +
+        'SELECT 1 AS "efi_target", COUNT(*) AS "efi_rows" FROM "efi_stage_1"',
+    );
+  });
+
+  it('leaves the count statement out of a load that already needs all 40 statements, and only then', () => {
+    const targets = (n: number) => Array.from({ length: n }, (_, i) => csvTarget({ recordType: `T${i}` }));
+    const full = renderLoadStatements(spec(targets(10)), { iamRoleArn: ROLE_ARN });
+    expect(full).toHaveLength(40);
+    expect(full.some((s) => isCountStatement(s))).toBe(false);
+    const nine = renderLoadStatements(spec(targets(9)), { iamRoleArn: ROLE_ARN });
+    expect(nine).toHaveLength(37);
+    expect(isCountStatement(nine.at(-1))).toBe(true);
   });
 
   it('omits DELETE when the run id is not recorded, so nothing else is deleted', () => {
@@ -234,7 +256,9 @@ describe('injection-shaped values end up inert inside literals', () => {
   });
 
   it('keeps the record type from closing the marker comment and reads it back unchanged', () => {
-    for (const s of sqls) {
+    // The count statement names no record type: it is the last one, marked `step=count` only.
+    expect(isCountStatement(sqls.at(-1))).toBe(true);
+    for (const s of sqls.slice(0, -1)) {
       const head = s.slice(0, s.indexOf('*/') + 2);
       expect(head.startsWith('/* efi ')).toBe(true);
       expect(head.endsWith(' record_type=%2A%2F%20DROP%20TABLE%20y%3B%20%2F%2A%0A%27 */')).toBe(true);

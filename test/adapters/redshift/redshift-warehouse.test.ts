@@ -9,12 +9,13 @@ import {
   type Field,
   GetStatementResultCommand,
   RedshiftDataClient,
+  ResourceNotFoundException,
   type SubStatementData,
   ValidationException,
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { renderLoadStatements } from '../../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
+import { isCountStatement, renderLoadStatements } from '../../../functions/lib/adapters/redshift/redshift-copy-sql.ts';
 import { SYS_LOAD_ERRORS_SQL } from '../../../functions/lib/adapters/redshift/redshift-load-errors.ts';
 import {
   MAX_STATEMENT_BYTES,
@@ -57,10 +58,27 @@ const twoTargets = spec([
   csvTarget({ recordType: 'D', target: { schema: 'sales', table: 'detail' } }),
 ]);
 
-/** Sub-statements as DescribeStatement returns them for the rendered batch. */
+/**
+ * Sub-statements as DescribeStatement returns them for the rendered batch: per target stage, COPY,
+ * DELETE, INSERT (1-8), then the count statement (9), whose result set is absent unless a test gives it.
+ */
 function subStatements(statuses: Partial<SubStatementData>[]): SubStatementData[] {
   const sqls = renderLoadStatements(twoTargets, COPY);
-  return sqls.map((sql, i) => ({ Id: `load-1:${i + 1}`, QueryString: sql, Status: 'FINISHED', ...statuses[i] }));
+  return sqls.map((sql, i) => ({
+    Id: `load-1:${i + 1}`,
+    QueryString: sql,
+    Status: 'FINISHED',
+    ...(isCountStatement(sql) ? { HasResultSet: false } : {}),
+    ...statuses[i],
+  }));
+}
+
+/** The count statement's result as GetStatementResult returns it: [target index, stage rows] per row. */
+function countResult(rows: [number, number][]) {
+  return {
+    ColumnMetadata: [{ name: 'efi_target' }, { name: 'efi_rows' }],
+    Records: rows.map(([t, n]): Field[] => [{ longValue: t }, { longValue: n }]),
+  };
 }
 
 function described(d: Partial<DescribeStatementCommandOutput>): DescribeStatementCommandOutput {
@@ -168,7 +186,7 @@ describe('submitLoad', () => {
         columns: Array.from({ length: 900 }, (_, i) => ({ name: `c${String(i).padStart(4, '0')}_${'x'.repeat(110)}` })),
       }),
     ]);
-    await expect(warehouse().submitLoad(wide, 'tok')).rejects.toThrow(/load statement 2 of 4 .* at most 100 KB/);
+    await expect(warehouse().submitLoad(wide, 'tok')).rejects.toThrow(/load statement 2 of 5 .* at most 100 KB/);
     expect(rs).not.toHaveReceivedAnyCommand();
   });
 
@@ -372,6 +390,156 @@ describe('describe', () => {
       ['sales.header', 11],
       ['sales.detail', 22],
     ]);
+  });
+
+  it('counts rows per target exactly from the count sub-statement of the same batch, even when ResultRows is -1', async () => {
+    const subs = subStatements([
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      { HasResultSet: true },
+    ]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    rs.on(GetStatementResultCommand, { Id: 'load-1:9' }).resolves(
+      countResult([
+        [1, 4998],
+        [0, 119],
+      ]),
+    );
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => [t.recordType, t.rowsLoaded])).toEqual([
+      ['H', 119],
+      ['D', 4998],
+    ]);
+    expect(rs).toHaveReceivedCommandWith(GetStatementResultCommand, { Id: 'load-1:9' });
+  });
+
+  it('takes the stage count over the INSERT ResultRows, and reads every page of it', async () => {
+    const subs = subStatements([{}, {}, {}, { ResultRows: 7 }, {}, {}, {}, { ResultRows: 7 }, { HasResultSet: true }]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    rs.on(GetStatementResultCommand, { Id: 'load-1:9' })
+      .resolves({ ...countResult([[0, 120]]), NextToken: 'p2' })
+      .on(GetStatementResultCommand, { Id: 'load-1:9', NextToken: 'p2' })
+      .resolves(countResult([[1, 5000]]));
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => t.rowsLoaded)).toEqual([120, 5000]);
+  });
+
+  it('falls back to ResultRows, or unknown for -1, when the count result is gone (ResourceNotFound)', async () => {
+    const subs = subStatements([
+      {},
+      {},
+      {},
+      { ResultRows: 119 },
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      { HasResultSet: true },
+    ]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    rs.on(GetStatementResultCommand).rejects(
+      new ResourceNotFoundException({
+        $metadata: {},
+        message: 'Query does not exist.',
+        Message: 'Query does not exist.',
+        ResourceId: 'load-1:9',
+      }),
+    );
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => [t.recordType, t.rowsLoaded])).toEqual([
+      ['H', 119],
+      ['D', null],
+    ]);
+  });
+
+  it('does not fail a committed load over a count result it cannot read (a ValidationException): unknown, not LoadFailed', async () => {
+    const subs = subStatements([{}, {}, {}, { ResultRows: -1 }, {}, {}, {}, { ResultRows: 5 }, { HasResultSet: true }]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    rs.on(GetStatementResultCommand).rejects(new ValidationException({ $metadata: {}, message: 'no result' }));
+    const s = await warehouse().describe('load-1');
+    expect(s).toMatchObject({ status: 'FINISHED' });
+    expect(s.targets?.map((t) => t.rowsLoaded)).toEqual([null, 5]);
+  });
+
+  it('leaves a target the count result does not list to its ResultRows (unknown when -1)', async () => {
+    const subs = subStatements([
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      { HasResultSet: true },
+    ]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    rs.on(GetStatementResultCommand).resolves(countResult([[1, 5000]]));
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => [t.recordType, t.rowsLoaded])).toEqual([
+      ['H', null],
+      ['D', 5000],
+    ]);
+  });
+
+  it('reads no result for a load without the count statement (40 statements): ResultRows counts', async () => {
+    const subs = subStatements([{}, {}, {}, { ResultRows: 3 }, {}, {}, {}, { ResultRows: -1 }]).slice(0, 8);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    const s = await warehouse().describe('load-1');
+    expect(s.targets?.map((t) => t.rowsLoaded)).toEqual([3, null]);
+    expect(rs).not.toHaveReceivedCommand(GetStatementResultCommand);
+  });
+
+  it('surfaces a throttled count read as EfiTransient (CheckLoad retries) rather than an unknown count', async () => {
+    const subs = subStatements([
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      {},
+      {},
+      {},
+      { ResultRows: -1 },
+      { HasResultSet: true },
+    ]);
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'FINISHED', SubStatements: subs }));
+    rs.on(GetStatementResultCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+    );
+    await expect(warehouse().describe('load-1')).rejects.toMatchObject({ name: 'EfiTransient' });
+  });
+
+  it('says a FAILED or ABORTED CALL, or a batch with a TRUNCATE, may have committed part of its work', async () => {
+    rs.on(DescribeStatementCommand, { Id: 'tr-1' })
+      .resolves(described({ Id: 'tr-1', Status: 'FAILED', QueryString: '/* x */ call core.merge_sales(:run_id)' }))
+      .on(DescribeStatementCommand, { Id: 'tr-2' })
+      .resolves(
+        described({
+          Id: 'tr-2',
+          Status: 'ABORTED',
+          SubStatements: [
+            { Id: 'tr-2:1', Status: 'FINISHED', QueryString: 'TRUNCATE core.sales' },
+            { Id: 'tr-2:2', Status: 'ABORTED', QueryString: 'INSERT INTO core.sales SELECT * FROM stage.sales' },
+          ],
+        }),
+      )
+      .on(DescribeStatementCommand, { Id: 'tr-3' })
+      .resolves(
+        described({
+          Id: 'tr-3',
+          Status: 'FAILED',
+          QueryString: "DELETE FROM core.sales WHERE note = 'call; truncate'",
+        }),
+      );
+    expect(await warehouse().describe('tr-1')).toMatchObject({ status: 'FAILED', partialCommit: true });
+    expect(await warehouse().describe('tr-2')).toMatchObject({ status: 'ABORTED', partialCommit: true });
+    expect(await warehouse().describe('tr-3')).not.toHaveProperty('partialCommit');
   });
 
   it('has no targets for a statement efi did not render (a transform)', async () => {
@@ -687,10 +855,22 @@ describe('query', () => {
 });
 
 describe('cancel and close', () => {
-  it('cancels with CancelStatement', async () => {
+  it('cancels with CancelStatement and resolves once DescribeStatement no longer reads it as running', async () => {
     rs.on(CancelStatementCommand).resolves({ Status: true });
+    rs.on(DescribeStatementCommand)
+      .resolvesOnce(described({ Status: 'STARTED' }))
+      .resolvesOnce(described({ Status: 'STARTED' }))
+      .resolves(described({ Status: 'ABORTED' }));
     await warehouse().cancel('load-1');
     expect(rs).toHaveReceivedCommandExactlyOnceWith(CancelStatementCommand, { Id: 'load-1' });
+    expect(rs).toHaveReceivedCommandTimes(DescribeStatementCommand, 3);
+  });
+
+  it('stops waiting for a cancelled statement after its poll bound, leaving it to the caller to read as running', async () => {
+    rs.on(CancelStatementCommand).resolves({ Status: true });
+    rs.on(DescribeStatementCommand).resolves(described({ Status: 'STARTED' }));
+    await new RedshiftDataWarehouse(client, CLUSTER, COPY, { pollDelayMs: 0, cancelPolls: 4 }).cancel('load-1');
+    expect(rs).toHaveReceivedCommandTimes(DescribeStatementCommand, 4);
   });
 
   it('close sends nothing', async () => {

@@ -140,4 +140,35 @@ describe.skipIf(!hasChromium)('the web console in Chromium', () => {
     expect(text).toContain('glob: daily_*.csv');
     await page.screenshot({ path: path.join(ARTIFACTS, '4-feeds.png'), fullPage: true });
   });
+
+  it('shows a count the run record does not know (Redshift, ResultRows -1 under maxErrors) as ?, never 0', async () => {
+    // The run row as CheckLoad leaves it when the warehouse reported no count.
+    const unknown = await fetch(`${server.base}/api/sql`, {
+      method: 'POST',
+      headers: { 'x-efi-client': 'test' },
+      body: JSON.stringify({
+        sql: `update efi.runs set rows_loaded = null, rows_rejected = null where run_id = '${runId}'`,
+      }),
+    });
+    expect(unknown.status).toBe(200);
+    const api = (await (await fetch(`${server.base}/api/runs`)).json()) as { runs: { runId: string }[] };
+    expect(api.runs.find((r) => r.runId === runId)).toMatchObject({
+      rowsLoaded: null,
+      rowsRejected: null,
+      loadCommitted: true,
+      rowsShown: '?',
+    });
+    await page.goto(`${server.base}/#/runs`);
+    const row = await page.waitForSelector(`tr[data-run="${runId}"]`);
+    const cells = await row!.$$eval('td', (tds) => tds.map((td) => (td as unknown as Shown).innerText));
+    expect(cells[4]).toBe('?');
+    await page.click(`tr[data-run="${runId}"] a`);
+    const rows = await page.waitForSelector('#rows');
+    expect(await rows!.evaluate((el) => (el as unknown as Shown).innerText)).toMatch(
+      /records in the file, \? loaded, \? rejected$/,
+    );
+    await page.goto(`${server.base}/#/feeds`);
+    const feed = await page.waitForSelector('.feed[data-feed="sales.daily"]');
+    expect(await feed!.evaluate((el) => (el as unknown as Shown).innerText)).toContain('+ ? (1 run(s) uncounted)');
+  });
 });

@@ -201,6 +201,8 @@ function pgliteSession(
       const consume = async (input: AsyncIterable<Buffer>) => {
         try {
           for await (const buf of input) {
+            // A transform probes its own input (PartTransformOptions.probe).
+            if (!through) probe?.(buf);
             for (const chunk of chunker.push(buf)) await copyChunk(chunk);
           }
           const rest = chunker.end();

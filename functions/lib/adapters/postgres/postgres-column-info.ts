@@ -1,6 +1,7 @@
 import { effectiveNullAs, type LoadOptions, REDSHIFT_DEFAULT_NULL } from '../../config/model.ts';
 import type { LoadTargetSpec } from '../../ports/warehouse.ts';
 import { quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
+import { INT64_DECIMAL_PRECISION } from './postgres-copy-options.ts';
 import { converterFor, withUtcOffset } from './postgres-date-format.ts';
 import type { ColumnRule, RewritePlan } from './postgres-part-transform.ts';
 
@@ -21,15 +22,45 @@ export interface ColumnInfo {
   max_chars: number | string | null;
   /** s of numeric(p,s); null for other types or unconstrained numeric. */
   numeric_scale: number | string | null;
+  /** p of numeric(p,s); null for other types or unconstrained numeric. */
+  numeric_precision?: number | string | null;
   /** Position in the table (1-based). */
   position: number | string;
   has_default: boolean;
+}
+
+/**
+ * Types whose values are decimal numbers only on Redshift: SMALLINT, INTEGER, BIGINT, DECIMAL
+ * (*Integer and floating-point literals*) and REAL, DOUBLE PRECISION (*Preparing your input data*:
+ * "standard floating-point format, such as 12.123, or an exponential format, such as 1.0E4").
+ */
+export const DECIMAL_ONLY_TYPES: ReadonlySet<string> = new Set(['int2', 'int4', 'int8', 'numeric', 'float4', 'float8']);
+
+/** What Redshift makes of a string column without a length (*Character types*): VARCHAR(256), CHAR(256). */
+export const REDSHIFT_DEFAULT_STRING_BYTES = 256;
+
+/**
+ * A string column's length on Redshift, in bytes: n of VARCHAR(n)/CHAR(n);
+ * 256 for TEXT, VARCHAR and BPCHAR without n, which Redshift converts to
+ * VARCHAR(256) / CHAR(256) (*Character types*) where PostgreSQL has no limit;
+ * null for other types. `implicit` says the limit is not in the DDL.
+ */
+export function redshiftLength(
+  c: Pick<ColumnInfo, 'type_name' | 'max_chars'>,
+): { bytes: number; implicit: boolean } | null {
+  if (c.max_chars != null && Number.isInteger(Number(c.max_chars)))
+    return { bytes: Number(c.max_chars), implicit: false };
+  if (c.type_name === 'text' || c.type_name === 'varchar' || c.type_name === 'bpchar') {
+    return { bytes: REDSHIFT_DEFAULT_STRING_BYTES, implicit: true };
+  }
+  return null;
 }
 
 /** `$1` is the table (quoted, regclass text). Columns in table order. */
 export const COLUMN_INFO_SQL = `SELECT a.attname AS name, a.attnotnull AS not_null, t.typcategory AS category, t.typname AS type_name,
        CASE WHEN t.typname IN ('varchar', 'bpchar') AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_chars,
        CASE WHEN t.typname = 'numeric' AND a.atttypmod > 4 THEN (a.atttypmod - 4) & 65535 END AS numeric_scale,
+       CASE WHEN t.typname = 'numeric' AND a.atttypmod > 4 THEN ((a.atttypmod - 4) >> 16) & 65535 END AS numeric_precision,
        a.attnum AS position, a.atthasdef AS has_default
   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
  WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
@@ -60,8 +91,10 @@ export function stageChecksSql(
   for (const c of columns) {
     i++;
     const col = quoteIdent(c.name);
-    if (c.type_name === 'varchar' && c.max_chars != null && Number.isInteger(Number(c.max_chars))) {
-      clauses.push(`ADD CONSTRAINT efi_bytes_${i} CHECK (octet_length(${col}) <= ${Number(c.max_chars)})`);
+    const length = redshiftLength(c);
+    // CHAR(n) takes ASCII only (the rewrite and the pass-through checks refuse the rest): n characters are n bytes.
+    if (length && (c.type_name !== 'bpchar' || length.implicit)) {
+      clauses.push(`ADD CONSTRAINT efi_bytes_${i} CHECK (octet_length(${col}) <= ${length.bytes})`);
     }
     if (fastPath && options.emptyAsNull && options.nullAs === null && c.category === 'S') {
       clauses.push(
@@ -108,10 +141,13 @@ export function buildRewritePlan(spec: LoadTargetSpec, columns: Map<string, Colu
       // An unknown column fails the COPY itself (42703); treat it as text meanwhile.
       isText: info ? info.category === 'S' : true,
       isVarchar: info ? info.type_name === 'varchar' || info.type_name === 'text' : true,
-      maxBytes: info?.max_chars == null ? null : Number(info.max_chars),
+      maxBytes: info ? (redshiftLength(info)?.bytes ?? null) : null,
+      implicitLength: info ? redshiftLength(info)?.implicit === true : false,
       singleByte: info?.type_name === 'bpchar',
       isBoolean: info?.type_name === 'bool',
+      decimalOnly: DECIMAL_ONLY_TYPES.has(info?.type_name ?? ''),
       numericScale: info?.numeric_scale == null ? null : Number(info.numeric_scale),
+      int64Decimal: info?.type_name === 'numeric' && Number(info.numeric_precision) === INT64_DECIMAL_PRECISION,
       convert,
       width: c.width ?? null,
     };

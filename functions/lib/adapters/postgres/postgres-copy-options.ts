@@ -118,14 +118,25 @@ export function needsRewrite(format: LoadFormat, options: LoadOptions): boolean 
 }
 
 /**
- * A BOOLEAN column: PostgreSQL also reads 'on', 'off' and prefixes such as
- * 'tr', which Redshift refuses (*Boolean type*: TRUE 't' 'true' 'y' 'yes' '1',
- * FALSE 'f' 'false' 'n' 'no' '0'), so its values go through the rewrite.
+ * Column types whose values go through the rewrite: a BOOLEAN column
+ * (PostgreSQL also reads 'on', 'off' and prefixes such as 'tr', which Redshift
+ * refuses: *Boolean type*, TRUE 't' 'true' 'y' 'yes' '1', FALSE 'f' 'false'
+ * 'n' 'no' '0'), and a DECIMAL(19,s) column (Redshift stores it as an 8-byte
+ * integer, *Numeric types*: PostgreSQL takes 19 nines, Redshift at most
+ * 9223372036854775807 without the point).
  */
-export function booleanColumnsNeedRewrite(columns: Iterable<{ type_name?: unknown }>): boolean {
-  for (const c of columns) if (c.type_name === 'bool') return true;
+export function columnTypesNeedRewrite(
+  columns: Iterable<{ type_name?: unknown; numeric_precision?: unknown }>,
+): boolean {
+  for (const c of columns) {
+    if (c.type_name === 'bool') return true;
+    if (c.type_name === 'numeric' && Number(c.numeric_precision) === INT64_DECIMAL_PRECISION) return true;
+  }
   return false;
 }
+
+/** The precision whose DECIMAL Redshift keeps in 8 bytes and whose digits can exceed them (*Numeric types*). */
+export const INT64_DECIMAL_PRECISION = 19;
 
 /**
  * Column facts that force the rewrite whatever the options: without ROUNDEC

@@ -189,9 +189,9 @@ const MONTH_NAMES = [
  * format has no date part or uses a part Redshift does not define.
  */
 export function dateTimeConverter(format: string, kind: 'date' | 'timestamp', what: string): DateTimeConverter {
-  const lower = format.toLowerCase();
-  if (lower === 'epochsecs' || lower === 'epochmillisecs') {
-    const scale = lower === 'epochsecs' ? 1000 : 1;
+  // Case-sensitive, as in Redshift: 'EPOCHSECS' is a pattern (config validate refuses it).
+  if (format === 'epochsecs' || format === 'epochmillisecs') {
+    const scale = format === 'epochsecs' ? 1000 : 1;
     return (value) => {
       const v = value.trim();
       if (!/^-?\d+(\.\d+)?$/.test(v)) return null;

@@ -3,11 +3,17 @@ import { type LoadRowError, type LoadSpec, lineageSourceFile, type TargetResult 
 import { recordEscapeByte } from '../../records/record-plan.ts';
 import { isIdentifier, quoteIdent, quotePgLiteral } from '../../sql/identifiers.ts';
 import type { PgSession } from './postgres-bulk-load.ts';
-import { COLUMN_INFO_SQL, dropNullChecksSql, stageChecksSql } from './postgres-column-info.ts';
+import {
+  COLUMN_INFO_SQL,
+  DECIMAL_ONLY_TYPES,
+  dropNullChecksSql,
+  redshiftLength,
+  stageChecksSql,
+} from './postgres-column-info.ts';
 import { locateCopyLine } from './postgres-copy-line.ts';
 import {
-  booleanColumnsNeedRewrite,
   columnsNeedRewrite,
+  columnTypesNeedRewrite,
   copyOptionsSql,
   NO_QUOTE_BYTE,
   REWRITTEN_COPY_OPTIONS,
@@ -24,9 +30,11 @@ import {
   csvValue,
   NeedsRecordChecks,
   NeedsRewrite,
+  nonDecimalProbe,
   PartRowError,
   PartTransform,
   type PassThroughChecks,
+  quotePaddingProbe,
   type RecordSuffix,
   sliceProbe,
   tooLongMessage,
@@ -174,7 +182,7 @@ async function loadTarget(
       }
       // Redshift counts VARCHAR(n) in bytes, and `\N` is its default NULL: the fast path's COPY must agree.
       const fastPath =
-        !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded) && !booleanColumnsNeedRewrite(loaded);
+        !plan.rewrite && !columnsNeedRewrite(plan.spec.options, loaded) && !columnTypesNeedRewrite(loaded);
       const checks = stageChecksSql(plan.stage, loaded, plan.spec.options, fastPath);
       if (checks) await session.query(checks);
     });
@@ -184,7 +192,7 @@ async function loadTarget(
   const textColumns = loaded.filter((c) => c.category === 'S').map((c) => c.name);
   // Direct mode checks NUMERIC scales per record (passThroughChecks) instead of rewriting every part.
   const columnRewrite =
-    (!direct && columnsNeedRewrite(plan.spec.options, columns.values())) || booleanColumnsNeedRewrite(columns.values());
+    (!direct && columnsNeedRewrite(plan.spec.options, columns.values())) || columnTypesNeedRewrite(columns.values());
   let options = columnRewrite
     ? REWRITTEN_COPY_OPTIONS
     : copyOptionsSql(plan.spec.format, plan.spec.options, textColumns, `load target ${plan.name}`);
@@ -203,6 +211,7 @@ async function loadTarget(
   const recordQuote = plan.spec.format.layout === 'fixed_width' ? null : quote;
   // Redshift ESCAPE: an escaped line feed does not end the record (as the part transform's scanner reads it).
   const recordEscape = recordEscapeByte(plan.spec.format);
+  const decimalOnly = loaded.some((c) => DECIMAL_ONLY_TYPES.has(c.type_name));
   const rejectedBefore = rejected.length;
   let copied = 0;
   const overBudget = (e: LoadRowError) => {
@@ -256,6 +265,18 @@ async function loadTarget(
         replaceInvalid === null &&
         skipped.size === 0 &&
         suffix === null;
+      // Untransformed bytes the rewrite reads as Redshift does and COPY does not (a quoted CSV field
+      // padded with blanks, an integer or DECIMAL written 0x1F or 1_000) send the target to the rewrite.
+      const toRewriteProbes =
+        rewrite === null && escapeIsDoubledQuote(plan)
+          ? [
+              recordQuote !== null ? quotePaddingProbe(delimiter, recordQuote) : null,
+              decimalOnly ? nonDecimalProbe() : null,
+            ].filter((p) => p !== null)
+          : [];
+      const rewriteProbe = toRewriteProbes.length > 0 ? allOf(toRewriteProbes) : null;
+      const slices = probed ? sliceProbe(passChecks) : null;
+      const probe = rewriteProbe && slices ? allOf([rewriteProbe, slices]) : (rewriteProbe ?? slices ?? undefined);
       const transform =
         rewrite || replaceInvalid !== null || skipped.size > 0 || suffix !== null || (passChecks !== null && !probed)
           ? () =>
@@ -268,6 +289,7 @@ async function loadTarget(
                 rewrite,
                 suffix,
                 checks: passChecks,
+                probe: rewriteProbe,
                 reject: (e: PartRowError) => {
                   const rowError = partRowError(e, ctx);
                   if (withinBudget(rowError, e.record)) return true;
@@ -280,13 +302,7 @@ async function loadTarget(
       const savepoint = maxErrors > 0 || rewrite === null;
       if (savepoint) await step('setting a savepoint', () => session.query('SAVEPOINT efi_part'));
       try {
-        const rows = await session.copyPart(
-          into,
-          options,
-          part,
-          transform,
-          probed ? sliceProbe(passChecks) : undefined,
-        );
+        const rows = await session.copyPart(into, options, part, transform, probe);
         if ((part.start !== undefined || part.cuts !== undefined) && rows + skipped.size !== part.records) {
           // Read in place from the original: COPY's count is the last check that it is still what ValidateFile read.
           throw new LoadAttemptFailed(
@@ -471,16 +487,17 @@ function passThroughChecks(plan: TargetPlan, columns: Map<string, ColumnInfo>): 
   const backslashNIsNull = o.emptyAsNull && o.nullAs === null;
   const rules = plan.columnNames.map((name) => {
     const c = columns.get(name);
-    const maxBytes =
-      c && c.type_name === 'varchar' && c.max_chars != null && Number.isInteger(Number(c.max_chars))
-        ? Number(c.max_chars)
-        : null;
+    // CHAR(n) takes ASCII only (singleByte): its n characters are n bytes, which COPY checks.
+    const length =
+      c && (c.type_name === 'varchar' || c.type_name === 'text' || c.type_name === 'bpchar') ? redshiftLength(c) : null;
+    const maxBytes = length && (c!.type_name !== 'bpchar' || length.implicit) ? length.bytes : null;
+    const implicitLength = length?.implicit === true;
     const numericScale = !o.roundDecimals && c?.numeric_scale != null ? Number(c.numeric_scale) : null;
     const isText = c ? c.category === 'S' : true;
     // CHAR: COPY of the bytes would take a multibyte character Redshift refuses.
     const singleByte = c?.type_name === 'bpchar';
     if (maxBytes !== null || numericScale !== null || singleByte || (backslashNIsNull && isText)) any = true;
-    return { name, maxBytes, numericScale, isText, singleByte };
+    return { name, maxBytes, implicitLength, numericScale, isText, singleByte };
   });
   return any ? { columns: rules, backslashNIsNull } : null;
 }
@@ -533,6 +550,16 @@ async function setLineageDefaults(session: PgSession, plan: TargetPlan, lineage:
  * them at once and would pass: it refuses instead, saying so.
  */
 function refuseWhatRedshiftRefuses(plan: TargetPlan, columns: readonly ColumnInfo[]): void {
+  // *Numeric types*: a DECIMAL's default precision is 18 and scale 0, so the same DDL cuts 12.789 to 12 on
+  // Redshift where PostgreSQL's unconstrained numeric keeps every digit.
+  const file = new Set(plan.columnNames);
+  const bare = columns.filter((c) => file.has(c.name) && c.type_name === 'numeric' && c.numeric_scale == null);
+  if (bare.length > 0) {
+    const names = bare.map((c) => c.name).join(', ');
+    throw new ConfigInvalid(
+      `column${bare.length > 1 ? 's' : ''} ${names} of ${plan.name} ${bare.length > 1 ? 'are' : 'is'} NUMERIC without precision and scale: Redshift makes it DECIMAL(18,0) (its defaults), so a load there cuts every decimal while this warehouse keeps them; declare ${bare.length > 1 ? 'them' : 'it'} numeric(p,s) in both (numeric(18,0) is what Redshift reads now)`,
+    );
+  }
   const lineage = new Set([plan.lineage.sourceFile, plan.lineage.runId, plan.lineage.loadedAt].filter(Boolean));
   const strict = columns.filter((c) => c.not_null && !c.has_default && lineage.has(quotedColumn(c.name)));
   if (strict.length === 0) return;
@@ -540,6 +567,13 @@ function refuseWhatRedshiftRefuses(plan: TargetPlan, columns: readonly ColumnInf
   throw new ConfigInvalid(
     `lineage column${strict.length > 1 ? 's' : ''} ${names} of ${plan.name} ${strict.length > 1 ? 'are' : 'is'} NOT NULL without a DEFAULT: on Redshift every load of this config would fail (its staging table, LIKE the target, keeps NOT NULL, and COPY fills only the file's columns); make ${strict.length > 1 ? 'them' : 'it'} nullable or give ${strict.length > 1 ? 'them' : 'it'} a DEFAULT (efi sets the value on every row either way)`,
   );
+}
+
+/** One probe that runs each of `probes` on the bytes. */
+function allOf(probes: ((bytes: Buffer) => void)[]): (bytes: Buffer) => void {
+  return (bytes) => {
+    for (const p of probes) p(bytes);
+  };
 }
 
 /** No ESCAPE, or ESCAPE the quote itself (a doubled quote): what the pass-through and the rewrite both read. */

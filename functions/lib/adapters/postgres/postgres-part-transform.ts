@@ -1,7 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { MalformedRecord } from '../../errors.ts';
-import { fitFieldCount, isNullMarker, splitFields, unescapeField } from '../../records/fields.ts';
+import { fitFieldCount, isNullMarker, mayHaveQuotePadding, splitFields, unescapeField } from '../../records/fields.ts';
 import { stopsInsideLastColumn } from '../../records/fixed-width.ts';
 import { RecordScanner } from '../../records/record-scanner.ts';
 import { firstInvalidUtf8 } from '../../records/transcode.ts';
@@ -46,12 +46,18 @@ export interface ColumnRule {
   isVarchar?: boolean;
   /** n of VARCHAR(n)/CHAR(n): Redshift counts it in BYTES; longer values fail, or are cut under truncateColumns. */
   maxBytes: number | null;
+  /** maxBytes is Redshift's 256 for a TEXT, VARCHAR or BPCHAR column without n, not in the DDL (for messages). */
+  implicitLength?: boolean;
   /** CHAR: Redshift takes single-byte (ASCII) characters only, a multibyte one fails the row (error 1220). */
   singleByte?: boolean;
   /** BOOLEAN: only Redshift's literals load (PostgreSQL would also read 'on', 'off', 'tr', ...). */
   isBoolean?: boolean;
+  /** SMALLINT/INTEGER/BIGINT/DECIMAL/REAL/DOUBLE: decimal numbers only (PostgreSQL 16+ also reads 0x1F, 0o17, 0b101, 1_000; strtod reads hexadecimal floats). */
+  decimalOnly?: boolean;
   /** s of NUMERIC(p,s): without roundDecimals extra decimals are truncated, as Redshift does. */
   numericScale?: number | null;
+  /** DECIMAL(19,s): Redshift keeps it in 8 bytes, its digits without the point at most 9223372036854775807. */
+  int64Decimal?: boolean;
   /** Reformats the value for PostgreSQL (DATEFORMAT/TIMEFORMAT), with the format named for messages. */
   convert: { fn: DateTimeConverter; option: string; format: string } | null;
   /** Bytes in the record (fixed_width layout; Redshift FIXEDWIDTH counts bytes). */
@@ -84,6 +90,8 @@ export interface PassThroughChecks {
   columns: {
     name: string;
     maxBytes: number | null;
+    /** maxBytes is Redshift's 256 for a column without a length: COPY checks no length, ASCII records are checked too. */
+    implicitLength?: boolean;
     numericScale: number | null;
     isText: boolean;
     singleByte?: boolean;
@@ -105,6 +113,74 @@ export class NeedsRewrite extends Error {
     super(`record ${record} needs the rewrite: ${reason}`);
     this.name = 'NeedsRewrite';
   }
+}
+
+/**
+ * A probe of a CSV part going to COPY untransformed: PostgreSQL reads a quoted
+ * field padded with blanks (`1, "a" ,x`) with its blanks, Redshift without
+ * them (*CSV*: white space between the delimiters and the quote characters is
+ * ignored), so a part that may hold one throws NeedsRewrite and goes through
+ * the rewrite, which splits as Redshift does (records/fields.ts splitFields).
+ * The last byte of the buffer before is probed with the next one's first.
+ */
+export function quotePaddingProbe(delimiter: Buffer, quote: number): (bytes: Buffer) => void {
+  const d0 = delimiter[0]!;
+  let tail = Buffer.alloc(0);
+  const look = (b: Buffer) => {
+    if (mayHaveQuotePadding(b, quote, d0)) throw new NeedsRewrite(0, 'a quoted field padded with blanks');
+  };
+  return (bytes) => {
+    if (tail.length > 0) look(Buffer.concat([tail, bytes.subarray(0, 1)]));
+    look(bytes);
+    tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 1)));
+  };
+}
+
+/**
+ * A probe of a part going to COPY untransformed into a table with a numeric
+ * column: PostgreSQL 16 and later read `0x1F`, `0o17`, `0b101` and `1_000` as
+ * integers and decimals, its float input `0x1F` as 31; Redshift refuses them
+ * (an integer is "a sequence of the digits 0-9" with an optional sign,
+ * *Integer and floating-point literals*; load error 1207; floats in "standard
+ * floating-point format ... or an exponential format", *Preparing your input
+ * data*), so a part that may hold one throws NeedsRewrite and goes
+ * through the rewrite, which refuses the row (applyRules). Text such as
+ * `file_2024_01` may send a part there too: the rewrite loads it the same.
+ */
+export function nonDecimalProbe(): (bytes: Buffer) => void {
+  let tail = Buffer.alloc(0);
+  const look = (b: Buffer) => {
+    if (mayHaveNonDecimalNumber(b))
+      throw new NeedsRewrite(0, 'a number PostgreSQL reads as hexadecimal, octal, binary or with _');
+  };
+  return (bytes) => {
+    if (tail.length > 0) look(Buffer.concat([tail, bytes.subarray(0, 2)]));
+    look(bytes);
+    tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2)));
+  };
+}
+
+const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
+const isWordByte = (b: number | undefined) =>
+  b !== undefined && (isDigit(b) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f);
+/** The second byte of a base prefix: x, o, b in either case (0x20 folds the case). */
+const isBaseLetter = (b: number | undefined) =>
+  b !== undefined && ((b | 0x20) === 0x78 || (b | 0x20) === 0x6f || (b | 0x20) === 0x62);
+
+/**
+ * A `_` between digits, or a base prefix (`0x`, `0o`, `0b`) at the start of a
+ * word followed by a digit, letter or `_`. Single-byte native scans, each hit
+ * looked at in place: a two-byte needle such as `0x` is searched far slower.
+ */
+function mayHaveNonDecimalNumber(buf: Buffer): boolean {
+  for (let i = buf.indexOf(0x5f); i !== -1; i = buf.indexOf(0x5f, i + 1)) {
+    if (isDigit(buf[i - 1]) && isDigit(buf[i + 1])) return true;
+  }
+  for (let i = buf.indexOf(0x30); i !== -1; i = buf.indexOf(0x30, i + 1)) {
+    if (isBaseLetter(buf[i + 1]) && !isWordByte(buf[i - 1]) && buf[i - 1] !== 0x2e && isWordByte(buf[i + 2]))
+      return true;
+  }
+  return false;
 }
 
 /**
@@ -134,6 +210,10 @@ export function sliceProbe(checks: PassThroughChecks): (bytes: Buffer) => void {
   // A decimal point then this many digits: more than the smallest scale.
   const decimals = scales.length > 0 ? Math.min(...scales) + 1 : null;
   const overlap = decimals !== null ? decimals + 1 : 2;
+  // A column without a length in the DDL (Redshift's 256 bytes, unchecked by COPY): only a longer line may break it.
+  const implicit = checks.columns.filter((c) => c.implicitLength === true && c.maxBytes !== null);
+  const longLine = implicit.length > 0 ? Math.min(...implicit.map((c) => c.maxBytes!)) : null;
+  let lineSoFar = 0;
   let tail = Buffer.alloc(0);
   const look = (b: Buffer) => {
     if (nonAscii && !isAscii(b)) {
@@ -148,7 +228,28 @@ export function sliceProbe(checks: PassThroughChecks): (bytes: Buffer) => void {
     if (tail.length > 0) look(Buffer.concat([tail, bytes.subarray(0, overlap)]));
     look(bytes);
     tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - overlap)));
+    if (longLine !== null) {
+      lineSoFar = longestLine(bytes, lineSoFar, longLine);
+      if (lineSoFar < 0)
+        throw new NeedsRecordChecks(`a line longer than ${longLine} bytes (a column without a length)`);
+    }
   };
+}
+
+/**
+ * The length of the line still open at the end of `bytes`, given `open` bytes
+ * of it before; -1 once a line is longer than `limit` (one indexOf per line).
+ */
+function longestLine(bytes: Buffer, open: number, limit: number): number {
+  let from = 0;
+  let run = open;
+  for (let lf = bytes.indexOf(0x0a); lf !== -1; lf = bytes.indexOf(0x0a, from)) {
+    if (run + lf - from > limit) return -1;
+    run = 0;
+    from = lf + 1;
+  }
+  run += bytes.length - from;
+  return run > limit ? -1 : run;
 }
 
 /**
@@ -192,6 +293,8 @@ export interface PartTransformOptions {
   suffix?: RecordSuffix | null;
   /** Pass-through mode only: per-record rules COPY would not apply to the part's bytes. */
   checks?: PassThroughChecks | null;
+  /** Pass-through mode only: sees every chunk before its records (quotePaddingProbe); what it throws fails the stream. */
+  probe?: ((bytes: Buffer) => void) | null;
   /**
    * Called for a row the transform refuses: true drops the row and goes on
    * (it is within MAXERROR), false fails the stream with the PartRowError.
@@ -218,6 +321,8 @@ export class PartTransform extends Transform {
   private flags = { nonAscii: false, backslashN: false, decimals: false };
   /** Digits after a point that exceed the smallest NUMERIC scale (hasDigitsAfterPoint), or null without one. */
   private readonly decimalDigits: number | null;
+  /** Records longer than this may break a column without a length (Redshift's 256 bytes); null without one. */
+  private readonly implicitLength: number | null;
 
   constructor(private readonly opts: PartTransformOptions) {
     super();
@@ -225,6 +330,8 @@ export class PartTransform extends Transform {
     this.tail = Buffer.concat([opts.suffix?.passThrough ?? Buffer.alloc(0), NEWLINE]);
     const scales = (opts.checks?.columns ?? []).map((c) => c.numericScale).filter((s): s is number => s !== null);
     this.decimalDigits = scales.length > 0 ? Math.min(...scales) + 1 : null;
+    const implicit = (opts.checks?.columns ?? []).filter((c) => c.implicitLength === true && c.maxBytes !== null);
+    this.implicitLength = implicit.length > 0 ? Math.min(...implicit.map((c) => c.maxBytes!)) : null;
     // Without quoting a newline always ends a record, as in fixed-width parts.
     const quote = opts.rewrite?.layout === 'fixed_width' ? null : opts.quote;
     this.scanner = new RecordScanner(
@@ -250,6 +357,7 @@ export class PartTransform extends Transform {
       this.accAt = 0;
     }
     try {
+      if (!this.opts.rewrite) this.opts.probe?.(chunk);
       this.scanner.push(chunk);
     } catch (e) {
       // The scanner cannot resume mid-record (e.g. an over-long record): the part fails.
@@ -367,11 +475,12 @@ export class PartTransform extends Transform {
       this.flags.decimals = this.decimalDigits !== null && hasDigitsAfterPoint(buf, this.decimalDigits);
     }
     const f = this.flags;
-    if (!f.nonAscii && !f.backslashN && !f.decimals) return;
+    const long = this.implicitLength !== null && bytes.length > this.implicitLength;
+    if (!f.nonAscii && !f.backslashN && !f.decimals && !long) return;
     const nonAscii = f.nonAscii && !isAscii(bytes);
     const backslashN = f.backslashN && bytes.indexOf(BACKSLASH_N) !== -1;
     const decimals = f.decimals && hasDigitsAfterPoint(bytes, this.decimalDigits!);
-    if (!nonAscii && !backslashN && !decimals) return;
+    if (!nonAscii && !backslashN && !decimals && !long) return;
     const quote = this.opts.quote;
     const q = quote === null ? '' : String.fromCharCode(quote);
     let i = 0;
@@ -396,10 +505,19 @@ export class PartTransform extends Transform {
           const problem = multibyteInChar(text);
           if (problem) throw new PartRowError(n, column.name, problem, text);
         }
-        if (nonAscii && column.maxBytes !== null) {
+        if ((nonAscii || (long && column.implicitLength === true)) && column.maxBytes !== null) {
           const length = Buffer.byteLength(text, 'utf8');
           if (length > column.maxBytes) {
-            throw new PartRowError(n, column.name, tooLongMessage(length, column.maxBytes), text);
+            // PostgreSQL would clip the blanks to n characters, Redshift to n bytes: the rewrite cuts bytes.
+            if (cutExcessBlanks(text, column.maxBytes) !== null) {
+              throw new NeedsRewrite(n, `column ${column.name} is longer than its bytes by blanks only`);
+            }
+            throw new PartRowError(
+              n,
+              column.name,
+              tooLongMessage(length, column.maxBytes, column.implicitLength),
+              text,
+            );
           }
         }
       },
@@ -586,7 +704,23 @@ function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: numb
     value = converted;
   }
   if (!plan.roundDecimals && column.numericScale != null) value = truncateScale(value, column.numericScale);
+  if (column.int64Decimal && exceedsInt64Decimal(value, column.numericScale ?? 0, plan.roundDecimals === true)) {
+    throw new PartRowError(
+      n,
+      column.name,
+      `${JSON.stringify(value)} overflows DECIMAL(19,${column.numericScale ?? 0}): Redshift keeps a DECIMAL of 19 digits in 8 bytes, at most 9223372036854775807 without the point (Numeric types); use a precision of 20 or more`,
+      value,
+    );
+  }
   if (plan.trimBlanks && column.isVarchar) value = value.replace(TRAILING_WHITESPACE, '');
+  if (column.decimalOnly && NON_DECIMAL.test(value)) {
+    throw new PartRowError(
+      n,
+      column.name,
+      `${JSON.stringify(value)} is not a decimal number: Redshift reads the digits 0-9 with an optional sign and point (load error 1207), not hexadecimal, octal or binary prefixes or _ separators`,
+      value,
+    );
+  }
   if (column.isBoolean && !REDSHIFT_BOOLEANS.has(value.trim().toLowerCase())) {
     throw new PartRowError(
       n,
@@ -603,10 +737,11 @@ function applyRules(field: Field, column: ColumnRule, plan: RewritePlan, n: numb
   if (column.maxBytes !== null && column.isText) {
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > column.maxBytes) {
-      if (!plan.truncateColumns) {
-        throw new PartRowError(n, column.name, tooLongMessage(bytes, column.maxBytes), value);
-      }
-      value = cutToBytes(value, column.maxBytes);
+      const clipped = cutExcessBlanks(value, column.maxBytes);
+      if (clipped !== null) value = clipped;
+      else if (!plan.truncateColumns) {
+        throw new PartRowError(n, column.name, tooLongMessage(bytes, column.maxBytes, column.implicitLength), value);
+      } else value = cutToBytes(value, column.maxBytes);
     }
   }
   return value;
@@ -616,12 +751,44 @@ const TRAILING_WHITESPACE = /[ \t\r\n\f\v]+$/;
 /** Redshift's BOOLEAN literals (*Boolean type*), lower case; surrounding blanks are allowed as PostgreSQL allows them. */
 const REDSHIFT_BOOLEANS = new Set(['true', 't', 'y', 'yes', '1', 'false', 'f', 'n', 'no', '0']);
 const DECIMAL = /^(\s*[+-]?\d*\.)(\d+)(\s*)$/;
+/** What PostgreSQL 16+ reads as a number and Redshift does not: a base prefix, or `_` between digits. */
+const NON_DECIMAL = /^\s*[+-]?0[xXoObB]|\d_\d/;
+
+const PLAIN_DECIMAL = /^\s*[+-]?(\d*)(?:\.(\d*))?\s*$/;
+const INT64_MAX = 9223372036854775807n;
+
+/**
+ * Whether a plain decimal (no exponent) at `scale`, its extra decimals cut, or
+ * rounded half up with ROUNDEC as PostgreSQL rounds, is more than 8 bytes hold
+ * without the point. Other spellings are left to PostgreSQL.
+ */
+export function exceedsInt64Decimal(value: string, scale: number, round: boolean): boolean {
+  const m = PLAIN_DECIMAL.exec(value);
+  if (!m || (m[1] === '' && (m[2] ?? '') === '')) return false;
+  const frac = (m[2] ?? '').padEnd(scale + 1, '0');
+  let unscaled = BigInt(`${m[1] || '0'}${frac.slice(0, scale)}`);
+  if (round && frac[scale]! >= '5') unscaled += 1n;
+  return unscaled > INT64_MAX;
+}
 
 /** `20.259` into scale 2 → `20.25`: Redshift COPY truncates extra decimals unless ROUNDEC. */
 export function truncateScale(value: string, scale: number): string {
   const m = DECIMAL.exec(value);
   if (!m || m[2]!.length <= scale) return value;
   return `${m[1]}${m[2]!.slice(0, scale)}${m[3]}`;
+}
+
+/**
+ * `value` cut to `max` bytes when every byte past them is a space, else null:
+ * *Character types*, "An attempt to store a longer string into a column of
+ * these types results in an error, unless the extra characters are all spaces
+ * (blanks), in which case the string is truncated to the maximum length" (n
+ * bytes on Redshift; a space is one byte, so the cut is on a character boundary).
+ */
+export function cutExcessBlanks(value: string, max: number): string | null {
+  const bytes = Buffer.from(value, 'utf8');
+  for (let i = max; i < bytes.length; i++) if (bytes[i] !== 0x20) return null;
+  return bytes.toString('utf8', 0, max);
 }
 
 /** The longest prefix of `value` that fits `max` UTF-8 bytes without splitting a character. */
@@ -685,6 +852,9 @@ export function multibyteInChar(value: string): string | null {
 }
 
 /** The refusal of a value longer than its VARCHAR/CHAR(n). */
-export function tooLongMessage(bytes: number, maxBytes: number): string {
+export function tooLongMessage(bytes: number, maxBytes: number, implicit = false): string {
+  if (implicit) {
+    return `value is ${bytes} bytes, longer than ${maxBytes}: Redshift makes a TEXT, VARCHAR or BPCHAR column without a length VARCHAR(${maxBytes}) / CHAR(${maxBytes}); give the column a length that fits, shorten the value or set truncateColumns`;
+  }
   return `value is ${bytes} bytes, longer than the column's ${maxBytes} (Redshift counts VARCHAR/CHAR lengths in bytes); shorten it or set truncateColumns`;
 }

@@ -165,7 +165,7 @@ export class PostgresWarehouse implements Warehouse {
         // and, on PGlite, would reset the config database's session too.
         await session.exec('DISCARD TEMP');
       } catch (e) {
-        throw new LoadAttemptFailed(`transform SQL failed: ${describeDbError(e)}`, null, e);
+        throw new LoadAttemptFailed(`transform SQL failed: ${describeDbError(e)}${transformHint(e)}`, null, e);
       }
       return { status: 'FINISHED', error: null, rowErrors: null, targets: null };
     });
@@ -432,4 +432,16 @@ function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * What to do about a transform error that only the local warehouse raises.
+ * 2D000 (invalid transaction termination): a procedure's COMMIT or ROLLBACK.
+ * Redshift runs a lone CALL outside a transaction block, where the procedure
+ * may end transactions; locally the transform and its statement record commit
+ * together, so it cannot.
+ */
+function transformHint(e: unknown): string {
+  if (pgErrorFields(e)?.code !== '2D000') return '';
+  return ': COMMIT or ROLLBACK inside a procedure runs on Redshift, but a transform runs as one transaction locally (it commits with its run record); take the COMMIT out of the procedure (its work then commits with the transform) to run it here';
 }

@@ -15,6 +15,9 @@ import { assertIdentifier, quoteIdent, quoteRedshiftLiteral, quoteTable } from '
  * target, a COPY into it, an optional DELETE of this run's earlier rows (a
  * redriven load replaces its own rows), and an INSERT that adds lineage.
  *
+ * After the last target, one statement counts every stage table (`renderCountStatement`):
+ * the exact rows per target, which the Data API's ResultRows does not always give.
+ *
  * Every statement starts with a marker comment (see `StatementMarker`): the
  * Data API gives back each sub-statement's text, and the marker is how
  * DescribeStatement results are mapped back to targets in another process
@@ -55,6 +58,7 @@ export function renderLoadStatements(spec: LoadSpec, opts: RedshiftCopyOptions):
   // What no warehouse can load is refused by the shared rules; what follows is Redshift's own.
   assertLoadSpec(spec);
   const out: string[] = [];
+  const stages = spec.targets.map((_, i) => quoteIdent(`${stagePrefix}${i}`, 'stage table'));
   spec.targets.forEach((t, i) => {
     const statements = renderTarget(spec, t, i, { roleArn, region, stage: `${stagePrefix}${i}` });
     // The config rule counts with the same function: keep them in step.
@@ -70,7 +74,33 @@ export function renderLoadStatements(spec: LoadSpec, opts: RedshiftCopyOptions):
       `the load of run ${spec.runId} needs ${out.length} SQL statements for ${spec.targets.length} targets; one BatchExecuteStatement (one transaction) takes at most ${MAX_LOAD_STATEMENTS}: at most 10 record types with a runId lineage column, 13 without`,
     );
   }
+  // The Data API may give an INSERT's ResultRows as -1 ("the value is null"); the stage counts are exact.
+  // A load that already fills the 40 statements keeps its record types and falls back to ResultRows.
+  if (out.length < MAX_LOAD_STATEMENTS) out.push(renderCountStatement(stages));
   return out;
+}
+
+/** Starts the statement that counts every target's stage table; it has no target of its own. */
+const COUNT_MARKER = '/* efi step=count */\n';
+/** The columns of the count statement's result: the target's index and its stage table's row count. */
+export const COUNT_COLUMNS = { target: 'efi_target', rows: 'efi_rows' } as const;
+
+/**
+ * The last statement of the load: each stage table's rows, in the load's own session and
+ * transaction. A stage table is created empty for this load and filled only by its COPY, and its
+ * INSERT copies all of it, so the count is both the rows COPY loaded and the rows the target got.
+ */
+function renderCountStatement(stages: readonly string[]): string {
+  const selects = stages.map(
+    (stage, i) =>
+      `SELECT ${i} AS ${quoteIdent(COUNT_COLUMNS.target, 'count column')}, COUNT(*) AS ${quoteIdent(COUNT_COLUMNS.rows, 'count column')} FROM ${stage}`,
+  );
+  return `${COUNT_MARKER}${selects.join('\nUNION ALL\n')}`;
+}
+
+/** Whether a statement is the load's count statement (`renderCountStatement`). */
+export function isCountStatement(sql: string | undefined): boolean {
+  return sql?.startsWith(COUNT_MARKER) ?? false;
 }
 
 function renderTarget(

@@ -22,6 +22,7 @@ import {
 } from '../../errors.ts';
 import { MAX_LOAD_STATEMENTS } from '../../ports/load-spec-rules.ts';
 import type {
+  DescribeOptions,
   LoadRowError,
   LoadSpec,
   QueryResult,
@@ -33,8 +34,15 @@ import type {
 } from '../../ports/warehouse.ts';
 import { withTableColumns } from '../../ports/warehouse.ts';
 import { splitStatements } from '../../sql/named-parameters.ts';
-import { parseMarker, renderLoadStatements, type StatementMarker } from './redshift-copy-sql.ts';
+import {
+  COUNT_COLUMNS,
+  isCountStatement,
+  parseMarker,
+  renderLoadStatements,
+  type StatementMarker,
+} from './redshift-copy-sql.ts';
 import { loadErrorParameters, mapLoadErrorRow, SYS_LOAD_ERRORS_SQL } from './redshift-load-errors.ts';
+import { mayHaveCommittedPart } from './redshift-partial-commit.ts';
 
 export interface RedshiftTarget {
   clusterIdentifier: string | null;
@@ -54,6 +62,8 @@ export interface RedshiftPollOptions {
   pollDelayMs?: number;
   /** DescribeStatement calls before a read query is given up (and cancelled). */
   maxPolls?: number;
+  /** DescribeStatement calls after CancelStatement while the statement still runs (default 20: ~5 s). */
+  cancelPolls?: number;
 }
 
 const STATES = new Set<StatementState>(['SUBMITTED', 'PICKED', 'STARTED', 'FINISHED', 'FAILED', 'ABORTED']);
@@ -84,6 +94,7 @@ const STATEMENT_NAME_MAX = 500;
 export class RedshiftDataWarehouse implements Warehouse {
   private readonly pollDelayMs: number;
   private readonly maxPolls: number;
+  private readonly cancelPolls: number;
 
   constructor(
     private readonly client: RedshiftDataClient,
@@ -94,6 +105,7 @@ export class RedshiftDataWarehouse implements Warehouse {
     validateTarget(target);
     this.pollDelayMs = poll.pollDelayMs ?? 250;
     this.maxPolls = poll.maxPolls ?? 480;
+    this.cancelPolls = poll.cancelPolls ?? 20;
   }
 
   async submitLoad(given: LoadSpec, clientToken: string): Promise<{ statementId: string }> {
@@ -164,17 +176,52 @@ export class RedshiftDataWarehouse implements Warehouse {
     };
   }
 
-  async describe(statementId: string): Promise<StatementStatus> {
+  async describe(statementId: string, opts: DescribeOptions = {}): Promise<StatementStatus> {
     const d = await this.call(() => this.client.send(new DescribeStatementCommand({ Id: statementId })));
     const status = toState(d.Status, statementId);
     const result: StatementStatus = { statementId, status, error: d.Error ?? null };
     if (d.CreatedAt) result.submittedAt = d.CreatedAt.toISOString();
     if (d.UpdatedAt) result.updatedAt = d.UpdatedAt.toISOString();
+    if (status === 'FAILED' || status === 'ABORTED') {
+      const sqls = d.SubStatements?.length ? d.SubStatements.map((s) => s.QueryString ?? '') : [d.QueryString ?? ''];
+      if (sqls.some(mayHaveCommittedPart)) result.partialCommit = true;
+    }
     if (status === 'FINISHED') {
-      const targets = targetResults(d.SubStatements ?? []);
+      const subs = d.SubStatements ?? [];
+      const staged = opts.rowCounts === false ? new Map<number, number>() : await this.stageCounts(subs);
+      const targets = targetResults(subs, staged);
       if (targets.length > 0) result.targets = targets;
     }
     return result;
+  }
+
+  /**
+   * Rows per target index from the load's count statement (redshift-copy-sql.ts), read with
+   * GetStatementResult on its sub-statement id (`<batch id>:<n>`). Empty when the load has no
+   * count statement (one of 40 statements), its result is gone (the Data API keeps it 24 hours) or
+   * cannot be read for another reason than a transient one: the counts then come from ResultRows,
+   * or stay unknown.
+   */
+  private async stageCounts(subs: readonly SubStatementData[]): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    const sub = subs.find((s) => isCountStatement(s.QueryString));
+    if (!sub?.Id || sub.Status !== 'FINISHED' || sub.HasResultSet === false) return counts;
+    let result: QueryResult;
+    try {
+      result = await this.readResult(sub.Id);
+    } catch (e) {
+      // A throttled read is retried (EfiTransient); any other failure to read the counts must not fail
+      // a load that committed: the counts then come from ResultRows, or stay unknown.
+      const err = classifyDataApiError(e);
+      if (err instanceof TransientError) throw err;
+      return counts;
+    }
+    for (const row of result.rows) {
+      const target = Number(row[COUNT_COLUMNS.target]);
+      const rows = Number(row[COUNT_COLUMNS.rows]);
+      if (Number.isSafeInteger(target) && Number.isSafeInteger(rows) && rows >= 0) counts.set(target, rows);
+    }
+    return counts;
   }
 
   async loadErrors(statementId: string): Promise<LoadRowError[]> {
@@ -195,7 +242,22 @@ export class RedshiftDataWarehouse implements Warehouse {
     return errors;
   }
 
+  /**
+   * CancelStatement only asks Redshift to stop the statement: DescribeStatement may read it as
+   * still running for a moment, and it may yet commit. As the port promises, wait (bounded) until
+   * it reads ABORTED, FAILED or FINISHED, so the caller records what committed instead of
+   * "unknown"; past the bound it returns, and the caller reads it as still running.
+   */
   async cancel(statementId: string, _reason?: string): Promise<void> {
+    await this.requestCancel(statementId);
+    for (let i = 0; i < this.cancelPolls; i++) {
+      const d = await this.call(() => this.client.send(new DescribeStatementCommand({ Id: statementId })));
+      if (d.Status === 'FINISHED' || d.Status === 'FAILED' || d.Status === 'ABORTED') return;
+      if (this.pollDelayMs > 0) await new Promise((r) => setTimeout(r, this.pollDelayMs));
+    }
+  }
+
+  private async requestCancel(statementId: string): Promise<void> {
     await this.call(() => this.client.send(new CancelStatementCommand({ Id: statementId })));
   }
 
@@ -229,14 +291,16 @@ export class RedshiftDataWarehouse implements Warehouse {
     const id = requireId(Id, 'ExecuteStatement');
     const d = await this.waitFor(id);
     if (!d.HasResultSet) return { columns: [], rows: [] };
+    return this.call(() => this.readResult(id));
+  }
 
+  /** Every page of a finished statement's result; SDK errors are the caller's to classify. */
+  private async readResult(id: string): Promise<QueryResult> {
     let columns: string[] = [];
     const rows: Record<string, unknown>[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.call(() =>
-        this.client.send(new GetStatementResultCommand({ Id: id, NextToken: nextToken })),
-      );
+      const page = await this.client.send(new GetStatementResultCommand({ Id: id, NextToken: nextToken }));
       if (columns.length === 0 && page.ColumnMetadata)
         columns = page.ColumnMetadata.map((c, i) => c.name ?? `?column${i}?`);
       for (const record of page.Records ?? []) {
@@ -263,7 +327,8 @@ export class RedshiftDataWarehouse implements Warehouse {
       }
       if (this.pollDelayMs > 0) await new Promise((r) => setTimeout(r, this.pollDelayMs));
     }
-    await this.cancel(id).catch(() => undefined);
+    // A read query given up: its outcome does not matter, so no waiting for it.
+    await this.requestCancel(id).catch(() => undefined);
     throw new TransientError(
       `Redshift query ${id} did not finish after ${this.maxPolls} status checks; it was cancelled, retry later`,
     );
@@ -362,12 +427,15 @@ function resultRows(s: SubStatementData): number | null {
   return s.ResultRows === undefined || s.ResultRows < 0 ? null : s.ResultRows;
 }
 
-/** Rows loaded per target = ResultRows of that target's INSERT from stage (null: not reported). */
-function targetResults(subs: SubStatementData[]): TargetResult[] {
+/**
+ * Rows loaded per target: its stage table's count from the load's count statement (exact), else
+ * ResultRows of its INSERT from stage, else null (not reported).
+ */
+function targetResults(subs: SubStatementData[], staged: ReadonlyMap<number, number>): TargetResult[] {
   const found: { marker: StatementMarker; rows: number | null }[] = [];
   for (const s of subs) {
     const marker = parseMarker(s.QueryString);
-    if (marker?.step === 'insert') found.push({ marker, rows: resultRows(s) });
+    if (marker?.step === 'insert') found.push({ marker, rows: staged.get(marker.target) ?? resultRows(s) });
   }
   found.sort((a, b) => a.marker.target - b.marker.target);
   // Rejected rows (MAXERROR > 0) are not reported by the Data API; the caller

@@ -18,3 +18,6 @@ COMPUPDATE OFF STATUPDATE OFF;
 /* efi target=0 step=insert table=sales.daily */
 INSERT INTO "sales"."daily" ("id", "sold_on", "amount", "src_file", "loaded_ts")
 SELECT "id", "sold_on", "amount", 's3://efi-data/landing/sales/daily_20240501.csv', GETDATE() FROM "efi_stage_0";
+
+/* efi step=count */
+SELECT 0 AS "efi_target", COUNT(*) AS "efi_rows" FROM "efi_stage_0";

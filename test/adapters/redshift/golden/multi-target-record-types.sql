@@ -45,3 +45,8 @@ DELETE FROM "sales"."detail" WHERE "efi_run_id" = 'run-20240501-0001';
 /* efi target=1 step=insert table=sales.detail record_type=D */
 INSERT INTO "sales"."detail" ("id", "sold_on", "amount", "efi_source_file", "efi_run_id", "efi_loaded_at")
 SELECT "id", "sold_on", "amount", 's3://efi-data/landing/sales/daily_20240501.csv', 'run-20240501-0001', GETDATE() FROM "efi_stage_1";
+
+/* efi step=count */
+SELECT 0 AS "efi_target", COUNT(*) AS "efi_rows" FROM "efi_stage_0"
+UNION ALL
+SELECT 1 AS "efi_target", COUNT(*) AS "efi_rows" FROM "efi_stage_1";

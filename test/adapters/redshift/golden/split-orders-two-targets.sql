@@ -45,3 +45,8 @@ DELETE FROM "stage"."order_line" WHERE "efi_run_id" = 'run-20261122-0001';
 /* efi target=1 step=insert table=stage.order_line record_type=02 */
 INSERT INTO "stage"."order_line" ("record_type", "order_id", "line_no", "sku", "quantity", "unit_price", "efi_source_file", "efi_run_id", "efi_loaded_at")
 SELECT "record_type", "order_id", "line_no", "sku", "quantity", "unit_price", 's3://efi-data/landing/orders_20261122.txt', 'run-20261122-0001', GETDATE() FROM "efi_stage_1";
+
+/* efi step=count */
+SELECT 0 AS "efi_target", COUNT(*) AS "efi_rows" FROM "efi_stage_0"
+UNION ALL
+SELECT 1 AS "efi_target", COUNT(*) AS "efi_rows" FROM "efi_stage_1";

@@ -21,3 +21,6 @@ DELETE FROM "stage"."shipment_events" WHERE "efi_run_id" = 'run-20261123-0002';
 /* efi target=0 step=insert table=stage.shipment_events */
 INSERT INTO "stage"."shipment_events" ("shipment_id", "order_id", "carrier", "status", "event_at", "weight_kg", "efi_source_file", "efi_run_id", "efi_loaded_at")
 SELECT "shipment_id", "order_id", "carrier", "status", "event_at", "weight_kg", 's3://efi-data/landing/shipments_20261123.csv.zst', 'run-20261123-0002', GETDATE() FROM "efi_stage_0";
+
+/* efi step=count */
+SELECT 0 AS "efi_target", COUNT(*) AS "efi_rows" FROM "efi_stage_0";
