@@ -4,6 +4,7 @@ import {
   ERROR_CLASSES,
   ERROR_KINDS,
   errorKindOf,
+  errorLine,
   errorNamesOfKind,
   REJECTED_ERROR_NAMES,
   TRANSIENT_ERROR_NAMES,
@@ -41,5 +42,22 @@ describe('the error registry', () => {
     expect(TRANSIENT_ERROR_NAMES[0]).toBe('EfiTransient');
     expect(REJECTED_ERROR_NAMES).toHaveLength(15);
     expect([...ERROR_KINDS.values()].filter((k) => k === 'operational')).toHaveLength(11);
+  });
+});
+
+describe('errorLine: an error as one line, name, place and message', () => {
+  it('names the place once when the message already starts with it', () => {
+    const header = {
+      name: 'HeaderMismatch',
+      message: 'line 1, field 3 (sku): header expected "sku" but found "SKU_X"',
+      location: { line: 1, field: 3, fieldName: 'sku' },
+    };
+    expect(errorLine(header)).toBe('HeaderMismatch at line 1, field 3 (sku): header expected "sku" but found "SKU_X"');
+  });
+
+  it('keeps a message that says the place in its own words, and one without a place', () => {
+    const row = { name: 'RowRejected', message: 'stage.t refused the row at line 57', line: 57, column: 'created_on' };
+    expect(errorLine(row)).toBe('RowRejected at line 57, field created_on: stage.t refused the row at line 57');
+    expect(errorLine({ name: 'LoadFailed', message: 'no table' })).toBe('LoadFailed: no table');
   });
 });

@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { PostgresWarehouse } from '../../functions/lib/adapters/postgres/postgres-warehouse.ts';
 import { matchConfig } from '../../functions/lib/config/match.ts';
 import type { FileConfig } from '../../functions/lib/config/model.ts';
-import { EfiError, formatLocation, locationOfError } from '../../functions/lib/errors.ts';
+import { EfiError, errorLine } from '../../functions/lib/errors.ts';
 import { type CliContext, localDeps, UsageError } from '../context.ts';
 import { type CheckOutcome, checkFile } from '../local/check-file.ts';
 import { singleFileStore } from '../local/file-store.ts';
@@ -109,8 +109,7 @@ function print(ctx: CliContext, file: string, key: string, config: FileConfig, o
   }
   for (const w of o.warnings) ctx.out(`${pc.yellow('warning')}   ${w}`);
   if (o.error) {
-    const where = formatLocation(locationOfError(o.error));
-    ctx.out(`${pc.red('REJECTED')}  ${o.error.name}${where ? ` at ${where}` : ''}: ${o.error.message}`);
+    ctx.out(`${pc.red('REJECTED')}  ${errorLine(o.error)}`);
   } else if (o.ok) ctx.out(`${pc.green('OK')}        a run would load it`);
   else ctx.out(`${pc.red('WOULD FAIL')}  see the warnings above`);
 }

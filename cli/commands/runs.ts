@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { Deps } from '../../functions/lib/compose.ts';
-import { errorNameAndPlace, formatLocation, locationOfError } from '../../functions/lib/errors.ts';
+import { errorLine, errorNameAndPlace } from '../../functions/lib/errors.ts';
 import { type CliContext, colorStatus, localDeps, table, UsageError } from '../context.ts';
 import { listLocalRuns, showLocalRun } from '../local/history.ts';
 import { locateRunFile } from '../local/location.ts';
@@ -267,8 +267,7 @@ export function printDetail(ctx: CliContext, d: RunDetail, opts: { full?: boolea
   if (rows) ctx.out(`rows      ${rows}`);
   if (d.skipReason) ctx.out(`skipped   ${d.skipReason}`);
   if (d.error) {
-    const where = formatLocation(locationOfError(d.error));
-    ctx.out(`error     ${d.error.name}${where ? ` at ${where}` : ''}: ${d.error.message}`);
+    ctx.out(`error     ${errorLine(d.error)}`);
   }
   const limit = opts.full ? Number.POSITIVE_INFINITY : 100;
   const attempts = [...new Set(d.states.map((s) => s.redriveCount))].sort((a, b) => a - b);

@@ -154,6 +154,16 @@ export function errorNameAndPlace(err: SerializedError): string {
   return where ? `${err.name} at ${where}` : err.name;
 }
 
+/**
+ * The error as one line, `Name at place: message`, as `efi show` and `efi check` print it. Messages that
+ * begin with their own place (`line 1, field 3 (sku): header expected ...`) say it once.
+ */
+export function errorLine(err: SerializedError): string {
+  const where = formatLocation(locationOfError(err));
+  const message = where && err.message.startsWith(`${where}: `) ? err.message.slice(where.length + 2) : err.message;
+  return `${errorNameAndPlace(err)}: ${message}`;
+}
+
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof EfiError) {
     const loc = err.location;

@@ -54,6 +54,15 @@ describe('efi check', () => {
     expect((await check(file, '--records', '10')).recordsChecked).toBe(10);
   });
 
+  it('a rejected file prints its error on one line, naming the place once', async () => {
+    const file = edited('sales_pos_20261122.csv', 'sales_pos_20261201.csv', 1, (l) => l.replace('sku', 'SKU_X'));
+    const r = await h.run(checkCommand, [file]);
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n').at(-1)).toMatch(
+      /^REJECTED {2}HeaderMismatch at line 1, field 3 \(sku\): header expected "sku" but found "SKU_X"/,
+    );
+  });
+
   // Each bad file is checked, then really ingested: the check must say what the run says.
   it.each([
     ['customers_20261123.txt (impossible date)', () => path.join(SAMPLES, 'files', 'customers_20261123.txt')],
