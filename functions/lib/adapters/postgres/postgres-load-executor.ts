@@ -94,6 +94,17 @@ export async function executeLoad(
   // record types may share a table.
   // A --reload replaces the rows of the earlier runs of the same content, in this same transaction.
   const replaced = (spec.replaceRunIds ?? []).filter((id) => id !== spec.runId);
+  // Every target's columns are read, and refused where Redshift would fail, before any row is touched.
+  const columnsOf = new Map<TargetPlan, ColumnInfo[]>();
+  for (const plan of plans) {
+    opts.onTarget?.(plan);
+    const all = await targetStep(plan, 'reading its columns', async () => {
+      const info = await session.query(COLUMN_INFO_SQL, [plan.table]);
+      return info.rows as unknown as ColumnInfo[];
+    });
+    refuseWhatRedshiftRefuses(plan, all);
+    columnsOf.set(plan, all);
+  }
   const cleared = new Set<string>();
   for (const plan of plans) {
     opts.onTarget?.(plan);
@@ -105,13 +116,8 @@ export async function executeLoad(
     }
     if (cleared.has(`${plan.table}.${plan.lineage.runId}`)) continue;
     cleared.add(`${plan.table}.${plan.lineage.runId}`);
-    const remove = async (what: string, sql: string, params: unknown[]) => {
-      try {
-        await session.query(sql, params);
-      } catch (e) {
-        throw new LoadAttemptFailed(`load into ${plan.name} failed while ${what}: ${describeDbError(e)}`, null, e);
-      }
-    };
+    const remove = (what: string, sql: string, params: unknown[]) =>
+      targetStep(plan, what, () => session.query(sql, params));
     await remove(
       'removing rows of an earlier attempt of this run',
       `DELETE FROM ${plan.table} WHERE ${plan.lineage.runId} = $1`,
@@ -128,33 +134,31 @@ export async function executeLoad(
   const results: TargetResult[] = [];
   for (const plan of plans) {
     opts.onTarget?.(plan);
-    results.push(await loadTarget(session, plan, spec, rejected, opts));
+    results.push(await loadTarget(session, plan, columnsOf.get(plan)!, spec, rejected, opts));
   }
   return results;
+}
+
+/** `fn`, with a database error it throws named as the failure of `what` in loading the plan's target. */
+async function targetStep<T>(plan: TargetPlan, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof LoadAttemptFailed) throw e;
+    throw new LoadAttemptFailed(`load into ${plan.name} failed while ${what}: ${describeDbError(e)}`, null, e);
+  }
 }
 
 /** Loads one target; rows it rejects under maxErrors are appended to `rejected` (the whole load's list). */
 async function loadTarget(
   session: PgSession,
   plan: TargetPlan,
+  all: readonly ColumnInfo[],
   spec: LoadSpec,
   rejected: LoadRowError[],
   opts: ExecuteOptions,
 ): Promise<TargetResult> {
-  const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e instanceof LoadAttemptFailed) throw e;
-      throw new LoadAttemptFailed(`load into ${plan.name} failed while ${what}: ${describeDbError(e)}`, null, e);
-    }
-  };
-
-  const all = await step('reading its columns', async () => {
-    const info = await session.query(COLUMN_INFO_SQL, [plan.table]);
-    return info.rows as unknown as ColumnInfo[];
-  });
-  refuseWhatRedshiftRefuses(plan, all);
+  const step = <T>(what: string, fn: () => Promise<T>): Promise<T> => targetStep(plan, what, fn);
   const wanted = new Set(plan.columnNames);
   const loaded = all.filter((c) => wanted.has(c.name));
   const columns = new Map(loaded.map((c) => [c.name, c]));
@@ -560,12 +564,34 @@ function refuseWhatRedshiftRefuses(plan: TargetPlan, columns: readonly ColumnInf
       `column${bare.length > 1 ? 's' : ''} ${names} of ${plan.name} ${bare.length > 1 ? 'are' : 'is'} NUMERIC without precision and scale: Redshift makes it DECIMAL(18,0) (its defaults), so a load there cuts every decimal while this warehouse keeps them; declare ${bare.length > 1 ? 'them' : 'it'} numeric(p,s) in both (numeric(18,0) is what Redshift reads now)`,
     );
   }
+  refuseMissingLineage(plan, columns);
   const lineage = new Set([plan.lineage.sourceFile, plan.lineage.runId, plan.lineage.loadedAt].filter(Boolean));
   const strict = columns.filter((c) => c.not_null && !c.has_default && lineage.has(quotedColumn(c.name)));
   if (strict.length === 0) return;
   const names = strict.map((c) => c.name).join(', ');
   throw new ConfigInvalid(
     `lineage column${strict.length > 1 ? 's' : ''} ${names} of ${plan.name} ${strict.length > 1 ? 'are' : 'is'} NOT NULL without a DEFAULT: on Redshift every load of this config would fail (its staging table, LIKE the target, keeps NOT NULL, and COPY fills only the file's columns); make ${strict.length > 1 ? 'them' : 'it'} nullable or give ${strict.length > 1 ? 'them' : 'it'} a DEFAULT (efi sets the value on every row either way)`,
+  );
+}
+
+/** The types `efi init` gives the lineage columns, for the ALTER TABLE a refusal suggests. */
+const LINEAGE_TYPES = { sourceFile: 'varchar(1024)', runId: 'varchar(64)', loadedAt: 'timestamp' } as const;
+
+/**
+ * A lineage column the table lacks fails the load on Redshift too (the INSERT
+ * from stage names it); refused here with the column and both ways out.
+ */
+function refuseMissingLineage(plan: TargetPlan, columns: readonly ColumnInfo[]): void {
+  const have = new Set(columns.map((c) => quotedColumn(c.name)));
+  const missing = (Object.keys(LINEAGE_TYPES) as (keyof typeof LINEAGE_TYPES)[]).flatMap((role) => {
+    const column = plan.lineage[role];
+    return column !== null && !have.has(column) ? [{ role, column }] : [];
+  });
+  if (missing.length === 0) return;
+  const named = missing.map((m) => `${m.column.slice(1, -1)} (lineage ${m.role})`).join(', ');
+  const adds = missing.map((m) => `ADD COLUMN ${m.column} ${LINEAGE_TYPES[m.role]}`).join(', ');
+  throw new ConfigInvalid(
+    `${plan.name} has no column ${named}: add ${missing.length > 1 ? 'them' : 'it'} (ALTER TABLE ${plan.table} ${adds}), or leave ${missing.length > 1 ? 'them' : 'it'} out of the config's lineage (lineage: { ${missing.map((m) => `${m.role}: null`).join(', ')} }, or lineage: false for none)`,
   );
 }
 
