@@ -7,7 +7,7 @@ import { listLocalRuns, showLocalRun } from '../local/history.ts';
 import { locateRunFile } from '../local/location.ts';
 import { recoverDeadRuns } from '../local/recovery.ts';
 import type { RunDetail, RunSummary, StateStep } from '../model.ts';
-import { formatDuration, parseCount, parseWhen } from './run-filters.ts';
+import { formatDuration, parseCount, parseRunStatus, parseWhen } from './run-filters.ts';
 
 export const RUNS_HELP = `Usage: efi runs [filters] [--limit N] [--json]
 
@@ -76,8 +76,6 @@ async function recovered(rt: Deps) {
   return rt.db();
 }
 
-const STATUSES = ['FINISHED', 'FAILED', 'ABORTED', 'SKIPPED', 'RUNNING', 'SUCCEEDED', 'TIMED_OUT'];
-
 export async function runsCommand(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -100,9 +98,7 @@ export async function runsCommand(argv: string[], ctx: CliContext): Promise<numb
   }
   if (positionals.length > 0)
     throw new UsageError(`efi runs takes no arguments, got ${positionals.join(' ')} (filter with --file, --feed...)`);
-  const status = values.status?.toUpperCase();
-  if (status !== undefined && !STATUSES.includes(status))
-    throw new UsageError(`--status ${values.status}: expected one of ${STATUSES.join(', ')}`);
+  const status = values.status === undefined ? undefined : parseRunStatus('--status', values.status);
   const limit = parseCount('--limit', values.limit);
   const now = new Date();
   const since = values.since === undefined ? undefined : parseWhen('--since', values.since, now);

@@ -367,7 +367,7 @@ export function startIngest(
   deps: ServerDeps,
   ctx: CliContext,
   name: string,
-  body: Buffer,
+  body: Readable | Buffer,
   opts: { prefix: string; reload: boolean; onAbortable?: (a: () => void) => void },
 ): { runId: Promise<string>; done: Promise<IngestResult> } {
   let named: (n: string) => void = () => {};
