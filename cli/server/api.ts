@@ -49,7 +49,7 @@ export interface ApiOptions {
   /** Serialises everything that writes (runs, SQL, CLI commands): one PGlite session. */
   serial: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Abort functions of running executions (server stop aborts them). */
-  aborts: Set<() => void>;
+  aborts: Set<(reason?: string) => void>;
   log: (s: string) => void;
   /** With AWS settings: the run pages read the deployed state machine (deployed.ts), feeds stay the config DB's. */
   deployed?: DeployedBackend | null;
@@ -168,7 +168,7 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
     const view = await getRunView(deps, id);
     if (!view) throw new HttpError(404, `no run ${id}`);
     if (!view.redrive.ok) throw new HttpError(409, `cannot redrive run ${view.detail.runId}: ${view.redrive.reason}`);
-    let abort: (() => void) | null = null;
+    let abort: ((reason?: string) => void) | null = null;
     const done = o.serial(
       () =>
         startRedrive(deps, view.detail.runId, {
@@ -199,7 +199,7 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
     });
     pipeline(req, body).catch(() => undefined);
     const ctx = { ...createContext(true), out: () => {}, err: () => {} };
-    let abort: (() => void) | null = null;
+    let abort: ((reason?: string) => void) | null = null;
     let named: (runId: string) => void = () => {};
     const runId = new Promise<string>((r) => {
       named = r;

@@ -368,7 +368,7 @@ export function startIngest(
   ctx: CliContext,
   name: string,
   body: Readable | Buffer,
-  opts: { prefix: string; reload: boolean; onAbortable?: (a: () => void) => void },
+  opts: { prefix: string; reload: boolean; onAbortable?: (a: (reason?: string) => void) => void },
 ): { runId: Promise<string>; done: Promise<IngestResult> } {
   let named: (n: string) => void = () => {};
   const runId = new Promise<string>((res) => {
