@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { Deps } from '../../functions/lib/compose.ts';
+import type { RunContext } from '../../functions/lib/contract/payloads.ts';
 import { errorNameAndPlace, formatLocation, locationOfError } from '../../functions/lib/errors.ts';
 import { type CliContext, colorStatus, localDeps, table, UsageError } from '../context.ts';
 import { listLocalRuns, showLocalRun } from '../local/history.ts';
@@ -47,8 +48,11 @@ The raw event history: efi logs RUN.`;
 export const REDRIVE_HELP = `Usage: efi redrive RUN [--json] [--state-machine-arn ARN] [--region REGION]
 
 Resume a FAILED, ABORTED or TIMED_OUT run at the state that failed, as Step
-Functions' redrive does, once you have fixed the cause (missing table, config,
-permissions). Rejected files cannot be redriven: send a corrected file.
+Functions' redrive does, once you have fixed the cause (missing table,
+permissions; a missing config for a run that failed at FetchConfig). A run
+keeps the config version it matched: after fixing a matched config, ingest the
+file again with --reload (efi redrive says so when the config changed).
+Rejected files cannot be redriven: send a corrected file.
 With --state-machine-arn ARN (or EFI_STATE_MACHINE_ARN): RedriveExecution on
 the deployed state machine (RUN is an execution name or ARN; the usual AWS
 credentials; --region must match the ARN's). It returns once Step Functions
@@ -376,6 +380,8 @@ export async function redriveCommand(argv: string[], ctx: CliContext): Promise<n
   const runner = LocalRunner.create(rt);
   try {
     if (!ctx.json) ctx.err(`${pc.bold('redrive')} run ${positionals[0]}`);
+    const note = await configAppliedSince(rt, positionals[0]!);
+    if (note) ctx.err(pc.yellow(note));
     const outcome = await runWithProgress(ctx, (o) => runner.redrive(positionals[0]!, o));
     const run = await showLocalRun(await rt.db(), outcome.name);
     const result = await describeOutcome(rt, ctx, run?.file ?? '', outcome);
@@ -388,6 +394,26 @@ export async function redriveCommand(argv: string[], ctx: CliContext): Promise<n
     }
     throw e;
   }
+}
+
+/**
+ * Every state of a run reads the config version FetchConfig matched, and a
+ * redrive resumes after FetchConfig, so a config fixed and applied since does
+ * not reach it: the operator who fixed the config is told, and how to load
+ * under the new version. Null when the version is still the active one.
+ */
+async function configAppliedSince(rt: Deps, runId: string): Promise<string | null> {
+  const run = await showLocalRun(await rt.db(), runId);
+  const matched = (run?.states.find((s) => s.name === 'FetchConfig')?.output as { run?: Partial<RunContext> } | null)
+    ?.run;
+  if (!matched?.configId || typeof matched.configVersion !== 'number') return null;
+  const active = (await (await rt.configs()).listActive()).find((c) => c.config.id === matched.configId);
+  if (!active || active.version === matched.configVersion) return null;
+  return (
+    `note: run ${runId} matched config ${matched.configId} version ${matched.configVersion}; version ${active.version} is active now. ` +
+    `A redrive keeps version ${matched.configVersion} (every state of a run reads the version it matched), so a fix made in the config does not reach it: ` +
+    `to load the file under version ${active.version}, ingest it again: efi ingest FILE --reload`
+  );
 }
 
 /** RedriveExecution on the deployed state machine; refusals are one line and exit 1, like the local ones. */
