@@ -1,10 +1,12 @@
 import type { MatchedRun, PreparedLoad, StatementRef } from '../contract/payloads.ts';
+import { ObjectNotFound } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { StatementStatus, Warehouse } from '../ports/warehouse.ts';
 import { ownedContent } from './content-claim.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
+import { originalNow, originalReplaced } from './original-object.ts';
 import { withParts } from './processing.ts';
 import { type PollPolicy, reuseEarlierStatement, submittedRef } from './statement-poll.ts';
 
@@ -72,6 +74,7 @@ export async function submitLoad(
   const replaces = await ownedContent(run, ports.runs);
   const replaceRunIds = [...new Set([...(run.replaceRunIds ?? []), ...replaces])];
   const targets = await withParts(ports.store, input.prepared.targets);
+  await assertOriginalStillThere(run, targets, ports.store);
   const spec = buildLoadSpec(
     config,
     { runId: run.runId, sourceFile: ports.store.uri(run.bucket, run.key), replaceRunIds },
@@ -87,6 +90,35 @@ export async function submitLoad(
     ...submittedRef(statementId, 'SUBMITTED', input.redriveCount, ports.poll),
     ...retriesOf(input.redriveCount, opts.retry),
   };
+}
+
+/**
+ * A load that reads the original in place (UseOriginalFile, or a local load from
+ * past its header) reads whatever landing holds now: once the object was
+ * replaced (a new upload under the same name while this run waited for a
+ * redrive) it would load the new file's bytes as this run's rows, cut where
+ * the old file's records ended, and the new file's own run would load them
+ * again. Checked before the submit; parts Preprocess wrote are the run's own copy.
+ */
+async function assertOriginalStillThere(
+  run: MatchedRun,
+  targets: readonly { parts: readonly { bucket: string; key: string }[] }[],
+  store: ObjectStore,
+): Promise<void> {
+  const inPlace = targets.some((t) => t.parts.some((p) => p.bucket === run.bucket && p.key === run.key));
+  if (!inPlace) return;
+  const now = await originalNow(run, store);
+  if (now.state === 'replaced') {
+    throw originalReplaced(
+      run,
+      "this run loads it in place, so it would load the new bytes as its own: nothing of it is loaded. The new file is its own run's to load (efi runs --file NAME); this run has nothing left to load.",
+    );
+  }
+  if (now.state === 'gone') {
+    throw new ObjectNotFound(
+      `s3://${run.bucket}/${run.key} is gone (moved or deleted after run ${run.runId} started); this run loads it in place: nothing of it is loaded. Put the same file back under that key, then redrive.`,
+    );
+  }
 }
 
 /** The run's latest load or transform statement when a submit must return it (reuseEarlierStatement), else null. */
