@@ -23,6 +23,30 @@ export async function originalNow(
   return { state: run.etag && info.etag !== run.etag ? 'replaced' : 'same', info };
 }
 
+/**
+ * Throws ObjectNotFound unless landing still holds the version of the original
+ * the run matched; `reads` says what the state would have done with other
+ * bytes (e.g. "this run loads it in place").
+ */
+export async function assertOriginalUnchanged(
+  run: Pick<RunContext, 'bucket' | 'key' | 'etag' | 'runId'>,
+  store: ObjectStore,
+  reads: string,
+): Promise<void> {
+  const now = await originalNow(run, store);
+  if (now.state === 'replaced') {
+    throw originalReplaced(
+      run,
+      `${reads}, so it would take the new bytes as its own: nothing of it is loaded. The new file is its own run's to load (efi runs --file NAME); this run has nothing left to load.`,
+    );
+  }
+  if (now.state === 'gone') {
+    throw new ObjectNotFound(
+      `s3://${run.bucket}/${run.key} is gone (moved or deleted after run ${run.runId} started); ${reads}: nothing of it is loaded. Put the same file back under that key, then redrive.`,
+    );
+  }
+}
+
 /** The error for an original replaced after the run started; `consequence` says what that means at the state. */
 export function originalReplaced(
   run: Pick<RunContext, 'bucket' | 'key' | 'runId'>,

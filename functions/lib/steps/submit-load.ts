@@ -1,12 +1,11 @@
 import type { MatchedRun, PreparedLoad, StatementRef } from '../contract/payloads.ts';
-import { ObjectNotFound } from '../errors.ts';
 import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { StatementStatus, Warehouse } from '../ports/warehouse.ts';
 import { ownedContent } from './content-claim.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
-import { originalNow, originalReplaced } from './original-object.ts';
+import { assertOriginalUnchanged } from './original-object.ts';
 import { withParts } from './processing.ts';
 import { type PollPolicy, reuseEarlierStatement, submittedRef } from './statement-poll.ts';
 
@@ -98,7 +97,8 @@ export async function submitLoad(
  * replaced (a new upload under the same name while this run waited for a
  * redrive) it would load the new file's bytes as this run's rows, cut where
  * the old file's records ended, and the new file's own run would load them
- * again. Checked before the submit; parts Preprocess wrote are the run's own copy.
+ * again. Checked before the submit; parts Preprocess wrote are the run's own copy
+ * (Preprocess checks the original before it cuts them).
  */
 async function assertOriginalStillThere(
   run: MatchedRun,
@@ -106,19 +106,7 @@ async function assertOriginalStillThere(
   store: ObjectStore,
 ): Promise<void> {
   const inPlace = targets.some((t) => t.parts.some((p) => p.bucket === run.bucket && p.key === run.key));
-  if (!inPlace) return;
-  const now = await originalNow(run, store);
-  if (now.state === 'replaced') {
-    throw originalReplaced(
-      run,
-      "this run loads it in place, so it would load the new bytes as its own: nothing of it is loaded. The new file is its own run's to load (efi runs --file NAME); this run has nothing left to load.",
-    );
-  }
-  if (now.state === 'gone') {
-    throw new ObjectNotFound(
-      `s3://${run.bucket}/${run.key} is gone (moved or deleted after run ${run.runId} started); this run loads it in place: nothing of it is loaded. Put the same file back under that key, then redrive.`,
-    );
-  }
+  if (inPlace) await assertOriginalUnchanged(run, store, 'this run loads it in place');
 }
 
 /** The run's latest load or transform statement when a submit must return it (reuseEarlierStatement), else null. */
