@@ -172,11 +172,13 @@ export async function runWithProgress(
     ctx.err(`  ${ctx.tty ? pc.green('✓') : 'ok'} ${pendingCheck.padEnd(16)} ${pc.dim(`${ms} ms`)}`);
     pendingCheck = null;
   };
-  const onSigint = () => {
+  // Node calls a signal listener with the signal's name; efi server calls it with why it stops.
+  const onSigint = (signal?: unknown) => {
+    const why = typeof signal === 'string' && signal !== 'SIGINT' ? signal : 'Ctrl-C';
     if (abort) {
       progress.clear();
-      ctx.err(pc.yellow('  aborting (Ctrl-C): cancelling the running statement...'));
-      abort('Ctrl-C');
+      ctx.err(pc.yellow(`  aborting (${why}): cancelling the running statement...`));
+      abort(why);
     }
   };
   process.on('SIGINT', onSigint);

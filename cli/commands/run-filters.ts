@@ -1,10 +1,21 @@
 import { UsageError } from '../context.ts';
 
 /**
- * Argument parsing shared by `efi runs` (and the server's list, later): time
- * bounds as ISO dates or relative ages, checked with messages that say what
- * was expected.
+ * Argument parsing shared by `efi runs` and efi server's `GET /api/runs`:
+ * statuses, counts and time bounds (ISO dates or relative ages), checked with
+ * messages that say what was expected.
  */
+
+/** What a run list filters by: the run's status or its execution's (either vocabulary). */
+export const RUN_STATUSES = ['FINISHED', 'FAILED', 'ABORTED', 'SKIPPED', 'RUNNING', 'SUCCEEDED', 'TIMED_OUT'];
+
+/** A status to filter by, any case, as its upper-case name. */
+export function parseRunStatus(flag: string, value: string): string {
+  const status = value.toUpperCase();
+  if (!RUN_STATUSES.includes(status))
+    throw new UsageError(`${flag} ${value}: expected one of ${RUN_STATUSES.join(', ')}`);
+  return status;
+}
 
 const RELATIVE = /^(\d+)(s|m|h|d|w)$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -43,6 +54,14 @@ export function parseCount(flag: string, value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
     throw new UsageError(`${flag} ${value}: expected a positive whole number`);
+  return n;
+}
+
+/** A whole number flag that may be 0 (an offset). */
+export function parseOffset(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new UsageError(`${flag} ${value}: expected a whole number (0 or more)`);
   return n;
 }
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { Deps } from '../../functions/lib/compose.ts';
+import type { RunContext } from '../../functions/lib/contract/payloads.ts';
 import { errorLine, errorNameAndPlace } from '../../functions/lib/errors.ts';
 import { type CliContext, colorStatus, localDeps, table, UsageError } from '../context.ts';
 import { listLocalRuns, showLocalRun } from '../local/history.ts';
@@ -8,7 +9,7 @@ import { locateRunFile } from '../local/location.ts';
 import { recoverDeadRuns } from '../local/recovery.ts';
 import type { RunDetail, RunSummary, StateStep } from '../model.ts';
 import { rowsLine, rowsLoadedCell } from '../row-counts.ts';
-import { formatDuration, parseCount, parseWhen } from './run-filters.ts';
+import { formatDuration, parseCount, parseRunStatus, parseWhen } from './run-filters.ts';
 
 export const RUNS_HELP = `Usage: efi runs [filters] [--limit N] [--json]
 
@@ -48,8 +49,11 @@ The raw event history: efi logs RUN.`;
 export const REDRIVE_HELP = `Usage: efi redrive RUN [--json] [--state-machine-arn ARN] [--region REGION]
 
 Resume a FAILED, ABORTED or TIMED_OUT run at the state that failed, as Step
-Functions' redrive does, once you have fixed the cause (missing table, config,
-permissions). Rejected files cannot be redriven: send a corrected file.
+Functions' redrive does, once you have fixed the cause (missing table,
+permissions; a missing config for a run that failed at FetchConfig). A run
+keeps the config version it matched: after fixing a matched config, ingest the
+file again with --reload (efi redrive says so when the config changed).
+Rejected files cannot be redriven: send a corrected file.
 With --state-machine-arn ARN (or EFI_STATE_MACHINE_ARN): RedriveExecution on
 the deployed state machine (RUN is an execution name or ARN; the usual AWS
 credentials; --region must match the ARN's). It returns once Step Functions
@@ -77,8 +81,6 @@ async function recovered(rt: Deps) {
   return rt.db();
 }
 
-const STATUSES = ['FINISHED', 'FAILED', 'ABORTED', 'SKIPPED', 'RUNNING', 'SUCCEEDED', 'TIMED_OUT'];
-
 export async function runsCommand(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -101,9 +103,7 @@ export async function runsCommand(argv: string[], ctx: CliContext): Promise<numb
   }
   if (positionals.length > 0)
     throw new UsageError(`efi runs takes no arguments, got ${positionals.join(' ')} (filter with --file, --feed...)`);
-  const status = values.status?.toUpperCase();
-  if (status !== undefined && !STATUSES.includes(status))
-    throw new UsageError(`--status ${values.status}: expected one of ${STATUSES.join(', ')}`);
+  const status = values.status === undefined ? undefined : parseRunStatus('--status', values.status);
   const limit = parseCount('--limit', values.limit);
   const now = new Date();
   const since = values.since === undefined ? undefined : parseWhen('--since', values.since, now);
@@ -377,6 +377,8 @@ export async function redriveCommand(argv: string[], ctx: CliContext): Promise<n
   const runner = LocalRunner.create(rt);
   try {
     if (!ctx.json) ctx.err(`${pc.bold('redrive')} run ${positionals[0]}`);
+    const note = await configAppliedSince(rt, positionals[0]!);
+    if (note) ctx.err(pc.yellow(note));
     const outcome = await runWithProgress(ctx, (o) => runner.redrive(positionals[0]!, o));
     const run = await showLocalRun(await rt.db(), outcome.name);
     const result = await describeOutcome(rt, ctx, run?.file ?? '', outcome);
@@ -389,6 +391,26 @@ export async function redriveCommand(argv: string[], ctx: CliContext): Promise<n
     }
     throw e;
   }
+}
+
+/**
+ * Every state of a run reads the config version FetchConfig matched, and a
+ * redrive resumes after FetchConfig, so a config fixed and applied since does
+ * not reach it: the operator who fixed the config is told, and how to load
+ * under the new version. Null when the version is still the active one.
+ */
+async function configAppliedSince(rt: Deps, runId: string): Promise<string | null> {
+  const run = await showLocalRun(await rt.db(), runId);
+  const matched = (run?.states.find((s) => s.name === 'FetchConfig')?.output as { run?: Partial<RunContext> } | null)
+    ?.run;
+  if (!matched?.configId || typeof matched.configVersion !== 'number') return null;
+  const active = (await (await rt.configs()).listActive()).find((c) => c.config.id === matched.configId);
+  if (!active || active.version === matched.configVersion) return null;
+  return (
+    `note: run ${runId} matched config ${matched.configId} version ${matched.configVersion}; version ${active.version} is active now. ` +
+    `A redrive keeps version ${matched.configVersion} (every state of a run reads the version it matched), so a fix made in the config does not reach it: ` +
+    `to load the file under version ${active.version}, ingest it again: efi ingest FILE --reload`
+  );
 }
 
 /** RedriveExecution on the deployed state machine; refusals are one line and exit 1, like the local ones. */

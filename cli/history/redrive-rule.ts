@@ -68,9 +68,11 @@ export function resumePoint(
 /**
  * A failed, aborted or timed-out execution resumes at its latest attempt's
  * unfinished state. A dead process may have completed its last state before
- * dying (each exit is persisted before the next state begins), so a
- * `ProcessDied` execution with no unfinished state resumes after that state
- * (`resumePoint`). A rejected file (ended in a Fail state) is never redriven.
+ * dying (each exit is persisted before the next state begins), and a stop or
+ * an execution timeout may come between two states, so a `ProcessDied`,
+ * ABORTED or TIMED_OUT execution with no unfinished state resumes after the
+ * state it completed (`resumePoint`). A rejected file (ended in a Fail state)
+ * is never redriven.
  *
  * @example
  * redriveDecision({ status: 'FAILED', error: 'LoadFailed', input, history: foldExecution(events) }, definition)
@@ -98,9 +100,12 @@ export function redriveDecision(execution: RedriveSubject, definition: RedriveGr
     };
   }
   const open = history.resumeFrom;
+  // A dead process, a stop or a timeout can land between two states (after one's exit
+  // was persisted, before the next began); a state's own failure always leaves it open.
+  const betweenStates = execution.error === PROCESS_DIED || status === 'ABORTED' || status === 'TIMED_OUT';
   const resume = open
     ? { state: open.name, input: open.input }
-    : execution.error === PROCESS_DIED
+    : betweenStates
       ? resumePoint(history.steps, definition, execution.input)
       : null;
   if (!resume) return { ok: false, reason: 'has no failed state to resume from', state: null, input: null };

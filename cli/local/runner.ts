@@ -247,6 +247,8 @@ export class LocalRunner {
     let abortedAt: string[] = [];
     let abortReason = '';
     opts.onAbortable?.((reason = 'the run was aborted') => {
+      // The first stop says why (a second Ctrl-C, or a server stop after its client's, changes nothing).
+      if (abortReason) return;
       abortedAt = statements.running();
       abortReason = reason;
       execution.abort();

@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { createContext } from '../context.ts';
+import { InvalidObjectKey } from '../../functions/lib/adapters/fs/object-store-fs.ts';
+import { parseCount, parseOffset, parseRunStatus, parseWhen } from '../commands/run-filters.ts';
+import { createContext, UsageError } from '../context.ts';
 import { COMMANDS, runCommand } from '../dispatch.ts';
 import type { DeployedBackend } from './deployed.ts';
 import {
@@ -45,7 +49,7 @@ export interface ApiOptions {
   /** Serialises everything that writes (runs, SQL, CLI commands): one PGlite session. */
   serial: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Abort functions of running executions (server stop aborts them). */
-  aborts: Set<() => void>;
+  aborts: Set<(reason?: string) => void>;
   log: (s: string) => void;
   /** With AWS settings: the run pages read the deployed state machine (deployed.ts), feeds stay the config DB's. */
   deployed?: DeployedBackend | null;
@@ -75,7 +79,7 @@ export class HttpError extends Error {
 export function createApi(o: ApiOptions): http.RequestListener {
   return (req, res) => {
     handle(o, req, res).catch((e) => {
-      const status = e instanceof HttpError ? e.status : 500;
+      const status = statusOf(e);
       if (status === 500) o.log(`efi server: ${req.method} ${req.url}: ${(e as Error).stack ?? e}`);
       if (!res.headersSent) sendJson(res, status, { error: (e as Error).name, message: (e as Error).message });
       else res.end();
@@ -98,7 +102,7 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
   const { deps } = o;
   const q = (k: string) => url.searchParams.get(k) ?? undefined;
   const runPath = p.match(/^\/api\/runs\/([^/]+)(\/events|\/redrive)?$/);
-  const runId = runPath ? decodeURIComponent(runPath[1]!) : '';
+  const runId = runPath ? decodeSegment('run id', runPath[1]!) : '';
   const runSub = runPath?.[2] ?? '';
 
   if (req.method === 'GET' && p === '/api/health') {
@@ -108,15 +112,22 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
     return sendJson(res, 200, { ok: true, pid: process.pid, home: deps.rt.settings.home, version: '0.1.0', deployed });
   }
   if (req.method === 'GET' && p === '/api/runs') {
-    const limit = q('limit') ? Number(q('limit')) : 25;
-    const offset = q('offset') ? Number(q('offset')) : 0;
-    if (!Number.isInteger(limit) || !Number.isInteger(offset) || limit < 1 || offset < 0)
-      throw new HttpError(400, 'limit and offset must be whole numbers');
-    for (const k of ['since', 'until']) {
-      if (q(k) && Number.isNaN(Date.parse(q(k)!))) throw new HttpError(400, `${k}: not a date`);
-    }
+    // The rules of efi runs' flags (a UsageError answers 400 with its message).
+    const limit = q('limit') ? parseCount('limit', q('limit')!) : 25;
+    const offset = q('offset') ? parseOffset('offset', q('offset')!) : 0;
+    const status = q('status') ? parseRunStatus('status', q('status')!) : undefined;
+    const now = new Date();
+    const when = (k: 'since' | 'until') => {
+      const v = q(k)?.trim();
+      if (!v) return undefined;
+      const at = parseWhen(k, v, now);
+      // A bare date stays as given: as `until` it includes that whole day (listRuns).
+      return /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : at.toISOString();
+    };
+    const since = when('since');
+    const until = when('until');
     const filter = {
-      ...pick({ feed: q('feed'), status: q('status'), since: q('since'), until: q('until'), file: q('file') }),
+      ...pick({ feed: q('feed'), status, since, until, file: q('file') }),
       limit,
       offset,
     };
@@ -157,7 +168,7 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
     const view = await getRunView(deps, id);
     if (!view) throw new HttpError(404, `no run ${id}`);
     if (!view.redrive.ok) throw new HttpError(409, `cannot redrive run ${view.detail.runId}: ${view.redrive.reason}`);
-    let abort: (() => void) | null = null;
+    let abort: ((reason?: string) => void) | null = null;
     const done = o.serial(
       () =>
         startRedrive(deps, view.detail.runId, {
@@ -178,9 +189,17 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
     if (!name || name.includes('/') || name.startsWith('.')) throw new HttpError(400, 'name=FILE (a plain file name)');
     const prefix = q('prefix') ?? '';
     if (prefix.startsWith('/') || prefix.split('/').includes('..')) throw new HttpError(400, 'prefix: relative');
-    const body = await readBody(req, 2 * 1024 ** 3);
+    // Streamed to the store as it arrives (once this upload's turn comes), never held whole.
+    let bytes = 0;
+    const body = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        bytes += chunk.length;
+        cb(bytes > MAX_UPLOAD ? new HttpError(413, `body over ${MAX_UPLOAD} bytes`) : null, chunk);
+      },
+    });
+    pipeline(req, body).catch(() => undefined);
     const ctx = { ...createContext(true), out: () => {}, err: () => {} };
-    let abort: (() => void) | null = null;
+    let abort: ((reason?: string) => void) | null = null;
     let named: (runId: string) => void = () => {};
     const runId = new Promise<string>((r) => {
       named = r;
@@ -206,8 +225,14 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
     if (q('wait')) return sendJson(res, 200, await queued);
     // Queued behind other work: answer once this run has a name.
     const id = await runId;
-    if (!id)
-      throw new HttpError(500, `ingest ${name} did not start: ${await queued.catch((e) => (e as Error).message)}`);
+    if (!id) {
+      const e = await queued.then(
+        () => null,
+        (err: unknown) => err,
+      );
+      if (statusOf(e) !== 500) throw e;
+      throw new HttpError(500, `ingest ${name} did not start: ${(e as Error | null)?.message}`);
+    }
     return sendJson(res, 202, { runId: id });
   }
   if (req.method === 'GET' && p === '/api/feeds') {
@@ -228,8 +253,7 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
     return;
   }
   if (req.method === 'POST' && p === '/api/sql') {
-    const { sql } = JSON.parse((await readBody(req, 1024 ** 2)).toString('utf8') || '{}') as { sql?: string };
-    if (!sql?.trim()) throw new HttpError(400, 'body {"sql": "..."}');
+    const { sql } = parseSqlRequest((await readBody(req, 1024 ** 2)).toString('utf8'));
     try {
       return sendJson(res, 200, await o.serial(() => runSql(deps.rt, sql)));
     } catch (e) {
@@ -315,6 +339,43 @@ export function parseCliRequest(text: string): { cmd: string; argv: string[]; tt
     throw new HttpError(400, 'argv: expected an array of strings');
   if (tty !== undefined && typeof tty !== 'boolean') throw new HttpError(400, 'tty: expected true or false');
   return { cmd, argv, tty: tty ?? false };
+}
+
+/** The body of POST /api/sql, checked: `{"sql": "a non-empty string"}`. Throws a 400 naming what is wrong. */
+export function parseSqlRequest(text: string): { sql: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `body is not JSON (${(e as Error).message}); expected {"sql": "..."}`);
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new HttpError(400, 'body must be an object {"sql": "..."}');
+  const { sql } = body as Record<string, unknown>;
+  if (typeof sql !== 'string' || !sql.trim()) throw new HttpError(400, 'sql: expected a non-empty string of SQL');
+  return { sql };
+}
+
+/** The upload limit of POST /api/ingest. */
+const MAX_UPLOAD = 2 * 1024 ** 3;
+
+/**
+ * The answer's status for an error: its own for an HttpError; 400 for what the
+ * request asked wrongly (a flag's rule, an object key the store refuses); else 500.
+ */
+function statusOf(e: unknown): number {
+  if (e instanceof HttpError) return e.status;
+  if (e instanceof UsageError || e instanceof InvalidObjectKey) return 400;
+  return 500;
+}
+
+/** A percent-encoded path segment, decoded; 400 when its encoding is broken. */
+function decodeSegment(what: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, `${what} ${raw}: malformed percent-encoding`);
+  }
 }
 
 /** A Step Functions call that failed (cli/remote/errors.ts words it in one line): 502, or 400 for a bad name. */

@@ -72,7 +72,7 @@ export async function enterHome(cmd: string, argv: string[], env = process.env):
       // It went away mid-command (stopped: its runs end ABORTED and can be redriven).
       process.stderr.write(
         `efi ${cmd}: efi server stopped while running this command (${(e as Error).message}); ` +
-          'a run it was executing ends ABORTED: see efi runs, and efi redrive RUN\n',
+          'a run it was executing ends ABORTED (FAILED ProcessDied, once the next efi command finds it, if the server was killed): see efi runs, and efi redrive RUN\n',
       );
       return { kind: 'served', exitCode: 1 };
     }

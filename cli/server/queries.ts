@@ -386,8 +386,8 @@ export function startIngest(
   deps: ServerDeps,
   ctx: CliContext,
   name: string,
-  body: Buffer,
-  opts: { prefix: string; reload: boolean; onAbortable?: (a: () => void) => void },
+  body: Readable | Buffer,
+  opts: { prefix: string; reload: boolean; onAbortable?: (a: (reason?: string) => void) => void },
 ): { runId: Promise<string>; done: Promise<IngestResult> } {
   let named: (n: string) => void = () => {};
   const runId = new Promise<string>((res) => {

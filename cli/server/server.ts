@@ -124,7 +124,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
       }
     : null;
 
-  const aborts = new Set<() => void>();
+  const aborts = new Set<(reason?: string) => void>();
   let chain: Promise<unknown> = Promise.resolve();
   let busy = 0;
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -177,9 +177,12 @@ export async function serverCommand(argv: string[]): Promise<number> {
       ctx.err(`efi server: ${signal}: stopping${aborts.size ? `, aborting ${aborts.size} running run(s)` : ''}...`);
       server.close();
       server.closeAllConnections?.();
-      for (const a of aborts) a();
-      // Runs started by CLI clients (efi ingest via the server) abort on their SIGINT listener.
-      if (signal !== 'SIGINT') for (const l of process.listeners('SIGINT')) if (l !== onInt) (l as () => void)();
+      // The reason is written on each aborted run ("stopped at CheckLoad (efi server stopped (SIGTERM))").
+      const why = `efi server stopped (${signal})`;
+      for (const a of aborts) a(why);
+      // Runs started by CLI clients (efi ingest via the server) abort on their SIGINT listener
+      // (on SIGINT Node calls it again, with the signal's name: the first reason stays).
+      for (const l of process.listeners('SIGINT')) if (l !== onInt) (l as (reason: string) => void)(why);
       await Promise.allSettled(watches);
       const settle = Date.now() + 30_000;
       while (busy > 0 && Date.now() < settle) await new Promise((r) => setTimeout(r, 50));

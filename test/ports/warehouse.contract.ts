@@ -912,6 +912,24 @@ export function defineWarehouseSuite(legName: string, open: OpenLeg): void {
         }
       });
 
+      it('counts progress in the parts’ own bytes, so a finished load reports all of them, never more', async () => {
+        const t = await table('id int, pad text');
+        const parts = [await bigPart('progress/big-1.csv', 5_000)];
+        const seen: { bytesDone: number; bytesTotal: number }[] = [];
+        leg.wh.hooks.onProgress = (_id, progress) => {
+          seen.push({ bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal });
+        };
+        try {
+          // Lineage columns: on a server each record gets their values appended on its way to COPY.
+          const { statementId } = await leg.wh.submitLoad(spec([target(t, ['id', 'pad'], parts)]), randomUUID());
+          await leg.wh.settled(statementId);
+          expect(await count(t)).toBe(5_000);
+          expect(seen.at(-1)).toEqual({ bytesDone: parts[0]!.bytes, bytesTotal: parts[0]!.bytes });
+        } finally {
+          leg.wh.hooks.onProgress = undefined;
+        }
+      });
+
       it('cancels a load while its rows are being copied: rolled back whole, ABORTED, zero rows', async () => {
         const t = await table('id int, pad text');
         const parts = [await bigPart('cancel/big-1.csv', 20_000), await bigPart('cancel/big-2.csv', 60_000, 20_001)];

@@ -316,6 +316,32 @@ describe('useOriginal (UseOriginalFile)', () => {
     expect((await readParts(t.store, rewritten.targets[0]!))[0]!.key).toMatch(/^processing\/run-r\//);
   });
 
+  it('refuses to cut a newer upload under the same name into the run’s parts (a re-run after a crash): nothing written', async () => {
+    const cfg = fileConfig({ header: { lines: 1, columns: ['id', 'name', 'amount'] } });
+    const first = await t.put('in/r.csv', 'id,name,amount\n1,a,1\n');
+    const validation = await validateFile(t.store, first, cfg);
+    const { etag } = (await t.store.head(BUCKET, 'in/r.csv'))!;
+    const run = {
+      runId: 'run-x',
+      bucket: BUCKET,
+      key: 'in/r.csv',
+      etag,
+      configId: cfg.id,
+      configVersion: 1,
+    };
+    await t.put('in/r.csv', 'id,name,amount\n7,z,7\n8,y,8\n');
+    await expect(
+      prepareLoad(
+        { run: run as never, validation },
+        { store: t.store, configs: { get: async () => cfg } as never, processingPrefix: 'processing/' },
+      ),
+    ).rejects.toMatchObject({
+      name: 'ObjectNotFound',
+      message: expect.stringContaining('was replaced by different content after run run-x started'),
+    });
+    expect(await t.keys('processing/run-x/')).toEqual([]);
+  });
+
   it('loads the original as is: one uncompressed part, the original itself, with a one-entry manifest and no byte copied', async () => {
     const cfg = fileConfig();
     const obj = await t.put('in/plain.csv', '1,a,1\n2,b,2\n');

@@ -71,7 +71,8 @@ const run = {
   configVersion: 1,
   startedAt: '2026-12-01T10:00:00.000Z',
 } as MatchedRun;
-// Inline parts (the legacy shape) so no part list is read: the store only renders URIs.
+// Inline parts (the legacy shape) so no part list is read: the store renders URIs and heads the original
+// (the part is the original read in place: SubmitLoad checks it is still the version the run matched).
 const prepared = {
   targets: [
     {
@@ -91,7 +92,10 @@ function ports() {
   return {
     runs,
     ports: {
-      store: { uri: (b: string, k: string) => `s3://${b}/${k}` } as unknown as ObjectStore,
+      store: {
+        uri: (b: string, k: string) => `s3://${b}/${k}`,
+        head: async (bucket: string, key: string) => ({ bucket, key, size: 10, etag: 'e', lastModified: new Date() }),
+      } as unknown as ObjectStore,
       warehouse,
       runs: runs as unknown as RunLog,
       configs: { get: async () => config } as unknown as ConfigSource,

@@ -5,6 +5,7 @@ import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import type { Settings } from '../settings.ts';
 import { assertNotSuperseded } from './content-claim.ts';
+import { originalNow, originalReplaced } from './original-object.ts';
 import { runFolder } from './processing.ts';
 
 export interface ArchivePorts {
@@ -43,16 +44,14 @@ export async function moveOriginal(
   const base = path.basename(run.key);
   let dest = `${folder}${base}`;
 
-  const src = await store.head(run.bucket, run.key);
+  const src = await originalNow(run, store);
   const existing = await store.head(run.bucket, dest);
   if (existing && existing.etag !== run.etag) dest = `${folder}${run.runId}-${base}`;
 
-  if (src) {
-    if (src.etag !== run.etag && run.etag) {
+  if (src.state !== 'gone') {
+    if (src.state === 'replaced') {
       // A new file with the same name landed after this run started: leave it for its own run.
-      throw new ObjectNotFound(
-        `s3://${run.bucket}/${run.key} was replaced by different content after run ${run.runId} started; the loaded version is no longer there to move. Archive it by hand if needed.`,
-      );
+      throw originalReplaced(run, 'the loaded version is no longer there to move. Archive it by hand if needed.');
     }
     if (store.move) await store.move({ bucket: run.bucket, key: run.key }, { bucket: run.bucket, key: dest });
     else {

@@ -11,6 +11,7 @@ import { STOP } from '../records/record-scanner.ts';
 import { scanRecords } from '../records/scan-records.ts';
 import { recordBytes } from '../records/source.ts';
 import { loadFormatOf } from './load-format.ts';
+import { assertOriginalUnchanged } from './original-object.ts';
 import { DEFAULT_GZIP_PART_OPTIONS } from './preprocess/gzip-part-writer.ts';
 import { TargetOutput } from './preprocess/target-output.ts';
 import { runFolder, targetFolder, writeManifest, writePartList } from './processing.ts';
@@ -211,6 +212,9 @@ export async function prepareLoad(
   if (!validation.needsPreprocess || (ports.loadInPlace === true && validation.inPlace !== undefined)) {
     return useOriginal(ports.store, where, validation, { processingPrefix: ports.processingPrefix });
   }
+  // ValidateFile checked (and hashed) the bytes of the version the run matched; a re-run here after a
+  // crash must not cut a newer upload under the same name into this run's parts.
+  await assertOriginalUnchanged(run, ports.store, "Preprocess would cut it into this run's parts");
   const config = await ports.configs.get(run.configId, run.configVersion);
   return preprocess(ports.store, where, config, validation, {
     processingPrefix: ports.processingPrefix,

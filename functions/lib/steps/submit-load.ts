@@ -5,6 +5,7 @@ import type { RunLog } from '../ports/run-log.ts';
 import { STATUS_ONLY, type StatementStatus, type Warehouse } from '../ports/warehouse.ts';
 import { ownedContent } from './content-claim.ts';
 import { buildLoadSpec, clientToken } from './load-spec.ts';
+import { assertOriginalUnchanged } from './original-object.ts';
 import { withParts } from './processing.ts';
 import { type PollPolicy, reuseEarlierStatement, submittedRef } from './statement-poll.ts';
 
@@ -72,6 +73,7 @@ export async function submitLoad(
   const replaces = await ownedContent(run, ports.runs);
   const replaceRunIds = [...new Set([...(run.replaceRunIds ?? []), ...replaces])];
   const targets = await withParts(ports.store, input.prepared.targets);
+  await assertOriginalStillThere(run, targets, ports.store);
   const spec = buildLoadSpec(
     config,
     { runId: run.runId, sourceFile: ports.store.uri(run.bucket, run.key), replaceRunIds },
@@ -87,6 +89,24 @@ export async function submitLoad(
     ...submittedRef(statementId, 'SUBMITTED', input.redriveCount, ports.poll),
     ...retriesOf(input.redriveCount, opts.retry),
   };
+}
+
+/**
+ * A load that reads the original in place (UseOriginalFile, or a local load from
+ * past its header) reads whatever landing holds now: once the object was
+ * replaced (a new upload under the same name while this run waited for a
+ * redrive) it would load the new file's bytes as this run's rows, cut where
+ * the old file's records ended, and the new file's own run would load them
+ * again. Checked before the submit; parts Preprocess wrote are the run's own copy
+ * (Preprocess checks the original before it cuts them).
+ */
+async function assertOriginalStillThere(
+  run: MatchedRun,
+  targets: readonly { parts: readonly { bucket: string; key: string }[] }[],
+  store: ObjectStore,
+): Promise<void> {
+  const inPlace = targets.some((t) => t.parts.some((p) => p.bucket === run.bucket && p.key === run.key));
+  if (inPlace) await assertOriginalUnchanged(run, store, 'this run loads it in place');
 }
 
 /** The run's latest load or transform statement when a submit must return it (reuseEarlierStatement), else null. */

@@ -63,6 +63,24 @@ describe('redriveDecision: whether a local run may be redriven, and where it res
     });
   });
 
+  it('resumes an aborted or timed-out run stopped between two states after the state it completed', () => {
+    // A stop (Ctrl-C, efi server's client hanging up) can land after CheckLoad's exit, before the Choice is entered.
+    const between = [step('CheckLoad', 'SUCCEEDED', { a: 1 }, { a: 1, load: { status: 'STARTED' } })];
+    for (const status of ['ABORTED', 'TIMED_OUT']) {
+      expect(redriveDecision(execution(status, between, 'ExecutionAborted'), def)).toEqual({
+        ok: true,
+        reason: 'resumes at LoadDone',
+        state: 'LoadDone',
+        input: { a: 1, load: { status: 'STARTED' } },
+      });
+    }
+    // Stopped before any state began: the start, with the execution's input.
+    expect(redriveDecision(execution('ABORTED', [], 'ExecutionAborted'), def)).toMatchObject({
+      ok: true,
+      state: 'FetchConfig',
+    });
+  });
+
   it('refuses a rejected file: a redrive would reject it again', () => {
     const d = redriveDecision(execution('FAILED', [step('FileRejected', 'FAILED', {})], 'HeaderMismatch'), def);
     expect(d).toMatchObject({ ok: false, state: 'FileRejected', input: null });

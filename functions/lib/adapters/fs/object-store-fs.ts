@@ -223,13 +223,22 @@ function safeSegment(s: string, what: string): string {
   return s;
 }
 
+/**
+ * A key this store refuses: its own class, so a caller that took the key from
+ * a person (efi server's API) can answer "bad request" instead of failing.
+ */
+export class InvalidObjectKey extends Error {
+  override readonly name = 'InvalidObjectKey';
+}
+
 /** Object keys are untrusted: refuse anything that could leave the bucket folder. */
 function safeKey(key: string): string {
   if (!key || key.startsWith('/') || key.includes('\0') || key.includes('\\')) {
-    throw new Error(`invalid object key ${JSON.stringify(key)}`);
+    throw new InvalidObjectKey(`invalid object key ${JSON.stringify(key)}`);
   }
   for (const seg of key.split('/')) {
-    if (seg === '..' || seg === '.' || seg === '') throw new Error(`invalid object key ${JSON.stringify(key)}`);
+    if (seg === '..' || seg === '.' || seg === '')
+      throw new InvalidObjectKey(`invalid object key ${JSON.stringify(key)}`);
   }
   return key;
 }

@@ -582,10 +582,13 @@ function pgSession(client: pg.PoolClient, store: ObjectStore, control?: Statemen
       const source = await partStream(part, store);
       const copy = client.query(copyFrom(`COPY ${into} FROM STDIN WITH (${optionsSql})`));
       const through = transform?.();
-      const streams: NodeJS.ReadWriteStream[] = through ? [through] : [];
+      // Bytes are counted as the part's own, before any rewrite (appended lineage, canonical CSV),
+      // so they add up to the parts' bytes the progress total is; rows are known once the part's COPY ends.
+      const streams: NodeJS.ReadWriteStream[] = control?.onProgress
+        ? [byteCounter((n) => void control.onProgress?.(n, 0))]
+        : [];
+      if (through) streams.push(through);
       if (probe && !through) streams.push(probeStream(probe));
-      // Bytes are counted on their way in; rows are known once the part's COPY ends.
-      if (control?.onProgress) streams.push(byteCounter((n) => void control.onProgress?.(n, 0)));
       await pipeline(source, ...(streams as [Transform]), copy);
       await control?.onProgress?.(0, copy.rowCount);
       return copy.rowCount;
