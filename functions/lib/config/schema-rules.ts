@@ -9,8 +9,9 @@ import { type ColumnInput, IDENTIFIER_RULE, type LineageInput } from './schema-f
 
 /**
  * Rules of the config format that span several fields (a file entry as a
- * whole); each issue points at the field to fix. Also the two resolutions
- * both validation and normalising need: the delimited defaults and lineage.
+ * whole), `FILE_ENTRY_RULES`; each declares what it reads (field-rules.ts runs
+ * it once those fields are valid) and points at the field to fix. Also the two
+ * resolutions both validation and normalising need: the delimited defaults and lineage.
  */
 
 function columnName(c: ColumnInput): string {
@@ -269,17 +270,18 @@ export const FILE_ENTRY_RULES: readonly Rule[] = [
   ...TARGET_RULES,
 ];
 
+const preset = (f: FileEntry): DefaultsPreset => f.defaults ?? 'efi';
+
 /** The quote a delimited entry gets when it leaves it out (depends on `defaults`). */
 function defaultQuote(f: FileEntry): string | null {
-  const preset: DefaultsPreset = f.defaults ?? 'efi';
-  return f.format?.quote === undefined ? (preset === 'redshift' ? null : '"') : f.format.quote;
+  return f.format?.quote === undefined ? (preset(f) === 'redshift' ? null : '"') : f.format.quote;
 }
 
 /** The delimiter and quote a delimited entry gets when it leaves them out (depends on `defaults`). */
 export function delimitedDefaults(f: FileEntry): { delimiter: string; quote: string | null } {
   const quote = defaultQuote(f);
   // Redshift: '|' unless CSV (a quote character), then ','.
-  const delimiter = f.format?.delimiter ?? ((f.defaults ?? 'efi') === 'redshift' && quote === null ? '|' : ',');
+  const delimiter = f.format?.delimiter ?? (preset(f) === 'redshift' && quote === null ? '|' : ',');
   return { delimiter, quote };
 }
 
