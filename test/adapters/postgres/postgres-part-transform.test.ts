@@ -186,6 +186,11 @@ describe('PartTransform', () => {
     expect(() => split(Buffer.from('4,0b3c12ab\n'))).not.toThrow();
     expect(() => split(Buffer.from('5,0b1\n'))).toThrow(NeedsRewrite);
     expect(() => digits()(Buffer.from('"a,b",0x1F,x\n'))).toThrow(NeedsRewrite);
+    // Across a cut: the line is judged whole with the next buffer, in its field.
+    const across = digits();
+    across(Buffer.from('1,2,0'));
+    expect(() => across(Buffer.from('b3c12ab\n3,0'))).not.toThrow();
+    expect(() => across(Buffer.from('b1,x\n'))).toThrow(NeedsRewrite);
     const quoted = digits();
     quoted(Buffer.from('1,"a\n'));
     expect(() => quoted(Buffer.from('b",0b3c12ab\n'))).toThrow(NeedsRewrite);

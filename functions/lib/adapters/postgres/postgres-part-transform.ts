@@ -152,22 +152,37 @@ export function nonDecimalProbe(
   quote: number | null,
   decimalFields: ReadonlySet<number>,
 ): (bytes: Buffer) => void {
-  let tail = Buffer.alloc(0);
-  // The line the previous buffer ended in: its fields so far, or null when they cannot be told (a quote
-  // on it, a delimiter of several bytes that a cut may split). A part starts at a record's start.
-  let carry: number | null = 0;
-  const throwIf = (hit: boolean) => {
-    if (hit) throw new NeedsRewrite(0, 'a number PostgreSQL reads as hexadecimal, octal, binary or with _');
+  // The unfinished line the buffers so far end in (a part starts at a record's start), scanned again
+  // whole with the next buffer's first line: a pattern across a cut is judged in its field, where a
+  // column-blind look at the cut sent a 1 GB part to the rewrite about once per file.
+  let pending = Buffer.alloc(0);
+  let lost = false;
+  const scan = (buf: Buffer, lineStartKnown: boolean) => {
+    const hit = (i: number) => inDecimalField(buf, i, lineStartKnown, delimiter, quote, decimalFields);
+    if (mayHaveNonDecimalNumber(buf, hit)) {
+      throw new NeedsRewrite(0, 'a number PostgreSQL reads as hexadecimal, octal, binary or with _');
+    }
   };
   return (bytes) => {
-    // A pattern across the cut: its field is not worked out.
-    if (tail.length > 0) throwIf(mayHaveNonDecimalNumber(Buffer.concat([tail, bytes.subarray(0, 2)]), () => true));
-    const start = carry;
-    throwIf(mayHaveNonDecimalNumber(bytes, (i) => inDecimalField(bytes, i, start, delimiter, quote, decimalFields)));
-    carry = fieldsAtEnd(bytes, carry, delimiter, quote);
-    tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2)));
+    const nl = bytes.indexOf(0x0a);
+    const headEnd = nl === -1 ? bytes.length : nl + 1;
+    const head = pending.length > 0 ? Buffer.concat([pending, bytes.subarray(0, headEnd)]) : bytes.subarray(0, headEnd);
+    scan(head, !lost);
+    if (nl === -1) {
+      // A line longer than this keeps no copy: the rest of it is judged without its field.
+      lost = lost || head.length > MAX_PENDING_LINE;
+      pending = lost ? Buffer.alloc(0) : Buffer.from(head);
+      return;
+    }
+    const rest = bytes.subarray(headEnd);
+    scan(rest, true);
+    const last = rest.lastIndexOf(0x0a);
+    pending = Buffer.from(rest.subarray(last + 1));
+    lost = false;
   };
 }
+
+const MAX_PENDING_LINE = 1 << 20;
 
 const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
 const isWordByte = (b: number | undefined) =>
@@ -204,49 +219,28 @@ function mayHaveNonDecimalNumber(buf: Buffer, counts: (i: number) => boolean): b
  * as `0b3c12ab` in a text column is no concern, and such ids are common
  * enough (1 in 256 random ones) that a column-blind probe sent nearly every
  * part holding them to the rewrite. The field is counted from the line's
- * start (`before`: the fields of the line the buffer starts inside); when a
- * quote comes before the hit on its line (a quoted delimiter or line break
- * may be there) or the count is unknown, the answer is yes.
+ * start (the buffer's start when `lineStartKnown`); when a quote comes before
+ * the hit on its line (a quoted delimiter or line break may be there), the
+ * delimiter has several bytes, or the line's start is not known, the answer is yes.
  */
 function inDecimalField(
   buf: Buffer,
   i: number,
-  before: number | null,
+  lineStartKnown: boolean,
   delimiter: Buffer,
   quote: number | null,
   decimalFields: ReadonlySet<number>,
 ): boolean {
   const nl = buf.lastIndexOf(0x0a, i);
-  const carried = nl === -1 ? before : 0;
-  if (carried === null) return true;
-  const field = fieldsIn(buf, nl + 1, i, carried, delimiter, quote);
-  return field === null || decimalFields.has(field);
-}
-
-/** The fields of the line `buf` ends inside, for the next buffer (null: not known). */
-function fieldsAtEnd(buf: Buffer, before: number | null, delimiter: Buffer, quote: number | null): number | null {
-  const nl = buf.lastIndexOf(0x0a);
-  const carried = nl === -1 ? before : 0;
-  return carried === null ? null : fieldsIn(buf, nl + 1, buf.length, carried, delimiter, quote);
-}
-
-/** `carried` plus the delimiters in buf[from, to); null when a quote is there or the delimiter has several bytes. */
-function fieldsIn(
-  buf: Buffer,
-  from: number,
-  to: number,
-  carried: number,
-  delimiter: Buffer,
-  quote: number | null,
-): number | null {
-  if (delimiter.length !== 1) return null;
+  if ((nl === -1 && !lineStartKnown) || delimiter.length !== 1) return true;
+  const from = nl + 1;
   if (quote !== null) {
     const q = buf.indexOf(quote, from);
-    if (q !== -1 && q < to) return null;
+    if (q !== -1 && q < i) return true;
   }
-  let field = carried;
-  for (let d = buf.indexOf(delimiter[0]!, from); d !== -1 && d < to; d = buf.indexOf(delimiter[0]!, d + 1)) field++;
-  return field;
+  let field = 0;
+  for (let d = buf.indexOf(delimiter[0]!, from); d !== -1 && d < i; d = buf.indexOf(delimiter[0]!, d + 1)) field++;
+  return decimalFields.has(field);
 }
 
 /**
