@@ -1072,6 +1072,18 @@ export function defineWarehouseSuite(legName: string, open: OpenLeg): void {
         expect(await count(t2)).toBe(0);
       });
 
+      it('refuses a TEXT value over Redshift’s 256 bytes in a part read in place, also when its quoted lines are each shorter', async () => {
+        const t = await table('id int, note text');
+        // 3 lines of 100 bytes inside one quoted field: 302 bytes in the column, no line longer than 256.
+        const note = ['a', 'b', 'c'].map((c) => c.repeat(100)).join('\n');
+        const p = await inPlacePart('inplace/multiline.csv', 'id,note', ['1,x', `2,"${note}"`], [1]);
+        const r = await load(spec([target(t, ['id', 'note'], [{ ...p, records: 2 }])]));
+        expect(r.status.status).toBe('FAILED');
+        expect(r.errors).toMatchObject([{ partKey: 'inplace/multiline.csv', column: 'note' }]);
+        expect(r.errors[0]!.reason).toMatch(/without a length VARCHAR\(256\)/);
+        expect(await count(t)).toBe(0);
+      });
+
       it('fails a part read in place whose object no longer has the records ValidateFile counted, loading nothing', async () => {
         const t = await table('id int, name varchar(10)');
         const p = await inPlacePart('inplace/changed.csv', 'id,name', ['1,a', '2,b', '3,c'], [1]);
