@@ -70,8 +70,9 @@ does not validate yet (or none could be written: JSON, Parquet, a non-S3 source)
   validate: `Usage: efi config validate PATH... [--json]
 
 Checks each YAML file (folders: every *.yaml / *.yml under them) and prints
-each file with its config ids, or every problem as FILE:LINE:COL: PATH: MESSAGE.
-Config ids must be unique across all the files given. Exit 1 on any problem.`,
+each file with its config ids, or every problem as FILE:LINE:COL: PATH: MESSAGE,
+all in one run, by path as the file is written. Config ids must be unique across
+all the files given. Exit 1 on any problem.`,
   diff: `Usage: efi config diff PATH... [--json]
 
 Validates every file (as validate does) and prints what efi config apply would

@@ -4,6 +4,7 @@ import {
   countFields,
   isNullMarker,
   splitFields,
+  strayQuote,
   unescapeField,
 } from '../../functions/lib/records/fields.ts';
 
@@ -133,5 +134,23 @@ describe('CsvRewriter with ESCAPE (a multi-character delimiter in text mode)', (
 
   it('with REMOVEQUOTES, an escaped quote closes nothing and the quoted field stays quoted', () => {
     expect(rewrite('"a\\"~|~b"~|~2', true).csv).toBe('"a""~|~b",2');
+  });
+});
+
+describe('strayQuote', () => {
+  const at = (record: string, delimiter = ',') => {
+    const buf = Buffer.from(record);
+    return strayQuote(buf, 0, buf.length, Buffer.from(delimiter), 0x22);
+  };
+
+  it('finds a quote inside an unquoted field, with its line and field', () => {
+    expect(at('1,12" pizza,20')).toEqual({ at: 4, line: 0, field: 2 });
+    expect(at('1,"a\nb",x\ny,3" sub')).toEqual({ at: 13, line: 2, field: 4 });
+    expect(at('1~|~ab"c~|~x', '~|~')).toEqual({ at: 6, line: 0, field: 2 });
+  });
+
+  it('takes quotes at a field start (after blanks too) and doubled quotes inside quotes as no such quote', () => {
+    expect(at('"say ""hi""",  "b" ,"",x')).toBeNull();
+    expect(at('1~|~"a~|~b"~|~2', '~|~')).toBeNull();
   });
 });

@@ -196,6 +196,20 @@ describe('validateFile: accepted files', () => {
 });
 
 describe('validateFile: rejections', () => {
+  it('MalformedRecord names a quote inside an unquoted CSV field, where the field count shows only what followed from it', async () => {
+    // 12" pizza: a quote opens quoting only at a field's start; mid-field it would pair with the
+    // next quote, here on line 3, and the count said "found 5 fields, expected 3" for line 2.
+    const e = await caught(() => validate('in/q.csv', '1,alpha,10\n2,12" pizza,20\n3,3" sub,30\n'));
+    expect(e).toMatchObject({ name: 'MalformedRecord', location: { line: 2, field: 2, fieldName: 'name' } });
+    expect(e.message).toMatch(/^line 2, field 2 \(name\): a quote \("\) inside an unquoted field: /);
+    expect(e.message).toContain('"12"" pizza"');
+    // Balanced within one line, the quotes would put a delimiter inside: the same cause, on its line.
+    const e2 = await caught(() => validate('in/r.csv', '1,alpha,10\n2,ab"c,d"e,10\n'));
+    expect(e2).toMatchObject({ name: 'MalformedRecord', location: { line: 2, field: 2 } });
+    // A quoted field with doubled quotes and padding is no such quote.
+    await expect(validate('in/s.csv', '1,"say ""hi""",10\n2, "b" ,20\n')).resolves.toMatchObject({ recordsInFile: 2 });
+  });
+
   it('FileTooSmall below a minSizeBytes the config sets', async () => {
     const e = await caught(() => validate('in/a.csv', '1,a,1\n', fileConfig({ minSizeBytes: 50 })));
     expect(e.name).toBe('FileTooSmall');

@@ -1,18 +1,13 @@
 /**
  * Config mistakes that span several fields or need more than a type, caught by
- * `efi config validate` (schema validation calls `crossFieldIssues`) so they
+ * `efi config validate` (schema validation runs `CROSS_FIELD_RULES`) so they
  * are never blamed on a file later (issue 8, E13). Pure: no I/O, no imports
  * above config/.
  */
 
 import { type DateTimePart, tokenizeDateTimeFormat } from './date-time-format.ts';
+import type { FieldRule } from './field-rules.ts';
 import { transformSqlProblems } from './transform-sql.ts';
-
-/** One problem, at the config path to fix. */
-export interface ConfigIssue {
-  path: (string | number)[];
-  message: string;
-}
 
 /** The parts of a file entry these checks read (structural, so schema.ts need not export its types). */
 export interface CrossCheckedEntry {
@@ -23,26 +18,39 @@ export interface CrossCheckedEntry {
   transform?: { sql: string } | null | undefined;
 }
 
-export function crossFieldIssues(f: CrossCheckedEntry): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const headerColumns = typeof f.header === 'object' ? f.header.columns : undefined;
-  if (headerColumns && f.columns && !f.split && headerColumns.length !== f.columns.length) {
-    issues.push({
-      path: ['header', 'columns'],
-      message: `header.columns has ${headerColumns.length} names but columns has ${f.columns.length}: every file would be rejected; list the same fields in both (header.columns is the header line as delivered, columns the fields loaded in file order)`,
-    });
-  }
-  for (const key of ['dateFormat', 'timeFormat'] as const) {
-    const format = f.load?.[key];
-    if (typeof format !== 'string') continue;
-    const problem = redshiftDateTimeFormatProblem(format, key === 'dateFormat' ? 'date' : 'timestamp');
-    if (problem) issues.push({ path: ['load', key], message: `${key} ${JSON.stringify(format)}: ${problem}` });
-  }
-  if (f.transform) {
-    for (const message of transformSqlProblems(f.transform.sql)) issues.push({ path: ['transform', 'sql'], message });
-  }
-  return issues;
-}
+/** Run by schema validation (schema-rules.ts), each once the fields it reads are valid. */
+export const CROSS_FIELD_RULES: readonly FieldRule<CrossCheckedEntry>[] = [
+  {
+    reads: ['header.columns', 'columns', 'split?'],
+    check: (f, add) => {
+      const headerColumns = typeof f.header === 'object' ? f.header.columns : undefined;
+      if (headerColumns && f.columns && !f.split && headerColumns.length !== f.columns.length) {
+        add(
+          ['header', 'columns'],
+          `header.columns has ${headerColumns.length} names but columns has ${f.columns.length}: every file would be rejected; list the same fields in both (header.columns is the header line as delivered, columns the fields loaded in file order)`,
+        );
+      }
+    },
+  },
+  ...(['dateFormat', 'timeFormat'] as const).map(
+    (key): FieldRule<CrossCheckedEntry> => ({
+      reads: [`load.${key}`],
+      check: (f, add) => {
+        const format = f.load?.[key];
+        if (typeof format !== 'string') return;
+        const problem = redshiftDateTimeFormatProblem(format, key === 'dateFormat' ? 'date' : 'timestamp');
+        if (problem) add(['load', key], `${key} ${JSON.stringify(format)}: ${problem}`);
+      },
+    }),
+  ),
+  {
+    reads: ['transform.sql'],
+    check: (f, add) => {
+      if (!f.transform) return;
+      for (const message of transformSqlProblems(f.transform.sql)) add(['transform', 'sql'], message);
+    },
+  },
+];
 
 type Part = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'meridiem';
 

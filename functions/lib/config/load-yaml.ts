@@ -76,6 +76,40 @@ export function formatPath(p: readonly PathSeg[]): string {
   return out;
 }
 
+type SortKey = [number, string][];
+
+/** Compares two issue positions: a field before what is inside it, then fields as written, then by name. */
+function compareSortKeys(a: SortKey, b: SortKey): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const [x, xs] = a[i]!;
+    const [y, ys] = b[i]!;
+    if (x !== y) return x - y;
+    if (xs !== ys) return xs < ys ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * The order of `p` among paths of the document: each key ranked by where it is written in its
+ * mapping (a key not written, e.g. a missing required one, after those that are), each item by index.
+ */
+function sortKey(root: unknown, p: readonly PathSeg[]): SortKey {
+  const key: SortKey = [];
+  let node = root as Node | null | undefined;
+  for (const seg of p) {
+    let rank = Number.MAX_SAFE_INTEGER;
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && it.key.value === seg);
+      rank = (pair?.key as Node | undefined)?.range?.[0] ?? rank;
+      next = pair?.value;
+    } else if (isSeq(node) && typeof seg === 'number') next = node.items[seg];
+    key.push(typeof seg === 'number' ? [seg, ''] : [rank, seg]);
+    node = next as Node | null | undefined;
+  }
+  return key;
+}
+
 /** Validates one YAML document; never throws for content problems. */
 export function checkConfigYaml(text: string, fileName: string): ParsedConfigFile {
   const lineCounter = new LineCounter();
@@ -126,17 +160,22 @@ export function checkConfigYaml(text: string, fileName: string): ParsedConfigFil
 
   const parsed = InterfaceDocSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
-    for (const issue of flattenIssues(parsed.error.issues, [])) {
-      const issuePath = issue.path as PathSeg[];
+    const issues = flattenIssues(parsed.error.issues, []).map((issue) => {
       const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+      const segs = issue.path as PathSeg[];
+      const at = sortKey(doc.contents, segs);
+      return { issue, segs, unknownKey, at };
+    });
+    // By path, then rule: the sort is stable, and zod lists a field's own problem before the rules across fields.
+    issues.sort((a, b) => compareSortKeys(a.at, b.at));
+    for (const { issue, segs, unknownKey } of issues) {
       result.issues.push({
         file: fileName,
-        ...locate(issuePath, unknownKey),
-        path: formatPath(issuePath),
-        message: describeIssue(issue, findNode(doc.contents, issuePath)),
+        ...locate(segs, unknownKey),
+        path: formatPath(segs),
+        message: describeIssue(issue, findNode(doc.contents, segs)),
       });
     }
-    result.issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     return result;
   }
 

@@ -42,6 +42,10 @@ export interface LocalCapability {
   local: string;
   /** A config the local engine refuses: the path to point at and the message; null when fine. */
   refuse?: (f: EntryView, separators: Separators | null) => { path: (string | number)[]; message: string } | null;
+  /** The config paths `refuse` reads (field-rules.ts): it runs once they are valid, and sees only them. */
+  reads?: readonly string[];
+  /** `refuse` reads the separators too (validation then also waits for the format's layout, delimiter, quote and escape). */
+  readsSeparators?: true;
 }
 
 export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
@@ -75,6 +79,7 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
     config: 'format.compression',
     support: 'refused',
     local: 'no lzop reader in Preprocess or the local warehouse',
+    reads: ['format.compression'],
     refuse: (f) =>
       f.format?.compression === 'lzop'
         ? {
@@ -88,6 +93,7 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
     config: 'load.nullAs',
     support: 'exact',
     local: "the marker, default '\\N' in every mode; refused when it holds a NUL (NULL AS '\\0') or a line break",
+    reads: ['load.nullAs'],
     refuse: (f) =>
       f.load?.nullAs?.includes('\u0000')
         ? {
@@ -132,6 +138,8 @@ export const LOCAL_CAPABILITIES: readonly LocalCapability[] = [
     support: 'exact',
     local:
       'each invalid byte replaced, and each byte of a noncharacter (U+FFFE, U+FFFF, U+FDD0..U+FDEF, as Redshift does); refused when the replacement is a line break, the delimiter, the quote or the escape',
+    reads: ['load.acceptInvalidChars'],
+    readsSeparators: true,
     refuse: acceptInvalidCharsRefusal,
   },
   {
@@ -199,17 +207,4 @@ function acceptInvalidCharsRefusal(
     return why(separators.quote === null ? 'the local no-quote byte U+0001' : 'the quote');
   if (c === separators.escape) return why('the escape');
   return null;
-}
-
-/** Every refusal the capabilities table makes for one file entry (separators: null for fixed width). */
-export function localRefusals(
-  f: EntryView,
-  separators: Separators | null,
-): { path: (string | number)[]; message: string }[] {
-  const out: { path: (string | number)[]; message: string }[] = [];
-  for (const c of LOCAL_CAPABILITIES) {
-    const r = c.refuse?.(f, separators);
-    if (r) out.push(r);
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isIdentifier } from '../sql/identifiers.ts';
+import { fieldRules } from './field-rules.ts';
 import { compileGlob, compileRegex } from './match.ts';
 import { DEFAULT_LINEAGE, DEFAULT_LOAD_OPTIONS } from './model.ts';
 
@@ -90,6 +91,8 @@ export const LineageSchema = z
     `Lineage columns set on every loaded row; false = none; null for one = not recorded. Defaults: ${JSON.stringify(DEFAULT_LINEAGE)}`,
   );
 
+const MATCH_KINDS = ['glob', 'regex', 'token'] as const;
+
 export const MatchSchema = z
   .object({
     glob: z
@@ -112,33 +115,43 @@ export const MatchSchema = z
   .strict()
   .meta({ oneOf: [{ required: ['glob'] }, { required: ['regex'] }, { required: ['token'] }] })
   .describe('How object keys are matched to this config: exactly one of glob, regex, token')
-  .superRefine((m, ctx) => {
-    const given = (['glob', 'regex', 'token'] as const).filter((k) => m[k] !== undefined);
-    if (given.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          given.length === 0
-            ? 'expected exactly one of glob, regex or token'
-            : `expected exactly one of glob, regex or token, got ${given.join(' and ')}`,
-      });
-      return;
-    }
-    const kind = given[0]!;
-    const pattern = m[kind]!;
-    if (kind === 'token') {
-      if (!/^[^_/.]+$/.test(pattern)) {
-        ctx.addIssue({ code: 'custom', path: [kind], message: 'a token is non-empty and contains no _, / or .' });
-      }
-      return;
-    }
-    try {
-      if (kind === 'glob') compileGlob(pattern);
-      else compileRegex(pattern);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', path: [kind], message: (e as Error).message });
-    }
-  });
+  .check(
+    fieldRules<{ glob?: string; regex?: string; token?: string }>([
+      {
+        reads: ['glob?', 'regex?', 'token?'],
+        check: (m, add) => {
+          const given = MATCH_KINDS.filter((k) => m[k] !== undefined);
+          if (given.length !== 1) {
+            add(
+              [],
+              given.length === 0
+                ? 'expected exactly one of glob, regex or token'
+                : `expected exactly one of glob, regex or token, got ${given.join(' and ')}`,
+            );
+          }
+        },
+      },
+      {
+        reads: ['glob', 'regex', 'token'],
+        check: (m, add) => {
+          const given = MATCH_KINDS.filter((k) => m[k] !== undefined);
+          if (given.length !== 1) return;
+          const kind = given[0]!;
+          const pattern = m[kind]!;
+          if (kind === 'token') {
+            if (!/^[^_/.]+$/.test(pattern)) add([kind], 'a token is non-empty and contains no _, / or .');
+            return;
+          }
+          try {
+            if (kind === 'glob') compileGlob(pattern);
+            else compileRegex(pattern);
+          } catch (e) {
+            add([kind], (e as Error).message);
+          }
+        },
+      },
+    ]),
+  );
 
 export const FormatSchema = z
   .object({
@@ -233,30 +246,32 @@ export const TrailerSchema = z
           ),
       })
       .strict()
-      .superRefine((t, ctx) => {
-        if ((t.countAt === undefined) === (t.countPattern === undefined)) {
-          ctx.addIssue({ code: 'custom', message: 'expected exactly one of countAt or countPattern' });
-          return;
-        }
-        if (t.countPattern !== undefined) {
-          try {
-            const groups = (new RegExp(`${t.countPattern}|`).exec('')?.length ?? 1) - 1;
-            if (groups < 1) {
-              ctx.addIssue({
-                code: 'custom',
-                path: ['countPattern'],
-                message: 'the pattern needs a capture group around the count, e.g. "^T\\|(\\d+)$"',
-              });
-            }
-          } catch (e) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['countPattern'],
-              message: `regex does not compile: ${(e as Error).message}`,
-            });
-          }
-        }
-      }),
+      .check(
+        fieldRules<{ countAt?: unknown; countPattern?: string }>([
+          {
+            reads: ['countAt?', 'countPattern?'],
+            check: (t, add) => {
+              if ((t.countAt === undefined) === (t.countPattern === undefined)) {
+                add([], 'expected exactly one of countAt or countPattern');
+              }
+            },
+          },
+          {
+            reads: ['countAt?', 'countPattern'],
+            check: (t, add) => {
+              if (t.countPattern === undefined || t.countAt !== undefined) return;
+              try {
+                const groups = (new RegExp(`${t.countPattern}|`).exec('')?.length ?? 1) - 1;
+                if (groups < 1) {
+                  add(['countPattern'], 'the pattern needs a capture group around the count, e.g. "^T\\|(\\d+)$"');
+                }
+              } catch (e) {
+                add(['countPattern'], `regex does not compile: ${(e as Error).message}`);
+              }
+            },
+          },
+        ]),
+      ),
   ])
   .describe('Trailer line with the record count: omitted/false = no trailer');
 

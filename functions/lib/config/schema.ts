@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fieldRules } from './field-rules.ts';
 import { DEFAULT_MIN_SIZE_BYTES } from './model.ts';
 import {
   CONFIG_ID,
@@ -14,7 +15,7 @@ import {
   TableRefSchema,
   TrailerSchema,
 } from './schema-fields.ts';
-import { checkFileEntry } from './schema-rules.ts';
+import { FILE_ENTRY_RULES } from './schema-rules.ts';
 
 /**
  * The YAML config format: one document describes one interface (feed) and its
@@ -102,7 +103,8 @@ export const FileEntrySchema = z
   })
   .strict()
   .describe('One file config: how to recognise, check and load one kind of file')
-  .superRefine(checkFileEntry);
+  // Not superRefine: zod would skip it once any field failed, hiding these problems until the next run.
+  .check(fieldRules(FILE_ENTRY_RULES));
 
 export const InterfaceDocSchema = z
   .object({
@@ -119,19 +121,21 @@ export const InterfaceDocSchema = z
   })
   .strict()
   .describe('efi config: one interface (feed) and its file configs')
-  .superRefine((doc, ctx) => {
-    const seen = new Map<string, number>();
-    doc.files.forEach((f, i) => {
-      const first = seen.get(f.id);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['files', i, 'id'],
-          message: `duplicate config id ${f.id} (also files[${first}])`,
-        });
-      } else seen.set(f.id, i);
-    });
-  });
+  .check(
+    fieldRules<{ files: { id: string }[] }>([
+      {
+        reads: ['files[*].id'],
+        check: (doc, add) => {
+          const seen = new Map<string, number>();
+          doc.files?.forEach((f, i) => {
+            const first = seen.get(f.id);
+            if (first !== undefined) add(['files', i, 'id'], `duplicate config id ${f.id} (also files[${first}])`);
+            else seen.set(f.id, i);
+          });
+        },
+      },
+    ]),
+  );
 
 export type InterfaceDoc = z.infer<typeof InterfaceDocSchema>;
 export type FileEntry = z.infer<typeof FileEntrySchema>;

@@ -453,3 +453,58 @@ export function fitFieldCount(count: number, expected: number, lastEmpty: boolea
   if (count > expected) return 'extra';
   return fillRecord ? 'filled' : 'missing';
 }
+
+/**
+ * Where the record has a quote inside an unquoted CSV field (`2,12" pizza,20`),
+ * or null: a quote opens quoting only at a field's start (after the delimiter
+ * and any blanks, or the record's start); inside quotes a doubled quote is data.
+ * Redshift documents no reading of such a quote, and the local fast path
+ * (PostgreSQL's CSV COPY: quoting from there on) and the rewrite (data) read it
+ * differently, so ValidateFile names it where a record fails because of it.
+ * `line` counts the line feeds before it; `field` is 1-based.
+ */
+export function strayQuote(
+  buf: Buffer,
+  start: number,
+  end: number,
+  delimiter: Buffer,
+  quote: number,
+): { at: number; line: number; field: number } | null {
+  const dlen = delimiter.length;
+  const d0 = delimiter[0]!;
+  let inQuoted = false;
+  let field = 1;
+  let from = start;
+  for (let q = buf.indexOf(quote, start); q !== -1 && q < end; q = buf.indexOf(quote, q + 1)) {
+    if (inQuoted) {
+      if (q + 1 < end && buf[q + 1] === quote) q++;
+      else {
+        inQuoted = false;
+        from = q + 1;
+      }
+      continue;
+    }
+    field += occurrences(buf, from, q, delimiter);
+    let p = q;
+    while (p > start && (buf[p - 1] === 0x20 || buf[p - 1] === 0x09) && buf[p - 1] !== d0) p--;
+    const atFieldStart = p === start || (p - dlen >= start && matchesAt(buf, p - dlen, p, delimiter, d0, dlen));
+    if (!atFieldStart) return { at: q, line: occurrences(buf, start, q, LINE_FEED), field };
+    inQuoted = true;
+    from = q + 1;
+  }
+  return null;
+}
+
+const LINE_FEED = Buffer.from('\n');
+
+/** How many times `needle` occurs in buf[from, to). */
+function occurrences(buf: Buffer, from: number, to: number, needle: Buffer): number {
+  let n = 0;
+  for (
+    let i = buf.indexOf(needle, from);
+    i !== -1 && i + needle.length <= to;
+    i = buf.indexOf(needle, i + needle.length)
+  )
+    n++;
+  return n;
+}

@@ -20,7 +20,7 @@ import type { ConfigSource } from '../ports/config-source.ts';
 import type { ObjectStore } from '../ports/object-store.ts';
 import type { RunLog } from '../ports/run-log.ts';
 import { contentHasher } from '../records/content-hash.ts';
-import { countFields, type FieldFinders, fieldStrings, fitFieldCount } from '../records/fields.ts';
+import { countFields, type FieldFinders, fieldStrings, fitFieldCount, strayQuote } from '../records/fields.ts';
 import { stopsInsideLastColumn } from '../records/fixed-width.ts';
 import { NextByte } from '../records/next-byte.ts';
 import { type RecordPlan, recordPlan } from '../records/record-plan.ts';
@@ -317,6 +317,7 @@ class ContentChecks implements RoleHandler {
       this.config.load.removeQuotes,
     );
     if (error) {
+      this.refuseStrayQuote(buf, start, end, line, columns);
       const loc = fieldAt(line, error.field, columns);
       throw new MalformedRecord(
         `${formatLocation(loc)}: the field cannot be read: ${error.problem}; fix the record, or format.quote in config ${this.config.id}`,
@@ -330,6 +331,7 @@ class ContentChecks implements RoleHandler {
     // Redshift counts such a record as one load error against MAXERROR, and the local load skips it the same way.
     const { maxErrors } = this.config.load;
     if (++this.fieldCountErrors <= maxErrors) return;
+    this.refuseStrayQuote(buf, start, end, line, columns);
     const first = Math.min(count, columns.length) + 1;
     const loc = fit === 'extra' ? { line, field: first } : fieldAt(line, first, columns);
     const why =
@@ -342,6 +344,30 @@ class ContentChecks implements RoleHandler {
         : '';
     throw new FieldCountMismatch(
       `${formatLocation(loc)}: ${why}${budget}; fix the record, or columns / format.delimiter / format.quote${fit === 'missing' ? ' / load.fillRecord' : ''} in config ${this.config.id}`,
+      loc,
+    );
+  }
+
+  /**
+   * A record that fails to split or count, because of a quote inside an
+   * unquoted field, is refused naming that quote: the count only shows what
+   * followed from it (the quote paired with one further on, often lines later).
+   */
+  private refuseStrayQuote(
+    buf: Buffer,
+    start: number,
+    end: number,
+    line: number,
+    columns: readonly { name: string }[],
+  ): void {
+    const { quote } = this.plan;
+    if (quote === null || this.config.load.removeQuotes) return;
+    const stray = strayQuote(buf, start, end, this.plan.delimiter, quote);
+    if (!stray) return;
+    const loc = fieldAt(line + stray.line, stray.field, columns);
+    const q = String.fromCharCode(quote);
+    throw new MalformedRecord(
+      `${formatLocation(loc)}: a quote (${q}) inside an unquoted field: in CSV a quote opens quoting only at a field's start, so this one pairs with a later quote and the record's fields run together (Redshift documents no reading of it); quote the whole field and double the quote inside (${q}12${q}${q} pizza${q}), or set format.quote: null in config ${this.config.id} if the file never quotes fields`,
       loc,
     );
   }

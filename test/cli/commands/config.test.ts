@@ -100,6 +100,43 @@ describe('efi config', () => {
     expect(body.files[0].issues[0]).toMatchObject({ file: bad, line: 6, column: 37, path: 'files[0].target.table' });
   });
 
+  it('validate: every problem of a file in one run, a field error beside rules across fields and a local refusal', async () => {
+    const many = path.join(home, 'many.yaml');
+    fs.writeFileSync(
+      many,
+      `interface: sales
+files:
+  - id: sales.daily
+    match: { glob: "sales/*.csv" }
+    format: { compression: lzop, escape: "\\\\" }
+    target: { schema: stage, table: sales }
+    load: { timeFormat: "YYYY-MM-DD HH24:MI:SS TZH", nullAs: "\\0" }
+`,
+    );
+    const r = await run(['validate', many]);
+    expect(r.code).toBe(1);
+    const lines = r.err.split('\n');
+    expect(lines.slice(1, 5).map((l) => l.slice(0, l.indexOf(': ', l.indexOf('files['))))).toEqual([
+      `  ${many}:5:28: files[0].format.compression`,
+      `  ${many}:5:42: files[0].format.escape`,
+      `  ${many}:7:25: files[0].load.timeFormat`,
+      `  ${many}:7:62: files[0].load.nullAs`,
+    ]);
+    expect(r.err).toContain('1 file, 0 configs: 4 problems in 1 file');
+
+    const json = JSON.parse((await run(['validate', '--json', many])).out);
+    expect(json.ok).toBe(false);
+    expect(json.files).toHaveLength(1);
+    expect(json.files[0]).toMatchObject({ file: many, ok: false, configs: [] });
+    expect(json.files[0].issues.map((i: { path: string }) => i.path)).toEqual([
+      'files[0].format.compression',
+      'files[0].format.escape',
+      'files[0].load.timeFormat',
+      'files[0].load.nullAs',
+    ]);
+    expect(Object.keys(json.files[0].issues[0]).sort()).toEqual(['column', 'file', 'line', 'message', 'path']);
+  });
+
   it('apply: refuses invalid files and writes nothing', async () => {
     const r = await run(['apply', path.join(home, 'configs'), path.join(home, 'bad.yaml')]);
     expect(r.code).toBe(1);

@@ -215,7 +215,10 @@ async function loadTarget(
   const recordQuote = plan.spec.format.layout === 'fixed_width' ? null : quote;
   // Redshift ESCAPE: an escaped line feed does not end the record (as the part transform's scanner reads it).
   const recordEscape = recordEscapeByte(plan.spec.format);
-  const decimalOnly = loaded.some((c) => DECIMAL_ONLY_TYPES.has(c.type_name));
+  // The file's fields (0-based) that load into an integer, DECIMAL or float column.
+  const decimalFields = new Set(
+    plan.columnNames.flatMap((name, i) => (DECIMAL_ONLY_TYPES.has(columns.get(name)?.type_name ?? '') ? [i] : [])),
+  );
   const rejectedBefore = rejected.length;
   let copied = 0;
   const overBudget = (e: LoadRowError) => {
@@ -275,7 +278,7 @@ async function loadTarget(
         rewrite === null && escapeIsDoubledQuote(plan)
           ? [
               recordQuote !== null ? quotePaddingProbe(delimiter, recordQuote) : null,
-              decimalOnly ? nonDecimalProbe() : null,
+              decimalFields.size > 0 ? nonDecimalProbe(delimiter, recordQuote, decimalFields) : null,
             ].filter((p) => p !== null)
           : [];
       const rewriteProbe = toRewriteProbes.length > 0 ? allOf(toRewriteProbes) : null;

@@ -147,15 +147,24 @@ export function quotePaddingProbe(delimiter: Buffer, quote: number): (bytes: Buf
  * through the rewrite, which refuses the row (applyRules). Text such as
  * `file_2024_01` may send a part there too: the rewrite loads it the same.
  */
-export function nonDecimalProbe(): (bytes: Buffer) => void {
+export function nonDecimalProbe(
+  delimiter: Buffer,
+  quote: number | null,
+  decimalFields: ReadonlySet<number>,
+): (bytes: Buffer) => void {
   let tail = Buffer.alloc(0);
-  const look = (b: Buffer) => {
-    if (mayHaveNonDecimalNumber(b))
-      throw new NeedsRewrite(0, 'a number PostgreSQL reads as hexadecimal, octal, binary or with _');
+  // The line the previous buffer ended in: its fields so far, or null when they cannot be told (a quote
+  // on it, a delimiter of several bytes that a cut may split). A part starts at a record's start.
+  let carry: number | null = 0;
+  const throwIf = (hit: boolean) => {
+    if (hit) throw new NeedsRewrite(0, 'a number PostgreSQL reads as hexadecimal, octal, binary or with _');
   };
   return (bytes) => {
-    if (tail.length > 0) look(Buffer.concat([tail, bytes.subarray(0, 2)]));
-    look(bytes);
+    // A pattern across the cut: its field is not worked out.
+    if (tail.length > 0) throwIf(mayHaveNonDecimalNumber(Buffer.concat([tail, bytes.subarray(0, 2)]), () => true));
+    const start = carry;
+    throwIf(mayHaveNonDecimalNumber(bytes, (i) => inDecimalField(bytes, i, start, delimiter, quote, decimalFields)));
+    carry = fieldsAtEnd(bytes, carry, delimiter, quote);
     tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2)));
   };
 }
@@ -169,18 +178,75 @@ const isBaseLetter = (b: number | undefined) =>
 
 /**
  * A `_` between digits, or a base prefix (`0x`, `0o`, `0b`) at the start of a
- * word followed by a digit, letter or `_`. Single-byte native scans, each hit
- * looked at in place: a two-byte needle such as `0x` is searched far slower.
+ * word followed by a digit, letter or `_`, where `counts(i)` says the hit may
+ * be in a numeric field. Single-byte native scans, each hit looked at in
+ * place: a two-byte needle such as `0x` is searched far slower.
  */
-function mayHaveNonDecimalNumber(buf: Buffer): boolean {
+function mayHaveNonDecimalNumber(buf: Buffer, counts: (i: number) => boolean): boolean {
   for (let i = buf.indexOf(0x5f); i !== -1; i = buf.indexOf(0x5f, i + 1)) {
-    if (isDigit(buf[i - 1]) && isDigit(buf[i + 1])) return true;
+    if (isDigit(buf[i - 1]) && isDigit(buf[i + 1]) && counts(i)) return true;
   }
   for (let i = buf.indexOf(0x30); i !== -1; i = buf.indexOf(0x30, i + 1)) {
-    if (isBaseLetter(buf[i + 1]) && !isWordByte(buf[i - 1]) && buf[i - 1] !== 0x2e && isWordByte(buf[i + 2]))
+    if (
+      isBaseLetter(buf[i + 1]) &&
+      !isWordByte(buf[i - 1]) &&
+      buf[i - 1] !== 0x2e &&
+      isWordByte(buf[i + 2]) &&
+      counts(i)
+    )
       return true;
   }
   return false;
+}
+
+/**
+ * Whether the byte at `i` may be in one of the numeric fields: a hex id such
+ * as `0b3c12ab` in a text column is no concern, and such ids are common
+ * enough (1 in 256 random ones) that a column-blind probe sent nearly every
+ * part holding them to the rewrite. The field is counted from the line's
+ * start (`before`: the fields of the line the buffer starts inside); when a
+ * quote comes before the hit on its line (a quoted delimiter or line break
+ * may be there) or the count is unknown, the answer is yes.
+ */
+function inDecimalField(
+  buf: Buffer,
+  i: number,
+  before: number | null,
+  delimiter: Buffer,
+  quote: number | null,
+  decimalFields: ReadonlySet<number>,
+): boolean {
+  const nl = buf.lastIndexOf(0x0a, i);
+  const carried = nl === -1 ? before : 0;
+  if (carried === null) return true;
+  const field = fieldsIn(buf, nl + 1, i, carried, delimiter, quote);
+  return field === null || decimalFields.has(field);
+}
+
+/** The fields of the line `buf` ends inside, for the next buffer (null: not known). */
+function fieldsAtEnd(buf: Buffer, before: number | null, delimiter: Buffer, quote: number | null): number | null {
+  const nl = buf.lastIndexOf(0x0a);
+  const carried = nl === -1 ? before : 0;
+  return carried === null ? null : fieldsIn(buf, nl + 1, buf.length, carried, delimiter, quote);
+}
+
+/** `carried` plus the delimiters in buf[from, to); null when a quote is there or the delimiter has several bytes. */
+function fieldsIn(
+  buf: Buffer,
+  from: number,
+  to: number,
+  carried: number,
+  delimiter: Buffer,
+  quote: number | null,
+): number | null {
+  if (delimiter.length !== 1) return null;
+  if (quote !== null) {
+    const q = buf.indexOf(quote, from);
+    if (q !== -1 && q < to) return null;
+  }
+  let field = carried;
+  for (let d = buf.indexOf(delimiter[0]!, from); d !== -1 && d < to; d = buf.indexOf(delimiter[0]!, d + 1)) field++;
+  return field;
 }
 
 /**
