@@ -56,8 +56,9 @@ const SETTINGS: Record<FunctionFolder, FunctionSettings> = {
     id: 'SubmitLoad',
     memoryMb: 256,
     timeout: Duration.seconds(60),
-    // Only submits: the manifests are Preprocess's (UseOriginalFile included). The store renders lineage s3:// URIs.
-    needs: { warehouse: true, storageEnv: true },
+    // Writes nothing (every manifest is Preprocess's, UseOriginalFile's included); reads the part list in
+    // processing/ and, for a load of the original in place, heads it in landing (steps/original-object.ts).
+    needs: { warehouse: true, s3: { landing: 'r', processing: 'r' } },
   },
   'check-load': {
     id: 'CheckLoad',

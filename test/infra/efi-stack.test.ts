@@ -218,8 +218,9 @@ describe('least-privilege IAM, statement by statement', () => {
     FetchConfig: () => [read('landing/'), list()],
     ValidateFile: () => [read('landing/')],
     Preprocess: () => [read('landing/'), write('processing/')],
-    // SubmitLoad only submits; CheckLoad only reads (to locate a refused row): neither writes processing/.
-    SubmitLoad: () => warehouse(),
+    // SubmitLoad reads the part list and heads an original loaded in place; CheckLoad reads (to locate a
+    // refused row, and resubmits as SubmitLoad): neither writes processing/.
+    SubmitLoad: () => [...warehouse(), read('landing/', 'processing/')],
     CheckLoad: () => [...warehouse(), read('landing/', 'processing/')],
     SubmitTransform: () => warehouse(),
     CheckTransform: () => warehouse(),

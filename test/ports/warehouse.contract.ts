@@ -930,6 +930,30 @@ export function defineWarehouseSuite(legName: string, open: OpenLeg): void {
         }
       });
 
+      it('counts progress in the parts’ own bytes when the rewrite makes them longer (text to quoted CSV), never more', async () => {
+        const t = await table('id int, pad text');
+        const lines: string[] = [];
+        // Each record's comma makes the rewrite quote its field: two bytes more per record on the way to COPY.
+        for (let i = 1; i <= 5_000; i++) lines.push(`${i}|a,${'x'.repeat(90)}`);
+        const parts = [await part('progress/text-1.txt', `${lines.join('\n')}\n`)];
+        const seen: { bytesDone: number; bytesTotal: number }[] = [];
+        leg.wh.hooks.onProgress = (_id, progress) => {
+          seen.push({ bytesDone: progress.bytesDone, bytesTotal: progress.bytesTotal });
+        };
+        try {
+          const rewritten = target(t, ['id', 'pad'], parts, {
+            format: { delimiter: '|', quote: null },
+            options: { trimBlanks: true },
+          });
+          const { statementId } = await leg.wh.submitLoad(spec([rewritten]), randomUUID());
+          await leg.wh.settled(statementId);
+          expect(await count(t)).toBe(5_000);
+          expect(seen.at(-1)).toEqual({ bytesDone: parts[0]!.bytes, bytesTotal: parts[0]!.bytes });
+        } finally {
+          leg.wh.hooks.onProgress = undefined;
+        }
+      });
+
       it('cancels a load while its rows are being copied: rolled back whole, ABORTED, zero rows', async () => {
         const t = await table('id int, pad text');
         const parts = [await bigPart('cancel/big-1.csv', 20_000), await bigPart('cancel/big-2.csv', 60_000, 20_001)];
@@ -1046,6 +1070,18 @@ export function defineWarehouseSuite(legName: string, open: OpenLeg): void {
         expect(r.status.status).toBe('FAILED');
         expect(r.errors).toMatchObject([{ partKey: 'inplace/long.csv', lineInPart: 3, column: 'name' }]);
         expect(await count(t2)).toBe(0);
+      });
+
+      it('refuses a TEXT value over Redshift’s 256 bytes in a part read in place, also when its quoted lines are each shorter', async () => {
+        const t = await table('id int, note text');
+        // 3 lines of 100 bytes inside one quoted field: 302 bytes in the column, no line longer than 256.
+        const note = ['a', 'b', 'c'].map((c) => c.repeat(100)).join('\n');
+        const p = await inPlacePart('inplace/multiline.csv', 'id,note', ['1,x', `2,"${note}"`], [1]);
+        const r = await load(spec([target(t, ['id', 'note'], [{ ...p, records: 2 }])]));
+        expect(r.status.status).toBe('FAILED');
+        expect(r.errors).toMatchObject([{ partKey: 'inplace/multiline.csv', column: 'note' }]);
+        expect(r.errors[0]!.reason).toMatch(/without a length VARCHAR\(256\)/);
+        expect(await count(t)).toBe(0);
       });
 
       it('fails a part read in place whose object no longer has the records ValidateFile counted, loading nothing', async () => {

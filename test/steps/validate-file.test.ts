@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { validateFile } from '../../functions/lib/steps/validate-file.ts';
+import { validateFile, validateRunFile } from '../../functions/lib/steps/validate-file.ts';
 import {
   caught,
   DEFAULT_MIN_SIZE_BYTES,
@@ -11,6 +11,8 @@ import {
   type TempStore,
   tempStore,
 } from '../support/config-builder.ts';
+import { MemoryConfigSource, MemoryObjectStore, MemoryRunLog } from '../support/fakes/index.ts';
+import { BUCKET, matchedRun, ORIGINAL, ORIGINAL_KEY, SALES_CONFIG } from '../support/step-fixtures.ts';
 
 let t: TempStore;
 beforeEach(async () => {
@@ -407,5 +409,29 @@ describe('validateFile: rejections', () => {
     const run = await t.put('in/a.csv', `1,a,1\n2,${'x'.repeat(100)}\n`);
     const e = await caught(() => validateFile(t.store, run, fileConfig(), { maxRecordBytes: 50 }));
     expect(e).toMatchObject({ name: 'MalformedRecord', line: 2 });
+  });
+});
+
+describe('validateRunFile: the original the run matched', () => {
+  it("refuses a newer upload under the same name (a re-run after a crash): its bytes are neither counted nor claimed as this run's", async () => {
+    const store = new MemoryObjectStore();
+    const runs = new MemoryRunLog();
+    const { etag } = await store.put(BUCKET, ORIGINAL_KEY, ORIGINAL);
+    const run = matchedRun({ etag });
+    await runs.register({ ...run, size: run.size });
+    const newer = 'id,name,amount\n7,Zoe,7\n8,Yan,8\n9,Xia,9\n';
+    await store.put(BUCKET, ORIGINAL_KEY, newer);
+    const e = await caught(() =>
+      validateRunFile({ run }, { store, runs, configs: new MemoryConfigSource([SALES_CONFIG]) }),
+    );
+    expect(e).toMatchObject({
+      name: 'ObjectNotFound',
+      message: expect.stringContaining(`was replaced by different content after run ${run.runId} started`),
+    });
+    expect(await runs.get(run.runId)).toMatchObject({ recordsInFile: null, contentSha256: null });
+    const sha = createHash('sha256').update(newer).digest('hex');
+    expect(
+      await runs.contentOwner({ configId: SALES_CONFIG.id, etag: `sha256:${sha}`, sizeBytes: run.size }),
+    ).toBeNull();
   });
 });

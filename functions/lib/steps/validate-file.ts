@@ -29,6 +29,7 @@ import { type RecordRouter, recordRouter, UNKNOWN_RECORD } from '../records/reco
 import { scanRecords } from '../records/scan-records.ts';
 import { recordBytes } from '../records/source.ts';
 import { claimContentFor, contentHashKey, duplicatePolicy } from './content-claim.ts';
+import { assertOriginalUnchanged } from './original-object.ts';
 
 /**
  * Record-aligned cuts of a file that loads in place, about this far apart:
@@ -534,6 +535,9 @@ export interface ValidateFilePorts {
 /** The ValidateFile state: validate the run's file against the config version it was matched to, and note the counts on the run row. */
 export async function validateRunFile(input: { run: MatchedRun }, ports: ValidateFilePorts): Promise<ValidationResult> {
   const { run } = input;
+  // A re-run after a crash (or a redrive) must not count, hash and claim a newer upload under the same
+  // name as this run's content: those bytes are the new upload's own run's (the rule of Preprocess and SubmitLoad).
+  await assertOriginalUnchanged(run, ports.store, "ValidateFile would count and claim its bytes as this run's");
   const config = await ports.configs.get(run.configId, run.configVersion);
   const result = await validateFile(ports.store, { bucket: run.bucket, key: run.key, size: run.size }, config);
   await ports.runs.update(run.runId, {

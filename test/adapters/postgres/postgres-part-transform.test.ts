@@ -204,6 +204,13 @@ describe('PartTransform', () => {
     const long = sliceProbe({ columns: cols, backslashNIsNull: false });
     long(Buffer.from('1,abc'));
     expect(() => long(Buffer.from('defg\n'))).toThrow(NeedsRecordChecks);
+    // A quoted field's line feeds are inside its record: short lines, one record over the limit, across buffers too.
+    const quotedRecord = sliceProbe({ columns: cols, backslashNIsNull: false }, 0x22);
+    quotedRecord(Buffer.from('1,"abc\n'));
+    expect(() => quotedRecord(Buffer.from('defg"\n'))).toThrow(NeedsRecordChecks);
+    expect(() =>
+      sliceProbe({ columns: cols, backslashNIsNull: false }, 0x22)(Buffer.from('1,"""\n"\n2,"a\nb"\n')),
+    ).not.toThrow();
   });
 
   it('names a missing column and extra fields of delimited records, about the whole line as COPY does', async () => {

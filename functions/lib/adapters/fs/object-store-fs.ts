@@ -233,12 +233,21 @@ export class InvalidObjectKey extends Error {
 
 /** Object keys are untrusted: refuse anything that could leave the bucket folder. */
 function safeKey(key: string): string {
-  if (!key || key.startsWith('/') || key.includes('\0') || key.includes('\\')) {
-    throw new InvalidObjectKey(`invalid object key ${JSON.stringify(key)}`);
-  }
-  for (const seg of key.split('/')) {
-    if (seg === '..' || seg === '.' || seg === '')
-      throw new InvalidObjectKey(`invalid object key ${JSON.stringify(key)}`);
+  const why = !key
+    ? 'it is empty'
+    : key.startsWith('/')
+      ? "it starts with '/'"
+      : key.includes('\0')
+        ? 'it holds a NUL byte'
+        : key.includes('\\')
+          ? 'it holds a backslash'
+          : key.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')
+            ? "it has an empty, '.' or '..' segment"
+            : null;
+  if (why) {
+    throw new InvalidObjectKey(
+      `invalid object key ${JSON.stringify(key)}: ${why}; the local store keeps objects as files under their bucket folder, so a key is a relative path of plain names joined by '/'`,
+    );
   }
   return key;
 }

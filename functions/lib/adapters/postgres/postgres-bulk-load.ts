@@ -177,16 +177,23 @@ function pgliteSession(
         // No safe record boundary to cut at (an ESCAPE other than the quote): one COPY of the whole part.
         const blob = await partBlob(part, store, transform?.());
         const r = await tx.query(copySql, [], { blob });
-        await control?.onProgress?.(blob.size, r.affectedRows ?? 0);
+        // The part's own bytes, not the rewrite's (appended lineage, canonical CSV): they add up to the total.
+        await control?.onProgress?.(part.bytes, r.affectedRows ?? 0);
         return r.affectedRows ?? 0;
       }
       let rows = 0;
+      // Progress counts the part's own bytes, read before any rewrite makes them longer (appended lineage,
+      // canonical CSV), so they add up to the total; each COPYed chunk reports those read since the last.
+      let read = 0;
+      let reported = 0;
       const copyChunk = async (chunk: Buffer) => {
         check();
         try {
           const r = await copyBytes(into, optionsSql, chunk);
           rows += r.affectedRows ?? 0;
-          await control?.onProgress?.(chunk.length, r.affectedRows ?? 0);
+          const bytes = read - reported;
+          reported = read;
+          await control?.onProgress?.(bytes, r.affectedRows ?? 0);
         } catch (e) {
           if (control?.signal.aborted) throw e;
           // PostgreSQL numbers the rows of this COPY: make it the row number within the part.
@@ -207,13 +214,18 @@ function pgliteSession(
           }
           const rest = chunker.end();
           if (rest.length > 0) await copyChunk(rest);
+          // Bytes read after the last chunk (a rewrite's record-less tail) are done too.
+          if (read > reported) await control?.onProgress?.(read - reported, 0);
         } catch (e) {
           failure ??= e;
           throw e;
         }
       };
+      const counted = byteCounter((n) => {
+        read += n;
+      });
       try {
-        await (through ? pipeline(source, through, consume) : pipeline(source, consume));
+        await (through ? pipeline(source, counted, through, consume) : pipeline(source, counted, consume));
       } catch (e) {
         throw failure ?? e;
       }

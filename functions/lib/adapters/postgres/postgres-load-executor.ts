@@ -282,7 +282,7 @@ async function loadTarget(
             ].filter((p) => p !== null)
           : [];
       const rewriteProbe = toRewriteProbes.length > 0 ? allOf(toRewriteProbes) : null;
-      const slices = probed ? sliceProbe(passChecks) : null;
+      const slices = probed ? sliceProbe(passChecks, recordQuote) : null;
       const probe = rewriteProbe && slices ? allOf([rewriteProbe, slices]) : (rewriteProbe ?? slices ?? undefined);
       const transform =
         rewrite || replaceInvalid !== null || skipped.size > 0 || suffix !== null || (passChecks !== null && !probed)

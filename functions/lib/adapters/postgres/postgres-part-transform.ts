@@ -265,18 +265,21 @@ export class NeedsRecordChecks extends Error {
  * NeedsRecordChecks when the buffer may hold a record the checks concern. A
  * clean part costs no per-record work. The last bytes of the buffer before
  * are probed with the next one's first, so a pattern across a cut is seen.
+ * `quote` is the part's CSV quote byte (null: none): a line feed inside
+ * quotes does not end a record.
  */
-export function sliceProbe(checks: PassThroughChecks): (bytes: Buffer) => void {
+export function sliceProbe(checks: PassThroughChecks, quote: number | null = null): (bytes: Buffer) => void {
   const nonAscii = checks.columns.some((c) => c.maxBytes !== null || c.singleByte === true);
   const backslashN = checks.backslashNIsNull && checks.columns.some((c) => c.isText);
   const scales = checks.columns.map((c) => c.numericScale).filter((x): x is number => x !== null);
   // A decimal point then this many digits: more than the smallest scale.
   const decimals = scales.length > 0 ? Math.min(...scales) + 1 : null;
   const overlap = decimals !== null ? decimals + 1 : 2;
-  // A column without a length in the DDL (Redshift's 256 bytes, unchecked by COPY): only a longer line may break it.
+  // A column without a length in the DDL (Redshift's 256 bytes, unchecked by COPY): only a longer record may
+  // break it, and a quoted field's line breaks are inside its record, so each line can be short.
   const implicit = checks.columns.filter((c) => c.implicitLength === true && c.maxBytes !== null);
-  const longLine = implicit.length > 0 ? Math.min(...implicit.map((c) => c.maxBytes!)) : null;
-  let lineSoFar = 0;
+  const longRecord = implicit.length > 0 ? Math.min(...implicit.map((c) => c.maxBytes!)) : null;
+  const open = { bytes: 0, inQuote: false };
   let tail = Buffer.alloc(0);
   const look = (b: Buffer) => {
     if (nonAscii && !isAscii(b)) {
@@ -291,28 +294,35 @@ export function sliceProbe(checks: PassThroughChecks): (bytes: Buffer) => void {
     if (tail.length > 0) look(Buffer.concat([tail, bytes.subarray(0, overlap)]));
     look(bytes);
     tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - overlap)));
-    if (longLine !== null) {
-      lineSoFar = longestLine(bytes, lineSoFar, longLine);
-      if (lineSoFar < 0)
-        throw new NeedsRecordChecks(`a line longer than ${longLine} bytes (a column without a length)`);
+    if (longRecord !== null && !recordsWithin(bytes, open, longRecord, quote)) {
+      throw new NeedsRecordChecks(`a record longer than ${longRecord} bytes (a column without a length)`);
     }
   };
 }
 
 /**
- * The length of the line still open at the end of `bytes`, given `open` bytes
- * of it before; -1 once a line is longer than `limit` (one indexOf per line).
+ * Whether every record ending in `bytes` is at most `limit` bytes, and the one
+ * still open at its end too; `open` carries that record's bytes so far and
+ * whether a quote is open across buffers. A line feed inside quotes (CSV; a
+ * doubled quote flips twice) does not end a record. One indexOf per line feed
+ * and per quote.
  */
-function longestLine(bytes: Buffer, open: number, limit: number): number {
+function recordsWithin(bytes: Buffer, open: { bytes: number; inQuote: boolean }, limit: number, quote: number | null) {
   let from = 0;
-  let run = open;
-  for (let lf = bytes.indexOf(0x0a); lf !== -1; lf = bytes.indexOf(0x0a, from)) {
-    if (run + lf - from > limit) return -1;
+  let run = open.bytes;
+  let inQuote = open.inQuote;
+  let q = quote === null ? -1 : bytes.indexOf(quote);
+  for (let lf = bytes.indexOf(0x0a); lf !== -1; lf = bytes.indexOf(0x0a, lf + 1)) {
+    for (; q !== -1 && q < lf; q = bytes.indexOf(quote!, q + 1)) inQuote = !inQuote;
+    if (inQuote) continue;
+    if (run + lf - from > limit) return false;
     run = 0;
     from = lf + 1;
   }
-  run += bytes.length - from;
-  return run > limit ? -1 : run;
+  for (; q !== -1; q = bytes.indexOf(quote!, q + 1)) inQuote = !inQuote;
+  open.bytes = run + bytes.length - from;
+  open.inQuote = inQuote;
+  return open.bytes <= limit;
 }
 
 /**
