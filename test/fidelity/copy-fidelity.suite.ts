@@ -818,11 +818,10 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
       ]);
     });
 
-    it('a target without its lineage columns is refused before anything runs, naming each column and the fix', async () => {
-      // Redshift fails such a load too (the INSERT from stage names the column); locally the first
-      // statement to meet it was the DELETE of an earlier attempt's rows, whose message said nothing of lineage.
+    /** Loads `1\n2\n` into column id of a new table of `columnsDdl`, with `lineage`: the load's status and the rows there. */
+    const loadTwoRows = async (columnsDdl: string, lineage: LoadTargetSpec['lineage']) => {
       const table = `t${++n}`;
-      await leg.wh.query(`CREATE TABLE ${schema}.${table} (id int, efi_loaded_at timestamp)`);
+      await leg.wh.query(`CREATE TABLE ${schema}.${table} (${columnsDdl})`);
       const key = `fid/${table}.txt`;
       const bytes = Buffer.from('1\n2\n');
       await leg.store.put(BUCKET, key, bytes);
@@ -830,7 +829,7 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
         recordType: null,
         target: { schema, table },
         columns: [{ name: 'id' }],
-        lineage: { sourceFile: 'efi_source_file', runId: 'efi_run_id', loadedAt: 'efi_loaded_at' },
+        lineage,
         format: TEXT,
         options: REDSHIFT_LOAD_OPTIONS,
         parts: [{ bucket: BUCKET, key, compression: 'none', bytes: bytes.length, records: 2, firstRecord: 1 }],
@@ -841,39 +840,28 @@ export function defineFidelitySuite(legName: string, open: OpenLeg): void {
         randomUUID(),
       );
       const status = await leg.wh.describe(statementId, { waitMs: 60_000 });
+      const rows = (await leg.wh.query(`SELECT count(*)::int AS n FROM ${schema}.${table}`)).rows[0]!['n'];
+      return { status, rows };
+    };
+
+    it('a target without its lineage columns is refused before anything runs, naming each column and the fix', async () => {
+      // Redshift fails such a load too (the INSERT from stage names the column); locally the first
+      // statement to meet it was the DELETE of an earlier attempt's rows, whose message said nothing of lineage.
+      const { status, rows } = await loadTwoRows('id int, efi_loaded_at timestamp', {
+        sourceFile: 'efi_source_file',
+        runId: 'efi_run_id',
+        loadedAt: 'efi_loaded_at',
+      });
       expect(status.status).toBe('FAILED');
       expect(status.error).toMatch(
         /has no column efi_source_file \(lineage sourceFile\), efi_run_id \(lineage runId\): add .*ALTER TABLE .* ADD COLUMN "efi_source_file" varchar\(1024\), ADD COLUMN "efi_run_id" varchar\(64\).*lineage: false/,
       );
-      expect((await leg.wh.query(`SELECT count(*)::int AS n FROM ${schema}.${table}`)).rows[0]!['n']).toBe(0);
+      expect(rows).toBe(0);
     });
 
     it('a lineage column NOT NULL without a DEFAULT is refused, as every Redshift load of it fails (staging LIKE the target)', async () => {
-      const load = async (lineageDdl: string) => {
-        const table = `t${++n}`;
-        await leg.wh.query(`CREATE TABLE ${schema}.${table} (id int, efi_run_id text ${lineageDdl})`);
-        const key = `fid/${table}.txt`;
-        const bytes = Buffer.from('1\n2\n');
-        await leg.store.put(BUCKET, key, bytes);
-        const t: LoadTargetSpec = {
-          recordType: null,
-          target: { schema, table },
-          columns: [{ name: 'id' }],
-          lineage: { sourceFile: null, runId: 'efi_run_id', loadedAt: null },
-          format: TEXT,
-          options: REDSHIFT_LOAD_OPTIONS,
-          parts: [{ bucket: BUCKET, key, compression: 'none', bytes: bytes.length, records: 2, firstRecord: 1 }],
-          manifest: null,
-        };
-        const runId = randomUUID();
-        const { statementId } = await leg.wh.submitLoad(
-          { runId, sourceFile: `s3://${BUCKET}/${key}`, targets: [t] },
-          randomUUID(),
-        );
-        const status = await leg.wh.describe(statementId, { waitMs: 60_000 });
-        const rows = (await leg.wh.query(`SELECT count(*)::int AS n FROM ${schema}.${table}`)).rows[0]!['n'];
-        return { status, rows };
-      };
+      const load = (lineageDdl: string) =>
+        loadTwoRows(`id int, efi_run_id text ${lineageDdl}`, { sourceFile: null, runId: 'efi_run_id', loadedAt: null });
       const strict = await load('NOT NULL');
       expect(strict.status.status).toBe('FAILED');
       expect(strict.status.error).toMatch(/efi_run_id .* is NOT NULL without a DEFAULT: on Redshift every load/);
