@@ -43,6 +43,19 @@ export function parseWhen(flag: string, value: string, now = new Date()): Date {
   );
 }
 
+/**
+ * An upper bound (`--until`, the API's `until`), exclusive: as parseWhen,
+ * except that a bare date includes that whole day (UTC), so
+ * `--since 2026-11-30 --until 2026-11-30` lists that day's runs.
+ *
+ * @example parseUntil('--until', '2026-11-30') // 2026-12-01T00:00Z
+ */
+export function parseUntil(flag: string, value: string, now = new Date()): Date {
+  const at = parseWhen(flag, value, now);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value.trim())) at.setUTCDate(at.getUTCDate() + 1);
+  return at;
+}
+
 /** Date() rolls 2026-02-30 over to March: refuse it instead. */
 function sameCalendarDay(text: string, d: Date): boolean {
   if (/(Z|[+-]\d{2}:?\d{2})$/.test(text) && text.length > 10 && !text.endsWith('Z')) return true;

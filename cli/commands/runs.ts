@@ -9,7 +9,7 @@ import { locateRunFile } from '../local/location.ts';
 import { recoverDeadRuns } from '../local/recovery.ts';
 import type { RunDetail, RunSummary, StateStep } from '../model.ts';
 import { rowsLine, rowsLoadedCell } from '../row-counts.ts';
-import { formatDuration, parseCount, parseRunStatus, parseWhen } from './run-filters.ts';
+import { formatDuration, parseCount, parseRunStatus, parseUntil, parseWhen } from './run-filters.ts';
 
 export const RUNS_HELP = `Usage: efi runs [filters] [--limit N] [--json]
 
@@ -23,7 +23,7 @@ Filters (combine freely):
   --feed F     a config id (sales.pos_daily) or its interface (sales)
   --since T    started at or after T: an ISO date/time (2026-12-01, 2026-12-01T10:00Z; no zone = UTC)
                or an age (30m, 2h, 3d, 1w)
-  --until T    started before T (same forms)
+  --until T    started before T (same forms; a bare date includes that day)
   --file P     the file's key contains P, or matches the glob P (*, ?) on its key or name
   --limit N    at most N runs (default 50)
   --json       a JSON array; each run has runId, executionId, executionStatus, status,
@@ -107,7 +107,7 @@ export async function runsCommand(argv: string[], ctx: CliContext): Promise<numb
   const limit = parseCount('--limit', values.limit);
   const now = new Date();
   const since = values.since === undefined ? undefined : parseWhen('--since', values.since, now);
-  const until = values.until === undefined ? undefined : parseWhen('--until', values.until, now);
+  const until = values.until === undefined ? undefined : parseUntil('--until', values.until, now);
   if (since && until && since >= until)
     throw new UsageError(`--since ${values.since} is not before --until ${values.until}: no run can match`);
   for (const [flag, v] of [

@@ -5,7 +5,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { InvalidObjectKey } from '../../functions/lib/adapters/fs/object-store-fs.ts';
-import { parseCount, parseOffset, parseRunStatus, parseWhen } from '../commands/run-filters.ts';
+import { parseCount, parseOffset, parseRunStatus, parseUntil, parseWhen } from '../commands/run-filters.ts';
 import { createContext, UsageError } from '../context.ts';
 import { COMMANDS, runCommand } from '../dispatch.ts';
 import type { DeployedBackend } from './deployed.ts';
@@ -117,15 +117,8 @@ async function handle(o: ApiOptions, req: http.IncomingMessage, res: http.Server
     const offset = q('offset') ? parseOffset('offset', q('offset')!) : 0;
     const status = q('status') ? parseRunStatus('status', q('status')!) : undefined;
     const now = new Date();
-    const when = (k: 'since' | 'until') => {
-      const v = q(k)?.trim();
-      if (!v) return undefined;
-      const at = parseWhen(k, v, now);
-      // A bare date stays as given: as `until` it includes that whole day (listRuns).
-      return /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : at.toISOString();
-    };
-    const since = when('since');
-    const until = when('until');
+    const since = q('since')?.trim() ? parseWhen('since', q('since')!.trim(), now).toISOString() : undefined;
+    const until = q('until')?.trim() ? parseUntil('until', q('until')!.trim(), now).toISOString() : undefined;
     const filter = {
       ...pick({ feed: q('feed'), status, since, until, file: q('file') }),
       limit,

@@ -96,12 +96,8 @@ export async function listRuns(db: Db, f: RunFilter): Promise<{ runs: RunRow[]; 
   if (f.feed) q = q.where((eb) => eb.or([eb('r.config_id', '=', f.feed!), eb('r.interface_name', '=', f.feed!)]));
   if (f.file) q = q.where(sql<boolean>`r.object_key ilike ${`%${f.file.replace(/[%_\\]/g, '\\$&')}%`}`);
   if (f.since) q = q.where('e.started_at', '>=', new Date(f.since));
-  if (f.until) {
-    const bareDate = /^\d{4}-\d{2}-\d{2}$/.test(f.until);
-    const until = new Date(f.until);
-    if (bareDate) until.setUTCDate(until.getUTCDate() + 1);
-    q = q.where('e.started_at', '<', until);
-  }
+  // An exclusive bound: a bare date was made the next midnight by parseUntil.
+  if (f.until) q = q.where('e.started_at', '<', new Date(f.until));
   const total = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
   const rows = await q
     .select([

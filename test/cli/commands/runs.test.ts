@@ -9,6 +9,7 @@ import type { HistoryEventRow, RunDetail, RunSummary } from '../../../cli/model.
 import { type CliHome, cliHome } from '../../support/cli-home.ts';
 
 const SAMPLES = path.resolve('samples');
+const TODAY = new Date().toISOString().slice(0, 10);
 let h: CliHome;
 let good: string;
 let bad: string;
@@ -76,6 +77,8 @@ describe('efi runs', () => {
     [['--file', 'landing/t*'], () => [redriven]],
     [['--since', '1h'], () => [redriven, bad, good]],
     [['--until', '2000-01-01'], () => []],
+    // A bare date as --until includes that day, as the server API reads it.
+    [['--since', TODAY, '--until', TODAY], () => [redriven, bad, good]],
     [['--since', '2000-01-01T00:00Z', '--status', 'FAILED', '--feed', 'crm'], () => [bad]],
     [['--limit', '1'], () => [redriven]],
   ])('filters: %j', async (argv, want) => {
