@@ -180,10 +180,19 @@ export function unescapeField(buf: Buffer, start: number, end: number, escapeByt
   return out.subarray(0, n);
 }
 
-/** Past the spaces and tabs at `from` (not the delimiter's first byte): where a padded quoted CSV field's quote may be. */
+/**
+ * A blank that may pad a quoted CSV field (Redshift: "white space between the
+ * delimiters and the quote characters is ignored"): a space or a tab, unless
+ * it is the delimiter's first byte (a tab delimiter is never white space).
+ */
+function isQuotePad(b: number | undefined, d0: number): boolean {
+  return (b === 0x20 || b === 0x09) && b !== d0;
+}
+
+/** Past the blanks at `from`: where a padded quoted CSV field's quote may be. */
 function skipQuotePadding(buf: Buffer, from: number, end: number, d0: number): number {
   let i = from;
-  while (i < end && (buf[i] === 0x20 || buf[i] === 0x09) && buf[i] !== d0) i++;
+  while (i < end && isQuotePad(buf[i], d0)) i++;
   return i;
 }
 
@@ -195,7 +204,7 @@ function skipQuotePadding(buf: Buffer, from: number, end: number, d0: number): n
  * a probe of a cut stream errs towards yes). Byte-level, for the load's probes.
  */
 export function mayHaveQuotePadding(buf: Buffer, quote: number, d0: number): boolean {
-  const isPad = (b: number | undefined) => (b === 0x20 || b === 0x09) && b !== d0;
+  const isPad = (b: number | undefined) => isQuotePad(b, d0);
   const boundary = (b: number | undefined) => b === undefined || b === d0 || b === 0x0a || b === 0x0d;
   // One native scan for the quote byte; a pad next to it is rare, and only then are the bytes walked.
   for (let q = buf.indexOf(quote); q !== -1; q = buf.indexOf(quote, q + 1)) {
@@ -486,7 +495,7 @@ export function strayQuote(
     }
     field += occurrences(buf, from, q, delimiter);
     let p = q;
-    while (p > start && (buf[p - 1] === 0x20 || buf[p - 1] === 0x09) && buf[p - 1] !== d0) p--;
+    while (p > start && isQuotePad(buf[p - 1], d0)) p--;
     const atFieldStart = p === start || (p - dlen >= start && matchesAt(buf, p - dlen, p, delimiter, d0, dlen));
     if (!atFieldStart) return { at: q, line: occurrences(buf, start, q, LINE_FEED), field };
     inQuoted = true;
