@@ -56,6 +56,17 @@ export function redshiftLength(
   return null;
 }
 
+/**
+ * The byte limit a check must enforce beyond what COPY does, or null: every
+ * string column's Redshift length, except an explicit CHAR(n), which takes
+ * ASCII only (the rewrite and the pass-through checks refuse the rest), so
+ * its n characters are n bytes and COPY's own length check holds.
+ */
+export function checkedByteLimit(c: Pick<ColumnInfo, 'type_name' | 'max_chars'>): number | null {
+  const length = redshiftLength(c);
+  return length && (c.type_name !== 'bpchar' || length.implicit) ? length.bytes : null;
+}
+
 /** `$1` is the table (quoted, regclass text). Columns in table order. */
 export const COLUMN_INFO_SQL = `SELECT a.attname AS name, a.attnotnull AS not_null, t.typcategory AS category, t.typname AS type_name,
        CASE WHEN t.typname IN ('varchar', 'bpchar') AND a.atttypmod > 4 THEN a.atttypmod - 4 END AS max_chars,
@@ -91,11 +102,8 @@ export function stageChecksSql(
   for (const c of columns) {
     i++;
     const col = quoteIdent(c.name);
-    const length = redshiftLength(c);
-    // CHAR(n) takes ASCII only (the rewrite and the pass-through checks refuse the rest): n characters are n bytes.
-    if (length && (c.type_name !== 'bpchar' || length.implicit)) {
-      clauses.push(`ADD CONSTRAINT efi_bytes_${i} CHECK (octet_length(${col}) <= ${length.bytes})`);
-    }
+    const bytes = checkedByteLimit(c);
+    if (bytes !== null) clauses.push(`ADD CONSTRAINT efi_bytes_${i} CHECK (octet_length(${col}) <= ${bytes})`);
     if (fastPath && options.emptyAsNull && options.nullAs === null && c.category === 'S') {
       clauses.push(
         `ADD CONSTRAINT efi_null_${i} CHECK (${col} IS DISTINCT FROM ${quotePgLiteral(REDSHIFT_DEFAULT_NULL)})`,

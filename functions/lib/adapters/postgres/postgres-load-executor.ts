@@ -5,6 +5,7 @@ import { isIdentifier, quoteIdent, quotePgLiteral } from '../../sql/identifiers.
 import type { PgSession } from './postgres-bulk-load.ts';
 import {
   COLUMN_INFO_SQL,
+  checkedByteLimit,
   DECIMAL_ONLY_TYPES,
   dropNullChecksSql,
   redshiftLength,
@@ -494,11 +495,8 @@ function passThroughChecks(plan: TargetPlan, columns: Map<string, ColumnInfo>): 
   const backslashNIsNull = o.emptyAsNull && o.nullAs === null;
   const rules = plan.columnNames.map((name) => {
     const c = columns.get(name);
-    // CHAR(n) takes ASCII only (singleByte): its n characters are n bytes, which COPY checks.
-    const length =
-      c && (c.type_name === 'varchar' || c.type_name === 'text' || c.type_name === 'bpchar') ? redshiftLength(c) : null;
-    const maxBytes = length && (c!.type_name !== 'bpchar' || length.implicit) ? length.bytes : null;
-    const implicitLength = length?.implicit === true;
+    const maxBytes = c ? checkedByteLimit(c) : null;
+    const implicitLength = c ? redshiftLength(c)?.implicit === true : false;
     const numericScale = !o.roundDecimals && c?.numeric_scale != null ? Number(c.numeric_scale) : null;
     const isText = c ? c.category === 'S' : true;
     // CHAR: COPY of the bytes would take a multibyte character Redshift refuses.
