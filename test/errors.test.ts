@@ -60,4 +60,15 @@ describe('errorLine: an error as one line, name, place and message', () => {
     expect(errorLine(row)).toBe('RowRejected at line 57, field created_on: stage.t refused the row at line 57');
     expect(errorLine({ name: 'LoadFailed', message: 'no table' })).toBe('LoadFailed: no table');
   });
+
+  it('does not add the place to a message that names the whole of it in its own words', () => {
+    const row = {
+      name: 'RowRejected',
+      message: 'stage.t refused the row at line 57, field 5 (created_on): date/time field value out of range',
+      location: { line: 57, field: 5, fieldName: 'created_on' },
+    };
+    expect(errorLine(row)).toBe(
+      'RowRejected: stage.t refused the row at line 57, field 5 (created_on): date/time field value out of range',
+    );
+  });
 });

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import type { Deps } from '../../functions/lib/compose.ts';
 import type { ExecutionInput } from '../../functions/lib/contract/payloads.ts';
-import { type ErrorLocation, formatLocation, locationOfError } from '../../functions/lib/errors.ts';
+import { type ErrorLocation, errorLine, formatLocation } from '../../functions/lib/errors.ts';
 import type { RunRecord } from '../../functions/lib/ports/run-log.ts';
 import type { LocatedRowError } from '../../functions/lib/steps/locate-row-error.ts';
 import { type CliContext, colorStatus, localDeps, UsageError } from '../context.ts';
@@ -377,13 +377,9 @@ export function printOutcome(ctx: CliContext, r: IngestResult): void {
   } else if (r.status === 'SKIPPED') {
     ctx.out(`  ${s}  ${r.skipReason ?? ''}`);
   } else {
-    const message = r.error?.message ?? '';
-    // Most messages already say where; add the location only when they do not.
-    const where =
-      r.error?.line && !message.includes(`line ${r.error.line}`)
-        ? ` at ${formatLocation(locationOfError(r.error))}`
-        : '';
-    ctx.out(`  ${s}  ${r.error?.name ?? 'Error'}${where}: ${message || 'no reason was recorded'}`);
+    // The place as efi show and efi check print it (errorLine: once, after the name).
+    const line = r.error?.message ? errorLine(r.error) : `${r.error?.name ?? 'Error'}: no reason was recorded`;
+    ctx.out(`  ${s}  ${line}`);
     if (r.fileAt) {
       const landing = !r.archivedTo || r.fileAt !== r.archivedTo;
       ctx.out(

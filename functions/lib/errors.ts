@@ -155,13 +155,17 @@ export function errorNameAndPlace(err: SerializedError): string {
 }
 
 /**
- * The error as one line, `Name at place: message`, as `efi show` and `efi check` print it. Messages that
- * begin with their own place (`line 1, field 3 (sku): header expected ...`) say it once.
+ * The error as one line, `Name at place: message`, as `efi show`, `efi check` and `efi ingest` print
+ * it. Messages that begin with their own place (`line 1, field 3 (sku): header expected ...`) say it
+ * once; one that names the whole place in its own words (`stage.t refused the row at line 57,
+ * field 5 (created_on): ...`) keeps it there only.
  */
 export function errorLine(err: SerializedError): string {
   const where = formatLocation(locationOfError(err));
-  const message = where && err.message.startsWith(`${where}: `) ? err.message.slice(where.length + 2) : err.message;
-  return `${errorNameAndPlace(err)}: ${message}`;
+  if (where && err.message.startsWith(`${where}: `))
+    return `${err.name} at ${where}: ${err.message.slice(where.length + 2)}`;
+  if (where && err.message.includes(where)) return `${err.name}: ${err.message}`;
+  return `${errorNameAndPlace(err)}: ${err.message}`;
 }
 
 export function serializeError(err: unknown): SerializedError {

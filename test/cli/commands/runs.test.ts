@@ -117,7 +117,12 @@ describe('efi show', () => {
       /now at {4}s3:\/\/efi-local\/rejected\/crm\/\d{4}\/\d{2}\/\d{2}\/customers_20261123.txt \(rejected\)/,
     );
     expect(r.out).toContain('rows      300 records in the file, 0 loaded');
-    expect(r.out).toContain('error     RowRejected at line 57, field 5 (created_on):');
+    // The message names the place itself: said once.
+    expect(r.out).toMatch(
+      /^error {5}RowRejected: stage\.customers refused the row at line 57, field 5 \(created_on\): /m,
+    );
+    const errorRow = r.out.split('\n').find((l) => l.startsWith('error '))!;
+    expect(errorRow.match(/line 57, field 5/g)?.length).toBe(1);
     expect(r.out).toMatch(/^STATE +STATUS +TOOK +OUTPUT \/ ERROR$/m);
     expect(r.out).toMatch(/^ValidateFile +SUCCEEDED +\d+ ms +\{"validation"/m);
     expect(r.out).toMatch(/^CheckLoad +CAUGHT +\d+ ms +RowRejected:/m);
