@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { DEFAULT_LINEAGE, LINEAGE_COLUMN_TYPES } from '../../functions/lib/config/model.ts';
 import { type CliContext, UsageError } from '../context.ts';
 import { type Sniffed, sniff, sqlType } from '../local/sniff.ts';
 
@@ -200,9 +201,9 @@ function createTable(schema: string, table: string, s: Sniffed, sample: string):
         `${c.notNull ? ' NOT NULL' : ''}${c.type.kind === 'varchar' ? ` -- longest sampled value ${c.maxBytes} bytes` : ''}`,
       ),
     ),
-    col('efi_source_file', 'varchar(1024)'),
-    col('efi_run_id', 'varchar(64)'),
-    col('efi_loaded_at', 'timestamp'),
+    ...(['sourceFile', 'runId', 'loadedAt'] as const).map((role) =>
+      col(DEFAULT_LINEAGE[role]!, LINEAGE_COLUMN_TYPES[role]),
+    ),
   ];
   // Commas before the comments: a trailing "-- ..." must not swallow the separator.
   const joined = body.map((l, i) => {

@@ -121,6 +121,13 @@ export const DEFAULT_LINEAGE: LineageColumns = {
   loadedAt: 'efi_loaded_at',
 };
 
+/** The SQL types of the lineage columns: what `efi init` writes and a refusal of a missing one suggests. */
+export const LINEAGE_COLUMN_TYPES = {
+  sourceFile: 'varchar(1024)',
+  runId: 'varchar(64)',
+  loadedAt: 'timestamp',
+} as const;
+
 export const DEFAULT_LOAD_OPTIONS: LoadOptions = {
   dateFormat: 'auto',
   timeFormat: 'auto',

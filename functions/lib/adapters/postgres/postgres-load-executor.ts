@@ -1,3 +1,4 @@
+import { LINEAGE_COLUMN_TYPES } from '../../config/model.ts';
 import { ConfigInvalid } from '../../errors.ts';
 import { type LoadRowError, type LoadSpec, lineageSourceFile, type TargetResult } from '../../ports/warehouse.ts';
 import { recordEscapeByte } from '../../records/record-plan.ts';
@@ -575,22 +576,19 @@ function refuseWhatRedshiftRefuses(plan: TargetPlan, columns: readonly ColumnInf
   );
 }
 
-/** The types `efi init` gives the lineage columns, for the ALTER TABLE a refusal suggests. */
-const LINEAGE_TYPES = { sourceFile: 'varchar(1024)', runId: 'varchar(64)', loadedAt: 'timestamp' } as const;
-
 /**
  * A lineage column the table lacks fails the load on Redshift too (the INSERT
  * from stage names it); refused here with the column and both ways out.
  */
 function refuseMissingLineage(plan: TargetPlan, columns: readonly ColumnInfo[]): void {
   const have = new Set(columns.map((c) => quotedColumn(c.name)));
-  const missing = (Object.keys(LINEAGE_TYPES) as (keyof typeof LINEAGE_TYPES)[]).flatMap((role) => {
+  const missing = (Object.keys(LINEAGE_COLUMN_TYPES) as (keyof typeof LINEAGE_COLUMN_TYPES)[]).flatMap((role) => {
     const column = plan.lineage[role];
     return column !== null && !have.has(column) ? [{ role, column }] : [];
   });
   if (missing.length === 0) return;
   const named = missing.map((m) => `${m.column.slice(1, -1)} (lineage ${m.role})`).join(', ');
-  const adds = missing.map((m) => `ADD COLUMN ${m.column} ${LINEAGE_TYPES[m.role]}`).join(', ');
+  const adds = missing.map((m) => `ADD COLUMN ${m.column} ${LINEAGE_COLUMN_TYPES[m.role]}`).join(', ');
   throw new ConfigInvalid(
     `${plan.name} has no column ${named}: add ${missing.length > 1 ? 'them' : 'it'} (ALTER TABLE ${plan.table} ${adds}), or leave ${missing.length > 1 ? 'them' : 'it'} out of the config's lineage (lineage: { ${missing.map((m) => `${m.role}: null`).join(', ')} }, or lineage: false for none)`,
   );
