@@ -507,7 +507,7 @@ export function strayQuote(
 const LINE_FEED = Buffer.from('\n');
 
 /** How many times `needle` occurs in buf[from, to). */
-function occurrences(buf: Buffer, from: number, to: number, needle: Buffer): number {
+export function occurrences(buf: Buffer, from: number, to: number, needle: Buffer): number {
   let n = 0;
   for (
     let i = buf.indexOf(needle, from);

@@ -1,7 +1,14 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { MalformedRecord } from '../../errors.ts';
-import { fitFieldCount, isNullMarker, mayHaveQuotePadding, splitFields, unescapeField } from '../../records/fields.ts';
+import {
+  fitFieldCount,
+  isNullMarker,
+  mayHaveQuotePadding,
+  occurrences,
+  splitFields,
+  unescapeField,
+} from '../../records/fields.ts';
 import { stopsInsideLastColumn } from '../../records/fixed-width.ts';
 import { RecordScanner } from '../../records/record-scanner.ts';
 import { firstInvalidUtf8 } from '../../records/transcode.ts';
@@ -241,9 +248,7 @@ function inDecimalField(
     const q = buf.indexOf(quote, from);
     if (q !== -1 && q < i) return true;
   }
-  let field = 0;
-  for (let d = buf.indexOf(delimiter[0]!, from); d !== -1 && d < i; d = buf.indexOf(delimiter[0]!, d + 1)) field++;
-  return decimalFields.has(field);
+  return decimalFields.has(occurrences(buf, from, i, delimiter));
 }
 
 /**
